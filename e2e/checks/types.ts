@@ -1,0 +1,12 @@
+// A browser check runs a kernel on the page's WebGPU device and compares it with its CPU
+// reference. It returns plain data; the Playwright spec makes the assertions in Node.
+import type { GpuContext } from '../../src/gpu';
+import type { Comparison } from '../../src/kernels/compare';
+
+export interface CheckOutcome {
+  label: string;
+  comparison: Comparison;
+}
+
+export type Check = (gpu: GpuContext) => Promise<CheckOutcome[]>;
+export type CheckModule = { checks: Record<string, Check> };

@@ -1,0 +1,96 @@
+// Batched fp32 matmul: C[b] (M×N) (+)= alpha · op(A[b]) (M×K) · op(B[b]) (K×N).
+// op(A) = A stored M×K, or Aᵀ when TRANS_A (A stored K×M); likewise B (stored N×K when TRANS_B).
+// Shapes and batch strides are uniforms, so one pipeline per variant serves every shape.
+// A stride of 0 broadcasts one matrix across the batch (e.g. a weight).
+//
+// Each workgroup computes a 64×64 tile of C with 16×16 threads, each thread a 4×4 register
+// block at rows ty+16i and columns tx+16j (strided, so that neighbouring threads touch
+// neighbouring columns: coalesced stores and conflict-free shared-memory reads).
+// K advances in slabs of 16 staged in workgroup memory. Ragged edges load zeros.
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override ACCUMULATE: bool = false;
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  strideA: u32,
+  strideB: u32,
+  strideC: u32,
+  alpha: f32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+const TILE: u32 = 64u;
+const BK: u32 = 16u;
+
+var<workgroup> As: array<f32, 1024>; // [BK][TILE]: As[k * TILE + m]
+var<workgroup> Bs: array<f32, 1024>; // [BK][TILE]: Bs[k * TILE + n]
+
+fn loadA(batch: u32, m: u32, k: u32) -> f32 {
+  if (m >= p.M || k >= p.K) { return 0.0; }
+  if (TRANS_A) { return A[batch * p.strideA + k * p.M + m]; }
+  return A[batch * p.strideA + m * p.K + k];
+}
+
+fn loadB(batch: u32, k: u32, n: u32) -> f32 {
+  if (k >= p.K || n >= p.N) { return 0.0; }
+  if (TRANS_B) { return B[batch * p.strideB + n * p.K + k]; }
+  return B[batch * p.strideB + k * p.N + n];
+}
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
+  let batch = wid.z;
+  let row0 = wid.y * TILE;
+  let col0 = wid.x * TILE;
+  var acc: array<array<f32, 4>, 4>;
+  for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
+
+  let slabs = (p.K + BK - 1u) / BK;
+  for (var s = 0u; s < slabs; s++) {
+    let k0 = s * BK;
+    // 1024 elements of each tile, 4 per thread. The index order follows memory order of
+    // the stored matrix so that global reads are coalesced for every variant.
+    for (var l = 0u; l < 4u; l++) {
+      let idx = tid + 256u * l;
+      var mm: u32; var ka: u32;
+      if (TRANS_A) { mm = idx % TILE; ka = idx / TILE; } else { ka = idx % BK; mm = idx / BK; }
+      As[ka * TILE + mm] = loadA(batch, row0 + mm, k0 + ka);
+      var nn: u32; var kb: u32;
+      if (TRANS_B) { kb = idx % BK; nn = idx / BK; } else { nn = idx % TILE; kb = idx / TILE; }
+      Bs[kb * TILE + nn] = loadB(batch, k0 + kb, col0 + nn);
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < BK; k++) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { a[i] = As[k * TILE + lid.y + 16u * i]; }
+      for (var j = 0u; j < 4u; j++) { b[j] = Bs[k * TILE + lid.x + 16u * j]; }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + lid.y + 16u * i;
+    if (row >= p.M) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let col = col0 + lid.x + 16u * j;
+      if (col >= p.N) { continue; }
+      let at = batch * p.strideC + row * p.N + col;
+      let value = p.alpha * acc[i][j];
+      if (ACCUMULATE) { C[at] = C[at] + value; } else { C[at] = value; }
+    }
+  }
+}

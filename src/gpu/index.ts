@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './device';
+export * from './buffers';
+export * from './pipelines';
+export * from './dispatch';
+export * from './timing';

@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'react';
+import { startLabWorker } from '../worker/client';
+import type { ProbeResult } from '../worker/protocol';
+import { NO_WEBGPU_MESSAGE } from '../gpu/errors';
+import { AdapterStatus } from './AdapterStatus';
+
+export function App() {
+  const hasWebGpu = 'gpu' in navigator;
+  const [probe, setProbe] = useState<ProbeResult | null>(() =>
+    hasWebGpu ? null : { ok: false, kind: 'no-webgpu', message: NO_WEBGPU_MESSAGE },
+  );
+
+  useEffect(() => {
+    if (!hasWebGpu) return;
+    const worker = startLabWorker();
+    let live = true;
+    worker.api
+      .probe()
+      .then((result) => live && setProbe(result))
+      .catch((error: unknown) => live && setProbe({ ok: false, kind: 'worker', message: String(error) }));
+    return () => {
+      live = false;
+      worker.terminate();
+    };
+  }, [hasWebGpu]);
+
+  return (
+    <main className="app">
+      <header>
+        <h1>CBS Lab</h1>
+        <p className="tagline">
+          How does critical batch size scale? Train small language models in your browser at a sweep of batch sizes,
+          and see where doubling the batch stops halving the steps.
+        </p>
+      </header>
+      <AdapterStatus probe={probe} />
+    </main>
+  );
+}

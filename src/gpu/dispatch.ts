@@ -9,12 +9,22 @@ export interface Dispatch {
   workgroups: readonly [number, number, number];
 }
 
+/**
+ * A whole buffer, or a slice of one: parameters live in one flat buffer and each tensor is a
+ * slice at an offset aligned to 256 bytes (minStorageBufferOffsetAlignment).
+ */
+export type GpuTensor = GPUBuffer | GPUBufferBinding;
+
+function isWholeBuffer(t: GpuTensor): t is GPUBuffer {
+  return !('buffer' in t);
+}
+
 /** Binds `resources` to @group(0) @binding(i), in order. */
-export function bindAll(ctx: GpuContext, pipeline: GPUComputePipeline, resources: GPUBuffer[], label: string): GPUBindGroup {
+export function bindAll(ctx: GpuContext, pipeline: GPUComputePipeline, resources: GpuTensor[], label: string): GPUBindGroup {
   return ctx.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: resources.map((t, binding) => ({ binding, resource: isWholeBuffer(t) ? { buffer: t } : t })),
   });
 }
 

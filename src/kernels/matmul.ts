@@ -1,6 +1,6 @@
 // Wrapper for shaders/matmul.wgsl: binds buffers and shape uniforms once, returns a Dispatch.
 import matmulCode from '../../shaders/matmul.wgsl?raw';
-import { UniformLayout, bindAll, type Dispatch, type GpuContext } from '../gpu';
+import { UniformLayout, bindAll, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
 import { matmulStrides, type MatmulShape } from './matmul.ref';
 
 export const MATMUL_SHADER = { name: 'matmul', code: matmulCode };
@@ -18,9 +18,9 @@ const layout = new UniformLayout([
 ]);
 
 export interface MatmulArgs extends MatmulShape {
-  a: GPUBuffer;
-  b: GPUBuffer;
-  c: GPUBuffer;
+  a: GpuTensor;
+  b: GpuTensor;
+  c: GpuTensor;
   /** C += alpha·op(A)·op(B) instead of C = … (gradient accumulation across micro-batches). */
   accumulate?: boolean;
   label?: string;

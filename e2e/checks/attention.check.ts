@@ -1,0 +1,124 @@
+import { alignTo, createStorage, readBuffers, runDispatches } from '../../src/gpu';
+import { compareArrays, type Tolerance } from '../../src/kernels/compare';
+import { prepareAttentionBackward, prepareAttentionForward } from '../../src/kernels/attention';
+import {
+  attentionBackwardRef,
+  attentionForwardRef,
+  attentionRowCount,
+  attentionTensorSize,
+  type AttentionShape,
+} from '../../src/kernels/attention.ref';
+import { randomUniform } from '../../src/util/random';
+import type { Check, CheckOutcome } from './types';
+import type { GpuContext } from '../../src/gpu';
+
+// Inputs in [−1, 1] (q optionally scaled up to make the softmax peaked). o is a convex
+// combination of v rows, so |o| ≤ 1; fp32 rounding over ≤ 128-term dot products and ≤ 70-key
+// sums stays near 1e-6. A wrong index, a missed mask or a stray key from another sequence is
+// off by O(0.1), far above these bounds.
+const TOL_O: Tolerance = { atol: 1e-5, rtol: 1e-4 };
+const TOL_LSE: Tolerance = { atol: 1e-5, rtol: 1e-5 };
+// Gradients sum up to T products of p, dO and k or q; the rtol covers the scaled-q case where dk is ~10.
+const TOL_GRAD: Tolerance = { atol: 5e-5, rtol: 5e-4 };
+
+interface Case extends AttentionShape {
+  /** Multiplies q: 16 pushes scores to tens, which overflows exp without max subtraction. */
+  qScale?: number;
+  /** Bind q, k, v, o and the gradients as 256-byte-aligned slices of shared flat buffers. */
+  sliced?: boolean;
+}
+
+/** Flat buffers holding `count` tensors of `n` floats, each at a 64-float aligned offset. */
+function slices(gpu: GpuContext, count: number, n: number, label: string): { buffer: GPUBuffer; parts: GPUBufferBinding[] } {
+  const stride = alignTo(n, 64) + 64; // leave a gap so an overrun would corrupt a neighbour
+  const buffer = createStorage(gpu, stride * count, label);
+  const parts = Array.from({ length: count }, (_, i) => ({ buffer, offset: (stride * i + 64) * 4, size: n * 4 }));
+  return { buffer, parts };
+}
+
+async function runCase(gpu: GpuContext, c: Case, seed: number): Promise<CheckOutcome[]> {
+  const shape: AttentionShape = { batch: c.batch, seqLen: c.seqLen, heads: c.heads, headDim: c.headDim };
+  const n = attentionTensorSize(shape);
+  const rows = attentionRowCount(shape);
+  const qHost = randomUniform(n, seed).map((x) => x * (c.qScale ?? 1));
+  const kHost = randomUniform(n, seed + 1);
+  const vHost = randomUniform(n, seed + 2);
+  const dOHost = randomUniform(n, seed + 3);
+
+  // Every tensor is a binding {buffer, offset, size}: its own buffer, or a slice of a shared one.
+  const owned: GPUBuffer[] = [];
+  const place = (count: number, label: string): GPUBufferBinding[] => {
+    if (c.sliced) {
+      const { buffer, parts } = slices(gpu, count, n, label);
+      owned.push(buffer);
+      return parts;
+    }
+    return Array.from({ length: count }, (_, i) => {
+      const buffer = createStorage(gpu, n, `${label} ${i}`);
+      owned.push(buffer);
+      return { buffer, offset: 0, size: n * 4 };
+    });
+  };
+  const [q, k, v, dO] = place(4, 'attention inputs');
+  const [o, dq, dk, dv] = place(4, 'attention outputs');
+  [qHost, kHost, vHost, dOHost].forEach((host, i) => {
+    const at = [q, k, v, dO][i];
+    gpu.device.queue.writeBuffer(at.buffer, at.offset ?? 0, host.buffer, host.byteOffset, host.byteLength);
+  });
+  const lse = createStorage(gpu, rows, 'lse');
+  const delta = createStorage(gpu, rows, 'delta');
+  owned.push(lse, delta);
+
+  const forward = await prepareAttentionForward(gpu, { ...shape, q, k, v, o, lse });
+  const backward = await prepareAttentionBackward(gpu, { ...shape, q, k, v, o, lse, dO, dq, dk, dv, delta });
+  await runDispatches(gpu, [...forward, ...backward]);
+  const data = await readBuffers(gpu, [
+    ...[o, dq, dk, dv].map((t) => ({ buffer: t.buffer, offset: t.offset ?? 0, bytes: n * 4 })),
+    { buffer: lse, bytes: rows * 4 },
+  ]);
+  owned.forEach((b) => b.destroy());
+  const [oOut, dqOut, dkOut, dvOut, lseOut] = data.map((d) => new Float32Array(d));
+
+  const ref = attentionForwardRef(qHost, kHost, vHost, shape);
+  const grads = attentionBackwardRef(qHost, kHost, vHost, dOHost, shape);
+  const tag = `B${c.batch} T${c.seqLen} H${c.heads} hd${c.headDim}${c.qScale ? ` q×${c.qScale}` : ''}${c.sliced ? ' sliced' : ''}`;
+  return [
+    { label: `${tag} o`, comparison: compareArrays(oOut, ref.o, TOL_O) },
+    { label: `${tag} lse`, comparison: compareArrays(lseOut, ref.lse, TOL_LSE) },
+    { label: `${tag} dq`, comparison: compareArrays(dqOut, grads.dq, TOL_GRAD) },
+    { label: `${tag} dk`, comparison: compareArrays(dkOut, grads.dk, TOL_GRAD) },
+    { label: `${tag} dv`, comparison: compareArrays(dvOut, grads.dv, TOL_GRAD) },
+  ];
+}
+
+async function runAll(gpu: GpuContext, cases: Case[], seed: number): Promise<CheckOutcome[]> {
+  const out: CheckOutcome[] = [];
+  for (const [i, c] of cases.entries()) out.push(...(await runCase(gpu, c, seed + 10 * i)));
+  return out;
+}
+
+export const checks: Record<string, Check> = {
+  // T = 1 (one key), one head, ragged T below one tile, a head dim that is no multiple of 16.
+  async 'small and edge shapes'(gpu) {
+    return runAll(gpu, [
+      { batch: 2, seqLen: 1, heads: 2, headDim: 16 },
+      { batch: 1, seqLen: 7, heads: 1, headDim: 16 },
+      { batch: 1, seqLen: 5, heads: 3, headDim: 20 },
+    ], 1000);
+  },
+  // Several sequences (no attention across them), ragged T past one tile, hd = 32 and 64,
+  // T = 70 > the 32-row tile, and tensors bound as slices of flat buffers.
+  async 'several sequences, ragged T across tiles'(gpu) {
+    return runAll(gpu, [
+      { batch: 3, seqLen: 33, heads: 2, headDim: 32 },
+      { batch: 2, seqLen: 70, heads: 2, headDim: 64, sliced: true },
+    ], 2000);
+  },
+  // Peaked softmax (scores in the tens) tests the online max; hd = 128 is the largest supported.
+  async 'large scores and hd = 128'(gpu) {
+    return runAll(gpu, [
+      { batch: 2, seqLen: 40, heads: 1, headDim: 16, qScale: 16 },
+      { batch: 1, seqLen: 37, heads: 2, headDim: 128 },
+    ], 3000);
+  },
+};

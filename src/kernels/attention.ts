@@ -1,0 +1,155 @@
+// Wrapper for shaders/attention.wgsl: fused causal multi-head self-attention, forward and
+// backward. Binds buffers and shape uniforms once and returns the Dispatches to encode.
+import attentionCode from '../../shaders/attention.wgsl?raw';
+import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import { attentionFlops, attentionScale, type AttentionShape } from './attention.ref';
+
+export { attentionFlops, type AttentionShape } from './attention.ref';
+
+export const ATTENTION_SHADER = { name: 'attention', code: attentionCode };
+/** Query rows (forward, dq) or key rows (dk, dv) per workgroup; must match BQ/BK in the WGSL. */
+const TILE = 32;
+/** The largest head dimension the kernels hold accumulators for (4 slabs of 32). */
+export const ATTENTION_MAX_HEAD_DIM = 128;
+const DELTA_PER_GROUP = 64;
+
+const layout = new UniformLayout([
+  { name: 'B', type: 'u32' },
+  { name: 'T', type: 'u32' },
+  { name: 'H', type: 'u32' },
+  { name: 'hd', type: 'u32' },
+  { name: 'C', type: 'u32' },
+  { name: 'scale', type: 'f32' },
+  { name: 'pad0', type: 'u32' },
+  { name: 'pad1', type: 'u32' },
+]);
+
+export interface AttentionForwardArgs {
+  q: GpuTensor;
+  k: GpuTensor;
+  v: GpuTensor;
+  /** Output (N, C). */
+  o: GpuTensor;
+  /** Output: log Σ exp(scores) per (b, h, t) row, B·H·T floats at (b·H + h)·T + t. */
+  lse: GpuTensor;
+  batch: number;
+  seqLen: number;
+  heads: number;
+  headDim: number;
+  label?: string;
+}
+
+export interface AttentionBackwardArgs extends Omit<AttentionForwardArgs, 'o' | 'lse'> {
+  /** The forward's output and lse, read only. */
+  o: GpuTensor;
+  lse: GpuTensor;
+  /** ∂L/∂o (N, C), read only. */
+  dO: GpuTensor;
+  /** Outputs (N, C), overwritten (not accumulated). */
+  dq: GpuTensor;
+  dk: GpuTensor;
+  dv: GpuTensor;
+  /** Scratch of B·H·T floats: D = Σ_d dO·o per row, written by the first dispatch. */
+  delta: GpuTensor;
+}
+
+function shapeOf(args: AttentionShape): AttentionShape {
+  const { batch, seqLen, heads, headDim } = args;
+  return { batch, seqLen, heads, headDim };
+}
+
+function validate(shape: AttentionShape): void {
+  for (const [name, value] of Object.entries(shape)) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`attention: ${name} must be a positive integer, got ${value}`);
+  }
+  if (shape.headDim > ATTENTION_MAX_HEAD_DIM) {
+    throw new Error(`attention: headDim ${shape.headDim} exceeds the supported ${ATTENTION_MAX_HEAD_DIM}`);
+  }
+  if (shape.heads > 65535 || shape.batch > 65535) {
+    throw new Error('attention: heads and batch must each be at most 65535 (workgroup grid y and z)');
+  }
+}
+
+function uniformsFor(gpu: GpuContext, shape: AttentionShape, label: string): GPUBuffer {
+  validate(shape);
+  return layout.create(
+    gpu,
+    {
+      B: shape.batch,
+      T: shape.seqLen,
+      H: shape.heads,
+      hd: shape.headDim,
+      C: shape.heads * shape.headDim,
+      scale: attentionScale(shape),
+      pad0: 0,
+      pad1: 0,
+    },
+    label,
+  );
+}
+
+function tileGrid(shape: AttentionShape): [number, number, number] {
+  return [Math.ceil(shape.seqLen / TILE), shape.heads, shape.batch];
+}
+
+function describe(shape: AttentionShape): string {
+  return `B${shape.batch} T${shape.seqLen} H${shape.heads} hd${shape.headDim}`;
+}
+
+/** One dispatch: o and lse from q, k, v. */
+export async function prepareAttentionForward(gpu: GpuContext, args: AttentionForwardArgs): Promise<Dispatch[]> {
+  const shape = shapeOf(args);
+  const label = args.label ?? `attention forward ${describe(shape)}`;
+  const uniforms = uniformsFor(gpu, shape, label);
+  const pipeline = await gpu.pipelines.get(ATTENTION_SHADER, 'forward');
+  return [
+    {
+      label,
+      pipeline,
+      bindGroup: bindAll(gpu, pipeline, [uniforms, args.q, args.k, args.v, args.o, args.lse], label),
+      workgroups: tileGrid(shape),
+    },
+  ];
+}
+
+/** Three dispatches, in order: delta = Σ dO·o per row; dq; dk and dv. */
+export async function prepareAttentionBackward(gpu: GpuContext, args: AttentionBackwardArgs): Promise<Dispatch[]> {
+  const shape = shapeOf(args);
+  const label = args.label ?? `attention backward ${describe(shape)}`;
+  const uniforms = uniformsFor(gpu, shape, label);
+  const [deltaPipeline, dqPipeline, dkdvPipeline] = await Promise.all([
+    gpu.pipelines.get(ATTENTION_SHADER, 'backward_delta'),
+    gpu.pipelines.get(ATTENTION_SHADER, 'backward_dq'),
+    gpu.pipelines.get(ATTENTION_SHADER, 'backward_dkdv'),
+  ]);
+  const shared = [uniforms, args.q, args.k, args.v, args.dO, args.lse, args.delta];
+  const rows = shape.batch * shape.heads * shape.seqLen;
+  return [
+    {
+      label: `${label} delta`,
+      pipeline: deltaPipeline,
+      bindGroup: bindAll(gpu, deltaPipeline, [uniforms, args.o, args.dO, args.delta], `${label} delta`),
+      workgroups: flatGrid(rows, DELTA_PER_GROUP),
+    },
+    {
+      label: `${label} dq`,
+      pipeline: dqPipeline,
+      bindGroup: bindAll(gpu, dqPipeline, [...shared, args.dq], `${label} dq`),
+      workgroups: tileGrid(shape),
+    },
+    {
+      label: `${label} dk dv`,
+      pipeline: dkdvPipeline,
+      bindGroup: bindAll(gpu, dkdvPipeline, [...shared, args.dk, args.dv], `${label} dk dv`),
+      workgroups: tileGrid(shape),
+    },
+  ];
+}
+
+/** Useful FLOPs of one forward and one backward (see attentionFlops), for benchmarks. */
+export function attentionForwardFlops(shape: AttentionShape): number {
+  return attentionFlops(shape).forward;
+}
+export function attentionBackwardFlops(shape: AttentionShape): number {
+  return attentionFlops(shape).backward;
+}

@@ -1,0 +1,123 @@
+// Byte sources for shards: HTTP(S) URLs with resume, and user-picked files.
+//
+// A broken download is resumed with a plain `Range: bytes=N-` request (CORS-safelisted, so no
+// preflight). A 206 answer continues where the stream broke; a 200 answer means the server
+// ignores ranges, so the download restarts from byte 0 and the first N bytes, already handed
+// on, are skipped. Either way the caller sees one seamless byte stream, and the progress
+// callback says which happened.
+import type { ByteSource } from './gunzip';
+import { DataSourceError, type ProgressCallback } from './types';
+
+export interface HttpSourceOptions {
+  onProgress?: ProgressCallback;
+  /** Resume attempts after the first request (default 4). */
+  maxRetries?: number;
+  /** Wait before attempt k is k × retryDelayMs (default 250 ms). */
+  retryDelayMs?: number;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export function httpByteSource(url: string, options: HttpSourceOptions = {}): ByteSource {
+  const { onProgress, maxRetries = 4, retryDelayMs = 250, signal } = options;
+  return async function* open() {
+    let received = 0;
+    let totalBytes: number | null = null;
+    let attempt = 0;
+    for (;;) {
+      const resuming = received > 0;
+      let response: Response;
+      try {
+        response = await fetch(url, resuming ? { headers: { Range: `bytes=${received}-` }, signal } : { signal });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        if (!resuming && attempt === 0) throw new DataSourceError('network', url, message(error));
+        if (++attempt > maxRetries) throw new DataSourceError('interrupted', url, `after ${received} bytes: ${message(error)}`);
+        await sleep(retryDelayMs * attempt);
+        continue;
+      }
+      if (!response.ok || !response.body) {
+        throw new DataSourceError('http', url, `status ${response.status} ${response.statusText}`.trim());
+      }
+      let skip = 0;
+      if (!resuming) {
+        const length = response.headers.get('content-length');
+        totalBytes = length !== null && response.headers.get('content-encoding') === null ? Number(length) : null;
+        onProgress?.({ type: 'start', url, totalBytes });
+      } else if (response.status === 206 && contentRangeStart(response) === received) {
+        onProgress?.({ type: 'resumed', url, fromByte: received, attempt });
+      } else {
+        skip = received;
+        onProgress?.({
+          type: 'restarted',
+          url,
+          fromByte: received,
+          attempt,
+          reason: `the server answered ${response.status} to a range request`,
+        });
+      }
+      const reader = response.body.getReader();
+      let finished = false;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            finished = true;
+            break;
+          }
+          let chunk = value;
+          if (skip > 0) {
+            if (skip >= chunk.length) {
+              skip -= chunk.length;
+              continue;
+            }
+            chunk = chunk.subarray(skip);
+            skip = 0;
+          }
+          received += chunk.length;
+          yield chunk;
+          onProgress?.({ type: 'bytes', url, receivedBytes: received, totalBytes });
+        }
+      } catch (error) {
+        finished = true; // the body is already errored
+        if (signal?.aborted) throw error;
+        if (++attempt > maxRetries) throw new DataSourceError('interrupted', url, `after ${received} bytes: ${message(error)}`);
+        await sleep(retryDelayMs * attempt);
+        continue;
+      } finally {
+        // The consumer stopped early: stop the download too.
+        if (!finished) await reader.cancel().catch(() => undefined);
+        reader.releaseLock();
+      }
+      if (skip > 0 || (totalBytes !== null && received < totalBytes)) {
+        // The body ended early without an error: treat it like a broken connection.
+        if (++attempt > maxRetries) throw new DataSourceError('interrupted', url, `stopped at ${received} of ${totalBytes} bytes`);
+        continue;
+      }
+      return;
+    }
+  };
+}
+
+function contentRangeStart(response: Response): number | null {
+  const match = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+/** A user-picked file (or any Blob): read as a stream, never whole. */
+export function blobByteSource(blob: Blob): ByteSource {
+  return async function* open() {
+    const reader = blob.stream().getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  };
+}

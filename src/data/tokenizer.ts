@@ -1,0 +1,111 @@
+// Tokenizers behind one interface. Token ids are plain numbers; encode returns a Uint32Array.
+// `id` names the tokenizer exactly (a trained BPE is named by the sha256 of its canonical
+// tokenizer.json), so it can go into an experiment config and into cache keys.
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { BYTE_TO_UNICODE, END_OF_TEXT, tokenizerJsonHash, toTokenizerJson, type BpeModel } from './bpe';
+
+export type TokenizerKind = 'bytes' | 'bpe' | 'gpt2';
+
+export interface TextTokenizer {
+  readonly kind: TokenizerKind;
+  /** Exact identity: 'bytes', 'gpt2', or 'bpe-<vocab>-<sha256 of canonical tokenizer.json>'. */
+  readonly id: string;
+  readonly vocabSize: number;
+  /** The end-of-text id that separates documents. */
+  readonly eotId: number;
+  encode(text: string): Uint32Array;
+  /** Inverse of encode; the end-of-text id decodes to '<|endoftext|>'. */
+  decode(ids: ArrayLike<number>): string;
+}
+
+/** 256 byte ids plus end-of-text = 256. */
+export class ByteTokenizer implements TextTokenizer {
+  readonly kind = 'bytes';
+  readonly id = 'bytes';
+  readonly vocabSize = 257;
+  readonly eotId = 256;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder('utf-8');
+  encode(text: string): Uint32Array {
+    return Uint32Array.from(this.encoder.encode(text));
+  }
+  decode(ids: ArrayLike<number>): string {
+    let out = '';
+    let run: number[] = [];
+    const flush = (): void => {
+      if (run.length > 0) out += this.decoder.decode(Uint8Array.from(run));
+      run = [];
+    };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id === this.eotId) {
+        flush();
+        out += END_OF_TEXT;
+      } else if (id >= 0 && id < 256) run.push(id);
+      else throw new RangeError(`byte tokenizer: id ${id} out of range`);
+    }
+    flush();
+    return out;
+  }
+}
+
+/** A byte-level BPE tokenizer.json, used through @huggingface/tokenizers. */
+export class BpeTokenizer implements TextTokenizer {
+  readonly kind = 'bpe';
+  readonly id: string;
+  readonly vocabSize: number;
+  readonly eotId: number;
+  readonly hash: string;
+  readonly json: Record<string, unknown>;
+  private readonly hf: HfTokenizer;
+
+  private constructor(json: Record<string, unknown>, hash: string) {
+    const model = json.model as { vocab?: Record<string, number> } | undefined;
+    const added = (json.added_tokens as Array<{ id: number; content: string }> | undefined) ?? [];
+    const eot = added.find((t) => t.content === END_OF_TEXT);
+    if (!model?.vocab || !eot) throw new Error('tokenizer.json: expected a BPE model and an <|endoftext|> added token');
+    this.json = json;
+    this.hash = hash;
+    this.eotId = eot.id;
+    this.vocabSize = Math.max(eot.id, ...Object.values(model.vocab)) + 1;
+    this.id = `bpe-${this.vocabSize}-${hash}`;
+    this.hf = new HfTokenizer(json, { clean_up_tokenization_spaces: false });
+  }
+
+  static async fromJson(json: Record<string, unknown>): Promise<BpeTokenizer> {
+    return new BpeTokenizer(json, await tokenizerJsonHash(json));
+  }
+
+  static fromModel(model: BpeModel): Promise<BpeTokenizer> {
+    return BpeTokenizer.fromJson(toTokenizerJson(model));
+  }
+
+  encode(text: string): Uint32Array {
+    return Uint32Array.from(this.hf.encode(text, { add_special_tokens: false }).ids);
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    if (ids.length === 0) return ''; // the library refuses an empty list
+    return this.hf.decode(Array.from(ids), { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+}
+
+/** GPT-2's 50257-token BPE (end-of-text 50256), from js-tiktoken; loaded on demand (0.5 MB). */
+export async function loadGpt2Tokenizer(): Promise<TextTokenizer> {
+  const [{ Tiktoken }, ranks] = await Promise.all([import('js-tiktoken/lite'), import('js-tiktoken/ranks/gpt2')]);
+  const tiktoken = new Tiktoken(ranks.default);
+  return {
+    kind: 'gpt2',
+    id: 'gpt2',
+    vocabSize: 50257,
+    eotId: 50256,
+    // Text that happens to contain '<|endoftext|>' is encoded as plain text, not as the special id.
+    encode: (text) => Uint32Array.from(tiktoken.encode(text, [], [])),
+    decode: (ids) => tiktoken.decode(Array.from(ids)),
+  };
+}
+
+/** Where the pre-built BPE for the bundled shards lives, relative to the data folder. */
+export const BUNDLED_TOKENIZER_FILE = 'tokenizer.json';
+
+export { BYTE_TO_UNICODE };

@@ -104,6 +104,12 @@ export interface ExperimentConfig {
   tokenizer: TokenizerSpec;
   /** Data sizes D in tokens; each (model, D) pair is one CBS measurement. */
   dataSizes: number[];
+  /**
+   * How models and data sizes combine into (model, D) pairs: 'grid' (the default when absent)
+   * takes every pair; 'paired' takes models[i] with dataSizes[i] (same lengths), e.g. Chinchilla
+   * scaling with D = 20 tokens per parameter. See measurementPairs() in ./defaults.ts.
+   */
+  pairing?: 'grid' | 'paired';
   /** Batch sizes in sequences. */
   batchSizes: number[];
   learningRates: LearningRateGrid;

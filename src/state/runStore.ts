@@ -1,0 +1,176 @@
+// Live state of the experiment that is training, fed by the worker API (the lead wires the
+// scheduler's callbacks to these actions), and the results the charts show: live, or loaded
+// from a link, a file or the history. Plain data only.
+import { create } from 'zustand';
+import { RESULTS_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus, type StepStats } from './schema';
+
+export interface LiveRun {
+  spec: RunSpec;
+  status: RunStatus;
+  stepsDone: number;
+  tokensDone: number;
+  /** Train loss per step, thinned to at most MAX_LIVE_POINTS. */
+  trainLoss: { step: number; loss: number }[];
+  evals: EvalPoint[];
+  tokensPerSecond: number | null;
+  /** Seconds left at the current speed, to maxSteps (or null before the first step). */
+  etaSeconds: number | null;
+  startedAtMs: number | null;
+  failure: { step: number; reason: string } | null;
+}
+
+export type ExperimentStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped';
+export type ResultsOrigin = 'live' | 'link' | 'import' | 'history' | 'fixture';
+
+export const MAX_LIVE_POINTS = 2000;
+
+export interface RunStoreState {
+  status: ExperimentStatus;
+  config: ExperimentConfig | null;
+  startedAt: string | null;
+  adapter: string;
+  targetLoss: number | null;
+  /** Run ids in queue order. */
+  order: string[];
+  runs: Record<string, LiveRun>;
+  /** Finished runs' full records (what results are made of). */
+  records: Record<string, RunRecord>;
+  /** What the charts show. */
+  results: ExperimentResults | null;
+  resultsOrigin: ResultsOrigin | null;
+
+  // --- called by the scheduler / worker API ---
+  experimentStarted(config: ExperimentConfig, adapter: string): void;
+  runQueued(spec: RunSpec): void;
+  runStarted(id: string): void;
+  runProgress(id: string, stats: StepStats): void;
+  runEval(id: string, point: EvalPoint): void;
+  /** A status change without a final record (paused, resumed → running, stopped). */
+  runStatus(id: string, status: RunStatus): void;
+  runFinished(record: RunRecord): void;
+  /** The target became known (the reference run finished): specs and results take it. */
+  targetKnown(loss: number): void;
+  experimentStatus(status: ExperimentStatus): void;
+  experimentFinished(): void;
+
+  // --- called by the page ---
+  showResults(results: ExperimentResults, origin: ResultsOrigin): void;
+  clear(): void;
+}
+
+function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'targetLoss' | 'startedAt' | 'adapter'>, finished: boolean): ExperimentResults | null {
+  if (!s.config) return null;
+  const runs = s.order.map((id) => s.records[id]).filter((r): r is RunRecord => r !== undefined);
+  return {
+    version: RESULTS_VERSION,
+    config: s.config,
+    targetLoss: s.targetLoss,
+    runs,
+    startedAt: s.startedAt ?? new Date().toISOString(),
+    finishedAt: finished ? new Date().toISOString() : null,
+    adapter: s.adapter,
+  };
+}
+
+function thin<T>(list: T[], max: number): T[] {
+  if (list.length <= max) return list;
+  return list.filter((_, i) => i % 2 === 0 || i === list.length - 1);
+}
+
+const initial = {
+  status: 'idle' as ExperimentStatus,
+  config: null,
+  startedAt: null,
+  adapter: '',
+  targetLoss: null,
+  order: [],
+  runs: {},
+  records: {},
+  results: null,
+  resultsOrigin: null,
+};
+
+export const useRunStore = create<RunStoreState>((set, get) => {
+  const patchRun = (id: string, patch: (run: LiveRun) => Partial<LiveRun>) => {
+    const run = get().runs[id];
+    if (!run) return;
+    set({ runs: { ...get().runs, [id]: { ...run, ...patch(run) } } });
+  };
+  return {
+    ...initial,
+    experimentStarted(config, adapter) {
+      set({ ...initial, status: 'running', config, adapter, startedAt: new Date().toISOString(), targetLoss: config.target.kind === 'fixed' ? config.target.loss : null, resultsOrigin: 'live' });
+    },
+    runQueued(spec) {
+      const s = get();
+      const order = s.order.includes(spec.id) ? s.order : [...s.order, spec.id];
+      const run: LiveRun = { spec, status: 'queued', stepsDone: 0, tokensDone: 0, trainLoss: [], evals: [], tokensPerSecond: null, etaSeconds: null, startedAtMs: null, failure: null };
+      set({ order, runs: { ...s.runs, [spec.id]: run } });
+    },
+    runStarted(id) {
+      patchRun(id, (r) => ({ status: 'running', startedAtMs: r.startedAtMs ?? Date.now() }));
+    },
+    runProgress(id, stats) {
+      patchRun(id, (r) => {
+        const tokensPerStep = r.spec.batchSize * r.spec.model.context;
+        const tps = Number.isFinite(stats.tokensPerSecond) && stats.tokensPerSecond > 0 ? stats.tokensPerSecond : r.tokensPerSecond;
+        const left = Math.max(0, r.spec.maxSteps - stats.step);
+        return {
+          status: r.status === 'queued' ? 'running' : r.status,
+          stepsDone: stats.step,
+          tokensDone: stats.step * tokensPerStep,
+          tokensPerSecond: tps,
+          etaSeconds: tps ? (left * tokensPerStep) / tps : null,
+          trainLoss: thin([...r.trainLoss, { step: stats.step, loss: stats.trainLoss }], MAX_LIVE_POINTS),
+        };
+      });
+    },
+    runEval(id, point) {
+      patchRun(id, (r) => ({ evals: [...r.evals, point] }));
+    },
+    runStatus(id, status) {
+      patchRun(id, () => ({ status }));
+    },
+    runFinished(record) {
+      const s = get();
+      const id = record.spec.id;
+      const live = s.runs[id];
+      const runs = {
+        ...s.runs,
+        [id]: {
+          ...(live ?? { trainLoss: record.steps.map((x) => ({ step: x.step, loss: x.trainLoss })), tokensPerSecond: null, startedAtMs: null }),
+          spec: record.spec,
+          status: record.status,
+          stepsDone: record.stepsDone,
+          tokensDone: record.tokensDone,
+          evals: record.evals,
+          etaSeconds: 0,
+          failure: record.failure,
+        } as LiveRun,
+      };
+      const order = s.order.includes(id) ? s.order : [...s.order, id];
+      const records = { ...s.records, [id]: record };
+      const next = { ...s, runs, order, records };
+      set({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
+    },
+    targetKnown(loss) {
+      const s = get();
+      const runs = Object.fromEntries(Object.entries(s.runs).map(([id, r]) => [id, r.spec.isReference ? r : { ...r, spec: { ...r.spec, targetLoss: loss } }]));
+      const next = { ...s, targetLoss: loss };
+      set({ targetLoss: loss, runs, results: resultsFrom(next, false) });
+    },
+    experimentStatus(status) {
+      set({ status });
+    },
+    experimentFinished() {
+      const s = get();
+      set({ status: 'finished', results: resultsFrom(s, true), resultsOrigin: 'live' });
+    },
+    showResults(results, origin) {
+      set({ results, resultsOrigin: origin });
+    },
+    clear() {
+      set({ ...initial });
+    },
+  };
+});

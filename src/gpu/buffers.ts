@@ -2,7 +2,10 @@
 import { GpuError } from './errors';
 import type { GpuContext } from './device';
 
-export const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+/** Storage buffers can also be copied from and to. (A function: GPUBufferUsage may only exist once Node installs Dawn's globals.) */
+export function storageUsage(): number {
+  return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+}
 
 /** Fails with a clear reason before the driver does, naming what did not fit. */
 export function assertFitsBinding(ctx: GpuContext, bytes: number, label: string): void {
@@ -19,7 +22,7 @@ export function assertFitsBinding(ctx: GpuContext, bytes: number, label: string)
 export function createStorage(ctx: GpuContext, count: number, label: string): GPUBuffer {
   const bytes = Math.max(4, count * 4);
   assertFitsBinding(ctx, bytes, label);
-  return ctx.device.createBuffer({ size: alignTo(bytes, 4), usage: STORAGE_USAGE, label });
+  return ctx.device.createBuffer({ size: alignTo(bytes, 4), usage: storageUsage(), label });
 }
 
 export function uploadF32(ctx: GpuContext, data: Float32Array, label: string): GPUBuffer {

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Packs the Node benchmarks for an offline GPU server that has no browser, no registry and no
+// Node: .device/ gets each entry bundled into one .mjs (everything but the `webgpu` package
+// inlined), the `webgpu` package with only its linux-x64 Dawn binary, and node itself (xz).
+// On the server: xz -d node.xz; chmod +x node; ./node kernels-node.mjs
+// (Vulkan loader: libvulkan1; see docs/benchmarks.md.)
+import { build } from 'esbuild';
+import { execSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const entries = process.argv.slice(2);
+if (entries.length === 0) entries.push('src/bench/kernels-node.ts');
+const out = resolve('.device');
+mkdirSync(out, { recursive: true });
+
+const rawPlugin = {
+  name: 'raw',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: resolve(a.resolveDir, a.path.replace(/\?raw$/, '')), namespace: 'raw' }));
+    b.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({ contents: readFileSync(a.path, 'utf8'), loader: 'text' }));
+  },
+};
+await build({
+  entryPoints: entries,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  external: ['webgpu'],
+  logLevel: 'warning',
+  plugins: [rawPlugin],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+
+const pkg = resolve(out, 'node_modules/webgpu');
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(resolve(pkg, 'dist'), { recursive: true });
+for (const f of ['index.js', 'package.json']) cpSync(resolve('node_modules/webgpu', f), resolve(pkg, f));
+cpSync(resolve('node_modules/webgpu/dist/linux-x64'), resolve(pkg, 'dist/linux-x64'), { recursive: true });
+for (const dep of ['debug', 'ms']) {
+  const from = existsSync(resolve('node_modules/webgpu/node_modules', dep)) ? resolve('node_modules/webgpu/node_modules', dep) : resolve('node_modules', dep);
+  if (existsSync(from)) cpSync(from, resolve(out, 'node_modules', dep), { recursive: true });
+}
+if (!existsSync(resolve(out, 'node.xz'))) execSync(`xz -T2 -6 -c ${process.execPath} > ${resolve(out, 'node.xz')}`);
+console.log(execSync(`du -sh ${out}`).toString().trim());

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { cbsClosedForm, cbsFromFit, cbsNumericRoot, rawCbs } from './cbs';
+import { fitPaperCurve, paperCurve } from './fit';
+
+describe('B* by the overhead rule', () => {
+  it('the closed form equals a bisection root of the definition (relative 1e-9) over a grid', () => {
+    let worst = 0;
+    for (const a of [10, 200, 5000]) {
+      for (const b of [1e3, 6400, 4e6]) {
+        for (const baseline of [4, 64, 256]) {
+          for (const x of [0.05, 0.2, 0.5, 1]) {
+            const closed = cbsClosedForm(a, b, baseline, x);
+            const numeric = cbsNumericRoot(a, b, baseline, x);
+            worst = Math.max(worst, Math.abs(closed / numeric - 1));
+            // And the definition itself: R(B*) = (1 + x)·R(B_opt)·B_opt/B*.
+            const lin = (paperCurve(a, b, baseline) * baseline) / closed;
+            expect(paperCurve(a, b, closed) / ((1 + x) * lin)).toBeCloseTo(1, 12);
+          }
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-9);
+  });
+
+  it('is the paper\'s B* = 1.2·B_opt + b/(5a) at 20%', () => {
+    expect(cbsClosedForm(2000, 4.378e6, 256, 0.2)).toBeCloseTo(1.2 * 256 + 4.378e6 / (5 * 2000), 9);
+    expect(cbsClosedForm(0, 100, 256, 0.2)).toBe(Infinity);
+  });
+
+  it('from a fit: finite and flagged when extrapolated; unbounded (null, not Infinity) at a = 0; no-fit for one point', () => {
+    const fit = fitPaperCurve([8, 16, 32, 64].map((B) => ({ batchSize: B, steps: 200 + 6400 / B })));
+    const est = cbsFromFit(fit, 8, 0.2, 64);
+    expect(est.status).toBe('ok');
+    expect(est.bStar as number).toBeCloseTo(1.2 * 8 + 0.2 * 32, 6);
+    expect(est.extrapolated).toBe(false);
+    expect(cbsFromFit(fit, 8, 0.2, 8).extrapolated).toBe(true);
+
+    const linear = fitPaperCurve([8, 16, 32, 64].map((B) => ({ batchSize: B, steps: 6400 / B })));
+    const unbounded = cbsFromFit(linear, 8, 0.2, 64);
+    expect(unbounded.status).toBe('unbounded');
+    expect(unbounded.bStar).toBeNull();
+    expect(unbounded.note).toMatch(/exceeds every batch size/);
+    expect(JSON.stringify(unbounded)).not.toMatch(/NaN|Infinity/);
+
+    const none = cbsFromFit(fitPaperCurve([{ batchSize: 8, steps: 100 }]), 8, 0.2, 8);
+    expect(none.status).toBe('no-fit');
+    expect(none.bStar).toBeNull();
+  });
+});
+
+describe('raw B* (no fit)', () => {
+  it('walks up from the baseline to the last batch size within the rule: hand numbers', () => {
+    // Baseline R(8) = 1000 → linear 500, 250, 125 at 16, 32, 64; 1.2× limits 600, 300, 150.
+    const raw = rawCbs(
+      [
+        { batchSize: 8, steps: 1000 },
+        { batchSize: 16, steps: 550 },
+        { batchSize: 32, steps: 299 },
+        { batchSize: 64, steps: 200 },
+      ],
+      8,
+      0.2,
+    );
+    expect(raw.status).toBe('ok');
+    expect(raw.bStar).toBe(32);
+    expect(raw.firstOutside).toBe(64);
+    expect(raw.checks.map((c) => c.ratio)).toEqual([1.1, 299 / 250, 1.6]);
+  });
+
+  it('all points within (at or below linear scaling): a lower bound at the largest measured B', () => {
+    const raw = rawCbs([8, 16, 32, 64].map((B) => ({ batchSize: B, steps: 6400 / B })), 8, 0.2);
+    expect(raw.status).toBe('all-within');
+    expect(raw.bStar).toBe(64);
+    expect(raw.lowerBound).toBe(true);
+    expect(raw.note).toMatch(/lower bound/);
+  });
+
+  it('the first batch size above the baseline already breaks the rule: B* is the baseline', () => {
+    const raw = rawCbs([{ batchSize: 8, steps: 100 }, { batchSize: 16, steps: 90 }], 8, 0.2);
+    expect(raw.bStar).toBe(8);
+    expect(raw.firstOutside).toBe(16);
+  });
+
+  it('non-monotone data: stops at the first break and names the batch sizes that come back within', () => {
+    const raw = rawCbs([{ batchSize: 8, steps: 1000 }, { batchSize: 16, steps: 700 }, { batchSize: 32, steps: 280 }], 8, 0.2);
+    expect(raw.bStar).toBe(8);
+    expect(raw.note).toMatch(/B = 32 come back within/);
+  });
+
+  it('duplicates take the minimum; a missing baseline or nothing above it is said, not guessed', () => {
+    const dup = rawCbs([{ batchSize: 8, steps: 1200 }, { batchSize: 8, steps: 1000 }, { batchSize: 16, steps: 590 }], 8, 0.2);
+    expect(dup.baselineSteps).toBe(1000);
+    expect(dup.bStar).toBe(16);
+    expect(rawCbs([{ batchSize: 16, steps: 10 }], 8, 0.2).status).toBe('baseline-not-measured');
+    expect(rawCbs([{ batchSize: 8, steps: 10 }], 8, 0.2).status).toBe('too-few-points');
+  });
+});

@@ -1,0 +1,164 @@
+// Critical batch size by the overhead rule (the paper's 20% rule): B* is where the steps to target
+// are (1 + x) times what linear scaling from a baseline batch B_opt predicts.
+import { type CurvePoint, type PaperFit, paperCurve } from './fit';
+
+/**
+ * Closed form on the fitted curve R(B) = a + b/B with R_lin(B) = R(B_opt)·B_opt/B:
+ *   a + b/B = (1+x)(a·B_opt + b)/B  ⇔  B* = (1+x)·B_opt + x·b/a.
+ * Infinity when a = 0 (the fitted curve never leaves linear scaling).
+ */
+export function cbsClosedForm(a: number, b: number, baselineBatch: number, overhead: number): number {
+  if (a <= 0) return Infinity;
+  return (1 + overhead) * baselineBatch + (overhead * b) / a;
+}
+
+/**
+ * The same B*, found numerically: bisection of g(B) = R(B) − (1+x)·R_lin(B) on [B_opt, ∞).
+ * g(B_opt) = −x·R(B_opt) < 0 and g → a > 0, so the root is bracketed once the upper end has g > 0.
+ * Used by the tests to check the closed form against the definition. Infinity when a = 0.
+ */
+export function cbsNumericRoot(a: number, b: number, baselineBatch: number, overhead: number): number {
+  if (a <= 0) return Infinity;
+  const lin = (batch: number) => (paperCurve(a, b, baselineBatch) * baselineBatch) / batch;
+  const g = (batch: number) => paperCurve(a, b, batch) - (1 + overhead) * lin(batch);
+  let lo = baselineBatch;
+  let hi = 2 * baselineBatch;
+  while (g(hi) <= 0) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (g(mid) > 0) hi = mid;
+    else lo = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+export interface CbsEstimate {
+  /** ok: a finite B*; unbounded: the fit has a = 0 so B* is beyond any batch size; no-fit: the fit failed (see note). */
+  status: 'ok' | 'unbounded' | 'no-fit';
+  note: string | null;
+  bStar: number | null;
+  baselineBatch: number;
+  overhead: number;
+  /** Fitted steps at the baseline and at B*. */
+  baselineSteps: number | null;
+  stepsAtBStar: number | null;
+  /** True when B* lies beyond the largest measured batch size (an extrapolation of the fit). */
+  extrapolated: boolean;
+}
+
+/** B* from a fit (closed form). `largestMeasured` flags extrapolation. */
+export function cbsFromFit(fit: PaperFit, baselineBatch: number, overhead: number, largestMeasured: number): CbsEstimate {
+  const base = { baselineBatch, overhead };
+  if (fit.a === null || fit.b === null) {
+    return { ...base, status: 'no-fit', note: fit.note ?? 'no fit', bStar: null, baselineSteps: null, stepsAtBStar: null, extrapolated: false };
+  }
+  const baselineSteps = paperCurve(fit.a, fit.b, baselineBatch);
+  if (fit.a <= 0) {
+    return {
+      ...base,
+      status: 'unbounded',
+      note: `the fitted curve has a = 0, so it follows linear scaling exactly: B* exceeds every batch size (at least the largest measured, ${largestMeasured})`,
+      bStar: null,
+      baselineSteps,
+      stepsAtBStar: null,
+      extrapolated: true,
+    };
+  }
+  const bStar = cbsClosedForm(fit.a, fit.b, baselineBatch, overhead);
+  const extrapolated = bStar > largestMeasured;
+  return {
+    ...base,
+    status: 'ok',
+    note: extrapolated ? `B* = ${bStar.toPrecision(4)} lies beyond the largest measured batch size ${largestMeasured}: an extrapolation of the fit` : null,
+    bStar,
+    baselineSteps,
+    stepsAtBStar: paperCurve(fit.a, fit.b, bStar),
+    extrapolated,
+  };
+}
+
+export interface RawCheck {
+  batchSize: number;
+  steps: number;
+  /** Linear scaling from the measured baseline: R(B_opt)·B_opt/B. */
+  linear: number;
+  /** steps / linear: at most 1 + overhead counts as within. */
+  ratio: number;
+  within: boolean;
+}
+
+export interface RawCbs {
+  /**
+   * ok: a first batch size beyond the rule was found; all-within: none of the measured batch sizes
+   * exceeds the rule, so B* ≥ the largest measured one (a lower bound); too-few-points: nothing
+   * measured above the baseline; baseline-not-measured: the baseline has no measured R.
+   */
+  status: 'ok' | 'all-within' | 'too-few-points' | 'baseline-not-measured';
+  note: string | null;
+  /** Largest measured B such that it and every measured B between the baseline and it are within the rule. */
+  bStar: number | null;
+  /** True when bStar is only a lower bound (all-within). */
+  lowerBound: boolean;
+  /** First measured B above bStar that breaks the rule (null when none did). */
+  firstOutside: number | null;
+  baselineBatch: number;
+  baselineSteps: number | null;
+  checks: RawCheck[];
+}
+
+/**
+ * The fit-free answer: walking up from the measured baseline, the largest measured B whose
+ * measured R(B) stays within (1+x)·R(B_opt)·B_opt/B, stopping at the first one that does not.
+ * Points with duplicate batch sizes are reduced to their minimum first.
+ */
+export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, overhead: number): RawCbs {
+  const best = new Map<number, number>();
+  for (const p of points) best.set(p.batchSize, Math.min(best.get(p.batchSize) ?? Infinity, p.steps));
+  const baselineSteps = best.get(baselineBatch) ?? null;
+  const base = { baselineBatch, baselineSteps };
+  if (baselineSteps === null) {
+    return {
+      ...base,
+      status: 'baseline-not-measured',
+      note: `no measured R at the baseline batch size ${baselineBatch}: the raw rule needs it (the fitted B* does not)`,
+      bStar: null,
+      lowerBound: false,
+      firstOutside: null,
+      checks: [],
+    };
+  }
+  const above = [...best.keys()].filter((b) => b > baselineBatch).sort((p, q) => p - q);
+  const checks: RawCheck[] = above.map((batchSize) => {
+    const steps = best.get(batchSize) as number;
+    const linear = (baselineSteps * baselineBatch) / batchSize;
+    const ratio = steps / linear;
+    return { batchSize, steps, linear, ratio, within: ratio <= 1 + overhead + 1e-12 };
+  });
+  if (checks.length === 0) {
+    return { ...base, status: 'too-few-points', note: `no measured batch size above the baseline ${baselineBatch}`, bStar: null, lowerBound: false, firstOutside: null, checks };
+  }
+  const firstBad = checks.findIndex((c) => !c.within);
+  if (firstBad < 0) {
+    const largest = checks[checks.length - 1].batchSize;
+    return {
+      ...base,
+      status: 'all-within',
+      note: `every measured batch size stays within ${Math.round(overhead * 100)}% of linear scaling: B* ≥ ${largest} (a lower bound)`,
+      bStar: largest,
+      lowerBound: true,
+      firstOutside: null,
+      checks,
+    };
+  }
+  const bStar = firstBad === 0 ? baselineBatch : checks[firstBad - 1].batchSize;
+  const laterWithin = checks.slice(firstBad + 1).filter((c) => c.within).map((c) => c.batchSize);
+  return {
+    ...base,
+    status: 'ok',
+    note: laterWithin.length > 0 ? `non-monotone: B = ${laterWithin.join(', ')} come back within the rule after ${checks[firstBad].batchSize} broke it` : null,
+    bStar,
+    lowerBound: false,
+    firstOutside: checks[firstBad].batchSize,
+    checks,
+  };
+}

@@ -1,0 +1,212 @@
+// One training run of the paper's protocol: constant LR after warmup, AdamW with clipping,
+// EWA weights, validation on the hybrid schedule, the first step at which the EWA loss reaches
+// the target, divergence detection, pause/resume/cancel, and exact checkpoints.
+import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../state/schema';
+import { learningRate } from '../optim/schedule';
+import { divergenceReason } from './divergence';
+import { shouldEvaluate } from './eval-schedule';
+import type { EngineState, MicroBatch, TrainingEngine } from './engine';
+
+/** Where training batches come from; its position is part of a checkpoint. */
+export interface BatchSource {
+  next(sequences: number): MicroBatch;
+  position(): unknown;
+  restore(position: unknown): void;
+}
+
+export interface RunCheckpoint {
+  spec: RunSpec;
+  step: number;
+  initialLoss: number | null;
+  record: RunRecord;
+  engine: EngineState;
+  data: unknown;
+}
+
+/** Pause, resume and cancel from outside the loop (the worker API calls these). */
+export class RunControl {
+  private pausedWaiter: { promise: Promise<void>; resolve: () => void } | null = null;
+  private cancelled = false;
+
+  pause(): void {
+    if (this.pausedWaiter) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.pausedWaiter = { promise, resolve };
+  }
+  resume(): void {
+    this.pausedWaiter?.resolve();
+    this.pausedWaiter = null;
+  }
+  cancel(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+  get isCancelled(): boolean {
+    return this.cancelled;
+  }
+  get isPaused(): boolean {
+    return this.pausedWaiter !== null;
+  }
+  /** Resolves at once when running; when paused, once resumed or cancelled. */
+  async gate(): Promise<void> {
+    if (this.pausedWaiter) await this.pausedWaiter.promise;
+  }
+}
+
+export interface RunOptions {
+  engine: TrainingEngine;
+  data: BatchSource;
+  validation: MicroBatch[];
+  control?: RunControl;
+  adapter: string;
+  /** Take a checkpoint every this many steps (0: never). */
+  checkpointEvery?: number;
+  resumeFrom?: RunCheckpoint;
+  /** Economical mode: the best steps-to-target at this batch size so far (runs that cannot beat it stop). */
+  bestAtBatch?: () => number | null;
+  onStep?: (stats: StepStats, record: RunRecord) => void;
+  onEval?: (point: EvalPoint, record: RunRecord) => void;
+  onCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void> | void;
+  onStatus?: (record: RunRecord) => void;
+  now?: () => number;
+}
+
+export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
+  return {
+    spec,
+    status: 'queued',
+    evals: [],
+    steps: [],
+    stepsToTarget: null,
+    stepsDone: 0,
+    tokensDone: 0,
+    failure: null,
+    wallSeconds: 0,
+    adapter,
+  };
+}
+
+export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunRecord> {
+  const { engine, data, validation } = options;
+  const control = options.control ?? new RunControl();
+  const now = options.now ?? (() => performance.now());
+  const microSteps = spec.batchSize / spec.microBatch;
+  if (!Number.isInteger(microSteps) || microSteps < 1) {
+    throw new Error(`batch size ${spec.batchSize} is not a multiple of the micro-batch ${spec.microBatch}`);
+  }
+  const tokensPerStep = spec.batchSize * spec.model.context;
+
+  let record: RunRecord;
+  let step: number;
+  let initialLoss: number | null;
+  if (options.resumeFrom) {
+    const c = options.resumeFrom;
+    await engine.loadState(c.engine);
+    data.restore(c.data);
+    record = structuredClone(c.record);
+    step = c.step;
+    initialLoss = c.initialLoss;
+  } else {
+    record = emptyRecord(spec, options.adapter);
+    step = 0;
+    initialLoss = null;
+  }
+  record.status = 'running';
+  options.onStatus?.(record);
+  const started = now() - record.wallSeconds * 1000;
+
+  const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
+    record.status = status;
+    record.failure = failure;
+    record.wallSeconds = (now() - started) / 1000;
+    options.onStatus?.(record);
+    return record;
+  };
+
+  const evaluateAt = async (): Promise<EvalPoint> => {
+    const ewa = { decay: spec.ewaDecay, step };
+    const point: EvalPoint = {
+      step,
+      tokens: step * tokensPerStep,
+      ewaLoss: await engine.evaluate(validation, 'ewa', ewa),
+      rawLoss: await engine.evaluate(validation, 'raw', ewa),
+    };
+    record.evals.push(point);
+    options.onEval?.(point, record);
+    return point;
+  };
+
+  try {
+    while (step < spec.maxSteps) {
+      await control.gate();
+      if (control.isCancelled) return finish('stopped', { step, reason: 'cancelled by the user' });
+      const best = options.bestAtBatch?.() ?? null;
+      if (best !== null && spec.stopAtTarget && step >= best) {
+        return finish('stopped', { step, reason: `another run at B = ${spec.batchSize} reached the target in ${best} steps` });
+      }
+
+      step += 1;
+      const microBatches: MicroBatch[] = [];
+      for (let i = 0; i < microSteps; i++) microBatches.push(data.next(spec.microBatch));
+      const lr = learningRate(step, spec.peakLr, spec.warmupSteps);
+      const t0 = now();
+      const scalars = await engine.step(microBatches, {
+        step,
+        lr,
+        beta1: spec.beta1,
+        beta2: spec.beta2,
+        eps: spec.eps,
+        weightDecay: spec.weightDecay,
+        clipNorm: spec.clipNorm,
+        ewaDecay: spec.ewaDecay,
+      });
+      const seconds = Math.max((now() - t0) / 1000, 1e-9);
+      initialLoss ??= scalars.loss;
+      const stats: StepStats = {
+        step,
+        trainLoss: scalars.loss,
+        lr,
+        gradNorm: scalars.gradNorm,
+        microGradSq: scalars.microGradSq,
+        batchGradSq: scalars.batchGradSq,
+        tokensPerSecond: tokensPerStep / seconds,
+      };
+      record.steps.push(stats);
+      record.stepsDone = step;
+      record.tokensDone = step * tokensPerStep;
+      record.wallSeconds = (now() - started) / 1000;
+      options.onStep?.(stats, record);
+
+      const diverged = divergenceReason(step, scalars.loss, initialLoss, spec.warmupSteps);
+      if (diverged) return finish('diverged', { step, reason: diverged });
+
+      const last = record.evals.at(-1);
+      const evalContext = { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, lastEwaLoss: last?.ewaLoss ?? null };
+      if (shouldEvaluate(step, spec.evaluation, evalContext)) {
+        const point = await evaluateAt();
+        if (!Number.isFinite(point.ewaLoss)) {
+          return finish('diverged', { step, reason: `the EWA validation loss became ${point.ewaLoss}` });
+        }
+        if (spec.targetLoss !== null && record.stepsToTarget === null && point.ewaLoss <= spec.targetLoss) {
+          record.stepsToTarget = step;
+          if (spec.stopAtTarget) return finish('reached-target');
+        }
+      }
+
+      if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
+        await options.onCheckpoint({
+          spec,
+          step,
+          initialLoss,
+          record: structuredClone(record),
+          engine: await engine.saveState(),
+          data: data.position(),
+        });
+      }
+    }
+    return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');
+  } catch (error) {
+    return finish('failed', { step, reason: error instanceof Error ? error.message : String(error) });
+  }
+}

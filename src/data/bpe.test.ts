@@ -117,6 +117,11 @@ describe('BPE through @huggingface/tokenizers', () => {
     expect(tokens).toBeGreaterThan(10_000);
   });
 
+  it('memoized per pre-token encoding equals the library\'s whole-text encoding', () => {
+    for (const doc of validation.slice(40, 100)) expect(tokenizer.encode(doc.text)).toEqual(tokenizer.encodeWhole(doc.text));
+    for (const text of TRICKY) expect(tokenizer.encode(text)).toEqual(tokenizer.encodeWhole(text));
+  });
+
   it('round-trips: decode(encode(x)) = x, and compresses English about 4 bytes per token', () => {
     let bytes = 0;
     let tokens = 0;

@@ -73,12 +73,62 @@ export function documentsOf(source: SourceText): C4Document[] {
   }));
 }
 
-/** Train and validation documents, in source order; every document lands in exactly one. */
+/** Words per shingle in the decontamination check: about 200 characters of English. */
+export const SHINGLE_WORDS = 32;
+
+function hash32(text: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Hashes (about 53 bits) of every run of SHINGLE_WORDS consecutive words. */
+export function shingles(text: string): number[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const h1 = words.map((w) => hash32(w, 0x811c9dc5));
+  const h2 = words.map((w) => hash32(w, 0x01234567));
+  const out: number[] = [];
+  for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) {
+    let a = 0x811c9dc5;
+    let b = 0x01234567;
+    for (let j = i; j < i + SHINGLE_WORDS; j++) {
+      a = Math.imul(a ^ h1[j], 0x01000193) >>> 0;
+      b = Math.imul(b ^ h2[j], 0x5bd1e995) >>> 0;
+    }
+    out.push(a * 2097152 + (b >>> 11));
+  }
+  return out;
+}
+
+/**
+ * Train and validation documents, in source order; every document lands in exactly one.
+ * A document goes to validation when its url hashes there, unless it shares a passage of
+ * SHINGLE_WORDS words with a training document (presidents quote earlier addresses): such a
+ * document goes to training instead, repeated until no validation document shares one.
+ */
 export function splitTrainValidation(documents: C4Document[]): { train: C4Document[]; validation: C4Document[] } {
-  const train: C4Document[] = [];
-  const validation: C4Document[] = [];
-  for (const doc of documents) (isValidationUrl(doc.url) ? validation : train).push(doc);
-  return { train, validation };
+  const inValidation = documents.map((d) => isValidationUrl(d.url));
+  for (;;) {
+    const trainShingles = new Set<number>();
+    documents.forEach((d, i) => {
+      if (!inValidation[i]) for (const h of shingles(d.text)) trainShingles.add(h);
+    });
+    let moved = 0;
+    documents.forEach((d, i) => {
+      if (inValidation[i] && shingles(d.text).some((h) => trainShingles.has(h))) {
+        inValidation[i] = false;
+        moved++;
+      }
+    });
+    if (moved === 0) break;
+  }
+  return {
+    train: documents.filter((_, i) => !inValidation[i]),
+    validation: documents.filter((_, i) => inValidation[i]),
+  };
 }
 
 /** C4's line format: keys in C4's order, one JSON object per line. */

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { documentsOf, splitIntoDocuments, splitTrainValidation, toJsonl, type SourceText } from './bundle-build';
+import { documentsOf, shingles, splitIntoDocuments, splitTrainValidation, toJsonl, type SourceText } from './bundle-build';
 import { blobByteSource } from './fetch';
 import { streamDocuments } from './shards';
 import { bundledDocuments, bundledManifest, readBundled } from './test-helpers';
@@ -57,6 +57,12 @@ describe('bundled C4-format shards (public/data/bundled)', () => {
     const trainUrls = new Set(train.map((d) => d.url));
     const trainTexts = new Set(train.map((d) => d.text));
     expect(validation.filter((d) => trainUrls.has(d.url) || trainTexts.has(d.text))).toEqual([]);
+  });
+
+  it('share no 32-word passage between validation and train (quotations were moved to train)', () => {
+    const trainShingles = new Set(train.flatMap((d) => shingles(d.text)));
+    expect(trainShingles.size).toBeGreaterThan(1_500_000);
+    expect(validation.filter((d) => shingles(d.text).some((h) => trainShingles.has(h))).map((d) => d.url)).toEqual([]);
   });
 
   it('rebuild identically from the npm packages (deterministic build)', () => {

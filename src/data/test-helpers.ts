@@ -7,8 +7,12 @@ import type { C4Document } from './types';
 
 export const BUNDLED_PATH = join(__dirname, '..', '..', 'public', 'data', 'bundled');
 
-export function readBundled(file: string): Buffer {
-  return readFileSync(join(BUNDLED_PATH, file));
+export function readBundled(file: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(readFileSync(join(BUNDLED_PATH, file)));
+}
+
+export function readBundledText(file: string): string {
+  return readFileSync(join(BUNDLED_PATH, file), 'utf8');
 }
 
 export function bundledDocuments(split: 'train' | 'validation'): C4Document[] {
@@ -23,5 +27,5 @@ export interface Manifest {
 }
 
 export function bundledManifest(): Manifest {
-  return JSON.parse(readBundled('manifest.json').toString('utf8')) as Manifest;
+  return JSON.parse(readBundledText('manifest.json')) as Manifest;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileShard, streamDocuments } from './shards';
 import { BpeTokenizer, ByteTokenizer, loadGpt2Tokenizer, type TextTokenizer } from './tokenizer';
-import { bundledManifest, readBundled } from './test-helpers';
+import { bundledManifest, readBundled, readBundledText } from './test-helpers';
 
 const MAX_CHARS = 3_000_000;
 
@@ -25,7 +25,7 @@ async function bench(tokenizer: TextTokenizer): Promise<{ tokens: number; chars:
 
 describe('tokenizer throughput (prints, does not assert on time)', () => {
   for (const [name, make] of [
-    ['bundled BPE 4096 (@huggingface/tokenizers)', async () => BpeTokenizer.fromJson(JSON.parse(readBundled('tokenizer.json').toString('utf8')) as Record<string, unknown>)],
+    ['bundled BPE 4096 (@huggingface/tokenizers)', async () => BpeTokenizer.fromJson(JSON.parse(readBundledText('tokenizer.json')) as Record<string, unknown>)],
     ['bytes', async () => new ByteTokenizer()],
     ['GPT-2 (js-tiktoken)', loadGpt2Tokenizer],
   ] as const) {

@@ -22,7 +22,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: 'npx vite --host 127.0.0.1 --port 5199 --strictPort',
+      command: 'CBS_TEST_SERVER=1 npx vite --host 127.0.0.1 --port 5199 --strictPort',
       url: HARNESS_URL,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

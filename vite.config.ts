@@ -23,6 +23,9 @@ export default defineConfig({
     sourcemap: true,
     chunkSizeWarningLimit: 2000,
   },
+  // The test harness server runs with CBS_TEST_SERVER=1: no hot reload, so a file saved while a
+  // browser test runs cannot reload the page under it.
+  server: process.env.CBS_TEST_SERVER ? { hmr: false, watch: null } : {},
   preview: {
     headers: { 'Content-Security-Policy': contentSecurityPolicy },
   },

@@ -25,7 +25,7 @@ export default defineConfig({
   },
   // The test harness server runs with CBS_TEST_SERVER=1: no hot reload, so a file saved while a
   // browser test runs cannot reload the page under it.
-  server: process.env.CBS_TEST_SERVER ? { hmr: false, watch: null } : {},
+  server: process.env.CBS_TEST_SERVER ? { hmr: false } : {},
   preview: {
     headers: { 'Content-Security-Policy': contentSecurityPolicy },
   },

@@ -1,0 +1,111 @@
+// Plain-text rendering of a CBS report for the terminal.
+import type { CbsReport, GroupReport, ScalingReport } from './report';
+
+export function fmt(value: number | null, digits = 4): string {
+  if (value === null) return '—';
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 1e6 || abs < 1e-3) return value.toExponential(digits - 1);
+  if (Number.isInteger(value)) return String(value);
+  return String(+value.toPrecision(digits));
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => '  ' + r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+}
+
+function formatGroup(g: GroupReport, overhead: number): string[] {
+  const out: string[] = [];
+  const title = [g.key, g.model ? `model ${g.model}` : null, g.modelSize !== null ? `N = ${fmt(g.modelSize)} non-embedding params` : null, g.dataSize !== null ? `D = ${fmt(g.dataSize)} tokens` : null]
+    .filter((s) => s !== null)
+    .join(', ');
+  out.push(`== ${title} ==`);
+  const ratio = new Map(g.raw.checks.map((c) => [c.batchSize, c.ratio]));
+  const fitted = new Map(g.fit.residuals.map((r) => [r.batchSize, r.fitted]));
+  const rows = [['B', 'R(B)', 'reached', 'best run', 'lr', 'fit a+b/B', 'R/R_lin']];
+  for (const p of g.points) {
+    const reached = p.runs.filter((r) => r.steps !== null).length;
+    const r = p.batchSize === g.raw.baselineBatch && p.steps !== null ? 1 : ratio.get(p.batchSize) ?? null;
+    rows.push([
+      fmt(p.batchSize),
+      fmt(p.steps, 6),
+      `${reached}/${p.runs.length}`,
+      p.bestRunId ?? '—',
+      fmt(p.bestLr, 3),
+      fmt(fitted.get(p.batchSize) ?? null, 6),
+      r === null ? '—' : `${r.toFixed(3)}${r > 1 + overhead + 1e-12 ? ' >' : ''}`,
+    ]);
+  }
+  out.push(...table(rows));
+  const f = g.fit;
+  if (f.a === null) {
+    out.push(`  fit: none (${f.status}: ${f.note})`);
+  } else {
+    out.push(
+      `  fit: log R = log(a + b/B): a = ${fmt(f.a)} steps, b = ${fmt(f.b)} sequences, B_crit = b/a = ${fmt(f.bCrit)}; RMSE(log) = ${fmt(f.rmseLog, 3)} over ${f.points} points [${f.status}]`,
+    );
+    if (f.note) out.push(`       ${f.note}`);
+  }
+  const c = g.cbs;
+  const pct = `${fmt(overhead * 100, 3)}%`;
+  let line = `  B* (${pct} over linear scaling from B = ${fmt(c.baselineBatch)}): `;
+  if (c.bStar === null) line += `none (${c.status}${c.note ? `: ${c.note}` : ''})`;
+  else {
+    line += `${fmt(c.bStar)} sequences`;
+    if (g.bStarTokens !== null) line += ` = ${fmt(g.bStarTokens)} tokens`;
+  }
+  out.push(line);
+  if (c.bStar !== null && c.note) out.push(`      ${c.note}`);
+  const iv = g.interval;
+  if (iv.status === 'ok') {
+    out.push(
+      `  ${fmt(iv.level * 100, 3)}% interval: [${fmt(iv.lower)}, ${iv.upperUnbounded ? 'unbounded' : fmt(iv.upper)}] (${iv.method} bootstrap, ${iv.used} resamples, seed ${iv.seed})${iv.note ? `; ${iv.note}` : ''}`,
+    );
+  } else {
+    out.push(`  interval: none (${iv.status}: ${iv.note})`);
+  }
+  const raw = g.raw;
+  if (raw.bStar === null) out.push(`  raw B* (no fit): none (${raw.status}: ${raw.note})`);
+  else out.push(`  raw B* (no fit): ${raw.lowerBound ? '≥ ' : ''}${fmt(raw.bStar)}${raw.firstOutside !== null ? ` (first B beyond the rule: ${fmt(raw.firstOutside)})` : ''}${raw.note ? `; ${raw.note}` : ''}`);
+  for (const u of g.unreached) out.push(`  unreached: ${u.runId} (B = ${fmt(u.batchSize)}${u.peakLr !== null ? `, lr ${fmt(u.peakLr, 3)}` : ''}): ${u.reason}`);
+  if (g.noiseScale) {
+    const ns = g.noiseScale;
+    out.push(`  noise scale B_simple (beside B*, not a substitute): median ${fmt(ns.median)} sequences over ${ns.runs.filter((r) => r.summary !== null).length} run(s)`);
+    for (const r of ns.runs) out.push(`    B = ${fmt(r.batchSize)} (micro ${fmt(r.microBatch)}): ${r.summary !== null ? fmt(r.summary) : `undefined — ${r.note}`}`);
+  }
+  return out;
+}
+
+function formatScaling(s: ScalingReport): string[] {
+  const out = [`== ${s.description} ==`];
+  const f = s.fit;
+  const unit = s.against === 'modelSize' ? 'N (parameters)' : 'D (tokens)';
+  if (f.c === null || f.e === null) out.push(`  no fit (${f.status}: ${f.note})`);
+  else {
+    const ei = f.exponentInterval ? ` [${fmt(f.exponentInterval[0], 3)}, ${fmt(f.exponentInterval[1], 3)}]` : '';
+    const ci = f.cInterval ? ` [${fmt(f.cInterval[0])}, ${fmt(f.cInterval[1])}]` : '';
+    out.push(`  B* = c·X^e with X = ${unit}: e = ${fmt(f.e, 3)}${ei}, c = ${fmt(f.c)}${ci}${f.exponentInterval ? ` (${fmt(f.level * 100, 3)}% t-intervals, ${f.dof} dof)` : ''} [${f.status}]`);
+    if (s.against === 'modelSize') out.push(`  with N in millions (the paper's unit): c = ${fmt(f.c * 1e6 ** f.e)}`);
+    if (f.note) out.push(`  ${f.note}`);
+  }
+  for (const u of s.used) out.push(`    ${u.key}: X = ${fmt(u.x)}, B* = ${fmt(u.bStar)}`);
+  for (const x of s.excluded) out.push(`    excluded ${x.key}: ${x.reason}`);
+  if (s.paper) {
+    out.push(`  paper (${s.paper.law.description}), in tokens:`);
+    for (const p of s.paper.points) out.push(`    ${p.key}: lab ${fmt(p.labBStarTokens)} vs paper ${fmt(p.paperBStarTokens)}`);
+  }
+  return out;
+}
+
+export function formatReport(report: CbsReport): string {
+  const s = report.settings;
+  const head = [
+    `CBS analysis (${report.source}): ${report.groups.length} group(s); overhead ${fmt(s.overhead * 100, 3)}%; baseline ${s.baselineBatch === null ? 'smallest measured B' : `B = ${fmt(s.baselineBatch)}`}; ` +
+      `steps to target ${s.interpolate ? 'interpolated in log-steps' : 'at the first evaluation at or below the target'}` +
+      (s.targetLoss !== null ? `; target loss ${fmt(s.targetLoss)} (${s.targetSource})` : ''),
+  ];
+  const parts = [head, ...report.groups.map((g) => formatGroup(g, s.overhead)), ...report.scaling.map(formatScaling)];
+  if (report.warnings.length > 0) parts.push(['warnings:', ...report.warnings.map((w) => `  - ${w}`)]);
+  return parts.map((p) => p.join('\n')).join('\n\n') + '\n';
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { cbsClosedForm } from './cbs';
+import { formatReport } from './format';
+import { type CbsReport, analyzeResults, analyzeTable } from './report';
+import { FIXTURE_SWEEP, syntheticResults } from './synthetic';
+
+/** Every number in the report is finite (JSON has no NaN or Infinity). */
+function expectFinite(value: unknown, path = 'report'): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`${path} is ${value}`);
+  } else if (Array.isArray(value)) value.forEach((v, i) => expectFinite(v, `${path}[${i}]`));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) expectFinite(v, `${path}.${k}`);
+}
+
+const fast = { bootstrap: { method: 'points' as const, level: 0.9, resamples: 200, seed: 1, minDistinct: 3 } };
+
+describe('analyzeResults', () => {
+  const results = syntheticResults(FIXTURE_SWEEP);
+
+  it('recovers a, b and B* exactly with log-step interpolation, names the best learning rate, and reports unreached runs', () => {
+    const report = analyzeResults(results, { ...fast, analysis: { overhead: 0.2, baselineBatch: null, interpolate: true } });
+    expectFinite(report);
+    expect(report.groups).toHaveLength(1);
+    const g = report.groups[0];
+    expect(g.fit.a as number).toBeCloseTo(200, 6);
+    expect(g.fit.b as number).toBeCloseTo(6400, 4);
+    expect(g.cbs.bStar as number).toBeCloseTo(cbsClosedForm(200, 6400, 4, 0.2), 6); // 11.2
+    expect(g.cbs.baselineBatch).toBe(4);
+    expect(g.bStarTokens as number).toBeCloseTo(11.2 * 64, 4);
+    expect(g.points.find((p) => p.batchSize === 16)).toMatchObject({ bestLr: 3e-3, bestRunId: 'micro-B16-lr0.003' });
+    expect(g.unreached.map((u) => u.runId).sort()).toEqual(['micro-B128-lr0.001', 'micro-B128-lr0.003']);
+    expect(g.unreached[0].reason).toMatch(/diverged/);
+    expect(g.points.find((p) => p.batchSize === 128)?.steps).toBeNull();
+    expect(report.warnings.join(' ')).toMatch(/2 run\(s\) never reached the target/);
+    expect(report.settings.targetSource).toBe('results');
+  });
+
+  it('without interpolation R(B) is the first evaluation step at or after the crossing', () => {
+    const report = analyzeResults(results, fast);
+    const steps = report.groups[0].points.map((p) => p.steps);
+    // Crossings 1800, 1000, 600, 400, 300 on a schedule of powers of two and multiples of 200.
+    expect(steps).toEqual([1800, 1000, 600, 400, 400, null]);
+    expect(report.settings.interpolate).toBe(false);
+  });
+
+  it('a target chosen afterwards recomputes steps to target from the stored evaluations', () => {
+    const report = analyzeResults(results, { ...fast, targetLoss: 3.6, analysis: { overhead: 0.2, baselineBatch: null, interpolate: true } });
+    expect(report.settings).toMatchObject({ targetLoss: 3.6, targetSource: 'override' });
+    // loss = 3.5 − 0.3·ln(s/R) reaches 3.6 at s = R·exp(−1/3).
+    const g = report.groups[0];
+    expect(g.points[0].steps as number).toBeCloseTo(1800 * Math.exp(-1 / 3), 6);
+    expect(g.fit.bCrit as number).toBeCloseTo(32, 6);
+  });
+
+  it('estimates the noise scale beside B*, undefined where the micro-batch is the batch', () => {
+    const g = analyzeResults(results, fast).groups[0];
+    const ns = g.noiseScale;
+    expect(ns).not.toBeNull();
+    expect(ns?.runs.find((r) => r.batchSize === 4)?.status).toBe('undefined');
+    // True B_simple = 20 / 0.5 = 40; 60 noisy steps per run (5% noise on each squared norm).
+    expect(Math.abs((ns?.median as number) / 40 - 1)).toBeLessThan(0.15);
+  });
+
+  it('overhead and baseline are settings: B* = (1+x)·B_opt + x·b/a on the fitted curve', () => {
+    const report = analyzeResults(results, { ...fast, analysis: { overhead: 0.5, baselineBatch: 8, interpolate: true } });
+    expect(report.groups[0].cbs.bStar as number).toBeCloseTo(1.5 * 8 + 0.5 * 32, 6);
+    expect(report.groups[0].raw.baselineBatch).toBe(8);
+  });
+
+  it('with no target anywhere, uses the trainer\'s recorded steps and says so', () => {
+    const report = analyzeResults({ ...results, targetLoss: null }, fast);
+    expect(report.settings.targetSource).toBe('none');
+    expect(report.warnings[0]).toMatch(/no target loss/);
+    expect(report.groups[0].points[0].steps).toBe(1800);
+  });
+});
+
+describe('analyzeTable', () => {
+  const table = (fn: (batch: number, n: number, d: number) => number, ns: number[], ds: number[]) =>
+    ns.flatMap((n) => ds.flatMap((d) => [16, 32, 64, 128, 256, 512, 1024].map((B) => ({ batchSize: B, steps: fn(B, n, d), modelSize: n, dataSize: d }))));
+
+  it('one B* per size and the scaling fit across sizes recovers a known exponent (vs model and vs data)', () => {
+    // B_crit = b/a = 10·N^0.3·(D/1e6)^0.5, so B* = 1.2·16 + 0.2·B_crit.
+    const rows = table((B, n, d) => 1000 + (1000 * 10 * n ** 0.3 * (d / 1e6) ** 0.5) / B, [1e6, 4e6, 1.6e7], [1e8, 4e8]);
+    const report = analyzeTable(rows, fast);
+    expectFinite(report);
+    expect(report.groups).toHaveLength(6);
+    for (const g of report.groups) {
+      const bCrit = 10 * (g.modelSize as number) ** 0.3 * ((g.dataSize as number) / 1e6) ** 0.5;
+      expect(g.cbs.bStar as number).toBeCloseTo(1.2 * 16 + 0.2 * bCrit, 4);
+    }
+    const vsModel = report.scaling.filter((s) => s.against === 'modelSize');
+    const vsData = report.scaling.filter((s) => s.against === 'dataSize');
+    expect(vsModel).toHaveLength(2);
+    expect(vsData).toHaveLength(3);
+    // B* itself is not a pure power law (the 1.2·B_opt term), so the exponent is a little below 0.3 / 0.5.
+    for (const s of vsModel) expect(s.fit.e as number).toBeGreaterThan(0.25);
+    for (const s of vsModel) expect(s.fit.e as number).toBeLessThan(0.3);
+    for (const s of vsData) expect(s.fit.e as number).toBeGreaterThan(0.45);
+    for (const s of vsData) expect(s.fit.e as number).toBeLessThan(0.5);
+  });
+
+  it('a single row, two rows, and non-monotone rows give clear statuses and no NaN', () => {
+    const one = analyzeTable([{ batchSize: 64, steps: 100, modelSize: null, dataSize: null }], fast);
+    expectFinite(one);
+    const g = one.groups[0];
+    expect(g.fit.status).toBe('too-few-points');
+    expect(g.cbs.status).toBe('no-fit');
+    expect(g.cbs.bStar).toBeNull();
+    expect(g.interval.status).toBe('too-few-points');
+    expect(g.raw.status).toBe('too-few-points');
+    expect(formatReport(one)).toMatch(/B\* .*: none \(no-fit/);
+
+    const two = analyzeTable([{ batchSize: 64, steps: 100, modelSize: null, dataSize: null }, { batchSize: 128, steps: 70, modelSize: null, dataSize: null }], fast);
+    expectFinite(two);
+    expect(two.groups[0].fit.dof).toBe(0);
+    expect(two.groups[0].cbs.status).toBe('ok');
+    expect(two.groups[0].interval.status).toBe('too-few-points');
+
+    const bumpy = analyzeTable([800, 300, 500, 120, 200, 60].map((s, i) => ({ batchSize: 2 ** (i + 3), steps: s, modelSize: null, dataSize: null })), fast);
+    expectFinite(bumpy);
+    expect(bumpy.groups[0].raw.note).toMatch(/non-monotone/);
+  });
+
+  it('all points at or below linear scaling: the fitted B* is unbounded and the raw B* a lower bound', () => {
+    const rows = [16, 32, 64, 128].map((B) => ({ batchSize: B, steps: 64000 / B ** 1.1, modelSize: null, dataSize: null }));
+    const report = analyzeTable(rows, fast);
+    expectFinite(report);
+    const g = report.groups[0];
+    expect(g.fit.status).toBe('boundary-a-zero');
+    expect(g.cbs.status).toBe('unbounded');
+    expect(g.cbs.bStar).toBeNull();
+    expect(g.raw).toMatchObject({ status: 'all-within', bStar: 128, lowerBound: true });
+  });
+
+  it('runs that never reached the target are listed, and a B with none left out of the fit', () => {
+    const rows = [
+      ...[16, 32, 64, 128].map((B) => ({ batchSize: B, steps: 200 + 6400 / B, modelSize: null, dataSize: null })),
+      { batchSize: 256, steps: null, modelSize: null, dataSize: null },
+      { batchSize: 64, steps: null, modelSize: null, dataSize: null },
+    ];
+    const g = analyzeTable(rows, fast).groups[0];
+    expect(g.unreached.map((u) => u.runId)).toEqual(['row-5', 'row-6']);
+    expect(g.fit.points).toBe(4);
+    expect(g.points.find((p) => p.batchSize === 64)?.steps).toBeCloseTo(300, 9);
+  });
+
+  it('rejects bad settings with a RangeError', () => {
+    const rows = [{ batchSize: 8, steps: 10, modelSize: null, dataSize: null }];
+    expect(() => analyzeTable(rows, { analysis: { overhead: -1, baselineBatch: null, interpolate: false } })).toThrow(/overhead must be a positive number/);
+    expect(() => analyzeTable([], {})).toThrow(/no rows/);
+  });
+
+  it('the report is plain JSON: it survives a round trip unchanged', () => {
+    const report: CbsReport = analyzeResults(syntheticResults(FIXTURE_SWEEP), fast);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});

@@ -21,10 +21,24 @@ function isWholeBuffer(t: GpuTensor): t is GPUBuffer {
 
 /** Binds `resources` to @group(0) @binding(i), in order. */
 export function bindAll(ctx: GpuContext, pipeline: GPUComputePipeline, resources: GpuTensor[], label: string): GPUBindGroup {
+  return bindAt(ctx, pipeline, resources.map((t, binding) => [binding, t] as const), label);
+}
+
+/**
+ * Binds tensors at explicit @binding numbers. A shader file with several entry points uses a
+ * different subset of its bindings in each, and a pipeline built with layout 'auto' accepts
+ * only the bindings its entry point uses.
+ */
+export function bindAt(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  entries: ReadonlyArray<readonly [number, GpuTensor]>,
+  label: string,
+): GPUBindGroup {
   return ctx.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: resources.map((t, binding) => ({ binding, resource: isWholeBuffer(t) ? { buffer: t } : t })),
+    entries: entries.map(([binding, t]) => ({ binding, resource: isWholeBuffer(t) ? { buffer: t } : t })),
   });
 }
 

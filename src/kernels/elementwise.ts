@@ -7,8 +7,7 @@
 // for a clear that must sit inside a compute pass among other dispatches (clearBuffer cannot
 // be recorded inside a pass), or for a non-zero value.
 import elementwiseCode from '../../shaders/elementwise.wgsl?raw';
-import { UniformLayout, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
-import { bindAt } from './bind-at';
+import { UniformLayout, flatGrid, type Dispatch, type GpuContext, type GpuTensor, bindAt } from '../gpu';
 
 export const ELEMENTWISE_SHADER = { name: 'elementwise', code: elementwiseCode };
 const WG = 256;

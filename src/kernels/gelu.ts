@@ -1,7 +1,6 @@
 // Wrapper for shaders/gelu.wgsl: exact-erf GELU and its backward, over flat arrays.
 import geluCode from '../../shaders/gelu.wgsl?raw';
-import { UniformLayout, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
-import { bindAt } from './bind-at';
+import { UniformLayout, flatGrid, type Dispatch, type GpuContext, type GpuTensor, bindAt } from '../gpu';
 
 export const GELU_SHADER = { name: 'gelu', code: geluCode };
 const WG = 256;

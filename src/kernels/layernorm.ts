@@ -2,8 +2,7 @@
 // over the full model width before the split into heads). Shapes are uniforms; variants
 // (accumulate dx, accumulate dw) are override constants.
 import layerNormCode from '../../shaders/layernorm.wgsl?raw';
-import { UniformLayout, createStorage, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
-import { bindAt } from './bind-at';
+import { UniformLayout, createStorage, flatGrid, type Dispatch, type GpuContext, type GpuTensor, bindAt } from '../gpu';
 import { LAYERNORM_EPS } from './layernorm.ref';
 
 export const LAYERNORM_SHADER = { name: 'layernorm', code: layerNormCode };

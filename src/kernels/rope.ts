@@ -2,8 +2,7 @@
 // Out of place when y is a different tensor; in place when y is omitted or is x itself.
 // inverse = true is the backward (rotation by −θ of the gradient), also in or out of place.
 import ropeCode from '../../shaders/rope.wgsl?raw';
-import { UniformLayout, flatGrid, uploadF32, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
-import { bindAt } from './bind-at';
+import { UniformLayout, flatGrid, uploadF32, type Dispatch, type GpuContext, type GpuTensor, bindAt } from '../gpu';
 import { ROPE_BASE, assertRopeShape, ropeTable, type RopeShape } from './rope.ref';
 
 export const ROPE_SHADER = { name: 'rope', code: ropeCode };

@@ -27,7 +27,7 @@ describe('fitPowerLaw', () => {
     expect(fit.sigmaLog as number).toBeLessThan(1e-12);
   });
 
-  it('its 90% t-intervals for e cover the truth in about 90% of 400 noisy data sets (5 points, σ = 0.1)', () => {
+  it('its 90% t-intervals for e cover the truth in about 90% of 400 noisy data sets (5 points, σ = 0.1; measured 365 for e, 364 for c)', () => {
     const normal = normalSampler(mulberry32(42));
     let coverE = 0;
     let coverC = 0;

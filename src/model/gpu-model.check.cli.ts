@@ -1,0 +1,36 @@
+// Runs the whole-model GPU checks (./gpu-model.check.ts) in Node on Dawn, and prints each
+// comparison. Exit status 1 when any fails.
+//   CPU (SwiftShader): LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
+//     node scripts/run-ts.mjs src/model/gpu-model.check.cli.ts
+//   GPU server: bundle with scripts/build-device-bundle.mjs src/model/gpu-model.check.cli.ts (docs/benchmarks.md).
+import { acquireNodeGpu } from '../bench/node-gpu';
+import { describeAdapter } from '../gpu';
+import { checks } from './gpu-model.check';
+
+async function main(): Promise<number> {
+  const gpu = await acquireNodeGpu();
+  console.log(`adapter: ${describeAdapter(gpu.adapter)}`);
+  let failed = 0;
+  for (const [name, check] of Object.entries(checks)) {
+    console.log(`${name}`);
+    for (const o of await check(gpu)) {
+      const c = o.comparison;
+      const ok = c.ok ? 'ok  ' : 'FAIL';
+      if (!c.ok) failed++;
+      console.log(
+        `  ${ok} ${o.label}: max |err| ${c.maxAbsError.toExponential(2)} (atol ${c.tolerance.atol.toExponential(1)}, rtol ${c.tolerance.rtol})` +
+          (c.ok ? '' : ` worst [${c.worstIndex}] ${c.worstActual} vs ${c.worstExpected}`),
+      );
+    }
+  }
+  console.log(failed === 0 ? 'all model checks passed' : `${failed} comparisons FAILED`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code), // Dawn keeps the process alive until exit.
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

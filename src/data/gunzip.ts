@@ -12,6 +12,12 @@ export type ByteSource = () => AsyncIterable<Uint8Array>;
 export interface GunzipOptions {
   /** Skip the native DecompressionStream (tests of the fallback). */
   forceFflate?: boolean;
+  /**
+   * Asked once the first chunk has arrived: true when the server sent the file with
+   * `Content-Encoding: gzip`, so the browser has already decompressed it (Vite's dev and
+   * preview servers do this for .gz files). The bytes are then passed on as they are.
+   */
+  alreadyDecoded?: () => boolean;
   onProgress?: ProgressCallback;
 }
 
@@ -128,11 +134,27 @@ function rememberTail(tail: Uint8Array, tailLength: number, chunk: Uint8Array): 
  * decompressor fails and fflate takes over (the output continues seamlessly).
  */
 export async function* gunzip(open: ByteSource, url: string, options: GunzipOptions = {}): AsyncGenerator<Uint8Array> {
+  const firstOpening = open()[Symbol.asyncIterator]();
+  const head = await firstOpening.next();
+  if (!head.done && options.alreadyDecoded?.()) {
+    yield head.value;
+    for (;;) {
+      const next = await firstOpening.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  let opened = false;
+  const reopen = (): AsyncIterable<Uint8Array> => {
+    if (opened) return open();
+    opened = true;
+    return replayHead(head, firstOpening);
+  };
   let emitted = 0;
   const hasNative = typeof DecompressionStream !== 'undefined';
   if (hasNative && !options.forceFflate) {
     try {
-      for await (const chunk of nativeGunzip(checkedGzip(open(), url))) {
+      for await (const chunk of nativeGunzip(checkedGzip(reopen(), url))) {
         emitted += chunk.length;
         yield chunk;
       }
@@ -149,12 +171,23 @@ export async function* gunzip(open: ByteSource, url: string, options: GunzipOpti
     }
   }
   let skip = emitted;
-  for await (const chunk of fflateGunzip(checkedGzip(open(), url), url)) {
+  for await (const chunk of fflateGunzip(checkedGzip(reopen(), url), url)) {
     if (skip >= chunk.length) {
       skip -= chunk.length;
       continue;
     }
     yield skip > 0 ? chunk.subarray(skip) : chunk;
     skip = 0;
+  }
+}
+
+/** The first opening again, with its already-read first chunk in front. */
+async function* replayHead(head: IteratorResult<Uint8Array>, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (head.done) return;
+  yield head.value;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
   }
 }

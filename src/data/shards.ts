@@ -95,7 +95,9 @@ export async function* streamDocuments(ref: ShardRef, options: StreamOptions = {
   const key = shardKey(ref);
   const parser = new JsonlParser();
   let bytes = 0;
-  for await (const chunk of gunzip(shardByteSource(ref, options), key, options)) {
+  let decodedByBrowser = false;
+  const source = shardByteSource(ref, { ...options, onContentEncoding: () => (decodedByBrowser = true) });
+  for await (const chunk of gunzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
     bytes += chunk.length;
     yield* parser.push(chunk);
   }

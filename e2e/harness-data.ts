@@ -1,0 +1,148 @@
+// In-page helpers for e2e/data.spec.ts. The spec loads this module on the harness page
+// (served by the Vite dev server) with page.evaluate(() => import('/e2e/harness-data.ts')) and
+// gets plain JSON back: documents, parse counters, progress events and errors.
+import * as data from '../src/data';
+
+export interface StreamResult {
+  documents: number;
+  firstText: string | null;
+  textSha256: string | null;
+  stats: data.ParseStats | null;
+  events: Array<{ type: string; fromByte?: number; attempt?: number }>;
+  error: { name: string; kind: string | null; message: string } | null;
+}
+
+/** Streams one shard and reports what happened; never throws. */
+export async function streamShard(
+  source: { url: string } | { bytes: number[]; name: string },
+  options: { forceFflate?: boolean; maxRetries?: number } = {},
+): Promise<StreamResult> {
+  const ref: data.ShardRef =
+    'url' in source ? { kind: 'url', url: source.url } : data.fileShard(new File([new Uint8Array(source.bytes)], source.name));
+  const events: StreamResult['events'] = [];
+  let stats: data.ParseStats | null = null;
+  let documents = 0;
+  let firstText: string | null = null;
+  const texts: string[] = [];
+  try {
+    for await (const doc of data.streamDocuments(ref, {
+      forceFflate: options.forceFflate,
+      maxRetries: options.maxRetries ?? 4,
+      retryDelayMs: 20,
+      onStats: (s) => (stats = s),
+      onProgress: (e) => {
+        if (e.type !== 'bytes') events.push({ type: e.type, ...('fromByte' in e ? { fromByte: e.fromByte, attempt: e.attempt } : {}) });
+      },
+    })) {
+      documents++;
+      firstText ??= doc.text;
+      texts.push(doc.text);
+    }
+    return { documents, firstText, textSha256: await data.sha256Hex(texts.join('\u0000')), stats, events, error: null };
+  } catch (error) {
+    const e = error as Error;
+    return {
+      documents,
+      firstText,
+      textSha256: null,
+      stats,
+      events,
+      error: { name: e.name, kind: error instanceof data.DataSourceError ? error.kind : null, message: e.message },
+    };
+  }
+}
+
+/** Does this browser's DecompressionStream accept a multi-member gzip file? */
+export async function nativeAcceptsMultiMember(bytes: number[]): Promise<{ ok: boolean; message: string }> {
+  try {
+    const stream = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const reader = stream.getReader();
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+    }
+    return { ok: true, message: `${n} bytes` };
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+}
+
+/** Cache round trip: tokenize a shard, read it back, a broken write, usage and clear. */
+export async function cacheRoundTrip(url: string): Promise<Record<string, unknown>> {
+  const cache = await data.TokenCache.open(`cbs-lab-data-test-${Date.now()}`);
+  try {
+    const tokenizer = new data.ByteTokenizer();
+    const first = await data.loadShardTokens({ kind: 'url', url }, tokenizer, { cache });
+    const events: string[] = [];
+    const second = await data.loadShardTokens({ kind: 'url', url }, tokenizer, { cache, onProgress: (e) => events.push(e.type) });
+    let same = first.tokens.length === second.tokens.length;
+    for (let i = 0; same && i < first.tokens.length; i++) same = first.tokens[i] === second.tokens[i];
+    const prefix = await data.loadShardTokens({ kind: 'url', url }, tokenizer, { cache, maxTokens: 1000 });
+
+    // A write that dies after its first chunk must never be read back as complete.
+    const brokenKey = data.cacheKey('test://broken', tokenizer.id);
+    let writeError = '';
+    try {
+      await cache.put(brokenKey, { url: 'test://broken', tokenizerId: tokenizer.id, exhausted: true, stats: null }, new Uint16Array(10), {
+        afterChunk: () => {
+          throw new Error('tab closed mid-write');
+        },
+      });
+    } catch (error) {
+      writeError = (error as Error).message;
+    }
+    const listedBroken = (await cache.list()).find((e) => e.key === brokenKey);
+    const usageWithBroken = await cache.usage();
+    const brokenRead = await cache.get(brokenKey);
+    const usage = await cache.usage();
+    await cache.clear();
+    const cleared = await cache.usage();
+    return {
+      firstFromCache: first.fromCache,
+      secondFromCache: second.fromCache,
+      secondEvents: events,
+      same,
+      tokens: first.tokens.length,
+      exhausted: first.exhausted,
+      prefixTokens: prefix.tokens.length,
+      prefixFromCache: prefix.fromCache,
+      writeError,
+      brokenListedComplete: listedBroken?.complete ?? null,
+      incompleteBefore: usageWithBroken.incomplete,
+      brokenRead,
+      usage,
+      cleared,
+    };
+  } finally {
+    cache.close();
+  }
+}
+
+/** The BPE path in the browser: train like the build script, and tokenize + pack the bundled data. */
+export async function bundledBpe(): Promise<Record<string, unknown>> {
+  const spec = data.bundledDataset();
+  const shipped = await data.loadBundledTokenizer();
+  const started = performance.now();
+  const trained = await data.trainTokenizer(spec, {});
+  const trainSeconds = (performance.now() - started) / 1000;
+  const text = 'The Congress shall have power to lay and collect taxes — naïve café 😀.';
+  const prepStart = performance.now();
+  const prepared = await data.prepareData(spec, shipped, { context: 64, dataSeed: 1, trainTokens: 200_000, validationSequences: 100 });
+  const prepSeconds = (performance.now() - prepStart) / 1000;
+  const batch = prepared.stream.nextBatch(4);
+  return {
+    shippedId: shipped.id,
+    trainedId: trained.id,
+    trainSeconds,
+    roundTrip: shipped.decode(shipped.encode(text)) === text,
+    sameAsWhole: Array.from(shipped.encode(text)).join() === Array.from(shipped.encodeWhole(text)).join(),
+    trainCorpusTokens: prepared.trainCorpusTokens,
+    validationSequences: prepared.validation.sequences,
+    warnings: prepared.warnings,
+    firstBatch: Array.from(batch.inputs.subarray(0, 8)),
+    shifted: Array.from(batch.inputs.subarray(1, 64)).join() === Array.from(batch.targets.subarray(0, 63)).join(),
+    prepSeconds,
+  };
+}

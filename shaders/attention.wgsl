@@ -3,7 +3,7 @@
 // q, k, v, o and their gradients are (N, C) row-major with N = B·T and C = H·hd; head h is
 // columns h·hd … h·hd+hd−1. Query t of a sequence attends to keys 0..t of the same sequence:
 //   o = softmax(q·kᵀ·scale + causal mask)·v, with scale = 1/sqrt(hd) passed as a uniform.
-// The T×T score matrix never reaches global memory: each workgroup streams 32-key tiles through
+// The T×T score matrix never reaches global memory: each workgroup streams 32-row tiles through
 // workgroup memory with an online softmax, and the backward pass recomputes p = exp(s − lse).
 //
 // Entry points (one pipeline each; shapes are uniforms):
@@ -13,12 +13,16 @@
 //   backward_dkdv   dk = scale · Σ_queries dSᵀ·q, dv = Σ_queries pᵀ·dO;      loops over queries
 // No atomics: every output element is written by exactly one thread (deterministic).
 //
-// Thread layout (256 threads): row = tid / 8 owns one query row (one key row in dkdv), lane =
-// tid % 8 owns score columns lane + 8i (i < 4) and head dims slab·32 + lane + 8j (j < 4), so a
-// thread keeps at most 16 accumulators per output whatever hd ≤ 128 is. Score phase: 16-dim
-// slabs of each operand are staged transposed ([d][row], stride 33 against bank conflicts).
-// Accumulate phase: 32-row × 32-dim slabs of v (or k, dO, q) are staged row-major.
-// Workgroup memory: 2112 + 1056 floats = 12.4 KiB. Loads past T or hd read zeros.
+// Thread layout (256 threads): row = tid / 8 owns one query row (one key row in dkdv); lane =
+// tid % 8 owns the 4 score columns 4·lane … 4·lane+3 of each 32-column tile and the 4 head dims
+// 32·slab + 4·lane … +3 of each 32-dim slab, so a thread keeps one vec4 accumulator per slab
+// (4 slabs: hd ≤ 128) whatever hd is. Workgroup memory is read as vec4:
+//   score phase       16-dim slabs of each operand, transposed: [d][row group of 4] (8 vec4 a row)
+//   accumulate phase  32-row × 32-dim slabs, row-major: [row][dim group of 4]
+//   tiles of p or dS  [row][column group of 4]
+// Tiles read across rows are swizzled (column group ^ (row & 7)) against bank conflicts.
+// Every thread writes whole vec4s to workgroup memory, never single components of a shared vec4.
+// Workgroup memory: 12 KiB (forward, dq), 16 KiB (dkdv). Loads past T or hd read zeros.
 
 struct Params {
   B: u32,
@@ -52,45 +56,157 @@ struct Params {
 @group(0) @binding(2) var<storage, read> dOForDelta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> deltaOut: array<f32>;
 
-const THREADS: u32 = 256u;
 const BQ: u32 = 32u;        // query rows per tile
 const BK: u32 = 32u;        // key rows per tile
 const LANES: u32 = 8u;      // threads per row
 const DC: u32 = 16u;        // head dims per slab, score phase
 const DV: u32 = 32u;        // head dims per slab, accumulate phase
-const MAX_SLABS: u32 = 4u;  // 128 / DV: the largest head dim supported
-const PS: u32 = 33u;        // padded row stride (32 + 1)
-const OPERAND: u32 = 528u;  // DC · PS: one transposed operand slab in `stage`
+const SLAB: u32 = 128u;     // vec4s in one score-phase operand slab (DC × 8)
+const ROWS: u32 = 256u;     // vec4s in one accumulate-phase slab (32 × 8)
 const NEG: f32 = -1.0e30;   // masked score: exp(NEG − m) underflows to 0 with no inf arithmetic
 
-var<workgroup> stage: array<f32, 2112>; // 4 operand slabs (score phase) or 2 row slabs of 32×32
-var<workgroup> tileP: array<f32, 1056>; // [32][33]: scores, probabilities or dS of one tile
+// Which tensor a loader reads (constants at most call sites, so the switch folds away).
+const OP_Q: u32 = 0u;
+const OP_K: u32 = 1u;
+const OP_V: u32 = 2u;
+const OP_DO: u32 = 3u;
 
-// Element (b, t, head h, dim d) of an (N, C) tensor; zero past the sequence or the head dim.
+var<workgroup> stage: array<vec4<f32>, 512>; // 4 operand slabs, or 2 row slabs
+var<workgroup> tileP: array<vec4<f32>, 256>; // [32 rows][8 groups]: scores, p or dS
+var<workgroup> tileS: array<vec4<f32>, 256>; // dkdv: dS beside p
+
+// Element (b, t, head h, dim d) of an (N, C) tensor.
 fn at(b: u32, h: u32, t: u32, d: u32) -> u32 {
   return (b * p.T + t) * p.C + h * p.hd + d;
 }
-fn inside(t: u32, d: u32) -> bool {
-  return t < p.T && d < p.hd;
-}
-fn readQ(b: u32, h: u32, t: u32, d: u32) -> f32 {
-  if (!inside(t, d)) { return 0.0; }
-  return Q[at(b, h, t, d)];
-}
-fn readK(b: u32, h: u32, t: u32, d: u32) -> f32 {
-  if (!inside(t, d)) { return 0.0; }
-  return K[at(b, h, t, d)];
-}
-fn readV(b: u32, h: u32, t: u32, d: u32) -> f32 {
-  if (!inside(t, d)) { return 0.0; }
-  return V[at(b, h, t, d)];
-}
-fn readDO(b: u32, h: u32, t: u32, d: u32) -> f32 {
-  if (!inside(t, d)) { return 0.0; }
-  return dO[at(b, h, t, d)];
-}
 fn rowIndex(b: u32, h: u32, t: u32) -> u32 {
   return (b * p.H + h) * p.T + t;
+}
+/** Vec4 slot of column group g in row r of an 8-group tile, swizzled. */
+fn swz(r: u32, g: u32) -> u32 {
+  return r * 8u + (g ^ (r & 7u));
+}
+
+// Zero past the sequence or the head dim.
+fn readOperand(which: u32, b: u32, h: u32, t: u32, d: u32) -> f32 {
+  if (t >= p.T || d >= p.hd) { return 0.0; }
+  let i = at(b, h, t, d);
+  switch which {
+    case 0u: { return Q[i]; }
+    case 1u: { return K[i]; }
+    case 2u: { return V[i]; }
+    default: { return dO[i]; }
+  }
+}
+fn readForward(which: u32, b: u32, h: u32, t: u32, d: u32) -> f32 {
+  if (t >= p.T || d >= p.hd) { return 0.0; }
+  let i = at(b, h, t, d);
+  switch which {
+    case 0u: { return Q[i]; }
+    case 1u: { return K[i]; }
+    default: { return V[i]; }
+  }
+}
+
+/**
+ * Two transposed 16-dim operand slabs into stage slots `slot` and `slot + 1`: threads 0..127
+ * fill the first (tensor `whichA`, rows from tA), 128..255 the second. Entry (row r, dim d) is
+ * component r % 4 of vec4 swz(d, r / 4). The forward variants read only q, k and v, so that
+ * the forward entry point's interface holds no backward binding.
+ */
+fn slabSlot(slot: u32, tid: u32) -> u32 {
+  let u = tid % SLAB;
+  return (slot + select(0u, 1u, tid >= SLAB)) * SLAB + swz(u % DC, u / DC);
+}
+fn fillSlabs(slot: u32, whichA: u32, tA: u32, whichB: u32, tB: u32, b: u32, h: u32, d0: u32, tid: u32) {
+  let second = tid >= SLAB;
+  let u = tid % SLAB;
+  let d = d0 + u % DC;
+  let which = select(whichA, whichB, second);
+  let t = select(tA, tB, second) + 4u * (u / DC);
+  stage[slabSlot(slot, tid)] = vec4<f32>(readOperand(which, b, h, t, d), readOperand(which, b, h, t + 1u, d),
+                                         readOperand(which, b, h, t + 2u, d), readOperand(which, b, h, t + 3u, d));
+}
+fn fillSlabsForward(slot: u32, whichA: u32, tA: u32, whichB: u32, tB: u32, b: u32, h: u32, d0: u32, tid: u32) {
+  let second = tid >= SLAB;
+  let u = tid % SLAB;
+  let d = d0 + u % DC;
+  let which = select(whichA, whichB, second);
+  let t = select(tA, tB, second) + 4u * (u / DC);
+  stage[slabSlot(slot, tid)] = vec4<f32>(readForward(which, b, h, t, d), readForward(which, b, h, t + 1u, d),
+                                         readForward(which, b, h, t + 2u, d), readForward(which, b, h, t + 3u, d));
+}
+
+/** A 32-row × 32-dim row-major slab of one tensor into stage slot `slot` (one vec4 per thread). */
+fn fillRows(slot: u32, which: u32, t0: u32, b: u32, h: u32, d0: u32, tid: u32) {
+  let t = t0 + tid / 8u;
+  let d = d0 + 4u * (tid % 8u);
+  stage[slot * ROWS + tid] = vec4<f32>(readOperand(which, b, h, t, d), readOperand(which, b, h, t, d + 1u),
+                                       readOperand(which, b, h, t, d + 2u), readOperand(which, b, h, t, d + 3u));
+}
+fn fillRowsForward(slot: u32, which: u32, t0: u32, b: u32, h: u32, d0: u32, tid: u32) {
+  let t = t0 + tid / 8u;
+  let d = d0 + 4u * (tid % 8u);
+  stage[slot * ROWS + tid] = vec4<f32>(readForward(which, b, h, t, d), readForward(which, b, h, t, d + 1u),
+                                       readForward(which, b, h, t, d + 2u), readForward(which, b, h, t, d + 3u));
+}
+
+/** Σ_c tileP[row][c] · stage[slot][c][4·lane …]: one slab of p·v (or dS·k). */
+fn accumulateP(row: u32, lane: u32, slot: u32) -> vec4<f32> {
+  var acc = vec4<f32>(0.0);
+  for (var g = 0u; g < 8u; g++) {
+    let w = tileP[swz(row, g)];
+    let base = slot * ROWS + 32u * g + lane;
+    acc = fma(vec4<f32>(w.x), stage[base], acc);
+    acc = fma(vec4<f32>(w.y), stage[base + 8u], acc);
+    acc = fma(vec4<f32>(w.z), stage[base + 16u], acc);
+    acc = fma(vec4<f32>(w.w), stage[base + 24u], acc);
+  }
+  return acc;
+}
+fn accumulateS(row: u32, lane: u32, slot: u32) -> vec4<f32> {
+  var acc = vec4<f32>(0.0);
+  for (var g = 0u; g < 8u; g++) {
+    let w = tileS[swz(row, g)];
+    let base = slot * ROWS + 32u * g + lane;
+    acc = fma(vec4<f32>(w.x), stage[base], acc);
+    acc = fma(vec4<f32>(w.y), stage[base + 8u], acc);
+    acc = fma(vec4<f32>(w.z), stage[base + 16u], acc);
+    acc = fma(vec4<f32>(w.w), stage[base + 24u], acc);
+  }
+  return acc;
+}
+
+/** Forward: acc += p·v over one 32-dim slab of this key tile. */
+fn forwardSlab(slab: u32, b: u32, h: u32, k0: u32, row: u32, lane: u32, tid: u32, acc: ptr<function, vec4<f32>>) {
+  workgroupBarrier();
+  fillRowsForward(0u, OP_V, k0, b, h, slab * DV, tid);
+  workgroupBarrier();
+  *acc += accumulateP(row, lane, 0u);
+}
+
+/** dq: acc += dS·k over one 32-dim slab of this key tile. */
+fn dqSlab(slab: u32, b: u32, h: u32, k0: u32, row: u32, lane: u32, tid: u32, acc: ptr<function, vec4<f32>>) {
+  workgroupBarrier();
+  fillRows(0u, OP_K, k0, b, h, slab * DV, tid);
+  workgroupBarrier();
+  *acc += accumulateP(row, lane, 0u);
+}
+
+/** dkdv: dv += pᵀ·dO and dk += dSᵀ·q over one 32-dim slab of this query tile. */
+fn dkdvSlab(slab: u32, b: u32, h: u32, q0: u32, row: u32, lane: u32, tid: u32,
+            accK: ptr<function, vec4<f32>>, accV: ptr<function, vec4<f32>>) {
+  workgroupBarrier();
+  fillRows(0u, OP_DO, q0, b, h, slab * DV, tid);
+  fillRows(1u, OP_Q, q0, b, h, slab * DV, tid);
+  workgroupBarrier();
+  *accV += accumulateP(row, lane, 0u);
+  *accK += accumulateS(row, lane, 1u);
+}
+
+/** The first of the 4 head dims a lane owns in a slab (dims past hd are not written). */
+fn columnsOf(slab: u32, lane: u32) -> u32 {
+  return slab * DV + 4u * lane;
 }
 
 @compute @workgroup_size(256, 1, 1)
@@ -101,81 +217,68 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   let h = wid.y;
   let b = wid.z;
   let qi = q0 + row;
+  let cols = vec4<u32>(0u, 1u, 2u, 3u) + 4u * lane;
 
   var m = NEG;   // running row max
   var l = 0.0;   // running Σ exp(s − m)
-  var acc: array<f32, 16>;
-  for (var j = 0u; j < 16u; j++) { acc[j] = 0.0; }
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
 
   let tiles = (min(p.T, q0 + BQ) + BK - 1u) / BK;
   for (var kt = 0u; kt < tiles; kt++) {
     let k0 = kt * BK;
-    var s = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+    var s = vec4<f32>(0.0);
     for (var d0 = 0u; d0 < p.hd; d0 += DC) {
       workgroupBarrier();
-      for (var e = 0u; e < 2u; e++) {
-        let idx = tid + THREADS * e;
-        let r = idx / DC;
-        let d = idx % DC;
-        stage[d * PS + r] = readQ(b, h, q0 + r, d0 + d);
-        stage[OPERAND + d * PS + r] = readK(b, h, k0 + r, d0 + d);
-      }
+      fillSlabsForward(0u, OP_Q, q0, OP_K, k0, b, h, d0, tid);
       workgroupBarrier();
       for (var d = 0u; d < DC; d++) {
-        let qv = stage[d * PS + row];
-        for (var i = 0u; i < 4u; i++) {
-          s[i] = fma(qv, stage[OPERAND + d * PS + lane + LANES * i], s[i]);
-        }
+        let qv = stage[swz(d, row / 4u)][row % 4u];
+        s = fma(vec4<f32>(qv), stage[SLAB + swz(d, lane)], s);
       }
     }
 
     // Mask, scale and publish the scores so that each row can take its max over 32 keys.
-    for (var i = 0u; i < 4u; i++) {
-      let c = k0 + lane + LANES * i;
-      s[i] = select(NEG, s[i] * p.scale, c <= qi && c < p.T);
-      tileP[row * PS + lane + LANES * i] = s[i];
-    }
+    let c = vec4<u32>(k0) + cols;
+    let valid = (c <= vec4<u32>(qi)) & (c < vec4<u32>(p.T));
+    s = select(vec4<f32>(NEG), s * p.scale, valid);
+    tileP[swz(row, lane)] = s;
     workgroupBarrier();
     var mNew = m;
-    for (var c = 0u; c < BK; c++) { mNew = max(mNew, tileP[row * PS + c]); }
+    for (var g = 0u; g < 8u; g++) {
+      let x = tileP[swz(row, g)];
+      mNew = max(mNew, max(max(x.x, x.y), max(x.z, x.w)));
+    }
     workgroupBarrier();
     // Key 0 is valid for every row, so m is finite from the first tile on and alpha is exact.
     let alpha = exp(m - mNew);
     m = mNew;
-    for (var i = 0u; i < 4u; i++) {
-      let c = k0 + lane + LANES * i;
-      tileP[row * PS + lane + LANES * i] = select(0.0, exp(s[i] - m), c <= qi && c < p.T);
-    }
-    l *= alpha;
-    for (var j = 0u; j < 16u; j++) { acc[j] *= alpha; }
+    let pv = select(vec4<f32>(0.0), exp(s - vec4<f32>(m)), valid);
+    tileP[swz(row, lane)] = pv;
+    acc0 *= alpha;
+    acc1 *= alpha;
+    acc2 *= alpha;
+    acc3 *= alpha;
 
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
-      let d0 = slab * DV;
-      if (d0 >= p.hd) { break; }
-      workgroupBarrier();
-      for (var e = 0u; e < 4u; e++) {
-        let idx = tid + THREADS * e;
-        let c = idx / DV;
-        let d = idx % DV;
-        stage[c * DV + d] = readV(b, h, k0 + c, d0 + d);
-      }
-      workgroupBarrier();
-      for (var c = 0u; c < BK; c++) {
-        let pv = tileP[row * PS + c];
-        if (slab == 0u) { l += pv; }
-        for (var j = 0u; j < 4u; j++) {
-          acc[slab * 4u + j] = fma(pv, stage[c * DV + lane + LANES * j], acc[slab * 4u + j]);
-        }
-      }
-    }
+    forwardSlab(0u, b, h, k0, row, lane, tid, &acc0);
+    // The slab-0 pass made every p visible (barrier): add the row's sum of p.
+    var rowSum = 0.0;
+    for (var g = 0u; g < 8u; g++) { rowSum += dot(tileP[swz(row, g)], vec4<f32>(1.0)); }
+    l = l * alpha + rowSum;
+    if (DV < p.hd) { forwardSlab(1u, b, h, k0, row, lane, tid, &acc1); }
+    if (2u * DV < p.hd) { forwardSlab(2u, b, h, k0, row, lane, tid, &acc2); }
+    if (3u * DV < p.hd) { forwardSlab(3u, b, h, k0, row, lane, tid, &acc3); }
   }
 
   if (qi < p.T) {
     let inv = 1.0 / l;
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
+    let accs = array<vec4<f32>, 4>(acc0 * inv, acc1 * inv, acc2 * inv, acc3 * inv);
+    for (var slab = 0u; slab < 4u; slab++) {
       for (var j = 0u; j < 4u; j++) {
-        let d = slab * DV + lane + LANES * j;
-        if (d < p.hd) { O[at(b, h, qi, d)] = acc[slab * 4u + j] * inv; }
+        let d = columnsOf(slab, lane) + j;
+        if (d < p.hd) { O[at(b, h, qi, d)] = accs[slab][j]; }
       }
     }
     if (lane == 0u) { LSE[rowIndex(b, h, qi)] = m + log(l); }
@@ -205,6 +308,7 @@ fn backward_dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   let h = wid.y;
   let b = wid.z;
   let qi = q0 + row;
+  let cols = vec4<u32>(0u, 1u, 2u, 3u) + 4u * lane;
   var lseRow = 0.0;
   var dRow = 0.0;
   if (qi < p.T) {
@@ -212,67 +316,46 @@ fn backward_dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     dRow = deltaIn[rowIndex(b, h, qi)];
   }
 
-  var acc: array<f32, 16>;
-  for (var j = 0u; j < 16u; j++) { acc[j] = 0.0; }
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
 
   let tiles = (min(p.T, q0 + BQ) + BK - 1u) / BK;
   for (var kt = 0u; kt < tiles; kt++) {
     let k0 = kt * BK;
-    var s = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
-    var dp = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+    var s = vec4<f32>(0.0);
+    var dp = vec4<f32>(0.0);
     for (var d0 = 0u; d0 < p.hd; d0 += DC) {
       workgroupBarrier();
-      for (var e = 0u; e < 2u; e++) {
-        let idx = tid + THREADS * e;
-        let r = idx / DC;
-        let d = idx % DC;
-        stage[d * PS + r] = readQ(b, h, q0 + r, d0 + d);
-        stage[OPERAND + d * PS + r] = readDO(b, h, q0 + r, d0 + d);
-        stage[2u * OPERAND + d * PS + r] = readK(b, h, k0 + r, d0 + d);
-        stage[3u * OPERAND + d * PS + r] = readV(b, h, k0 + r, d0 + d);
-      }
+      fillSlabs(0u, OP_Q, q0, OP_DO, q0, b, h, d0, tid);
+      fillSlabs(2u, OP_K, k0, OP_V, k0, b, h, d0, tid);
       workgroupBarrier();
       for (var d = 0u; d < DC; d++) {
-        let qv = stage[d * PS + row];
-        let gv = stage[OPERAND + d * PS + row];
-        for (var i = 0u; i < 4u; i++) {
-          let kc = 2u * OPERAND + d * PS + lane + LANES * i;
-          s[i] = fma(qv, stage[kc], s[i]);
-          dp[i] = fma(gv, stage[kc + OPERAND], dp[i]);
-        }
+        let at4 = swz(d, row / 4u);
+        let qv = stage[at4][row % 4u];
+        let gv = stage[SLAB + at4][row % 4u];
+        s = fma(vec4<f32>(qv), stage[2u * SLAB + swz(d, lane)], s);
+        dp = fma(vec4<f32>(gv), stage[3u * SLAB + swz(d, lane)], dp);
       }
     }
-    for (var i = 0u; i < 4u; i++) {
-      let c = k0 + lane + LANES * i;
-      let pv = select(0.0, exp(s[i] * p.scale - lseRow), c <= qi && c < p.T);
-      tileP[row * PS + lane + LANES * i] = pv * (dp[i] - dRow);
-    }
+    let c = vec4<u32>(k0) + cols;
+    let valid = (c <= vec4<u32>(qi)) & (c < vec4<u32>(p.T));
+    let pv = select(vec4<f32>(0.0), exp(s * p.scale - vec4<f32>(lseRow)), valid);
+    tileP[swz(row, lane)] = pv * (dp - vec4<f32>(dRow));
 
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
-      let d0 = slab * DV;
-      if (d0 >= p.hd) { break; }
-      workgroupBarrier();
-      for (var e = 0u; e < 4u; e++) {
-        let idx = tid + THREADS * e;
-        let c = idx / DV;
-        let d = idx % DV;
-        stage[c * DV + d] = readK(b, h, k0 + c, d0 + d);
-      }
-      workgroupBarrier();
-      for (var c = 0u; c < BK; c++) {
-        let ds = tileP[row * PS + c];
-        for (var j = 0u; j < 4u; j++) {
-          acc[slab * 4u + j] = fma(ds, stage[c * DV + lane + LANES * j], acc[slab * 4u + j]);
-        }
-      }
-    }
+    dqSlab(0u, b, h, k0, row, lane, tid, &acc0);
+    if (DV < p.hd) { dqSlab(1u, b, h, k0, row, lane, tid, &acc1); }
+    if (2u * DV < p.hd) { dqSlab(2u, b, h, k0, row, lane, tid, &acc2); }
+    if (3u * DV < p.hd) { dqSlab(3u, b, h, k0, row, lane, tid, &acc3); }
   }
 
   if (qi < p.T) {
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
+    let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+    for (var slab = 0u; slab < 4u; slab++) {
       for (var j = 0u; j < 4u; j++) {
-        let d = slab * DV + lane + LANES * j;
-        if (d < p.hd) { dQ[at(b, h, qi, d)] = acc[slab * 4u + j] * p.scale; }
+        let d = columnsOf(slab, lane) + j;
+        if (d < p.hd) { dQ[at(b, h, qi, d)] = accs[slab][j] * p.scale; }
       }
     }
   }
@@ -286,102 +369,65 @@ fn backward_dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   let h = wid.y;
   let b = wid.z;
   let kj = k0 + row;
+  let cols = vec4<u32>(0u, 1u, 2u, 3u) + 4u * lane;
 
-  var accK: array<f32, 16>;
-  var accV: array<f32, 16>;
-  for (var j = 0u; j < 16u; j++) { accK[j] = 0.0; accV[j] = 0.0; }
+  var k0acc = vec4<f32>(0.0);
+  var k1acc = vec4<f32>(0.0);
+  var k2acc = vec4<f32>(0.0);
+  var k3acc = vec4<f32>(0.0);
+  var v0acc = vec4<f32>(0.0);
+  var v1acc = vec4<f32>(0.0);
+  var v2acc = vec4<f32>(0.0);
+  var v3acc = vec4<f32>(0.0);
 
   // Queries before k0 never see these keys (causal), so start at k0's query tile.
   let tileEnd = (p.T + BQ - 1u) / BQ;
   for (var qt = k0 / BQ; qt < tileEnd; qt++) {
     let q0 = qt * BQ;
-    var s = array<f32, 4>(0.0, 0.0, 0.0, 0.0);  // sᵀ[key row][query lane + 8i]
-    var dp = array<f32, 4>(0.0, 0.0, 0.0, 0.0); // (v·dOᵀ)[key row][query lane + 8i]
+    var s = vec4<f32>(0.0);   // sᵀ[key row][queries 4·lane …]
+    var dp = vec4<f32>(0.0);  // (v·dOᵀ)[key row][queries 4·lane …]
     for (var d0 = 0u; d0 < p.hd; d0 += DC) {
       workgroupBarrier();
-      for (var e = 0u; e < 2u; e++) {
-        let idx = tid + THREADS * e;
-        let r = idx / DC;
-        let d = idx % DC;
-        stage[d * PS + r] = readK(b, h, k0 + r, d0 + d);
-        stage[OPERAND + d * PS + r] = readV(b, h, k0 + r, d0 + d);
-        stage[2u * OPERAND + d * PS + r] = readQ(b, h, q0 + r, d0 + d);
-        stage[3u * OPERAND + d * PS + r] = readDO(b, h, q0 + r, d0 + d);
-      }
+      fillSlabs(0u, OP_K, k0, OP_V, k0, b, h, d0, tid);
+      fillSlabs(2u, OP_Q, q0, OP_DO, q0, b, h, d0, tid);
       workgroupBarrier();
       for (var d = 0u; d < DC; d++) {
-        let kv = stage[d * PS + row];
-        let vv = stage[OPERAND + d * PS + row];
-        for (var i = 0u; i < 4u; i++) {
-          let qc = 2u * OPERAND + d * PS + lane + LANES * i;
-          s[i] = fma(kv, stage[qc], s[i]);
-          dp[i] = fma(vv, stage[qc + OPERAND], dp[i]);
-        }
+        let at4 = swz(d, row / 4u);
+        let kv = stage[at4][row % 4u];
+        let vv = stage[SLAB + at4][row % 4u];
+        s = fma(vec4<f32>(kv), stage[2u * SLAB + swz(d, lane)], s);
+        dp = fma(vec4<f32>(vv), stage[3u * SLAB + swz(d, lane)], dp);
       }
     }
-    var ds: array<f32, 4>;
-    for (var i = 0u; i < 4u; i++) {
-      let qi = q0 + lane + LANES * i;
-      var lseI = 0.0;
-      var dI = 0.0;
-      if (qi < p.T) {
-        lseI = lseIn[rowIndex(b, h, qi)];
-        dI = deltaIn[rowIndex(b, h, qi)];
+    let qi = vec4<u32>(q0) + cols;
+    var lse4 = vec4<f32>(0.0);
+    var d4 = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+      if (qi[j] < p.T) {
+        lse4[j] = lseIn[rowIndex(b, h, qi[j])];
+        d4[j] = deltaIn[rowIndex(b, h, qi[j])];
       }
-      let pv = select(0.0, exp(s[i] * p.scale - lseI), kj <= qi && qi < p.T);
-      ds[i] = pv * (dp[i] - dI);
-      tileP[row * PS + lane + LANES * i] = pv;
     }
+    let valid = (vec4<u32>(kj) <= qi) & (qi < vec4<u32>(p.T));
+    let pv = select(vec4<f32>(0.0), exp(s * p.scale - lse4), valid);
+    tileP[swz(row, lane)] = pv;
+    tileS[swz(row, lane)] = pv * (dp - d4);
 
-    // dv += pᵀ·dO over this query tile.
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
-      let d0 = slab * DV;
-      if (d0 >= p.hd) { break; }
-      workgroupBarrier();
-      for (var e = 0u; e < 4u; e++) {
-        let idx = tid + THREADS * e;
-        let c = idx / DV;
-        let d = idx % DV;
-        stage[c * DV + d] = readDO(b, h, q0 + c, d0 + d);
-      }
-      workgroupBarrier();
-      for (var c = 0u; c < BQ; c++) {
-        let pv = tileP[row * PS + c];
-        for (var j = 0u; j < 4u; j++) {
-          accV[slab * 4u + j] = fma(pv, stage[c * DV + lane + LANES * j], accV[slab * 4u + j]);
-        }
-      }
-    }
-    // Then dk += dSᵀ·q, reusing tileP once every thread is done reading p.
-    workgroupBarrier();
-    for (var i = 0u; i < 4u; i++) { tileP[row * PS + lane + LANES * i] = ds[i]; }
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
-      let d0 = slab * DV;
-      if (d0 >= p.hd) { break; }
-      workgroupBarrier();
-      for (var e = 0u; e < 4u; e++) {
-        let idx = tid + THREADS * e;
-        let c = idx / DV;
-        let d = idx % DV;
-        stage[c * DV + d] = readQ(b, h, q0 + c, d0 + d);
-      }
-      workgroupBarrier();
-      for (var c = 0u; c < BQ; c++) {
-        let dsv = tileP[row * PS + c];
-        for (var j = 0u; j < 4u; j++) {
-          accK[slab * 4u + j] = fma(dsv, stage[c * DV + lane + LANES * j], accK[slab * 4u + j]);
-        }
-      }
-    }
+    dkdvSlab(0u, b, h, q0, row, lane, tid, &k0acc, &v0acc);
+    if (DV < p.hd) { dkdvSlab(1u, b, h, q0, row, lane, tid, &k1acc, &v1acc); }
+    if (2u * DV < p.hd) { dkdvSlab(2u, b, h, q0, row, lane, tid, &k2acc, &v2acc); }
+    if (3u * DV < p.hd) { dkdvSlab(3u, b, h, q0, row, lane, tid, &k3acc, &v3acc); }
   }
 
   if (kj < p.T) {
-    for (var slab = 0u; slab < MAX_SLABS; slab++) {
+    let accK = array<vec4<f32>, 4>(k0acc, k1acc, k2acc, k3acc);
+    let accV = array<vec4<f32>, 4>(v0acc, v1acc, v2acc, v3acc);
+    for (var slab = 0u; slab < 4u; slab++) {
       for (var j = 0u; j < 4u; j++) {
-        let d = slab * DV + lane + LANES * j;
+        let d = columnsOf(slab, lane) + j;
         if (d < p.hd) {
-          dK[at(b, h, kj, d)] = accK[slab * 4u + j] * p.scale;
-          dV[at(b, h, kj, d)] = accV[slab * 4u + j];
+          dK[at(b, h, kj, d)] = accK[slab][j] * p.scale;
+          dV[at(b, h, kj, d)] = accV[slab][j];
         }
       }
     }

@@ -54,7 +54,8 @@ export interface RunStoreState {
   experimentFinished(): void;
 
   // --- called by the page ---
-  showResults(results: ExperimentResults, origin: ResultsOrigin): void;
+  /** Shows results from elsewhere (null hides them); live runs are left as they are. */
+  showResults(results: ExperimentResults | null, origin: ResultsOrigin | null): void;
   clear(): void;
 }
 

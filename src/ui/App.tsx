@@ -3,6 +3,7 @@ import { startLabWorker } from '../worker/client';
 import type { ProbeResult } from '../worker/protocol';
 import { NO_WEBGPU_MESSAGE } from '../gpu/errors';
 import { AdapterStatus } from './AdapterStatus';
+import { Lab } from './Lab';
 
 export function App() {
   const hasWebGpu = 'gpu' in navigator;
@@ -34,6 +35,7 @@ export function App() {
         </p>
       </header>
       <AdapterStatus probe={probe} />
+      <Lab probe={probe} />
     </main>
   );
 }

@@ -1,0 +1,169 @@
+// Share links, tampered links, JSON export and re-import, against the BUILT app (vite preview).
+// Results come from the synthetic fixture (runs whose steps follow R = 12 + 576/B), so the charts
+// are tested without training; B* on the page must equal the analysis computed here in Node.
+import { test, expect, type Page } from '@playwright/test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeConfigFragment, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../src/state/codec';
+import { analyseResults } from '../src/state/analysis';
+import { syntheticResults } from '../src/state/fixtures/synthetic';
+import { defaultConfig } from '../src/state/defaults';
+
+const APP_URL = 'http://127.0.0.1:4199/';
+const results = syntheticResults();
+const analysis = analyseResults(results);
+const bStar = analysis.measurements[0].cbs?.bStar as number;
+const bStarText = `${+bStar.toPrecision(3)}`;
+
+function resultsLink(): string {
+  const enc = encodeResultsFragment(results);
+  if (!enc.ok) throw new Error(enc.message);
+  return `${APP_URL}${enc.fragment}`;
+}
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return errors;
+}
+
+test('a share link with results shows the CBS chart and its B* at once, without training', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(resultsLink());
+  await expect(page.getByTestId('link-notice')).toContainText(`Opened shared results (${results.runs.length} runs)`);
+  const chart = page.getByTestId('cbs-chart');
+  await expect(chart).toBeVisible();
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  expect(bStar).toBeGreaterThan(12);
+  expect(bStar).toBeLessThan(17); // the generating curve's B* is 14.4
+  await expect(page.getByTestId('target-loss')).toHaveText('2.6');
+  await expect(page.getByTestId('bstar-interval')).toContainText('–');
+  await expect(page.getByTestId('noise-scale')).toContainText('B_simple ≈');
+  // One dot per run that reached the target: 6 best, 5 faded (B = 128 at the second LR never did).
+  await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(11);
+  await expect(chart.locator('.recharts-reference-line')).toHaveCount(1);
+  await expect(chart.locator('.recharts-line')).toHaveCount(3);
+  await expect(page.getByTestId('unreached')).toContainText('1 run never reached the target');
+  // Hovering a point shows its run.
+  await chart.locator('.recharts-scatter-symbol').last().hover();
+  await expect(page.getByTestId('point-tooltip')).toContainText('B = 128');
+  await expect(page.getByTestId('point-tooltip')).toContainText('|B128|');
+  // Nothing ran: there is no run monitor, and the builder shows the shared experiment.
+  await expect(page.getByTestId('monitor')).toHaveCount(0);
+  await expect(page.getByLabel('Experiment name')).toHaveValue(results.config.name);
+  await page.screenshot({ path: 'e2e/artifacts/ui-share-results.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('a tampered link gives a clear message and falls back to the default experiment', async ({ page }) => {
+  const errors = watchErrors(page);
+  const link = resultsLink();
+  const at = link.length - 40;
+  const tampered = link.slice(0, at) + (link[at] === 'A' ? 'B' : 'A') + link.slice(at + 1);
+  await page.goto(tampered);
+  const banner = page.getByTestId('link-error');
+  await expect(banner).toContainText('This link could not be opened.');
+  await expect(banner).toContainText(/damaged|changed after it was made/);
+  await expect(banner).toContainText('nothing was run');
+  await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
+  await expect(page.getByLabel('Experiment name')).toHaveValue(defaultConfig().name);
+  await page.screenshot({ path: 'e2e/artifacts/ui-share-tampered.png', fullPage: true });
+  // A link from the future is refused in words, too.
+  await page.goto(`${APP_URL}${encodeConfigFragment(defaultConfig()).replace('#v1.', '#v9.')}`);
+  await page.reload();
+  await expect(page.getByTestId('link-error')).toContainText('newer version of CBS Lab');
+  expect(errors).toEqual([]);
+});
+
+test('a config link fills the builder and waits for Start; validation speaks inline', async ({ page }) => {
+  const config = { ...defaultConfig(), name: 'Shared <b>bold</b> experiment', batchSizes: [4, 8, 16, 32, 64] };
+  await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
+  await expect(page.getByTestId('link-notice')).toContainText('nothing runs until you press Start');
+  // Text from a link is text, never HTML.
+  await expect(page.getByLabel('Experiment name')).toHaveValue('Shared <b>bold</b> experiment');
+  await expect(page.locator('b', { hasText: 'bold' })).toHaveCount(0);
+  const batch = page.locator('input[data-path="batchSizes"]');
+  await expect(batch).toHaveValue('4, 8, 16, 32, 64');
+  await expect(page.getByTestId('monitor')).toHaveCount(0);
+  await batch.fill('4, 8, -16');
+  await expect(page.getByText('batchSizes[2] must be a positive integer (got -16)')).toBeVisible();
+  await expect(page.getByTestId('start')).toBeDisabled();
+  await expect(page.getByTestId('start-blocked')).toContainText('the experiment has problems to fix');
+  await batch.fill('4, 8, 16');
+  await expect(page.getByTestId('config-invalid')).toHaveCount(0);
+  await expect(page.getByTestId('estimate')).toContainText('4 runs');
+});
+
+test('a link to another data host asks before fetching', async ({ page }) => {
+  const config = { ...defaultConfig(), data: { kind: 'urls' as const, train: ['https://data.example.org/train.json.gz'], validation: ['https://data.example.org/val.json.gz'] } };
+  await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
+  const confirm = page.getByTestId('confirm-hosts');
+  await expect(confirm).toContainText('data.example.org');
+  await expect(page.getByTestId('start')).toBeDisabled();
+  await expect(page.getByTestId('start-blocked')).toContainText('the data hosts must be confirmed');
+  await confirm.getByRole('checkbox').check();
+  await expect(page.getByTestId('start-blocked')).not.toContainText('the data hosts must be confirmed');
+});
+
+test('export JSON, re-import it in a fresh page, and get the same charts; too-large links say so', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(resultsLink());
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  const dir = mkdtempSync(join(tmpdir(), 'cbs-ui-'));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const file = join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  const exported = JSON.parse(readFileSync(file, 'utf8')) as { format: string; kind: string; data: unknown };
+  expect(exported.format).toBe('cbs-lab');
+  expect(exported.kind).toBe('results');
+  expect(exported.data).toEqual(JSON.parse(JSON.stringify(results)));
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csvFile = join(dir, csv.suggestedFilename());
+  await csv.saveAs(csvFile);
+  const rows = readFileSync(csvFile, 'utf8').trim().split('\n');
+  expect(rows[0]).toMatch(/^model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target/);
+  expect(rows).toHaveLength(results.runs.length + 1);
+
+  await page.goto(APP_URL);
+  await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
+  await page.getByTestId('import-file').setInputFiles(file);
+  await expect(page.getByTestId('link-notice')).toContainText('Imported results');
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  await page.getByTestId('copy-link-results').click();
+  await expect(page.getByTestId('share-link')).toHaveValue(resultsLink());
+
+  // Results too large for a link: the page says so and points to the JSON file.
+  const big = syntheticResults({ stepStride: 1, batchSizes: [4, 8, 16, 32, 64, 128, 256, 512], learningRates: [1e-2, 5e-3, 3e-3, 1e-3] });
+  expect(encodeResultsFragment(big).ok).toBe(false);
+  const bigFile = join(dir, 'big.json');
+  writeFileSync(bigFile, JSON.stringify(big));
+  await page.getByTestId('import-file').setInputFiles(bigFile);
+  await expect(page.getByTestId('results-meta')).toContainText(`${big.runs.length - 1} runs`);
+  await page.getByTestId('copy-link-results').click();
+  await expect(page.getByTestId('share-message')).toContainText(`more than the ${RESULTS_LINK_LIMIT / 1024} KB a link`);
+  await expect(page.getByTestId('share-message')).toContainText('Export them as a JSON file instead');
+  // A file that is not an experiment is refused in words.
+  const junk = join(dir, 'junk.json');
+  writeFileSync(junk, '{"hello": "world"}');
+  await page.getByTestId('import-file').setInputFiles(junk);
+  await expect(page.getByTestId('import-error')).toContainText('does not hold a CBS Lab experiment');
+  expect(errors).toEqual([]);
+});
+
+test('history: save, reopen and delete in IndexedDB', async ({ page }) => {
+  await page.goto(resultsLink());
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  await page.getByTestId('save-history').click();
+  await expect(page.getByTestId('share-message')).toContainText('Saved');
+  await page.goto(APP_URL);
+  const item = page.getByTestId('history-item').filter({ hasText: results.config.name }).first();
+  await expect(item).toBeVisible();
+  await item.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  await page.screenshot({ path: 'e2e/artifacts/ui-history.png', fullPage: true });
+  const before = await page.getByTestId('history-item').count();
+  await item.getByRole('button', { name: /Delete/ }).click();
+  await expect(page.getByTestId('history-item')).toHaveCount(before - 1);
+});

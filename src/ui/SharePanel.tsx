@@ -1,0 +1,77 @@
+// Sharing: the config link, the link with results (or why it is too large), JSON export of the
+// config or results, the steps table as CSV, and saving to the history.
+import { useState } from 'react';
+import type { ExperimentConfig, ExperimentResults } from '../state/schema';
+import { encodeConfigFragment, encodeResultsFragment, exportConfigJson, exportResultsJson } from '../state/codec';
+import { analyseResults, stepsCsv } from '../state/analysis';
+import { downloadText, safeFileName } from './download';
+
+function pageUrl(fragment: string): string {
+  return `${location.origin}${location.pathname}${location.search}${fragment}`;
+}
+
+async function copy(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function SharePanel({ config, results, onSave }: { config: ExperimentConfig; results: ExperimentResults | null; onSave?: () => Promise<void> }) {
+  const [link, setLink] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ text: string; kind: 'ok' | 'error' } | null>(null);
+  const share = async (withResults: boolean) => {
+    if (withResults && results) {
+      const enc = encodeResultsFragment(results);
+      if (!enc.ok) {
+        setLink(null);
+        setMessage({ text: enc.message, kind: 'error' });
+        return;
+      }
+      const url = pageUrl(enc.fragment);
+      setLink(url);
+      setMessage({ text: (await copy(url)) ? `Link with results copied (${Math.ceil(enc.chars / 1024)} KB).` : 'Copy the link below (the clipboard is not available).', kind: 'ok' });
+      return;
+    }
+    const url = pageUrl(encodeConfigFragment(config));
+    setLink(url);
+    setMessage({ text: (await copy(url)) ? 'Link copied.' : 'Copy the link below (the clipboard is not available).', kind: 'ok' });
+  };
+  return (
+    <section className="share" aria-labelledby="share-title" data-testid="share">
+      <h2 id="share-title">Share and export</h2>
+      <div className="button-row">
+        <button type="button" onClick={() => void share(false)} data-testid="copy-link">
+          Copy link
+        </button>
+        <button type="button" onClick={() => void share(true)} disabled={!results} data-testid="copy-link-results">
+          Copy link with results
+        </button>
+        <button type="button" onClick={() => downloadText(safeFileName(config.name, 'json'), results ? exportResultsJson(results) : exportConfigJson(config))} data-testid="export-json">
+          Export JSON{results ? ' (with results)' : ''}
+        </button>
+        <button
+          type="button"
+          disabled={!results}
+          data-testid="export-csv"
+          onClick={() => results && downloadText(safeFileName(`${config.name}-steps`, 'csv'), stepsCsv(results, analyseResults(results, { resamples: 10 })), 'text/csv')}
+        >
+          Export steps CSV
+        </button>
+        {onSave && (
+          <button type="button" data-testid="save-history" onClick={() => void onSave().then(() => setMessage({ text: 'Saved to this browser\'s history.', kind: 'ok' }))}>
+            Save to history
+          </button>
+        )}
+      </div>
+      {message && (
+        <p className={message.kind === 'error' ? 'error-text' : 'ok-text'} role="status" data-testid="share-message">
+          {message.text}
+        </p>
+      )}
+      {link && <input className="share-link" readOnly value={link} aria-label="share link" data-testid="share-link" onFocus={(e) => e.target.select()} />}
+    </section>
+  );
+}

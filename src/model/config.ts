@@ -107,26 +107,25 @@ export interface ActivationMemory {
 }
 
 /**
- * An upper-ish estimate of activation memory per sequence of T = context tokens, f32 throughout,
- * for a GPU forward/backward that keeps, per layer and token:
- *   x (C), LN1 out (C), q and k before QK-LN (2C), q and k after QK-LN and RoPE (2C), v (C),
- *   attention output before W_o (C), x after attention (C), LN2 out (C), MLP pre-GELU (4C) and
- *   post-GELU (4C), LayerNorm statistics (mean and rstd for 4 norms: 8), the attention
- *   probabilities (H·T) and softmax statistics (2H);
- * then the final x, LN_f out (2C), its statistics (2) and the logits (V, turned in place into
- * dlogits). Backward scratch: gradient buffers for one layer at a time, (N, 4C) twice, (N, C) six
- * times and the (H, T, T) probability gradient.
+ * Activation memory per sequence of T = context tokens, f32 throughout, as ./gpu-model.ts
+ * allocates it. Kept for the backward, per layer and token: x after attention and after the
+ * MLP, LN1 and LN2 outputs, q and k before and after QK-LN (RoPE is in place), v, the attention
+ * output (10C), the MLP before and after GELU (2F), the attention's log-sum-exp (H; the fused
+ * kernel keeps no T×T probabilities) and LayerNorm mean and rstd for 4 norms (8). Once: the
+ * embedding output (C), the final norm's output and statistics (C + 2), the logits (V, turned into
+ * dlogits in place), per-row losses, token ids and targets (3). Backward scratch shared by all
+ * layers: 8 (N, C) gradients, one (N, F), the attention's delta (H) and the LayerNorm weight-
+ * gradient partial sums (C/32 per token).
  */
 export function activationMemory(cfg: ModelConfig): ActivationMemory {
   const { layers: L, dModel: C, heads: H, context: T, vocabSize: V } = cfg;
   const F = MLP_RATIO * C;
-  const perTokenLayer = 10 * C + 2 * F + 8 + H * T + 2 * H;
-  const perTokenFinal = 2 * C + 2 + V;
-  const savedFloatsPerSequence = T * (L * perTokenLayer + perTokenFinal);
-  const scratchFloatsPerSequence = T * (2 * F + 6 * C + H * T);
+  const perTokenLayer = 10 * C + 2 * F + H + 8;
+  const perTokenOnce = C + C + 2 + V + 3;
+  const savedFloatsPerSequence = T * (L * perTokenLayer + perTokenOnce);
+  const scratchFloatsPerSequence = T * (8 * C + F + H + C / 32);
   const buffers: [string, number][] = [
     ['logits (T·V)', T * V],
-    ['attention probabilities of one layer (H·T·T)', H * T * T],
     ['MLP activations of one layer (T·4C)', T * F],
   ];
   buffers.sort((a, b) => b[1] - a[1]);

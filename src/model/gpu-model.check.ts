@@ -6,7 +6,7 @@
 import { createStorage, readBuffers, runDispatches, uploadF32, type GpuContext } from '../gpu';
 import { compareArrays, type Comparison, type Tolerance } from '../kernels/compare';
 import { mulberry32, normalSampler, randomInts } from '../util/random';
-import { IGNORE_TARGET, type ModelConfig } from './config';
+import { IGNORE_TARGET, activationMemory, type ModelConfig } from './config';
 import { prepareGpuModel } from './gpu-model';
 import { initParameters } from './init';
 import { buildLayout, type ParameterLayout } from './layout';
@@ -83,12 +83,17 @@ async function wholeModelCase(gpu: GpuContext, cfg: ModelConfig, perMicro: numbe
   }
   const [gradBytes] = await readBuffers(gpu, [{ buffer: gradsBuf, bytes: layout.totalBytes }]);
   const grads = new Float32Array(gradBytes);
+  const allocated = model.activationBytes;
   model.destroy();
   paramsBuf.destroy();
   gradsBuf.destroy();
 
   const ref = referenceLossAndGradient(layout, params, { tokens: whole.tokens, targets: whole.targets, batch: total, seqLen: T });
   const outcomes: ModelCheckOutcome[] = [{ label: `${tag} loss`, comparison: compareArrays([lossSum / valid], [ref.loss], LOSS_TOL) }];
+  // The trainer sizes micro-batches with activationMemory: it must match what the model allocates
+  // (to 2%: LayerNorm scratch and 4-byte minimums round up).
+  const estimate = activationMemory({ ...cfg, context: T }).bytesPerSequence * perMicro;
+  outcomes.push({ label: `${tag} activation bytes (${allocated}) vs activationMemory`, comparison: compareArrays([allocated], [estimate], { atol: 0, rtol: 0.02 }) });
   for (const t of layout.tensors) {
     const expected = ref.grad.subarray(t.offset, t.offset + t.size);
     const tol = { atol: GRAD_REL_ATOL * maxAbs(expected), rtol: GRAD_RTOL };

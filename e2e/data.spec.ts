@@ -236,13 +236,17 @@ test('tokenized shards are cached in IndexedDB; a half-written entry is never re
   expect(r.exhausted).toBe(true);
   expect(r.prefixTokens).toBe(1000);
   expect(r.prefixFromCache).toBe(true);
-  expect(requests.filter((q) => q.path === '/validation.json.gz').length).toBe(1);
+  // One download to tokenize, one to train the tokenizer; cache hits download nothing.
+  expect(requests.filter((q) => q.path === '/validation.json.gz').length).toBe(2);
   expect(r.writeError).toBe('tab closed mid-write');
   expect(r.brokenListedComplete).toBe(false);
   expect(r.incompleteBefore).toBe(1);
   expect(r.brokenRead).toBeNull();
   expect(r.usage).toMatchObject({ entries: 1, incomplete: 0, tokens: r.tokens, bytes: (r.tokens as number) * 2 });
-  expect(r.cleared).toMatchObject({ entries: 0, tokens: 0, bytes: 0 });
+  expect(r.tokenizerCache).toMatchObject({ sameId: true, secondDownloads: 0 });
+  expect((r.tokenizerCache as { id: string }).id).toMatch(/^bpe-320-[0-9a-f]{64}$/);
+  expect(r.usageWithTokenizer).toMatchObject({ tokenizers: 1 });
+  expect(r.cleared).toMatchObject({ entries: 0, tokens: 0, bytes: 0, tokenizers: 0 });
 });
 
 test('BPE in the browser: training reproduces the shipped tokenizer; bundled data tokenized and packed', async () => {

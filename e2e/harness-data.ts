@@ -97,6 +97,28 @@ export async function cacheRoundTrip(url: string): Promise<Record<string, unknow
     const usageWithBroken = await cache.usage();
     const brokenRead = await cache.get(brokenKey);
     const usage = await cache.usage();
+
+    // A trained tokenizer is cached too: the second request for it reads no data.
+    const spec = data.urlDataset([url], [url]);
+    const t0 = performance.now();
+    const trainedFirst = await data.trainTokenizer(spec, { cache, vocabSize: 320, sampleChars: 100_000 });
+    const t1 = performance.now();
+    let documentsRead = 0;
+    const trainedAgain = await data.trainTokenizer(spec, {
+      cache,
+      vocabSize: 320,
+      sampleChars: 100_000,
+      onProgress: (e) => {
+        if (e.type === 'start') documentsRead++;
+      },
+    });
+    const tokenizerCache = {
+      sameId: trainedFirst.id === trainedAgain.id,
+      id: trainedAgain.id,
+      secondDownloads: documentsRead,
+      firstMs: t1 - t0,
+    };
+    const usageWithTokenizer = await cache.usage();
     await cache.clear();
     const cleared = await cache.usage();
     return {
@@ -113,6 +135,8 @@ export async function cacheRoundTrip(url: string): Promise<Record<string, unknow
       incompleteBefore: usageWithBroken.incomplete,
       brokenRead,
       usage,
+      tokenizerCache,
+      usageWithTokenizer,
       cleared,
     };
   } finally {

@@ -26,6 +26,13 @@ async function bench(tokenizer: TextTokenizer): Promise<{ tokens: number; chars:
 describe('tokenizer throughput (prints, does not assert on time)', () => {
   for (const [name, make] of [
     ['bundled BPE 4096 (@huggingface/tokenizers)', async () => BpeTokenizer.fromJson(JSON.parse(readBundledText('tokenizer.json')) as Record<string, unknown>)],
+    [
+      'bundled BPE 4096, whole-text library encoding (no memo)',
+      async (): Promise<TextTokenizer> => {
+        const t = await BpeTokenizer.fromJson(JSON.parse(readBundledText('tokenizer.json')) as Record<string, unknown>);
+        return { kind: t.kind, id: t.id, vocabSize: t.vocabSize, eotId: t.eotId, encode: (x) => t.encodeWhole(x), decode: (ids) => t.decode(ids) };
+      },
+    ],
     ['bytes', async () => new ByteTokenizer()],
     ['GPT-2 (js-tiktoken)', loadGpt2Tokenizer],
   ] as const) {

@@ -54,8 +54,8 @@ const WORD_CACHE_LIMIT = 1 << 18;
 
 /**
  * A byte-level BPE tokenizer.json, used through @huggingface/tokenizers. encode() splits the
- * text with the ByteLevel pre-tokenizer's own regex and asks the library once per distinct
- * pre-token, memoizing the ids: a pre-token's encoding does not depend on its neighbours, so
+ * text with the ByteLevel pre-tokenizer's own regex and runs the library's BPE model once per
+ * distinct pre-token, memoizing the ids: a pre-token's encoding does not depend on its neighbours, so
  * this equals the library's whole-text encoding (tests check it on real text), at many times
  * its speed. One deliberate difference: a literal '<|endoftext|>' inside a document stays
  * text, as with the GPT-2 tokenizer here, rather than becoming the separator id.
@@ -98,13 +98,28 @@ export class BpeTokenizer implements TextTokenizer {
       const word = match[0];
       let ids = this.words.get(word);
       if (ids === undefined) {
-        ids = this.hf.encode(word, { add_special_tokens: false }).ids;
+        ids = this.encodeWord(word);
         if (this.words.size >= WORD_CACHE_LIMIT) this.words.clear();
         this.words.set(word, ids);
       }
       for (const id of ids) out.push(id);
     }
     return Uint32Array.from(out);
+  }
+
+  private readonly utf8 = new TextEncoder();
+
+  /** One pre-token through the library's BPE model (the ByteLevel pre-tokenizer's byte mapping). */
+  private encodeWord(word: string): number[] {
+    const model = this.hf.model;
+    if (!model) throw new Error('tokenizer.json has no model');
+    let chars = '';
+    for (const byte of this.utf8.encode(word)) chars += BYTE_TO_UNICODE[byte];
+    return model.encode([chars]).map((piece) => {
+      const id = model.tokens_to_ids.get(piece);
+      if (id === undefined) throw new Error(`BPE produced a token outside its vocabulary: ${piece}`);
+      return id;
+    });
   }
 
   /** The library's whole-text encoding, without memoization (the reference for encode). */

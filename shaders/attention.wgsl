@@ -210,10 +210,12 @@ fn columnsOf(slab: u32, lane: u32) -> u32 {
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) tid: u32) {
   let row = tid / LANES;
   let lane = tid % LANES;
-  let q0 = wid.x * BQ;
+  // Last query tiles first: they loop over the most keys, so the grid's tail is short.
+  let q0 = (nwg.x - 1u - wid.x) * BQ;
   let h = wid.y;
   let b = wid.z;
   let qi = q0 + row;
@@ -301,10 +303,12 @@ fn backward_delta(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 }
 
 @compute @workgroup_size(256, 1, 1)
-fn backward_dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+fn backward_dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) tid: u32) {
   let row = tid / LANES;
   let lane = tid % LANES;
-  let q0 = wid.x * BQ;
+  // Last query tiles first: they loop over the most keys, so the grid's tail is short.
+  let q0 = (nwg.x - 1u - wid.x) * BQ;
   let h = wid.y;
   let b = wid.z;
   let qi = q0 + row;
@@ -380,7 +384,8 @@ fn backward_dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   var v2acc = vec4<f32>(0.0);
   var v3acc = vec4<f32>(0.0);
 
-  // Queries before k0 never see these keys (causal), so start at k0's query tile.
+  // Queries before k0 never see these keys (causal), so start at k0's query tile. The first
+  // key tiles loop over the most queries and are dispatched first.
   let tileEnd = (p.T + BQ - 1u) / BQ;
   for (var qt = k0 / BQ; qt < tileEnd; qt++) {
     let q0 = qt * BQ;

@@ -103,10 +103,15 @@ describe('train and validation tokens of the bundled shards', () => {
     const manifest = bundledManifest();
     const tokenizer = await BpeTokenizer.fromJson(JSON.parse(readBundledText('tokenizer.json')) as Record<string, unknown>);
     const shard = (file: string) => fileShard(Object.assign(new Blob([readBundled(file)]), { name: file }));
-    const train = await loadDatasetTokens([shard(manifest.train.file)], tokenizer, { maxTokens: 1_000_000 });
+    const prefix = await loadDatasetTokens([shard(manifest.train.file)], tokenizer, { maxTokens: 1000 });
+    expect(prefix.exhausted).toBe(false);
+    expect(prefix.tokens.length).toBe(1000);
+    const train = await loadDatasetTokens([shard(manifest.train.file)], tokenizer);
     const validation = await loadDatasetTokens([shard(manifest.validation.file)], tokenizer);
-    expect(train.exhausted).toBe(false);
-    expect(train.tokens.length).toBe(1_000_000);
+    expect(train.exhausted).toBe(true);
+    expect(Array.from(train.tokens.subarray(0, 1000))).toEqual(Array.from(prefix.tokens));
+    expect(train.tokens.length).toBeGreaterThan(2_000_000);
+    console.log(`bundled shards in BPE 4096 tokens: train ${train.tokens.length}, validation ${validation.tokens.length}`);
     expect(validation.exhausted).toBe(true);
     expect(validation.tokens.length).toBeGreaterThan(100_000);
     expect(validation.tokens.at(-1)).toBe(tokenizer.eotId);

@@ -20,17 +20,19 @@ const TOL_O: Tolerance = { atol: 1e-5, rtol: 1e-4 };
 const TOL_LSE: Tolerance = { atol: 1e-5, rtol: 1e-5 };
 // Gradients sum up to T products of p, dO and k or q; the rtol covers the scaled-q case where dk is ~10.
 const TOL_GRAD: Tolerance = { atol: 5e-5, rtol: 5e-4 };
+const SENTINEL = 1000;
 
 interface Case extends AttentionShape {
   /** Multiplies q: 16 pushes scores to tens, which overflows exp without max subtraction. */
   qScale?: number;
-  /** Bind q, k, v, o and the gradients as 256-byte-aligned slices of shared flat buffers. */
+  /** Bind q, k, v, o and the gradients as 256-byte-aligned slices of shared flat buffers, and
+   *  check that the gaps between output slices stay untouched. */
   sliced?: boolean;
 }
 
 /** Flat buffers holding `count` tensors of `n` floats, each at a 64-float aligned offset. */
 function slices(gpu: GpuContext, count: number, n: number, label: string): { buffer: GPUBuffer; parts: GPUBufferBinding[] } {
-  const stride = alignTo(n, 64) + 64; // leave a gap so an overrun would corrupt a neighbour
+  const stride = alignTo(n, 64) + 64; // gaps between slices: a write past a slice lands in one
   const buffer = createStorage(gpu, stride * count, label);
   const parts = Array.from({ length: count }, (_, i) => ({ buffer, offset: (stride * i + 64) * 4, size: n * 4 }));
   return { buffer, parts };
@@ -47,6 +49,7 @@ async function runCase(gpu: GpuContext, c: Case, seed: number): Promise<CheckOut
 
   // Every tensor is a binding {buffer, offset, size}: its own buffer, or a slice of a shared one.
   const owned: GPUBuffer[] = [];
+  const outputBuffers: GPUBuffer[] = [];
   const place = (count: number, label: string): GPUBufferBinding[] => {
     if (c.sliced) {
       const { buffer, parts } = slices(gpu, count, n, label);
@@ -61,13 +64,18 @@ async function runCase(gpu: GpuContext, c: Case, seed: number): Promise<CheckOut
   };
   const [q, k, v, dO] = place(4, 'attention inputs');
   const [o, dq, dk, dv] = place(4, 'attention outputs');
+  const lse = createStorage(gpu, rows, 'lse');
+  const delta = createStorage(gpu, rows, 'delta');
+  owned.push(lse, delta);
+  // Outputs start as a sentinel, so an element the kernels never write shows up as an error.
+  for (const buffer of new Set([o.buffer, dq.buffer, dk.buffer, dv.buffer, lse])) {
+    gpu.device.queue.writeBuffer(buffer, 0, new Float32Array(buffer.size / 4).fill(SENTINEL));
+    if (buffer !== lse) outputBuffers.push(buffer);
+  }
   [qHost, kHost, vHost, dOHost].forEach((host, i) => {
     const at = [q, k, v, dO][i];
     gpu.device.queue.writeBuffer(at.buffer, at.offset ?? 0, host.buffer, host.byteOffset, host.byteLength);
   });
-  const lse = createStorage(gpu, rows, 'lse');
-  const delta = createStorage(gpu, rows, 'delta');
-  owned.push(lse, delta);
 
   const forward = await prepareAttentionForward(gpu, { ...shape, q, k, v, o, lse });
   const backward = await prepareAttentionBackward(gpu, { ...shape, q, k, v, o, lse, dO, dq, dk, dv, delta });
@@ -75,14 +83,23 @@ async function runCase(gpu: GpuContext, c: Case, seed: number): Promise<CheckOut
   const data = await readBuffers(gpu, [
     ...[o, dq, dk, dv].map((t) => ({ buffer: t.buffer, offset: t.offset ?? 0, bytes: n * 4 })),
     { buffer: lse, bytes: rows * 4 },
+    ...(c.sliced ? [{ buffer: outputBuffers[0], bytes: outputBuffers[0].size }] : []),
   ]);
   owned.forEach((b) => b.destroy());
-  const [oOut, dqOut, dkOut, dvOut, lseOut] = data.map((d) => new Float32Array(d));
+  const [oOut, dqOut, dkOut, dvOut, lseOut, whole] = data.map((d) => new Float32Array(d));
 
   const ref = attentionForwardRef(qHost, kHost, vHost, shape);
   const grads = attentionBackwardRef(qHost, kHost, vHost, dOHost, shape);
   const tag = `B${c.batch} T${c.seqLen} H${c.heads} hd${c.headDim}${c.qScale ? ` q×${c.qScale}` : ''}${c.sliced ? ' sliced' : ''}`;
+  const outcomes: CheckOutcome[] = [];
+  if (whole) {
+    const inSlice = new Uint8Array(whole.length);
+    for (const t of [o, dq, dk, dv]) inSlice.fill(1, (t.offset ?? 0) / 4, (t.offset ?? 0) / 4 + n);
+    const gaps = whole.filter((_, i) => !inSlice[i]);
+    outcomes.push({ label: `${tag} gaps between slices untouched`, comparison: compareArrays(gaps, new Float32Array(gaps.length).fill(SENTINEL), { atol: 0, rtol: 0 }) });
+  }
   return [
+    ...outcomes,
     { label: `${tag} o`, comparison: compareArrays(oOut, ref.o, TOL_O) },
     { label: `${tag} lse`, comparison: compareArrays(lseOut, ref.lse, TOL_LSE) },
     { label: `${tag} dq`, comparison: compareArrays(dqOut, grads.dq, TOL_GRAD) },

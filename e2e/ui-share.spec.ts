@@ -41,8 +41,9 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   await expect(page.getByTestId('target-loss')).toHaveText('2.6');
   await expect(page.getByTestId('bstar-interval')).toContainText('–');
   await expect(page.getByTestId('noise-scale')).toContainText('B_simple ≈');
-  // One dot per run that reached the target: 6 best, 5 faded (B = 128 at the second LR never did).
-  await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(11);
+  // One dot per run that reached the target: 6 best and 6 faded (the reference run counts at
+  // B = 4, as in the report; B = 128 at the second learning rate never reached the target).
+  await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(12);
   await expect(chart.locator('.recharts-reference-line')).toHaveCount(1);
   await expect(chart.locator('.recharts-line')).toHaveCount(3);
   await expect(page.getByTestId('unreached')).toContainText('1 run never reached the target');

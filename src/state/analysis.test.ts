@@ -9,8 +9,10 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
   const analysis = analyseResults(results, { resamples: 200 });
   const m = analysis.measurements[0];
 
-  it('one measurement, reference run excluded, R(B) at the best LR', () => {
+  it('one measurement (the reference run counts at its B, as in the report), R(B) at the best LR', () => {
     expect(analysis.measurements).toHaveLength(1);
+    expect(analysis.report?.groups).toHaveLength(1);
+    expect(m.points[0].runs).toHaveLength(3); // the reference and two learning rates at B = 4
     expect(m.points.map((p) => p.batchSize)).toEqual(SYNTHETIC_DEFAULTS.batchSizes);
     // Exact R(B) = 12 + 576/B is 156, 84, 48, 30, 21, 16.5; the first evaluation at or past it
     // (every 2 steps near the crossing, or the run's last step at the cap) is what is measured.
@@ -42,10 +44,15 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     const easier = analyseResults(results, { target: 3.0, resamples: 50 });
     expect(easier.measurements[0].curve[0].steps).toBeLessThan(156);
   });
-  it('no target yet: a note, no crash', () => {
+  it('no target yet: a note, and the steps to target the trainer recorded', () => {
     const pending = analyseResults({ ...results, targetLoss: null }, { resamples: 50 });
-    expect(pending.measurements[0].cbs).toBeNull();
-    expect(pending.measurements[0].notes[0]).toMatch(/not known/);
+    expect(pending.notes[0]).toMatch(/not known/);
+    expect(pending.measurements[0].curve.map((p) => p.steps)).toEqual([156, 84, 48, 30, 22, 18]);
+  });
+  it('options that make no sense give a note, not an exception', () => {
+    const bad = analyseResults(results, { overhead: -1 });
+    expect(bad.measurements).toEqual([]);
+    expect(bad.notes[0]).toMatch(/The analysis failed: overhead must be a positive number/);
   });
   it('scaling fits need two sizes and say so', () => {
     expect(analysis.scaling.vsModel.fit).toBeNull();
@@ -65,7 +72,7 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     const csv = stepsCsv(results, analysis).trim().split('\n');
     expect(csv[0]).toBe('model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target,steps_done,tokens_done,target_loss,note');
     expect(csv).toHaveLength(results.runs.length + 1);
-    expect(csv[1]).toMatch(/^demo,\d+,20000,4,0.01,finished,yes,,156,/);
+    expect(csv[1]).toMatch(/^demo,\d+,20000,4,0.01,finished,yes,156,156,/);
     expect(csv[2]).toMatch(/^demo,\d+,20000,4,0.01,reached-target,no,156,/);
   });
 });

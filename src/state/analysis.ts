@@ -1,14 +1,15 @@
-// The page's view of an experiment's analysis: ExperimentResults → one CBS measurement per
-// (model, data size) and the scaling fits across them, built from src/cbs. Pure and total:
-// every failure of a piece becomes a note, never an exception, so a shared link cannot crash
-// the charts.
-import type { ExperimentResults, ModelConfig, RunRecord } from './schema';
-import { batchPoints, runOutcome, type BatchPoint, type RunOutcome } from '../cbs/steps-to-target';
-import { fitPaperCurve, type CurvePoint, type PaperFit } from '../cbs/fit';
-import { cbsFromFit, rawCbs, type CbsEstimate, type RawCbs } from '../cbs/cbs';
-import { bootstrapCbs, type BootstrapInterval } from '../cbs/bootstrap';
-import { estimateNoiseScale } from '../cbs/noise-scale';
+// The page's view of an experiment's analysis, from the CBS report of src/cbs/report.ts (the
+// same numbers as the command line): one measurement per (model, data size) and the scaling fits
+// across them. Total: a failure becomes a note, never an exception, so a shared link cannot crash
+// the charts. The scaling charts are in tokens (B* × context) so that models with different
+// contexts, and the paper's 512-token sequences, share one unit; the report's fits are in sequences.
+import type { ExperimentResults, ModelConfig } from './schema';
+import type { BatchPoint, RunOutcome } from '../cbs/steps-to-target';
+import type { CurvePoint, PaperFit } from '../cbs/fit';
+import type { CbsEstimate, RawCbs } from '../cbs/cbs';
+import type { BootstrapInterval } from '../cbs/bootstrap';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
+import { analyzeResults, type CbsReport, type GroupReport, type ScalingReport } from '../cbs/report';
 import { nonEmbeddingParams } from './defaults';
 
 export interface AnalysisOptions {
@@ -18,7 +19,7 @@ export interface AnalysisOptions {
   /** null: the smallest batch size that reached the target. */
   baselineBatch?: number | null;
   interpolate?: boolean;
-  /** Bootstrap resamples (1000 by default; tests use fewer). */
+  /** Bootstrap resamples (the report's default, 1000, when absent). */
   resamples?: number;
 }
 
@@ -29,7 +30,7 @@ export interface NoiseScaleSummary {
 }
 
 export interface MeasurementAnalysis {
-  /** "model|D", stable across reloads. */
+  /** The report's group key, e.g. "micro · D=1M". */
   key: string;
   label: string;
   model: ModelConfig;
@@ -51,11 +52,17 @@ export interface MeasurementAnalysis {
   notes: string[];
 }
 
+export interface ScalingPanel {
+  /** B* in tokens against N (non-embedding parameters) or D (tokens). */
+  points: { x: number; y: number; label: string }[];
+  fit: PowerLawFit | null;
+  note: string | null;
+  description: string | null;
+}
+
 export interface ScalingAnalysis {
-  /** B* in tokens (B* × context) against non-embedding parameters, one point per measurement. */
-  vsModel: { points: { x: number; y: number; label: string }[]; fit: PowerLawFit | null; note: string | null };
-  /** B* in tokens against data size in tokens. */
-  vsData: { points: { x: number; y: number; label: string }[]; fit: PowerLawFit | null; note: string | null };
+  vsModel: ScalingPanel;
+  vsData: ScalingPanel;
 }
 
 export interface ExperimentAnalysis {
@@ -64,169 +71,95 @@ export interface ExperimentAnalysis {
   measurements: MeasurementAnalysis[];
   scaling: ScalingAnalysis;
   notes: string[];
+  /** The full report (what the command line writes), or null when it could not be made. */
+  report: CbsReport | null;
 }
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function modelKey(m: ModelConfig): string {
-  return `${m.name}:L${m.layers}d${m.dModel}h${m.heads}T${m.context}`;
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((p, q) => p - q);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : 0.5 * (s[mid - 1] + s[mid]);
-}
-
-function noiseScaleOf(points: BatchPoint[], runsById: Map<string, RunRecord>): NoiseScaleSummary {
-  const perBatch: NoiseScaleSummary['perBatch'] = [];
-  for (const p of points) {
-    const id = p.bestRunId ?? p.runs[0]?.runId;
-    const run = id ? runsById.get(id) : undefined;
-    if (!run) continue;
-    try {
-      const est = estimateNoiseScale(run.steps, run.spec.microBatch, run.spec.batchSize);
-      perBatch.push({ batchSize: p.batchSize, runId: run.spec.id, bSimple: est.summary, note: est.note });
-    } catch (e) {
-      perBatch.push({ batchSize: p.batchSize, runId: run.spec.id, bSimple: null, note: errorText(e) });
-    }
-  }
-  const finite = perBatch.map((x) => x.bSimple).filter((x): x is number => x !== null && Number.isFinite(x) && x > 0);
-  return { median: median(finite), perBatch };
-}
-
-function analyseMeasurement(
-  runs: RunRecord[],
-  target: number | null,
-  overhead: number,
-  baselineOption: number | null,
-  interpolate: boolean,
-  resamples: number,
-): MeasurementAnalysis {
-  const first = runs[0].spec;
+function measurementOf(g: GroupReport, results: ExperimentResults): MeasurementAnalysis {
+  const run = results.runs.find((r) => r.spec.model.name === g.model && r.spec.dataSize === g.dataSize);
+  const model = run?.spec.model ?? { name: g.model ?? '?', layers: 0, dModel: 0, heads: 0, context: g.context ?? 0, vocabSize: 0 };
   const notes: string[] = [];
-  const model = first.model;
-  const runsById = new Map(runs.map((r) => [r.spec.id, r]));
-  const base = {
-    key: `${modelKey(model)}|${first.dataSize}`,
-    label: `${model.name} · D = ${formatTokens(first.dataSize)}`,
-    model,
-    dataSize: first.dataSize,
-    nonEmbeddingParams: nonEmbeddingParams(model),
-    overhead,
-  };
-  if (target === null || !Number.isFinite(target)) {
-    return {
-      ...base,
-      points: [],
-      curve: [],
-      fit: null,
-      cbs: null,
-      raw: null,
-      interval: null,
-      baselineBatch: null,
-      unreached: [],
-      noiseScale: { median: null, perBatch: [] },
-      notes: ['The target loss is not known yet (the reference run has not finished).'],
-    };
-  }
-  const outcomes = runs.map((r) => runOutcome(r, target, interpolate, true));
-  const points = batchPoints(outcomes);
-  const curve: CurvePoint[] = points.filter((p) => p.steps !== null && p.steps > 0).map((p) => ({ batchSize: p.batchSize, steps: p.steps as number }));
-  const unreached = outcomes.filter((o) => o.steps === null);
-  const baselineBatch = baselineOption ?? (curve.length > 0 ? Math.min(...curve.map((p) => p.batchSize)) : null);
-  let fit: PaperFit | null = null;
-  let cbs: CbsEstimate | null = null;
-  let raw: RawCbs | null = null;
-  let interval: BootstrapInterval | null = null;
-  if (curve.length === 0) notes.push('No run reached the target: there is nothing to fit.');
-  else if (baselineBatch !== null) {
-    try {
-      fit = fitPaperCurve(curve);
-      if (fit.note) notes.push(fit.note);
-      cbs = cbsFromFit(fit, baselineBatch, overhead, Math.max(...curve.map((p) => p.batchSize)));
-      if (cbs.note) notes.push(cbs.note);
-    } catch (e) {
-      notes.push(`The fit failed: ${errorText(e)}`);
-    }
-    try {
-      raw = rawCbs(curve, baselineBatch, overhead);
-    } catch (e) {
-      notes.push(`The fit-free CBS failed: ${errorText(e)}`);
-    }
-    try {
-      interval = bootstrapCbs(
-        points.map((p) => ({ batchSize: p.batchSize, steps: p.runs.map((r) => r.steps) })),
-        baselineBatch,
-        overhead,
-        { resamples },
-      );
-      if (interval.note) notes.push(`Interval: ${interval.note}`);
-    } catch (e) {
-      notes.push(`The bootstrap failed: ${errorText(e)}`);
-    }
-  }
-  return { ...base, points, curve, fit, cbs, raw, interval, baselineBatch, unreached, noiseScale: noiseScaleOf(points, runsById), notes };
-}
-
-function scalingFit(points: { x: number; y: number; label: string }[], what: string): { fit: PowerLawFit | null; note: string | null } {
-  const distinct = new Set(points.map((p) => p.x)).size;
-  if (distinct < 2) return { fit: null, note: `A power law in ${what} needs B* at two or more ${what}s (this experiment has ${distinct}).` };
-  try {
-    const fit = fitPowerLaw(points);
-    return { fit, note: fit.note };
-  } catch (e) {
-    return { fit: null, note: errorText(e) };
-  }
-}
-
-/** Analyses every (model, data size) measurement of the results, then the scaling fits across them. */
-export function analyseResults(results: ExperimentResults, options: AnalysisOptions = {}): ExperimentAnalysis {
-  const cfg = results.config.analysis;
-  const target = options.target !== undefined ? options.target : results.targetLoss;
-  const overhead = options.overhead ?? cfg.overhead;
-  const baselineBatch = options.baselineBatch !== undefined ? options.baselineBatch : cfg.baselineBatch;
-  const interpolate = options.interpolate ?? cfg.interpolate;
-  const resamples = options.resamples ?? 1000;
-  const groups = new Map<string, RunRecord[]>();
-  for (const run of results.runs) {
-    if (run.spec.isReference) continue;
-    const key = `${modelKey(run.spec.model)}|${run.spec.dataSize}`;
-    const list = groups.get(key) ?? [];
-    list.push(run);
-    groups.set(key, list);
-  }
-  const measurements = [...groups.values()].map((runs) => analyseMeasurement(runs, target, overhead, baselineBatch, interpolate, resamples));
-  const withBStar = measurements.filter((m) => m.cbs?.bStar != null && Number.isFinite(m.cbs.bStar));
-  const toPoint = (m: MeasurementAnalysis, x: number) => ({ x, y: (m.cbs?.bStar as number) * m.model.context, label: m.label });
-  // Model-size law: measurements at the most common data size (or all, in the Chinchilla pairing).
-  const paired = results.config.pairing === 'paired';
-  const vsModelPoints = withBStar.filter((m) => paired || m.dataSize === mostCommon(withBStar.map((w) => w.dataSize))).map((m) => toPoint(m, m.nonEmbeddingParams));
-  const commonModel = mostCommon(withBStar.map((w) => modelKey(w.model)));
-  const vsDataPoints = paired ? [] : withBStar.filter((m) => modelKey(m.model) === commonModel).map((m) => toPoint(m, m.dataSize));
-  const vsModel = scalingFit(vsModelPoints, 'model size');
-  const vsData = paired
-    ? { fit: null, note: 'In the paired (Chinchilla) setting data grows with the model: see B* against model size.' }
-    : scalingFit(vsDataPoints, 'data size');
-  const notes: string[] = [];
-  if (target === null) notes.push('The target loss is not known yet.');
+  if (g.fit.note) notes.push(g.fit.note);
+  if (g.cbs.note) notes.push(g.cbs.note);
+  if (g.interval.status !== 'ok' && g.interval.note) notes.push(`Interval: ${g.interval.note}`);
   return {
-    target,
-    overhead,
-    measurements,
-    scaling: { vsModel: { points: vsModelPoints, ...vsModel }, vsData: { points: vsDataPoints, ...vsData } },
+    key: g.key,
+    label: `${g.model ?? '?'} · D = ${formatTokens(g.dataSize ?? 0)}`,
+    model,
+    dataSize: g.dataSize ?? 0,
+    nonEmbeddingParams: g.modelSize ?? nonEmbeddingParams(model),
+    points: g.points,
+    curve: g.points.filter((p) => p.steps !== null).map((p) => ({ batchSize: p.batchSize, steps: p.steps as number })),
+    fit: g.fit,
+    cbs: g.cbs,
+    raw: g.raw,
+    interval: g.interval,
+    baselineBatch: g.cbs.baselineBatch,
+    overhead: g.cbs.overhead,
+    unreached: g.unreached,
+    noiseScale: {
+      median: g.noiseScale?.median ?? null,
+      perBatch: (g.noiseScale?.runs ?? []).map((r) => ({ batchSize: r.batchSize, runId: r.runId, bSimple: r.summary, note: r.note })),
+    },
     notes,
   };
 }
 
-function mostCommon<T>(values: T[]): T | undefined {
-  const counts = new Map<T, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best: T | undefined;
-  let n = 0;
-  for (const [v, c] of counts) if (c > n) [best, n] = [v, c];
-  return best;
+function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: string): ScalingPanel {
+  if (!s) return { points: [], fit: null, description: null, note: `A power law in ${what} needs B* at two or more ${what}s with the other size held fixed.` };
+  const byKey = new Map(groups.map((g) => [g.key, g]));
+  const points = s.used
+    .map((u) => ({ u, g: byKey.get(u.key) }))
+    .filter(({ g }) => g?.bStarTokens != null)
+    .map(({ u, g }) => ({ x: u.x, y: g?.bStarTokens as number, label: u.key }));
+  const excluded = s.excluded.map((e) => `${e.key}: ${e.reason}`).join('; ');
+  if (new Set(points.map((p) => p.x)).size < 2) return { points, fit: null, description: s.description, note: `Too few B* values for a fit${excluded ? ` (${excluded})` : ''}.` };
+  try {
+    const fit = fitPowerLaw(points);
+    return { points, fit, description: s.description, note: [fit.note, excluded ? `left out: ${excluded}` : null].filter(Boolean).join('; ') || null };
+  } catch (e) {
+    return { points, fit: null, description: s.description, note: errorText(e) };
+  }
+}
+
+const emptyPanel = (note: string): ScalingPanel => ({ points: [], fit: null, description: null, note });
+
+/** Analyses every (model, data size) measurement of the results, then the scaling fits across them. */
+export function analyseResults(results: ExperimentResults, options: AnalysisOptions = {}): ExperimentAnalysis {
+  const cfg = results.config.analysis;
+  const overhead = options.overhead ?? cfg.overhead;
+  const target = options.target !== undefined ? options.target : results.targetLoss;
+  let report: CbsReport;
+  try {
+    report = analyzeResults(results, {
+      analysis: {
+        overhead,
+        baselineBatch: options.baselineBatch !== undefined ? options.baselineBatch : cfg.baselineBatch,
+        interpolate: options.interpolate ?? cfg.interpolate,
+      },
+      targetLoss: options.target ?? null,
+      ...(options.resamples ? { bootstrap: { method: 'points', level: 0.9, resamples: options.resamples, seed: 1, minDistinct: 3 } } : {}),
+    });
+  } catch (e) {
+    const note = `The analysis failed: ${errorText(e)}`;
+    return { target, overhead, measurements: [], scaling: { vsModel: emptyPanel(note), vsData: emptyPanel(note) }, notes: [note], report: null };
+  }
+  const measurements = report.groups.map((g) => measurementOf(g, results));
+  const notes: string[] = [];
+  if (report.settings.targetLoss === null) notes.push('The target loss is not known yet (the reference run has not finished): steps to target are those the trainer recorded.');
+  return {
+    target: report.settings.targetLoss,
+    overhead,
+    measurements,
+    scaling: {
+      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size'),
+      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size'),
+    },
+    notes,
+    report,
+  };
 }
 
 export function formatTokens(n: number): string {

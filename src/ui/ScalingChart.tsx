@@ -50,7 +50,10 @@ function OnePanel({
   const yHi = ys.length ? Math.max(...ys) * 1.5 : 10;
   return (
     <figure className="scaling-panel" data-testid={testId}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {title}
+        {data.description ? <span className="hint-small"> ({data.description})</span> : null}
+      </figcaption>
       {data.points.length === 0 ? (
         <p className="chart-empty">{data.note ?? 'No B* measured yet.'}</p>
       ) : (

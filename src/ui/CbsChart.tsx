@@ -217,6 +217,40 @@ export function CbsChart({ m }: { m: MeasurementAnalysis }) {
             </ul>
           )}
           <PointDetails d={hovered} />
+          <details className="points-table" data-testid="points-table">
+            <summary>Steps to target by batch size</summary>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">B</th>
+                  <th scope="col">R(B)</th>
+                  <th scope="col">best LR</th>
+                  <th scope="col">runs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {m.points.map((p) => {
+                  const d = best.find((x) => x.B === p.batchSize) ?? null;
+                  return (
+                    <tr key={p.batchSize}>
+                      <td>
+                        {d ? (
+                          <button type="button" className="link-button" onClick={() => setHovered(d)} onFocus={() => setHovered(d)}>
+                            {p.batchSize}
+                          </button>
+                        ) : (
+                          p.batchSize
+                        )}
+                      </td>
+                      <td>{p.steps === null ? 'not reached' : fmtNum(p.steps, 4)}</td>
+                      <td>{p.bestLr ?? '—'}</td>
+                      <td>{p.runs.length}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </details>
           <ChartPngButton target={chartRef} name={`cbs-${m.label}`} />
         </aside>
       </div>

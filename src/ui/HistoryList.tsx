@@ -1,10 +1,93 @@
 // Past experiments kept in this browser (IndexedDB): reopen or delete.
 import { useCallback, useEffect, useState } from 'react';
 import type { History, HistorySummary } from '../state/history';
+import { analyseResults } from '../state/analysis';
+import { fmtCount, fmtNum } from './format';
+
+interface CompareRow {
+  id: string;
+  name: string;
+  measurement: string;
+  params: number;
+  dataSize: number;
+  bStar: number | null;
+  lower: number | null;
+  upper: number | null;
+  noise: number | null;
+  note: string | null;
+}
+
+/** B* of the chosen saved experiments side by side. */
+function CompareTable({ history, ids }: { history: History; ids: string[] }) {
+  const [rows, setRows] = useState<CompareRow[]>([]);
+  useEffect(() => {
+    let live = true;
+    void Promise.all(ids.map((id) => history.open(id))).then((opened) => {
+      const out: CompareRow[] = [];
+      for (const o of opened) {
+        if (!o.ok) {
+          out.push({ id: o.id, name: o.id, measurement: '—', params: NaN, dataSize: NaN, bStar: null, lower: null, upper: null, noise: null, note: o.message });
+          continue;
+        }
+        if (!o.results) {
+          out.push({ id: o.id, name: o.name, measurement: '—', params: NaN, dataSize: NaN, bStar: null, lower: null, upper: null, noise: null, note: 'config only, no results' });
+          continue;
+        }
+        for (const m of analyseResults(o.results, { resamples: 200 }).measurements) {
+          out.push({
+            id: o.id,
+            name: o.name,
+            measurement: m.label,
+            params: m.nonEmbeddingParams,
+            dataSize: m.dataSize,
+            bStar: m.cbs?.bStar ?? null,
+            lower: m.interval?.lower ?? null,
+            upper: m.interval?.upper ?? null,
+            noise: m.noiseScale.median,
+            note: m.cbs?.bStar == null ? (m.cbs?.note ?? 'no B*') : null,
+          });
+        }
+      }
+      if (live) setRows(out);
+    });
+    return () => {
+      live = false;
+    };
+  }, [history, ids]);
+  if (ids.length === 0) return null;
+  return (
+    <table className="compare" data-testid="compare">
+      <caption>Comparison</caption>
+      <thead>
+        <tr>
+          <th scope="col">experiment</th>
+          <th scope="col">model · D</th>
+          <th scope="col">N (non-emb.)</th>
+          <th scope="col">B* (sequences)</th>
+          <th scope="col">interval</th>
+          <th scope="col">B_simple</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={`${r.id}-${i}`}>
+            <td>{r.name}</td>
+            <td>{r.measurement}</td>
+            <td>{fmtCount(r.params)}</td>
+            <td>{r.bStar !== null ? fmtNum(r.bStar) : r.note}</td>
+            <td>{r.lower !== null ? `${fmtNum(r.lower)} – ${fmtNum(r.upper)}` : '—'}</td>
+            <td>{fmtNum(r.noise)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 export function HistoryList({ history, refreshKey, onOpen }: { history: History; refreshKey: number; onOpen: (id: string) => void }) {
   const [items, setItems] = useState<HistorySummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [compare, setCompare] = useState<string[]>([]);
   const load = useCallback(() => {
     history
       .list()
@@ -28,6 +111,7 @@ export function HistoryList({ history, refreshKey, onOpen }: { history: History;
               <th scope="col">saved</th>
               <th scope="col">runs</th>
               <th scope="col">target</th>
+              <th scope="col">compare</th>
               <th scope="col">
                 <span className="sr-only">actions</span>
               </th>
@@ -41,10 +125,26 @@ export function HistoryList({ history, refreshKey, onOpen }: { history: History;
                 <td>{e.hasResults ? e.runs : 'config only'}</td>
                 <td>{e.targetLoss ?? '—'}</td>
                 <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Compare ${e.name}`}
+                    checked={compare.includes(e.id)}
+                    disabled={!e.hasResults}
+                    onChange={(ev) => setCompare((c) => (ev.target.checked ? [...c, e.id] : c.filter((x) => x !== e.id)))}
+                  />
+                </td>
+                <td>
                   <button type="button" onClick={() => onOpen(e.id)}>
                     Open
                   </button>{' '}
-                  <button type="button" onClick={() => void history.remove(e.id).then(load)} aria-label={`Delete ${e.name}`}>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setCompare((c) => c.filter((x) => x !== e.id));
+                      void history.remove(e.id).then(load);
+                    }}
+                    aria-label={`Delete ${e.name}`}
+                  >
                     Delete
                   </button>
                 </td>
@@ -53,6 +153,7 @@ export function HistoryList({ history, refreshKey, onOpen }: { history: History;
           </tbody>
         </table>
       )}
+      <CompareTable history={history} ids={compare} />
     </section>
   );
 }

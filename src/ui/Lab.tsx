@@ -1,7 +1,7 @@
 // The lab's main layout: the experiment builder and Start, the live monitor, the results charts,
 // sharing, import and history. Opens share links from the address bar (never starting anything),
 // and asks before any data host other than the bundled data or the C4 hub is used.
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import type { ExperimentConfig } from '../state/schema';
 import { useExperimentStore } from '../state/experimentStore';
@@ -10,6 +10,7 @@ import { decodeLink, looksLikeLabLink, type Decoded } from '../state/codec';
 import { createHistory, type History } from '../state/history';
 import { hostsNeedingConfirmation } from '../state/dataSource';
 import { estimateExperiment } from '../state/estimate';
+import { loadCalibration } from '../state/calibration';
 import { ExperimentBuilder } from './ExperimentBuilder';
 import type { RunControls } from './RunMonitor';
 import { SharePanel } from './SharePanel';
@@ -89,6 +90,9 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
   const hosts = hostsNeedingConfirmation(config.data);
   const hostsKey = hosts.join(' ');
   const limits = probe?.ok ? probe.adapter.limits : null;
+  // The engine's cached calibration of this adapter, when the caller gave none.
+  const probeDescription = probe?.ok ? probe.description : null;
+  const cachedFlops = useMemo(() => (probeDescription ? (loadCalibration(probeDescription)?.flopsPerSecond ?? null) : null), [probeDescription]);
   const adapterErrors = issues.length === 0 && limits ? estimateExperiment(config, limits, null).adapterErrors : [];
   const reasons: string[] = [];
   if (issues.length > 0) reasons.push('the experiment has problems to fix (see above)');
@@ -122,7 +126,7 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
     <div className="lab" data-testid="lab">
       <LinkBanner notice={notice} onDismiss={() => setNotice(null)} />
       {chartsFirst && charts}
-      <ExperimentBuilder limits={limits} flopsPerSecond={flopsPerSecond} />
+      <ExperimentBuilder limits={limits} flopsPerSecond={flopsPerSecond ?? cachedFlops} />
       <section className="start" aria-label="start">
         {hosts.length > 0 && (
           <div className="confirm-hosts" role="group" aria-label="confirm data hosts" data-testid="confirm-hosts">

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useRunStore } from './runStore';
 import { syntheticResults } from './fixtures/synthetic';
 import { defaultConfig } from './defaults';
+import { groupKey } from '../train/sweep';
 
 const fixture = syntheticResults();
 const ref = fixture.runs[0];
@@ -29,7 +30,12 @@ describe('run store: the actions the scheduler calls', () => {
     s().runEval(run.spec.id, run.evals[0]);
     expect(s().runs[run.spec.id].evals).toHaveLength(1);
     s().runFinished(ref);
-    s().targetKnown(2.6);
+    s().targetKnown(groupKey(run.spec), 2.6);
+    s().targetKnown('other:L1d1h1T1|D1', 2.6);
+    expect(s().targetLoss).toBe(2.6); // both groups agree
+    s().targetKnown('other:L1d1h1T1|D1', 3.0);
+    expect(s().targetLoss).toBeNull(); // groups differ: no single target
+    s().targetKnown('other:L1d1h1T1|D1', 2.6);
     expect(s().runs[run.spec.id].spec.targetLoss).toBe(2.6);
     expect(s().runs[ref.spec.id].spec.targetLoss).toBeNull();
     expect(s().results?.targetLoss).toBe(2.6);

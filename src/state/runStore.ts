@@ -2,6 +2,7 @@
 // scheduler's callbacks to these actions), and the results the charts show: live, or loaded
 // from a link, a file or the history. Plain data only.
 import { create } from 'zustand';
+import { groupKey } from '../train/sweep';
 import { RESULTS_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus, type StepStats } from './schema';
 
 export interface LiveRun {
@@ -29,6 +30,9 @@ export interface RunStoreState {
   config: ExperimentConfig | null;
   startedAt: string | null;
   adapter: string;
+  /** Target per (model, D) group (sweep.ts's groupKey), as the reference runs set them. */
+  targets: Record<string, number>;
+  /** The one target when every group shares it (or it is fixed); null otherwise or while unknown. */
   targetLoss: number | null;
   /** Run ids in queue order. */
   order: string[];
@@ -48,8 +52,8 @@ export interface RunStoreState {
   /** A status change without a final record (paused, resumed → running, stopped). */
   runStatus(id: string, status: RunStatus): void;
   runFinished(record: RunRecord): void;
-  /** The target became known (the reference run finished): specs and results take it. */
-  targetKnown(loss: number): void;
+  /** A group's target became known (its reference run finished): the group's specs take it. Matches SweepHooks.onTarget. */
+  targetKnown(group: string, loss: number): void;
   experimentStatus(status: ExperimentStatus): void;
   experimentFinished(): void;
 
@@ -83,6 +87,7 @@ const initial = {
   config: null,
   startedAt: null,
   adapter: '',
+  targets: {},
   targetLoss: null,
   order: [],
   runs: {},
@@ -154,11 +159,16 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const next = { ...s, runs, order, records };
       set({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
     },
-    targetKnown(loss) {
+    targetKnown(group, loss) {
       const s = get();
-      const runs = Object.fromEntries(Object.entries(s.runs).map(([id, r]) => [id, r.spec.isReference ? r : { ...r, spec: { ...r.spec, targetLoss: loss } }]));
-      const next = { ...s, targetLoss: loss };
-      set({ targetLoss: loss, runs, results: resultsFrom(next, false) });
+      const targets = { ...s.targets, [group]: loss };
+      const runs = Object.fromEntries(
+        Object.entries(s.runs).map(([id, r]) => [id, r.spec.isReference || groupKey(r.spec) !== group ? r : { ...r, spec: { ...r.spec, targetLoss: loss } }]),
+      );
+      const distinct = [...new Set(Object.values(targets))];
+      const targetLoss = distinct.length === 1 ? distinct[0] : null;
+      const next = { ...s, targets, targetLoss };
+      set({ targets, targetLoss, runs, results: resultsFrom(next, false) });
     },
     experimentStatus(status) {
       set({ status });

@@ -26,7 +26,9 @@ export function ResultsView({ results }: { results: ExperimentResults }) {
       <h2 id="results-title">Critical batch size</h2>
       <p className="results-meta" data-testid="results-meta">
         {results.config.name}: {finished} run{finished === 1 ? '' : 's'}, target EWA validation loss{' '}
-        <strong data-testid="target-loss">{fmtNum(analysis.target, 4)}</strong>
+        <strong data-testid="target-loss">
+          {analysis.target !== null ? fmtNum(analysis.target, 4) : 'set per model and data size by its reference run'}
+        </strong>
         {results.finishedAt ? '' : ' (in progress)'} · adapter: {results.adapter || 'unknown'}
       </p>
       <div className="results-controls">

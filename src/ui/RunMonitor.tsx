@@ -130,7 +130,7 @@ export function RunMonitor({ controls }: { controls: RunControls | null }) {
           })}
         </tbody>
       </table>
-      {chosen && <LossChart run={chosen} target={targetLoss} />}
+      {chosen && <LossChart run={chosen} target={chosen.spec.targetLoss ?? targetLoss} />}
     </section>
   );
 }

@@ -56,6 +56,14 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   await expect(page.getByTestId('monitor')).toHaveCount(0);
   await expect(page.getByLabel('Experiment name')).toHaveValue(results.config.name);
   await page.screenshot({ path: 'e2e/artifacts/ui-share-results.png', fullPage: true });
+  // The chart as a PNG (drawn from its SVG under the page's CSP).
+  const [png] = await Promise.all([page.waitForEvent('download'), chart.getByRole('button', { name: 'Save chart as PNG' }).click()]);
+  expect(png.suggestedFilename()).toMatch(/^cbs-demo-d-20k\.png$/);
+  const pngPath = join(mkdtempSync(join(tmpdir(), 'cbs-png-')), 'chart.png');
+  await png.saveAs(pngPath);
+  const bytes = readFileSync(pngPath);
+  expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  expect(bytes.length).toBeGreaterThan(5000);
   expect(errors).toEqual([]);
 });
 
@@ -152,6 +160,25 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   await page.getByTestId('import-file').setInputFiles(junk);
   await expect(page.getByTestId('import-error')).toContainText('does not hold a CBS Lab experiment');
   expect(errors).toEqual([]);
+});
+
+test('the scaling chart fits B* against data size across two data sizes', async ({ page }) => {
+  // Two synthetic measurements of the demo model: D = 20k (R = 12 + 576/B) and D = 40k (R = 8 + 800/B).
+  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
+  const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targetLoss: null, runs: [...results.runs, ...d2.runs] };
+  const expected = analyseResults(combined).scaling.vsData;
+  expect(expected.fit?.e).toBeGreaterThan(0);
+  const dir = mkdtempSync(join(tmpdir(), 'cbs-ui-scaling-'));
+  const file = join(dir, 'two-sizes.json');
+  writeFileSync(file, JSON.stringify(combined));
+  await page.goto(APP_URL);
+  await page.getByTestId('import-file').setInputFiles(file);
+  await expect(page.getByTestId('cbs-chart')).toHaveCount(2);
+  await expect(page.getByTestId('scaling-data').locator('.recharts-scatter-symbol')).toHaveCount(2);
+  await expect(page.getByTestId('scaling-data-law')).toContainText(`D^${+(expected.fit?.e as number).toPrecision(3)}`);
+  await expect(page.getByTestId('target-loss')).toContainText('set per model and data size');
+  await page.getByText("overlay the paper's laws").click();
+  await page.screenshot({ path: 'e2e/artifacts/ui-scaling.png', fullPage: true });
 });
 
 test('history: save, reopen and delete in IndexedDB', async ({ page }) => {

@@ -5,8 +5,11 @@ import { downloadBlob, safeFileName, svgToPng } from './download';
 export function ChartPngButton({ target, name }: { target: RefObject<HTMLDivElement | null>; name: string }) {
   const [error, setError] = useState<string | null>(null);
   const save = async () => {
-    const svg = target.current?.querySelector('svg.recharts-surface');
-    if (!(svg instanceof SVGSVGElement)) return setError('There is no chart to save yet.');
+    // The chart is the largest SVG inside (legend icons are small SVGs of the same class).
+    const svgs = [...(target.current?.querySelectorAll('svg.recharts-surface') ?? [])].filter((e): e is SVGSVGElement => e instanceof SVGSVGElement);
+    const area = (e: SVGSVGElement) => e.getBoundingClientRect().width * e.getBoundingClientRect().height;
+    const svg = svgs.sort((a, b) => area(b) - area(a))[0];
+    if (!svg) return setError('There is no chart to save yet.');
     try {
       downloadBlob(safeFileName(name, 'png'), await svgToPng(svg));
       setError(null);

@@ -75,9 +75,11 @@ function OnePanel({
           <ChartPngButton target={ref} name={testId} />
         </div>
       )}
-      <p className="law" data-testid={`${testId}-law`}>
-        {lawText(data.fit, xName) || data.note}
-      </p>
+      {data.points.length > 0 && (
+        <p className="law" data-testid={`${testId}-law`}>
+          {lawText(data.fit, xName) || data.note}
+        </p>
+      )}
     </figure>
   );
 }

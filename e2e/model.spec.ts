@@ -1,0 +1,34 @@
+import { expect, test, type Page } from '@playwright/test';
+import { expectAllClose, listChecks, openHarness, runCheck } from './harness';
+
+// The whole GPU model, forward and backward composed from the kernels, against the float64
+// reference (src/model/gpu-model.check.ts, re-exported by e2e/checks/model.check.ts): the loss,
+// every parameter gradient, accumulation over micro-batches, and the activation allocation.
+test.describe.configure({ mode: 'serial' });
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage();
+  console.log(`adapter: ${await openHarness(page)}`);
+});
+test.afterAll(() => page.close());
+
+const names = [
+  'whole model: loss and every parameter gradient vs the float64 reference',
+  'gradient accumulation over 3 micro-batches equals one batch of 6',
+  'sequences shorter than the context; one layer, 4 heads of 4',
+];
+
+for (const name of names) {
+  test(`model: ${name}`, async () => {
+    const outcomes = await runCheck(page, 'model', name);
+    for (const o of outcomes) console.log(`  model | ${o.label}: max |err| ${o.comparison.maxAbsError.toExponential(2)}`);
+    expectAllClose(outcomes);
+  });
+}
+
+// Tests are declared before the page exists, so the names are listed above; this keeps the list
+// equal to the module's, so a check added there cannot go unrun.
+test('model: the spec runs every check in src/model/gpu-model.check.ts', async () => {
+  expect([...(await listChecks(page, 'model'))].sort()).toEqual([...names].sort());
+});

@@ -20,6 +20,11 @@ export async function runCheck(page: Page, family: string, name: string): Promis
   return page.evaluate(([f, n]) => window.harness.run(f, n), [family, name] as const);
 }
 
+/** Runs a probe (e2e/checks/<family>.check.ts, export `probes`) and returns its figures. */
+export async function runProbe<T>(page: Page, family: string, name: string, args: unknown = null): Promise<T> {
+  return (await page.evaluate(([f, n, a]) => window.harness.probe(f, n, a), [family, name, args] as const)) as T;
+}
+
 /** Every comparison must hold; the message says by how much it missed. */
 export function expectAllClose(outcomes: CheckOutcome[]): void {
   expect(outcomes.length).toBeGreaterThan(0);

@@ -9,4 +9,6 @@ export interface CheckOutcome {
 }
 
 export type Check = (gpu: GpuContext) => Promise<CheckOutcome[]>;
-export type CheckModule = { checks: Record<string, Check> };
+/** A probe runs something on the page's device and returns JSON-able figures the spec asserts on. */
+export type Probe = (gpu: GpuContext, args: unknown) => Promise<unknown>;
+export type CheckModule = { checks?: Record<string, Check>; probes?: Record<string, Probe> };

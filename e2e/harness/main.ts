@@ -27,12 +27,17 @@ const harness = {
     }
   },
   async list(family: string): Promise<string[]> {
-    return Object.keys((await loadChecks(family)).checks);
+    return Object.keys((await loadChecks(family)).checks ?? {});
   },
   async run(family: string, name: string): Promise<CheckOutcome[]> {
-    const check = (await loadChecks(family)).checks[name];
+    const check = (await loadChecks(family)).checks?.[name];
     if (!check) throw new Error(`no check ${family}/${name}`);
     return check(await gpu());
+  },
+  async probe(family: string, name: string, args: unknown = null): Promise<unknown> {
+    const probe = (await loadChecks(family)).probes?.[name];
+    if (!probe) throw new Error(`no probe ${family}/${name}`);
+    return probe(await gpu(), args);
   },
   startLabWorker,
 };

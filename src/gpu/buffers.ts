@@ -25,6 +25,11 @@ export function createStorage(ctx: GpuContext, count: number, label: string): GP
   return ctx.device.createBuffer({ size: alignTo(bytes, 4), usage: storageUsage(), label });
 }
 
+/** Writes floats (or u32s) into an existing buffer, queue-ordered. */
+export function writeArray(ctx: GpuContext, buffer: GPUBuffer, data: Float32Array | Uint32Array, offsetBytes = 0): void {
+  ctx.device.queue.writeBuffer(buffer, offsetBytes, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+}
+
 export function uploadF32(ctx: GpuContext, data: Float32Array, label: string): GPUBuffer {
   const buffer = createStorage(ctx, data.length, label);
   ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);

@@ -1,12 +1,22 @@
-// The lab's compute worker: owns one WebGPU device and exposes a typed API over comlink.
+// The lab's compute worker: owns one WebGPU device and trains one run at a time, exposed to
+// the page as a typed comlink API. Several workers each hold their own run.
 import * as Comlink from 'comlink';
 import { acquireGpu, createStorage, describeAdapter, describeError, GpuError, readF32, runDispatches, uploadF32 } from '../gpu';
 import type { GpuContext } from '../gpu';
+import { TokenCache } from '../data';
 import { prepareMatmul } from '../kernels/matmul';
 import { matmulStrides } from '../kernels/matmul.ref';
-import type { MatmulRequest, ProbeResult } from './protocol';
+import { exportModelSafetensors } from '../model/safetensors';
+import type { RunRecord, RunSpec } from '../state/schema';
+import type { GpuTrainingEngine } from '../train/gpu-engine';
+import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
+import { createEngine, prepareRunData } from '../train/setup';
+import { datasetFor, tokenizerFor } from './data-setup';
+import type { MatmulRequest, ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
 
 let gpuPromise: Promise<GpuContext> | null = null;
+let cachePromise: Promise<TokenCache | null> | null = null;
+let current: { control: RunControl; engine: GpuTrainingEngine | null; best: number | null } | null = null;
 
 function gpu(): Promise<GpuContext> {
   if (!gpuPromise) {
@@ -16,6 +26,12 @@ function gpu(): Promise<GpuContext> {
     void gpuPromise.then((ctx) => ctx.lost.then(() => (gpuPromise = null)));
   }
   return gpuPromise;
+}
+
+/** The tokenized-shard cache in IndexedDB; training still works, uncached, where it is unavailable. */
+function tokenCache(): Promise<TokenCache | null> {
+  cachePromise ??= TokenCache.open().catch(() => null);
+  return cachePromise;
 }
 
 const api = {
@@ -46,6 +62,81 @@ const api = {
       b.destroy();
       c.destroy();
     }
+  },
+
+  /** The tokenizer an experiment will use: its vocabulary sets the models' embedding size. */
+  async describeTokenizer(setup: Pick<RunSetup, 'data' | 'tokenizer'>): Promise<TokenizerInfo> {
+    const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, await tokenCache());
+    return { id: tokenizer.id, vocabSize: tokenizer.vocabSize, eotId: tokenizer.eotId };
+  },
+
+  /** Trains one run to its end and returns its record; progress arrives through `events`. */
+  async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
+    if (current) throw new Error('this worker is already training a run');
+    const control = new RunControl();
+    current = { control, engine: null, best: null };
+    const ctx = await gpu();
+    const adapter = describeAdapter(ctx.adapter);
+    try {
+      const cache = await tokenCache();
+      const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache);
+      const data = await prepareRunData(spec, datasetFor(setup.data), tokenizer, {
+        cache,
+        onWarning: (message) => void events.onWarning(message),
+      });
+      const engine = await createEngine(ctx, spec);
+      current.engine = engine;
+      // A lost device ends the run with its reason instead of hanging on GPU work.
+      const lost = ctx.lost.then((error) => {
+        control.cancel();
+        return error;
+      });
+      const record = await trainRun(spec, {
+        engine,
+        data: data.source,
+        validation: data.validation,
+        control,
+        adapter,
+        checkpointEvery: setup.checkpointEvery,
+        resumeFrom: setup.resumeFrom ?? undefined,
+        bestAtBatch: () => current?.best ?? null,
+        onStep: (stats) => void events.onStep(stats),
+        onEval: (point) => void events.onEval(point),
+        onStatus: (r) => void events.onStatus(r.status),
+        onCheckpoint: (checkpoint: RunCheckpoint) => events.onCheckpoint(checkpoint),
+      });
+      const lostError = await Promise.race([lost, Promise.resolve(null)]);
+      if (lostError) {
+        record.status = 'failed';
+        record.failure = { step: record.stepsDone, reason: lostError.message };
+      }
+      return record;
+    } finally {
+      current.engine?.destroy();
+      current = null;
+    }
+  },
+
+  pause(): void {
+    current?.control.pause();
+  },
+  resume(): void {
+    current?.control.resume();
+  },
+  cancel(): void {
+    current?.control.cancel();
+  },
+  /** Economical mode: the best steps-to-target at this run's batch size, found by other runs. */
+  setBest(steps: number | null): void {
+    if (current) current.best = steps;
+  },
+
+  /** The current run's raw weights as safetensors (tensor names in docs/model.md). */
+  async exportWeights(): Promise<Uint8Array> {
+    const engine = current?.engine;
+    if (!engine) throw new Error('no run is training in this worker');
+    const bytes = exportModelSafetensors(engine.layout, await engine.exportWeights());
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
   },
 };
 

@@ -1,6 +1,8 @@
 // Types shared by the page and the worker. Plain data only: everything crosses postMessage.
 import type { AdapterSummary } from '../gpu/device';
 import type { MatmulShape } from '../kernels/matmul.ref';
+import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../state/schema';
+import type { RunCheckpoint } from '../train/run';
 
 export type ProbeResult =
   | { ok: true; adapter: AdapterSummary; description: string }
@@ -12,4 +14,28 @@ export interface MatmulRequest {
   shape: MatmulShape;
   c?: Float32Array;
   accumulate?: boolean;
+}
+
+export interface TokenizerInfo {
+  id: string;
+  vocabSize: number;
+  eotId: number;
+}
+
+/** What a worker needs besides the RunSpec: where the data comes from, and how to resume. */
+export interface RunSetup {
+  data: DataSourceSpec;
+  tokenizer: TokenizerSpec;
+  resumeFrom?: RunCheckpoint | null;
+  /** Checkpoint every this many steps (0: never). */
+  checkpointEvery: number;
+}
+
+/** Progress from a training worker; the page passes these wrapped in Comlink.proxy. */
+export interface RunEvents {
+  onStep(stats: StepStats): void;
+  onEval(point: EvalPoint): void;
+  onStatus(status: RunStatus): void;
+  onCheckpoint(checkpoint: RunCheckpoint): Promise<void>;
+  onWarning(message: string): void;
 }

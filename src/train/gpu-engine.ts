@@ -1,0 +1,228 @@
+// The TrainingEngine on WebGPU: the decoder LM of src/model/gpu-model.ts, with the flat
+// gradient buffer, AdamW (clipping read from the GPU), EWA weights and one small batched
+// readback of scalars per step. Everything is allocated here, once; a step allocates nothing
+// but its readback staging.
+//
+// Stats buffer (floats): [0] loss sum of the step, [1] loss sum of an evaluation,
+// [2] Σg² after the first micro-batch, [3] its norm, [4] Σg² of the accumulated gradient,
+// [5] its norm (AdamW reads [5] to clip).
+import { createStorage, encodeDispatches, readBuffers, writeArray, type Dispatch, type GpuContext } from '../gpu';
+import { prepareAdamw, type Adamw } from '../kernels/adamw';
+import { prepareLossSum } from '../kernels/cross-entropy';
+import { prepareEwa, prepareEwaDebias, type Ewa, type EwaDebias } from '../kernels/ewa';
+import { gradNormScratchCount, prepareGradNorm } from '../kernels/grad-norm';
+import { IGNORE_TARGET } from '../model/config';
+import { prepareGpuModel, type GpuModel } from '../model/gpu-model';
+import { initParameters } from '../model/init';
+import { buildLayout, type ParameterLayout } from '../model/layout';
+import type { ModelConfig } from '../state/schema';
+import type { EngineState, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
+
+const SLOT_STEP_LOSS = 0;
+const SLOT_EVAL_LOSS = 1;
+const SLOT_MICRO = 2;
+const SLOT_BATCH = 4;
+const STATS_FLOATS = 8;
+
+export interface GpuEngineArgs {
+  model: ModelConfig;
+  microBatch: number;
+  initSeed: number;
+}
+
+function validTargets(targets: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < targets.length; i++) if (targets[i] !== IGNORE_TARGET) n++;
+  return n;
+}
+
+export class GpuTrainingEngine implements TrainingEngine {
+  readonly layout: ParameterLayout;
+  private constructor(
+    private readonly gpu: GpuContext,
+    layout: ParameterLayout,
+    private readonly model: GpuModel,
+    private readonly buffers: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; ewa: GPUBuffer; backup: GPUBuffer; stats: GPUBuffer; scratch: GPUBuffer },
+    private readonly kernels: {
+      firstLossSum: Dispatch;
+      nextLossSum: Dispatch;
+      evalFirstLossSum: Dispatch;
+      evalNextLossSum: Dispatch;
+      microNorm: Dispatch[];
+      batchNorm: Dispatch[];
+      adamw: Adamw;
+      ewa: Ewa;
+      debias: EwaDebias;
+    },
+  ) {
+    this.layout = layout;
+  }
+
+  static async create(gpu: GpuContext, args: GpuEngineArgs): Promise<GpuTrainingEngine> {
+    const layout = buildLayout(args.model);
+    const count = layout.totalFloats;
+    const make = (label: string) => createStorage(gpu, count, label);
+    const params = make('params');
+    writeArray(gpu, params, initParameters(args.model, args.initSeed, layout));
+    const buffers = {
+      params,
+      grads: make('grads'),
+      m: make('adam m'),
+      v: make('adam v'),
+      ewa: make('ewa'),
+      backup: make('params backup'),
+      stats: createStorage(gpu, STATS_FLOATS, 'stats'),
+      scratch: createStorage(gpu, gradNormScratchCount(count), 'grad norm scratch'),
+    };
+    const model = await prepareGpuModel(gpu, { layout, params, grads: buffers.grads, microBatch: args.microBatch });
+    const lossSum = (slot: number, accumulate: boolean) =>
+      prepareLossSum(gpu, { losses: model.losses, count: model.N, out: buffers.stats, slot, accumulate });
+    const norm = (slot: number) =>
+      prepareGradNorm(gpu, { grads: buffers.grads, count, scratch: buffers.scratch, stats: buffers.stats, slot });
+    const hyper = { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, maxNorm: 1 };
+    const kernels = {
+      firstLossSum: await lossSum(SLOT_STEP_LOSS, false),
+      nextLossSum: await lossSum(SLOT_STEP_LOSS, true),
+      evalFirstLossSum: await lossSum(SLOT_EVAL_LOSS, false),
+      evalNextLossSum: await lossSum(SLOT_EVAL_LOSS, true),
+      microNorm: await norm(SLOT_MICRO),
+      batchNorm: await norm(SLOT_BATCH),
+      adamw: await prepareAdamw(gpu, {
+        params: buffers.params,
+        grads: buffers.grads,
+        m: buffers.m,
+        v: buffers.v,
+        count,
+        hyper,
+        clip: { stats: buffers.stats, slot: SLOT_BATCH },
+        // LayerNorm scales take no weight decay (the paper's default decay is 0 anyway).
+        noDecay: layout.tensors.filter((t) => t.kind === 'norm').map((t) => ({ offset: t.offset, length: t.size })),
+        zeroGrad: true,
+      }),
+      ewa: await prepareEwa(gpu, { params: buffers.params, ewa: buffers.ewa, count, tau: 0.99 }),
+      debias: await prepareEwaDebias(gpu, { ewa: buffers.ewa, out: buffers.params, count, tau: 0.99 }),
+    };
+    return new GpuTrainingEngine(gpu, layout, model, buffers, kernels);
+  }
+
+  get activationBytes(): number {
+    return this.model.activationBytes;
+  }
+
+  private submit(dispatches: readonly Dispatch[], before?: (encoder: GPUCommandEncoder) => void, after?: (encoder: GPUCommandEncoder) => void): void {
+    const encoder = this.gpu.device.createCommandEncoder();
+    before?.(encoder);
+    if (dispatches.length) {
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, dispatches);
+      pass.end();
+    }
+    after?.(encoder);
+    this.gpu.device.queue.submit([encoder.finish()]);
+  }
+
+  async step(microBatches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars> {
+    const total = microBatches.reduce((s, b) => s + validTargets(b.targets), 0);
+    if (total === 0) throw new Error('a training step with no valid targets');
+    const firstValid = validTargets(microBatches[0].targets);
+    this.model.setLossScale(1 / total);
+    microBatches.forEach((batch, i) => {
+      this.model.setBatch(batch.inputs, batch.targets);
+      const list: Dispatch[] = [
+        ...this.model.forward,
+        i === 0 ? this.kernels.firstLossSum : this.kernels.nextLossSum,
+        ...this.model.backward,
+      ];
+      // The first micro-batch's gradient alone: the small batch of the noise-scale estimate.
+      if (i === 0 && microBatches.length > 1) list.push(...this.kernels.microNorm);
+      this.submit(list);
+    });
+    this.kernels.adamw.update({
+      lr: hp.lr,
+      beta1: hp.beta1,
+      beta2: hp.beta2,
+      eps: hp.eps,
+      weightDecay: hp.weightDecay,
+      step: hp.step,
+      maxNorm: hp.clipNorm,
+    });
+    this.kernels.ewa.update({ tau: hp.ewaDecay });
+    this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
+    const [raw] = await readBuffers(this.gpu, [{ buffer: this.buffers.stats, bytes: STATS_FLOATS * 4 }]);
+    const stats = new Float32Array(raw);
+    const batchGradSq = stats[SLOT_BATCH];
+    // After the first micro-batch the buffer holds Σ_{mb1} ∇loss / total: rescale to that
+    // micro-batch's own mean gradient.
+    const microGradSq = microBatches.length > 1 ? stats[SLOT_MICRO] * (total / firstValid) ** 2 : batchGradSq;
+    return { loss: stats[SLOT_STEP_LOSS] / total, gradNorm: stats[SLOT_BATCH + 1], microGradSq, batchGradSq };
+  }
+
+  async evaluate(batches: MicroBatch[], weights: 'ewa' | 'raw', ewa: { decay: number; step: number }): Promise<number> {
+    const { params, backup } = this.buffers;
+    const bytes = this.layout.totalBytes;
+    if (weights === 'ewa') {
+      // Swap the debiased EWA weights in, keeping the raw weights aside; swap back after.
+      this.kernels.debias.update({ tau: ewa.decay, step: ewa.step });
+      this.submit([this.kernels.debias.dispatch], (e) => e.copyBufferToBuffer(params, 0, backup, 0, bytes));
+    }
+    let valid = 0;
+    let first = true;
+    for (const batch of batches) {
+      for (const chunk of this.chunks(batch)) {
+        valid += validTargets(chunk.targets);
+        this.model.setBatch(chunk.inputs, chunk.targets);
+        this.submit([...this.model.forward, first ? this.kernels.evalFirstLossSum : this.kernels.evalNextLossSum]);
+        first = false;
+      }
+    }
+    if (weights === 'ewa') this.submit([], (e) => e.copyBufferToBuffer(backup, 0, params, 0, bytes));
+    if (valid === 0) throw new Error('the validation set is empty');
+    const [raw] = await readBuffers(this.gpu, [{ buffer: this.buffers.stats, bytes: STATS_FLOATS * 4 }]);
+    return new Float32Array(raw)[SLOT_EVAL_LOSS] / valid;
+  }
+
+  /** Splits or pads a batch into micro-batches of exactly the model's size (padding is ignored). */
+  private *chunks(batch: MicroBatch): Generator<{ inputs: Uint32Array; targets: Uint32Array }> {
+    const { B, T } = this.model;
+    for (let s = 0; s < batch.sequences; s += B) {
+      const n = Math.min(B, batch.sequences - s);
+      const inputs = new Uint32Array(B * T);
+      const targets = new Uint32Array(B * T).fill(IGNORE_TARGET);
+      inputs.set(batch.inputs.subarray(s * T, (s + n) * T));
+      targets.set(batch.targets.subarray(s * T, (s + n) * T));
+      yield { inputs, targets };
+    }
+  }
+
+  async saveState(): Promise<EngineState> {
+    const bytes = this.layout.totalBytes;
+    const { params, m, v, ewa } = this.buffers;
+    const [p, mm, vv, e] = await readBuffers(this.gpu, [params, m, v, ewa].map((buffer) => ({ buffer, bytes })));
+    return { params: new Float32Array(p), adamM: new Float32Array(mm), adamV: new Float32Array(vv), ewa: new Float32Array(e) };
+  }
+
+  async loadState(state: EngineState): Promise<void> {
+    const expected = this.layout.totalFloats;
+    for (const [name, data] of Object.entries(state)) {
+      if ((data as Float32Array).length !== expected) {
+        throw new Error(`checkpoint ${name} has ${(data as Float32Array).length} floats, the model needs ${expected}`);
+      }
+    }
+    writeArray(this.gpu, this.buffers.params, state.params);
+    writeArray(this.gpu, this.buffers.m, state.adamM);
+    writeArray(this.gpu, this.buffers.v, state.adamV);
+    writeArray(this.gpu, this.buffers.ewa, state.ewa);
+    await this.gpu.device.queue.onSubmittedWorkDone();
+  }
+
+  async exportWeights(): Promise<Float32Array> {
+    const [p] = await readBuffers(this.gpu, [{ buffer: this.buffers.params, bytes: this.layout.totalBytes }]);
+    return new Float32Array(p);
+  }
+
+  destroy(): void {
+    this.model.destroy();
+    this.kernels.adamw.destroy();
+    for (const b of Object.values(this.buffers)) b.destroy();
+  }
+}

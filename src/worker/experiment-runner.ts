@@ -1,0 +1,203 @@
+// Page side of a sweep: a pool of lab workers, the sweep scheduler of src/train/sweep.ts, the
+// IndexedDB sweep store, and the run store the UI watches. No React here: the UI calls
+// start/pause/resume/cancel, and the headless runner drives the same object.
+import * as Comlink from 'comlink';
+import type { GpuLimits } from '../gpu/device';
+import { chooseMicroBatch } from '../model/config';
+import type { ExperimentConfig, ExperimentResults, RunRecord, RunSpec } from '../state/schema';
+import type { RunStoreState } from '../state/runStore';
+import type { SweepStore } from '../state/sweep-store';
+import { emptyRecord, RunControl } from '../train/run';
+import { planRuns } from '../train/plan';
+import { runSweep, type ExecuteOptions } from '../train/sweep';
+import { startLabWorker, type LabWorker } from './client';
+import type { RunEvents } from './protocol';
+
+/** The run store's scheduler-facing actions. */
+export type ExperimentHooks = Pick<
+  RunStoreState,
+  | 'experimentStarted'
+  | 'runQueued'
+  | 'runStarted'
+  | 'runProgress'
+  | 'runEval'
+  | 'runStatus'
+  | 'runFinished'
+  | 'targetKnown'
+  | 'experimentStatus'
+  | 'experimentFinished'
+>;
+
+export interface ExperimentRunnerOptions {
+  store: SweepStore;
+  hooks: ExperimentHooks;
+  limits: GpuLimits;
+  adapter: string;
+  onWarning?: (message: string) => void;
+  startWorker?: () => LabWorker;
+}
+
+/** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
+export function checkpointInterval(spec: RunSpec): number {
+  return Math.max(5, Math.min(200, Math.ceil(spec.maxSteps / 8)));
+}
+
+export class ExperimentCancelled extends Error {
+  constructor() {
+    super('the experiment was cancelled');
+    this.name = 'ExperimentCancelled';
+  }
+}
+
+export class ExperimentRunner {
+  private readonly idle: LabWorker[] = [];
+  private readonly all: LabWorker[] = [];
+  private readonly waiting: ((w: LabWorker) => void)[] = [];
+  private readonly running = new Map<string, LabWorker>();
+  private readonly gate = new RunControl();
+  private cancelled = false;
+
+  constructor(
+    readonly config: ExperimentConfig,
+    private readonly options: ExperimentRunnerOptions,
+  ) {}
+
+  private worker(index: number): LabWorker {
+    while (this.all.length <= index) {
+      const w = (this.options.startWorker ?? startLabWorker)();
+      this.all.push(w);
+      this.idle.push(w);
+    }
+    return this.all[index];
+  }
+
+  private acquire(): Promise<LabWorker> {
+    const w = this.idle.pop();
+    return w ? Promise.resolve(w) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(w: LabWorker): void {
+    const next = this.waiting.shift();
+    if (next) next(w);
+    else this.idle.push(w);
+  }
+
+  /** Plans the experiment (asking a worker for the tokenizer's vocabulary) without training. */
+  async plan(): Promise<RunSpec[]> {
+    const info = await this.worker(0).api.describeTokenizer({ data: this.config.data, tokenizer: this.config.tokenizer });
+    const limits = this.options.limits;
+    return planRuns(this.config, {
+      vocabSize: info.vocabSize,
+      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits),
+    });
+  }
+
+  async run(): Promise<ExperimentResults> {
+    const { hooks, store } = this.options;
+    const config = this.config;
+    for (let i = 0; i < Math.max(1, config.workers); i++) this.worker(i);
+    const plan = await this.plan();
+    const sweep = await store.begin(config);
+    const finished = await store.finishedRuns(sweep.id);
+    hooks.experimentStarted(config, this.options.adapter);
+    for (const spec of plan) hooks.runQueued(spec);
+    for (const record of finished) hooks.runFinished(record);
+
+    const execute = async (spec: RunSpec, opts: ExecuteOptions): Promise<RunRecord> => {
+      await this.gate.gate();
+      if (this.cancelled) throw new ExperimentCancelled();
+      const worker = await this.acquire();
+      this.running.set(spec.id, worker);
+      let lastBest: number | null = null;
+      const pushBest = () => {
+        const best = opts.bestAtBatch();
+        if (best !== lastBest) {
+          lastBest = best;
+          void worker.api.setBest(best);
+        }
+      };
+      const events: RunEvents = {
+        onStep: (stats) => {
+          hooks.runProgress(spec.id, stats);
+          pushBest();
+        },
+        onEval: (point) => hooks.runEval(spec.id, point),
+        onStatus: (status) => hooks.runStatus(spec.id, status),
+        onCheckpoint: (checkpoint) => store.saveCheckpoint(sweep.id, checkpoint),
+        onWarning: (message) => this.options.onWarning?.(message),
+      };
+      try {
+        hooks.runStarted(spec.id);
+        pushBest();
+        const resumeFrom = await store.checkpoint(sweep.id, spec.id);
+        return await worker.api.train(
+          spec,
+          { data: config.data, tokenizer: config.tokenizer, resumeFrom, checkpointEvery: checkpointInterval(spec) },
+          Comlink.proxy(events),
+        );
+      } catch (error) {
+        // The worker itself failed (it crashed, or could not load data): the run fails, with why.
+        const record = emptyRecord(spec, this.options.adapter);
+        record.status = 'failed';
+        record.failure = { step: 0, reason: error instanceof Error ? error.message : String(error) };
+        return record;
+      } finally {
+        this.running.delete(spec.id);
+        this.release(worker);
+      }
+    };
+
+    try {
+      const results = await runSweep(
+        config,
+        plan,
+        execute,
+        finished,
+        {
+          onRunFinished: async (record) => {
+            // A run stopped by the user's cancel is not finished work: resuming trains it again.
+            if (!(this.cancelled && record.status === 'stopped')) await store.saveRun(sweep.id, record);
+            hooks.runFinished(record);
+          },
+          onTarget: (group, loss) => hooks.targetKnown(group, loss),
+        },
+        this.options.adapter,
+      );
+      await store.markFinished(sweep.id);
+      hooks.experimentFinished();
+      return results;
+    } catch (error) {
+      hooks.experimentStatus('stopped');
+      throw error;
+    } finally {
+      this.terminate();
+    }
+  }
+
+  pause(runId?: string): void {
+    if (runId) return void this.running.get(runId)?.api.pause();
+    this.gate.pause();
+    for (const w of this.running.values()) void w.api.pause();
+    this.options.hooks.experimentStatus('paused');
+  }
+
+  resume(runId?: string): void {
+    if (runId) return void this.running.get(runId)?.api.resume();
+    this.gate.resume();
+    for (const w of this.running.values()) void w.api.resume();
+    this.options.hooks.experimentStatus('running');
+  }
+
+  cancel(runId?: string): void {
+    if (runId) return void this.running.get(runId)?.api.cancel();
+    this.cancelled = true;
+    this.gate.cancel();
+    for (const w of this.running.values()) void w.api.cancel();
+  }
+
+  terminate(): void {
+    for (const w of this.all) w.terminate();
+    this.all.length = 0;
+    this.idle.length = 0;
+  }
+}

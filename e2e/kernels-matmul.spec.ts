@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
-import { expectAllClose, openHarness, runCheck } from './harness';
-import { matmulRef } from '../src/kernels/matmul.ref';
+import { expectAllClose, listChecks, openHarness, runCheck } from './harness';
+import { matmulRef, planSplitK, type MatmulShape } from '../src/kernels/matmul.ref';
 import { compareArrays } from '../src/kernels/compare';
 import { randomUniform } from '../src/util/random';
 
@@ -13,9 +13,48 @@ test.beforeAll(async ({ browser }) => {
 });
 test.afterAll(() => page.close());
 
-for (const name of ['A·B on ragged shapes', 'A·Bᵀ and Aᵀ·B', 'batched, broadcast, accumulate and alpha']) {
-  test(`matmul: ${name}`, async () => expectAllClose(await runCheck(page, 'matmul', name)));
+const names = [
+  'A·B on ragged shapes',
+  'A·Bᵀ and Aᵀ·B',
+  'batched, broadcast, accumulate and alpha',
+  'split-K on ragged shapes: every variant, accumulate and alpha',
+  'split-K batched and broadcast; scratch as a slice or from an allocator',
+  'split-K is deterministic: two runs agree bit for bit',
+];
+for (const name of names) {
+  test(`matmul: ${name}`, async () => {
+    const outcomes = await runCheck(page, 'matmul', name);
+    for (const o of outcomes) console.log(`  matmul | ${o.label}: max |err| ${o.comparison.maxAbsError.toExponential(2)}`);
+    expectAllClose(outcomes);
+  });
 }
+
+test('matmul: the spec runs every check in e2e/checks/matmul.check.ts', async () => {
+  expect([...(await listChecks(page, 'matmul'))].sort()).toEqual([...names].sort());
+});
+
+// The split-K plan is pure (shape and adapter limits only); these are the model presets' shapes
+// on an adapter with the spec-default limits. Rows N = micro-batch × context.
+test('split-K plan: the weight-gradient shapes split, the forward shapes do not', () => {
+  const limits = { maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28, maxComputeWorkgroupsPerDimension: 65535 };
+  const plan = (s: MatmulShape) => planSplitK(s, limits);
+  // nano dW mlp up, 256×64 output (4 tiles), K = 2048: 16 slices of 128.
+  expect(plan({ M: 256, N: 64, K: 2048, transA: true })).toEqual({ splits: 16, kPerSplit: 128, scratchFloats: 16 * 256 * 64 });
+  // micro dW mlp up, 512×128 (16 tiles), K = 2048: 16 slices.
+  expect(plan({ M: 512, N: 128, K: 2048, transA: true }).splits).toBe(16);
+  // mini dW mlp up, 1024×256 (64 tiles), K = 4096: 4 slices of 1024.
+  expect(plan({ M: 1024, N: 256, K: 4096, transA: true })).toEqual({ splits: 4, kPerSplit: 1024, scratchFloats: 4 * 1024 * 256 });
+  // small dW mlp up, 2048×512: 256 tiles, enough already.
+  expect(plan({ M: 2048, N: 512, K: 4096, transA: true }).splits).toBe(1);
+  // Forward shapes (many rows) and short K never split.
+  expect(plan({ M: 2048, N: 64, K: 64, transB: true }).splits).toBe(1);
+  expect(plan({ M: 64, N: 64, K: 200 }).splits).toBe(1);
+  // The binding limit caps the scratch: 1 MiB allows 4 slices of a 256×256 output.
+  expect(plan({ M: 256, N: 256, K: 8192 }).splits).toBe(16);
+  expect(planSplitK({ M: 256, N: 256, K: 8192 }, { ...limits, maxStorageBufferBindingSize: 2 ** 20 }).splits).toBe(4);
+  // Batched: the slices multiply the z grid, capped by maxComputeWorkgroupsPerDimension.
+  expect(planSplitK({ M: 8, N: 8, K: 4096, batch: 100 }, { ...limits, maxComputeWorkgroupsPerDimension: 250 }).splits).toBe(2);
+});
 
 test('matmul through the worker API: page → comlink → worker → WebGPU → page', async () => {
   const shape = { M: 65, N: 33, K: 130 };

@@ -7,6 +7,12 @@
 // block at rows ty+16i and columns tx+16j (strided, so that neighbouring threads touch
 // neighbouring columns: coalesced stores and conflict-free shared-memory reads).
 // K advances in slabs of 16 staged in workgroup memory. Ragged edges load zeros.
+//
+// Split-K (for outputs with too few tiles to fill the GPU, e.g. the weight gradient dYᵀ·X):
+// `main` runs with splits = S > 1, workgroup z = batch·S + slice, each slice summing K in
+// [slice·kSplit, min(K, (slice+1)·kSplit)) into its own [M, N] block of a scratch buffer bound
+// as C (strideC = M·N, alpha = 1, no accumulate). `reduce_splits` then adds the S blocks in
+// slice order (deterministic) and writes or accumulates alpha·sum into C. Unsplit: S = 1.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -20,7 +26,9 @@ struct Params {
   strideB: u32,
   strideC: u32,
   alpha: f32,
-  _pad: u32,
+  kSplit: u32, // K per split slice (a multiple of BK); ≥ K when unsplit
+  splits: u32, // S
+  batch: u32,  // used by reduce_splits
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -34,14 +42,14 @@ const BK: u32 = 16u;
 var<workgroup> As: array<f32, 1024>; // [BK][TILE]: As[k * TILE + m]
 var<workgroup> Bs: array<f32, 1024>; // [BK][TILE]: Bs[k * TILE + n]
 
-fn loadA(batch: u32, m: u32, k: u32) -> f32 {
-  if (m >= p.M || k >= p.K) { return 0.0; }
+fn loadA(batch: u32, m: u32, k: u32, kEnd: u32) -> f32 {
+  if (m >= p.M || k >= kEnd) { return 0.0; }
   if (TRANS_A) { return A[batch * p.strideA + k * p.M + m]; }
   return A[batch * p.strideA + m * p.K + k];
 }
 
-fn loadB(batch: u32, k: u32, n: u32) -> f32 {
-  if (k >= p.K || n >= p.N) { return 0.0; }
+fn loadB(batch: u32, k: u32, n: u32, kEnd: u32) -> f32 {
+  if (k >= kEnd || n >= p.N) { return 0.0; }
   if (TRANS_B) { return B[batch * p.strideB + n * p.K + k]; }
   return B[batch * p.strideB + k * p.N + n];
 }
@@ -49,25 +57,28 @@ fn loadB(batch: u32, k: u32, n: u32) -> f32 {
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
-  let batch = wid.z;
+  // z = batch·splits + slice; the output block index is z itself (C, or the scratch).
+  let batch = wid.z / p.splits;
+  let kBegin = (wid.z % p.splits) * p.kSplit;
+  let kEnd = min(p.K, kBegin + p.kSplit);
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
   var acc: array<array<f32, 4>, 4>;
   for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
 
-  let slabs = (p.K + BK - 1u) / BK;
+  let slabs = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
   for (var s = 0u; s < slabs; s++) {
-    let k0 = s * BK;
+    let k0 = kBegin + s * BK;
     // 1024 elements of each tile, 4 per thread. The index order follows memory order of
     // the stored matrix so that global reads are coalesced for every variant.
     for (var l = 0u; l < 4u; l++) {
       let idx = tid + 256u * l;
       var mm: u32; var ka: u32;
       if (TRANS_A) { mm = idx % TILE; ka = idx / TILE; } else { ka = idx % BK; mm = idx / BK; }
-      As[ka * TILE + mm] = loadA(batch, row0 + mm, k0 + ka);
+      As[ka * TILE + mm] = loadA(batch, row0 + mm, k0 + ka, kEnd);
       var nn: u32; var kb: u32;
       if (TRANS_B) { kb = idx % BK; nn = idx / BK; } else { nn = idx % TILE; kb = idx / TILE; }
-      Bs[kb * TILE + nn] = loadB(batch, k0 + kb, col0 + nn);
+      Bs[kb * TILE + nn] = loadB(batch, k0 + kb, col0 + nn, kEnd);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
@@ -88,9 +99,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var j = 0u; j < 4u; j++) {
       let col = col0 + lid.x + 16u * j;
       if (col >= p.N) { continue; }
-      let at = batch * p.strideC + row * p.N + col;
+      let at = wid.z * p.strideC + row * p.N + col;
       let value = p.alpha * acc[i][j];
       if (ACCUMULATE) { C[at] = C[at] + value; } else { C[at] = value; }
     }
   }
+}
+
+// Sums the S split-K slices of scratch (bound as A: [batch][S][M·N]) in slice order and writes
+// or accumulates alpha·sum into C. One thread per output element; the grid may fold into y.
+@compute @workgroup_size(256, 1, 1)
+fn reduce_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) tid: u32) {
+  let e = (wid.x + wid.y * nwg.x) * 256u + tid;
+  let mn = p.M * p.N;
+  if (e >= mn * p.batch) { return; }
+  let b = e / mn;
+  let i = e % mn;
+  let base = b * p.splits * mn + i;
+  var sum = 0.0;
+  for (var s = 0u; s < p.splits; s++) { sum += A[base + s * mn]; }
+  let at = b * p.strideC + i;
+  let value = p.alpha * sum;
+  if (ACCUMULATE) { C[at] = C[at] + value; } else { C[at] = value; }
 }

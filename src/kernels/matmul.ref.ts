@@ -49,3 +49,65 @@ export function matmulRef(
   }
   return c;
 }
+
+// ---- Split-K plan (pure: shared by the wrapper, tests and memory estimates) ----
+
+/** The 64×64 output tile of shaders/matmul.wgsl, and its K slab. */
+export const MATMUL_TILE = 64;
+export const MATMUL_BK = 16;
+/** Split when the output has fewer tiles than this (about 2× a nominal 128 cores' worth). */
+export const SPLIT_K_TARGET_WORKGROUPS = 256;
+/** Each split slice sums at least this many K terms (8 slabs), so a slice's work outweighs its partial-sum traffic. */
+export const SPLIT_K_MIN_K = 128;
+
+/**
+ * Floats of the one split-K scratch buffer a device shares (8 MiB). The automatic plan never
+ * needs more: it splits only below SPLIT_K_TARGET_WORKGROUPS tiles, into at most
+ * ceil(target / tiles) slices, so S·tiles < 2·target tiles of 64×64 floats.
+ */
+export const SPLIT_K_SHARED_SCRATCH_FLOATS = 2 * SPLIT_K_TARGET_WORKGROUPS * MATMUL_TILE * MATMUL_TILE;
+
+/** The adapter limits the split depends on (GpuLimits has them). */
+export interface SplitKLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+export interface SplitKPlan {
+  /** S: 1 means one pass, no scratch. */
+  splits: number;
+  /** K terms per slice, a multiple of MATMUL_BK; slices cover [s·kPerSplit, min(K, (s+1)·kPerSplit)). */
+  kPerSplit: number;
+  /** Floats of scratch the partial sums need: S·batch·M·N (0 when unsplit). */
+  scratchFloats: number;
+}
+
+function planFor(shape: MatmulShape, splits: number): SplitKPlan {
+  const K = Math.max(1, shape.K);
+  const kPerSplit = Math.ceil(Math.ceil(K / splits) / MATMUL_BK) * MATMUL_BK;
+  const s = Math.ceil(K / kPerSplit); // rounding kPerSplit up may leave fewer, all non-empty, slices
+  return s <= 1
+    ? { splits: 1, kPerSplit: K, scratchFloats: 0 }
+    : { splits: s, kPerSplit, scratchFloats: s * (shape.batch ?? 1) * shape.M * shape.N };
+}
+
+/**
+ * How many K slices to split a matmul into. Depends only on the shape and the adapter's limits,
+ * so a given adapter always sums in the same order (deterministic results). Splits only when the
+ * output has fewer than SPLIT_K_TARGET_WORKGROUPS tiles and K allows slices of SPLIT_K_MIN_K:
+ * then enough slices to reach about that many workgroups. `forceSplits` (tests, benchmarks)
+ * overrides the choice, still within the limits.
+ */
+export function planSplitK(shape: MatmulShape, limits: SplitKLimits, forceSplits?: number): SplitKPlan {
+  const batch = shape.batch ?? 1;
+  const tiles = Math.ceil(shape.M / MATMUL_TILE) * Math.ceil(shape.N / MATMUL_TILE) * batch;
+  let want = forceSplits ?? 1;
+  if (forceSplits === undefined && tiles < SPLIT_K_TARGET_WORKGROUPS) {
+    want = Math.min(Math.floor(shape.K / SPLIT_K_MIN_K), Math.ceil(SPLIT_K_TARGET_WORKGROUPS / tiles));
+    want = Math.min(want, Math.floor(SPLIT_K_SHARED_SCRATCH_FLOATS / (batch * shape.M * shape.N)));
+  }
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  want = Math.min(want, Math.floor(limits.maxComputeWorkgroupsPerDimension / batch), Math.floor(maxBytes / (4 * batch * shape.M * shape.N)));
+  return planFor(shape, Math.max(1, Math.floor(want)));
+}

@@ -17,7 +17,7 @@ import { prepareAddInPlace } from '../kernels/elementwise';
 import { prepareEmbeddingBackward, prepareEmbeddingForward, type EmbeddingBackward } from '../kernels/embedding';
 import { prepareGeluBackward, prepareGeluForward } from '../kernels/gelu';
 import { layerNormScratchFloats, prepareLayerNormBackward, prepareLayerNormForward } from '../kernels/layernorm';
-import { prepareMatmul } from '../kernels/matmul';
+import { prepareMatmul, prepareMatmulSteps } from '../kernels/matmul';
 import { prepareRope } from '../kernels/rope';
 import { LAYER_NORM_EPS, MLP_RATIO, ROPE_BASE } from './config';
 import type { ParamTensor, ParameterLayout } from './layout';
@@ -132,7 +132,8 @@ export async function prepareGpuModel(gpu: GpuContext, args: GpuModelArgs): Prom
       await prepareMatmul(gpu, { a: x, b: P(w), c: y, M: N, N: out, K: inp, transB: true, label: `${label} fwd` }),
       [
         ...(dx ? [await prepareMatmul(gpu, { a: dy, b: P(w), c: dx, M: N, N: inp, K: out, accumulate: accumulateDx, label: `${label} dx` })] : []),
-        await prepareMatmul(gpu, { a: dy, b: x, c: G(w), M: out, N: inp, K: N, transA: true, accumulate: true, label: `${label} dW` }),
+        // dW has few output tiles and K = rows: split-K when the GPU would idle (one shared scratch per device).
+        ...(await prepareMatmulSteps(gpu, { a: dy, b: x, c: G(w), M: out, N: inp, K: N, transA: true, accumulate: true, label: `${label} dW` })),
       ],
     );
   };

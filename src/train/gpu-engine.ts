@@ -28,6 +28,11 @@ export interface GpuEngineArgs {
   model: ModelConfig;
   microBatch: number;
   initSeed: number;
+  /**
+   * Sequences per evaluation forward pass. Evaluation needs no backward, so it can take bigger
+   * chunks than training (fewer dispatches); equal to microBatch, it shares the training model.
+   */
+  evalMicroBatch?: number;
 }
 
 function validTargets(targets: Uint32Array): number {
@@ -42,6 +47,7 @@ export class GpuTrainingEngine implements TrainingEngine {
     private readonly gpu: GpuContext,
     layout: ParameterLayout,
     private readonly model: GpuModel,
+    private readonly evalModel: GpuModel,
     private readonly buffers: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; ewa: GPUBuffer; backup: GPUBuffer; stats: GPUBuffer; scratch: GPUBuffer },
     private readonly kernels: {
       firstLossSum: Dispatch;
@@ -75,16 +81,21 @@ export class GpuTrainingEngine implements TrainingEngine {
       scratch: createStorage(gpu, gradNormScratchCount(count), 'grad norm scratch'),
     };
     const model = await prepareGpuModel(gpu, { layout, params, grads: buffers.grads, microBatch: args.microBatch });
-    const lossSum = (slot: number, accumulate: boolean) =>
-      prepareLossSum(gpu, { losses: model.losses, count: model.N, out: buffers.stats, slot, accumulate });
+    const evalBatch = args.evalMicroBatch ?? args.microBatch;
+    const evalModel =
+      evalBatch === args.microBatch
+        ? model
+        : await prepareGpuModel(gpu, { layout, params, grads: buffers.grads, microBatch: evalBatch, label: 'eval' });
+    const lossSum = (slot: number, accumulate: boolean, m = model) =>
+      prepareLossSum(gpu, { losses: m.losses, count: m.N, out: buffers.stats, slot, accumulate });
     const norm = (slot: number) =>
       prepareGradNorm(gpu, { grads: buffers.grads, count, scratch: buffers.scratch, stats: buffers.stats, slot });
     const hyper = { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, maxNorm: 1 };
     const kernels = {
       firstLossSum: await lossSum(SLOT_STEP_LOSS, false),
       nextLossSum: await lossSum(SLOT_STEP_LOSS, true),
-      evalFirstLossSum: await lossSum(SLOT_EVAL_LOSS, false),
-      evalNextLossSum: await lossSum(SLOT_EVAL_LOSS, true),
+      evalFirstLossSum: await lossSum(SLOT_EVAL_LOSS, false, evalModel),
+      evalNextLossSum: await lossSum(SLOT_EVAL_LOSS, true, evalModel),
       microNorm: await norm(SLOT_MICRO),
       batchNorm: await norm(SLOT_BATCH),
       adamw: await prepareAdamw(gpu, {
@@ -102,11 +113,11 @@ export class GpuTrainingEngine implements TrainingEngine {
       ewa: await prepareEwa(gpu, { params: buffers.params, ewa: buffers.ewa, count, tau: 0.99 }),
       debias: await prepareEwaDebias(gpu, { ewa: buffers.ewa, out: buffers.params, count, tau: 0.99 }),
     };
-    return new GpuTrainingEngine(gpu, layout, model, buffers, kernels);
+    return new GpuTrainingEngine(gpu, layout, model, evalModel, buffers, kernels);
   }
 
   get activationBytes(): number {
-    return this.model.activationBytes;
+    return this.model.activationBytes + (this.evalModel === this.model ? 0 : this.evalModel.activationBytes);
   }
 
   private submit(dispatches: readonly Dispatch[], before?: (encoder: GPUCommandEncoder) => void, after?: (encoder: GPUCommandEncoder) => void): void {
@@ -170,8 +181,8 @@ export class GpuTrainingEngine implements TrainingEngine {
     for (const batch of batches) {
       for (const chunk of this.chunks(batch)) {
         valid += validTargets(chunk.targets);
-        this.model.setBatch(chunk.inputs, chunk.targets);
-        this.submit([...this.model.forward, first ? this.kernels.evalFirstLossSum : this.kernels.evalNextLossSum]);
+        this.evalModel.setBatch(chunk.inputs, chunk.targets);
+        this.submit([...this.evalModel.forward, first ? this.kernels.evalFirstLossSum : this.kernels.evalNextLossSum]);
         first = false;
       }
     }
@@ -181,9 +192,9 @@ export class GpuTrainingEngine implements TrainingEngine {
     return new Float32Array(raw)[SLOT_EVAL_LOSS] / valid;
   }
 
-  /** Splits or pads a batch into micro-batches of exactly the model's size (padding is ignored). */
+  /** Splits or pads a batch into chunks of exactly the evaluation model's size (padding is ignored). */
   private *chunks(batch: MicroBatch): Generator<{ inputs: Uint32Array; targets: Uint32Array }> {
-    const { B, T } = this.model;
+    const { B, T } = this.evalModel;
     for (let s = 0; s < batch.sequences; s += B) {
       const n = Math.min(B, batch.sequences - s);
       const inputs = new Uint32Array(B * T);
@@ -222,6 +233,7 @@ export class GpuTrainingEngine implements TrainingEngine {
 
   destroy(): void {
     this.model.destroy();
+    if (this.evalModel !== this.model) this.evalModel.destroy();
     this.kernels.adamw.destroy();
     for (const b of Object.values(this.buffers)) b.destroy();
   }

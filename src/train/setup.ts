@@ -2,6 +2,7 @@
 // data pipeline, and the engine on the device. Shared by the worker and the browser tests, so
 // that tests exercise the same path as the app.
 import type { GpuContext } from '../gpu';
+import { maxMicroBatch } from '../model/config';
 import { prepareData, type DatasetSpec, type PreparedData, type TextTokenizer, type TokenCache, type TokenStreamState } from '../data';
 import type { RunSpec } from '../state/schema';
 import type { MicroBatch } from './engine';
@@ -50,6 +51,13 @@ export async function prepareRunData(
   };
 }
 
+/**
+ * The engine for a run. Evaluation takes the whole validation set in one chunk when it fits the
+ * adapter, else the largest chunk that does (at least the training micro-batch).
+ */
 export function createEngine(gpu: GpuContext, spec: RunSpec): Promise<GpuTrainingEngine> {
-  return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init });
+  const validationSequences = Math.max(1, Math.ceil(spec.evaluation.validationTokens / spec.model.context));
+  const fits = maxMicroBatch(spec.model, gpu.adapter.limits);
+  const evalMicroBatch = Math.max(spec.microBatch, Math.min(validationSequences, fits));
+  return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, evalMicroBatch });
 }

@@ -4,12 +4,16 @@ import type { ProbeResult } from '../worker/protocol';
 import { NO_WEBGPU_MESSAGE } from '../gpu/errors';
 import { AdapterStatus } from './AdapterStatus';
 import { Lab } from './Lab';
+import { TrainingBanner } from './TrainingBanner';
+import { useTraining } from './useTraining';
 
 export function App() {
   const hasWebGpu = 'gpu' in navigator;
   const [probe, setProbe] = useState<ProbeResult | null>(() =>
     hasWebGpu ? null : { ok: false, kind: 'no-webgpu', message: NO_WEBGPU_MESSAGE },
   );
+
+  const training = useTraining(probe);
 
   useEffect(() => {
     if (!hasWebGpu) return;
@@ -35,7 +39,8 @@ export function App() {
         </p>
       </header>
       <AdapterStatus probe={probe} />
-      <Lab probe={probe} />
+      <TrainingBanner training={training} />
+      <Lab probe={probe} onStart={training.onStart} controls={training.controls} />
     </main>
   );
 }

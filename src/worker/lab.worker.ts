@@ -6,9 +6,11 @@ import type { GpuContext } from '../gpu';
 import { TokenCache } from '../data';
 import { prepareMatmul } from '../kernels/matmul';
 import { matmulStrides } from '../kernels/matmul.ref';
+import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
+import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
+import { randomInts } from '../util/random';
 import type { RunRecord, RunSpec } from '../state/schema';
-import type { GpuTrainingEngine } from '../train/gpu-engine';
 import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
@@ -16,7 +18,7 @@ import type { MatmulRequest, ProbeResult, RunEvents, RunSetup, TokenizerInfo } f
 
 let gpuPromise: Promise<GpuContext> | null = null;
 let cachePromise: Promise<TokenCache | null> | null = null;
-let current: { control: RunControl; engine: GpuTrainingEngine | null; best: number | null } | null = null;
+let current: { control: RunControl; engine: Engine | null; best: number | null } | null = null;
 
 function gpu(): Promise<GpuContext> {
   if (!gpuPromise) {
@@ -68,6 +70,34 @@ const api = {
   async describeTokenizer(setup: Pick<RunSetup, 'data' | 'tokenizer'>): Promise<TokenizerInfo> {
     const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, await tokenCache());
     return { id: tokenizer.id, vocabSize: tokenizer.vocabSize, eotId: tokenizer.eotId };
+  },
+
+  /**
+   * Measures this adapter's training throughput: a few steps of a small model on random ids,
+   * timed after a warm-up step (pipeline compilation). The page caches the figure per adapter
+   * and uses it for wall-time estimates.
+   */
+  async calibrate(): Promise<{ flopsPerSecond: number; how: string }> {
+    const ctx = await gpu();
+    const model = { name: 'calibration', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
+    const microBatch = 8;
+    const engine = await Engine.create(ctx, { model, microBatch, initSeed: 1 });
+    try {
+      const n = microBatch * model.context;
+      const batch = { inputs: randomInts(n, model.vocabSize, 1), targets: randomInts(n, model.vocabSize, 2), sequences: microBatch };
+      const hp = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecay: 0.9 };
+      await engine.step([batch], hp);
+      const steps = 3;
+      const start = performance.now();
+      for (let i = 0; i < steps; i++) await engine.step([batch], { ...hp, step: i + 2 });
+      const seconds = (performance.now() - start) / 1000;
+      return {
+        flopsPerSecond: (flopsPerToken(model).total * n * steps) / seconds,
+        how: `${steps} training steps of a 1-layer d64 model, ${n} tokens each`,
+      };
+    } finally {
+      engine.destroy();
+    }
   },
 
   /** Trains one run to its end and returns its record; progress arrives through `events`. */

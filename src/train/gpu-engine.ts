@@ -168,6 +168,37 @@ export class GpuTrainingEngine implements TrainingEngine {
     return { loss: stats[SLOT_STEP_LOSS] / total, gradNorm: stats[SLOT_BATCH + 1], microGradSq, batchGradSq };
   }
 
+  /**
+   * One training step with each phase submitted and awaited on its own, for benchmarks: the
+   * milliseconds of forward, backward and the optimizer (norm, AdamW, EWA). Slower than `step`,
+   * which overlaps them; the sum is an upper bound on a step's time.
+   */
+  async profileStep(microBatches: MicroBatch[], hp: StepHyperparameters): Promise<{ forwardMs: number; backwardMs: number; optimizerMs: number }> {
+    const done = () => this.gpu.device.queue.onSubmittedWorkDone();
+    const total = microBatches.reduce((s, b) => s + validTargets(b.targets), 0);
+    this.model.setLossScale(1 / total);
+    let forwardMs = 0;
+    let backwardMs = 0;
+    for (const [i, batch] of microBatches.entries()) {
+      this.model.setBatch(batch.inputs, batch.targets);
+      await done();
+      let t = performance.now();
+      this.submit([...this.model.forward, i === 0 ? this.kernels.firstLossSum : this.kernels.nextLossSum]);
+      await done();
+      forwardMs += performance.now() - t;
+      t = performance.now();
+      this.submit(this.model.backward);
+      await done();
+      backwardMs += performance.now() - t;
+    }
+    this.kernels.adamw.update({ lr: hp.lr, beta1: hp.beta1, beta2: hp.beta2, eps: hp.eps, weightDecay: hp.weightDecay, step: hp.step, maxNorm: hp.clipNorm });
+    this.kernels.ewa.update({ tau: hp.ewaDecay });
+    const t = performance.now();
+    this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
+    await done();
+    return { forwardMs, backwardMs, optimizerMs: performance.now() - t };
+  }
+
   async evaluate(batches: MicroBatch[], weights: 'ewa' | 'raw', ewa: { decay: number; step: number }): Promise<number> {
     const { params, backup } = this.buffers;
     const bytes = this.layout.totalBytes;

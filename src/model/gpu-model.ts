@@ -17,7 +17,7 @@ import { prepareAddInPlace } from '../kernels/elementwise';
 import { prepareEmbeddingBackward, prepareEmbeddingForward, type EmbeddingBackward } from '../kernels/embedding';
 import { prepareGeluBackward, prepareGeluForward } from '../kernels/gelu';
 import { layerNormScratchFloats, prepareLayerNormBackward, prepareLayerNormForward } from '../kernels/layernorm';
-import { prepareMatmul, prepareMatmulSteps } from '../kernels/matmul';
+import { prepareMatmulSteps } from '../kernels/matmul';
 import { prepareRope } from '../kernels/rope';
 import { LAYER_NORM_EPS, MLP_RATIO, ROPE_BASE } from './config';
 import type { ParamTensor, ParameterLayout } from './layout';
@@ -128,11 +128,12 @@ export async function prepareGpuModel(gpu: GpuContext, args: GpuModelArgs): Prom
   // y (rows, out) = x (rows, in)·Wᵀ; backward: dx (=|+=) dy·W, dW += dyᵀ·x.
   const linear = async (x: GpuTensor, w: ParamTensor, y: GpuTensor, dy: GpuTensor, dx: GpuTensor | null, accumulateDx: boolean, label: string) => {
     const [out, inp] = w.shape;
+    // Each matmul is split over K when its output has too few tiles to fill the GPU (above all dW:
+    // small output, K = rows); one scratch per device serves every split (kernels/matmul.ts).
     op(
-      await prepareMatmul(gpu, { a: x, b: P(w), c: y, M: N, N: out, K: inp, transB: true, label: `${label} fwd` }),
+      await prepareMatmulSteps(gpu, { a: x, b: P(w), c: y, M: N, N: out, K: inp, transB: true, label: `${label} fwd` }),
       [
-        ...(dx ? [await prepareMatmul(gpu, { a: dy, b: P(w), c: dx, M: N, N: inp, K: out, accumulate: accumulateDx, label: `${label} dx` })] : []),
-        // dW has few output tiles and K = rows: split-K when the GPU would idle (one shared scratch per device).
+        ...(dx ? await prepareMatmulSteps(gpu, { a: dy, b: P(w), c: dx, M: N, N: inp, K: out, accumulate: accumulateDx, label: `${label} dx` }) : []),
         ...(await prepareMatmulSteps(gpu, { a: dy, b: x, c: G(w), M: out, N: inp, K: N, transA: true, accumulate: true, label: `${label} dW` })),
       ],
     );

@@ -6,6 +6,7 @@ import { AdapterStatus } from './AdapterStatus';
 import { Lab } from './Lab';
 import { loadCalibration, saveCalibration } from '../state/calibration';
 import { TrainingBanner } from './TrainingBanner';
+import { DataCachePanel } from './DataCachePanel';
 import { useTraining } from './useTraining';
 
 export function App() {
@@ -52,6 +53,7 @@ export function App() {
       <AdapterStatus probe={probe} />
       <TrainingBanner training={training} />
       <Lab probe={probe} onStart={training.onStart} controls={training.controls} flopsPerSecond={flopsPerSecond} />
+      {probe?.ok && <DataCachePanel />}
     </main>
   );
 }

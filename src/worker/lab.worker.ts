@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import { acquireGpu, createStorage, describeAdapter, describeError, GpuError, readF32, runDispatches, uploadF32 } from '../gpu';
 import type { GpuContext } from '../gpu';
-import { TokenCache } from '../data';
+import { TokenCache, type CacheUsage } from '../data';
 import { prepareMatmul } from '../kernels/matmul';
 import { matmulStrides } from '../kernels/matmul.ref';
 import { flopsPerToken } from '../model/config';
@@ -159,6 +159,15 @@ const api = {
   /** Economical mode: the best steps-to-target at this run's batch size, found by other runs. */
   setBest(steps: number | null): void {
     if (current) current.best = steps;
+  },
+
+  /** What the tokenized-shard cache holds (null where IndexedDB is unavailable). */
+  async cacheUsage(): Promise<CacheUsage | null> {
+    const cache = await tokenCache();
+    return cache ? cache.usage() : null;
+  },
+  async clearCache(): Promise<void> {
+    await (await tokenCache())?.clear();
   },
 
   /** The current run's raw weights as safetensors (tensor names in docs/model.md). */

@@ -17,6 +17,7 @@ const families: Record<string, string[]> = {
     'forward on ragged shapes',
     'QK-LayerNorm width: C = 2048 and 2047',
     'backward: dx overwrite and accumulate, dw accumulates across micro-batches',
+    'rows per workgroup: every threadsPerRow, and the default plan',
   ],
   rope: [
     'forward and inverse, in and out of place',

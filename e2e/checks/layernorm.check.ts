@@ -29,14 +29,21 @@ function inputs(rows: number, cols: number, seed: number, offset = 0): Inputs {
   return { rows, cols, x, w: randomUniform(cols, seed + 1, 0.5, 1.5) };
 }
 
-async function forwardCase(gpu: GpuContext, inp: Inputs, tag: string, tol = TOL_Y, eps?: number): Promise<CheckOutcome[]> {
+async function forwardCase(
+  gpu: GpuContext,
+  inp: Inputs,
+  tag: string,
+  tol = TOL_Y,
+  eps?: number,
+  threadsPerRow?: number,
+): Promise<CheckOutcome[]> {
   const { rows, cols } = inp;
   const x = uploadF32(gpu, inp.x, 'x');
   const w = uploadF32(gpu, inp.w, 'w');
   const y = createStorage(gpu, rows * cols, 'y');
   const mean = createStorage(gpu, rows, 'mean');
   const rstd = createStorage(gpu, rows, 'rstd');
-  await runDispatches(gpu, [await prepareLayerNormForward(gpu, { x, weight: w, y, mean, rstd, rows, cols, eps })]);
+  await runDispatches(gpu, [await prepareLayerNormForward(gpu, { x, weight: w, y, mean, rstd, rows, cols, eps, threadsPerRow })]);
   const [yG, meanG, rstdG] = [await readF32(gpu, y, rows * cols), await readF32(gpu, mean, rows), await readF32(gpu, rstd, rows)];
   [x, w, y, mean, rstd].forEach((b) => b.destroy());
   const ref = layerNormForwardRef(inp.x, inp.w, { rows, cols, eps });
@@ -59,9 +66,11 @@ async function backwardCase(
   accumulateDx: boolean,
   microBatches: number,
   seed: number,
+  threadsPerRow?: number,
 ): Promise<CheckOutcome[]> {
   const n = rows * cols;
-  const tag = `${rows}×${cols}${accumulateDx ? ' dx+=' : ''} dw+= over ${microBatches}`;
+  const tpr = threadsPerRow === undefined ? '' : ` (${threadsPerRow} threads a row)`;
+  const tag = `${rows}×${cols}${accumulateDx ? ' dx+=' : ''} dw+= over ${microBatches}${tpr}`;
   const w = randomUniform(cols, seed, 0.5, 1.5);
   const dwInit = randomUniform(cols, seed + 1);
   const wBuf = uploadF32(gpu, w, 'w');
@@ -81,9 +90,9 @@ async function backwardCase(
     const mean = createStorage(gpu, rows, 'mean');
     const rstd = createStorage(gpu, rows, 'rstd');
     owned.push(x, dy, dx, y, mean, rstd);
-    const forward = await prepareLayerNormForward(gpu, { x, weight: wBuf, y, mean, rstd, rows, cols });
+    const forward = await prepareLayerNormForward(gpu, { x, weight: wBuf, y, mean, rstd, rows, cols, threadsPerRow });
     const backward = await prepareLayerNormBackward(gpu, {
-      dy, x, weight: wBuf, mean, rstd, dx, dweight: dwBuf, scratch, rows, cols, accumulateDx,
+      dy, x, weight: wBuf, mean, rstd, dx, dweight: dwBuf, scratch, rows, cols, accumulateDx, threadsPerRow,
     });
     await runDispatches(gpu, [forward, ...backward]);
     const ref = layerNormBackwardRef(dyh, xh, w, { rows, cols }, accumulateDx ? dxInit : undefined, dwExpected);
@@ -95,8 +104,8 @@ async function backwardCase(
   return out;
 }
 
-/** dw from the same inputs, twice: the fixed-order reduction must give identical bits. */
-async function determinismCase(gpu: GpuContext, rows: number, cols: number, seed: number): Promise<CheckOutcome> {
+/** y, dx and dw from the same inputs, twice: the fixed-order reductions must give identical bits. */
+async function determinismCase(gpu: GpuContext, rows: number, cols: number, seed: number, threadsPerRow?: number): Promise<CheckOutcome[]> {
   const n = rows * cols;
   const x = uploadF32(gpu, randomUniform(n, seed), 'x');
   const dy = uploadF32(gpu, randomUniform(n, seed + 1), 'dy');
@@ -104,16 +113,21 @@ async function determinismCase(gpu: GpuContext, rows: number, cols: number, seed
   const [y, dx] = [createStorage(gpu, n, 'y'), createStorage(gpu, n, 'dx')];
   const [mean, rstd] = [createStorage(gpu, rows, 'mean'), createStorage(gpu, rows, 'rstd')];
   const dw = createStorage(gpu, cols, 'dw');
-  await runDispatches(gpu, [await prepareLayerNormForward(gpu, { x, weight: w, y, mean, rstd, rows, cols })]);
+  const forward = await prepareLayerNormForward(gpu, { x, weight: w, y, mean, rstd, rows, cols, threadsPerRow });
   const backward = await prepareLayerNormBackward(gpu, {
-    dy, x, weight: w, mean, rstd, dx, dweight: dw, rows, cols, accumulateDx: false, accumulateDweight: false,
+    dy, x, weight: w, mean, rstd, dx, dweight: dw, rows, cols, accumulateDx: false, accumulateDweight: false, threadsPerRow,
   });
-  await runDispatches(gpu, backward);
-  const first = await readF32(gpu, dw, cols);
-  await runDispatches(gpu, backward);
-  const second = await readF32(gpu, dw, cols);
+  const outputs: Float32Array[][] = [];
+  for (let run = 0; run < 2; run++) {
+    await runDispatches(gpu, [forward, ...backward]);
+    outputs.push([await readF32(gpu, y, n), await readF32(gpu, dx, n), await readF32(gpu, dw, cols)]);
+  }
   [x, dy, w, y, dx, mean, rstd, dw].forEach((b) => b.destroy());
-  return { label: `${rows}×${cols} dw bitwise identical on a rerun`, comparison: compareArrays(second, first, { atol: 0, rtol: 0 }) };
+  const tag = `${rows}×${cols}${threadsPerRow === undefined ? '' : ` (${threadsPerRow} threads a row)`}`;
+  return ['y', 'dx', 'dw'].map((name, i) => ({
+    label: `${tag} ${name} bitwise identical on a rerun`,
+    comparison: compareArrays(outputs[1][i], outputs[0][i], { atol: 0, rtol: 0 }),
+  }));
 }
 
 export const checks: Record<string, Check> = {
@@ -141,7 +155,25 @@ export const checks: Record<string, Check> = {
       ...(await backwardCase(gpu, 5, 33, false, 2, 120)),
       // 70 rows: three dw row blocks (32 + 32 + 6), so the ragged last block is covered.
       ...(await backwardCase(gpu, 70, 13, true, 2, 130)),
-      await determinismCase(gpu, 70, 130, 140),
+      ...(await determinismCase(gpu, 70, 130, 140)),
     ];
+  },
+  // The wrapper picks one thread per row for C ≤ 128 and 256/threadsPerRow rows a workgroup
+  // above; every segment width is checked here on ragged shapes (a part-filled last workgroup,
+  // rows past one workgroup, C not a multiple of the segment), forward and backward.
+  async 'rows per workgroup: every threadsPerRow, and the default plan'(gpu) {
+    const out: CheckOutcome[] = [];
+    for (const [i, t] of [1, 2, 4, 8, 16, 32, 64, 128, 256].entries()) {
+      out.push(...(await forwardCase(gpu, inputs(37, 45, 200 + i), `37×45, ${t} threads a row`, TOL_Y, undefined, t)));
+      out.push(...(await backwardCase(gpu, 37, 45, i % 2 === 0, 1, 220 + i, t)));
+    }
+    // 130 rows of 128 (one thread a row, three 64-row workgroups) and of 129 (64 threads a row).
+    out.push(...(await forwardCase(gpu, inputs(130, 128, 240), '130×128 (default: one thread a row)')));
+    out.push(...(await forwardCase(gpu, inputs(130, 129, 241, 50), '130×129, x = 50 + U(-1, 1) (default: 64 threads a row)', TOL_OFFSET)));
+    out.push(...(await backwardCase(gpu, 130, 128, true, 1, 242)));
+    out.push(...(await backwardCase(gpu, 9, 129, false, 1, 243)));
+    out.push(...(await determinismCase(gpu, 70, 32, 244)));
+    out.push(...(await determinismCase(gpu, 70, 45, 245, 8)));
+    return out;
   },
 };

@@ -2,7 +2,16 @@
 // over the full model width before the split into heads). Shapes are uniforms; variants
 // (accumulate dx, accumulate dw) are override constants.
 import layerNormCode from '../../shaders/layernorm.wgsl?raw';
-import { UniformLayout, createStorage, flatGrid, type Dispatch, type GpuContext, type GpuTensor, bindAt } from '../gpu';
+import {
+  UniformLayout,
+  bindAt,
+  createStorage,
+  flatGrid,
+  type Dispatch,
+  type GpuContext,
+  type GpuTensor,
+  type PipelineConstants,
+} from '../gpu';
 import { LAYERNORM_EPS } from './layernorm.ref';
 
 export const LAYERNORM_SHADER = { name: 'layernorm', code: layerNormCode };
@@ -11,6 +20,10 @@ const COL_WG = 64;
 /** The dw reduction uses at most this many row blocks, so scratch is at most 512·C floats. */
 const MAX_ROW_BLOCKS = 512;
 const MIN_ROWS_PER_BLOCK = 32;
+/** Threads per workgroup of the row kernels (forward, backward_dx); must match WG in the WGSL. */
+const ROW_WG = 256;
+/** Columns each thread of a row segment should hold, about. */
+const COLS_PER_THREAD = 4;
 
 const layout = new UniformLayout([
   { name: 'rows', type: 'u32' },
@@ -30,6 +43,41 @@ export function layerNormRowsPerBlock(rows: number): number {
  */
 export function layerNormScratchFloats(rows: number, cols: number): number {
   return Math.ceil(rows / layerNormRowsPerBlock(rows)) * cols;
+}
+
+/** Rows up to this width get one thread each (the barrier-free *_rows entry points). */
+const ROWWISE_MAX_COLS = 128;
+/** Workgroup size of the one-thread-per-row entry points; must match the WGSL. */
+const ROWWISE_WG = 64;
+
+/**
+ * Threads that share one row in the forward and dx kernels: 1 for C ≤ 128 (one thread per row,
+ * no workgroup memory or barriers), else the power of two at or above C/4, up to 256
+ * (C = 512: 128 threads, 2 rows a workgroup; C ≥ 1024: 256, one row a workgroup).
+ */
+export function layerNormThreadsPerRow(cols: number): number {
+  if (cols <= ROWWISE_MAX_COLS) return 1;
+  let t = 4;
+  while (t < ROW_WG && t * COLS_PER_THREAD < cols) t *= 2;
+  return t;
+}
+
+function threadsPerRowOf(cols: number, requested: number | undefined, what: string): number {
+  const t = requested ?? layerNormThreadsPerRow(cols);
+  if (!Number.isInteger(t) || t < 1 || t > ROW_WG || (t & (t - 1)) !== 0) {
+    throw new Error(`${what}: threadsPerRow must be a power of two in 1…${ROW_WG}, got ${t}`);
+  }
+  return t;
+}
+
+/** The row kernels' entry point and grid: ROW_WG / threadsPerRow rows per workgroup, or one row a thread. */
+function rowKernel(
+  entry: 'forward' | 'backward_dx',
+  rows: number,
+  threadsPerRow: number,
+): { entry: string; grid: [number, number, number]; constants: PipelineConstants } {
+  if (threadsPerRow === 1) return { entry: `${entry}_rows`, grid: flatGrid(rows, ROWWISE_WG), constants: {} };
+  return { entry, grid: flatGrid(rows, ROW_WG / threadsPerRow), constants: { THREADS_PER_ROW: threadsPerRow } };
 }
 
 function assertShape(rows: number, cols: number, what: string): void {
@@ -58,14 +106,18 @@ export interface LayerNormForwardArgs {
   cols: number;
   /** Defaults to 1e-5. */
   eps?: number;
+  /** Threads per row (power of two ≤ 256); defaults to layerNormThreadsPerRow(cols). */
+  threadsPerRow?: number;
   label?: string;
 }
 
-/** One dispatch: one workgroup (128 threads) per row. */
+/** One dispatch: 256-thread workgroups, threadsPerRow threads on each row. */
 export async function prepareLayerNormForward(gpu: GpuContext, args: LayerNormForwardArgs): Promise<Dispatch> {
   assertShape(args.rows, args.cols, 'layerNorm forward');
   const label = args.label ?? `layernorm forward ${args.rows}x${args.cols}`;
-  const pipeline = await gpu.pipelines.get(LAYERNORM_SHADER, 'forward');
+  const threadsPerRow = threadsPerRowOf(args.cols, args.threadsPerRow, label);
+  const kernel = rowKernel('forward', args.rows, threadsPerRow);
+  const pipeline = await gpu.pipelines.get(LAYERNORM_SHADER, kernel.entry, kernel.constants);
   const uniforms = layout.create(
     gpu,
     { rows: args.rows, cols: args.cols, eps: args.eps ?? LAYERNORM_EPS, rowsPerBlock: layerNormRowsPerBlock(args.rows) },
@@ -77,7 +129,7 @@ export async function prepareLayerNormForward(gpu: GpuContext, args: LayerNormFo
     [[0, uniforms], [1, args.x], [2, args.weight], [3, args.y], [4, args.mean], [5, args.rstd]],
     label,
   );
-  return { label, pipeline, bindGroup, workgroups: flatGrid(args.rows, 1) };
+  return { label, pipeline, bindGroup, workgroups: kernel.grid };
 }
 
 export interface LayerNormBackwardArgs {
@@ -105,11 +157,13 @@ export interface LayerNormBackwardArgs {
   accumulateDx: boolean;
   /** dw += … (default true: sums over micro-batches; zero dw between steps). */
   accumulateDweight?: boolean;
+  /** Threads per row of the dx kernel (power of two ≤ 256); defaults to layerNormThreadsPerRow(cols). */
+  threadsPerRow?: number;
   label?: string;
 }
 
 /**
- * Three dispatches, to be encoded in this order: dx (one workgroup per row), then the two
+ * Three dispatches, to be encoded in this order: dx (threadsPerRow threads a row), then the two
  * fixed-order stages of dw (per row-block partial sums into scratch, then a per-column sum of
  * the blocks). dw is deterministic: no atomics, the same summation order on every run.
  */
@@ -123,8 +177,10 @@ export async function prepareLayerNormBackward(gpu: GpuContext, args: LayerNormB
     throw new Error(`${label}: scratch holds ${tensorBytes(scratch) / 4} floats, needs ${scratchFloats}`);
   }
   const accumulateDweight = args.accumulateDweight ?? true;
+  const threadsPerRow = threadsPerRowOf(cols, args.threadsPerRow, label);
+  const dxKernel = rowKernel('backward_dx', rows, threadsPerRow);
   const [dxPipeline, partialPipeline, finalPipeline] = await Promise.all([
-    gpu.pipelines.get(LAYERNORM_SHADER, 'backward_dx', { ACCUMULATE_DX: args.accumulateDx }),
+    gpu.pipelines.get(LAYERNORM_SHADER, dxKernel.entry, { ACCUMULATE_DX: args.accumulateDx, ...dxKernel.constants }),
     gpu.pipelines.get(LAYERNORM_SHADER, 'dweight_partial'),
     gpu.pipelines.get(LAYERNORM_SHADER, 'dweight_final', { ACCUMULATE_DW: accumulateDweight }),
   ]);
@@ -141,7 +197,7 @@ export async function prepareLayerNormBackward(gpu: GpuContext, args: LayerNormB
         [[0, uniforms], [1, args.x], [2, args.weight], [6, args.dy], [7, args.mean], [8, args.rstd], [9, args.dx]],
         `${label} dx`,
       ),
-      workgroups: flatGrid(rows, 1),
+      workgroups: dxKernel.grid,
     },
     {
       label: `${label} dw partial`,

@@ -21,6 +21,7 @@ const families: Record<string, string[]> = {
     'vocabularies not a multiple of 4, padding rows',
     'all rows masked but one, N = 1, V = 50304',
     'scale update and loss-sum accumulation over micro-batches',
+    'rows per workgroup: every threadsPerRow, folded grids, reruns',
   ],
   'grad-norm': ['ragged counts, slices, slots, folded grid'],
   adamw: [

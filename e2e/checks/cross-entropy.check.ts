@@ -19,7 +19,16 @@ const LOSS_TOL: Tolerance = { atol: 2e-5, rtol: 1e-5 };
 const GRAD_TOL: Tolerance = { atol: 2e-7, rtol: 1e-4 };
 const SUM_TOL: Tolerance = { atol: 1e-5, rtol: 2e-6 };
 
-async function ceCase(gpu: GpuContext, rows: number, vocab: number, targetsHost: Uint32Array, label: string, seed: number, maxGroupsPerDim?: number): Promise<CheckOutcome[]> {
+async function ceCase(
+  gpu: GpuContext,
+  rows: number,
+  vocab: number,
+  targetsHost: Uint32Array,
+  label: string,
+  seed: number,
+  maxGroupsPerDim?: number,
+  threadsPerRow?: number,
+): Promise<CheckOutcome[]> {
   const logitsHost = randomUniform(rows * vocab, seed, -8, 8);
   const count = countTargets(targetsHost, vocab);
   const scale = count > 0 ? 1 / count : 1;
@@ -27,7 +36,7 @@ async function ceCase(gpu: GpuContext, rows: number, vocab: number, targetsHost:
   const targets = uploadU32(gpu, targetsHost, 'targets');
   const losses = createStorage(gpu, rows, 'losses');
   const stats = createStorage(gpu, 4, 'stats');
-  const ce = await prepareCrossEntropy(gpu, { logits, targets, losses, rows, vocab, scale, maxGroupsPerDim });
+  const ce = await prepareCrossEntropy(gpu, { logits, targets, losses, rows, vocab, scale, maxGroupsPerDim, threadsPerRow });
   const sum = await prepareLossSum(gpu, { losses, count: rows, out: stats, slot: 2 });
   await runDispatches(gpu, [ce.dispatch, sum]);
   const [dl, ls, st] = [await readF32(gpu, logits, rows * vocab), await readF32(gpu, losses, rows), await readF32(gpu, stats, 4)];
@@ -38,6 +47,28 @@ async function ceCase(gpu: GpuContext, rows: number, vocab: number, targetsHost:
     { label: `${label}: dlogits in place (scale 1/${count})`, comparison: compareArrays(dl, ref.dlogits, GRAD_TOL) },
     { label: `${label}: loss sum at slot 2, others untouched`, comparison: compareArrays(st, [0, 0, sumRef(ref.losses), 0], SUM_TOL) },
   ];
+}
+
+/** dlogits and losses from the same logits, twice: identical bits. */
+async function determinismCase(gpu: GpuContext, rows: number, vocab: number, seed: number, threadsPerRow?: number): Promise<CheckOutcome[]> {
+  const logitsHost = randomUniform(rows * vocab, seed, -8, 8);
+  const targetsHost = randomInts(rows, vocab, seed + 1);
+  const logits = createStorage(gpu, rows * vocab, 'logits');
+  const targets = uploadU32(gpu, targetsHost, 'targets');
+  const losses = createStorage(gpu, rows, 'losses');
+  const ce = await prepareCrossEntropy(gpu, { logits, targets, losses, rows, vocab, scale: 1 / rows, threadsPerRow });
+  const runs: Float32Array[][] = [];
+  for (let run = 0; run < 2; run++) {
+    put(gpu, logits, logitsHost);
+    await runDispatches(gpu, [ce.dispatch]);
+    runs.push([await readF32(gpu, logits, rows * vocab), await readF32(gpu, losses, rows)]);
+  }
+  [logits, targets, losses].forEach((b) => b.destroy());
+  const tag = `N=${rows} V=${vocab}${threadsPerRow === undefined ? '' : ` (${threadsPerRow} threads a row)`}`;
+  return ['dlogits', 'losses'].map((name, i) => ({
+    label: `${tag}: ${name} bitwise identical on a rerun`,
+    comparison: compareArrays(runs[1][i], runs[0][i], { atol: 0, rtol: 0 }),
+  }));
 }
 
 export const checks: Record<string, Check> = {
@@ -87,6 +118,27 @@ export const checks: Record<string, Check> = {
     }
     out.push({ label: 'loss sum accumulated over 2 micro-batches', comparison: compareArrays(await readF32(gpu, stats, 1), [total], SUM_TOL) });
     [logits, targets, losses, stats].forEach((b) => b.destroy());
+    return out;
+  },
+  // The wrapper runs one thread per row for V ≤ 512 and 256/threadsPerRow rows a workgroup
+  // above: each segment width on ragged row counts with padding rows (a part-filled last
+  // workgroup), folded grids for both kernels, and bitwise reruns.
+  async 'rows per workgroup: every threadsPerRow, folded grids, reruns'(gpu) {
+    const out: CheckOutcome[] = [];
+    for (const [i, t] of [1, 2, 4, 8, 16, 32, 64, 128, 256].entries()) {
+      const targetsHost = randomInts(37, 257, 90 + i);
+      targetsHost[3] = IGNORE_TARGET;
+      targetsHost[36] = 256;
+      out.push(...(await ceCase(gpu, 37, 257, targetsHost, `N=37 V=257, ${t} threads a row, grid at most 2 wide`, 100 + i, 2, t)));
+    }
+    const t130 = randomInts(130, 33, 120);
+    t130[129] = IGNORE_TARGET;
+    out.push(...(await ceCase(gpu, 130, 33, t130, 'N=130 V=33 (one thread a row), 3 groups folded into y', 121, 1)));
+    const t5 = randomInts(5, 1000, 122);
+    t5[2] = IGNORE_TARGET;
+    out.push(...(await ceCase(gpu, 5, 1000, t5, 'N=5 V=1000 (default: 128 threads a row)', 123)));
+    out.push(...(await determinismCase(gpu, 70, 257, 130)));
+    out.push(...(await determinismCase(gpu, 9, 1000, 131)));
     return out;
   },
 };

@@ -6,6 +6,27 @@ import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type 
 export { IGNORE_TARGET } from './cross-entropy.ref';
 
 export const CROSS_ENTROPY_SHADER = { name: 'cross_entropy', code: crossEntropyCode };
+/** Threads per workgroup of the main kernel; must match WG in the WGSL. */
+const WG = 256;
+/** Columns each thread of a row segment should hold, about. */
+const COLS_PER_THREAD = 8;
+
+/** Vocabularies up to this size get one thread per row (the barrier-free main_rows). */
+const ROWWISE_MAX_VOCAB = 512;
+/** Workgroup size of main_rows; must match the WGSL. */
+const ROWWISE_WG = 64;
+
+/**
+ * Threads that share one row: 1 for V ≤ 512 (one thread per row, no workgroup memory or
+ * barriers), else the power of two at or above V/8, up to 256 (V = 1024: 128 threads, 2 rows a
+ * workgroup; V ≥ 2048: 256 threads, one row a workgroup).
+ */
+export function crossEntropyThreadsPerRow(vocab: number): number {
+  if (vocab <= ROWWISE_MAX_VOCAB) return 1;
+  let t = 4;
+  while (t < WG && t * COLS_PER_THREAD < vocab) t *= 2;
+  return t;
+}
 
 const layout = new UniformLayout([
   { name: 'rows', type: 'u32' },
@@ -34,6 +55,8 @@ export interface CrossEntropyArgs {
   scale: number;
   label?: string;
   maxGroupsPerDim?: number;
+  /** Threads per row (power of two ≤ 256); defaults to crossEntropyThreadsPerRow(vocab). */
+  threadsPerRow?: number;
 }
 
 export interface CrossEntropy {
@@ -45,7 +68,14 @@ export interface CrossEntropy {
 export async function prepareCrossEntropy(gpu: GpuContext, args: CrossEntropyArgs): Promise<CrossEntropy> {
   const label = args.label ?? `cross-entropy ${args.rows}x${args.vocab}`;
   if (args.rows * args.vocab > 2 ** 32 - 1) throw new Error(`${label}: rows·vocab must fit in u32`);
-  const pipeline = await gpu.pipelines.get(CROSS_ENTROPY_SHADER, 'main');
+  const threadsPerRow = args.threadsPerRow ?? crossEntropyThreadsPerRow(args.vocab);
+  if (!Number.isInteger(threadsPerRow) || threadsPerRow < 1 || threadsPerRow > WG || (threadsPerRow & (threadsPerRow - 1)) !== 0) {
+    throw new Error(`${label}: threadsPerRow must be a power of two in 1…${WG}, got ${threadsPerRow}`);
+  }
+  const rowwise = threadsPerRow === 1;
+  const pipeline = rowwise
+    ? await gpu.pipelines.get(CROSS_ENTROPY_SHADER, 'main_rows')
+    : await gpu.pipelines.get(CROSS_ENTROPY_SHADER, 'main', { THREADS_PER_ROW: threadsPerRow });
   const values = (scale: number) => ({ rows: args.rows, vocab: args.vocab, scale, pad: 0 });
   const uniforms = layout.create(gpu, values(args.scale), label);
   return {
@@ -53,8 +83,8 @@ export async function prepareCrossEntropy(gpu: GpuContext, args: CrossEntropyArg
       label,
       pipeline,
       bindGroup: bindAll(gpu, pipeline, [uniforms, args.logits, args.targets, args.losses], label),
-      // One workgroup per row.
-      workgroups: flatGrid(args.rows, 1, args.maxGroupsPerDim),
+      // One row per thread, or 256 / threadsPerRow rows per workgroup.
+      workgroups: flatGrid(args.rows, rowwise ? ROWWISE_WG : WG / threadsPerRow, args.maxGroupsPerDim),
     },
     update(scale) {
       layout.write(gpu, uniforms, values(scale));

@@ -23,6 +23,17 @@
 // Tiles read across rows are swizzled (column group ^ (row & 7)) against bank conflicts.
 // Every thread writes whole vec4s to workgroup memory, never single components of a shared vec4.
 // Workgroup memory: 12 KiB (forward, dq), 16 KiB (dkdv). Loads past T or hd read zeros.
+//
+// Short sequences (the wrapper's choice: T ≤ 64, hd ≤ 64) use three more entry points with one
+// thread per (b, h, row), no workgroup memory and no barrier: forward_rows (a query row: online
+// softmax over its keys 0..t), backward_dq_rows (a query row) and backward_dkdv_rows (a key row:
+// queries t..T−1). The tiles above would be mostly padding there (T = 32, hd = 16 fills one
+// 32-key tile and half of each 32-dim slab), and on the CPU emulator a kernel with barriers pays
+// per thread launched. HEAD_DIM (an override, = hd) makes the head loops constant-bounded, and
+// each thread keeps only its accumulators (≤ 16 vec4 each); the rows it streams (the same key or
+// query rows for all threads of one (b, h)) come from global memory and its caches. Keys and
+// queries are visited in index order and dot products are summed in a fixed order: same bits
+// on every run.
 
 struct Params {
   B: u32,
@@ -434,6 +445,148 @@ fn backward_dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
           dK[at(b, h, kj, d)] = accK[slab][j] * p.scale;
           dV[at(b, h, kj, d)] = accV[slab][j];
         }
+      }
+    }
+  }
+}
+
+// ---- One thread per (b, h, row): short sequences (see the header). ----
+
+override HEAD_DIM: u32 = 16u;
+override HD4: u32 = (HEAD_DIM + 3u) / 4u; // vec4 groups per head row (≤ ROW_MAX4)
+const ROW_MAX4: u32 = 16u;                 // hd ≤ 64
+const ROW_WG: u32 = 64u;
+
+/** Flat index of the first element of row (b, h, t); its dims are HEAD_DIM consecutive floats. */
+fn headRow(b: u32, h: u32, t: u32) -> u32 {
+  return (b * p.T + t) * p.C + h * HEAD_DIM;
+}
+/** Which of dims d … d+3 lie inside the head (the rest read as 0). */
+fn inHead(d: u32) -> vec4<bool> {
+  return (vec4<u32>(d) + vec4<u32>(0u, 1u, 2u, 3u)) < vec4<u32>(HEAD_DIM);
+}
+fn ldQ(i: u32, d: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(Q[i + d], Q[i + d + 1u], Q[i + d + 2u], Q[i + d + 3u]), inHead(d));
+}
+fn ldK(i: u32, d: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(K[i + d], K[i + d + 1u], K[i + d + 2u], K[i + d + 3u]), inHead(d));
+}
+fn ldV(i: u32, d: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(V[i + d], V[i + d + 1u], V[i + d + 2u], V[i + d + 3u]), inHead(d));
+}
+fn ldDO(i: u32, d: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(dO[i + d], dO[i + d + 1u], dO[i + d + 2u], dO[i + d + 3u]), inHead(d));
+}
+fn hsum(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
+/** (b, h, t) of flat row i = (b·H + h)·T + t. */
+fn rowCoords(i: u32) -> vec3<u32> {
+  let bh = i / p.T;
+  return vec3<u32>(bh / p.H, bh % p.H, i % p.T);
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn forward_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * ROW_WG;
+  if (i >= p.B * p.H * p.T) { return; }
+  let c = rowCoords(i);
+  let b = c.x;
+  let h = c.y;
+  let t = c.z;
+  let qRow = headRow(b, h, t);
+  var acc: array<vec4<f32>, ROW_MAX4>;
+  var m = NEG;
+  var l = 0.0;
+  for (var j = 0u; j <= t; j++) {
+    let kRow = headRow(b, h, j);
+    var dotv = vec4<f32>(0.0);
+    for (var g = 0u; g < HD4; g++) { dotv = fma(ldQ(qRow, 4u * g), ldK(kRow, 4u * g), dotv); }
+    let s = hsum(dotv) * p.scale;
+    // Online softmax (key 0 sets m: it starts at NEG, and exp(NEG − s) is 0).
+    let mNew = max(m, s);
+    let alpha = exp(m - mNew);
+    let pj = exp(s - mNew);
+    m = mNew;
+    l = fma(l, alpha, pj);
+    for (var g = 0u; g < HD4; g++) { acc[g] = fma(acc[g], vec4<f32>(alpha), pj * ldV(kRow, 4u * g)); }
+  }
+  let inv = 1.0 / l;
+  for (var g = 0u; g < HD4; g++) {
+    let o = acc[g] * inv;
+    for (var j = 0u; j < 4u; j++) {
+      if (4u * g + j < HEAD_DIM) { O[qRow + 4u * g + j] = o[j]; }
+    }
+  }
+  LSE[i] = m + log(l);
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn backward_dq_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * ROW_WG;
+  if (i >= p.B * p.H * p.T) { return; }
+  let c = rowCoords(i);
+  let b = c.x;
+  let h = c.y;
+  let t = c.z;
+  let qRow = headRow(b, h, t);
+  let lse = lseIn[i];
+  let dRow = deltaIn[i];
+  var acc: array<vec4<f32>, ROW_MAX4>;
+  for (var j = 0u; j <= t; j++) {
+    let kRow = headRow(b, h, j);
+    var sv = vec4<f32>(0.0);
+    var dpv = vec4<f32>(0.0);
+    for (var g = 0u; g < HD4; g++) {
+      sv = fma(ldQ(qRow, 4u * g), ldK(kRow, 4u * g), sv);
+      dpv = fma(ldDO(qRow, 4u * g), ldV(kRow, 4u * g), dpv);
+    }
+    let pj = exp(hsum(sv) * p.scale - lse);
+    let ds = pj * (hsum(dpv) - dRow);
+    for (var g = 0u; g < HD4; g++) { acc[g] = fma(vec4<f32>(ds), ldK(kRow, 4u * g), acc[g]); }
+  }
+  for (var g = 0u; g < HD4; g++) {
+    let v = acc[g] * p.scale;
+    for (var j = 0u; j < 4u; j++) {
+      if (4u * g + j < HEAD_DIM) { dQ[qRow + 4u * g + j] = v[j]; }
+    }
+  }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn backward_dkdv_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * ROW_WG;
+  if (i >= p.B * p.H * p.T) { return; }
+  let c = rowCoords(i);
+  let b = c.x;
+  let h = c.y;
+  let t = c.z;
+  let kRow = headRow(b, h, t);
+  let rowsOf = i - t; // flat row of (b, h, 0)
+  var accK: array<vec4<f32>, ROW_MAX4>;
+  var accV: array<vec4<f32>, ROW_MAX4>;
+  for (var qi = t; qi < p.T; qi++) {
+    let qRow = headRow(b, h, qi);
+    var sv = vec4<f32>(0.0);
+    var dpv = vec4<f32>(0.0);
+    for (var g = 0u; g < HD4; g++) {
+      sv = fma(ldQ(qRow, 4u * g), ldK(kRow, 4u * g), sv);
+      dpv = fma(ldDO(qRow, 4u * g), ldV(kRow, 4u * g), dpv);
+    }
+    let pj = exp(hsum(sv) * p.scale - lseIn[rowsOf + qi]);
+    let ds = pj * (hsum(dpv) - deltaIn[rowsOf + qi]);
+    for (var g = 0u; g < HD4; g++) {
+      accV[g] = fma(vec4<f32>(pj), ldDO(qRow, 4u * g), accV[g]);
+      accK[g] = fma(vec4<f32>(ds), ldQ(qRow, 4u * g), accK[g]);
+    }
+  }
+  for (var g = 0u; g < HD4; g++) {
+    let dk = accK[g] * p.scale;
+    let dv = accV[g];
+    for (var j = 0u; j < 4u; j++) {
+      if (4u * g + j < HEAD_DIM) {
+        dK[kRow + 4u * g + j] = dk[j];
+        dV[kRow + 4u * g + j] = dv[j];
       }
     }
   }

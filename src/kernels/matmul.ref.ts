@@ -60,9 +60,9 @@ export const SPLIT_K_TARGET_WORKGROUPS = 256;
 /** Each split slice sums at least this many K terms (8 slabs), so a slice's work outweighs its partial-sum traffic. */
 export const SPLIT_K_MIN_K = 128;
 /**
- * Long-K rule: up to this many tiles, a K of at least SPLIT_K_LONG_K per slice still splits, in
- * up to 4 slices (measured on an H100: 256–512-tile outputs with K = 2048–4096 ran 5–15% faster
- * in 2–4 slices, while K ≤ 1024 ran slower split).
+ * Long-K rule: below this many tiles, a K of at least SPLIT_K_LONG_K per slice still splits, into
+ * up to SPLIT_K_LONG_TILES / tiles slices (measured on an H100: 256–512-tile outputs with
+ * K = 2048–4096 ran 5–15% faster in 2–4 slices, while K ≤ 1024 ran slower split).
  */
 export const SPLIT_K_LONG_TILES = 1024;
 export const SPLIT_K_LONG_K = 1024;

@@ -1,0 +1,248 @@
+// The headless runner (npm run headless), run as a child process exactly as people run it:
+// a tiny CBS sweep trained end to end in the built app on the CPU emulator, a share link made by
+// the UI reproduced in the headless run, and its failures (exit codes, messages, no browser left).
+// Uses --no-build: `npm run test:all` builds dist/ before the browser tests.
+import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeLink, importJson } from '../src/state/codec';
+import { validateResults } from '../src/state/validate';
+import { analyzeResults, type CbsReport } from '../src/cbs/report';
+import { defaultConfig } from '../src/state/defaults';
+import type { ExperimentConfig, ExperimentResults } from '../src/state/schema';
+import { parseArgs } from './headless/args';
+import { checkDataHosts, resolveInput } from './headless/input';
+import { formatProgress, progressOf } from './headless/progress';
+
+const APP_URL = 'http://127.0.0.1:4199/';
+const FIXTURE = 'e2e/headless/fixtures/tiny.json';
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run headless -- …args` from the repository root; resolves when the process exits. */
+function headless(args: string[], limitMs: number): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'headless', '--', ...args], { cwd: process.cwd(), env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // A guard for the test itself; the runner has its own --timeout.
+    const guard = setTimeout(() => child.kill('SIGTERM'), limitMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const show = (r: Ran) => `exit ${r.code}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`;
+
+function fixtureConfig(): ExperimentConfig {
+  const decoded = importJson(readFileSync(FIXTURE, 'utf8'));
+  if (!decoded.ok) throw new Error(decoded.message);
+  return decoded.config;
+}
+
+test('a tiny CBS sweep through the command: valid results, falling losses, steps to target fall with B, a B*', async () => {
+  test.setTimeout(12 * 60_000);
+  const out = tmp('cbs-headless-');
+  const ran = await headless([FIXTURE, '--no-build', '--out', out, '--timeout', '10'], 11 * 60_000);
+  console.log(ran.stdout.split('\n').filter((l) => !l.startsWith('[')).join('\n'));
+  expect(ran.code, show(ran)).toBe(0);
+  expect(ran.stdout).toMatch(/^adapter: \S/m);
+  if (/swiftshader/i.test(ran.stdout)) expect(ran.stdout).toContain('SOFTWARE FALLBACK');
+  // Progress was streamed (not a terminal here: one line per 10%), ending at 100%.
+  expect(ran.stdout).toMatch(/\[#{30}\] 100% {2}steps (\d+)\/\1 {2}runs 4\/4/);
+
+  // results.json: the UI's export format, valid against the schema, holding the fixture's config.
+  const file = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { format: string; kind: string; data: ExperimentResults };
+  expect(file.format).toBe('cbs-lab');
+  expect(file.kind).toBe('results');
+  expect(validateResults(file.data)).toEqual([]);
+  const decoded = importJson(readFileSync(join(out, 'results.json'), 'utf8'));
+  if (!decoded.ok || decoded.kind !== 'results') throw new Error(`results.json does not import: ${decoded.ok ? decoded.kind : decoded.message}`);
+  const results = decoded.results;
+  expect(results.config).toEqual(fixtureConfig());
+  expect(results.finishedAt).not.toBeNull();
+  expect(results.targetLoss).not.toBeNull();
+  // One reference run (B = 4, trained for exactly D) and one run per batch size.
+  expect(results.runs.map((r) => r.spec.batchSize).sort((a, b) => a - b)).toEqual([4, 4, 8, 16]);
+
+  // Losses fall: every run's EWA validation loss ends well below where it started (ln 256 = 5.55
+  // nats for untrained byte-level predictions), and so does its raw validation loss.
+  for (const run of results.runs) {
+    expect(run.status, run.spec.id).toMatch(/^(reached-target|finished)$/);
+    expect(run.evals.length, run.spec.id).toBeGreaterThanOrEqual(2);
+    const first = run.evals[0];
+    const last = run.evals[run.evals.length - 1];
+    expect(first.ewaLoss, run.spec.id).toBeGreaterThan(5);
+    expect(last.ewaLoss, run.spec.id).toBeLessThan(first.ewaLoss - 0.5);
+    expect(last.rawLoss, run.spec.id).toBeLessThan(first.rawLoss - 0.5);
+    expect(run.steps[run.steps.length - 1].trainLoss, run.spec.id).toBeLessThan(run.steps[0].trainLoss);
+  }
+
+  // report.json is analyzeResults of the written results (same numbers as `npm run cbs`).
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CbsReport;
+  expect(report).toEqual(JSON.parse(JSON.stringify(analyzeResults(results, { analysis: { ...results.config.analysis } }))));
+  expect(report.groups).toHaveLength(1);
+  const g = report.groups[0];
+  // Every batch size reached the target, and steps to target do not increase with B.
+  const points = [...g.points].sort((a, b) => a.batchSize - b.batchSize);
+  expect(points.map((p) => p.batchSize)).toEqual([4, 8, 16]);
+  const steps = points.map((p) => p.steps);
+  console.log(`steps to target at B = 4, 8, 16: ${steps.join(', ')}; B* = ${g.cbs.bStar} (${g.cbs.status}); interval ${g.interval.lower}–${g.interval.upper}`);
+  for (const s of steps) expect(s).not.toBeNull();
+  for (let i = 1; i < steps.length; i++) expect(steps[i] as number).toBeLessThanOrEqual(steps[i - 1] as number);
+  expect(steps[2] as number).toBeLessThan(steps[0] as number);
+  // A CBS: the fit gives a finite B* or says it is beyond every batch size (a = 0).
+  expect(['ok', 'unbounded']).toContain(g.cbs.status);
+  if (g.cbs.status === 'ok') {
+    expect(g.cbs.bStar as number).toBeGreaterThan(0);
+    expect(Number.isFinite(g.cbs.bStar)).toBe(true);
+  }
+  // The summary names each batch size's steps and B*.
+  for (const p of points) expect(ran.stdout).toContain(`B = ${String(p.batchSize).padStart(5)}: ${p.steps} steps to target`);
+  expect(ran.stdout).toMatch(/B\* \(20% rule\)/);
+
+  // The charts as PNGs.
+  const pngs = ['scaling.png', 'page.png', ...readFileSync(join(out, 'run.json'), 'utf8').match(/cbs-1-[a-z0-9-]+\.png/g)!];
+  for (const name of pngs) {
+    const bytes = readFileSync(join(out, name));
+    expect([...bytes.subarray(0, 8)], name).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(bytes.length, name).toBeGreaterThan(2000);
+  }
+});
+
+test('a share link made by the UI gives the same config in the headless run', async ({ page }) => {
+  test.setTimeout(4 * 60_000);
+  await page.goto(APP_URL);
+  const builder = page.getByTestId('builder');
+  await expect(builder).toBeVisible();
+  // Change settings in the builder, as a person would.
+  await page.getByLabel('Experiment name').fill('Shared from the UI for a headless run');
+  const batches = page.getByLabel('Batch sizes (sequences)');
+  await batches.fill('4, 8, 64');
+  await batches.blur();
+  await page.getByTestId('copy-link').click();
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:4199\/#v1\.c\./);
+  const uiConfig = await page.evaluate(() => (window as unknown as { cbsLab: { config(): unknown } }).cbsLab.config());
+  const linked = decodeLink(link);
+  if (!linked.ok) throw new Error(linked.message);
+  expect(linked.config).toEqual(uiConfig);
+  expect(linked.config.name).toBe('Shared from the UI for a headless run');
+  expect(linked.config.batchSizes).toEqual([4, 8, 64]);
+
+  const out = tmp('cbs-headless-link-');
+  const ran = await headless([link, '--no-build', '--dry-run', '--out', out, '--timeout', '3'], 4 * 60_000);
+  expect(ran.code, show(ran)).toBe(0);
+  expect(ran.stdout).toContain('from share link (config)');
+  expect(ran.stdout).toContain('identical to the input');
+  // The config the headless page holds (written by --dry-run) is the link's config, field for field.
+  const written = importJson(readFileSync(join(out, 'config.json'), 'utf8'));
+  if (!written.ok) throw new Error(written.message);
+  expect(written.kind).toBe('config');
+  expect(written.config).toEqual(linked.config);
+  expect(written.config).toEqual(uiConfig);
+  // And it trained nothing.
+  expect(existsSync(join(out, 'results.json'))).toBe(false);
+});
+
+test('failures exit non-zero with a clear message, before any training', async () => {
+  test.setTimeout(4 * 60_000);
+  const out = tmp('cbs-headless-fail-');
+  // An unknown input: usage error.
+  let ran = await headless(['no-such-preset', '--no-build', '--out', out], 60_000);
+  expect(ran.code, show(ran)).toBe(2);
+  expect(ran.stderr).toContain('neither a preset (demo, cbs-vs-model, cbs-vs-data, chinchilla)');
+  // An unknown flag.
+  ran = await headless(['demo', '--fast'], 60_000);
+  expect(ran.code, show(ran)).toBe(2);
+  expect(ran.stderr).toContain('unknown flag --fast');
+  // Data from a host nobody approved: refused before the browser starts.
+  const remote = defaultConfig();
+  remote.data = { kind: 'urls', train: ['https://data.example.org/train.jsonl.gz'], validation: ['https://data.example.org/val.jsonl.gz'] };
+  const remoteFile = join(out, 'remote.json');
+  writeFileSync(remoteFile, JSON.stringify(remote));
+  ran = await headless([remoteFile, '--no-build', '--out', out], 60_000);
+  expect(ran.code, show(ran)).toBe(5);
+  expect(ran.stderr).toContain('--allow-host data.example.org');
+  expect(ran.stdout).not.toContain('browser:');
+  // A browser that is not there.
+  ran = await headless(['demo', '--no-build', '--out', out, '--chromium', '/nonexistent/chromium'], 60_000);
+  expect(ran.code, show(ran)).toBe(3);
+  expect(ran.stderr).toContain('Chromium not found at /nonexistent/chromium');
+  // --require-gpu: on the software fallback it fails (exit 4) and says so; on a GPU it goes on.
+  ran = await headless(['demo', '--no-build', '--dry-run', '--require-gpu', '--out', out], 120_000);
+  const adapterLine = /^adapter: (.*)$/m.exec(ran.stdout)?.[1] ?? '';
+  expect(adapterLine, show(ran)).not.toBe('');
+  if (/software fallback|swiftshader/i.test(adapterLine)) {
+    expect(ran.code, show(ran)).toBe(4);
+    expect(ran.stderr).toContain('--require-gpu: the adapter is the software fallback, not a GPU');
+  } else {
+    expect(ran.code, show(ran)).toBe(0);
+  }
+  // A time limit that runs out: exit 6, not a hang.
+  ran = await headless(['demo', '--no-build', '--out', out, '--timeout', '0.02'], 120_000);
+  expect(ran.code, show(ran)).toBe(6);
+  expect(ran.stderr).toContain('timed out after 00:01 (--timeout)');
+});
+
+test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
+  expect(parseArgs(['demo'])).toMatchObject({ input: 'demo', build: true, requireGpu: false, timeoutMs: 30 * 60_000, allowHosts: [] });
+  expect(parseArgs(['x.json', '--no-build', '--require-gpu', '--allow-host', 'A.example,b.example', '--allow-host=c.example', '--timeout=2.5'])).toMatchObject({
+    build: false,
+    requireGpu: true,
+    allowHosts: ['a.example', 'b.example', 'c.example'],
+    timeoutMs: 150_000,
+  });
+  expect(parseArgs(['demo', '--app-url', 'http://h:1/#v1.c.x'])).toMatchObject({ appUrl: 'http://h:1/', build: false });
+  expect(parseArgs(['--help'])).toBeNull();
+  expect(() => parseArgs([])).toThrow('no input given');
+  expect(() => parseArgs(['demo', '--timeout', '-1'])).toThrow('positive number of minutes');
+
+  // Presets, links and files all resolve through the app's codec to the same config.
+  const demo = resolveInput('demo');
+  expect(demo.config).toEqual(defaultConfig());
+  const viaLink = resolveInput(`http://elsewhere.example/${demo.fragment}`);
+  expect(viaLink.config).toEqual(demo.config);
+  expect(viaLink.fragment).toBe(demo.fragment);
+  expect(resolveInput(demo.fragment.slice(1)).config).toEqual(demo.config);
+  expect(resolveInput(FIXTURE).config).toEqual(fixtureConfig());
+  expect(() => resolveInput(`${demo.fragment.slice(0, -3)}AAA`)).toThrow('the share link cannot be opened');
+
+  const remote = defaultConfig();
+  remote.data = { kind: 'urls', train: ['https://a.example/t.gz'], validation: ['https://b.example/v.gz'] };
+  expect(checkDataHosts(remote, ['a.example'])).toMatchObject({ ok: false });
+  expect(checkDataHosts(remote, ['a.example', 'B.example'])).toEqual({ ok: true, hosts: ['a.example', 'b.example'] });
+  expect(checkDataHosts(defaultConfig(), [])).toEqual({ ok: true, hosts: [] });
+  remote.data = { kind: 'local', train: ['t.jsonl'], validation: ['v.jsonl'] };
+  expect(checkDataHosts(remote, [])).toMatchObject({ ok: false });
+
+  // Progress: finished runs count whole; ETA from the rate so far.
+  const p = progressOf(
+    {
+      status: 'running',
+      error: null,
+      warnings: [],
+      startedHere: [],
+      runs: [
+        { id: 'a', status: 'reached-target', stepsDone: 10, maxSteps: 40, tokensPerSecond: 100, batchSize: 4 },
+        { id: 'b', status: 'running', stepsDone: 20, maxSteps: 40, tokensPerSecond: 250, batchSize: 8 },
+        { id: 'c', status: 'queued', stepsDone: 0, maxSteps: 20, tokensPerSecond: null, batchSize: 16 },
+      ],
+    },
+    60,
+  );
+  expect(p).toEqual({ fraction: 0.6, stepsDone: 60, maxSteps: 100, runsDone: 1, runs: 3, tokensPerSecond: 250, etaSeconds: 40 });
+  expect(formatProgress(p, 60, 10)).toBe('[######....]  60%  steps 60/100  runs 1/3  250 tok/s  elapsed 01:00  ETA 00:40');
+});

@@ -1,31 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { chooseMicroBatch, planRuns } from './plan';
+import { planRuns } from './plan';
 import { shouldEvaluate } from './eval-schedule';
 import { divergenceReason } from './divergence';
-import { CONFIG_VERSION, type ExperimentConfig } from '../state/schema';
+import type { ExperimentConfig } from '../state/schema';
+import { defaultConfig } from '../state/defaults';
 
 const evaluation = { interval: 50, denseEvery: 5, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 4096 };
 
 function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   return {
-    version: CONFIG_VERSION,
+    ...defaultConfig(),
     name: 'test',
     preset: null,
     models: [{ name: 'tiny', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 0 }],
-    data: { kind: 'bundled' },
-    tokenizer: { kind: 'byte' },
     dataSizes: [65_536],
     batchSizes: [4, 8, 16],
     learningRates: { values: [1e-3, 3e-3], sqrtScaling: false, baseBatch: 4 },
-    optimizer: { beta1: 0.95, beta2: { kind: 'paper-table' }, eps: 1e-8, weightDecay: 0, warmupRatio: 0.25, clipNorm: 1 },
-    ewa: { decay: { kind: 'paper-table' }, horizonFraction: 0.1 },
     target: { kind: 'reference', batchSize: 8 },
-    cap: { kind: 'multiple-of-data', factor: 4 },
-    stopAtTarget: true,
     evaluation,
-    analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
-    seeds: { init: 1, data: 2 },
-    workers: 1,
     ...overrides,
   };
 }
@@ -61,16 +53,6 @@ describe('planRuns', () => {
     );
     expect(runs.map((r) => r.peakLr)).toEqual([1e-3, 0.00141421, 2e-3]);
     expect(runs.every((r) => r.targetLoss === 2.5 && !r.isReference)).toBe(true);
-  });
-});
-
-describe('chooseMicroBatch', () => {
-  it('takes the largest divisor of B that fits', () => {
-    expect(chooseMicroBatch(64, 16)).toBe(16);
-    expect(chooseMicroBatch(8, 100)).toBe(8);
-    expect(chooseMicroBatch(48, 20)).toBe(16);
-    expect(chooseMicroBatch(12, 5)).toBe(4);
-    expect(() => chooseMicroBatch(8, 0)).toThrow(/not even one sequence/);
   });
 });
 

@@ -89,20 +89,3 @@ export function planRuns(config: ExperimentConfig, ctx: PlanContext): RunSpec[] 
   }
   return runs;
 }
-
-/**
- * The largest power-of-two divisor of `batchSize` whose micro-batch fits: at most
- * `maxSequences` sequences (from the adapter's limits and the model's memory per sequence).
- */
-export function chooseMicroBatch(batchSize: number, maxSequences: number): number {
-  if (maxSequences < 1) throw new Error('not even one sequence fits on this adapter: choose a smaller model or context');
-  let micro = 1;
-  while (batchSize % (micro * 2) === 0 && micro * 2 <= maxSequences) micro *= 2;
-  // Batch sizes that are not powers of two: the largest divisor that fits.
-  if (micro < maxSequences) {
-    for (let m = Math.min(batchSize, maxSequences); m > micro; m--) {
-      if (batchSize % m === 0) return m;
-    }
-  }
-  return micro;
-}

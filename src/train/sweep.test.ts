@@ -2,26 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { groupKey, runSweep } from './sweep';
 import { planRuns } from './plan';
 import { emptyRecord } from './run';
-import { CONFIG_VERSION, type ExperimentConfig, type RunRecord, type RunSpec } from '../state/schema';
+import type { ExperimentConfig, RunRecord, RunSpec } from '../state/schema';
+import { defaultConfig } from '../state/defaults';
 
 const config: ExperimentConfig = {
-  version: CONFIG_VERSION,
+  ...defaultConfig(),
   name: 'sweep test',
   preset: null,
   models: [{ name: 'tiny', layers: 1, dModel: 16, heads: 2, context: 8, vocabSize: 0 }],
-  data: { kind: 'bundled' },
-  tokenizer: { kind: 'byte' },
   dataSizes: [4096],
   batchSizes: [2, 4, 8],
   learningRates: { values: [1e-3, 2e-3], sqrtScaling: false, baseBatch: 2 },
-  optimizer: { beta1: 0.95, beta2: { kind: 'paper-table' }, eps: 1e-8, weightDecay: 0, warmupRatio: 0.25, clipNorm: 1 },
-  ewa: { decay: { kind: 'paper-table' }, horizonFraction: 0.1 },
-  target: { kind: 'reference', batchSize: 4 },
-  cap: { kind: 'multiple-of-data', factor: 4 },
-  stopAtTarget: true,
   evaluation: { interval: 10, denseEvery: 1, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 64 },
-  analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
-  seeds: { init: 1, data: 2 },
   workers: 2,
 };
 

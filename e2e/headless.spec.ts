@@ -157,7 +157,7 @@ test('a share link made by the UI gives the same config in the headless run', as
   expect(existsSync(join(out, 'results.json'))).toBe(false);
 });
 
-test('failures exit non-zero with a clear message, before any training', async () => {
+test('failures exit non-zero with a clear message and never hang', async () => {
   test.setTimeout(4 * 60_000);
   const out = tmp('cbs-headless-fail-');
   // An unknown input: usage error.
@@ -177,6 +177,16 @@ test('failures exit non-zero with a clear message, before any training', async (
   expect(ran.code, show(ran)).toBe(5);
   expect(ran.stderr).toContain('--allow-host data.example.org');
   expect(ran.stdout).not.toContain('browser:');
+  // A pre-approved host is confirmed in the page and training starts; its data cannot be fetched
+  // (nothing listens on port 9), so the runs fail: exit 1, naming the URL, after writing the results.
+  const refused = fixtureConfig();
+  refused.data = { kind: 'urls', train: ['https://127.0.0.1:9/train.jsonl.gz'], validation: ['https://127.0.0.1:9/val.jsonl.gz'] };
+  writeFileSync(remoteFile, JSON.stringify(refused));
+  ran = await headless([remoteFile, '--no-build', '--out', out, '--allow-host', '127.0.0.1:9', '--timeout', '3'], 240_000);
+  expect(ran.code, show(ran)).toBe(1);
+  expect(ran.stdout).toContain('data hosts confirmed (--allow-host): 127.0.0.1:9');
+  expect(ran.stderr).toMatch(/headless: 4 run\(s\) failed: .*https:\/\/127\.0\.0\.1:9\/train\.jsonl\.gz/);
+  expect(existsSync(join(out, 'results.json'))).toBe(true);
   // A browser that is not there.
   ran = await headless(['demo', '--no-build', '--out', out, '--chromium', '/nonexistent/chromium'], 60_000);
   expect(ran.code, show(ran)).toBe(3);

@@ -252,7 +252,7 @@ async function run(args: HeadlessArgs): Promise<number> {
   for (const r of diverged) warn(`warning: run ${r.spec.id} diverged at step ${r.failure?.step ?? '?'}: ${r.failure?.reason ?? ''}`);
   log(`written to ${outDir}: results.json, report.json, report.txt${charts.length ? `, ${charts.join(', ')}` : ''}`);
   if (failed.length > 0) {
-    warn(`error: ${failed.length} run(s) failed: ${failed.map((r) => `${r.spec.id} (${r.failure?.reason ?? 'unknown'})`).join('; ')}`);
+    warn(`headless: ${failed.length} run(s) failed: ${failed.map((r) => `${r.spec.id} (${r.failure?.reason ?? 'unknown'})`).join('; ')}`);
     return EXIT.failed;
   }
   return EXIT.ok;

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { expectAllClose, listChecks, openHarness, runCheck } from './harness';
-import { matmulRef, planSplitK, type MatmulShape } from '../src/kernels/matmul.ref';
+import { MATMUL_DIRECT_MAX_MACS, matmulKernelFor, matmulRef, planSplitK, type MatmulShape } from '../src/kernels/matmul.ref';
 import { compareArrays } from '../src/kernels/compare';
 import { randomUniform } from '../src/util/random';
 
@@ -17,6 +17,7 @@ const names = [
   'A·B on ragged shapes',
   'A·Bᵀ and Aᵀ·B',
   'batched, broadcast, accumulate and alpha',
+  'direct kernel: every variant with accumulate and alpha, batched and broadcast',
   'split-K on ragged shapes: every variant, accumulate and alpha',
   'split-K batched and broadcast; scratch as a slice or from an allocator',
   'split-K is deterministic: two runs agree bit for bit',
@@ -66,6 +67,28 @@ test('split-K plan: few output tiles and a long K split; many tiles or a short K
   expect(planSplitK({ M: 256, N: 256, K: 8192 }, { ...limits, maxStorageBufferBindingSize: 2 ** 20 }).splits).toBe(4);
   // Batched: the slices multiply the z grid, capped by maxComputeWorkgroupsPerDimension.
   expect(planSplitK({ M: 8, N: 8, K: 4096, batch: 100 }, { ...limits, maxComputeWorkgroupsPerDimension: 250 }).splits).toBe(2);
+});
+
+// The kernel choice is pure (shape only): the barrier-free direct kernel up to 2^24 multiply-adds.
+test('kernel choice: small problems take the direct kernel, the rest the tiled one', () => {
+  expect(MATMUL_DIRECT_MAX_MACS).toBe(2 ** 24);
+  // The 1-layer d32 ctx32 vocab-257 test model at 32 sequences (1024 rows): every matmul is direct.
+  for (const s of [
+    { M: 1024, N: 32, K: 32, transB: true }, { M: 1024, N: 128, K: 32, transB: true }, { M: 1024, N: 32, K: 128, transB: true },
+    { M: 1024, N: 257, K: 32, transB: true }, { M: 1024, N: 32, K: 257 }, { M: 257, N: 32, K: 1024, transA: true },
+  ]) expect(matmulKernelFor(s)).toBe('direct');
+  expect(matmulKernelFor({ M: 1, N: 1, K: 1 })).toBe('direct');
+  expect(matmulKernelFor({ M: 1, N: 1, K: 0 })).toBe('direct');
+  // nano's qkv/o matmuls (2^23 multiply-adds) are direct; its mlp and logits, and every micro shape, tiled.
+  expect(matmulKernelFor({ M: 2048, N: 64, K: 64, transB: true })).toBe('direct');
+  expect(matmulKernelFor({ M: 2048, N: 64, K: 64 })).toBe('direct');
+  expect(matmulKernelFor({ M: 64, N: 64, K: 2048, transA: true })).toBe('direct');
+  expect(matmulKernelFor({ M: 2048, N: 256, K: 64, transB: true })).toBe('tiled');
+  expect(matmulKernelFor({ M: 256, N: 64, K: 2048, transA: true })).toBe('tiled');
+  expect(matmulKernelFor({ M: 2048, N: 128, K: 128, transB: true })).toBe('tiled');
+  // The batch counts: 2^24 exactly is direct, one more batch entry tiled.
+  expect(matmulKernelFor({ M: 256, N: 256, K: 64, batch: 4 })).toBe('direct');
+  expect(matmulKernelFor({ M: 256, N: 256, K: 64, batch: 5 })).toBe('tiled');
 });
 
 test('matmul through the worker API: page → comlink → worker → WebGPU → page', async () => {

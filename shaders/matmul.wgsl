@@ -123,3 +123,61 @@ fn reduce_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let value = p.alpha * sum;
   if (ACCUMULATE) { C[at] = C[at] + value; } else { C[at] = value; }
 }
+
+// Direct kernel for small problems (no workgroup memory, no barriers: on software adapters a
+// barrier costs far more than the few reloads it saves at these sizes). Each workgroup covers a
+// 32×32 block of C with 8×8 threads, each thread a 4×4 register block at rows ly+8i and columns
+// lx+8j (strided like `main`, so that neighbouring threads touch neighbouring columns), reading
+// op(A) and op(B) straight from global memory. Ragged edges clamp the row/column read to the
+// last valid one (no branch in the K loop) and skip the store. Same Params, variants, batch
+// strides and split-K slices (z = batch·splits + slice) as `main`, so reduce_splits serves both.
+const DTILE: u32 = 32u;
+
+@compute @workgroup_size(8, 8, 1)
+fn direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let batch = wid.z / p.splits;
+  let kBegin = (wid.z % p.splits) * p.kSplit;
+  let kEnd = min(p.K, kBegin + p.kSplit);
+  let row0 = wid.y * DTILE + lid.y;
+  let col0 = wid.x * DTILE + lid.x;
+  // Element (m, k) of op(A) is at a[m] + k·aStep; (k, n) of op(B) at b[n] + k·bStep. Written out
+  // by hand (vec4 accumulators, no dynamically indexed private arrays), which software adapters
+  // otherwise keep in memory.
+  let aStep = select(1u, p.M, TRANS_A);
+  let bStep = select(p.N, 1u, TRANS_B);
+  let m = min(vec4<u32>(row0) + vec4<u32>(0u, 8u, 16u, 24u), vec4<u32>(p.M - 1u));
+  let n = min(vec4<u32>(col0) + vec4<u32>(0u, 8u, 16u, 24u), vec4<u32>(p.N - 1u));
+  let a = vec4<u32>(batch * p.strideA) + select(m * p.K, m, TRANS_A) + vec4<u32>(kBegin * aStep);
+  let b = vec4<u32>(batch * p.strideB) + select(n, n * p.K, TRANS_B) + vec4<u32>(kBegin * bStep);
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var ka = 0u;
+  var kb = 0u;
+  for (var k = kBegin; k < kEnd; k++) {
+    let av = vec4<f32>(A[a.x + ka], A[a.y + ka], A[a.z + ka], A[a.w + ka]);
+    let bv = vec4<f32>(B[b.x + kb], B[b.y + kb], B[b.z + kb], B[b.w + kb]);
+    acc0 = fma(vec4<f32>(av.x), bv, acc0);
+    acc1 = fma(vec4<f32>(av.y), bv, acc1);
+    acc2 = fma(vec4<f32>(av.z), bv, acc2);
+    acc3 = fma(vec4<f32>(av.w), bv, acc3);
+    ka += aStep;
+    kb += bStep;
+  }
+  storeDirect(wid.z, row0, col0, acc0);
+  storeDirect(wid.z, row0 + 8u, col0, acc1);
+  storeDirect(wid.z, row0 + 16u, col0, acc2);
+  storeDirect(wid.z, row0 + 24u, col0, acc3);
+}
+
+// Row `row` of a direct thread's block: columns col0 + 8j, j < 4, skipping those outside C.
+fn storeDirect(z: u32, row: u32, col0: u32, acc: vec4<f32>) {
+  if (row >= p.M) { return; }
+  let at = z * p.strideC + row * p.N + col0;
+  for (var j = 0u; j < 4u; j++) {
+    if (col0 + 8u * j >= p.N) { return; }
+    let value = p.alpha * acc[j];
+    if (ACCUMULATE) { C[at + 8u * j] = C[at + 8u * j] + value; } else { C[at + 8u * j] = value; }
+  }
+}

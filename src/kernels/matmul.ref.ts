@@ -50,6 +50,24 @@ export function matmulRef(
   return c;
 }
 
+// ---- Kernel choice (pure: depends on the shape alone, so a shape always sums in one order) ----
+
+/**
+ * 'tiled': shaders/matmul.wgsl `main`, 64×64 tiles staged through workgroup memory with barriers
+ * (the fast one on GPUs at real sizes). 'direct': `direct`, 32×32 blocks of 4×4-per-thread
+ * register blocks read straight from global memory, no workgroup memory or barriers (for small
+ * problems, which are launch-bound on GPUs, and where barriers dominate on software adapters).
+ */
+export type MatmulKernel = 'tiled' | 'direct';
+/** The output block one `direct` workgroup covers (8×8 threads × 4×4 each). */
+export const MATMUL_DIRECT_TILE = 32;
+/** Problems of at most this many multiply-adds (M·N·K·batch) take the direct kernel. */
+export const MATMUL_DIRECT_MAX_MACS = 2 ** 24;
+
+export function matmulKernelFor(shape: MatmulShape): MatmulKernel {
+  return shape.M * shape.N * Math.max(1, shape.K) * (shape.batch ?? 1) <= MATMUL_DIRECT_MAX_MACS ? 'direct' : 'tiled';
+}
+
 // ---- Split-K plan (pure: shared by the wrapper, tests and memory estimates) ----
 
 /** The 64×64 output tile of shaders/matmul.wgsl, and its K slab. */

@@ -2,9 +2,16 @@
 //   prepareMatmul       — one dispatch, never split (the simple form; callers that want one Dispatch).
 //   prepareMatmulSteps  — one dispatch, or split-K (partial sums into a scratch buffer, then a
 //                         deterministic reduction) when the output has too few tiles for the GPU.
+// Both pick the kernel from the shape (matmulKernelFor): the barrier-free `direct` entry point for
+// small problems, the 64×64 tiled `main` otherwise; `kernel` forces one (tests, benchmarks).
 import matmulCode from '../../shaders/matmul.wgsl?raw';
 import { UniformLayout, bindAll, bindAt, createStorage, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
-import { MATMUL_TILE, SPLIT_K_SHARED_SCRATCH_FLOATS, matmulStrides, planSplitK, type MatmulShape, type SplitKPlan } from './matmul.ref';
+import {
+  MATMUL_DIRECT_TILE, MATMUL_TILE, SPLIT_K_SHARED_SCRATCH_FLOATS, matmulKernelFor, matmulStrides, planSplitK,
+  type MatmulKernel, type MatmulShape, type SplitKPlan,
+} from './matmul.ref';
+
+export { matmulKernelFor, type MatmulKernel } from './matmul.ref';
 
 export const MATMUL_SHADER = { name: 'matmul', code: matmulCode };
 
@@ -30,7 +37,15 @@ export interface MatmulArgs extends MatmulShape {
   c: GpuTensor;
   /** C += alpha·op(A)·op(B) instead of C = … (gradient accumulation across micro-batches). */
   accumulate?: boolean;
+  /** Defaults to matmulKernelFor(shape); forcing one is for tests and benchmarks. */
+  kernel?: MatmulKernel;
   label?: string;
+}
+
+/** Entry point and workgroup grid of a kernel for an output of M×N, `z` deep. */
+function kernelLaunch(kernel: MatmulKernel, shape: MatmulShape, z: number): { entry: string; workgroups: [number, number, number] } {
+  const tile = kernel === 'direct' ? MATMUL_DIRECT_TILE : MATMUL_TILE;
+  return { entry: kernel === 'direct' ? 'direct' : 'main', workgroups: [Math.ceil(shape.N / tile), Math.ceil(shape.M / tile), z] };
 }
 
 export interface MatmulStepsArgs extends MatmulArgs {
@@ -69,7 +84,8 @@ function tensorBytes(t: GpuTensor): number {
 export async function prepareMatmul(gpu: GpuContext, args: MatmulArgs): Promise<Dispatch> {
   const batch = args.batch ?? 1;
   const label = args.label ?? `matmul ${args.M}x${args.K}x${args.N}`;
-  const pipeline = await gpu.pipelines.get(MATMUL_SHADER, 'main', {
+  const launch = kernelLaunch(args.kernel ?? matmulKernelFor(args), args, batch);
+  const pipeline = await gpu.pipelines.get(MATMUL_SHADER, launch.entry, {
     TRANS_A: Boolean(args.transA),
     TRANS_B: Boolean(args.transB),
     ACCUMULATE: Boolean(args.accumulate),
@@ -80,7 +96,7 @@ export async function prepareMatmul(gpu: GpuContext, args: MatmulArgs): Promise<
     label,
     pipeline,
     bindGroup: bindAll(gpu, pipeline, [uniforms, args.a, args.b, args.c], label),
-    workgroups: [Math.ceil(args.N / MATMUL_TILE), Math.ceil(args.M / MATMUL_TILE), batch],
+    workgroups: launch.workgroups,
   };
 }
 
@@ -110,8 +126,9 @@ export async function prepareMatmulSteps(gpu: GpuContext, args: MatmulStepsArgs)
     throw new Error(`${label}: split-K scratch holds ${tensorBytes(scratch)} bytes, ${plan.scratchFloats * 4} needed.`);
   }
 
+  const launch = kernelLaunch(args.kernel ?? matmulKernelFor(args), args, batch * plan.splits);
   const [partialPipeline, reducePipeline] = await Promise.all([
-    gpu.pipelines.get(MATMUL_SHADER, 'main', { TRANS_A: Boolean(args.transA), TRANS_B: Boolean(args.transB), ACCUMULATE: false }),
+    gpu.pipelines.get(MATMUL_SHADER, launch.entry, { TRANS_A: Boolean(args.transA), TRANS_B: Boolean(args.transB), ACCUMULATE: false }),
     gpu.pipelines.get(MATMUL_SHADER, 'reduce_splits', { ACCUMULATE: Boolean(args.accumulate) }),
   ]);
   const { strideA, strideB, strideC } = matmulStrides(args);
@@ -120,10 +137,10 @@ export async function prepareMatmulSteps(gpu: GpuContext, args: MatmulStepsArgs)
   const reduceUniforms = layout.create(gpu, { ...common, strideC, alpha: args.alpha ?? 1 }, `${label} split-K reduce`);
   return [
     {
-      label: `${label} (split-K ${plan.splits}×${plan.kPerSplit})`,
+      label: `${label} (split-K ${plan.splits}×${plan.kPerSplit}${launch.entry === 'direct' ? ', direct' : ''})`,
       pipeline: partialPipeline,
       bindGroup: bindAll(gpu, partialPipeline, [partialUniforms, args.a, args.b, scratch], `${label} split-K partial`),
-      workgroups: [Math.ceil(args.N / MATMUL_TILE), Math.ceil(args.M / MATMUL_TILE), batch * plan.splits],
+      workgroups: launch.workgroups,
     },
     {
       label: `${label} split-K reduce`,

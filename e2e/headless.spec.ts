@@ -12,6 +12,7 @@ import { validateResults } from '../src/state/validate';
 import { analyzeResults, type CbsReport } from '../src/cbs/report';
 import { defaultConfig } from '../src/state/defaults';
 import type { ExperimentConfig, ExperimentResults } from '../src/state/schema';
+import { chromiumExecutable } from './browser';
 import { parseArgs } from './headless/args';
 import { checkDataHosts, resolveInput } from './headless/input';
 import { formatProgress, progressOf } from './headless/progress';
@@ -191,6 +192,16 @@ test('failures exit non-zero with a clear message and never hang', async () => {
   ran = await headless(['demo', '--no-build', '--out', out, '--chromium', '/nonexistent/chromium'], 60_000);
   expect(ran.code, show(ran)).toBe(3);
   expect(ran.stderr).toContain('Chromium not found at /nonexistent/chromium');
+  // No WebGPU adapter: a Chromium that drops --enable-unsafe-webgpu (Linux then offers none).
+  const noWebGpu = join(out, 'chromium-no-webgpu.sh');
+  writeFileSync(
+    noWebGpu,
+    `#!/bin/bash\nargs=()\nfor a in "$@"; do [[ $a == --enable-unsafe-webgpu ]] || args+=("$a"); done\nexec ${chromiumExecutable()} "\${args[@]}"\n`,
+    { mode: 0o755 },
+  );
+  ran = await headless(['demo', '--no-build', '--out', out, '--chromium', noWebGpu], 120_000);
+  expect(ran.code, show(ran)).toBe(4);
+  expect(ran.stderr).toContain('headless: no WebGPU adapter: WebGPU is not available.');
   // --require-gpu: on the software fallback it fails (exit 4) and says so; on a GPU it goes on.
   ran = await headless(['demo', '--no-build', '--dry-run', '--require-gpu', '--out', out], 120_000);
   const adapterLine = /^adapter: (.*)$/m.exec(ran.stdout)?.[1] ?? '';

@@ -99,6 +99,17 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   return { device, adapter: summary, hasTimestamps, pipelines: new PipelineCache(device), lost };
 }
 
+/**
+ * Whether kernels take their barrier-free variants (one thread per row, no workgroup memory) at
+ * small shapes. On the CPU emulator, a fallback adapter, a workgroup barrier costs about a fixed
+ * amount per thread launched, and those variants were 20–250× faster at the lab's test shapes.
+ * On an H100 the same switch made nano and micro training 24–33% slower than the tiled and
+ * segmented kernels (docs/benchmarks.md), so real GPUs keep those.
+ */
+export function prefersBarrierFreeKernels(adapter: AdapterSummary): boolean {
+  return adapter.isFallbackAdapter;
+}
+
 /** One line a person can read: "google swiftshader (fallback), 1024 MiB max binding". */
 export function describeAdapter(a: AdapterSummary): string {
   const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ') || 'unknown adapter';

@@ -1,7 +1,7 @@
 // Wrapper for shaders/attention.wgsl: fused causal multi-head self-attention, forward and
 // backward. Binds buffers and shape uniforms once and returns the Dispatches to encode.
 import attentionCode from '../../shaders/attention.wgsl?raw';
-import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type GpuTensor, type PipelineConstants } from '../gpu';
+import { UniformLayout, bindAll, flatGrid, prefersBarrierFreeKernels, type Dispatch, type GpuContext, type GpuTensor, type PipelineConstants } from '../gpu';
 import { attentionFlops, attentionScale, type AttentionShape } from './attention.ref';
 
 export { attentionFlops, type AttentionShape } from './attention.ref';
@@ -26,8 +26,8 @@ const ROWS_MAX_HEAD_DIM = 64;
  */
 export type AttentionKernel = 'rows' | 'tiled';
 
-export function attentionKernelFor(shape: AttentionShape): AttentionKernel {
-  return shape.seqLen <= ROWS_MAX_SEQ && shape.headDim <= ROWS_MAX_HEAD_DIM ? 'rows' : 'tiled';
+export function attentionKernelFor(shape: AttentionShape, barrierFree = true): AttentionKernel {
+  return barrierFree && shape.seqLen <= ROWS_MAX_SEQ && shape.headDim <= ROWS_MAX_HEAD_DIM ? 'rows' : 'tiled';
 }
 
 const layout = new UniformLayout([
@@ -107,8 +107,8 @@ function uniformsFor(gpu: GpuContext, shape: AttentionShape, label: string): GPU
   );
 }
 
-function kernelOf(shape: AttentionShape, requested: AttentionKernel | undefined): AttentionKernel {
-  const kernel = requested ?? attentionKernelFor(shape);
+function kernelOf(gpu: GpuContext, shape: AttentionShape, requested: AttentionKernel | undefined): AttentionKernel {
+  const kernel = requested ?? attentionKernelFor(shape, prefersBarrierFreeKernels(gpu.adapter));
   if (kernel === 'rows' && shape.headDim > ROWS_MAX_HEAD_DIM) {
     throw new Error(`attention: the row kernels take headDim ≤ ${ROWS_MAX_HEAD_DIM}, got ${shape.headDim}`);
   }
@@ -133,7 +133,7 @@ export async function prepareAttentionForward(gpu: GpuContext, args: AttentionFo
   const shape = shapeOf(args);
   const label = args.label ?? `attention forward ${describe(shape)}`;
   const uniforms = uniformsFor(gpu, shape, label);
-  const rows = kernelOf(shape, args.kernel) === 'rows';
+  const rows = kernelOf(gpu, shape, args.kernel) === 'rows';
   const pipeline = rows
     ? await gpu.pipelines.get(ATTENTION_SHADER, 'forward_rows', { HEAD_DIM: shape.headDim })
     : await gpu.pipelines.get(ATTENTION_SHADER, 'forward');
@@ -152,7 +152,7 @@ export async function prepareAttentionBackward(gpu: GpuContext, args: AttentionB
   const shape = shapeOf(args);
   const label = args.label ?? `attention backward ${describe(shape)}`;
   const uniforms = uniformsFor(gpu, shape, label);
-  const byRow = kernelOf(shape, args.kernel) === 'rows';
+  const byRow = kernelOf(gpu, shape, args.kernel) === 'rows';
   const constants: PipelineConstants = byRow ? { HEAD_DIM: shape.headDim } : {};
   const suffix = byRow ? '_rows' : '';
   const [deltaPipeline, dqPipeline, dkdvPipeline] = await Promise.all([

@@ -1,7 +1,7 @@
 // Wrappers for shaders/cross_entropy.wgsl: fused softmax cross-entropy (per-row losses, dlogits
 // written in place over the logits) and a fixed-order sum of the per-row losses.
 import crossEntropyCode from '../../shaders/cross_entropy.wgsl?raw';
-import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import { UniformLayout, bindAll, flatGrid, prefersBarrierFreeKernels, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
 
 export { IGNORE_TARGET } from './cross-entropy.ref';
 
@@ -21,8 +21,8 @@ const ROWWISE_WG = 64;
  * barriers), else the power of two at or above V/8, up to 256 (V = 1024: 128 threads, 2 rows a
  * workgroup; V ≥ 2048: 256 threads, one row a workgroup).
  */
-export function crossEntropyThreadsPerRow(vocab: number): number {
-  if (vocab <= ROWWISE_MAX_VOCAB) return 1;
+export function crossEntropyThreadsPerRow(vocab: number, barrierFree = true): number {
+  if (barrierFree && vocab <= ROWWISE_MAX_VOCAB) return 1;
   let t = 4;
   while (t < WG && t * COLS_PER_THREAD < vocab) t *= 2;
   return t;
@@ -68,7 +68,7 @@ export interface CrossEntropy {
 export async function prepareCrossEntropy(gpu: GpuContext, args: CrossEntropyArgs): Promise<CrossEntropy> {
   const label = args.label ?? `cross-entropy ${args.rows}x${args.vocab}`;
   if (args.rows * args.vocab > 2 ** 32 - 1) throw new Error(`${label}: rows·vocab must fit in u32`);
-  const threadsPerRow = args.threadsPerRow ?? crossEntropyThreadsPerRow(args.vocab);
+  const threadsPerRow = args.threadsPerRow ?? crossEntropyThreadsPerRow(args.vocab, prefersBarrierFreeKernels(gpu.adapter));
   if (!Number.isInteger(threadsPerRow) || threadsPerRow < 1 || threadsPerRow > WG || (threadsPerRow & (threadsPerRow - 1)) !== 0) {
     throw new Error(`${label}: threadsPerRow must be a power of two in 1…${WG}, got ${threadsPerRow}`);
   }

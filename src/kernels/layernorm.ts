@@ -7,6 +7,7 @@ import {
   bindAt,
   createStorage,
   flatGrid,
+  prefersBarrierFreeKernels,
   type Dispatch,
   type GpuContext,
   type GpuTensor,
@@ -55,15 +56,15 @@ const ROWWISE_WG = 64;
  * no workgroup memory or barriers), else the power of two at or above C/4, up to 256
  * (C = 512: 128 threads, 2 rows a workgroup; C ≥ 1024: 256, one row a workgroup).
  */
-export function layerNormThreadsPerRow(cols: number): number {
-  if (cols <= ROWWISE_MAX_COLS) return 1;
+export function layerNormThreadsPerRow(cols: number, barrierFree = true): number {
+  if (barrierFree && cols <= ROWWISE_MAX_COLS) return 1;
   let t = 4;
   while (t < ROW_WG && t * COLS_PER_THREAD < cols) t *= 2;
   return t;
 }
 
-function threadsPerRowOf(cols: number, requested: number | undefined, what: string): number {
-  const t = requested ?? layerNormThreadsPerRow(cols);
+function threadsPerRowOf(gpu: GpuContext, cols: number, requested: number | undefined, what: string): number {
+  const t = requested ?? layerNormThreadsPerRow(cols, prefersBarrierFreeKernels(gpu.adapter));
   if (!Number.isInteger(t) || t < 1 || t > ROW_WG || (t & (t - 1)) !== 0) {
     throw new Error(`${what}: threadsPerRow must be a power of two in 1…${ROW_WG}, got ${t}`);
   }
@@ -115,7 +116,7 @@ export interface LayerNormForwardArgs {
 export async function prepareLayerNormForward(gpu: GpuContext, args: LayerNormForwardArgs): Promise<Dispatch> {
   assertShape(args.rows, args.cols, 'layerNorm forward');
   const label = args.label ?? `layernorm forward ${args.rows}x${args.cols}`;
-  const threadsPerRow = threadsPerRowOf(args.cols, args.threadsPerRow, label);
+  const threadsPerRow = threadsPerRowOf(gpu, args.cols, args.threadsPerRow, label);
   const kernel = rowKernel('forward', args.rows, threadsPerRow);
   const pipeline = await gpu.pipelines.get(LAYERNORM_SHADER, kernel.entry, kernel.constants);
   const uniforms = layout.create(
@@ -177,7 +178,7 @@ export async function prepareLayerNormBackward(gpu: GpuContext, args: LayerNormB
     throw new Error(`${label}: scratch holds ${tensorBytes(scratch) / 4} floats, needs ${scratchFloats}`);
   }
   const accumulateDweight = args.accumulateDweight ?? true;
-  const threadsPerRow = threadsPerRowOf(cols, args.threadsPerRow, label);
+  const threadsPerRow = threadsPerRowOf(gpu, cols, args.threadsPerRow, label);
   const dxKernel = rowKernel('backward_dx', rows, threadsPerRow);
   const [dxPipeline, partialPipeline, finalPipeline] = await Promise.all([
     gpu.pipelines.get(LAYERNORM_SHADER, dxKernel.entry, { ACCUMULATE_DX: args.accumulateDx, ...dxKernel.constants }),

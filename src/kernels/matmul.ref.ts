@@ -64,8 +64,8 @@ export const MATMUL_DIRECT_TILE = 32;
 /** Problems of at most this many multiply-adds (M·N·K·batch) take the direct kernel. */
 export const MATMUL_DIRECT_MAX_MACS = 2 ** 24;
 
-export function matmulKernelFor(shape: MatmulShape): MatmulKernel {
-  return shape.M * shape.N * Math.max(1, shape.K) * (shape.batch ?? 1) <= MATMUL_DIRECT_MAX_MACS ? 'direct' : 'tiled';
+export function matmulKernelFor(shape: MatmulShape, barrierFree = true): MatmulKernel {
+  return barrierFree && shape.M * shape.N * Math.max(1, shape.K) * (shape.batch ?? 1) <= MATMUL_DIRECT_MAX_MACS ? 'direct' : 'tiled';
 }
 
 // ---- Split-K plan (pure: shared by the wrapper, tests and memory estimates) ----

@@ -5,7 +5,7 @@
 // Both pick the kernel from the shape (matmulKernelFor): the barrier-free `direct` entry point for
 // small problems, the 64×64 tiled `main` otherwise; `kernel` forces one (tests, benchmarks).
 import matmulCode from '../../shaders/matmul.wgsl?raw';
-import { UniformLayout, bindAll, bindAt, createStorage, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import { UniformLayout, bindAll, bindAt, createStorage, flatGrid, prefersBarrierFreeKernels, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
 import {
   MATMUL_DIRECT_TILE, MATMUL_TILE, SPLIT_K_SHARED_SCRATCH_FLOATS, matmulKernelFor, matmulStrides, planSplitK,
   type MatmulKernel, type MatmulShape, type SplitKPlan,
@@ -84,7 +84,7 @@ function tensorBytes(t: GpuTensor): number {
 export async function prepareMatmul(gpu: GpuContext, args: MatmulArgs): Promise<Dispatch> {
   const batch = args.batch ?? 1;
   const label = args.label ?? `matmul ${args.M}x${args.K}x${args.N}`;
-  const launch = kernelLaunch(args.kernel ?? matmulKernelFor(args), args, batch);
+  const launch = kernelLaunch(args.kernel ?? matmulKernelFor(args, prefersBarrierFreeKernels(gpu.adapter)), args, batch);
   const pipeline = await gpu.pipelines.get(MATMUL_SHADER, launch.entry, {
     TRANS_A: Boolean(args.transA),
     TRANS_B: Boolean(args.transB),
@@ -126,7 +126,7 @@ export async function prepareMatmulSteps(gpu: GpuContext, args: MatmulStepsArgs)
     throw new Error(`${label}: split-K scratch holds ${tensorBytes(scratch)} bytes, ${plan.scratchFloats * 4} needed.`);
   }
 
-  const launch = kernelLaunch(args.kernel ?? matmulKernelFor(args), args, batch * plan.splits);
+  const launch = kernelLaunch(args.kernel ?? matmulKernelFor(args, prefersBarrierFreeKernels(gpu.adapter)), args, batch * plan.splits);
   const [partialPipeline, reducePipeline] = await Promise.all([
     gpu.pipelines.get(MATMUL_SHADER, launch.entry, { TRANS_A: Boolean(args.transA), TRANS_B: Boolean(args.transB), ACCUMULATE: false }),
     gpu.pipelines.get(MATMUL_SHADER, 'reduce_splits', { ACCUMULATE: Boolean(args.accumulate) }),

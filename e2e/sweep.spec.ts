@@ -25,7 +25,7 @@ async function waitFor(page: Page, done: (s: LabState) => boolean, timeoutMs: nu
 test('a tiny sweep trains end to end, shows a CBS, and resumes after a reload without repeating finished runs', async ({ page }) => {
   test.setTimeout(900_000);
   const config = tinySweepConfig();
-  await page.goto(`${APP_URL}#${encodeConfigFragment(config)}`);
+  await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
   await expect(page.getByTestId('adapter')).toContainText('Adapter:', { timeout: 60_000 });
   // A link never starts training by itself.
   expect((await labState(page)).status).toBe('idle');
@@ -56,6 +56,7 @@ test('a tiny sweep trains end to end, shows a CBS, and resumes after a reload wi
     expect(r.evals.at(-1)!.ewaLoss).toBeLessThan(r.evals[0].ewaLoss - 0.5);
   }
   const steps = sweep.map((r) => r.stepsToTarget);
+  console.log(`steps to target at B = 2, 4, 8, 16: ${steps.join(', ')}`);
   expect(steps.every((s) => s !== null)).toBe(true);
   // Steps to target fall as the batch grows.
   for (let i = 1; i < steps.length; i++) expect(steps[i]!).toBeLessThanOrEqual(steps[i - 1]!);

@@ -88,7 +88,9 @@ export class ExperimentRunner {
     const limits = this.options.limits;
     return planRuns(this.config, {
       vocabSize: info.vocabSize,
-      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits),
+      // At least two micro-batches per step where the batch allows: the first one's gradient is
+      // the small batch of the gradient-noise-scale estimate, at no extra cost.
+      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, Math.max(1, Math.floor(batchSize / 2))),
     });
   }
 

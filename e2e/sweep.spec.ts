@@ -67,3 +67,30 @@ test('a tiny sweep trains end to end, shows a CBS, and resumes after a reload wi
   await expect(page.getByTestId('bstar-value')).toHaveText(/\d/);
   await page.screenshot({ path: 'e2e/artifacts/sweep-finished.png', fullPage: true });
 });
+
+test('an experiment trains on shard files the user picks from disk', async ({ page }) => {
+  test.setTimeout(300_000);
+  const bundled = 'public/data/bundled';
+  const trainFile = 'c4-train.00000-of-00001.json.gz';
+  const validationFile = 'c4-validation.00000-of-00001.json.gz';
+  const config = {
+    ...tinySweepConfig(),
+    name: 'Test: local files',
+    data: { kind: 'local' as const, train: [trainFile], validation: [validationFile] },
+    batchSizes: [4],
+    dataSizes: [2048],
+    target: { kind: 'fixed' as const, loss: 4 },
+  };
+  await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
+  await expect(page.getByTestId('adapter')).toContainText('Adapter:', { timeout: 60_000 });
+  await page.getByTestId('local-train').setInputFiles(`${bundled}/${trainFile}`);
+  await page.getByTestId('local-validation').setInputFiles(`${bundled}/${validationFile}`);
+  await page.getByTestId('start').click();
+  const done = await waitFor(page, (s) => s.status === 'finished', 240_000);
+  expect(done.runs).toHaveLength(1);
+  const results = await page.evaluate(() => window.cbsLab!.results());
+  const run = results!.runs[0];
+  expect(run.failure).toBeNull();
+  expect(run.evals.length).toBeGreaterThan(1);
+  expect(run.evals.at(-1)!.ewaLoss).toBeLessThan(run.evals[0].ewaLoss - 0.5);
+});

@@ -3,6 +3,7 @@
 import { createContext, useContext, useId, useMemo, useState, type ReactNode } from 'react';
 import type { ExperimentConfig, ModelConfig } from '../state/schema';
 import { useExperimentStore } from '../state/experimentStore';
+import { useLocalFiles } from '../state/localFiles';
 import { BUNDLED_TRAIN_TOKENS_ESTIMATE, C4_FIRST_SHARDS, EXPERIMENT_PRESETS, model as presetModel } from '../state/defaults';
 import { configWarnings, type ValidationIssue } from '../state/validate';
 import { estimateExperiment } from '../state/estimate';
@@ -310,7 +311,8 @@ function DataEditor() {
           form.set(['data'], v === 'bundled' ? { kind: 'bundled' } : v === 'urls' ? { kind: 'urls', ...structuredClone(C4_FIRST_SHARDS) } : { kind: 'local', train: [], validation: [] })
         }
       />
-      {data.kind !== 'bundled' && (
+      {data.kind === 'local' && <LocalFilePickers onNames={(split, names) => form.set(['data', split], names)} />}
+      {data.kind === 'urls' && (
         <>
           <div className="field wide">
             <label>
@@ -340,6 +342,31 @@ function DataEditor() {
       />
       {form.config.tokenizer.kind === 'bpe' && <NumberField label="BPE vocabulary size" path={['tokenizer', 'vocabSize']} />}
     </Section>
+  );
+}
+
+/** File pickers for a local data source: the files stay in the page, their names go in the config. */
+function LocalFilePickers({ onNames }: { onNames: (split: 'train' | 'validation', names: string[]) => void }) {
+  const pick = useLocalFiles((s) => s.pick);
+  const picked = { train: useLocalFiles((s) => s.train.length), validation: useLocalFiles((s) => s.validation.length) };
+  const choose = (split: 'train' | 'validation', list: FileList | null) => {
+    const files = [...(list ?? [])];
+    pick(split, files);
+    onNames(split, files.map((f) => f.name));
+  };
+  return (
+    <>
+      {(['train', 'validation'] as const).map((split) => (
+        <div className="field wide" key={split}>
+          <label>
+            {split === 'train' ? 'Training shards' : 'Validation shards'} (C4-format .json.gz or .json lines)
+            <input type="file" multiple accept=".gz,.json,.jsonl" data-testid={`local-${split}`} onChange={(e) => choose(split, e.target.files)} />
+          </label>
+          <span className="hint">{picked[split]} picked</span>
+          <Issues path={['data', split]} />
+        </div>
+      ))}
+    </>
   );
 }
 

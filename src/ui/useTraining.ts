@@ -6,6 +6,7 @@ import type { ProbeResult } from '../worker/protocol';
 import { ExperimentRunner } from '../worker/experiment-runner';
 import { useRunStore } from '../state/runStore';
 import { useExperimentStore } from '../state/experimentStore';
+import { useLocalFiles } from '../state/localFiles';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
 import type { ExperimentConfig, ExperimentResults } from '../state/schema';
 import type { RunControls } from './RunMonitor';
@@ -73,6 +74,7 @@ export function useTraining(probe: ProbeResult | null): Training {
         limits: probe.adapter.limits,
         adapter: probe.description,
         onWarning: (message) => setWarnings((w) => (w.includes(message) ? w : [...w, message])),
+        files: config.data.kind === 'local' ? { train: useLocalFiles.getState().train, validation: useLocalFiles.getState().validation } : null,
       });
       runner.current = r;
       r.run()

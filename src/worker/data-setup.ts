@@ -3,6 +3,7 @@
 // would not reproduce.
 import {
   bundledDataset,
+  fileDataset,
   loadTokenizer,
   urlDataset,
   type DatasetSpec,
@@ -14,17 +15,28 @@ import type { DataSourceSpec, TokenizerSpec } from '../state/schema';
 
 const BUNDLED_BPE_VOCAB = 4096;
 
-export function datasetFor(source: DataSourceSpec): DatasetSpec {
+/** Files the user picked for a 'local' data source: the config holds only their names. */
+export interface LocalFiles {
+  train: File[];
+  validation: File[];
+}
+
+export function datasetFor(source: DataSourceSpec, files: LocalFiles | null = null): DatasetSpec {
   switch (source.kind) {
     case 'bundled':
       return bundledDataset();
     case 'urls':
       return urlDataset(source.train, source.validation);
-    case 'local':
-      throw new Error(
-        `this experiment trains on local files (${source.train.join(', ')}); pick them again in the data settings, ` +
-          'since a browser never shares local files through a link',
-      );
+    case 'local': {
+      const names = (list: File[]) => list.map((f) => f.name).join('\n');
+      if (!files || names(files.train) !== source.train.join('\n') || names(files.validation) !== source.validation.join('\n')) {
+        throw new Error(
+          `this experiment trains on local files (${[...source.train, ...source.validation].join(', ')}); pick them in the data ` +
+            'settings, since a browser never shares local files through a link',
+        );
+      }
+      return fileDataset(files.train, files.validation);
+    }
   }
 }
 
@@ -42,8 +54,15 @@ export function tokenizerChoice(spec: TokenizerSpec, source: DataSourceSpec): To
   }
 }
 
-export async function tokenizerFor(spec: TokenizerSpec, source: DataSourceSpec, cache: TokenCache | null): Promise<TextTokenizer> {
-  const tokenizer = await loadTokenizer(tokenizerChoice(spec, source), { spec: datasetFor(source), cache });
+export async function tokenizerFor(
+  spec: TokenizerSpec,
+  source: DataSourceSpec,
+  cache: TokenCache | null,
+  files: LocalFiles | null = null,
+): Promise<TextTokenizer> {
+  // Only a BPE trained here reads the data; the others must not fail on local files not yet picked.
+  const choice = tokenizerChoice(spec, source);
+  const tokenizer = await loadTokenizer(choice, { spec: choice.kind === 'bpe-trained' ? datasetFor(source, files) : undefined, cache });
   if (spec.kind === 'bpe' && spec.hash && !tokenizer.id.endsWith(spec.hash)) {
     throw new Error(
       `the tokenizer built here (${tokenizer.id}) is not the one this experiment names (…${spec.hash}): ` +

@@ -12,6 +12,7 @@ import { planRuns } from '../train/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
+import type { LocalFiles } from './data-setup';
 
 /** The run store's scheduler-facing actions. */
 export type ExperimentHooks = Pick<
@@ -35,6 +36,8 @@ export interface ExperimentRunnerOptions {
   adapter: string;
   onWarning?: (message: string) => void;
   startWorker?: () => LabWorker;
+  /** The picked files of a 'local' data source. */
+  files?: LocalFiles | null;
 }
 
 /** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
@@ -84,7 +87,11 @@ export class ExperimentRunner {
 
   /** Plans the experiment (asking a worker for the tokenizer's vocabulary) without training. */
   async plan(): Promise<RunSpec[]> {
-    const info = await this.worker(0).api.describeTokenizer({ data: this.config.data, tokenizer: this.config.tokenizer });
+    const info = await this.worker(0).api.describeTokenizer({
+      data: this.config.data,
+      tokenizer: this.config.tokenizer,
+      files: this.options.files ?? null,
+    });
     const limits = this.options.limits;
     return planRuns(this.config, {
       vocabSize: info.vocabSize,
@@ -134,7 +141,13 @@ export class ExperimentRunner {
         const resumeFrom = await store.checkpoint(sweep.id, spec.id);
         return await worker.api.train(
           spec,
-          { data: config.data, tokenizer: config.tokenizer, resumeFrom, checkpointEvery: checkpointInterval(spec) },
+          {
+            data: config.data,
+            tokenizer: config.tokenizer,
+            files: this.options.files ?? null,
+            resumeFrom,
+            checkpointEvery: checkpointInterval(spec),
+          },
           Comlink.proxy(events),
         );
       } catch (error) {

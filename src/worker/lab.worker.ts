@@ -67,8 +67,8 @@ const api = {
   },
 
   /** The tokenizer an experiment will use: its vocabulary sets the models' embedding size. */
-  async describeTokenizer(setup: Pick<RunSetup, 'data' | 'tokenizer'>): Promise<TokenizerInfo> {
-    const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, await tokenCache());
+  async describeTokenizer(setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<TokenizerInfo> {
+    const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, await tokenCache(), setup.files ?? null);
     return { id: tokenizer.id, vocabSize: tokenizer.vocabSize, eotId: tokenizer.eotId };
   },
 
@@ -109,8 +109,9 @@ const api = {
     const adapter = describeAdapter(ctx.adapter);
     try {
       const cache = await tokenCache();
-      const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache);
-      const data = await prepareRunData(spec, datasetFor(setup.data), tokenizer, {
+      const files = setup.files ?? null;
+      const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, files);
+      const data = await prepareRunData(spec, datasetFor(setup.data, files), tokenizer, {
         cache,
         onWarning: (message) => void events.onWarning(message),
       });

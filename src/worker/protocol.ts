@@ -3,6 +3,7 @@ import type { AdapterSummary } from '../gpu/device';
 import type { MatmulShape } from '../kernels/matmul.ref';
 import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../state/schema';
 import type { RunCheckpoint } from '../train/run';
+import type { LocalFiles } from './data-setup';
 
 export type ProbeResult =
   | { ok: true; adapter: AdapterSummary; description: string }
@@ -27,6 +28,8 @@ export interface RunSetup {
   data: DataSourceSpec;
   tokenizer: TokenizerSpec;
   resumeFrom?: RunCheckpoint | null;
+  /** The files of a 'local' data source (File objects cross postMessage). */
+  files?: LocalFiles | null;
   /** Checkpoint every this many steps (0: never). */
   checkpointEvery: number;
 }

@@ -73,7 +73,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'demo',
     label: 'Demo (one minute)',
     explanation:
-      'A one-layer model on 20k bundled tokens at batch sizes 4–32: about a minute on a laptop GPU, a few on the CPU emulator.',
+      'A one-layer model on 20k bundled tokens at batch sizes 4–32: seconds to a minute on a GPU, about five minutes on the CPU emulator.',
     config: defaultConfig,
   },
   {

@@ -3,7 +3,15 @@
 // that tests exercise the same path as the app.
 import type { GpuContext } from '../gpu';
 import { maxMicroBatch } from '../model/config';
-import { prepareData, type DatasetSpec, type PreparedData, type TextTokenizer, type TokenCache, type TokenStreamState } from '../data';
+import {
+  prepareData,
+  type DatasetSpec,
+  type PreparedData,
+  type ProgressCallback,
+  type TextTokenizer,
+  type TokenCache,
+  type TokenStreamState,
+} from '../data';
 import type { RunSpec } from '../state/schema';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
@@ -20,7 +28,7 @@ export async function prepareRunData(
   spec: RunSpec,
   dataset: DatasetSpec,
   tokenizer: TextTokenizer,
-  options: { cache?: TokenCache | null; onWarning?: (message: string) => void } = {},
+  options: { cache?: TokenCache | null; onWarning?: (message: string) => void; onProgress?: ProgressCallback } = {},
 ): Promise<RunData> {
   if (tokenizer.vocabSize !== spec.model.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} ids but the model expects ${spec.model.vocabSize}`);
@@ -33,6 +41,7 @@ export async function prepareRunData(
     validationSequences: Math.max(1, Math.ceil(spec.evaluation.validationTokens / context)),
     cache: options.cache ?? null,
     onWarning: options.onWarning,
+    onProgress: options.onProgress,
   });
   const stream = prepared.stream;
   const source: BatchSource = {

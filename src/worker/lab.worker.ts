@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import { acquireGpu, createStorage, describeAdapter, describeError, GpuError, readF32, runDispatches, uploadF32 } from '../gpu';
 import type { GpuContext } from '../gpu';
-import { TokenCache, type CacheUsage } from '../data';
+import { TokenCache, type CacheUsage, type ProgressEvent } from '../data';
 import { prepareMatmul } from '../kernels/matmul';
 import { matmulStrides } from '../kernels/matmul.ref';
 import { flopsPerToken } from '../model/config';
@@ -34,6 +34,20 @@ function gpu(): Promise<GpuContext> {
 function tokenCache(): Promise<TokenCache | null> {
   cachePromise ??= TokenCache.open().catch(() => null);
   return cachePromise;
+}
+
+/** What a person should hear about a download: a broken connection and how it was recovered. */
+function downloadNote(event: ProgressEvent): string | null {
+  switch (event.type) {
+    case 'resumed':
+      return `the download of ${event.url} broke; resumed from byte ${event.fromByte} with a Range request (attempt ${event.attempt})`;
+    case 'restarted':
+      return `the download of ${event.url} broke and the server cannot resume it (${event.reason}); restarted from the beginning (attempt ${event.attempt})`;
+    case 'gunzip-fallback':
+      return `${event.url}: the browser's gunzip refused this file (${event.reason}); read it with fflate instead`;
+    default:
+      return null;
+  }
 }
 
 const api = {
@@ -114,6 +128,10 @@ const api = {
       const data = await prepareRunData(spec, datasetFor(setup.data, files), tokenizer, {
         cache,
         onWarning: (message) => void events.onWarning(message),
+        onProgress: (event) => {
+          const note = downloadNote(event);
+          if (note) void events.onWarning(note);
+        },
       });
       const engine = await createEngine(ctx, spec);
       current.engine = engine;

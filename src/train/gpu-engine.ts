@@ -209,15 +209,19 @@ export class GpuTrainingEngine implements TrainingEngine {
     }
     let valid = 0;
     let first = true;
-    for (const batch of batches) {
-      for (const chunk of this.chunks(batch)) {
-        valid += validTargets(chunk.targets);
-        this.evalModel.setBatch(chunk.inputs, chunk.targets);
-        this.submit([...this.evalModel.forward, first ? this.kernels.evalFirstLossSum : this.kernels.evalNextLossSum]);
-        first = false;
+    try {
+      for (const batch of batches) {
+        for (const chunk of this.chunks(batch)) {
+          valid += validTargets(chunk.targets);
+          this.evalModel.setBatch(chunk.inputs, chunk.targets);
+          this.submit([...this.evalModel.forward, first ? this.kernels.evalFirstLossSum : this.kernels.evalNextLossSum]);
+          first = false;
+        }
       }
+    } finally {
+      // Whatever happened, training resumes on the raw weights.
+      if (weights === 'ewa') this.submit([], (e) => e.copyBufferToBuffer(backup, 0, params, 0, bytes));
     }
-    if (weights === 'ewa') this.submit([], (e) => e.copyBufferToBuffer(backup, 0, params, 0, bytes));
     if (valid === 0) throw new Error('the validation set is empty');
     const [raw] = await readBuffers(this.gpu, [{ buffer: this.buffers.stats, bytes: STATS_FLOATS * 4 }]);
     return new Float32Array(raw)[SLOT_EVAL_LOSS] / valid;

@@ -1,5 +1,5 @@
 // Node-side helpers for specs that drive the harness page (e2e/harness/).
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import type { CheckOutcome } from './checks/types';
 
 export const HARNESS_URL = 'http://127.0.0.1:5199/e2e/harness/index.html';
@@ -14,6 +14,33 @@ export async function openHarness(page: Page): Promise<string> {
   if (!adapter.ok) throw new Error(`WebGPU is required for this test and is not available: ${adapter.description}`);
   expect(errors).toEqual([]);
   return adapter.description;
+}
+
+/**
+ * One harness page shared by a spec's tests, which then run in order: opened before the first
+ * (failing with the browser's reason when WebGPU is missing) and closed after the last.
+ */
+export function sharedHarnessPage(): { readonly page: Page; readonly adapter: string } {
+  test.describe.configure({ mode: 'serial' });
+  let page: Page | null = null;
+  let adapter = '';
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage();
+    adapter = await openHarness(page);
+    console.log(`adapter: ${adapter}`);
+  });
+  test.afterAll(async () => {
+    await page?.close();
+  });
+  return {
+    get page(): Page {
+      if (!page) throw new Error('the harness page is not open yet');
+      return page;
+    },
+    get adapter(): string {
+      return adapter;
+    },
+  };
 }
 
 export async function runCheck(page: Page, family: string, name: string): Promise<CheckOutcome[]> {

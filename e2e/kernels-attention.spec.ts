@@ -1,14 +1,7 @@
-import { test, type Page } from '@playwright/test';
-import { expectAllClose, openHarness, runCheck } from './harness';
+import { test } from '@playwright/test';
+import { expectAllClose, sharedHarnessPage, runCheck } from './harness';
 
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  console.log(`adapter: ${await openHarness(page)}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 for (const name of [
   'small and edge shapes',
@@ -17,7 +10,7 @@ for (const name of [
   'row kernels: limits, hd not a multiple of 4, bitwise reruns',
 ]) {
   test(`attention forward and backward: ${name}`, async () => {
-    const outcomes = await runCheck(page, 'attention', name);
+    const outcomes = await runCheck(harness.page, 'attention', name);
     for (const { label, comparison: c } of outcomes) console.log(`${label}: max |err| ${c.maxAbsError.toExponential(2)}`);
     expectAllClose(outcomes);
   });

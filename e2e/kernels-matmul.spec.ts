@@ -1,17 +1,10 @@
-import { test, expect, type Page } from '@playwright/test';
-import { expectAllClose, listChecks, openHarness, runCheck } from './harness';
+import { test, expect } from '@playwright/test';
+import { expectAllClose, sharedHarnessPage, listChecks, runCheck } from './harness';
 import { MATMUL_DIRECT_MAX_MACS, matmulKernelFor, matmulRef, planSplitK, type MatmulShape } from '../src/kernels/matmul.ref';
 import { compareArrays } from '../src/kernels/compare';
 import { randomUniform } from '../src/util/random';
 
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  console.log(`adapter: ${await openHarness(page)}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 const names = [
   'A·B on ragged shapes',
@@ -24,14 +17,14 @@ const names = [
 ];
 for (const name of names) {
   test(`matmul: ${name}`, async () => {
-    const outcomes = await runCheck(page, 'matmul', name);
+    const outcomes = await runCheck(harness.page, 'matmul', name);
     for (const o of outcomes) console.log(`  matmul | ${o.label}: max |err| ${o.comparison.maxAbsError.toExponential(2)}`);
     expectAllClose(outcomes);
   });
 }
 
 test('matmul: the spec runs every check in e2e/checks/matmul.check.ts', async () => {
-  expect([...(await listChecks(page, 'matmul'))].sort()).toEqual([...names].sort());
+  expect([...(await listChecks(harness.page, 'matmul'))].sort()).toEqual([...names].sort());
 });
 
 // The split-K plan is pure (shape and adapter limits only); these are the model presets' shapes
@@ -95,7 +88,7 @@ test('matmul through the worker API: page → comlink → worker → WebGPU → 
   const shape = { M: 65, N: 33, K: 130 };
   const a = Array.from(randomUniform(shape.M * shape.K, 7));
   const b = Array.from(randomUniform(shape.K * shape.N, 8));
-  const c = await page.evaluate(
+  const c = await harness.page.evaluate(
     async ([a, b, shape]) => {
       const worker = window.harness.startLabWorker();
       try {

@@ -1,16 +1,9 @@
-import { test, type Page } from '@playwright/test';
-import { expectAllClose, openHarness, runCheck } from './harness';
+import { test } from '@playwright/test';
+import { expectAllClose, sharedHarnessPage, runCheck } from './harness';
 
 // LayerNorm, RoPE, GELU and elementwise kernels against their float64 references
 // (e2e/checks/{layernorm,rope,gelu,elementwise}.check.ts), on one harness page.
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  console.log(`adapter: ${await openHarness(page)}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 const families: Record<string, string[]> = {
   layernorm: [
@@ -35,7 +28,7 @@ const families: Record<string, string[]> = {
 for (const [family, names] of Object.entries(families)) {
   for (const name of names) {
     test(`${family}: ${name}`, async () => {
-      const outcomes = await runCheck(page, family, name);
+      const outcomes = await runCheck(harness.page, family, name);
       for (const o of outcomes) console.log(`  ${family} | ${o.label}: max |err| ${o.comparison.maxAbsError.toExponential(2)}`);
       expectAllClose(outcomes);
     });

@@ -1,16 +1,9 @@
-import { test, type Page } from '@playwright/test';
-import { expectAllClose, openHarness, runCheck } from './harness';
+import { test } from '@playwright/test';
+import { expectAllClose, sharedHarnessPage, runCheck } from './harness';
 
 // The training kernels: embedding, cross-entropy, global gradient norm, AdamW and EWA, each
 // against its float64 CPU reference (e2e/checks/<family>.check.ts states the tolerances).
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  console.log(`adapter: ${await openHarness(page)}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 const families: Record<string, string[]> = {
   embedding: [
@@ -38,7 +31,7 @@ const families: Record<string, string[]> = {
 for (const [family, names] of Object.entries(families)) {
   for (const name of names) {
     test(`${family}: ${name}`, async () => {
-      const outcomes = await runCheck(page, family, name);
+      const outcomes = await runCheck(harness.page, family, name);
       for (const { label, comparison: c } of outcomes) {
         console.log(`  ${family} | ${label}: max |err| ${c.maxAbsError.toExponential(2)} over ${c.count}`);
       }

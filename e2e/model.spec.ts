@@ -1,17 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
-import { expectAllClose, listChecks, openHarness, runCheck } from './harness';
+import { expect, test } from '@playwright/test';
+import { expectAllClose, sharedHarnessPage, listChecks, runCheck } from './harness';
 
 // The whole GPU model, forward and backward composed from the kernels, against the float64
 // reference (src/model/gpu-model.check.ts, re-exported by e2e/checks/model.check.ts): the loss,
 // every parameter gradient, accumulation over micro-batches, and the activation allocation.
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  console.log(`adapter: ${await openHarness(page)}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 const names = [
   'whole model: loss and every parameter gradient vs the float64 reference',
@@ -21,7 +14,7 @@ const names = [
 
 for (const name of names) {
   test(`model: ${name}`, async () => {
-    const outcomes = await runCheck(page, 'model', name);
+    const outcomes = await runCheck(harness.page, 'model', name);
     for (const o of outcomes) console.log(`  model | ${o.label}: max |err| ${o.comparison.maxAbsError.toExponential(2)}`);
     expectAllClose(outcomes);
   });
@@ -30,5 +23,5 @@ for (const name of names) {
 // Tests are declared before the page exists, so the names are listed above; this keeps the list
 // equal to the module's, so a check added there cannot go unrun.
 test('model: the spec runs every check in src/model/gpu-model.check.ts', async () => {
-  expect([...(await listChecks(page, 'model'))].sort()).toEqual([...names].sort());
+  expect([...(await listChecks(harness.page, 'model'))].sort()).toEqual([...names].sort());
 });

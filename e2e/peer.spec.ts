@@ -1,27 +1,18 @@
 // Lab vs TF.js (WebGPU backend) on the page's adapter: same model, init and batches. Asserts
 // that both compute the same loss and both learn; prints tokens/s and the ratio (no timed
 // assertion: on the CPU emulator the figures are only reported). See docs/peer.md.
-import { test, expect, type Page } from '@playwright/test';
-import { openHarness, runProbe } from './harness';
+import { test, expect } from '@playwright/test';
+import { runProbe, sharedHarnessPage } from './harness';
 import { formatPeerTable, type PeerResult } from '../src/bench/peer-format';
 
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-let adapter = '';
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  adapter = await openHarness(page);
-  console.log(`adapter: ${adapter}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 const TINY = { name: 'peer-tiny', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 257 };
 const STEPS = 8;
 
 test('TF.js peer: same first loss as the lab, both learn; tokens/s of each', async () => {
   test.setTimeout(300_000);
-  const r = await runProbe<PeerResult>(page, 'peer', 'peer-throughput', { model: TINY, microBatch: 4, steps: STEPS, data: 'text' });
+  const r = await runProbe<PeerResult>(harness.page, 'peer', 'peer-throughput', { model: TINY, microBatch: 4, steps: STEPS, data: 'text' });
   console.log(`data: ${r.data}`);
   console.log(`lab   losses ${r.lab.losses.map((l) => l.toFixed(5)).join(' ')}`);
   console.log(`TF.js losses ${r.tfjs.losses.map((l) => l.toFixed(5)).join(' ')}`);
@@ -47,5 +38,5 @@ test('TF.js peer: same first loss as the lab, both learn; tokens/s of each', asy
   for (const losses of [r.lab.losses, r.tfjs.losses]) expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.05);
   expect(r.lab.tokensPerSecond).toBeGreaterThan(0);
   expect(r.tfjs.tokensPerSecond).toBeGreaterThan(0);
-  console.log(`ratio lab/TF.js ${r.ratio.toFixed(2)}× on ${adapter}`);
+  console.log(`ratio lab/TF.js ${r.ratio.toFixed(2)}× on ${harness.adapter}`);
 });

@@ -1,22 +1,15 @@
-import { test, expect, type Page } from '@playwright/test';
-import { expectAllClose, openHarness, runCheck, runProbe } from './harness';
+import { test, expect } from '@playwright/test';
+import { expectAllClose, sharedHarnessPage, runCheck, runProbe } from './harness';
 import type { EvalPoint } from '../src/state/schema';
 
-test.describe.configure({ mode: 'serial' });
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  console.log(`adapter: ${await openHarness(page)}`);
-});
-test.afterAll(() => page.close());
+const harness = sharedHarnessPage();
 
 test('gradient accumulation over micro-batches gives the same update as one batch', async () => {
-  expectAllClose(await runCheck(page, 'train', 'accumulation over micro-batches equals one big batch'));
+  expectAllClose(await runCheck(harness.page, 'train', 'accumulation over micro-batches equals one big batch'));
 });
 
 test('the same config and seeds give the same loss curve bit for bit', async () => {
-  const [a, b] = await runProbe<number[][]>(page, 'train', 'reproducible');
+  const [a, b] = await runProbe<number[][]>(harness.page, 'train', 'reproducible');
   expect(a.length).toBeGreaterThan(6);
   expect(a.every(Number.isFinite)).toBe(true);
   expect(b).toEqual(a);
@@ -25,7 +18,7 @@ test('the same config and seeds give the same loss curve bit for bit', async () 
 test('a tiny model learns the bundled text: validation loss well below the unigram entropy', async () => {
   test.setTimeout(900_000);
   const r = await runProbe<{ unigramEntropy: number; status: string; firstTrainLoss: number; evals: EvalPoint[]; seconds: number }>(
-    page,
+    harness.page,
     'train',
     'learns',
     { steps: 300 },

@@ -65,6 +65,13 @@ test('a tiny sweep trains end to end, shows a CBS, and resumes after a reload wi
   // The CBS chart shows a B*.
   await expect(page.getByTestId('cbs-chart')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('bstar-value')).toHaveText(/\d/);
+  // Each step accumulates at least two micro-batches, so the noise-scale estimator runs: it gives
+  // a positive B_simple, or says the noise is not resolved in runs this short; never "no
+  // accumulation" and never a negative value.
+  const noise = page.getByTestId('noise-scale');
+  await expect(noise).toContainText(/B_simple ≈ \d|not resolved/);
+  await expect(noise).not.toContainText('micro-batch equals batch size');
+  await expect(noise).not.toContainText('≈ -');
   await page.screenshot({ path: 'e2e/artifacts/sweep-finished.png', fullPage: true });
 });
 

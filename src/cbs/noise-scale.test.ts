@@ -51,6 +51,11 @@ describe('gradient noise scale', () => {
     expect(negative.series.every((p) => p.bSimple === null)).toBe(true);
     expect(negative.note).toMatch(/not positive/);
     expect(JSON.stringify(negative)).not.toMatch(/NaN|Infinity/);
+    // |G_s|² below |G_b|²: tr(Σ) = (1 − 2)/(1/4 − 1/8) < 0, which no real gradient noise gives.
+    const unresolved = estimateNoiseScale([stat(1, 1, 2), stat(2, 1, 2)], 4, 8);
+    expect(unresolved.status).toBe('undefined');
+    expect(unresolved.summary).toBeNull();
+    expect(unresolved.note).toMatch(/tr\(Σ\).*not positive.*not resolved/);
     const empty = estimateNoiseScale([stat(1, NaN, NaN)], 4, 8);
     expect(empty.status).toBe('undefined');
     expect(empty.note).toMatch(/no step has finite/);

@@ -89,5 +89,17 @@ export function estimateNoiseScale(steps: readonly StepStats[], microBatch: numb
   if (!(meanG > 0)) {
     return { ...undef(`the estimated |G|² over the last ${Math.round(opts.summaryFraction * 100)}% of steps is not positive (${meanG.toPrecision(3)}): the gradient is lost in its noise`, series, raw.length), final };
   }
-  return { ...base, status: 'ok', note: meanT <= 0 ? 'the estimated tr(Σ) is not positive: B_simple ≤ 0 means the noise is not resolved' : null, series, summary: meanT / meanG, final, stepsUsed: raw.length };
+  if (!(meanT > 0)) {
+    // tr(Σ) cannot be negative; a negative estimate means the runs are too short or their
+    // batches too close for the difference of the two norms to rise above its own noise.
+    return {
+      ...undef(
+        `the estimated tr(Σ) over the last ${Math.round(opts.summaryFraction * 100)}% of steps is not positive (${meanT.toPrecision(3)}): the gradient noise is not resolved`,
+        series,
+        raw.length,
+      ),
+      final,
+    };
+  }
+  return { ...base, status: 'ok', note: null, series, summary: meanT / meanG, final, stepsUsed: raw.length };
 }

@@ -193,7 +193,7 @@ export function CbsChart({ m }: { m: MeasurementAnalysis }) {
             <dd>B = {baseline ?? '—'}</dd>
             <dt>Gradient noise scale</dt>
             <dd data-testid="noise-scale">
-              {noise !== null ? `B_simple ≈ ${fmtNum(noise)} sequences` : 'not measured'}
+              {noise !== null ? `B_simple ≈ ${fmtNum(noise)} sequences` : (m.noiseScale.perBatch.find((r) => r.note)?.note ?? 'not measured')}
               <span className="hint-small"> (McCandlish et al.; often below the measured CBS, shown beside it, not instead)</span>
             </dd>
           </dl>

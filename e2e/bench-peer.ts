@@ -2,11 +2,9 @@
 //   npm run bench:peer [-- --presets tiny-test,nano] [--steps 8] [--micro 4] [--vocab 257]
 // Same model, same initial weights, same batches (a synthetic Markov stream; docs/peer.md);
 // prints each side's tokens/s and the ratio, and both first losses. Figures only.
-import { chromium } from '@playwright/test';
 import { formatPeerTable } from '../src/bench/peer-format';
-import { bundleAndServe } from './bench-page';
+import { exitWhenDone, runBenchPage } from './bench-page';
 import type { PeerPageOptions } from './bench-peer.page';
-import { chromiumLaunchOptions } from './browser';
 
 function flag(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -21,27 +19,11 @@ async function main(): Promise<void> {
     microBatch: Number(flag(args, 'micro', '4')),
     vocab: Number(flag(args, 'vocab', '257')),
   };
-  const server = await bundleAndServe('e2e/bench-peer.page.ts', 'out/bench-peer', 'peer benchmark');
-  const browser = await chromium.launch(chromiumLaunchOptions());
-  try {
-    const page = await browser.newPage();
-    page.on('console', (m) => console.log(m.text()));
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(server.url);
-    await page.waitForFunction(() => typeof window.benchPeer === 'function', null, { timeout: 60_000 });
-    const result = await page.evaluate((o) => window.benchPeer(o), options);
-    console.log(`\nChromium ${browser.version()}; ${options.steps} steps each, tokens/s over steps 2…${options.steps}`);
-    console.log(formatPeerTable(result.rows));
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  const { result, browserVersion } = await runBenchPage('e2e/bench-peer.page.ts', 'out/bench-peer', 'benchPeer', (page) =>
+    page.evaluate((o) => window.benchPeer(o), options),
+  );
+  console.log(`\nChromium ${browserVersion}; ${options.steps} steps each, tokens/s over steps 2…${options.steps}`);
+  console.log(formatPeerTable(result.rows));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+exitWhenDone(main());

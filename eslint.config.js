@@ -5,7 +5,7 @@ import react from 'eslint-plugin-react';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'e2e/artifacts', 'out', 'bench-out', 'public'] },
+  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'e2e/artifacts', 'out', 'bench-out', 'public', '.device', '.gl'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

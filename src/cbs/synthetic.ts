@@ -1,8 +1,9 @@
 // Synthetic sweeps with known answers, for the tests and the sample files in ./fixtures.
 import { mulberry32, normalSampler } from '../util/random';
-import { CONFIG_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, RESULTS_VERSION, type RunRecord, type StepStats } from '../state/schema';
+import { type EvalPoint, type ExperimentConfig, type ExperimentResults, RESULTS_VERSION, type RunRecord, type StepStats } from '../state/schema';
 import type { CurvePoint } from './fit';
 import { PAPER_TABLE } from './paper';
+import { defaultConfig } from '../state/defaults';
 
 /** R(B) = (a + b/B)·exp(σ·z), z standard normal from `seed`: multiplicative (log-normal) noise. */
 export function noisyCurve(a: number, b: number, batchSizes: readonly number[], sigma: number, seed: number): CurvePoint[] {
@@ -42,27 +43,18 @@ export function noisyGradStats(steps: number, gradSq: number, traceSigma: number
   return out;
 }
 
-/** A small valid experiment config (the analysis reads only a few fields). */
+/** A small valid experiment config: the default one, with the few fields the analysis reads. */
 export function syntheticConfig(batchSizes: number[], dataSize: number): ExperimentConfig {
   return {
-    version: CONFIG_VERSION,
+    ...defaultConfig(),
     name: 'synthetic',
     preset: null,
     models: [{ name: 'micro', layers: 2, dModel: 64, heads: 2, context: 64, vocabSize: 256 }],
-    data: { kind: 'bundled' },
-    tokenizer: { kind: 'byte' },
     dataSizes: [dataSize],
     batchSizes,
     learningRates: { values: [1e-3, 3e-3], sqrtScaling: false, baseBatch: batchSizes[0] },
-    optimizer: { beta1: 0.95, beta2: { kind: 'paper-table' }, eps: 1e-8, weightDecay: 0, warmupRatio: 0.25, clipNorm: 1 },
-    ewa: { decay: { kind: 'paper-table' }, horizonFraction: 0.1 },
     target: { kind: 'fixed', loss: 3.5 },
-    cap: { kind: 'multiple-of-data', factor: 4 },
     stopAtTarget: false,
-    evaluation: { interval: 50, denseEvery: 5, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 4096 },
-    analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
-    seeds: { init: 1, data: 2 },
-    workers: 1,
   };
 }
 

@@ -1,6 +1,6 @@
 // In-page entry of the browser kernel benchmark (e2e/bench-kernels.ts bundles it): acquires the
 // page's WebGPU device and runs the shared benchmark module, logging each row to the console.
-import { acquireGpu, describeAdapter, describeError } from '../src/gpu';
+import { acquireGpu, describeAdapter } from '../src/gpu';
 import { formatKernelTable, runKernelBench, type KernelBenchOptions, type KernelBenchResult } from '../src/bench/kernel-bench';
 
 export interface PageBenchResult extends KernelBenchResult {
@@ -9,12 +9,8 @@ export interface PageBenchResult extends KernelBenchResult {
 }
 
 async function benchKernels(options: KernelBenchOptions): Promise<PageBenchResult> {
-  let gpu;
-  try {
-    gpu = await acquireGpu();
-  } catch (error) {
-    throw new Error(`WebGPU is not available in this browser: ${describeError(error)}`);
-  }
+  // acquireGpu's errors already say what is missing and how to enable it.
+  const gpu = await acquireGpu();
   const adapter = describeAdapter(gpu.adapter);
   console.log(`adapter: ${adapter}`);
   const result = await runKernelBench(gpu, { ...options, log: (line) => console.log(line) });

@@ -1,7 +1,7 @@
 // In-page entry of the browser peer comparison (e2e/bench-peer.ts bundles it): the lab's engine
 // and the TF.js model train the same model from the same initial weights on the same batches,
 // on the page's WebGPU device.
-import { acquireGpu, describeAdapter, describeError } from '../src/gpu';
+import { acquireGpu, describeAdapter } from '../src/gpu';
 import { comparePeer, syntheticBatches } from '../src/bench/peer-compare';
 import type { PeerResult } from '../src/bench/peer-format';
 import { presetConfig } from '../src/model/presets';
@@ -14,12 +14,8 @@ export interface PeerPageOptions {
 }
 
 async function benchPeer(options: PeerPageOptions): Promise<{ adapter: string; rows: PeerResult[] }> {
-  let gpu;
-  try {
-    gpu = await acquireGpu();
-  } catch (error) {
-    throw new Error(`WebGPU is not available in this browser: ${describeError(error)}`);
-  }
+  // acquireGpu's errors already say what is missing and how to enable it.
+  const gpu = await acquireGpu();
   const adapter = describeAdapter(gpu.adapter);
   console.log(`adapter: ${adapter}`);
   const rows: PeerResult[] = [];

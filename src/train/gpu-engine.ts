@@ -48,7 +48,18 @@ export class GpuTrainingEngine implements TrainingEngine {
     layout: ParameterLayout,
     private readonly model: GpuModel,
     private readonly evalModel: GpuModel,
-    private readonly buffers: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; ewa: GPUBuffer; backup: GPUBuffer; stats: GPUBuffer; scratch: GPUBuffer },
+    private readonly buffers: {
+      params: GPUBuffer;
+      grads: GPUBuffer;
+      m: GPUBuffer;
+      v: GPUBuffer;
+      ewa: GPUBuffer;
+      backup: GPUBuffer;
+      stats: GPUBuffer;
+      /** Mappable copy of `stats`, reused by every step's readback (nothing allocated per step). */
+      statsStaging: GPUBuffer;
+      scratch: GPUBuffer;
+    },
     private readonly kernels: {
       firstLossSum: Dispatch;
       nextLossSum: Dispatch;
@@ -78,6 +89,7 @@ export class GpuTrainingEngine implements TrainingEngine {
       ewa: make('ewa'),
       backup: make('params backup'),
       stats: createStorage(gpu, STATS_FLOATS, 'stats'),
+      statsStaging: gpu.device.createBuffer({ size: STATS_FLOATS * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'stats readback' }),
       scratch: createStorage(gpu, gradNormScratchCount(count), 'grad norm scratch'),
     };
     const model = await prepareGpuModel(gpu, { layout, params, grads: buffers.grads, microBatch: args.microBatch });
@@ -114,6 +126,16 @@ export class GpuTrainingEngine implements TrainingEngine {
       debias: await prepareEwaDebias(gpu, { ewa: buffers.ewa, out: buffers.params, count, tau: 0.99 }),
     };
     return new GpuTrainingEngine(gpu, layout, model, evalModel, buffers, kernels);
+  }
+
+  /** The stats buffer, read back through the reused staging buffer: one small map per call. */
+  private async readStats(): Promise<Float32Array> {
+    const { stats, statsStaging } = this.buffers;
+    this.submit([], (e) => e.copyBufferToBuffer(stats, 0, statsStaging, 0, STATS_FLOATS * 4));
+    await statsStaging.mapAsync(GPUMapMode.READ);
+    const values = new Float32Array(statsStaging.getMappedRange().slice(0));
+    statsStaging.unmap();
+    return values;
   }
 
   get activationBytes(): number {
@@ -159,8 +181,7 @@ export class GpuTrainingEngine implements TrainingEngine {
     });
     this.kernels.ewa.update({ tau: hp.ewaDecay });
     this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
-    const [raw] = await readBuffers(this.gpu, [{ buffer: this.buffers.stats, bytes: STATS_FLOATS * 4 }]);
-    const stats = new Float32Array(raw);
+    const stats = await this.readStats();
     const batchGradSq = stats[SLOT_BATCH];
     // After the first micro-batch the buffer holds Σ_{mb1} ∇loss / total: rescale to that
     // micro-batch's own mean gradient.
@@ -223,8 +244,7 @@ export class GpuTrainingEngine implements TrainingEngine {
       if (weights === 'ewa') this.submit([], (e) => e.copyBufferToBuffer(backup, 0, params, 0, bytes));
     }
     if (valid === 0) throw new Error('the validation set is empty');
-    const [raw] = await readBuffers(this.gpu, [{ buffer: this.buffers.stats, bytes: STATS_FLOATS * 4 }]);
-    return new Float32Array(raw)[SLOT_EVAL_LOSS] / valid;
+    return (await this.readStats())[SLOT_EVAL_LOSS] / valid;
   }
 
   /** Splits or pads a batch into chunks of exactly the evaluation model's size (padding is ignored). */

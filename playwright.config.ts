@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions } from './e2e/browser';
+import { chromiumLaunchOptions } from './tools/browser';
 
 // Two servers: the Vite dev server hosts the kernel/test harness page (e2e/harness/),
 // and `vite preview` serves the built app exactly as users get it.

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Browser tests live in e2e/ and run under Playwright.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'tools/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
   },

@@ -2,7 +2,7 @@ import { test, expect, chromium } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs, chromiumExecutable } from './browser';
+import { chromiumArgs, chromiumExecutable } from '../tools/browser';
 
 export const APP_URL = 'http://127.0.0.1:4199/';
 

@@ -7,18 +7,18 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeLink, importJson } from '../src/state/codec';
-import { validateResults } from '../src/state/validate';
+import { decodeLink, importJson } from '../src/experiment/codec';
+import { validateResults } from '../src/experiment/validate';
 import { analyzeResults, type CbsReport } from '../src/cbs/report';
-import { defaultConfig } from '../src/state/defaults';
-import type { ExperimentConfig, ExperimentResults } from '../src/state/schema';
-import { chromiumExecutable } from './browser';
-import { parseArgs } from './headless/args';
-import { checkDataHosts, resolveInput } from './headless/input';
-import { formatProgress, progressOf } from './headless/progress';
+import { defaultConfig } from '../src/experiment/presets';
+import type { ExperimentConfig, ExperimentResults } from '../src/experiment/schema';
+import { chromiumExecutable } from '../tools/browser';
+import { parseArgs } from '../tools/headless/args';
+import { checkDataHosts, resolveInput } from '../tools/headless/input';
+import { formatProgress, progressOf } from '../tools/headless/progress';
 
 const APP_URL = 'http://127.0.0.1:4199/';
-const FIXTURE = 'e2e/headless/fixtures/tiny.json';
+const FIXTURE = 'e2e/fixtures/tiny.json';
 
 interface Ran {
   code: number | null;

@@ -1,7 +1,7 @@
 // A real CBS sweep in the built app on the CPU emulator: runs train in workers, a CBS appears
 // on the chart, and a reload in the middle resumes without repeating finished runs.
 import { test, expect, type Page } from '@playwright/test';
-import { encodeConfigFragment } from '../src/state/codec';
+import { encodeConfigFragment } from '../src/experiment/codec';
 import { tinySweepConfig } from './fixtures/sweep-configs';
 
 const APP_URL = 'http://127.0.0.1:4199/';

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { expectAllClose, sharedHarnessPage, runCheck, runProbe } from './harness';
-import type { EvalPoint } from '../src/state/schema';
+import type { EvalPoint } from '../src/experiment/schema';
 
 const harness = sharedHarnessPage();
 

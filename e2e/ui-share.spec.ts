@@ -5,15 +5,15 @@ import { test, expect, chromium, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeConfigFragment, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../src/state/codec';
-import { analyseResults } from '../src/state/analysis';
+import { encodeConfigFragment, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../src/experiment/codec';
+import { chartModel } from '../src/ui/chart-model';
 import { syntheticResults } from '../src/state/fixtures/synthetic';
-import { defaultConfig } from '../src/state/defaults';
-import { chromiumArgs, chromiumExecutable } from './browser';
+import { defaultConfig } from '../src/experiment/presets';
+import { chromiumArgs, chromiumExecutable } from '../tools/browser';
 
 const APP_URL = 'http://127.0.0.1:4199/';
 const results = syntheticResults();
-const analysis = analyseResults(results);
+const analysis = chartModel(results);
 const bStar = analysis.measurements[0].cbs?.bStar as number;
 const bStarText = `${+bStar.toPrecision(3)}`;
 
@@ -168,7 +168,7 @@ test('the scaling chart fits B* against data size across two data sizes', async 
   // Two synthetic measurements of the demo model: D = 20k (R = 12 + 576/B) and D = 40k (R = 8 + 800/B).
   const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
   const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targetLoss: null, runs: [...results.runs, ...d2.runs] };
-  const expected = analyseResults(combined).scaling.vsData;
+  const expected = chartModel(combined).scaling.vsData;
   expect(expected.fit?.e).toBeGreaterThan(0);
   const dir = mkdtempSync(join(tmpdir(), 'cbs-ui-scaling-'));
   const file = join(dir, 'two-sizes.json');

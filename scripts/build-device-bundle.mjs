@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const entries = process.argv.slice(2);
-if (entries.length === 0) entries.push('src/bench/kernels-node.ts');
+if (entries.length === 0) entries.push('tools/bench-kernels-node.ts');
 const out = resolve('.device');
 mkdirSync(out, { recursive: true });
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point of the lab in Node: bundles it with esbuild (WGSL `?raw`
 // imports become strings, as in Vite) into out/, then runs it with the remaining arguments.
-// Usage: node scripts/run-ts.mjs src/cbs/cli.ts [args...]
+// Usage: node scripts/run-ts.mjs tools/cbs.ts [args...]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

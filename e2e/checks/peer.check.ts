@@ -3,7 +3,7 @@
 // adapter. The spec (e2e/peer.spec.ts) asserts agreement and learning, and prints tokens/s.
 import { bundledDataset } from '../../src/data';
 import { presetConfig } from '../../src/model/presets';
-import type { ModelConfig } from '../../src/state/schema';
+import type { ModelConfig } from '../../src/model/config';
 import { comparePeer, syntheticBatches, textBatches } from '../../src/bench/peer-compare';
 import type { Probe } from './types';
 

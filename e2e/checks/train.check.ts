@@ -2,7 +2,7 @@
 // reproducibility, and learning on the bundled text. The spec (e2e/train.spec.ts) asserts.
 import type { GpuContext } from '../../src/gpu';
 import { ByteTokenizer, bundledDataset } from '../../src/data';
-import type { RunSpec } from '../../src/state/schema';
+import type { RunSpec } from '../../src/experiment/schema';
 import { compareArrays } from '../../src/kernels/compare';
 import type { MicroBatch, StepHyperparameters } from '../../src/train/engine';
 import { GpuTrainingEngine } from '../../src/train/gpu-engine';

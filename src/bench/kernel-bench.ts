@@ -1,6 +1,6 @@
 // The kernel benchmark: every kernel family at the shapes the model presets train with, timed on
 // one GpuContext. No DOM and no Node APIs, so the same code runs in headless Chromium
-// (e2e/bench-kernels.ts, `npm run bench:kernels`) and in Node on Dawn (./kernels-node.ts,
+// (tools/bench-kernels.ts, `npm run bench:kernels`) and in Node on Dawn (tools/bench-kernels-node.ts,
 // `npm run bench:kernels:node`). Prints figures; asserts nothing about speed.
 //
 // Timing: GPU timestamps around one compute pass that repeats a kernel's dispatches `reps` times

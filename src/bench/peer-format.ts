@@ -1,6 +1,6 @@
 // The lab-vs-TF.js comparison's result and its text table, apart from ./peer-compare.ts so that
 // Node-side code (the Playwright spec) can use them without importing the GPU engine.
-import type { ModelConfig } from '../state/schema';
+import type { ModelConfig } from '../model/config';
 
 export interface PeerSide {
   /** Mean training loss of each step's batch, before that step's update. */

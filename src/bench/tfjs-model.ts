@@ -12,7 +12,7 @@
 // registerTfjsGradients() imports them when they are missing.
 import { IGNORE_TARGET, LAYER_NORM_EPS, ROPE_BASE } from '../model/config';
 import { buildLayout, type ParameterLayout, type ParamTensor } from '../model/layout';
-import type { ModelConfig } from '../state/schema';
+import type { ModelConfig } from '../model/config';
 import type { MicroBatch, StepHyperparameters } from '../train/engine';
 import { initTfjsWebgpu } from './tfjs-matmul';
 

@@ -5,7 +5,7 @@ import { createStorage, timeDispatches, type GpuContext } from '../gpu';
 import { matmulFlops, prepareMatmul } from '../kernels/matmul';
 import { chooseMicroBatch, flopsPerToken } from '../model/config';
 import { presetConfig } from '../model/presets';
-import type { ModelConfig } from '../state/schema';
+import type { ModelConfig } from '../model/config';
 import { GpuTrainingEngine } from '../train/gpu-engine';
 import type { MicroBatch, StepHyperparameters } from '../train/engine';
 import { randomInts } from '../util/random';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StepStats } from '../state/schema';
+import type { StepStats } from '../experiment/schema';
 import { estimateNoiseScale, twoBatchEstimate } from './noise-scale';
 import { noisyGradStats } from './synthetic';
 

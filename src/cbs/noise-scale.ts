@@ -1,7 +1,7 @@
 // The gradient noise scale B_simple = tr(Σ)/|G|² (McCandlish et al. 2018), from the two batch
 // sizes every accumulated step already has: one micro-batch (B_s) and the accumulated batch (B_b).
 // Reported beside the measured CBS, never as a substitute for it.
-import type { StepStats } from '../state/schema';
+import type { StepStats } from '../experiment/schema';
 
 export interface NoiseScaleOptions {
   /** EMA decay applied to the |G|² and tr(Σ) estimates separately (debiased); 0.95 by default. */

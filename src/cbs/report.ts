@@ -2,7 +2,7 @@
 // paper's fit, B* and its interval, the raw B*, noise-scale estimates, and scaling laws across
 // (model, data size) groups. Everything in the report is JSON-able: no NaN, no Infinity.
 import { parameterCounts } from '../model/config';
-import type { AnalysisConfig, ExperimentResults, RunRecord, StepStats } from '../state/schema';
+import type { AnalysisConfig, ExperimentResults, RunRecord, StepStats } from '../experiment/schema';
 import { type BootstrapInterval, type BootstrapOptions, DEFAULT_BOOTSTRAP, bootstrapCbs } from './bootstrap';
 import { type CbsEstimate, type RawCbs, cbsFromFit, rawCbs } from './cbs';
 import { type PaperFit, fitPaperCurve } from './fit';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalPoint, RunRecord } from '../state/schema';
+import type { EvalPoint, RunRecord } from '../experiment/schema';
 import { batchPoints, interpolateLogStep, runOutcome, stepsToTarget } from './steps-to-target';
 
 const ev = (step: number, ewaLoss: number): EvalPoint => ({ step, tokens: step * 64, ewaLoss, rawLoss: ewaLoss });

@@ -1,6 +1,6 @@
 // Steps to target: when a run's EWA validation loss first reaches the target, and R(B), the
 // smallest such step over all runs at one batch size. Pure TypeScript (Node and workers).
-import type { EvalPoint, RunRecord } from '../state/schema';
+import type { EvalPoint, RunRecord } from '../experiment/schema';
 
 /** Where a run crossed the target, or why it did not. Never NaN: `steps` is null when unreached. */
 export type Crossing =

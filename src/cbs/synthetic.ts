@@ -1,9 +1,9 @@
 // Synthetic sweeps with known answers, for the tests and the sample files in ./fixtures.
 import { mulberry32, normalSampler } from '../util/random';
-import { type EvalPoint, type ExperimentConfig, type ExperimentResults, RESULTS_VERSION, type RunRecord, type StepStats } from '../state/schema';
+import { type EvalPoint, type ExperimentConfig, type ExperimentResults, RESULTS_VERSION, type RunRecord, type StepStats } from '../experiment/schema';
 import type { CurvePoint } from './fit';
 import { PAPER_TABLE } from './paper';
-import { defaultConfig } from '../state/defaults';
+import { defaultConfig } from '../experiment/presets';
 
 /** R(B) = (a + b/B)·exp(σ·z), z standard normal from `seed`: multiplicative (log-normal) noise. */
 export function noisyCurve(a: number, b: number, batchSizes: readonly number[], sigma: number, seed: number): CurvePoint[] {

@@ -2,9 +2,18 @@
 // activation-memory estimate from which the trainer picks a micro-batch that fits the adapter.
 // Architecture (see docs/model.md): pre-LN decoder, scale-only LayerNorm, no biases, QK-LayerNorm
 // over the full width, RoPE (rotate-half, base 10000), GELU MLP of width 4·d, untied embeddings.
-import type { ModelConfig } from '../state/schema';
-
-export type { ModelConfig };
+/** A decoder-only LM (pre-LN, scale-only LayerNorm, no biases, QK-LN, RoPE, GELU MLP 4d, untied). */
+export interface ModelConfig {
+  /** Preset name ("nano", "micro", …) or "custom". */
+  name: string;
+  layers: number;
+  dModel: number;
+  heads: number;
+  /** Context length in tokens (T). */
+  context: number;
+  /** Filled from the tokenizer when the run starts; 0 means "from the tokenizer". */
+  vocabSize: number;
+}
 
 /** LayerNorm epsilon, everywhere (attn_norm, q_norm, k_norm, mlp_norm, norm). */
 export const LAYER_NORM_EPS = 1e-5;

@@ -1,7 +1,7 @@
 // The cross-check bundle: everything another framework needs to check the lab's forward and
 // backward (semantics in docs/model.md, "Cross-checking"): the initial weights, one batch of
 // token ids, the loss on that batch and the gradient of that loss wrt every parameter.
-// Pure (no file system): ./crosscheck.cli.ts writes the bundle into a folder.
+// Pure (no file system): tools/crosscheck.ts writes the bundle into a folder.
 import { mulberry32, normalSampler } from '../util/random';
 import { IGNORE_TARGET, validateModelConfig, type ModelConfig } from './config';
 import { initParameters } from './init';

@@ -3,7 +3,7 @@
 //   CPU (SwiftShader): LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
 //     node scripts/run-ts.mjs src/model/gpu-model.check.cli.ts
 //   GPU server: bundle with scripts/build-device-bundle.mjs src/model/gpu-model.check.cli.ts (docs/benchmarks.md).
-import { acquireNodeGpu } from '../bench/node-gpu';
+import { acquireNodeGpu } from '../gpu/node';
 import { describeAdapter } from '../gpu';
 import { checks } from './gpu-model.check';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHistory, memoryBackend } from './history';
-import { defaultConfig, EXPERIMENT_PRESETS } from './defaults';
+import { defaultConfig, EXPERIMENT_PRESETS } from '../experiment/presets';
 import { syntheticResults } from './fixtures/synthetic';
 
 describe('history (in-memory backend; the browser uses IndexedDB through the same interface)', () => {

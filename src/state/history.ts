@@ -3,8 +3,8 @@
 // damaged entry gives a message, not a crash. The storage is behind a small interface so that the
 // logic is tested in Node with an in-memory store.
 import { openDB, type IDBPDatabase } from 'idb';
-import type { ExperimentConfig, ExperimentResults } from './schema';
-import { configFromValue, resultsFromValue, type DecodeError } from './codec';
+import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
+import { configFromValue, resultsFromValue, type DecodeError } from '../experiment/codec';
 
 export const HISTORY_DB = 'cbs-lab-history';
 export const HISTORY_STORE = 'experiments';

@@ -2,9 +2,10 @@
 // most the work since the last checkpoint: every finished run is written at once, and each
 // run in flight keeps its latest checkpoint (weights, optimizer, EWA, data position).
 import { openDB, type IDBPDatabase } from 'idb';
-import type { ExperimentConfig, RunRecord } from './schema';
+import type { ExperimentConfig, RunRecord } from '../experiment/schema';
 import type { RunCheckpoint } from '../train/run';
-import { encodeConfigFragment, fnv1a32 } from './codec';
+import type { SweepPersistence } from '../worker/experiment-runner';
+import { encodeConfigFragment, fnv1a32 } from '../experiment/codec';
 
 export const SWEEP_DB = 'cbs-lab-sweeps';
 
@@ -16,14 +17,9 @@ export interface SweepSummary {
   runsFinished: number;
 }
 
-export interface SweepStore {
-  /** Creates the sweep's entry, or returns the one a previous page left. */
+/** The runner's persistence, plus what the page needs to offer a resume. */
+export interface SweepStore extends SweepPersistence {
   begin(config: ExperimentConfig): Promise<SweepSummary>;
-  finishedRuns(id: string): Promise<RunRecord[]>;
-  saveRun(id: string, record: RunRecord): Promise<void>;
-  checkpoint(id: string, runId: string): Promise<RunCheckpoint | null>;
-  saveCheckpoint(id: string, checkpoint: RunCheckpoint): Promise<void>;
-  markFinished(id: string): Promise<void>;
   /** Sweeps that started and never finished: the page offers to resume them. */
   unfinished(): Promise<SweepSummary[]>;
   discard(id: string): Promise<void>;

@@ -1,7 +1,7 @@
 // When a run evaluates its validation loss: the paper's hybrid schedule. Sparse where it does
 // not matter (powers of two, powers of ten, multiples of an interval) and dense where it does:
 // once the EWA loss nears the target, and over the tail of the step budget.
-import type { EvaluationConfig } from '../state/schema';
+import type { EvaluationConfig } from '../experiment/schema';
 
 export interface EvalContext {
   maxSteps: number;

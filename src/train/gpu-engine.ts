@@ -15,7 +15,7 @@ import { IGNORE_TARGET } from '../model/config';
 import { prepareGpuModel, type GpuModel } from '../model/gpu-model';
 import { initParameters } from '../model/init';
 import { buildLayout, type ParameterLayout } from '../model/layout';
-import type { ModelConfig } from '../state/schema';
+import type { ModelConfig } from '../model/config';
 import type { EngineState, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
 
 const SLOT_STEP_LOSS = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunControl, trainRun, type BatchSource, type RunCheckpoint } from './run';
 import type { EngineState, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
-import type { RunSpec } from '../state/schema';
+import type { RunSpec } from '../experiment/schema';
 
 /**
  * A deterministic stand-in for a model: one "weight" w decays towards 0 at a rate set by the

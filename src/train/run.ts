@@ -1,7 +1,7 @@
 // One training run of the paper's protocol: constant LR after warmup, AdamW with clipping,
 // EWA weights, validation on the hybrid schedule, the first step at which the EWA loss reaches
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
-import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../state/schema';
+import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
 import { shouldEvaluate } from './eval-schedule';

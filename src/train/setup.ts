@@ -12,7 +12,7 @@ import {
   type TokenCache,
   type TokenStreamState,
 } from '../data';
-import type { RunSpec } from '../state/schema';
+import type { RunSpec } from '../experiment/schema';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
 import type { BatchSource } from './run';

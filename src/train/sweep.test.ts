@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { groupKey, runSweep } from './sweep';
-import { planRuns } from './plan';
+import { planRuns } from '../experiment/plan';
 import { emptyRecord } from './run';
-import type { ExperimentConfig, RunRecord, RunSpec } from '../state/schema';
-import { defaultConfig } from '../state/defaults';
+import type { ExperimentConfig, RunRecord, RunSpec } from '../experiment/schema';
+import { defaultConfig } from '../experiment/presets';
 
 const config: ExperimentConfig = {
   ...defaultConfig(),

@@ -1,8 +1,8 @@
 // Runs an experiment's plan over a pool of executors (one Web Worker each, in the app). The
 // reference run of each (model, data size) group goes first where the target comes from it;
 // finished runs are never repeated, so a reload resumes where the sweep stopped.
-import type { ExperimentConfig, ExperimentResults, RunRecord, RunSpec } from '../state/schema';
-import { RESULTS_VERSION } from '../state/schema';
+import type { ExperimentConfig, ExperimentResults, RunRecord, RunSpec } from '../experiment/schema';
+import { RESULTS_VERSION } from '../experiment/schema';
 
 export interface ExecuteOptions {
   /** Best steps-to-target so far among finished runs at this run's (group, batch size). */

@@ -14,7 +14,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { MeasurementAnalysis } from '../state/analysis';
+import type { MeasurementAnalysis } from './chart-model';
 import { paperCurve } from '../cbs/fit';
 import { fmtCount, fmtNum } from './format';
 import { ChartPngButton } from './ChartPngButton';

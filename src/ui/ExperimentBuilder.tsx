@@ -1,13 +1,14 @@
 // The experiment builder: presets with their one-line explanation, every field of the config,
 // validation messages beside the field they are about, and a live estimate of the cost.
 import { createContext, useContext, useId, useMemo, useState, type ReactNode } from 'react';
-import type { ExperimentConfig, ModelConfig } from '../state/schema';
-import { useExperimentStore } from '../state/experimentStore';
-import { useLocalFiles } from '../state/localFiles';
-import { BUNDLED_TRAIN_TOKENS_ESTIMATE, C4_FIRST_SHARDS, EXPERIMENT_PRESETS, model as presetModel } from '../state/defaults';
-import { configWarnings, type ValidationIssue } from '../state/validate';
-import { estimateExperiment } from '../state/estimate';
-import { hostsNeedingConfirmation } from '../state/dataSource';
+import type { ExperimentConfig } from '../experiment/schema';
+import type { ModelConfig } from '../model/config';
+import { useExperimentStore } from '../state/experiment-store';
+import { useLocalFiles } from '../state/local-files';
+import { BUNDLED_TRAIN_TOKENS_ESTIMATE, C4_FIRST_SHARDS, EXPERIMENT_PRESETS, model as presetModel } from '../experiment/presets';
+import { configWarnings, type ValidationIssue } from '../experiment/validate';
+import { estimateExperiment } from '../experiment/estimate';
+import { hostsNeedingConfirmation } from '../experiment/data-source';
 import { MODEL_PRESETS } from '../model/presets';
 import type { MemoryLimits } from '../model/config';
 import { fmtCount, fmtFlops, fmtSeconds } from './format';

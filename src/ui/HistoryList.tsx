@@ -1,7 +1,7 @@
 // Past experiments kept in this browser (IndexedDB): reopen or delete.
 import { useCallback, useEffect, useState } from 'react';
 import type { History, HistorySummary } from '../state/history';
-import { analyseResults } from '../state/analysis';
+import { chartModel } from './chart-model';
 import { fmtCount, fmtNum } from './format';
 
 interface CompareRow {
@@ -33,7 +33,7 @@ function CompareTable({ history, ids }: { history: History; ids: string[] }) {
           out.push({ id: o.id, name: o.name, measurement: '—', params: NaN, dataSize: NaN, bStar: null, lower: null, upper: null, noise: null, note: 'config only, no results' });
           continue;
         }
-        for (const m of analyseResults(o.results, { resamples: 200 }).measurements) {
+        for (const m of chartModel(o.results, { resamples: 200 }).measurements) {
           out.push({
             id: o.id,
             name: o.name,

@@ -1,6 +1,6 @@
 // Import a JSON file of a config or results (exported here, or written by the headless runner).
 import { useId, useState } from 'react';
-import { importJson, MAX_FILE_BYTES, type Decoded } from '../state/codec';
+import { importJson, MAX_FILE_BYTES, type Decoded } from '../experiment/codec';
 
 export function ImportPanel({ onImport }: { onImport: (decoded: Decoded, fileName: string) => void }) {
   const id = useId();

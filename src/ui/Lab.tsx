@@ -3,13 +3,13 @@
 // and asks before any data host other than the bundled data or the C4 hub is used.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
-import type { ExperimentConfig } from '../state/schema';
-import { useExperimentStore } from '../state/experimentStore';
-import { useRunStore } from '../state/runStore';
-import { decodeLink, looksLikeLabLink, type Decoded } from '../state/codec';
+import type { ExperimentConfig } from '../experiment/schema';
+import { useExperimentStore } from '../state/experiment-store';
+import { useRunStore } from '../state/run-store';
+import { decodeLink, looksLikeLabLink, type Decoded } from '../experiment/codec';
 import { createHistory, type History } from '../state/history';
-import { hostsNeedingConfirmation } from '../state/dataSource';
-import { estimateExperiment } from '../state/estimate';
+import { hostsNeedingConfirmation } from '../experiment/data-source';
+import { estimateExperiment } from '../experiment/estimate';
 import { loadCalibration } from '../state/calibration';
 import { ExperimentBuilder } from './ExperimentBuilder';
 import type { RunControls } from './RunMonitor';

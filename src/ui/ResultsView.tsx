@@ -2,8 +2,8 @@
 // (live, shared, imported or reopened). The target, overhead and baseline can be changed here:
 // steps to target are recomputed from the stored evaluation curves.
 import { useId, useMemo, useState } from 'react';
-import type { ExperimentResults } from '../state/schema';
-import { analyseResults } from '../state/analysis';
+import type { ExperimentResults } from '../experiment/schema';
+import { chartModel } from './chart-model';
 import { CbsChart } from './CbsChart';
 import { ScalingChart } from './ScalingChart';
 import { fmtNum } from './format';
@@ -17,7 +17,7 @@ export function ResultsView({ results }: { results: ExperimentResults }) {
   const badTarget = target !== undefined && !(target > 0 && Number.isFinite(target));
   const badOverhead = overhead !== undefined && !(overhead > 0 && overhead <= 10);
   const analysis = useMemo(
-    () => analyseResults(results, { target: badTarget ? undefined : target, overhead: badOverhead ? undefined : overhead }),
+    () => chartModel(results, { target: badTarget ? undefined : target, overhead: badOverhead ? undefined : overhead }),
     [results, target, overhead, badTarget, badOverhead],
   );
   const finished = results.runs.filter((r) => !r.spec.isReference).length;

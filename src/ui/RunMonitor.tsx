@@ -3,7 +3,7 @@
 // per run and for the whole experiment, through the controls the training engine provides.
 import { useState } from 'react';
 import { CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useRunStore, type LiveRun } from '../state/runStore';
+import { useRunStore, type LiveRun } from '../state/run-store';
 import { fmtCount, fmtNum, fmtSeconds } from './format';
 
 export interface RunControls {

@@ -2,7 +2,7 @@
 // power law, and optionally the paper's reported laws converted from 512-token sequences to tokens.
 import { useRef, useState } from 'react';
 import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ScalingAnalysis } from '../state/analysis';
+import type { ScalingAnalysis } from './chart-model';
 import type { PowerLawFit } from '../cbs/scaling';
 import { PAPER_LAWS, paperLawTokens } from '../cbs/paper';
 import { fmtCount, fmtNum } from './format';

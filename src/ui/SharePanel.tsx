@@ -1,9 +1,9 @@
 // Sharing: the config link, the link with results (or why it is too large), JSON export of the
 // config or results, the steps table as CSV, and saving to the history.
 import { useState } from 'react';
-import type { ExperimentConfig, ExperimentResults } from '../state/schema';
-import { encodeConfigFragment, encodeResultsFragment, exportConfigJson, exportResultsJson } from '../state/codec';
-import { analyseResults, stepsCsv } from '../state/analysis';
+import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
+import { encodeConfigFragment, encodeResultsFragment, exportConfigJson, exportResultsJson } from '../experiment/codec';
+import { chartModel, stepsCsv } from './chart-model';
 import { downloadText, safeFileName } from './download';
 
 function pageUrl(fragment: string): string {
@@ -56,7 +56,7 @@ export function SharePanel({ config, results, onSave }: { config: ExperimentConf
           type="button"
           disabled={!results}
           data-testid="export-csv"
-          onClick={() => results && downloadText(safeFileName(`${config.name}-steps`, 'csv'), stepsCsv(results, analyseResults(results, { resamples: 10 })), 'text/csv')}
+          onClick={() => results && downloadText(safeFileName(`${config.name}-steps`, 'csv'), stepsCsv(results, chartModel(results, { resamples: 10 })), 'text/csv')}
         >
           Export steps CSV
         </button>

@@ -4,11 +4,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import { ExperimentRunner } from '../worker/experiment-runner';
-import { useRunStore } from '../state/runStore';
-import { useExperimentStore } from '../state/experimentStore';
-import { useLocalFiles } from '../state/localFiles';
+import { useRunStore } from '../state/run-store';
+import { useExperimentStore } from '../state/experiment-store';
+import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
-import type { ExperimentConfig, ExperimentResults } from '../state/schema';
+import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
 import type { RunControls } from './RunMonitor';
 
 export interface Training {

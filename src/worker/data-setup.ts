@@ -11,7 +11,7 @@ import {
   type TokenCache,
   type TokenizerChoice,
 } from '../data';
-import type { DataSourceSpec, TokenizerSpec } from '../state/schema';
+import type { DataSourceSpec, TokenizerSpec } from '../experiment/schema';
 
 const BUNDLED_BPE_VOCAB = 4096;
 

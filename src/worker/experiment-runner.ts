@@ -4,33 +4,48 @@
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
 import { chooseMicroBatch } from '../model/config';
-import type { ExperimentConfig, ExperimentResults, RunRecord, RunSpec } from '../state/schema';
-import type { RunStoreState } from '../state/runStore';
-import type { SweepStore } from '../state/sweep-store';
-import { emptyRecord, RunControl } from '../train/run';
-import { planRuns } from '../train/plan';
+import type { EvalPoint, ExperimentConfig, ExperimentResults, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
+import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
+import { planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
 import type { LocalFiles } from './data-setup';
 
-/** The run store's scheduler-facing actions. */
-export type ExperimentHooks = Pick<
-  RunStoreState,
-  | 'experimentStarted'
-  | 'runQueued'
-  | 'runStarted'
-  | 'runProgress'
-  | 'runEval'
-  | 'runStatus'
-  | 'runFinished'
-  | 'targetKnown'
-  | 'experimentStatus'
-  | 'experimentFinished'
->;
+/** What the runner tells the page as the sweep goes (src/state's run store implements it). */
+export interface ExperimentHooks {
+  experimentStarted(config: ExperimentConfig, adapter: string): void;
+  runQueued(spec: RunSpec): void;
+  runStarted(id: string): void;
+  runProgress(id: string, stats: StepStats): void;
+  runEval(id: string, point: EvalPoint): void;
+  /** A status change without a final record (paused, resumed → running, stopped). */
+  runStatus(id: string, status: RunStatus): void;
+  runFinished(record: RunRecord): void;
+  /** A group's target became known (its reference run finished). */
+  targetKnown(group: string, loss: number): void;
+  experimentStatus(status: ExperimentStatus): void;
+  experimentFinished(): void;
+}
+
+export type ExperimentStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped';
+
+/**
+ * Where a sweep's progress is kept so that a reload resumes it: every finished run, and the
+ * latest checkpoint of each run in flight (src/state's IndexedDB sweep store implements it).
+ */
+export interface SweepPersistence {
+  /** Creates the sweep's entry, or returns the one a previous page left. */
+  begin(config: ExperimentConfig): Promise<{ id: string }>;
+  finishedRuns(id: string): Promise<RunRecord[]>;
+  saveRun(id: string, record: RunRecord): Promise<void>;
+  checkpoint(id: string, runId: string): Promise<RunCheckpoint | null>;
+  saveCheckpoint(id: string, checkpoint: RunCheckpoint): Promise<void>;
+  markFinished(id: string): Promise<void>;
+}
 
 export interface ExperimentRunnerOptions {
-  store: SweepStore;
+  store: SweepPersistence;
   hooks: ExperimentHooks;
   limits: GpuLimits;
   adapter: string;

@@ -10,7 +10,7 @@ import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
 import { randomInts } from '../util/random';
-import type { RunRecord, RunSpec } from '../state/schema';
+import type { RunRecord, RunSpec } from '../experiment/schema';
 import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';

@@ -1,7 +1,7 @@
 // Types shared by the page and the worker. Plain data only: everything crosses postMessage.
 import type { AdapterSummary } from '../gpu/device';
 import type { MatmulShape } from '../kernels/matmul.ref';
-import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../state/schema';
+import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../experiment/schema';
 import type { RunCheckpoint } from '../train/run';
 import type { LocalFiles } from './data-setup';
 

@@ -1,0 +1,69 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useRunStore } from './run-store';
+import { syntheticResults } from './fixtures/synthetic';
+import { defaultConfig } from '../experiment/presets';
+import { groupKey } from '../train/sweep';
+
+const fixture = syntheticResults();
+const ref = fixture.runs[0];
+const run = fixture.runs[1];
+
+describe('run store: the actions the scheduler calls', () => {
+  beforeEach(() => useRunStore.getState().clear());
+
+  it('queue → progress → eval → finished builds live results; the target arrives from the reference', () => {
+    const s = useRunStore.getState;
+    s().experimentStarted(defaultConfig(), 'test adapter');
+    expect(s().status).toBe('running');
+    expect(s().targetLoss).toBeNull(); // the demo's target comes from a reference run
+    s().runQueued(ref.spec);
+    s().runQueued({ ...run.spec, targetLoss: null });
+    expect(s().order).toEqual([ref.spec.id, run.spec.id]);
+    s().runStarted(run.spec.id);
+    s().runProgress(run.spec.id, { ...run.steps[0], step: 10, tokensPerSecond: 1280 });
+    const live = s().runs[run.spec.id];
+    expect(live.status).toBe('running');
+    expect(live.stepsDone).toBe(10);
+    expect(live.tokensDone).toBe(10 * 4 * 32);
+    // ETA: (maxSteps − 10) steps of 128 tokens at 1280 tokens/s.
+    expect(live.etaSeconds).toBeCloseTo(((run.spec.maxSteps - 10) * 128) / 1280, 10);
+    s().runEval(run.spec.id, run.evals[0]);
+    expect(s().runs[run.spec.id].evals).toHaveLength(1);
+    s().runFinished(ref);
+    s().targetKnown(groupKey(run.spec), 2.6);
+    s().targetKnown('other:L1d1h1T1|D1', 2.6);
+    expect(s().targetLoss).toBe(2.6); // both groups agree
+    s().targetKnown('other:L1d1h1T1|D1', 3.0);
+    expect(s().targetLoss).toBeNull(); // groups differ: no single target
+    s().targetKnown('other:L1d1h1T1|D1', 2.6);
+    expect(s().runs[run.spec.id].spec.targetLoss).toBe(2.6);
+    expect(s().runs[ref.spec.id].spec.targetLoss).toBeNull();
+    expect(s().results?.targetLoss).toBe(2.6);
+    s().runFinished(run);
+    expect(s().results?.runs.map((r) => r.spec.id)).toEqual([ref.spec.id, run.spec.id]);
+    expect(s().results?.finishedAt).toBeNull();
+    s().experimentFinished();
+    expect(s().status).toBe('finished');
+    expect(s().results?.finishedAt).not.toBeNull();
+    expect(s().resultsOrigin).toBe('live');
+  });
+
+  it('pause and resume per run; showResults swaps what the charts show', () => {
+    const s = useRunStore.getState;
+    s().experimentStarted(defaultConfig(), 'a');
+    s().runQueued(run.spec);
+    s().runStatus(run.spec.id, 'paused');
+    expect(s().runs[run.spec.id].status).toBe('paused');
+    s().showResults(fixture, 'link');
+    expect(s().results).toBe(fixture);
+    expect(s().resultsOrigin).toBe('link');
+    expect(s().order).toEqual([run.spec.id]); // live runs untouched
+    s().showResults(null, null);
+    expect(s().results).toBeNull();
+  });
+
+  it('a fixed target is known from the start', () => {
+    useRunStore.getState().experimentStarted({ ...defaultConfig(), target: { kind: 'fixed', loss: 3.1 } }, 'a');
+    expect(useRunStore.getState().targetLoss).toBe(3.1);
+  });
+});

@@ -1,0 +1,93 @@
+// Runs the real command line (npm run cbs → scripts/run-ts.mjs → esbuild → node) on the sample files.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CbsReport } from '../src/cbs/report';
+import { FIXTURE_SWEEP, noisySweepCsv, paperChinchillaCsv, syntheticResults } from '../src/cbs/synthetic';
+import { PAPER_TABLE } from '../src/cbs/paper';
+
+const dir = mkdtempSync(join(tmpdir(), 'cbs-cli-'));
+const fixture = (name: string) => join('src/cbs/fixtures', name);
+
+function cbs(...args: string[]) {
+  const r = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'tools/cbs.ts', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cbs command line', () => {
+  it('the sample files are what the generators produce', () => {
+    expect(readFileSync(fixture('paper-chinchilla.csv'), 'utf8')).toBe(paperChinchillaCsv());
+    expect(readFileSync(fixture('noisy-sweep.csv'), 'utf8')).toBe(noisySweepCsv(1000, 400000, 7));
+    expect(JSON.parse(readFileSync(fixture('synthetic-results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(syntheticResults(FIXTURE_SWEEP))));
+  });
+
+  it('paper CSV: one B* per model equal to the paper\'s table, and the Chinchilla scaling fit (e ≈ 0.47)', () => {
+    const out = join(dir, 'paper.json');
+    const r = cbs(fixture('paper-chinchilla.csv'), '--context', '512', '--resamples', '100', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/B\* \(20% over linear scaling from B = 256\): 745 sequences/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as CbsReport;
+    expect(report.groups.map((g) => g.cbs.bStar as number).map((b, i) => Math.abs(b / PAPER_TABLE[i].bStarSequences - 1))).toSatisfy((errs: number[]) => errs.every((e) => e < 1e-9));
+    const chinchilla = report.scaling.find((s) => s.against === 'modelSize');
+    expect(chinchilla?.description).toMatch(/Chinchilla-style/);
+    expect(Math.abs((chinchilla?.fit.e as number) - 0.47)).toBeLessThan(0.005);
+    // c for N in millions: c_params · 1e6^e ≈ 93.2.
+    expect(Math.abs(((chinchilla?.fit.c as number) * 1e6 ** (chinchilla?.fit.e as number)) / 93.2 - 1)).toBeLessThan(0.02);
+    expect(chinchilla?.paper?.points).toHaveLength(5);
+  });
+
+  it('noisy CSV with several runs per batch size: the min is taken, the interval printed, the unreached run listed', () => {
+    const r = cbs(fixture('noisy-sweep.csv'), '--json', '--resamples', '200', '--seed', '3', '--ci', '80');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as CbsReport;
+    const g = report.groups[0];
+    expect(g.points[0].runs).toHaveLength(3);
+    expect(g.points[0].steps).toBe(Math.min(...g.points[0].runs.map((x) => x.steps as number)));
+    expect(g.interval).toMatchObject({ status: 'ok', level: 0.8, seed: 3, resamples: 200 });
+    // Truth: a = 1000, b = 400000, baseline 16 → B* = 99.2; 5% noise.
+    expect(Math.abs((g.cbs.bStar as number) / 99.2 - 1)).toBeLessThan(0.1);
+    expect(g.unreached).toHaveLength(1);
+  });
+
+  it('results JSON: --interpolate, --target, --overhead and --baseline change the analysis', () => {
+    const out = join(dir, 'results.json');
+    const r = cbs(fixture('synthetic-results.json'), '--interpolate', '--target', '3.6', '--overhead', '0.5', '--baseline', '8', '--resamples', '100', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/target loss 3.6 \(override\)/);
+    expect(r.stdout).toMatch(/noise scale B_simple/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as CbsReport;
+    expect(report.groups[0].cbs.bStar as number).toBeCloseTo(1.5 * 8 + 0.5 * 32, 5);
+    expect(report.groups[0].points[0].steps as number).toBeCloseTo(1800 * Math.exp(-1 / 3), 5);
+  });
+
+  it('bad input: one clear line on stderr, a non-zero exit, never a stack trace', () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'batch_size,steps\n64,100\n128,oops\n');
+    const badJson = join(dir, 'bad.json');
+    writeFileSync(badJson, '{"version": 1, "runs": 3}');
+    const garbled = join(dir, 'garbled.json');
+    writeFileSync(garbled, '{"version": 1, runs');
+    const cases: [string[], number, RegExp][] = [
+      [[bad], 1, /line 3: steps "oops" is not a positive number/],
+      [[badJson], 1, /bad\.json: .*config is not an object/],
+      [[garbled], 1, /garbled\.json: The file is not valid JSON/],
+      [[join(dir, 'missing.csv')], 1, /cannot read .*missing\.csv: ENOENT/],
+      [[fixture('noisy-sweep.csv'), '--overhead', 'x'], 2, /--overhead must be a positive number/],
+      [[fixture('noisy-sweep.csv'), '--target', '3'], 2, /--target needs results JSON/],
+      [[fixture('noisy-sweep.csv'), '--bogus'], 2, /unknown flag --bogus/],
+      [[], 2, /no input file given/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = cbs(...args);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const help = cbs('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: npm run cbs/);
+  });
+});

@@ -13,10 +13,10 @@ import {
   importJson,
 } from './codec';
 import { EXPERIMENT_PRESETS, defaultConfig } from './presets';
-import { syntheticResults } from '../state/fixtures/synthetic';
+import { syntheticResults } from './fixtures/synthetic';
 import { mulberry32 } from '../util/random';
 import { migrateConfig, migrateResults } from './migrate';
-import fixture from '../state/fixtures/demo-results.json';
+import fixture from './fixtures/demo-results.json';
 
 /** A link payload made by hand: base64url(deflateRaw(json) ‖ fnv1a32(json)), as the codec does. */
 function handPacked(json: string): string {

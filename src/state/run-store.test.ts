@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRunStore } from './run-store';
-import { syntheticResults } from './fixtures/synthetic';
+import { syntheticResults } from '../experiment/fixtures/synthetic';
 import { defaultConfig } from '../experiment/presets';
 import { groupKey } from '../train/sweep';
 

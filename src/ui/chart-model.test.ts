@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, stepsCsv } from './chart-model';
-import { syntheticResults, SYNTHETIC_DEFAULTS } from '../state/fixtures/synthetic';
+import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/fixtures/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
 import { defaultConfig } from '../experiment/presets';
 

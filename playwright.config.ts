@@ -1,10 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { APP_PORT, APP_URL, HARNESS_PORT, HARNESS_URL } from './e2e/servers';
 import { chromiumLaunchOptions } from './tools/browser';
 
 // Two servers: the Vite dev server hosts the kernel/test harness page (e2e/harness/),
-// and `vite preview` serves the built app exactly as users get it.
-export const HARNESS_URL = 'http://127.0.0.1:5199/e2e/harness/index.html';
-export const APP_URL = 'http://127.0.0.1:4199/';
+// and `vite preview` serves the built app exactly as users get it (ports in e2e/servers.ts).
 
 export default defineConfig({
   testDir: 'e2e',
@@ -22,13 +21,13 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: 'CBS_TEST_SERVER=1 npx vite --host 127.0.0.1 --port 5199 --strictPort',
+      command: `CBS_TEST_SERVER=1 npx vite --host 127.0.0.1 --port ${HARNESS_PORT} --strictPort`,
       url: HARNESS_URL,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
     },
     {
-      command: 'npx vite preview --host 127.0.0.1 --port 4199 --strictPort',
+      command: `npx vite preview --host 127.0.0.1 --port ${APP_PORT} --strictPort`,
       url: APP_URL,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
-
-export const APP_URL = 'http://127.0.0.1:4199/';
+import { APP_URL } from './servers';
 
 test('the built lab loads without errors and shows its WebGPU adapter', async ({ page }) => {
   const errors: string[] = [];

@@ -1,8 +1,9 @@
 // Node-side helpers for specs that drive the harness page (e2e/harness/).
 import { expect, test, type Page } from '@playwright/test';
 import type { CheckOutcome } from './checks/types';
+import { HARNESS_URL } from './servers';
 
-export const HARNESS_URL = 'http://127.0.0.1:5199/e2e/harness/index.html';
+export { HARNESS_URL };
 
 /** Opens the harness and fails, with the browser's reason, when there is no WebGPU adapter. */
 export async function openHarness(page: Page): Promise<string> {

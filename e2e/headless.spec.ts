@@ -16,8 +16,8 @@ import { chromiumExecutable } from '../tools/browser';
 import { parseArgs } from '../tools/headless/args';
 import { checkDataHosts, resolveInput } from '../tools/headless/input';
 import { formatProgress, progressOf } from '../tools/headless/progress';
+import { APP_URL } from './servers';
 
-const APP_URL = 'http://127.0.0.1:4199/';
 const FIXTURE = 'e2e/fixtures/tiny.json';
 
 interface Ran {
@@ -135,7 +135,7 @@ test('a share link made by the UI gives the same config in the headless run', as
   await batches.blur();
   await page.getByTestId('copy-link').click();
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:4199\/#v1\.c\./);
+  expect(link.startsWith(`${APP_URL}#v1.c.`), link).toBe(true);
   const uiConfig = await page.evaluate(() => (window as unknown as { cbsLab: { config(): unknown } }).cbsLab.config());
   const linked = decodeLink(link);
   if (!linked.ok) throw new Error(linked.message);

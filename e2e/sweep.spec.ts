@@ -3,8 +3,8 @@
 import { test, expect, type Page } from '@playwright/test';
 import { encodeConfigFragment } from '../src/experiment/codec';
 import { tinySweepConfig } from './fixtures/sweep-configs';
+import { APP_URL } from './servers';
 
-const APP_URL = 'http://127.0.0.1:4199/';
 type LabState = ReturnType<NonNullable<Window['cbsLab']>['state']>;
 
 async function labState(page: Page): Promise<LabState> {

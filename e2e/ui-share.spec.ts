@@ -10,8 +10,8 @@ import { chartModel } from '../src/ui/chart-model';
 import { syntheticResults } from '../src/experiment/fixtures/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
+import { APP_URL } from './servers';
 
-const APP_URL = 'http://127.0.0.1:4199/';
 const results = syntheticResults();
 const analysis = chartModel(results);
 const bStar = analysis.measurements[0].cbs?.bStar as number;

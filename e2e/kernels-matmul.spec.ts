@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { expectAllClose, sharedHarnessPage, listChecks, runCheck } from './harness';
-import { MATMUL_DIRECT_MAX_MACS, matmulKernelFor, matmulRef, planSplitK, type MatmulShape } from '../src/kernels/matmul.ref';
+import { MATMUL_DIRECT_MAX_MACS, matmulKernelFor, planSplitK, type MatmulShape } from '../src/kernels/matmul.plan';
+import { matmulRef } from '../src/kernels/matmul.ref';
 import { compareArrays } from '../src/kernels/compare';
 import { randomUniform } from '../src/util/random';
 

@@ -1,7 +1,7 @@
 // AdamW (decoupled weight decay; PyTorch torch.optim.AdamW semantics), one thread per element
 // of the flat parameter buffer, with global-norm gradient clipping read from a GPU buffer:
 //
-//   clip = maxNorm > 0 ? min(1, maxNorm / (norm + 1e-6)) : 1     (norm = stats[normIndex])
+//   clip = clipNorm > 0 ? min(1, clipNorm / (norm + 1e-6)) : 1     (norm = stats[normIndex])
 //   g = grad · clip
 //   θ ← θ · (1 − lr·wd)                      only where the decay mask bit is set (or no mask)
 //   m ← β1·m + (1 − β1)·g
@@ -27,7 +27,7 @@ struct Params {
   decayMul: f32,
   stepSize: f32,
   sqrtBc2: f32,
-  maxNorm: f32,
+  clipNorm: f32,
   _pad1: f32,
   _pad2: f32,
   _pad3: f32,
@@ -49,8 +49,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= p.count) { return; }
   var clip = 1.0;
-  if (p.maxNorm > 0.0) {
-    clip = min(1.0, p.maxNorm / (stats[p.normIndex] + 1e-6));
+  if (p.clipNorm > 0.0) {
+    clip = min(1.0, p.clipNorm / (stats[p.normIndex] + 1e-6));
   }
   let g = grads[i] * clip;
   if (ZERO_GRAD) { grads[i] = 0.0; }

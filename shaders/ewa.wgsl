@@ -1,4 +1,5 @@
-// Exponentially weighted average of the weights (the paper's EWA), over the flat buffer.
+// Exponentially weighted average of the weights (the paper's EWA), over the flat buffer;
+// τ is the decay (ewaDecay).
 //
 // update: wbar ← τ·wbar + (1 − τ)·θ, one thread per element (starting from wbar = 0).
 // debias: out ← wbar · invBias, invBias = 1 / (1 − τ^t) computed by the host in float64,
@@ -9,8 +10,8 @@ struct Params {
   _pad0: u32,
   _pad1: u32,
   _pad2: u32,
-  tau: f32,
-  oneMinusTau: f32,
+  ewaDecay: f32,
+  oneMinusEwaDecay: f32,
   invBias: f32,
   _pad3: f32,
 }
@@ -29,7 +30,7 @@ fn update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
           @builtin(local_invocation_index) lid: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= p.count) { return; }
-  wbar[i] = p.tau * wbar[i] + p.oneMinusTau * theta[i];
+  wbar[i] = p.ewaDecay * wbar[i] + p.oneMinusEwaDecay * theta[i];
 }
 
 @compute @workgroup_size(256, 1, 1)

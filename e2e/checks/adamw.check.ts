@@ -2,7 +2,8 @@ import { createStorage, readF32, runDispatches, uploadF32, type Dispatch, type G
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
 import { prepareAdamw, type AdamwHyperparams, type ElementRange } from '../../src/kernels/adamw';
 import { adamwStepRef, zeroState } from '../../src/kernels/adamw.ref';
-import { gradNormScratchCount, prepareGradNorm } from '../../src/kernels/grad-norm';
+import { prepareGradNorm } from '../../src/kernels/grad-norm';
+import { gradNormScratchCount } from '../../src/kernels/grad-norm.plan';
 import { clipScaleRef, gradNormRef } from '../../src/kernels/grad-norm.ref';
 import { randomNormal, randomUniform } from '../../src/util/random';
 import type { Check, CheckOutcome } from './types';
@@ -61,7 +62,7 @@ export const checks: Record<string, Check> = {
     const scratch = createStorage(gpu, gradNormScratchCount(count), 'scratch');
     const stats = createStorage(gpu, 8, 'stats');
     const norm = await prepareGradNorm(gpu, { grads: b.grads, count, scratch, stats, slot });
-    const hyper = (t: number): AdamwHyperparams => ({ lr: 3e-3 * t, beta1: 0.95, beta2: 0.995, eps: 1e-8, weightDecay: 0.1, step: t, maxNorm: 1 });
+    const hyper = (t: number): AdamwHyperparams => ({ lr: 3e-3 * t, beta1: 0.95, beta2: 0.995, eps: 1e-8, weightDecay: 0.1, step: t, clipNorm: 1 });
     const adamw = await prepareAdamw(gpu, { ...b, count, hyper: hyper(1), clip: { stats, slot }, maxGroupsPerDim: 2 });
     const ref = zeroState(count, init);
     const out: CheckOutcome[] = [];

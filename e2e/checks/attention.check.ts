@@ -1,13 +1,14 @@
 import { alignTo, createStorage, readBuffers, runDispatches } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
-import { attentionKernelFor, prepareAttentionBackward, prepareAttentionForward, type AttentionKernel } from '../../src/kernels/attention';
+import { prepareAttentionBackward, prepareAttentionForward } from '../../src/kernels/attention';
 import {
-  attentionBackwardRef,
-  attentionForwardRef,
+  attentionKernelFor,
   attentionRowCount,
   attentionTensorSize,
+  type AttentionKernel,
   type AttentionShape,
-} from '../../src/kernels/attention.ref';
+} from '../../src/kernels/attention.plan';
+import { attentionBackwardRef, attentionForwardRef } from '../../src/kernels/attention.ref';
 import { randomUniform } from '../../src/util/random';
 import type { Check, CheckOutcome } from './types';
 import type { GpuContext } from '../../src/gpu';

@@ -22,28 +22,28 @@ export const checks: Record<string, Check> = {
     const theta = createStorage(gpu, count, 'params');
     const wbar = createStorage(gpu, count, 'ewa'); // new buffers are zero: wbar starts at 0
     const evalCopy = createStorage(gpu, count, 'eval copy');
-    const tau = 0.9;
-    const ewa = await prepareEwa(gpu, { params: theta, ewa: wbar, count, tau, maxGroupsPerDim: 2 });
-    const debias = await prepareEwaDebias(gpu, { ewa: wbar, out: evalCopy, count, tau });
+    const ewaDecay = 0.9;
+    const ewa = await prepareEwa(gpu, { params: theta, ewa: wbar, count, ewaDecay, maxGroupsPerDim: 2 });
+    const debias = await prepareEwaDebias(gpu, { ewa: wbar, out: evalCopy, count, ewaDecay });
     const ref = new Float64Array(count);
     const out: CheckOutcome[] = [];
     let last: Float32Array = new Float32Array(0);
     for (let t = 1; t <= 8; t++) {
       last = randomUniform(count, 300 + t);
       put(gpu, theta, last);
-      ewa.update({ tau });
-      debias.update({ tau, step: t });
+      ewa.update({ ewaDecay });
+      debias.update({ ewaDecay, step: t });
       await runDispatches(gpu, [ewa.dispatch, debias.dispatch]);
-      ewaUpdateRef(ref, last, tau);
+      ewaUpdateRef(ref, last, ewaDecay);
       if (t === 1 || t === 8) {
-        out.push({ label: `step ${t}: debiased copy`, comparison: compareArrays(await readF32(gpu, evalCopy, count), ewaDebiasRef(ref, tau, t), TOL) });
+        out.push({ label: `step ${t}: debiased copy`, comparison: compareArrays(await readF32(gpu, evalCopy, count), ewaDebiasRef(ref, ewaDecay, t), TOL) });
       }
     }
     out.push({ label: 'wbar after 8 steps', comparison: compareArrays(await readF32(gpu, wbar, count), ref, TOL) });
     out.push({ label: 'θ untouched', comparison: compareArrays(await readF32(gpu, theta, count), last, EXACT) });
     // Debias again: wbar must not have moved, so the copy is the same.
     await runDispatches(gpu, [debias.dispatch]);
-    out.push({ label: 'debias is idempotent', comparison: compareArrays(await readF32(gpu, evalCopy, count), ewaDebiasRef(ref, tau, 8), TOL) });
+    out.push({ label: 'debias is idempotent', comparison: compareArrays(await readF32(gpu, evalCopy, count), ewaDebiasRef(ref, ewaDecay, 8), TOL) });
     [theta, wbar, evalCopy].forEach((b) => b.destroy());
     return out;
   },
@@ -54,12 +54,12 @@ export const checks: Record<string, Check> = {
     const theta = uploadF32(gpu, thetaHost, 'params');
     const wbar = createStorage(gpu, count, 'ewa');
     const evalCopy = createStorage(gpu, count, 'eval copy');
-    const tau = 0.9995;
-    const ewa = await prepareEwa(gpu, { params: theta, ewa: wbar, count, tau });
-    const debias = await prepareEwaDebias(gpu, { ewa: wbar, out: evalCopy, count, tau });
+    const ewaDecay = 0.9995;
+    const ewa = await prepareEwa(gpu, { params: theta, ewa: wbar, count, ewaDecay });
+    const debias = await prepareEwaDebias(gpu, { ewa: wbar, out: evalCopy, count, ewaDecay });
     const steps = 5;
     await runDispatches(gpu, Array.from({ length: steps }, () => ewa.dispatch));
-    debias.update({ tau, step: steps });
+    debias.update({ ewaDecay, step: steps });
     await runDispatches(gpu, [debias.dispatch]);
     // The kernel's τ, 1 − τ and debias factor all come from one float32 τ, so the weights sum
     // to 1 − τ^t exactly and only float32 rounding of each step remains (≈1e-7 relative).

@@ -1,6 +1,7 @@
 import { createStorage, readF32, runDispatches, uploadF32, type GpuContext } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
-import { gradNormScratchCount, prepareGradNorm } from '../../src/kernels/grad-norm';
+import { prepareGradNorm } from '../../src/kernels/grad-norm';
+import { gradNormScratchCount } from '../../src/kernels/grad-norm.plan';
 import { gradNormRef } from '../../src/kernels/grad-norm.ref';
 import { randomNormal } from '../../src/util/random';
 import type { Check, CheckOutcome } from './types';

@@ -1,6 +1,7 @@
 import { createStorage, readF32, runDispatches, uploadF32, type GpuContext } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
-import { layerNormScratchFloats, prepareLayerNormBackward, prepareLayerNormForward } from '../../src/kernels/layernorm';
+import { prepareLayerNormBackward, prepareLayerNormForward } from '../../src/kernels/layernorm';
+import { layerNormScratchFloats } from '../../src/kernels/layernorm.plan';
 import { layerNormBackwardRef, layerNormForwardRef } from '../../src/kernels/layernorm.ref';
 import { randomUniform } from '../../src/util/random';
 import type { Check, CheckOutcome } from './types';

@@ -1,7 +1,8 @@
 import { createStorage, readF32, runDispatches, uploadF32 } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
 import { matmulSplitPlan, prepareMatmul, prepareMatmulSteps } from '../../src/kernels/matmul';
-import { matmulKernelFor, matmulRef, matmulStrides, type MatmulKernel, type MatmulShape } from '../../src/kernels/matmul.ref';
+import { matmulKernelFor, matmulStrides, type MatmulKernel, type MatmulShape } from '../../src/kernels/matmul.plan';
+import { matmulRef } from '../../src/kernels/matmul.ref';
 import { randomUniform } from '../../src/util/random';
 import type { Check, CheckOutcome } from './types';
 import type { GpuContext } from '../../src/gpu';

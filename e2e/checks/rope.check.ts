@@ -1,7 +1,8 @@
 import { createStorage, readF32, runDispatches, uploadF32, type GpuContext } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
 import { prepareRope } from '../../src/kernels/rope';
-import { ropeRef, type RopeShape } from '../../src/kernels/rope.ref';
+import type { RopeShape } from '../../src/kernels/rope.plan';
+import { ropeRef } from '../../src/kernels/rope.ref';
 import { randomUniform } from '../../src/util/random';
 import type { Check, CheckOutcome } from './types';
 

@@ -10,15 +10,19 @@
 // the last one back (./tfjs-matmul.ts): it includes TF.js's per-op JavaScript and dispatch cost.
 import { createStorage, timeDispatches, uploadU32, type Dispatch, type GpuContext } from '../gpu';
 import { prepareAdamw } from '../kernels/adamw';
-import { attentionBackwardFlops, attentionForwardFlops, prepareAttentionBackward, prepareAttentionForward } from '../kernels/attention';
+import { prepareAttentionBackward, prepareAttentionForward } from '../kernels/attention';
+import { attentionBackwardFlops, attentionForwardFlops } from '../kernels/attention.plan';
 import { prepareCrossEntropy } from '../kernels/cross-entropy';
 import { prepareAddInPlace } from '../kernels/elementwise';
 import { prepareEmbeddingBackward, prepareEmbeddingForward } from '../kernels/embedding';
 import { prepareEwa } from '../kernels/ewa';
 import { prepareGeluBackward, prepareGeluForward } from '../kernels/gelu';
-import { gradNormScratchCount, prepareGradNorm } from '../kernels/grad-norm';
-import { layerNormScratchFloats, prepareLayerNormBackward, prepareLayerNormForward } from '../kernels/layernorm';
-import { matmulFlops, matmulSplitPlan, prepareMatmulSteps } from '../kernels/matmul';
+import { prepareGradNorm } from '../kernels/grad-norm';
+import { gradNormScratchCount } from '../kernels/grad-norm.plan';
+import { prepareLayerNormBackward, prepareLayerNormForward } from '../kernels/layernorm';
+import { layerNormScratchFloats } from '../kernels/layernorm.plan';
+import { matmulSplitPlan, prepareMatmulSteps } from '../kernels/matmul';
+import { matmulFlops } from '../kernels/matmul.plan';
 import { prepareRope } from '../kernels/rope';
 import { MLP_RATIO, parameterCounts } from '../model/config';
 import { findPreset, presetConfig } from '../model/presets';
@@ -268,7 +272,7 @@ async function withFamily(gpu: GpuContext, family: KernelFamily, preset: string,
       case 'ewa': {
         const params = buf(P, 'params');
         const ewa = buf(P, 'ewa');
-        const update = await prepareEwa(gpu, { params, ewa, count: P, tau: 0.999 });
+        const update = await prepareEwa(gpu, { params, ewa, count: P, ewaDecay: 0.999 });
         await each({ kernel: `${preset} ewa update`, shape: `${fmt(P)} floats`, dispatches: [update.dispatch], work: 12 * P, unit: 'GB/s' });
         break;
       }

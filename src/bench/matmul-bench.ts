@@ -1,6 +1,6 @@
 // The training matmul shapes of the lab's model presets, for the kernel benchmark
 // (./kernel-bench.ts), which times them against TF.js's WebGPU backend on the same device.
-import type { MatmulShape } from '../kernels/matmul.ref';
+import type { MatmulShape } from '../kernels/matmul.plan';
 
 export interface MatmulBenchShape extends MatmulShape {
   name: string;

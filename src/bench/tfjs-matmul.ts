@@ -1,7 +1,7 @@
 // TF.js's WebGPU matmul on the same shapes, the peer the lab's kernels are measured against.
 // Imported lazily: the backend registers itself only if navigator.gpu exists at import time,
 // which in Node is true only after acquireNodeGpu() has installed Dawn.
-import type { MatmulShape } from '../kernels/matmul.ref';
+import type { MatmulShape } from '../kernels/matmul.plan';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 let tfPromise: Promise<Tf> | null = null;

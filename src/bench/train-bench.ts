@@ -2,7 +2,8 @@
 // phase (forward, backward, optimizer, evaluation), and model FLOPs utilisation against the
 // lab's own best matmul on the same adapter. Figures only; nothing here asserts on speed.
 import { createStorage, timeDispatches, type GpuContext } from '../gpu';
-import { matmulFlops, prepareMatmul } from '../kernels/matmul';
+import { prepareMatmul } from '../kernels/matmul';
+import { matmulFlops } from '../kernels/matmul.plan';
 import { chooseMicroBatch, flopsPerToken } from '../model/config';
 import { presetConfig } from '../model/presets';
 import type { ModelConfig } from '../model/config';

@@ -19,6 +19,11 @@ function isWholeBuffer(t: GpuTensor): t is GPUBuffer {
   return !('buffer' in t);
 }
 
+/** Bytes a tensor spans: the whole buffer, or the slice (to the buffer's end when it has no size). */
+export function tensorBytes(t: GpuTensor): number {
+  return isWholeBuffer(t) ? t.size : (t.size ?? t.buffer.size - (t.offset ?? 0));
+}
+
 /** Binds `resources` to @group(0) @binding(i), in order. */
 export function bindAll(ctx: GpuContext, pipeline: GPUComputePipeline, resources: GpuTensor[], label: string): GPUBindGroup {
   return bindAt(ctx, pipeline, resources.map((t, binding) => [binding, t] as const), label);

@@ -11,7 +11,7 @@ import { randomNormal, randomUniform } from '../util/random';
  */
 function publishedAdamw(theta: number[], m: number[], v: number[], g: number[], h: AdamwHyper): void {
   const norm = Math.hypot(...g);
-  const coef = h.maxNorm ? Math.min(1, h.maxNorm / (norm + 1e-6)) : 1;
+  const coef = h.clipNorm ? Math.min(1, h.clipNorm / (norm + 1e-6)) : 1;
   for (let i = 0; i < theta.length; i++) {
     const gi = g[i] * coef;
     theta[i] = theta[i] - h.lr * h.weightDecay * theta[i];
@@ -36,10 +36,10 @@ describe('adamwStepRef', () => {
     expect(state.v[0]).toBeCloseTo(0.00025, 15); // (1 − 0.999)·0.25
   });
 
-  it('step 1 with clipping active: g scaled by maxNorm/(norm + 1e-6)', () => {
-    // g = (3, 4), norm 5, maxNorm 1 → clipped g = (0.6, 0.8)/(1 + 2e-7); m1 = 0.1·that.
+  it('step 1 with clipping active: g scaled by clipNorm/(norm + 1e-6)', () => {
+    // g = (3, 4), norm 5, clipNorm 1 → clipped g = (0.6, 0.8)/(1 + 2e-7); m1 = 0.1·that.
     const state = zeroState(2, [0, 0]);
-    adamwStepRef(state, [3, 4], { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 0, weightDecay: 0, step: 1, maxNorm: 1 });
+    adamwStepRef(state, [3, 4], { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 0, weightDecay: 0, step: 1, clipNorm: 1 });
     expect(state.m[0]).toBeCloseTo((0.1 * 0.6) / (1 + 2e-7), 15);
     expect(state.m[1]).toBeCloseTo((0.1 * 0.8) / (1 + 2e-7), 15);
     expect(state.params[0]).toBeCloseTo(-0.01, 15); // eps 0: the step is exactly −lr·sign(g)
@@ -54,7 +54,7 @@ describe('adamwStepRef', () => {
     const v = new Array<number>(n).fill(0);
     for (let t = 1; t <= 6; t++) {
       const g = Array.from(randomNormal(n, 10 + t, t % 2 ? 0.05 : 2)); // odd steps unclipped, even clipped
-      const h: AdamwHyper = { lr: 1e-2 * t, beta1: 0.95, beta2: 0.995, eps: 1e-8, weightDecay: 0.1, step: t, maxNorm: 1 };
+      const h: AdamwHyper = { lr: 1e-2 * t, beta1: 0.95, beta2: 0.995, eps: 1e-8, weightDecay: 0.1, step: t, clipNorm: 1 };
       adamwStepRef(state, g, h);
       publishedAdamw(theta, m, v, g, h);
       for (let i = 0; i < n; i++) {

@@ -11,7 +11,7 @@ export interface AdamwHyper {
   /** 1-based step count t, for the bias corrections 1 − β^t. */
   step: number;
   /** Clip the gradient's global norm to this; 0 or absent: no clipping. */
-  maxNorm?: number;
+  clipNorm?: number;
 }
 
 export interface AdamwState {
@@ -22,7 +22,7 @@ export interface AdamwState {
 
 /** One step, in place. decay[i] false turns weight decay off for element i (LayerNorm scales). */
 export function adamwStepRef(state: AdamwState, grads: ArrayLike<number>, h: AdamwHyper, decay?: ArrayLike<boolean>): void {
-  const clip = clipScaleRef(gradNormRef(grads).norm, h.maxNorm ?? 0);
+  const clip = clipScaleRef(gradNormRef(grads).norm, h.clipNorm ?? 0);
   const bc1 = 1 - h.beta1 ** h.step;
   const bc2 = 1 - h.beta2 ** h.step;
   const { params, m, v } = state;

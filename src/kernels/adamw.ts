@@ -23,7 +23,7 @@ const layout = new UniformLayout([
   { name: 'decayMul', type: 'f32' },
   { name: 'stepSize', type: 'f32' },
   { name: 'sqrtBc2', type: 'f32' },
-  { name: 'maxNorm', type: 'f32' },
+  { name: 'clipNorm', type: 'f32' },
   { name: 'pad1', type: 'f32' },
   { name: 'pad2', type: 'f32' },
   { name: 'pad3', type: 'f32' },
@@ -38,7 +38,7 @@ export interface AdamwHyperparams {
   /** 1-based count of optimizer steps including this one: bias corrections use β^step. */
   step: number;
   /** Clip the global gradient norm to this (needs `clip`); 0 or absent: no clipping. */
-  maxNorm?: number;
+  clipNorm?: number;
 }
 
 /** A range of elements of the flat buffer, in floats from the start of `params`. */
@@ -99,7 +99,7 @@ export function adamwUniforms(count: number, normIndex: number, useMask: boolean
     decayMul: 1 - h.lr * h.weightDecay,
     stepSize: h.lr / bc1,
     sqrtBc2: Math.sqrt(bc2),
-    maxNorm: h.maxNorm ?? 0,
+    clipNorm: h.clipNorm ?? 0,
     pad1: 0,
     pad2: 0,
     pad3: 0,
@@ -125,7 +125,7 @@ export async function prepareAdamw(gpu: GpuContext, args: AdamwArgs): Promise<Ad
   }
   const normIndex = args.clip ? args.clip.slot + 1 : 0;
   const values = (h: AdamwHyperparams) => {
-    if ((h.maxNorm ?? 0) > 0 && !args.clip) throw new Error(`${label}: maxNorm needs the clip stats buffer`);
+    if ((h.clipNorm ?? 0) > 0 && !args.clip) throw new Error(`${label}: clipNorm needs the clip stats buffer`);
     return adamwUniforms(args.count, normIndex, useMask, h);
   };
   const uniforms = layout.create(gpu, values(args.hyper), label);

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  attentionBackwardRef,
-  attentionFlops,
-  attentionForwardRef,
-  attentionTensorSize,
-  type AttentionShape,
-} from './attention.ref';
+import { attentionTensorSize, type AttentionShape } from './attention.plan';
+import { attentionBackwardRef, attentionForwardRef } from './attention.ref';
 import { centralDifferences, dotWith } from './gradcheck';
 import { randomNormal, randomUniform } from '../util/random';
 
@@ -130,15 +125,5 @@ describe('attentionBackwardRef', () => {
     expect(maxAbsDiff(g.dq, new Float64Array(g.dq.length))).toBeLessThan(1e-15);
     expect(maxAbsDiff(g.dk, new Float64Array(g.dk.length))).toBeLessThan(1e-15);
     expect(maxAbsDiff(g.dv, dO)).toBeLessThan(1e-15);
-  });
-});
-
-describe('attentionFlops', () => {
-  it('counts causal pairs only', () => {
-    // B=2, H=3, T=4: pairs = 2·3·(4·5/2) = 60; hd = 8.
-    expect(attentionFlops({ batch: 2, seqLen: 4, heads: 3, headDim: 8 })).toEqual({
-      forward: 4 * 8 * 60,
-      backward: 10 * 8 * 60,
-    });
   });
 });

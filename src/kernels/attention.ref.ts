@@ -2,43 +2,7 @@
 // Layout as in docs/kernels.md: q, k, v, o are (N, C) row-major, N = batch·seqLen,
 // C = heads·headDim, head h in columns h·headDim … h·headDim+headDim−1.
 // o[t] = Σ_{u ≤ t} softmax_u(q[t]·k[u]·scale) v[u] within each sequence, scale = 1/sqrt(headDim).
-
-export interface AttentionShape {
-  batch: number;
-  seqLen: number;
-  heads: number;
-  headDim: number;
-}
-
-export function attentionScale(shape: AttentionShape): number {
-  return 1 / Math.sqrt(shape.headDim);
-}
-
-/** Floats in one (N, C) tensor. */
-export function attentionTensorSize(shape: AttentionShape): number {
-  return shape.batch * shape.seqLen * shape.heads * shape.headDim;
-}
-
-/** Floats in one per-row statistic (lse, delta): batch·heads·seqLen, indexed (b·H + h)·T + t. */
-export function attentionRowCount(shape: AttentionShape): number {
-  return shape.batch * shape.heads * shape.seqLen;
-}
-
-/** Causal (query, key) pairs per head and sequence: T(T+1)/2. */
-function causalPairs(shape: AttentionShape): number {
-  return (shape.batch * shape.heads * shape.seqLen * (shape.seqLen + 1)) / 2;
-}
-
-/**
- * Useful floating-point operations, counting each multiply-add as 2 over the causal pairs only
- * (not the tile padding the kernels compute and discard). Forward: q·kᵀ and p·v (4·hd per pair).
- * Backward, FlashAttention-2 convention: recomputed q·kᵀ, dO·vᵀ, pᵀ·dO, dS·k and dSᵀ·q
- * (10·hd per pair, 2.5× the forward). Softmax exponentials are not counted.
- */
-export function attentionFlops(shape: AttentionShape): { forward: number; backward: number } {
-  const pairs = causalPairs(shape);
-  return { forward: 4 * shape.headDim * pairs, backward: 10 * shape.headDim * pairs };
-}
+import { attentionRowCount, attentionScale, attentionTensorSize, type AttentionShape } from './attention.plan';
 
 interface Heads {
   /** Index of (b, t, h, d) in an (N, C) tensor. */

@@ -2,33 +2,15 @@
 // backward. Binds buffers and shape uniforms once and returns the Dispatches to encode.
 import attentionCode from '../../shaders/attention.wgsl?raw';
 import { UniformLayout, bindAll, flatGrid, prefersBarrierFreeKernels, type Dispatch, type GpuContext, type GpuTensor, type PipelineConstants } from '../gpu';
-import { attentionFlops, attentionScale, type AttentionShape } from './attention.ref';
-
-export { attentionFlops, type AttentionShape } from './attention.ref';
+import {
+  ATTENTION_ROWS_MAX_HEAD_DIM, ATTENTION_TILE, assertAttentionShape, attentionKernelFor, attentionScale,
+  type AttentionKernel, type AttentionShape,
+} from './attention.plan';
 
 export const ATTENTION_SHADER = { name: 'attention', code: attentionCode };
-/** Query rows (forward, dq) or key rows (dk, dv) per workgroup; must match BQ/BK in the WGSL. */
-const TILE = 32;
-/** The largest head dimension the kernels hold accumulators for (4 slabs of 32). */
-export const ATTENTION_MAX_HEAD_DIM = 128;
 const DELTA_PER_GROUP = 64;
 /** Threads per workgroup of the one-thread-per-row entry points; must match ROW_WG in the WGSL. */
 const ROW_WG = 64;
-/** The row kernels serve T up to this (each thread loops over up to T keys or queries) … */
-const ROWS_MAX_SEQ = 64;
-/** … and head dims up to this (ROW_MAX4 vec4 accumulators per thread in the WGSL). */
-const ROWS_MAX_HEAD_DIM = 64;
-
-/**
- * Which kernels run a shape: 'rows' (one thread per (b, h, row), no workgroup memory, for
- * T ≤ 64 and hd ≤ 64, where a 32×32 tile would be mostly padding) or 'tiled' (the
- * FlashAttention-style 32-row tiles, for everything longer).
- */
-export type AttentionKernel = 'rows' | 'tiled';
-
-export function attentionKernelFor(shape: AttentionShape, barrierFree = true): AttentionKernel {
-  return barrierFree && shape.seqLen <= ROWS_MAX_SEQ && shape.headDim <= ROWS_MAX_HEAD_DIM ? 'rows' : 'tiled';
-}
 
 const layout = new UniformLayout([
   { name: 'B', type: 'u32' },
@@ -77,20 +59,8 @@ function shapeOf(args: AttentionShape): AttentionShape {
   return { batch, seqLen, heads, headDim };
 }
 
-function validate(shape: AttentionShape): void {
-  for (const [name, value] of Object.entries(shape)) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`attention: ${name} must be a positive integer, got ${value}`);
-  }
-  if (shape.headDim > ATTENTION_MAX_HEAD_DIM) {
-    throw new Error(`attention: headDim ${shape.headDim} exceeds the supported ${ATTENTION_MAX_HEAD_DIM}`);
-  }
-  if (shape.heads > 65535 || shape.batch > 65535) {
-    throw new Error('attention: heads and batch must each be at most 65535 (workgroup grid y and z)');
-  }
-}
-
 function uniformsFor(gpu: GpuContext, shape: AttentionShape, label: string): GPUBuffer {
-  validate(shape);
+  assertAttentionShape(shape);
   return layout.create(
     gpu,
     {
@@ -109,8 +79,8 @@ function uniformsFor(gpu: GpuContext, shape: AttentionShape, label: string): GPU
 
 function kernelOf(gpu: GpuContext, shape: AttentionShape, requested: AttentionKernel | undefined): AttentionKernel {
   const kernel = requested ?? attentionKernelFor(shape, prefersBarrierFreeKernels(gpu.adapter));
-  if (kernel === 'rows' && shape.headDim > ROWS_MAX_HEAD_DIM) {
-    throw new Error(`attention: the row kernels take headDim ≤ ${ROWS_MAX_HEAD_DIM}, got ${shape.headDim}`);
+  if (kernel === 'rows' && shape.headDim > ATTENTION_ROWS_MAX_HEAD_DIM) {
+    throw new Error(`attention: the row kernels take headDim ≤ ${ATTENTION_ROWS_MAX_HEAD_DIM}, got ${shape.headDim}`);
   }
   return kernel;
 }
@@ -121,7 +91,7 @@ function rowGrid(shape: AttentionShape): [number, number, number] {
 }
 
 function tileGrid(shape: AttentionShape): [number, number, number] {
-  return [Math.ceil(shape.seqLen / TILE), shape.heads, shape.batch];
+  return [Math.ceil(shape.seqLen / ATTENTION_TILE), shape.heads, shape.batch];
 }
 
 function describe(shape: AttentionShape): string {
@@ -183,12 +153,4 @@ export async function prepareAttentionBackward(gpu: GpuContext, args: AttentionB
       workgroups: grid,
     },
   ];
-}
-
-/** Useful FLOPs of one forward and one backward (see attentionFlops), for benchmarks. */
-export function attentionForwardFlops(shape: AttentionShape): number {
-  return attentionFlops(shape).forward;
-}
-export function attentionBackwardFlops(shape: AttentionShape): number {
-  return attentionFlops(shape).backward;
 }

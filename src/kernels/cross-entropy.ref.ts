@@ -1,7 +1,5 @@
-// CPU reference for the fused softmax cross-entropy, in float64.
-
-/** A target of 0xFFFFFFFF (or any id ≥ vocab) marks padding: no loss, no gradient. */
-export const IGNORE_TARGET = 0xffffffff;
+// CPU reference for the fused softmax cross-entropy, in float64. A target ≥ vocab
+// (IGNORE_TARGET in practice) marks padding: no loss, no gradient.
 
 export interface CrossEntropyResult {
   /** Per-row loss −log softmax(logits[n])[targets[n]], 0 for ignored rows. */

@@ -1,32 +1,12 @@
-// Wrappers for shaders/cross_entropy.wgsl: fused softmax cross-entropy (per-row losses, dlogits
+// Wrappers for shaders/cross-entropy.wgsl: fused softmax cross-entropy (per-row losses, dlogits
 // written in place over the logits) and a fixed-order sum of the per-row losses.
-import crossEntropyCode from '../../shaders/cross_entropy.wgsl?raw';
+import crossEntropyCode from '../../shaders/cross-entropy.wgsl?raw';
 import { UniformLayout, bindAll, flatGrid, prefersBarrierFreeKernels, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import { CROSS_ENTROPY_WG, crossEntropyThreadsPerRow } from './cross-entropy.plan';
 
-export { IGNORE_TARGET } from './cross-entropy.ref';
-
-export const CROSS_ENTROPY_SHADER = { name: 'cross_entropy', code: crossEntropyCode };
-/** Threads per workgroup of the main kernel; must match WG in the WGSL. */
-const WG = 256;
-/** Columns each thread of a row segment should hold, about. */
-const COLS_PER_THREAD = 8;
-
-/** Vocabularies up to this size get one thread per row (the barrier-free main_rows). */
-const ROWWISE_MAX_VOCAB = 512;
+export const CROSS_ENTROPY_SHADER = { name: 'cross-entropy', code: crossEntropyCode };
 /** Workgroup size of main_rows; must match the WGSL. */
 const ROWWISE_WG = 64;
-
-/**
- * Threads that share one row: 1 for V ≤ 512 (one thread per row, no workgroup memory or
- * barriers), else the power of two at or above V/8, up to 256 (V = 1024: 128 threads, 2 rows a
- * workgroup; V ≥ 2048: 256 threads, one row a workgroup).
- */
-export function crossEntropyThreadsPerRow(vocab: number, barrierFree = true): number {
-  if (barrierFree && vocab <= ROWWISE_MAX_VOCAB) return 1;
-  let t = 4;
-  while (t < WG && t * COLS_PER_THREAD < vocab) t *= 2;
-  return t;
-}
 
 const layout = new UniformLayout([
   { name: 'rows', type: 'u32' },
@@ -69,8 +49,8 @@ export async function prepareCrossEntropy(gpu: GpuContext, args: CrossEntropyArg
   const label = args.label ?? `cross-entropy ${args.rows}x${args.vocab}`;
   if (args.rows * args.vocab > 2 ** 32 - 1) throw new Error(`${label}: rows·vocab must fit in u32`);
   const threadsPerRow = args.threadsPerRow ?? crossEntropyThreadsPerRow(args.vocab, prefersBarrierFreeKernels(gpu.adapter));
-  if (!Number.isInteger(threadsPerRow) || threadsPerRow < 1 || threadsPerRow > WG || (threadsPerRow & (threadsPerRow - 1)) !== 0) {
-    throw new Error(`${label}: threadsPerRow must be a power of two in 1…${WG}, got ${threadsPerRow}`);
+  if (!Number.isInteger(threadsPerRow) || threadsPerRow < 1 || threadsPerRow > CROSS_ENTROPY_WG || (threadsPerRow & (threadsPerRow - 1)) !== 0) {
+    throw new Error(`${label}: threadsPerRow must be a power of two in 1…${CROSS_ENTROPY_WG}, got ${threadsPerRow}`);
   }
   const rowwise = threadsPerRow === 1;
   const pipeline = rowwise
@@ -84,7 +64,7 @@ export async function prepareCrossEntropy(gpu: GpuContext, args: CrossEntropyArg
       pipeline,
       bindGroup: bindAll(gpu, pipeline, [uniforms, args.logits, args.targets, args.losses], label),
       // One row per thread, or 256 / threadsPerRow rows per workgroup.
-      workgroups: flatGrid(args.rows, rowwise ? ROWWISE_WG : WG / threadsPerRow, args.maxGroupsPerDim),
+      workgroups: flatGrid(args.rows, rowwise ? ROWWISE_WG : CROSS_ENTROPY_WG / threadsPerRow, args.maxGroupsPerDim),
     },
     update(scale) {
       layout.write(gpu, uniforms, values(scale));

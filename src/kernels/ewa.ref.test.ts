@@ -24,13 +24,13 @@ describe('EWA references', () => {
   });
 
   it('equals the closed form (1−τ) Σ τ^(t−s) θ_s over several steps', () => {
-    const tau = 0.95;
+    const ewaDecay = 0.95;
     const steps = Array.from({ length: 8 }, (_, s) => randomUniform(3, 100 + s));
     const wbar = new Float64Array(3);
-    steps.forEach((theta) => ewaUpdateRef(wbar, theta, tau));
+    steps.forEach((theta) => ewaUpdateRef(wbar, theta, ewaDecay));
     for (let i = 0; i < 3; i++) {
       let closed = 0;
-      steps.forEach((theta, s) => (closed += (1 - tau) * tau ** (steps.length - 1 - s) * theta[i]));
+      steps.forEach((theta, s) => (closed += (1 - ewaDecay) * ewaDecay ** (steps.length - 1 - s) * theta[i]));
       expect(wbar[i]).toBeCloseTo(closed, 14);
     }
   });

@@ -11,8 +11,8 @@ export function gradNormRef(grads: ArrayLike<number>): GradNormResult {
   return { sumSquares, norm: Math.sqrt(sumSquares) };
 }
 
-/** PyTorch clip_grad_norm_: grads are multiplied by min(1, maxNorm / (norm + 1e-6)). */
-export function clipScaleRef(norm: number, maxNorm: number): number {
-  if (!(maxNorm > 0)) return 1;
-  return Math.min(1, maxNorm / (norm + 1e-6));
+/** PyTorch clip_grad_norm_: grads are multiplied by min(1, clipNorm / (norm + 1e-6)). */
+export function clipScaleRef(norm: number, clipNorm: number): number {
+  if (!(clipNorm > 0)) return 1;
+  return Math.min(1, clipNorm / (norm + 1e-6));
 }

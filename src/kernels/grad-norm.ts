@@ -1,12 +1,11 @@
-// Wrapper for shaders/grad_norm.wgsl: the global gradient norm as two deterministic dispatches,
+// Wrapper for shaders/grad-norm.wgsl: the global gradient norm as two deterministic dispatches,
 // leaving Σ g² in stats[slot] and its square root in stats[slot + 1] on the GPU, so that AdamW's
 // clipping can read it without a readback and the trainer can read every scalar at once later.
-import gradNormCode from '../../shaders/grad_norm.wgsl?raw';
+import gradNormCode from '../../shaders/grad-norm.wgsl?raw';
 import { UniformLayout, bindAll, flatGrid, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import { GRAD_NORM_CHUNK } from './grad-norm.plan';
 
-export const GRAD_NORM_SHADER = { name: 'grad_norm', code: gradNormCode };
-/** Elements summed by one workgroup of the first stage (256 threads × 16). */
-export const GRAD_NORM_CHUNK = 4096;
+export const GRAD_NORM_SHADER = { name: 'grad-norm', code: gradNormCode };
 
 const layout = new UniformLayout([
   { name: 'count', type: 'u32' },
@@ -14,11 +13,6 @@ const layout = new UniformLayout([
   { name: 'pad0', type: 'u32' },
   { name: 'pad1', type: 'u32' },
 ]);
-
-/** Floats of scratch the norm of `count` gradients needs: ceil(count / 4096), at least 1. */
-export function gradNormScratchCount(count: number): number {
-  return Math.max(1, Math.ceil(count / GRAD_NORM_CHUNK));
-}
 
 export interface GradNormArgs {
   /** The flat gradient buffer (or a slice). */

@@ -1,5 +1,6 @@
 // CPU reference for LayerNorm with a scale and no bias, over rows of width `cols`, in float64.
 // y = (x − mean)·rstd·w with rstd = 1/sqrt(var + eps), var the biased (1/C) variance, as PyTorch.
+import { LAYER_NORM_EPS } from './layernorm.plan';
 
 export interface LayerNormShape {
   rows: number;
@@ -7,7 +8,6 @@ export interface LayerNormShape {
   eps?: number;
 }
 
-export const LAYERNORM_EPS = 1e-5;
 
 export interface LayerNormForward {
   y: Float64Array;
@@ -17,7 +17,7 @@ export interface LayerNormForward {
 
 export function layerNormForwardRef(x: ArrayLike<number>, w: ArrayLike<number>, shape: LayerNormShape): LayerNormForward {
   const { rows, cols } = shape;
-  const eps = shape.eps ?? LAYERNORM_EPS;
+  const eps = shape.eps ?? LAYER_NORM_EPS;
   const y = new Float64Array(rows * cols);
   const mean = new Float64Array(rows);
   const rstd = new Float64Array(rows);

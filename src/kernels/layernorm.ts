@@ -8,23 +8,19 @@ import {
   createStorage,
   flatGrid,
   prefersBarrierFreeKernels,
+  tensorBytes,
   type Dispatch,
   type GpuContext,
   type GpuTensor,
   type PipelineConstants,
 } from '../gpu';
-import { LAYERNORM_EPS } from './layernorm.ref';
+import { LAYER_NORM_EPS, LAYER_NORM_ROW_WG, layerNormRowsPerBlock, layerNormScratchFloats, layerNormThreadsPerRow } from './layernorm.plan';
 
 export const LAYERNORM_SHADER = { name: 'layernorm', code: layerNormCode };
 /** Threads per workgroup of the column kernels (dweight_partial, dweight_final). */
 const COL_WG = 64;
-/** The dw reduction uses at most this many row blocks, so scratch is at most 512·C floats. */
-const MAX_ROW_BLOCKS = 512;
-const MIN_ROWS_PER_BLOCK = 32;
-/** Threads per workgroup of the row kernels (forward, backward_dx); must match WG in the WGSL. */
-const ROW_WG = 256;
-/** Columns each thread of a row segment should hold, about. */
-const COLS_PER_THREAD = 4;
+/** Workgroup size of the one-thread-per-row entry points; must match the WGSL. */
+const ROWWISE_WG = 64;
 
 const layout = new UniformLayout([
   { name: 'rows', type: 'u32' },
@@ -33,63 +29,28 @@ const layout = new UniformLayout([
   { name: 'rowsPerBlock', type: 'u32' },
 ]);
 
-/** Rows each dw partial sum covers: 32, or more when N > 32·512 so that blocks stay ≤ 512. */
-export function layerNormRowsPerBlock(rows: number): number {
-  return Math.max(MIN_ROWS_PER_BLOCK, Math.ceil(rows / MAX_ROW_BLOCKS));
-}
-
-/**
- * Floats the backward's scratch buffer must hold: ceil(rows / rowsPerBlock) · cols, i.e.
- * ceil(rows/32)·cols, and never more than 512·cols. (N = 8192, C = 2048: 256·2048 floats = 2 MiB.)
- */
-export function layerNormScratchFloats(rows: number, cols: number): number {
-  return Math.ceil(rows / layerNormRowsPerBlock(rows)) * cols;
-}
-
-/** Rows up to this width get one thread each (the barrier-free *_rows entry points). */
-const ROWWISE_MAX_COLS = 128;
-/** Workgroup size of the one-thread-per-row entry points; must match the WGSL. */
-const ROWWISE_WG = 64;
-
-/**
- * Threads that share one row in the forward and dx kernels: 1 for C ≤ 128 (one thread per row,
- * no workgroup memory or barriers), else the power of two at or above C/4, up to 256
- * (C = 512: 128 threads, 2 rows a workgroup; C ≥ 1024: 256, one row a workgroup).
- */
-export function layerNormThreadsPerRow(cols: number, barrierFree = true): number {
-  if (barrierFree && cols <= ROWWISE_MAX_COLS) return 1;
-  let t = 4;
-  while (t < ROW_WG && t * COLS_PER_THREAD < cols) t *= 2;
-  return t;
-}
-
 function threadsPerRowOf(gpu: GpuContext, cols: number, requested: number | undefined, what: string): number {
   const t = requested ?? layerNormThreadsPerRow(cols, prefersBarrierFreeKernels(gpu.adapter));
-  if (!Number.isInteger(t) || t < 1 || t > ROW_WG || (t & (t - 1)) !== 0) {
-    throw new Error(`${what}: threadsPerRow must be a power of two in 1…${ROW_WG}, got ${t}`);
+  if (!Number.isInteger(t) || t < 1 || t > LAYER_NORM_ROW_WG || (t & (t - 1)) !== 0) {
+    throw new Error(`${what}: threadsPerRow must be a power of two in 1…${LAYER_NORM_ROW_WG}, got ${t}`);
   }
   return t;
 }
 
-/** The row kernels' entry point and grid: ROW_WG / threadsPerRow rows per workgroup, or one row a thread. */
+/** The row kernels' entry point and grid: 256 / threadsPerRow rows per workgroup, or one row a thread. */
 function rowKernel(
   entry: 'forward' | 'backward_dx',
   rows: number,
   threadsPerRow: number,
 ): { entry: string; grid: [number, number, number]; constants: PipelineConstants } {
   if (threadsPerRow === 1) return { entry: `${entry}_rows`, grid: flatGrid(rows, ROWWISE_WG), constants: {} };
-  return { entry, grid: flatGrid(rows, ROW_WG / threadsPerRow), constants: { THREADS_PER_ROW: threadsPerRow } };
+  return { entry, grid: flatGrid(rows, LAYER_NORM_ROW_WG / threadsPerRow), constants: { THREADS_PER_ROW: threadsPerRow } };
 }
 
 function assertShape(rows: number, cols: number, what: string): void {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
     throw new Error(`${what}: rows and cols must be positive integers, got ${rows}×${cols}`);
   }
-}
-
-function tensorBytes(t: GpuTensor): number {
-  if (!('buffer' in t)) return t.size;
-  return t.size ?? t.buffer.size - (t.offset ?? 0);
 }
 
 export interface LayerNormForwardArgs {
@@ -105,7 +66,7 @@ export interface LayerNormForwardArgs {
   rstd: GpuTensor;
   rows: number;
   cols: number;
-  /** Defaults to 1e-5. */
+  /** Defaults to LAYER_NORM_EPS (1e-5). */
   eps?: number;
   /** Threads per row (power of two ≤ 256); defaults to layerNormThreadsPerRow(cols). */
   threadsPerRow?: number;
@@ -121,7 +82,7 @@ export async function prepareLayerNormForward(gpu: GpuContext, args: LayerNormFo
   const pipeline = await gpu.pipelines.get(LAYERNORM_SHADER, kernel.entry, kernel.constants);
   const uniforms = layout.create(
     gpu,
-    { rows: args.rows, cols: args.cols, eps: args.eps ?? LAYERNORM_EPS, rowsPerBlock: layerNormRowsPerBlock(args.rows) },
+    { rows: args.rows, cols: args.cols, eps: args.eps ?? LAYER_NORM_EPS, rowsPerBlock: layerNormRowsPerBlock(args.rows) },
     label,
   );
   const bindGroup = bindAt(
@@ -186,7 +147,7 @@ export async function prepareLayerNormBackward(gpu: GpuContext, args: LayerNormB
     gpu.pipelines.get(LAYERNORM_SHADER, 'dweight_final', { ACCUMULATE_DW: accumulateDweight }),
   ]);
   const rowsPerBlock = layerNormRowsPerBlock(rows);
-  const uniforms = layout.create(gpu, { rows, cols, eps: LAYERNORM_EPS, rowsPerBlock }, label);
+  const uniforms = layout.create(gpu, { rows, cols, eps: LAYER_NORM_EPS, rowsPerBlock }, label);
   const colGroups = Math.ceil(cols / COL_WG);
   return [
     {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MATMUL_DIRECT_MAX_MACS, matmulKernelFor, matmulRef } from './matmul.ref';
+import { matmulRef } from './matmul.ref';
 
 describe('matmulRef', () => {
   it('matches a hand-computed product, and its transposed forms', () => {
@@ -15,17 +15,5 @@ describe('matmulRef', () => {
     expect(out[0]).toBe(1 + 2 * 11);
     const batched = matmulRef([1, 1, 2, 2], [1, 1], { M: 1, N: 1, K: 2, batch: 2, strideB: 0 });
     expect(Array.from(batched)).toEqual([2, 4]);
-  });
-});
-
-describe('matmulKernelFor', () => {
-  it('sends problems of at most 2^24 multiply-adds (batch included) to the direct kernel', () => {
-    expect(MATMUL_DIRECT_MAX_MACS).toBe(2 ** 24);
-    expect(matmulKernelFor({ M: 1, N: 1, K: 1 })).toBe('direct');
-    expect(matmulKernelFor({ M: 1024, N: 257, K: 32, transB: true })).toBe('direct');
-    expect(matmulKernelFor({ M: 4096, N: 64, K: 64 })).toBe('direct'); // exactly 2^24
-    expect(matmulKernelFor({ M: 4096, N: 64, K: 65 })).toBe('tiled');
-    expect(matmulKernelFor({ M: 64, N: 64, K: 64, batch: 65 })).toBe('tiled');
-    expect(matmulKernelFor({ M: 2048, N: 4096, K: 64, transB: true })).toBe('tiled');
   });
 });

@@ -2,16 +2,18 @@
 //   prepareMatmul       — one dispatch, never split (the simple form; callers that want one Dispatch).
 //   prepareMatmulSteps  — one dispatch, or split-K (partial sums into a scratch buffer, then a
 //                         deterministic reduction) when the output has too few tiles for the GPU.
-// Both pick the kernel from the shape (matmulKernelFor): the barrier-free `direct` entry point for
-// small problems, the 64×64 tiled `main` otherwise; `kernel` forces one (tests, benchmarks).
+// Both pick the kernel from the shape (matmulKernelFor in ./matmul.plan.ts): the barrier-free
+// `direct` entry point for small problems, the 64×64 tiled `main` otherwise; `kernel` forces one
+// (tests, benchmarks).
 import matmulCode from '../../shaders/matmul.wgsl?raw';
-import { UniformLayout, bindAll, bindAt, createStorage, flatGrid, prefersBarrierFreeKernels, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
+import {
+  UniformLayout, bindAll, bindAt, createStorage, flatGrid, prefersBarrierFreeKernels, tensorBytes,
+  type Dispatch, type GpuContext, type GpuTensor,
+} from '../gpu';
 import {
   MATMUL_DIRECT_TILE, MATMUL_TILE, SPLIT_K_SHARED_SCRATCH_FLOATS, matmulKernelFor, matmulStrides, planSplitK,
   type MatmulKernel, type MatmulShape, type SplitKPlan,
-} from './matmul.ref';
-
-export { matmulKernelFor, type MatmulKernel } from './matmul.ref';
+} from './matmul.plan';
 
 export const MATMUL_SHADER = { name: 'matmul', code: matmulCode };
 
@@ -75,10 +77,6 @@ function deviceScratch(gpu: GpuContext): GPUBuffer {
     sharedScratch.set(gpu.device, buffer);
   }
   return buffer;
-}
-
-function tensorBytes(t: GpuTensor): number {
-  return 'buffer' in t ? (t.size ?? t.buffer.size - (t.offset ?? 0)) : t.size;
 }
 
 export async function prepareMatmul(gpu: GpuContext, args: MatmulArgs): Promise<Dispatch> {
@@ -149,8 +147,4 @@ export async function prepareMatmulSteps(gpu: GpuContext, args: MatmulStepsArgs)
       workgroups: flatGrid(batch * args.M * args.N, 256, gpu.adapter.limits.maxComputeWorkgroupsPerDimension),
     },
   ];
-}
-
-export function matmulFlops(shape: MatmulShape): number {
-  return 2 * shape.M * shape.N * shape.K * (shape.batch ?? 1);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { centralDifferences, dotWith } from './gradcheck';
-import { ropeRef, ropeTable } from './rope.ref';
+import { ropeTable } from './rope.plan';
+import { ropeRef } from './rope.ref';
 import { randomUniform } from '../util/random';
 
 const shape = { rows: 6, seqLen: 3, heads: 2, headDim: 4 };

@@ -3,7 +3,7 @@
 // inverse = true is the backward (rotation by −θ of the gradient), also in or out of place.
 import ropeCode from '../../shaders/rope.wgsl?raw';
 import { UniformLayout, flatGrid, uploadF32, type Dispatch, type GpuContext, type GpuTensor, bindAt } from '../gpu';
-import { ROPE_BASE, assertRopeShape, ropeTable, type RopeShape } from './rope.ref';
+import { ROPE_BASE, assertRopeShape, ropeTable, type RopeShape } from './rope.plan';
 
 export const ROPE_SHADER = { name: 'rope', code: ropeCode };
 const WG = 256;

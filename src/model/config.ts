@@ -2,6 +2,8 @@
 // activation-memory estimate from which the trainer picks a micro-batch that fits the adapter.
 // Architecture (see docs/model.md): pre-LN decoder, scale-only LayerNorm, no biases, QK-LayerNorm
 // over the full width, RoPE (rotate-half, base 10000), GELU MLP of width 4·d, untied embeddings.
+import { IGNORE_TARGET } from '../kernels/cross-entropy.plan';
+
 /** A decoder-only LM (pre-LN, scale-only LayerNorm, no biases, QK-LN, RoPE, GELU MLP 4d, untied). */
 export interface ModelConfig {
   /** Preset name ("nano", "micro", …) or "custom". */
@@ -15,14 +17,14 @@ export interface ModelConfig {
   vocabSize: number;
 }
 
-/** LayerNorm epsilon, everywhere (attn_norm, q_norm, k_norm, mlp_norm, norm). */
-export const LAYER_NORM_EPS = 1e-5;
-/** RoPE base frequency. */
-export const ROPE_BASE = 10000;
+// The model uses its kernels' constants, defined once beside each kernel: LayerNorm epsilon
+// everywhere (attn_norm, q_norm, k_norm, mlp_norm, norm), the RoPE base frequency, and the target
+// id that marks a position ignored by the loss.
+export { LAYER_NORM_EPS } from '../kernels/layernorm.plan';
+export { ROPE_BASE } from '../kernels/rope.plan';
+export { IGNORE_TARGET };
 /** MLP hidden width = MLP_RATIO · d_model. */
 export const MLP_RATIO = 4;
-/** Target id that marks a position ignored by the loss. */
-export const IGNORE_TARGET = 0xffffffff;
 
 function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;

@@ -11,12 +11,14 @@
 // the trainer zeroes it between optimizer steps and sets the loss scale to 1/(valid targets in
 // the whole step), which makes the sum the gradient of the step's mean loss.
 import { createStorage, type Dispatch, type GpuContext, type GpuTensor } from '../gpu';
-import { ATTENTION_MAX_HEAD_DIM, prepareAttentionBackward, prepareAttentionForward } from '../kernels/attention';
+import { prepareAttentionBackward, prepareAttentionForward } from '../kernels/attention';
+import { ATTENTION_MAX_HEAD_DIM } from '../kernels/attention.plan';
 import { prepareCrossEntropy, type CrossEntropy } from '../kernels/cross-entropy';
 import { prepareAddInPlace } from '../kernels/elementwise';
 import { prepareEmbeddingBackward, prepareEmbeddingForward, type EmbeddingBackward } from '../kernels/embedding';
 import { prepareGeluBackward, prepareGeluForward } from '../kernels/gelu';
-import { layerNormScratchFloats, prepareLayerNormBackward, prepareLayerNormForward } from '../kernels/layernorm';
+import { prepareLayerNormBackward, prepareLayerNormForward } from '../kernels/layernorm';
+import { layerNormScratchFloats } from '../kernels/layernorm.plan';
 import { prepareMatmulSteps } from '../kernels/matmul';
 import { prepareRope } from '../kernels/rope';
 import { LAYER_NORM_EPS, MLP_RATIO, ROPE_BASE } from './config';

@@ -10,7 +10,8 @@ import { createStorage, encodeDispatches, readBuffers, writeArray, type Dispatch
 import { prepareAdamw, type Adamw } from '../kernels/adamw';
 import { prepareLossSum } from '../kernels/cross-entropy';
 import { prepareEwa, prepareEwaDebias, type Ewa, type EwaDebias } from '../kernels/ewa';
-import { gradNormScratchCount, prepareGradNorm } from '../kernels/grad-norm';
+import { prepareGradNorm } from '../kernels/grad-norm';
+import { gradNormScratchCount } from '../kernels/grad-norm.plan';
 import { IGNORE_TARGET } from '../model/config';
 import { prepareGpuModel, type GpuModel } from '../model/gpu-model';
 import { initParameters } from '../model/init';
@@ -102,7 +103,7 @@ export class GpuTrainingEngine implements TrainingEngine {
       prepareLossSum(gpu, { losses: m.losses, count: m.N, out: buffers.stats, slot, accumulate });
     const norm = (slot: number) =>
       prepareGradNorm(gpu, { grads: buffers.grads, count, scratch: buffers.scratch, stats: buffers.stats, slot });
-    const hyper = { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, maxNorm: 1 };
+    const hyper = { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, clipNorm: 1 };
     const kernels = {
       firstLossSum: await lossSum(SLOT_STEP_LOSS, false),
       nextLossSum: await lossSum(SLOT_STEP_LOSS, true),
@@ -122,8 +123,8 @@ export class GpuTrainingEngine implements TrainingEngine {
         noDecay: layout.tensors.filter((t) => t.kind === 'norm').map((t) => ({ offset: t.offset, length: t.size })),
         zeroGrad: true,
       }),
-      ewa: await prepareEwa(gpu, { params: buffers.params, ewa: buffers.ewa, count, tau: 0.99 }),
-      debias: await prepareEwaDebias(gpu, { ewa: buffers.ewa, out: buffers.params, count, tau: 0.99 }),
+      ewa: await prepareEwa(gpu, { params: buffers.params, ewa: buffers.ewa, count, ewaDecay: 0.99 }),
+      debias: await prepareEwaDebias(gpu, { ewa: buffers.ewa, out: buffers.params, count, ewaDecay: 0.99 }),
     };
     return new GpuTrainingEngine(gpu, layout, model, evalModel, buffers, kernels);
   }
@@ -177,9 +178,9 @@ export class GpuTrainingEngine implements TrainingEngine {
       eps: hp.eps,
       weightDecay: hp.weightDecay,
       step: hp.step,
-      maxNorm: hp.clipNorm,
+      clipNorm: hp.clipNorm,
     });
-    this.kernels.ewa.update({ tau: hp.ewaDecay });
+    this.kernels.ewa.update({ ewaDecay: hp.ewaDecay });
     this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
     const stats = await this.readStats();
     const batchGradSq = stats[SLOT_BATCH];
@@ -212,8 +213,8 @@ export class GpuTrainingEngine implements TrainingEngine {
       await done();
       backwardMs += performance.now() - t;
     }
-    this.kernels.adamw.update({ lr: hp.lr, beta1: hp.beta1, beta2: hp.beta2, eps: hp.eps, weightDecay: hp.weightDecay, step: hp.step, maxNorm: hp.clipNorm });
-    this.kernels.ewa.update({ tau: hp.ewaDecay });
+    this.kernels.adamw.update({ lr: hp.lr, beta1: hp.beta1, beta2: hp.beta2, eps: hp.eps, weightDecay: hp.weightDecay, step: hp.step, clipNorm: hp.clipNorm });
+    this.kernels.ewa.update({ ewaDecay: hp.ewaDecay });
     const t = performance.now();
     this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
     await done();
@@ -225,7 +226,7 @@ export class GpuTrainingEngine implements TrainingEngine {
     const bytes = this.layout.totalBytes;
     if (weights === 'ewa') {
       // Swap the debiased EWA weights in, keeping the raw weights aside; swap back after.
-      this.kernels.debias.update({ tau: ewa.decay, step: ewa.step });
+      this.kernels.debias.update({ ewaDecay: ewa.decay, step: ewa.step });
       this.submit([this.kernels.debias.dispatch], (e) => e.copyBufferToBuffer(params, 0, backup, 0, bytes));
     }
     let valid = 0;

@@ -5,7 +5,7 @@ import { acquireGpu, createStorage, describeAdapter, describeError, GpuError, re
 import type { GpuContext } from '../gpu';
 import { TokenCache, type CacheUsage, type ProgressEvent } from '../data';
 import { prepareMatmul } from '../kernels/matmul';
-import { matmulStrides } from '../kernels/matmul.ref';
+import { matmulStrides } from '../kernels/matmul.plan';
 import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';

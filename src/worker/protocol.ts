@@ -1,6 +1,6 @@
 // Types shared by the page and the worker. Plain data only: everything crosses postMessage.
 import type { AdapterSummary } from '../gpu/device';
-import type { MatmulShape } from '../kernels/matmul.ref';
+import type { MatmulShape } from '../kernels/matmul.plan';
 import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../experiment/schema';
 import type { RunCheckpoint } from '../train/run';
 import type { LocalFiles } from './data-setup';

@@ -7,11 +7,14 @@ describe('erf (float64)', () => {
   it('matches known values to 1e-15', () => {
     const known: [number, number][] = [
       [0, 0],
+      [0.1, 0.1124629160182849],
       [0.5, 0.5204998778130465],
       [1, 0.8427007929497149],
+      [-1, -0.8427007929497149],
+      [-1.5, -0.9661051464753108],
       [2, 0.9953222650189527],
       [3, 0.9999779095030014],
-      [-1, -0.8427007929497149],
+      [4.5, 0.9999999998033839],
     ];
     for (const [x, v] of known) expect(Math.abs(erf(x) - v), `erf(${x})`).toBeLessThan(1e-15);
   });
@@ -56,5 +59,12 @@ describe('gelu reference', () => {
     const fd = centralDifferences(L, x, x.keys());
     const analytic = geluBackwardRef(x, w);
     for (const [i, g] of fd) expect(Math.abs(analytic[i] - g), `x=${x[i]}`).toBeLessThan(1e-8);
+  });
+  it('derivative matches central differences of gelu to 1e-9 at points across both tails', () => {
+    const h = 1e-5;
+    for (const x of [-5, -2.3, -0.7, 0, 0.3, 1.1, 4.2]) {
+      const fd = (geluRef([x + h])[0] - geluRef([x - h])[0]) / (2 * h);
+      expect(Math.abs(fd - geluBackwardRef([x], [1])[0]), `x=${x}`).toBeLessThan(1e-9);
+    }
   });
 });

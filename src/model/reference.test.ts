@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { attentionForwardRef } from '../kernels/attention.ref';
+import { countTargets, crossEntropyRef, sumRef } from '../kernels/cross-entropy.ref';
+import { addRef } from '../kernels/elementwise.ref';
+import { embeddingForwardRef } from '../kernels/embedding.ref';
+import { geluRef } from '../kernels/gelu.ref';
 import { centralDifferences, sampleIndices } from '../kernels/gradcheck';
+import { layerNormForwardRef } from '../kernels/layernorm.ref';
+import { matmulRef } from '../kernels/matmul.ref';
+import { ropeRef } from '../kernels/rope.ref';
 import { mulberry32, normalSampler, randomInts } from '../util/random';
 import { IGNORE_TARGET, type ModelConfig } from './config';
 import { initParameters } from './init';
-import { buildLayout, type ParameterLayout } from './layout';
+import { buildLayout, type ParamTensor, type ParameterLayout } from './layout';
 import { presetConfig } from './presets';
-import { erf, gelu, geluDerivative, referenceForward, referenceLoss, referenceLossAndGradient, ropeTables, type ReferenceBatch } from './reference';
+import { referenceForward, referenceLoss, referenceLossAndGradient, type ReferenceBatch } from './reference';
 
 const TINY: ModelConfig = { name: 'custom', layers: 2, dModel: 8, heads: 2, context: 5, vocabSize: 11 };
 
@@ -28,36 +36,43 @@ function tinyBatch(): ReferenceBatch {
   return { tokens, targets, batch: B, seqLen: T };
 }
 
-describe('erf and GELU', () => {
-  it('erf matches tabulated values to 1e-14', () => {
-    const table: [number, number][] = [
-      [0, 0],
-      [0.1, 0.1124629160182849],
-      [0.5, 0.5204998778130465],
-      [1, 0.8427007929497149],
-      [-1.5, -0.9661051464753108],
-      [2, 0.9953222650189527],
-      [3, 0.9999779095030014],
-      [4.5, 0.9999999998033839],
-    ];
-    for (const [x, want] of table) expect(Math.abs(erf(x) - want)).toBeLessThan(1e-14);
-  });
-  it('GELU derivative matches central differences of GELU', () => {
-    for (const x of [-5, -2.3, -0.7, 0, 0.3, 1.1, 4.2]) {
-      const h = 1e-5;
-      const fd = (gelu(x + h) - gelu(x - h)) / (2 * h);
-      expect(Math.abs(fd - geluDerivative(x))).toBeLessThan(1e-9);
+describe('composed of the kernel references', () => {
+  // docs/model.md's equations written out with src/kernels/*.ref.ts, one sequence at a time: the
+  // model's batched forward must give the same logits and loss, bit for bit (each kernel
+  // reference computes a row, or a (sequence, head), in the same order at any batch size).
+  it('the batched forward equals the equations composed per sequence, bit for bit', () => {
+    const layout = buildLayout(TINY);
+    const params = roughParams(layout, 123);
+    const batch = tinyBatch();
+    const P = (t: ParamTensor) => params.subarray(t.offset, t.offset + t.size);
+    const { layers: L, dModel: C, heads: H, vocabSize: V } = TINY;
+    const T = batch.seqLen;
+    const F = 4 * C;
+    const norm = { rows: T, cols: C };
+    const rope = { rows: T, seqLen: T, heads: H, headDim: C / H };
+    const ln = (x: Float64Array, w: ParamTensor) => layerNormForwardRef(x, P(w), norm).y;
+    const linear = (x: Float64Array, w: ParamTensor, inputs: number, outputs: number) =>
+      matmulRef(x, P(w), { M: T, N: outputs, K: inputs, transB: true });
+    const model = referenceForward(layout, params, batch);
+    const losses: number[] = [];
+    for (let b = 0; b < batch.batch; b++) {
+      const tokens = Array.from(batch.tokens).slice(b * T, (b + 1) * T);
+      const targets = Array.from(batch.targets).slice(b * T, (b + 1) * T);
+      let x = embeddingForwardRef(tokens, P(layout.tokEmbeddings), V, C);
+      expect(layout.layers).toHaveLength(L);
+      for (const p of layout.layers) {
+        const h = ln(x, p.attnNorm);
+        const q = ropeRef(ln(linear(h, p.wq, C, C), p.qNorm), rope);
+        const k = ropeRef(ln(linear(h, p.wk, C, C), p.kNorm), rope);
+        const o = attentionForwardRef(q, k, linear(h, p.wv, C, C), { batch: 1, seqLen: T, heads: H, headDim: C / H }).o;
+        x = addRef(x, linear(o, p.wo, C, C));
+        x = addRef(x, linear(geluRef(linear(ln(x, p.mlpNorm), p.w1, C, F)), p.w2, F, C));
+      }
+      const logits = linear(ln(x, layout.norm), layout.output, C, V);
+      expect(model.logits.subarray(b * T * V, (b + 1) * T * V)).toEqual(logits);
+      losses.push(...crossEntropyRef(logits, targets, T, V, 1).losses);
     }
-  });
-});
-
-describe('RoPE tables', () => {
-  it('θ(t, i) = t·10000^(−2i/hd)', () => {
-    const { cos, sin } = ropeTables(3, 4);
-    // hd = 4: pairs i = 0, 1 with frequencies 1 and 10000^(−1/2) = 0.01.
-    expect(cos[0]).toBe(1);
-    expect(sin[1 * 2 + 0]).toBeCloseTo(Math.sin(1), 15);
-    expect(sin[2 * 2 + 1]).toBeCloseTo(Math.sin(0.02), 15);
+    expect(model.loss).toBe(sumRef(losses) / countTargets(batch.targets, V));
   });
 });
 

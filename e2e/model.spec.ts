@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test';
 import { expectAllClose, sharedHarnessPage, listChecks, runCheck } from './harness';
 
 // The whole GPU model, forward and backward composed from the kernels, against the float64
-// reference (src/model/gpu-model.check.ts, re-exported by e2e/checks/model.check.ts): the loss,
-// every parameter gradient, accumulation over micro-batches, and the activation allocation.
+// reference (e2e/checks/model.check.ts): the loss, every parameter gradient, accumulation over
+// micro-batches, and the activation allocation.
 const harness = sharedHarnessPage();
 
 const names = [
@@ -22,6 +22,6 @@ for (const name of names) {
 
 // Tests are declared before the page exists, so the names are listed above; this keeps the list
 // equal to the module's, so a check added there cannot go unrun.
-test('model: the spec runs every check in src/model/gpu-model.check.ts', async () => {
+test('model: the spec runs every check in e2e/checks/model.check.ts', async () => {
   expect([...(await listChecks(harness.page, 'model'))].sort()).toEqual([...names].sort());
 });

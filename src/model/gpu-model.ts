@@ -5,7 +5,7 @@
 //
 // Each op's backward is prepared right beside its forward (same buffers, same shapes); the
 // backward list is then read in reverse. The float64 reference in ./reference.ts is the same
-// model, op for op, and the checks in ./gpu-model.check.ts compare the two.
+// model, op for op, and the checks in e2e/checks/model.check.ts compare the two.
 //
 // Gradients ACCUMULATE (+=) into the flat gradient buffer, so micro-batches sum without a copy;
 // the trainer zeroes it between optimizer steps and sets the loss scale to 1/(valid targets in

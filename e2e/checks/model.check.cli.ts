@@ -1,11 +1,11 @@
-// Runs the whole-model GPU checks (./gpu-model.check.ts) in Node on Dawn, and prints each
+// Runs the whole-model GPU checks (./model.check.ts) in Node on Dawn, and prints each
 // comparison. Exit status 1 when any fails.
 //   CPU (SwiftShader): LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
-//     node scripts/run-ts.mjs src/model/gpu-model.check.cli.ts
-//   GPU server: bundle with scripts/build-device-bundle.mjs src/model/gpu-model.check.cli.ts (docs/benchmarks.md).
-import { acquireNodeGpu } from '../gpu/node';
-import { describeAdapter } from '../gpu';
-import { checks } from './gpu-model.check';
+//     node scripts/run-ts.mjs e2e/checks/model.check.cli.ts
+//   GPU server: bundle with scripts/build-device-bundle.mjs e2e/checks/model.check.cli.ts (docs/benchmarks.md).
+import { acquireNodeGpu } from '../../src/gpu/node';
+import { describeAdapter } from '../../src/gpu';
+import { checks } from './model.check';
 
 async function main(): Promise<number> {
   const gpu = await acquireNodeGpu();

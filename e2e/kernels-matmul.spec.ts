@@ -1,9 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { expectAllClose, sharedHarnessPage, listChecks, runCheck } from './harness';
 import { MATMUL_DIRECT_MAX_MACS, matmulKernelFor, planSplitK, type MatmulShape } from '../src/kernels/matmul.plan';
-import { matmulRef } from '../src/kernels/matmul.ref';
-import { compareArrays } from '../src/kernels/compare';
-import { randomUniform } from '../src/util/random';
 
 const harness = sharedHarnessPage();
 
@@ -83,27 +80,4 @@ test('kernel choice: small problems take the direct kernel, the rest the tiled o
   // The batch counts: 2^24 exactly is direct, one more batch entry tiled.
   expect(matmulKernelFor({ M: 256, N: 256, K: 64, batch: 4 })).toBe('direct');
   expect(matmulKernelFor({ M: 256, N: 256, K: 64, batch: 5 })).toBe('tiled');
-});
-
-test('matmul through the worker API: page → comlink → worker → WebGPU → page', async () => {
-  const shape = { M: 65, N: 33, K: 130 };
-  const a = Array.from(randomUniform(shape.M * shape.K, 7));
-  const b = Array.from(randomUniform(shape.K * shape.N, 8));
-  const c = await harness.page.evaluate(
-    async ([a, b, shape]) => {
-      const worker = window.harness.startLabWorker();
-      try {
-        const probe = await worker.api.probe();
-        if (!probe.ok) throw new Error(probe.message);
-        const out = await worker.api.matmul({ a: new Float32Array(a), b: new Float32Array(b), shape });
-        return Array.from(out);
-      } finally {
-        worker.terminate();
-      }
-    },
-    [a, b, shape] as const,
-  );
-  const comparison = compareArrays(c, matmulRef(a, b, shape), { atol: 1e-4, rtol: 1e-4 });
-  expect(comparison.count).toBe(65 * 33);
-  expect(comparison.ok, `max |err| ${comparison.maxAbsError}`).toBe(true);
 });

@@ -48,7 +48,7 @@ test('a tiny sweep trains end to end, shows a CBS, and resumes after a reload wi
 
   const results = await page.evaluate(() => window.cbsLab!.results());
   expect(results).not.toBeNull();
-  const sweep = results!.runs.filter((r) => !r.spec.isReference);
+  const sweep = results!.runs.filter((r) => r.spec.role !== 'reference');
   expect(sweep.map((r) => r.spec.batchSize)).toEqual([2, 4, 8, 16]);
   for (const r of results!.runs) {
     // Losses fall: the last evaluation is well below the first.

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeConfigFragment, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../src/experiment/codec';
 import { chartModel } from '../src/ui/chart-model';
-import { syntheticResults } from '../src/experiment/fixtures/synthetic';
+import { syntheticResults } from '../src/experiment/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
 import { APP_URL } from './servers';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CbsReport } from '../src/cbs/report';
-import { FIXTURE_SWEEP, noisySweepCsv, paperChinchillaCsv, syntheticResults } from '../src/cbs/synthetic';
+import { FIXTURE_SWEEP, noisySweepCsv, paperChinchillaCsv } from '../src/cbs/synthetic';
+import { syntheticResults } from '../src/experiment/synthetic';
 import { PAPER_TABLE } from '../src/cbs/paper';
 
 const dir = mkdtempSync(join(tmpdir(), 'cbs-cli-'));
@@ -56,7 +57,7 @@ describe('cbs command line', () => {
     const out = join(dir, 'results.json');
     const r = cbs(fixture('synthetic-results.json'), '--interpolate', '--target', '3.6', '--overhead', '0.5', '--baseline', '8', '--resamples', '100', '--out', out);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/target loss 3.6 \(override\)/);
+    expect(r.stdout).toMatch(/target loss 3.6 \(override, every measurement\)/);
     expect(r.stdout).toMatch(/noise scale B_simple/);
     const report = JSON.parse(readFileSync(out, 'utf8')) as CbsReport;
     expect(report.groups[0].cbs.bStar as number).toBeCloseTo(1.5 * 8 + 0.5 * 32, 5);

@@ -24,7 +24,7 @@ flags:
   --ci LEVEL          confidence level of the interval, 0.9 or 90 (default 0.9)
   --seed N            bootstrap seed (default 1)
   --resamples N       bootstrap resamples (default 1000)
-  --bootstrap METHOD  points (default) | runs | residuals
+  --bootstrap METHOD  replicates (default with seed replicates) | points (default otherwise) | residuals
   --context T         tokens per sequence for CSV input, to give B* in tokens (results JSON knows it)
   --json              print the JSON report to stdout instead of the table
   --help              this text
@@ -99,7 +99,7 @@ function parseArgs(argv: string[]): CliArgs | null {
         break;
       case '--bootstrap': {
         const m = value();
-        if (m !== 'points' && m !== 'runs' && m !== 'residuals') throw new UsageError(`--bootstrap must be points, runs or residuals (got "${m ?? ''}")`);
+        if (m !== 'points' && m !== 'replicates' && m !== 'residuals') throw new UsageError(`--bootstrap must be replicates, points or residuals (got "${m ?? ''}")`);
         bootstrap.method = m;
         break;
       }

@@ -14,7 +14,7 @@ import type { Check, Probe } from './types';
 const TINY = { name: 'tiny', layers: 2, dModel: 32, heads: 2, context: 32, vocabSize: 257 };
 
 function hp(step: number): StepHyperparameters {
-  return { step, lr: 3e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, ewaDecay: 0.9 };
+  return { step, lr: 3e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, ewaDecays: [0.9] };
 }
 
 function randomBatch(sequences: number, seed: number): MicroBatch {
@@ -35,8 +35,8 @@ function split(batch: MicroBatch, parts: number): MicroBatch[] {
 export const checks: Record<string, Check> = {
   /** One batch of 4 sequences as 1×4 or as 4×1 micro-batches: the same update. */
   async 'accumulation over micro-batches equals one big batch'(gpu: GpuContext) {
-    const whole = await GpuTrainingEngine.create(gpu, { model: TINY, microBatch: 4, initSeed: 5 });
-    const parts = await GpuTrainingEngine.create(gpu, { model: TINY, microBatch: 1, initSeed: 5 });
+    const whole = await GpuTrainingEngine.create(gpu, { model: TINY, microBatch: 4, initSeed: 5, ewaCount: 1 });
+    const parts = await GpuTrainingEngine.create(gpu, { model: TINY, microBatch: 1, initSeed: 5, ewaCount: 1 });
     const out = [];
     for (let step = 1; step <= 2; step++) {
       const batch = randomBatch(4, 100 * step);
@@ -73,13 +73,15 @@ function runSpec(overrides: Partial<RunSpec>): RunSpec {
     weightDecay: 0,
     warmupSteps: 10,
     clipNorm: 1,
-    ewaDecay: 0.95,
+    ewaDecays: [0.95],
     maxSteps: 200,
     targetLoss: null,
     stopAtTarget: false,
     evaluation: { interval: 50, denseEvery: 1000, denseMargin: 0, denseTailFraction: 0, validationTokens: 2048 },
+    role: 'sweep',
+    replicate: 0,
     seeds: { init: 1, data: 2 },
-    isReference: false,
+    poolTokens: null,
     ...overrides,
   };
 }

@@ -27,7 +27,7 @@ export const PEER_HYPERPARAMETERS: StepHyperparameters = {
   eps: 1e-8,
   weightDecay: 0,
   clipNorm: 1,
-  ewaDecay: 0.99,
+  ewaDecays: [0.99],
 };
 
 export interface PeerArgs {
@@ -85,13 +85,15 @@ export async function textBatches(model: ModelConfig, microBatch: number, count:
     weightDecay: 0,
     warmupSteps: 0,
     clipNorm: 1,
-    ewaDecay: PEER_HYPERPARAMETERS.ewaDecay,
+    ewaDecays: PEER_HYPERPARAMETERS.ewaDecays,
     maxSteps: count,
     targetLoss: null,
     stopAtTarget: false,
     evaluation: { interval: 1000, denseEvery: 1000, denseMargin: 0, denseTailFraction: 0, validationTokens: model.context },
+    role: 'sweep',
+    replicate: 0,
     seeds: { init: 1, data: 2 },
-    isReference: false,
+    poolTokens: null,
   };
   const data = await prepareRunData(spec, dataset, new ByteTokenizer());
   return Array.from({ length: count }, () => data.source.next(microBatch));
@@ -110,7 +112,7 @@ export async function comparePeer(gpu: GpuContext, args: PeerArgs, batches: Micr
   }
   const tokensPerStep = microBatch * model.context;
 
-  const engine = await GpuTrainingEngine.create(gpu, { model, microBatch, initSeed });
+  const engine = await GpuTrainingEngine.create(gpu, { model, microBatch, initSeed, ewaCount: 1 });
   const lab: PeerSide = { losses: [], gradNorms: [], stepSeconds: [], tokensPerSecond: 0 };
   try {
     for (let s = 0; s < steps; s++) {

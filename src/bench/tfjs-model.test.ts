@@ -72,7 +72,7 @@ describe('TF.js peer model vs the float64 reference (TF.js CPU backend)', () => 
     const p = params();
     const layout = buildLayout(CFG);
     const b = batch();
-    const hp: StepHyperparameters = { step: 1, lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 0.5, ewaDecay: 0.9 };
+    const hp: StepHyperparameters = { step: 1, lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 0.5, ewaDecays: [0.9] };
     const model = TfjsModel.create(tf, CFG, p);
     const expected = Float64Array.from(p);
     const m = new Float64Array(p.length);
@@ -110,7 +110,7 @@ describe('TF.js peer model vs the float64 reference (TF.js CPU backend)', () => 
 
   it('trainSteps numbers the steps, cycles the batches and frees its tensors', async () => {
     const model = TfjsModel.create(tf, CFG, params());
-    const hp: StepHyperparameters = { step: 99, lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecay: 0.9 };
+    const hp: StepHyperparameters = { step: 99, lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecays: [0.9] };
     await model.loss(batch()); // builds the RoPE and mask tables, which the model keeps
     const before = tf.memory().numTensors;
     const r = await model.trainSteps([batch()], hp, 4);

@@ -7,7 +7,7 @@ import { matmulFlops } from '../kernels/matmul.plan';
 import { chooseMicroBatch, flopsPerToken } from '../model/config';
 import { presetConfig } from '../model/presets';
 import type { ModelConfig } from '../model/config';
-import { GpuTrainingEngine } from '../train/gpu-engine';
+import { GpuTrainingEngine, StepProfile } from '../train/gpu-engine';
 import type { MicroBatch, StepHyperparameters } from '../train/engine';
 import { randomInts } from '../util/random';
 
@@ -53,19 +53,22 @@ export async function benchTraining(
 ): Promise<TrainBenchRow> {
   const model = presetConfig(preset, options.vocab);
   const microBatch = chooseMicroBatch(model, options.batch, gpu.adapter.limits);
-  const engine = await GpuTrainingEngine.create(gpu, { model, microBatch, initSeed: 1 });
+  const engine = await GpuTrainingEngine.create(gpu, { model, microBatch, initSeed: 1, ewaCount: 1 });
   try {
     const micro = Array.from({ length: options.batch / microBatch }, (_, i) => randomBatch(model, microBatch, 10 * i));
-    const hp = (step: number): StepHyperparameters => ({ step, lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecay: 0.99 });
+    const hp = (step: number): StepHyperparameters => ({ step, lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecays: [0.99] });
     await engine.step(micro, hp(1)); // warm-up: pipelines compile on first use
     const start = performance.now();
     for (let s = 0; s < options.steps; s++) await engine.step(micro, hp(s + 2));
     const stepMs = (performance.now() - start) / options.steps;
-    const phases = await engine.profileStep(micro, hp(options.steps + 2));
+    // One more step, profiled: the same step with each phase awaited and timed.
+    const profile = new StepProfile();
+    await engine.step(micro, hp(options.steps + 2), profile);
+    const phases = { forwardMs: profile.ms.forward, backwardMs: profile.ms.backward, optimizerMs: profile.ms.optimizer };
     const validation = [randomBatch(model, microBatch, 999)];
-    await engine.evaluate(validation, 'raw', { decay: 0.99, step: 1 });
+    await engine.evaluate(validation, { kind: 'raw' });
     const t = performance.now();
-    await engine.evaluate(validation, 'raw', { decay: 0.99, step: 1 });
+    await engine.evaluate(validation, { kind: 'raw' });
     const evalMs = performance.now() - t;
     const tokens = options.batch * model.context;
     const tokensPerSecond = tokens / (stepMs / 1000);

@@ -5,31 +5,40 @@ import { cbsClosedForm } from './cbs';
 import { type CurvePoint, fitPaperCurve } from './fit';
 
 /**
- * - points (default): resample the (B, R(B)) points with replacement, i.e. the best run at each
- *   batch size. Works with one run per batch size (CSV input, economical sweeps) and carries any
- *   lack of fit of the curve into the interval, because it does not assume the curve is right.
- * - runs: resample the runs within each batch size with replacement and retake R(B) = min. Only
- *   informative with several runs per batch size (seeds or learning rates); with one run per B it
- *   has no spread at all, which the note says.
+ * - replicates (the default when some batch size has several seed replicates): at each batch
+ *   size, resample its replicates' R(B) with replacement. The interval then carries the
+ *   seed-to-seed variation of the measurement (init and data order), which is what a reader
+ *   asks of it.
+ * - points: resample the (B, R) points with replacement. Works with one replicate (CSV input,
+ *   single-seed sweeps) and carries any lack of fit into the interval, since it does not assume
+ *   the curve is right.
  * - residuals: keep the batch sizes, add resampled log residuals of the fit (scaled by
  *   sqrt(n/dof)) to the fitted curve. Assumes the curve's shape is right; useful with few points.
+ * Censored points (R(B) > bound) are resampled like the others and enter each refit as bounds.
  */
-export type BootstrapMethod = 'points' | 'runs' | 'residuals';
+export type BootstrapMethod = 'replicates' | 'points' | 'residuals';
 
 export interface BootstrapOptions {
-  method: BootstrapMethod;
+  /** null chooses: replicates when some batch size has several, else points. */
+  method: BootstrapMethod | null;
   /** Two-sided confidence level, 0.9 by default. */
   level: number;
   resamples: number;
   seed: number;
-  /** Fewer distinct measured batch sizes than this gives no interval (default 3). */
-  minDistinct: number;
+  /**
+   * Fewer points than this (or fewer than 3 distinct batch sizes that reached the target) gives
+   * no interval: with three points the two-parameter fit has one residual degree of freedom,
+   * too little for a resampled spread to mean anything (default 4).
+   */
+  minPoints: number;
 }
 
-export const DEFAULT_BOOTSTRAP: BootstrapOptions = { method: 'points', level: 0.9, resamples: 1000, seed: 1, minDistinct: 3 };
+/** method null: replicates when some batch size has several, else points. */
+export const DEFAULT_BOOTSTRAP: BootstrapOptions = { method: null, level: 0.9, resamples: 1000, seed: 1, minPoints: 4 };
 
 export interface BootstrapInterval {
-  status: 'ok' | 'too-few-points' | 'failed';
+  /** degenerate: every resample gave the same B*, so the data cannot show its uncertainty (no interval). */
+  status: 'ok' | 'too-few-points' | 'degenerate' | 'failed';
   note: string | null;
   method: BootstrapMethod;
   level: number;
@@ -63,37 +72,24 @@ function bStarOf(points: CurvePoint[], baselineBatch: number, overhead: number):
   return cbsClosedForm(fit.a, fit.b, baselineBatch, overhead);
 }
 
-/** Runs at one batch size: their steps to target, null for runs that never reached it. */
-export interface RunsAtBatch {
-  batchSize: number;
-  steps: (number | null)[];
-}
-
 /**
- * Bootstrap interval for B*. `runsByBatch` gives every run (needed by the 'runs' method; for
- * the others R(B) is the minimum over its runs). Deterministic for a given seed.
+ * Bootstrap interval for B* from the fit's points (one per replicate and batch size; censored
+ * ones are bounds). Deterministic for a given seed.
  */
-export function bootstrapCbs(
-  runsByBatch: readonly RunsAtBatch[],
-  baselineBatch: number,
-  overhead: number,
-  options: Partial<BootstrapOptions> = {},
-): BootstrapInterval {
+export function bootstrapCbs(points: readonly CurvePoint[], baselineBatch: number, overhead: number, options: Partial<BootstrapOptions> = {}): BootstrapInterval {
   const opts = { ...DEFAULT_BOOTSTRAP, ...options };
-  const points: CurvePoint[] = [];
-  for (const r of runsByBatch) {
-    const reached = r.steps.filter((s): s is number => s !== null);
-    if (reached.length > 0) points.push({ batchSize: r.batchSize, steps: Math.min(...reached) });
-  }
-  const distinct = new Set(points.map((p) => p.batchSize)).size;
-  const base = { method: opts.method, level: opts.level, resamples: opts.resamples, seed: opts.seed };
+  const byBatch = new Map<number, CurvePoint[]>();
+  for (const p of points) byBatch.set(p.batchSize, [...(byBatch.get(p.batchSize) ?? []), p]);
+  const method: BootstrapMethod = opts.method ?? ([...byBatch.values()].some((v) => v.length > 1) ? 'replicates' : 'points');
+  const distinct = new Set(points.filter((p) => !p.censored).map((p) => p.batchSize)).size;
+  const base = { method, level: opts.level, resamples: opts.resamples, seed: opts.seed };
   const empty = { lower: null, upper: null, upperUnbounded: false, median: null, used: 0, discarded: 0, unbounded: 0 };
-  if (distinct < opts.minDistinct) {
+  if (points.length < opts.minPoints || distinct < 3) {
     return {
       ...base,
       ...empty,
       status: 'too-few-points',
-      note: `only ${distinct} batch size${distinct === 1 ? '' : 's'} reached the target: a bootstrap interval needs at least ${opts.minDistinct}`,
+      note: `${points.length} point${points.length === 1 ? '' : 's'} over ${distinct} batch size${distinct === 1 ? '' : 's'} that reached the target: an interval needs at least ${opts.minPoints} points and 3 batch sizes (the two-parameter fit must keep residual degrees of freedom)`,
     };
   }
   if (!(opts.level > 0 && opts.level < 1)) throw new RangeError(`confidence level must be in (0, 1) (got ${opts.level})`);
@@ -106,36 +102,31 @@ export function bootstrapCbs(
   let note: string | null = null;
 
   let residualSetup: { fitted: number[]; scaled: number[] } | null = null;
-  if (opts.method === 'residuals') {
+  if (method === 'residuals') {
     const fit = fitPaperCurve(points);
     if (fit.a === null || fit.dof <= 0) {
       return { ...base, ...empty, status: 'failed', note: 'the fit has no residual degrees of freedom: residual resampling needs more points than parameters' };
     }
-    const mean = fit.residuals.reduce((s, r) => s + r.logResidual, 0) / fit.residuals.length;
+    const free = fit.residuals.filter((r) => !r.censored);
+    const mean = free.reduce((s, r) => s + r.logResidual, 0) / free.length;
     const scale = Math.sqrt(fit.residuals.length / fit.dof);
-    residualSetup = { fitted: fit.residuals.map((r) => r.fitted), scaled: fit.residuals.map((r) => (r.logResidual - mean) * scale) };
+    residualSetup = { fitted: fit.residuals.map((r) => r.fitted), scaled: free.map((r) => (r.logResidual - mean) * scale) };
   }
-  if (opts.method === 'runs' && runsByBatch.every((r) => r.steps.filter((s) => s !== null).length <= 1)) {
-    note = 'every batch size has at most one run that reached the target, so resampling runs has no spread: use the points method for an interval that means something';
+  if (method === 'replicates' && [...byBatch.values()].every((v) => v.length <= 1)) {
+    note = 'every batch size has one replicate, so resampling replicates has no spread: the points method gives an interval that means something';
   }
 
+  const groups = [...byBatch.values()];
   for (let k = 0; k < opts.resamples; k++) {
     let sample: CurvePoint[];
-    if (opts.method === 'points') {
+    if (method === 'points') {
       sample = points.map(() => points[pick(points.length)]);
-    } else if (opts.method === 'runs') {
-      sample = [];
-      for (const r of runsByBatch) {
-        let best = Infinity;
-        for (let i = 0; i < r.steps.length; i++) {
-          const s = r.steps[pick(r.steps.length)];
-          if (s !== null && s < best) best = s;
-        }
-        if (Number.isFinite(best)) sample.push({ batchSize: r.batchSize, steps: best });
-      }
+    } else if (method === 'replicates') {
+      sample = groups.flatMap((g) => g.map(() => g[pick(g.length)]));
     } else {
       const setup = residualSetup as { fitted: number[]; scaled: number[] };
-      sample = points.map((p, i) => ({ batchSize: p.batchSize, steps: setup.fitted[i] * Math.exp(setup.scaled[pick(setup.scaled.length)]) }));
+      // Censored points keep their bounds; the others get the fitted value times a resampled residual.
+      sample = points.map((p, i) => (p.censored ? p : { batchSize: p.batchSize, steps: setup.fitted[i] * Math.exp(setup.scaled[pick(setup.scaled.length)]) }));
     }
     const value = bStarOf(sample, baselineBatch, overhead);
     if (value === null) discarded++;
@@ -151,6 +142,17 @@ export function bootstrapCbs(
   const lower = quantileSorted(values, alpha);
   const upper = quantileSorted(values, 1 - alpha);
   const med = quantileSorted(values, 0.5);
+  if (Number.isFinite(upper) && upper - lower <= 1e-9 * Math.abs(upper)) {
+    return {
+      ...base,
+      ...empty,
+      used,
+      discarded,
+      unbounded,
+      status: 'degenerate',
+      note: 'every resample gave the same B*: the points leave the fit no freedom, so the data cannot show its uncertainty (no interval)',
+    };
+  }
   const notes = [note, discarded > 0 ? `${discarded} resamples with fewer than 2 distinct batch sizes were discarded` : null, unbounded > 0 ? `${unbounded} resamples fitted a = 0 (B* unbounded)` : null].filter(
     (s): s is string => s !== null,
   );

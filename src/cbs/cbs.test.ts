@@ -94,4 +94,21 @@ describe('raw B* (no fit)', () => {
     expect(rawCbs([{ batchSize: 16, steps: 10 }], 8, 0.2).status).toBe('baseline-not-measured');
     expect(rawCbs([{ batchSize: 8, steps: 10 }], 8, 0.2).status).toBe('too-few-points');
   });
+
+  it('censored batch sizes: outside when their bound already breaks the rule, undetermined when it does not', () => {
+    // Linear from B = 8 (1000 steps) predicts 250 at B = 32; the run there stopped unreached at 600 (2.4×): outside.
+    const outside = rawCbs([{ batchSize: 8, steps: 1000 }, { batchSize: 16, steps: 560 }, { batchSize: 32, steps: 600, censored: true }], 8, 0.2);
+    expect(outside.status).toBe('ok');
+    expect(outside.bStar).toBe(16);
+    expect(outside.firstOutside).toBe(32);
+    expect(outside.checks[1]).toMatchObject({ censored: true, within: false });
+    // Stopped at 280 (1.12× linear): it could still be within, so B* is only a lower bound.
+    const unknown = rawCbs([{ batchSize: 8, steps: 1000 }, { batchSize: 16, steps: 560 }, { batchSize: 32, steps: 280, censored: true }], 8, 0.2);
+    expect(unknown.status).toBe('undetermined');
+    expect(unknown.bStar).toBe(16);
+    expect(unknown.lowerBound).toBe(true);
+    // A run that reached the target at the same B wins over a censored one.
+    const mixed = rawCbs([{ batchSize: 8, steps: 1000 }, { batchSize: 16, steps: 560 }, { batchSize: 16, steps: 900, censored: true }], 8, 0.2);
+    expect(mixed.checks[0]).toMatchObject({ steps: 560, censored: false, within: true });
+  });
 });

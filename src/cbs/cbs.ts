@@ -79,25 +79,31 @@ export function cbsFromFit(fit: PaperFit, baselineBatch: number, overhead: numbe
 
 export interface RawCheck {
   batchSize: number;
+  /** R(B), or its lower bound when `censored`. */
   steps: number;
+  /** True when no run at this B reached the target: R(B) > steps. */
+  censored: boolean;
   /** Linear scaling from the measured baseline: R(B_opt)·B_opt/B. */
   linear: number;
-  /** steps / linear: at most 1 + overhead counts as within. */
+  /** steps / linear: at most 1 + overhead counts as within (for a censored point, a lower bound). */
   ratio: number;
-  within: boolean;
+  /** null when a censored bound is too low to tell. */
+  within: boolean | null;
 }
 
 export interface RawCbs {
   /**
    * ok: a first batch size beyond the rule was found; all-within: none of the measured batch sizes
-   * exceeds the rule, so B* ≥ the largest measured one (a lower bound); too-few-points: nothing
-   * measured above the baseline; baseline-not-measured: the baseline has no measured R.
+   * exceeds the rule, so B* ≥ the largest measured one (a lower bound); undetermined: a censored
+   * batch size stopped below the rule's bound, so whether it is within cannot be told (B* ≥ the
+   * last one within); too-few-points: nothing measured above the baseline; baseline-not-measured:
+   * the baseline has no measured R.
    */
-  status: 'ok' | 'all-within' | 'too-few-points' | 'baseline-not-measured';
+  status: 'ok' | 'all-within' | 'undetermined' | 'too-few-points' | 'baseline-not-measured';
   note: string | null;
   /** Largest measured B such that it and every measured B between the baseline and it are within the rule. */
   bStar: number | null;
-  /** True when bStar is only a lower bound (all-within). */
+  /** True when bStar is only a lower bound (all-within, undetermined). */
   lowerBound: boolean;
   /** First measured B above bStar that breaks the rule (null when none did). */
   firstOutside: number | null;
@@ -109,11 +115,17 @@ export interface RawCbs {
 /**
  * The fit-free answer: walking up from the measured baseline, the largest measured B whose
  * measured R(B) stays within (1+x)·R(B_opt)·B_opt/B, stopping at the first one that does not.
- * Points with duplicate batch sizes are reduced to their minimum first.
+ * Points with duplicate batch sizes are reduced to their minimum first; a batch size with only
+ * censored points (R(B) > bound) is outside when its bound already exceeds the rule, and stops
+ * the walk as undetermined otherwise.
  */
 export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, overhead: number): RawCbs {
   const best = new Map<number, number>();
-  for (const p of points) best.set(p.batchSize, Math.min(best.get(p.batchSize) ?? Infinity, p.steps));
+  const bound = new Map<number, number>();
+  for (const p of points) {
+    if (p.censored) bound.set(p.batchSize, Math.max(bound.get(p.batchSize) ?? 0, p.steps));
+    else best.set(p.batchSize, Math.min(best.get(p.batchSize) ?? Infinity, p.steps));
+  }
   const baselineSteps = best.get(baselineBatch) ?? null;
   const base = { baselineBatch, baselineSteps };
   if (baselineSteps === null) {
@@ -127,17 +139,20 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
       checks: [],
     };
   }
-  const above = [...best.keys()].filter((b) => b > baselineBatch).sort((p, q) => p - q);
+  const above = [...new Set([...best.keys(), ...bound.keys()])].filter((b) => b > baselineBatch).sort((p, q) => p - q);
+  const limit = 1 + overhead + 1e-12;
   const checks: RawCheck[] = above.map((batchSize) => {
-    const steps = best.get(batchSize) as number;
+    const reached = best.get(batchSize);
+    const censored = reached === undefined;
+    const steps = censored ? (bound.get(batchSize) as number) : reached;
     const linear = (baselineSteps * baselineBatch) / batchSize;
     const ratio = steps / linear;
-    return { batchSize, steps, linear, ratio, within: ratio <= 1 + overhead + 1e-12 };
+    return { batchSize, steps, censored, linear, ratio, within: censored ? (ratio > limit ? false : null) : ratio <= limit };
   });
   if (checks.length === 0) {
     return { ...base, status: 'too-few-points', note: `no measured batch size above the baseline ${baselineBatch}`, bStar: null, lowerBound: false, firstOutside: null, checks };
   }
-  const firstBad = checks.findIndex((c) => !c.within);
+  const firstBad = checks.findIndex((c) => c.within !== true);
   if (firstBad < 0) {
     const largest = checks[checks.length - 1].batchSize;
     return {
@@ -151,14 +166,26 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
     };
   }
   const bStar = firstBad === 0 ? baselineBatch : checks[firstBad - 1].batchSize;
-  const laterWithin = checks.slice(firstBad + 1).filter((c) => c.within).map((c) => c.batchSize);
+  const stop = checks[firstBad];
+  if (stop.within === null) {
+    return {
+      ...base,
+      status: 'undetermined',
+      note: `B = ${stop.batchSize} stopped unreached after ${stop.steps} steps, only ${stop.ratio.toFixed(2)}× linear scaling: it may still be within the rule, so B* ≥ ${bStar}`,
+      bStar,
+      lowerBound: true,
+      firstOutside: null,
+      checks,
+    };
+  }
+  const laterWithin = checks.slice(firstBad + 1).filter((c) => c.within === true).map((c) => c.batchSize);
   return {
     ...base,
     status: 'ok',
-    note: laterWithin.length > 0 ? `non-monotone: B = ${laterWithin.join(', ')} come back within the rule after ${checks[firstBad].batchSize} broke it` : null,
+    note: laterWithin.length > 0 ? `non-monotone: B = ${laterWithin.join(', ')} come back within the rule after ${stop.batchSize} broke it` : null,
     bStar,
     lowerBound: false,
-    firstOutside: checks[firstBad].batchSize,
+    firstOutside: stop.batchSize,
     checks,
   };
 }

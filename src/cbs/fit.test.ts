@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cbsClosedForm } from './cbs';
-import { type CurvePoint, type PaperFit, fitPaperCurve } from './fit';
+import { type CurvePoint, type PaperFit, fitPaperCurve, paperCurve } from './fit';
 import { noisyCurve } from './synthetic';
 
 const POWERS = [16, 32, 64, 128, 256, 512, 1024, 2048];
@@ -134,5 +134,37 @@ describe('fitPaperCurve', () => {
   it('rejects non-positive input with a RangeError', () => {
     expect(() => fitPaperCurve([{ batchSize: 0, steps: 10 }])).toThrow(RangeError);
     expect(() => fitPaperCurve([{ batchSize: 8, steps: NaN }])).toThrow(/steps must be a positive number/);
+  });
+
+  describe('censored points (R(B) > steps)', () => {
+    const exact = noisyCurve(200, 6400, [4, 8, 16, 32], 0, 1);
+    it('a bound below the fitted curve changes nothing', () => {
+      const fit = fitPaperCurve([...exact, { batchSize: 128, steps: 100, censored: true }]);
+      expect(fit.a as number).toBeCloseTo(200, 6);
+      expect(fit.b as number).toBeCloseTo(6400, 4);
+      expect(fit.censoredPoints).toBe(1);
+      const r = fit.residuals.find((x) => x.censored)!;
+      expect(r.logResidual).toBe(0);
+    });
+    it('a bound above the fitted curve pulls it up (instead of being dropped)', () => {
+      // True a + b/128 = 250; the run at 128 stopped unreached after 600 steps.
+      const dropped = fitPaperCurve(exact);
+      const fit = fitPaperCurve([...exact, { batchSize: 128, steps: 600, censored: true }]);
+      expect(paperCurve(fit.a as number, fit.b as number, 128)).toBeGreaterThan(paperCurve(dropped.a as number, dropped.b as number, 128) * 1.2);
+      // The hinge is active: the censored point has a positive log residual (the fit is below the bound).
+      expect(fit.residuals.find((x) => x.censored)!.logResidual).toBeGreaterThan(0);
+      // …and the fit is the least-squares optimum: the objective at nearby parameters is no lower.
+      const objective = (a: number, b: number) =>
+        [...exact, { batchSize: 128, steps: 600, censored: true }].reduce((sum, p) => {
+          const r = Math.log(p.steps) - Math.log(paperCurve(a, b, p.batchSize));
+          return sum + ('censored' in p && r <= 0 ? 0 : r * r);
+        }, 0);
+      const best = objective(fit.a as number, fit.b as number);
+      for (const [da, db] of [[1.01, 1], [0.99, 1], [1, 1.01], [1, 0.99]]) expect(objective((fit.a as number) * da, (fit.b as number) * db)).toBeGreaterThanOrEqual(best - 1e-12);
+    });
+    it('needs two batch sizes that reached the target, whatever the censored points', () => {
+      const fit = fitPaperCurve([exact[0], { batchSize: 64, steps: 900, censored: true }, { batchSize: 128, steps: 900, censored: true }]);
+      expect(fit.status).toBe('too-few-points');
+    });
   });
 });

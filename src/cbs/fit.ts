@@ -1,10 +1,21 @@
 // The paper's fit of steps against batch size: log R(B) = log(a + b/B), least squares in log
 // space with a, b > 0 (McCandlish's S = S_min (1 + B_noise/B): a = S_min, b = E_min, b/a = B_crit).
+// Censored points (runs stopped before the target: R(B) > steps) enter as one-sided constraints:
+// they cost (log steps − log fit)² only while the fitted curve lies below them (a Tobit-style
+// hinge), so a run that never reached the target pushes the curve up instead of being dropped.
 
-/** One measured point: R(B) steps to target at batch size B (sequences). */
+/** One point: R(B) steps to target at batch size B (sequences), or a lower bound when censored. */
 export interface CurvePoint {
   batchSize: number;
   steps: number;
+  /** True when the run stopped unreached: R(B) > steps. */
+  censored?: boolean;
+}
+
+/** Log residual of a point; a censored point has none while the fit is at or above its bound. */
+function residual(y: number, logFit: number, censored: boolean): number {
+  const r = y - logFit;
+  return censored && r <= 0 ? 0 : r;
 }
 
 /**
@@ -19,9 +30,10 @@ export type FitStatus = 'ok' | 'boundary-a-zero' | 'boundary-b-zero' | 'too-few-
 export interface FitResidual {
   batchSize: number;
   steps: number;
+  censored: boolean;
   /** Fitted a + b/B. */
   fitted: number;
-  /** log(steps) − log(fitted). */
+  /** log(steps) − log(fitted); for a censored point, 0 while the fit is above its bound. */
   logResidual: number;
 }
 
@@ -38,6 +50,9 @@ export interface PaperFit {
   /** Parameters actually fitted: 2, or 1 at a boundary, 0 when there is no fit. */
   parameters: number;
   points: number;
+  /** Points that are lower bounds (censored runs). */
+  censoredPoints: number;
+  /** Distinct batch sizes among the points that reached the target. */
   distinctBatchSizes: number;
   /** Residual degrees of freedom: points − parameters (0 means the fit passes through every point). */
   dof: number;
@@ -60,21 +75,21 @@ function checkPoints(points: readonly CurvePoint[]): void {
   }
 }
 
-function sse(logA: number, logB: number, xs: readonly number[], ys: readonly number[]): number {
+function sse(logA: number, logB: number, xs: readonly number[], ys: readonly number[], cs: readonly boolean[]): number {
   const a = Math.exp(logA);
   const b = Math.exp(logB);
   let s = 0;
   for (let i = 0; i < xs.length; i++) {
-    const r = ys[i] - Math.log(a + b / xs[i]);
+    const r = residual(ys[i], Math.log(a + b / xs[i]), cs[i]);
     s += r * r;
   }
   return s;
 }
 
 /** Levenberg–Marquardt on (α, β) = (log a, log b). Returns the best parameters, their SSE and iterations. */
-function levenbergMarquardt(start: [number, number], xs: readonly number[], ys: readonly number[]): { p: [number, number]; sse: number; iterations: number } {
+function levenbergMarquardt(start: [number, number], xs: readonly number[], ys: readonly number[], cs: readonly boolean[]): { p: [number, number]; sse: number; iterations: number } {
   let [al, be] = start;
-  let current = sse(al, be, xs, ys);
+  let current = sse(al, be, xs, ys, cs);
   let lambda = 1e-3;
   let iterations = 0;
   for (; iterations < 500; iterations++) {
@@ -89,7 +104,9 @@ function levenbergMarquardt(start: [number, number], xs: readonly number[], ys: 
       const u = a;
       const v = b / xs[i];
       const f = Math.log(u + v);
-      const r = ys[i] - f;
+      const r = residual(ys[i], f, cs[i]);
+      // An inactive censored point (fit above its bound) has no residual and no gradient.
+      if (cs[i] && r === 0) continue;
       const da = u / (u + v);
       const db = v / (u + v);
       j11 += da * da;
@@ -111,7 +128,7 @@ function levenbergMarquardt(start: [number, number], xs: readonly number[], ys: 
       const d2 = (m11 * g2 - j12 * g1) / det;
       const na = al + d1;
       const nb = be + d2;
-      const trial = sse(na, nb, xs, ys);
+      const trial = sse(na, nb, xs, ys, cs);
       if (Number.isFinite(trial) && trial <= current) {
         const gain = current - trial;
         al = na;
@@ -159,34 +176,63 @@ function median(values: number[]): number {
 function residualsOf(points: readonly CurvePoint[], a: number, b: number): FitResidual[] {
   return points.map((p) => {
     const fitted = paperCurve(a, b, p.batchSize);
-    return { batchSize: p.batchSize, steps: p.steps, fitted, logResidual: Math.log(p.steps) - Math.log(fitted) };
+    const censored = p.censored === true;
+    return { batchSize: p.batchSize, steps: p.steps, censored, fitted, logResidual: residual(Math.log(p.steps), Math.log(fitted), censored) };
   });
+}
+
+/**
+ * The best constant c for Σ residual(y_i, c)² (uncensored squares, censored hinges): a convex
+ * piecewise quadratic in c. Without censored points it is the mean of y, as before.
+ */
+function bestConstant(ys: readonly number[], cs: readonly boolean[]): { c: number; sse: number } {
+  const total = (c: number) => ys.reduce((s, y, i) => s + residual(y, c, cs[i]) ** 2, 0);
+  // The optimum is the mean of the uncensored values and the censored values above it: iterate
+  // that fixed point from the uncensored mean (it only moves up, over at most n active sets).
+  const free = ys.filter((_, i) => !cs[i]);
+  let c = free.reduce((s, y) => s + y, 0) / free.length;
+  for (let k = 0; k <= ys.length; k++) {
+    const active = ys.filter((y, i) => !cs[i] || y > c);
+    const next = active.reduce((s, y) => s + y, 0) / active.length;
+    if (next === c) break;
+    c = next;
+  }
+  return { c, sse: total(c) };
 }
 
 /**
  * Fits log R(B) = log(a + b/B) over `points` by least squares in log space, with a, b ≥ 0.
  * Levenberg–Marquardt on (log a, log b) from several starts (the first from a weighted linear
- * fit of R on 1/B); the interior optimum is compared with the two one-parameter boundary fits,
- * which have closed forms (b = 0: log a = mean log R; a = 0: log b = mean log(R·B)), and a
- * boundary wins when it fits as well (then that parameter is exactly 0 and the status says so).
- * Duplicate batch sizes are allowed (each point counts once). Throws RangeError on non-positive input.
+ * fit of R on 1/B over the points that reached the target); the interior optimum is compared
+ * with the two one-parameter boundary fits (b = 0: R = a; a = 0: R = b/B), and a boundary wins
+ * when it fits as well (then that parameter is exactly 0 and the status says so). Censored
+ * points (R(B) > steps) count only while the curve lies below them. Duplicate batch sizes are
+ * allowed (each point counts once). Throws RangeError on non-positive input.
  */
 export function fitPaperCurve(points: readonly CurvePoint[]): PaperFit {
   checkPoints(points);
   const xs = points.map((p) => p.batchSize);
   const rs = points.map((p) => p.steps);
+  const cs = points.map((p) => p.censored === true);
   const ys = rs.map((r) => Math.log(r));
   const n = points.length;
-  const distinct = new Set(xs).size;
+  const censoredPoints = cs.filter(Boolean).length;
+  const reachedXs = xs.filter((_, i) => !cs[i]);
+  const reachedRs = rs.filter((_, i) => !cs[i]);
+  const distinct = new Set(reachedXs).size;
   if (distinct < 2) {
     return {
       status: 'too-few-points',
-      note: n === 0 ? 'no points reached the target: nothing to fit' : `only one batch size (B = ${xs[0]}): the two-parameter fit needs at least 2 distinct batch sizes`,
+      note:
+        reachedXs.length === 0
+          ? 'no points reached the target: nothing to fit'
+          : `only one batch size reached the target (B = ${reachedXs[0]}): the two-parameter fit needs at least 2 distinct batch sizes`,
       a: null,
       b: null,
       bCrit: null,
       parameters: 0,
       points: n,
+      censoredPoints,
       distinctBatchSizes: distinct,
       dof: 0,
       residuals: [],
@@ -196,27 +242,26 @@ export function fitPaperCurve(points: readonly CurvePoint[]): PaperFit {
     };
   }
 
-  // Boundary fits (closed forms).
-  const meanY = ys.reduce((s, y) => s + y, 0) / n;
-  const sseB0 = ys.reduce((s, y) => s + (y - meanY) ** 2, 0);
-  const logsRB = ys.map((y, i) => y + Math.log(xs[i]));
-  const meanRB = logsRB.reduce((s, v) => s + v, 0) / n;
-  const sseA0 = logsRB.reduce((s, v) => s + (v - meanRB) ** 2, 0);
+  // Boundary fits: b = 0 is a constant log R; a = 0 is a constant log(R·B).
+  const b0 = bestConstant(ys, cs);
+  const a0 = bestConstant(ys.map((y, i) => y + Math.log(xs[i])), cs);
+  const sseB0 = b0.sse;
+  const sseA0 = a0.sse;
 
   // Interior fit from several starts.
   const starts: [number, number][] = [];
-  const [la, lb] = linearGuess(xs, rs);
+  const [la, lb] = linearGuess(reachedXs, reachedRs);
   if (la > 0 && lb > 0) starts.push([Math.log(la), Math.log(lb)]);
-  const minR = Math.min(...rs);
+  const minR = Math.min(...reachedRs);
   for (const t of [0.1, 0.5, 0.9]) {
-    const a0 = t * minR;
-    const b0 = median(rs.map((r, i) => Math.max((r - a0) * xs[i], 1e-6 * minR * xs[i])));
-    starts.push([Math.log(a0), Math.log(b0)]);
+    const aStart = t * minR;
+    const bStart = median(reachedRs.map((r, i) => Math.max((r - aStart) * reachedXs[i], 1e-6 * minR * reachedXs[i])));
+    starts.push([Math.log(aStart), Math.log(bStart)]);
   }
   let best = { p: [0, 0] as [number, number], sse: Infinity, iterations: 0 };
   let iterations = 0;
-  for (const s of starts) {
-    const r = levenbergMarquardt(s, xs, ys);
+  for (const start of starts) {
+    const r = levenbergMarquardt(start, xs, ys, cs);
     iterations += r.iterations;
     if (r.sse < best.sse) best = r;
   }
@@ -231,12 +276,12 @@ export function fitPaperCurve(points: readonly CurvePoint[]): PaperFit {
     a > 1e-9 * (b / minB) && // a is not negligible next to b/B anywhere in range…
     b / maxB > 1e-9 * a; // …nor b/B next to a.
 
-  const common = { points: n, distinctBatchSizes: distinct, iterations };
+  const common = { points: n, censoredPoints, distinctBatchSizes: distinct, iterations };
   if (interiorWins) {
     const sseLog = best.sse;
     return {
       status: 'ok',
-      note: distinct === 2 ? 'two batch sizes: the fit passes through both points, so there are no residual degrees of freedom' : null,
+      note: n === 2 ? 'two points: the fit passes through both, so there are no residual degrees of freedom' : null,
       a,
       b,
       bCrit: b / a,
@@ -249,7 +294,7 @@ export function fitPaperCurve(points: readonly CurvePoint[]): PaperFit {
     };
   }
   if (sseA0 <= sseB0) {
-    const bOnly = Math.exp(meanRB);
+    const bOnly = Math.exp(a0.c);
     return {
       status: 'boundary-a-zero',
       note: 'the least-squares optimum with a, b ≥ 0 has a = 0: steps fall at least linearly with B over the measured range (perfect or better-than-linear scaling), so b alone was fitted and B_crit = b/a is unbounded',
@@ -264,7 +309,7 @@ export function fitPaperCurve(points: readonly CurvePoint[]): PaperFit {
       ...common,
     };
   }
-  const aOnly = Math.exp(meanY);
+  const aOnly = Math.exp(b0.c);
   return {
     status: 'boundary-b-zero',
     note: 'the least-squares optimum with a, b ≥ 0 has b = 0: steps do not fall with B over the measured range, so a alone was fitted and B_crit = 0',

@@ -17,19 +17,26 @@ function table(rows: string[][]): string[] {
 
 function formatGroup(g: GroupReport, overhead: number): string[] {
   const out: string[] = [];
-  const title = [g.key, g.model ? `model ${g.model}` : null, g.modelSize !== null ? `N = ${fmt(g.modelSize)} non-embedding params` : null, g.dataSize !== null ? `D = ${fmt(g.dataSize)} tokens` : null]
+  const title = [g.label, g.model ? `model ${g.model}` : null, g.modelSize !== null ? `N = ${fmt(g.modelSize)} non-embedding params` : null, g.dataSize !== null ? `D = ${fmt(g.dataSize)} tokens` : null]
     .filter((s) => s !== null)
     .join(', ');
   out.push(`== ${title} ==`);
+  const t = g.target;
+  if (g.target.source !== 'table') {
+    const refs = t.references.map((r) => `${r.finalLoss === null ? `none (${r.status})` : fmt(r.finalLoss, 5)}`).join(', ');
+    out.push(`  target EWA loss: ${t.loss === null ? 'unknown' : fmt(t.loss, 5)} (${t.source}${refs ? `; reference runs: ${refs}` : ''})`);
+  }
+  if (g.replicates > 1) out.push(`  seed replicates: ${g.replicates} (R(B) below is their geometric mean; the fit uses every replicate's point)`);
   const ratio = new Map(g.raw.checks.map((c) => [c.batchSize, c.ratio]));
   const fitted = new Map(g.fit.residuals.map((r) => [r.batchSize, r.fitted]));
   const rows = [['B', 'R(B)', 'reached', 'best run', 'lr', 'fit a+b/B', 'R/R_lin']];
   for (const p of g.points) {
     const reached = p.runs.filter((r) => r.steps !== null).length;
     const r = p.batchSize === g.raw.baselineBatch && p.steps !== null ? 1 : ratio.get(p.batchSize) ?? null;
+    const bounds = p.replicates.map((x) => x.censoredAbove).filter((b): b is number => b !== null);
     rows.push([
       fmt(p.batchSize),
-      fmt(p.steps, 6),
+      p.steps !== null ? fmt(p.steps, 6) : bounds.length > 0 ? `> ${fmt(Math.max(...bounds), 6)}` : '—',
       `${reached}/${p.runs.length}`,
       p.bestRunId ?? '—',
       fmt(p.bestLr, 3),
@@ -43,7 +50,7 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
     out.push(`  fit: none (${f.status}: ${f.note})`);
   } else {
     out.push(
-      `  fit: log R = log(a + b/B): a = ${fmt(f.a)} steps, b = ${fmt(f.b)} sequences, B_crit = b/a = ${fmt(f.bCrit)}; RMSE(log) = ${fmt(f.rmseLog, 3)} over ${f.points} points [${f.status}]`,
+      `  fit: log R = log(a + b/B): a = ${fmt(f.a)} steps, b = ${fmt(f.b)} sequences, B_crit = b/a = ${fmt(f.bCrit)}; RMSE(log) = ${fmt(f.rmseLog, 3)} over ${f.points} points${f.censoredPoints > 0 ? ` (${f.censoredPoints} censored)` : ''} [${f.status}]`,
     );
     if (f.note) out.push(`       ${f.note}`);
   }
@@ -68,6 +75,7 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
   const raw = g.raw;
   if (raw.bStar === null) out.push(`  raw B* (no fit): none (${raw.status}: ${raw.note})`);
   else out.push(`  raw B* (no fit): ${raw.lowerBound ? '≥ ' : ''}${fmt(raw.bStar)}${raw.firstOutside !== null ? ` (first B beyond the rule: ${fmt(raw.firstOutside)})` : ''}${raw.note ? `; ${raw.note}` : ''}`);
+  if (g.replicateBStars.length > 0) out.push(`  B* of each replicate alone: ${g.replicateBStars.map((r) => `#${r.replicate + 1} ${fmt(r.bStar)}`).join(', ')}`);
   for (const u of g.unreached) out.push(`  unreached: ${u.runId} (B = ${fmt(u.batchSize)}${u.peakLr !== null ? `, lr ${fmt(u.peakLr, 3)}` : ''}): ${u.reason}`);
   if (g.noiseScale) {
     const ns = g.noiseScale;
@@ -103,7 +111,7 @@ export function formatReport(report: CbsReport): string {
   const head = [
     `CBS analysis (${report.source}): ${report.groups.length} group(s); overhead ${fmt(s.overhead * 100, 3)}%; baseline ${s.baselineBatch === null ? 'smallest measured B' : `B = ${fmt(s.baselineBatch)}`}; ` +
       `steps to target ${s.interpolate ? 'interpolated in log-steps' : 'at the first evaluation at or below the target'}` +
-      (s.targetLoss !== null ? `; target loss ${fmt(s.targetLoss)} (${s.targetSource})` : ''),
+      (s.targetOverride === null ? '' : typeof s.targetOverride === 'number' ? `; target loss ${fmt(s.targetOverride)} (override, every measurement)` : `; target overrides for ${Object.keys(s.targetOverride).length} measurement(s)`),
   ];
   const parts = [head, ...report.groups.map((g) => formatGroup(g, s.overhead)), ...report.scaling.map(formatScaling)];
   if (report.warnings.length > 0) parts.push(['warnings:', ...report.warnings.map((w) => `  - ${w}`)]);

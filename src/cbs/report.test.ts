@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cbsClosedForm } from './cbs';
 import { formatReport } from './format';
 import { type CbsReport, analyzeResults, analyzeTable } from './report';
-import { FIXTURE_SWEEP, syntheticResults } from './synthetic';
+import { FIXTURE_SWEEP } from './synthetic';
+import { syntheticResults } from '../experiment/synthetic';
 
 /** Every number in the report is finite (JSON has no NaN or Infinity). */
 function expectFinite(value: unknown, path = 'report'): void {
@@ -12,7 +13,7 @@ function expectFinite(value: unknown, path = 'report'): void {
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) expectFinite(v, `${path}.${k}`);
 }
 
-const fast = { bootstrap: { method: 'points' as const, level: 0.9, resamples: 200, seed: 1, minDistinct: 3 } };
+const fast = { bootstrap: { method: 'points' as const, level: 0.9, resamples: 200, seed: 1, minPoints: 4 } };
 
 describe('analyzeResults', () => {
   const results = syntheticResults(FIXTURE_SWEEP);
@@ -27,12 +28,13 @@ describe('analyzeResults', () => {
     expect(g.cbs.bStar as number).toBeCloseTo(cbsClosedForm(200, 6400, 4, 0.2), 6); // 11.2
     expect(g.cbs.baselineBatch).toBe(4);
     expect(g.bStarTokens as number).toBeCloseTo(11.2 * 64, 4);
-    expect(g.points.find((p) => p.batchSize === 16)).toMatchObject({ bestLr: 3e-3, bestRunId: 'micro-B16-lr0.003' });
-    expect(g.unreached.map((u) => u.runId).sort()).toEqual(['micro-B128-lr0.001', 'micro-B128-lr0.003']);
+    const run16 = results.runs.find((r) => r.spec.batchSize === 16 && r.spec.peakLr === 3e-3)!;
+    expect(g.points.find((p) => p.batchSize === 16)).toMatchObject({ bestLr: 3e-3, bestRunId: run16.spec.id });
+    expect(g.unreached.map((u) => u.batchSize)).toEqual([128, 128]);
     expect(g.unreached[0].reason).toMatch(/diverged/);
     expect(g.points.find((p) => p.batchSize === 128)?.steps).toBeNull();
     expect(report.warnings.join(' ')).toMatch(/2 run\(s\) never reached the target/);
-    expect(report.settings.targetSource).toBe('results');
+    expect(g.target).toMatchObject({ loss: 3.5, source: 'results' });
   });
 
   it('without interpolation R(B) is the first evaluation step at or after the crossing', () => {
@@ -45,7 +47,8 @@ describe('analyzeResults', () => {
 
   it('a target chosen afterwards recomputes steps to target from the stored evaluations', () => {
     const report = analyzeResults(results, { ...fast, targetLoss: 3.6, analysis: { overhead: 0.2, baselineBatch: null, interpolate: true } });
-    expect(report.settings).toMatchObject({ targetLoss: 3.6, targetSource: 'override' });
+    expect(report.settings.targetOverride).toBe(3.6);
+    expect(report.groups[0].target).toMatchObject({ loss: 3.6, source: 'override' });
     // loss = 3.5 − 0.3·ln(s/R) reaches 3.6 at s = R·exp(−1/3).
     const g = report.groups[0];
     expect(g.points[0].steps as number).toBeCloseTo(1800 * Math.exp(-1 / 3), 6);
@@ -67,11 +70,12 @@ describe('analyzeResults', () => {
     expect(report.groups[0].raw.baselineBatch).toBe(8);
   });
 
-  it('with no target anywhere, uses the trainer\'s recorded steps and says so', () => {
-    const report = analyzeResults({ ...results, targetLoss: null }, fast);
-    expect(report.settings.targetSource).toBe('none');
+  it('with no target for a measurement, says so and gives it no steps to target (never a silent fallback)', () => {
+    const report = analyzeResults({ ...results, targets: [] }, fast);
+    expect(report.groups[0].target.source).toBe('none');
     expect(report.warnings[0]).toMatch(/no target loss/);
-    expect(report.groups[0].points[0].steps).toBe(1800);
+    expect(report.groups[0].points.every((p) => p.steps === null)).toBe(true);
+    expect(report.groups[0].cbs.bStar).toBeNull();
   });
 });
 

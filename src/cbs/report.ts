@@ -9,17 +9,23 @@ import { type PaperFit, fitPaperCurve } from './fit';
 import { DEFAULT_NOISE_SCALE, type NoiseScaleOptions, type NoiseScalePoint, estimateNoiseScale } from './noise-scale';
 import { PAPER_LAWS, type PaperLaw, paperLawTokens } from './paper';
 import { type PowerLawFit, fitPowerLaw } from './scaling';
-import { type BatchPoint, type RunOutcome, batchPoints, runOutcome } from './steps-to-target';
+import { type BatchPoint, type RunOutcome, batchPoints, curvePoints, pooledPoints, runOutcome } from './steps-to-target';
+import { measurementKey } from '../experiment/plan';
+import type { CurvePoint } from './fit';
 
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 /** The lab's analysis defaults: the paper's 20% overhead, the smallest measured B as baseline, no interpolation (the paper's rule). */
 export const DEFAULT_ANALYSIS: AnalysisConfig = { overhead: 0.2, baselineBatch: null, interpolate: false };
 
 export interface ReportOptions {
   analysis: AnalysisConfig;
-  /** Overrides the results' target loss; steps to target are recomputed from the stored evaluations. */
-  targetLoss: number | null;
+  /**
+   * Overrides the results' targets: one loss for every measurement, or a loss per measurement
+   * (by its key or its label, as the report prints them). Steps to target are recomputed from
+   * the stored evaluations of each run.
+   */
+  targetLoss: number | Record<string, number> | null;
   bootstrap: BootstrapOptions;
   noiseScale: NoiseScaleOptions;
   /** Tokens per sequence for table input (CSV), so B* can also be given in tokens; null when unknown. */
@@ -46,8 +52,18 @@ export interface NoiseScaleGroup {
   note: string;
 }
 
+export interface GroupTargetReport {
+  loss: number | null;
+  /** results: from the reference runs (or the config's fixed target); override: given to the analysis; none: unknown. */
+  source: 'results' | 'override' | 'table' | 'none';
+  /** The reference runs behind it, with their final losses. */
+  references: { runId: string; replicate: number; finalLoss: number | null; status: string }[];
+}
+
 export interface GroupReport {
   key: string;
+  /** "model · D=…": how the report names the measurement to a person. */
+  label: string;
   model: string | null;
   /** Non-embedding parameters. */
   modelSize: number | null;
@@ -55,7 +71,14 @@ export interface GroupReport {
   dataSize: number | null;
   /** Tokens per sequence, when known. */
   context: number | null;
+  target: GroupTargetReport;
+  /** Seed replicates measured (1 for a table). */
+  replicates: number;
   points: BatchPoint[];
+  /** What the fit used: one point per replicate and batch size, censored ones as bounds. */
+  curve: CurvePoint[];
+  /** B* of each replicate's own points alone (null where its fit has no finite B*), to show the seed-to-seed spread. */
+  replicateBStars: { replicate: number; bStar: number | null }[];
   /** Runs that never reached the target, with the reason. */
   unreached: RunOutcome[];
   fit: PaperFit;
@@ -90,8 +113,8 @@ export interface CbsReport {
     /** Requested baseline; null means the smallest measured batch size of each group. */
     baselineBatch: number | null;
     interpolate: boolean;
-    targetLoss: number | null;
-    targetSource: 'results' | 'override' | 'table' | 'none';
+    /** The override given to the analysis, if any (each group's target is in its report). */
+    targetOverride: number | Record<string, number> | null;
     bootstrap: BootstrapOptions;
     noiseScale: NoiseScaleOptions;
   };
@@ -104,11 +127,16 @@ export interface CbsReport {
 export interface TableRow {
   batchSize: number;
   steps: number | null;
+  /** Seed replicate, when the table has one (rows of one replicate at one B are its learning rates: the minimum is taken). */
+  replicate?: number;
   modelSize: number | null;
   dataSize: number | null;
 }
 
-function resolveOptions(options: Partial<ReportOptions>): ReportOptions {
+/** What callers pass: any subset of the options, the bootstrap's and noise scale's included. */
+export type ReportInput = Partial<Omit<ReportOptions, 'bootstrap' | 'noiseScale'>> & { bootstrap?: Partial<BootstrapOptions>; noiseScale?: Partial<NoiseScaleOptions> };
+
+function resolveOptions(options: ReportInput): ReportOptions {
   const analysis = { ...DEFAULT_ANALYSIS, ...(options.analysis ?? {}) };
   const out: ReportOptions = {
     analysis,
@@ -121,7 +149,8 @@ function resolveOptions(options: Partial<ReportOptions>): ReportOptions {
   if (analysis.baselineBatch !== null && !(Number.isFinite(analysis.baselineBatch) && analysis.baselineBatch > 0)) {
     throw new RangeError(`baseline batch size must be a positive number (got ${analysis.baselineBatch})`);
   }
-  if (out.targetLoss !== null && !Number.isFinite(out.targetLoss)) throw new RangeError(`target loss must be a finite number (got ${out.targetLoss})`);
+  const overrides = out.targetLoss === null ? [] : typeof out.targetLoss === 'number' ? [out.targetLoss] : Object.values(out.targetLoss);
+  for (const t of overrides) if (!(Number.isFinite(t) && t > 0)) throw new RangeError(`a target loss must be a positive number (got ${t})`);
   if (out.context !== null && !(Number.isFinite(out.context) && out.context > 0)) throw new RangeError(`context must be a positive number (got ${out.context})`);
   return out;
 }
@@ -136,31 +165,47 @@ function thin<T>(values: T[], max: number): T[] {
 
 interface GroupInput {
   key: string;
+  label: string;
   model: string | null;
   modelSize: number | null;
   dataSize: number | null;
   context: number | null;
+  target: GroupTargetReport;
   outcomes: RunOutcome[];
   /** Per-step statistics by run id, for the noise scale (results input only). */
   stepStats: Map<string, { microBatch: number; steps: StepStats[] }> | null;
 }
 
+/** B* by the closed form on a fit of these points, or null when the fit gives none. */
+function bStarOfPoints(points: readonly CurvePoint[], baseline: number, overhead: number): number | null {
+  const largest = Math.max(...points.map((p) => p.batchSize));
+  const fit = fitPaperCurve(points);
+  return cbsFromFit(fit, baseline, overhead, largest).bStar;
+}
+
 function analyzeGroup(input: GroupInput, opts: ReportOptions): GroupReport {
   const points = batchPoints(input.outcomes);
-  const measured = points.filter((p): p is BatchPoint & { steps: number } => p.steps !== null).map((p) => ({ batchSize: p.batchSize, steps: p.steps }));
+  const curve = curvePoints(points);
+  const pooled = pooledPoints(points);
+  const reached = curve.filter((p) => !p.censored);
   const allBatches = points.map((p) => p.batchSize);
   const { overhead } = opts.analysis;
-  const baseline = opts.analysis.baselineBatch ?? (measured.length > 0 ? measured[0].batchSize : Math.min(...allBatches));
-  const fit = fitPaperCurve(measured);
-  const largest = measured.length > 0 ? measured[measured.length - 1].batchSize : baseline;
+  const measuredBaseline = pooled.find((p) => !p.censored)?.batchSize ?? null;
+  const baseline = opts.analysis.baselineBatch ?? measuredBaseline ?? Math.min(...allBatches);
+  const fit = fitPaperCurve(curve.map(({ batchSize, steps, censored }) => ({ batchSize, steps, ...(censored ? { censored } : {}) })));
+  const largest = reached.length > 0 ? Math.max(...reached.map((p) => p.batchSize)) : baseline;
   const cbs = cbsFromFit(fit, baseline, overhead, largest);
-  const raw = rawCbs(measured, baseline, overhead);
-  const interval = bootstrapCbs(
-    points.map((p) => ({ batchSize: p.batchSize, steps: p.runs.map((r) => r.steps) })),
-    baseline,
-    overhead,
-    opts.bootstrap,
-  );
+  const raw = rawCbs(pooled, baseline, overhead);
+  const interval = bootstrapCbs(curve, baseline, overhead, opts.bootstrap);
+  const replicateIds = [...new Set(input.outcomes.map((o) => o.replicate))].sort((p, q) => p - q);
+  const replicateBStars =
+    replicateIds.length > 1
+      ? replicateIds.map((replicate) => {
+          const own = curve.filter((p) => p.replicate === replicate);
+          const distinct = new Set(own.filter((p) => !p.censored).map((p) => p.batchSize)).size;
+          return { replicate, bStar: distinct >= 2 ? bStarOfPoints(own, baseline, overhead) : null };
+        })
+      : [];
   const context = input.context;
   const bStarTokens = context !== null && cbs.bStar !== null ? cbs.bStar * context : null;
   const intervalTokens =
@@ -190,11 +235,16 @@ function analyzeGroup(input: GroupInput, opts: ReportOptions): GroupReport {
   }
   return {
     key: input.key,
+    label: input.label,
     model: input.model,
     modelSize: input.modelSize,
     dataSize: input.dataSize,
     context,
+    target: input.target,
+    replicates: Math.max(1, replicateIds.length),
     points,
+    curve,
+    replicateBStars,
     unreached: input.outcomes.filter((o) => o.steps === null),
     fit,
     cbs,
@@ -274,64 +324,96 @@ function groupWarnings(groups: GroupReport[]): string[] {
   return w;
 }
 
-/** The full report for stored experiment results. */
-export function analyzeResults(results: ExperimentResults, options: Partial<ReportOptions> = {}): CbsReport {
+/** The override that applies to a measurement: its own (by key or label), else the global one, else none. */
+function overrideFor(override: ReportOptions['targetLoss'], key: string, label: string): number | null {
+  if (override === null) return null;
+  if (typeof override === 'number') return override;
+  return override[key] ?? override[label] ?? null;
+}
+
+/** The full report for stored experiment results: each measurement against its own target. */
+export function analyzeResults(results: ExperimentResults, options: ReportInput = {}): CbsReport {
   const opts = resolveOptions({ ...options, analysis: { ...DEFAULT_ANALYSIS, ...results.config.analysis, ...(options.analysis ?? {}) } });
   const warnings: string[] = [];
-  const override = opts.targetLoss;
-  const target = override ?? results.targetLoss;
-  const targetSource: CbsReport['settings']['targetSource'] = override !== null ? 'override' : results.targetLoss !== null ? 'results' : 'none';
-  if (target === null) warnings.push('no target loss in the results and none given: the steps to target recorded by the trainer are used as they are');
 
-  const groups = new Map<string, { records: RunRecord[]; modelName: string; modelSize: number | null; dataSize: number; context: number }>();
+  const groups = new Map<string, { records: RunRecord[]; label: string; modelName: string; modelSize: number | null; dataSize: number; context: number }>();
   for (const record of results.runs) {
     const m = record.spec.model;
-    const key = `${m.name} · D=${sizeLabel(record.spec.dataSize)}`;
+    const key = measurementKey(m, record.spec.dataSize);
     let size: number | null = null;
     try {
       size = parameterCounts(m).nonEmbedding;
     } catch {
       size = null;
     }
-    const entry = groups.get(key) ?? { records: [], modelName: m.name, modelSize: Number.isFinite(size) ? size : null, dataSize: record.spec.dataSize, context: m.context };
+    const entry = groups.get(key) ?? { records: [], label: `${m.name} · D=${sizeLabel(record.spec.dataSize)}`, modelName: m.name, modelSize: Number.isFinite(size) ? size : null, dataSize: record.spec.dataSize, context: m.context };
     entry.records.push(record);
     groups.set(key, entry);
   }
+  // Two measurements that print alike (same name, D equal to 3 digits) get their key beside the label.
+  const labels = [...groups.values()].map((g) => g.label);
+  for (const [key, g] of groups) if (labels.filter((l) => l === g.label).length > 1) g.label = `${g.label} [${key}]`;
+  if (opts.targetLoss !== null && typeof opts.targetLoss === 'object') {
+    for (const name of Object.keys(opts.targetLoss)) {
+      if (![...groups.entries()].some(([key, g]) => key === name || g.label === name)) throw new RangeError(`no measurement is named "${name}" (known: ${[...groups.values()].map((g) => g.label).join('; ')})`);
+    }
+  }
+
   const reports: GroupReport[] = [];
   for (const [key, g] of groups) {
-    const outcomes = g.records.map((r): RunOutcome => {
-      if (target === null) {
-        const s = r.stepsToTarget;
-        return { runId: r.spec.id, batchSize: r.spec.batchSize, peakLr: r.spec.peakLr, status: r.status, steps: s, reason: s === null ? 'no target loss known and the run recorded no steps to target' : null, interpolated: false };
+    const references = g.records.filter((r) => r.spec.role === 'reference');
+    const sweep = g.records.filter((r) => r.spec.role === 'sweep');
+    const override = overrideFor(opts.targetLoss, key, g.label);
+    const stored = results.targets.find((t) => t.group === key) ?? null;
+    const loss = override ?? stored?.loss ?? null;
+    const target: GroupTargetReport = {
+      loss,
+      source: override !== null ? 'override' : stored !== null ? 'results' : 'none',
+      references: references.map((r) => ({ runId: r.spec.id, replicate: r.spec.replicate, finalLoss: targetFromReferenceRecord(r), status: r.status })),
+    };
+    if (loss === null) warnings.push(`${g.label}: no target loss (its reference runs did not finish and none was given): no steps to target`);
+    const outcomes = sweep.map((r): RunOutcome => {
+      if (loss === null) {
+        return { runId: r.spec.id, batchSize: r.spec.batchSize, peakLr: r.spec.peakLr, status: r.status, replicate: r.spec.replicate, steps: null, censoredAbove: null, reason: 'no target loss known for this measurement', interpolated: false };
       }
-      return runOutcome(r, target, opts.analysis.interpolate, override === null);
+      return runOutcome(r, loss, opts.analysis.interpolate);
     });
-    const stepStats = new Map(g.records.map((r) => [r.spec.id, { microBatch: r.spec.microBatch, steps: r.steps }]));
-    reports.push(analyzeGroup({ key, model: g.modelName, modelSize: g.modelSize, dataSize: g.dataSize, context: g.context, outcomes, stepStats }, opts));
+    const stepStats = new Map(sweep.map((r) => [r.spec.id, { microBatch: r.spec.microBatch, steps: r.steps }]));
+    reports.push(analyzeGroup({ key, label: g.label, model: g.modelName, modelSize: g.modelSize, dataSize: g.dataSize, context: g.context, target, outcomes, stepStats }, opts));
   }
   reports.sort((p, q) => (p.modelSize ?? 0) - (q.modelSize ?? 0) || (p.dataSize ?? 0) - (q.dataSize ?? 0));
   return {
     kind: 'cbs-report',
     version: REPORT_VERSION,
     source: 'results',
-    settings: { overhead: opts.analysis.overhead, baselineBatch: opts.analysis.baselineBatch, interpolate: opts.analysis.interpolate, targetLoss: target, targetSource, bootstrap: opts.bootstrap, noiseScale: opts.noiseScale },
+    settings: { overhead: opts.analysis.overhead, baselineBatch: opts.analysis.baselineBatch, interpolate: opts.analysis.interpolate, targetOverride: opts.targetLoss, bootstrap: opts.bootstrap, noiseScale: opts.noiseScale },
     groups: reports,
     scaling: scalingFits(reports, opts.bootstrap.level),
     warnings: [...warnings, ...groupWarnings(reports)],
   };
 }
 
+/** A reference run's final EWA loss after exactly its budget (what it contributes to the target). */
+function targetFromReferenceRecord(record: RunRecord): number | null {
+  const last = record.evals.at(-1);
+  return (record.status === 'finished' || record.status === 'reached-target') && last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
+}
+
 /** The report for a table of steps to target (e.g. a CSV from a sweep run elsewhere). */
-export function analyzeTable(rows: readonly TableRow[], options: Partial<ReportOptions> = {}): CbsReport {
+export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {}): CbsReport {
   const opts = resolveOptions(options);
   if (rows.length === 0) throw new RangeError('the table has no rows');
-  const groups = new Map<string, { rows: { row: TableRow; line: number }[]; modelSize: number | null; dataSize: number | null }>();
+  if (opts.targetLoss !== null) throw new RangeError('a table already gives steps to target: a target loss cannot be applied to it');
+  const groups = new Map<string, { rows: { row: TableRow; line: number }[]; label: string; modelSize: number | null; dataSize: number | null }>();
   rows.forEach((row, i) => {
-    const key = `N=${sizeLabel(row.modelSize)} · D=${sizeLabel(row.dataSize)}`;
-    const entry = groups.get(key) ?? { rows: [], modelSize: row.modelSize, dataSize: row.dataSize };
+    // Exact sizes: two measurements that differ in the fourth digit are two measurements.
+    const key = `N${row.modelSize ?? '?'}|D${row.dataSize ?? '?'}`;
+    const entry = groups.get(key) ?? { rows: [], label: `N=${sizeLabel(row.modelSize)} · D=${sizeLabel(row.dataSize)}`, modelSize: row.modelSize, dataSize: row.dataSize };
     entry.rows.push({ row, line: i + 1 });
     groups.set(key, entry);
   });
+  const labels = [...groups.values()].map((g) => g.label);
+  for (const [key, g] of groups) if (labels.filter((l) => l === g.label).length > 1) g.label = `${g.label} [${key}]`;
   const reports: GroupReport[] = [];
   for (const [key, g] of groups) {
     const outcomes = g.rows.map(
@@ -340,19 +422,22 @@ export function analyzeTable(rows: readonly TableRow[], options: Partial<ReportO
         batchSize: row.batchSize,
         peakLr: null,
         status: 'table',
+        replicate: row.replicate ?? 0,
         steps: row.steps,
+        censoredAbove: null,
         reason: row.steps === null ? 'never reached the target (no steps given in the table)' : null,
         interpolated: false,
       }),
     );
-    reports.push(analyzeGroup({ key, model: null, modelSize: g.modelSize, dataSize: g.dataSize, context: opts.context, outcomes, stepStats: null }, opts));
+    const target: GroupTargetReport = { loss: null, source: 'table', references: [] };
+    reports.push(analyzeGroup({ key, label: g.label, model: null, modelSize: g.modelSize, dataSize: g.dataSize, context: opts.context, target, outcomes, stepStats: null }, opts));
   }
   reports.sort((p, q) => (p.modelSize ?? 0) - (q.modelSize ?? 0) || (p.dataSize ?? 0) - (q.dataSize ?? 0));
   return {
     kind: 'cbs-report',
     version: REPORT_VERSION,
     source: 'table',
-    settings: { overhead: opts.analysis.overhead, baselineBatch: opts.analysis.baselineBatch, interpolate: opts.analysis.interpolate, targetLoss: null, targetSource: 'table', bootstrap: opts.bootstrap, noiseScale: opts.noiseScale },
+    settings: { overhead: opts.analysis.overhead, baselineBatch: opts.analysis.baselineBatch, interpolate: opts.analysis.interpolate, targetOverride: null, bootstrap: opts.bootstrap, noiseScale: opts.noiseScale },
     groups: reports,
     scaling: scalingFits(reports, opts.bootstrap.level),
     warnings: groupWarnings(reports),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalPoint, RunRecord } from '../experiment/schema';
-import { batchPoints, interpolateLogStep, runOutcome, stepsToTarget } from './steps-to-target';
+import { batchPoints, curvePoints, interpolateLogStep, pooledPoints, runOutcome, stepsToTarget } from './steps-to-target';
 
-const ev = (step: number, ewaLoss: number): EvalPoint => ({ step, tokens: step * 64, ewaLoss, rawLoss: ewaLoss });
+const ev = (step: number, ewaLoss: number): EvalPoint => ({ step, tokens: step * 64, ewaLoss, ewaLosses: [ewaLoss], rawLoss: ewaLoss });
 
 describe('stepsToTarget', () => {
   const evals = [ev(100, 4.0), ev(200, 3.6), ev(400, 3.2), ev(800, 3.0)];
@@ -59,14 +59,14 @@ describe('stepsToTarget', () => {
   });
 });
 
-function record(id: string, batchSize: number, peakLr: number, evals: EvalPoint[], failure: RunRecord['failure'] = null): RunRecord {
+function record(id: string, batchSize: number, peakLr: number, evals: EvalPoint[], failure: RunRecord['failure'] = null, replicate = 0, status: RunRecord['status'] | null = null): RunRecord {
   return {
-    spec: { id, batchSize, peakLr, microBatch: batchSize } as RunRecord['spec'],
-    status: failure ? 'diverged' : 'finished',
+    spec: { id, batchSize, peakLr, microBatch: batchSize, replicate } as RunRecord['spec'],
+    status: status ?? (failure ? 'diverged' : 'finished'),
     evals,
     steps: [],
     stepsToTarget: null,
-    stepsDone: 0,
+    stepsDone: evals.at(-1)?.step ?? 0,
     tokensDone: 0,
     failure,
     wallSeconds: 0,
@@ -77,10 +77,10 @@ function record(id: string, batchSize: number, peakLr: number, evals: EvalPoint[
 describe('R(B) over runs', () => {
   it('takes the minimum over runs at each batch size, names the run and its learning rate, and keeps unreached runs', () => {
     const outcomes = [
-      runOutcome(record('a', 8, 1e-3, [ev(100, 4), ev(200, 3.4)]), 3.5, false, true),
-      runOutcome(record('b', 8, 3e-3, [ev(100, 3.4)]), 3.5, false, true),
-      runOutcome(record('c', 16, 1e-3, [ev(100, 3.9)], { step: 120, reason: 'loss became NaN' }), 3.5, false, true),
-      runOutcome(record('d', 4, 1e-3, [ev(50, 4), ev(300, 3.5)]), 3.5, false, true),
+      runOutcome(record('a', 8, 1e-3, [ev(100, 4), ev(200, 3.4)]), 3.5, false),
+      runOutcome(record('b', 8, 3e-3, [ev(100, 3.4)]), 3.5, false),
+      runOutcome(record('c', 16, 1e-3, [ev(100, 3.9)], { step: 120, reason: 'loss became NaN' }), 3.5, false),
+      runOutcome(record('d', 4, 1e-3, [ev(50, 4), ev(300, 3.5)]), 3.5, false),
     ];
     const points = batchPoints(outcomes);
     expect(points.map((p) => p.batchSize)).toEqual([4, 8, 16]);
@@ -90,9 +90,40 @@ describe('R(B) over runs', () => {
     expect(points[2].runs[0].reason).toMatch(/never reached.*diverged at step 120: loss became NaN/);
   });
 
-  it('uses the trainer\'s stored steps only when a record has no evaluations and the target is not overridden', () => {
-    const r = { ...record('x', 8, 1e-3, []), stepsToTarget: 321 };
-    expect(runOutcome(r, 3.5, false, true).steps).toBe(321);
-    expect(runOutcome(r, 3.5, false, false).steps).toBeNull();
+  it('a run that ran to its cap or hit the economy bound is censored at its steps; a diverged or beaten one is not', () => {
+    const capped = runOutcome(record('cap', 32, 1e-3, [ev(100, 4), ev(400, 3.8)]), 3.5, false);
+    expect(capped).toMatchObject({ steps: null, censoredAbove: 400 });
+    const economy = runOutcome(record('eco', 32, 1e-3, [ev(100, 4), ev(150, 3.8)], { step: 150, reason: 'economy' }, 0, 'censored'), 3.5, false);
+    expect(economy.censoredAbove).toBe(150);
+    const diverged = runOutcome(record('nan', 32, 1e-3, [ev(100, 4)], { step: 120, reason: 'loss became NaN' }), 3.5, false);
+    expect(diverged.censoredAbove).toBeNull();
+    const beaten = runOutcome(record('won', 32, 1e-3, [ev(100, 4)], { step: 100, reason: 'another run' }, 0, 'stopped'), 3.5, false);
+    expect(beaten.censoredAbove).toBeNull();
+  });
+
+  it('replicates: R(B) per replicate is its best run; the pooled R is their geometric mean; censored replicates enter the fit as bounds', () => {
+    const outcomes = [
+      runOutcome(record('r0', 8, 1e-3, [ev(100, 3.4)], null, 0), 3.5, false),
+      runOutcome(record('r1', 8, 1e-3, [ev(400, 3.4)], null, 1), 3.5, false),
+      runOutcome(record('r0b', 16, 1e-3, [ev(64, 3.4)], null, 0), 3.5, false),
+      runOutcome(record('r1b', 16, 1e-3, [ev(90, 3.8)], null, 1), 3.5, false),
+    ];
+    const points = batchPoints(outcomes);
+    expect(points[0].steps).toBeCloseTo(200, 10);
+    expect(points[0].replicates.map((r) => r.steps)).toEqual([100, 400]);
+    expect(points[1].steps).toBeNull();
+    expect(points[1].replicates[1]).toMatchObject({ steps: null, censoredAbove: 90 });
+    expect(curvePoints(points)).toEqual([
+      { batchSize: 8, steps: 100, replicate: 0 },
+      { batchSize: 8, steps: 400, replicate: 1 },
+      { batchSize: 16, steps: 64, replicate: 0 },
+      { batchSize: 16, steps: 90, censored: true, replicate: 1 },
+    ]);
+    const pooled = pooledPoints(points);
+    expect(pooled[0].batchSize).toBe(8);
+    expect(pooled[0].steps).toBeCloseTo(200, 10);
+    expect(pooled[0].censored).toBeUndefined();
+    expect(pooled[1].censored).toBe(true);
+    expect(pooled[1].steps).toBeCloseTo(Math.sqrt(64 * 90), 10);
   });
 });

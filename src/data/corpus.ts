@@ -72,8 +72,13 @@ export async function loadDatasetTokens(
 export interface PrepareDataOptions extends StreamOptions {
   context: number;
   dataSeed: number;
-  /** Training tokens the run needs (steps × batch × context); bounds what is downloaded. */
+  /** Training tokens the run needs (steps × batch × context): more than the pool holds means data repeats. */
   trainTokens: number;
+  /**
+   * Training tokens to load and shuffle: the pool every run of an experiment draws from, so that
+   * each run reads a prefix of one seeded order. null: the whole dataset.
+   */
+  poolTokens?: number | null;
   /** Validation sequences to keep (each context + 1 tokens). */
   validationSequences: number;
   cache?: TokenCache | null;
@@ -97,9 +102,11 @@ export async function prepareData(spec: DatasetSpec, tokenizer: TextTokenizer, o
     options.onWarning?.(message);
   };
   // One extra token so that the last sequence's final target exists.
-  const train = await loadDatasetTokens(spec.train, tokenizer, { ...options, maxTokens: options.trainTokens + 1 });
+  const pool = options.poolTokens === undefined ? options.trainTokens : options.poolTokens;
+  const train = await loadDatasetTokens(spec.train, tokenizer, { ...options, maxTokens: pool === null ? Infinity : pool + 1 });
+  // The validation set is spread over up to 64 times what it needs (the whole bundled shard).
   const validationNeeded = options.validationSequences * (options.context + 1);
-  const validationTokens = await loadDatasetTokens(spec.validation, tokenizer, { ...options, maxTokens: validationNeeded });
+  const validationTokens = await loadDatasetTokens(spec.validation, tokenizer, { ...options, maxTokens: 64 * validationNeeded });
   const validation = validationBatch(validationTokens.tokens, options.context, options.validationSequences);
   if (validation.sequences < options.validationSequences) {
     warn(`the validation shards hold only ${validation.sequences} of the ${options.validationSequences} sequences asked for`);

@@ -90,11 +90,16 @@ describe('sampler', () => {
     expect(() => new TokenStream(tokens, { context: C, dataSeed: 6 }).restore(state)).toThrow(/different/);
   });
 
-  it('validation batches are fixed, consecutive and non-overlapping', () => {
+  it('validation batches are fixed and non-overlapping: all sequences when few, else evenly spread', () => {
     const v = validationBatch(rampCorpus(100), 8, 50);
     expect(v.sequences).toBe(11);
     expect(v.inputs[8]).toBe(9);
     expect(v.targets[7]).toBe(8);
+    // 11 sequences of 9 tokens fit; asking for 3 takes every third (stride 3: starts 0, 27, 54).
+    const spread = validationBatch(rampCorpus(100), 8, 3);
+    expect(spread.sequences).toBe(3);
+    expect([spread.inputs[0], spread.inputs[8], spread.inputs[16]]).toEqual([0, 27, 54]);
+    expect(spread.targets[8]).toBe(28);
   });
 });
 

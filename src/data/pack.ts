@@ -166,15 +166,19 @@ export class TokenStream {
 }
 
 /**
- * The fixed validation set: consecutive, non-overlapping sequences of context + 1 tokens from
- * the start of the validation tokens, in order. The same for every run and every batch size.
+ * The fixed validation set: non-overlapping sequences of context + 1 tokens, evenly spaced over
+ * the validation tokens, in order. The same for every run and every batch size.
  */
 export function validationBatch(tokens: TokenArray, context: number, maxSequences: number): Batch & { sequences: number } {
-  const sequences = Math.min(maxSequences, Math.floor(tokens.length / (context + 1)));
+  const available = Math.floor(tokens.length / (context + 1));
+  const sequences = Math.min(maxSequences, available);
+  // Spread evenly over everything loaded, so that a small set samples the whole validation text
+  // (the bundled shard is in source order: its first sequences are all one era and one author).
+  const stride = sequences > 0 ? Math.floor(available / sequences) : 1;
   const inputs = new Uint32Array(sequences * context);
   const targets = new Uint32Array(sequences * context);
   for (let s = 0; s < sequences; s++) {
-    const start = s * (context + 1);
+    const start = s * stride * (context + 1);
     inputs.set(tokens.subarray(start, start + context), s * context);
     targets.set(tokens.subarray(start + 1, start + context + 1), s * context);
   }

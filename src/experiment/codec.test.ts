@@ -13,10 +13,12 @@ import {
   importJson,
 } from './codec';
 import { EXPERIMENT_PRESETS, defaultConfig } from './presets';
-import { syntheticResults } from './fixtures/synthetic';
+import { syntheticResults } from './synthetic';
 import { mulberry32 } from '../util/random';
 import { migrateConfig, migrateResults } from './migrate';
 import fixture from './fixtures/demo-results.json';
+import v1Results from './fixtures/v1-results.json';
+import { CONFIG_VERSION, RESULTS_VERSION } from './schema';
 
 /** A link payload made by hand: base64url(deflateRaw(json) ‖ fnv1a32(json)), as the codec does. */
 function handPacked(json: string): string {
@@ -111,6 +113,12 @@ describe('results links', () => {
 
 describe('bad links give typed errors, never throw', () => {
   const good = encodeConfigFragment(defaultConfig());
+  // The payload cut short by at least 8 characters at a length that still decodes as base64url
+  // (not every length does): the deflate stream then ends early.
+  const truncated = [8, 9, 10, 11, 12].map((k) => good.slice(0, good.length - k)).find((t) => {
+    const r = decodeLink(t);
+    return !r.ok && r.code !== 'bad-encoding';
+  }) as string;
   const cases: [string, unknown, string][] = [
     ['nothing', undefined, 'empty'],
     ['an empty string', '', 'empty'],
@@ -119,12 +127,12 @@ describe('bad links give typed errors, never throw', () => {
     ['a future link format', good.replace('#v1.', '#v2.'), 'future-version'],
     ['an unknown kind', good.replace('.c.', '.x.'), 'not-a-lab-link'],
     ['a foreign character', `${good.slice(0, 20)}*${good.slice(21)}`, 'bad-encoding'],
-    ['a truncated payload', good.slice(0, good.length - 9), 'bad-compression'],
+    ['a truncated payload', truncated, 'bad-compression'],
     ['a payload of a few bytes', '#v1.c.AAAA', 'bad-encoding'],
     ['an empty payload', '#v1.c.', 'bad-encoding'],
     ['JSON that is not an experiment', `#v1.c.${handPacked('[1,2,3]')}`, 'migration'],
     ['text that is not JSON', `#v1.c.${handPacked('{"version":1,')}`, 'bad-json'],
-    ['a future config version', `#v1.c.${handPacked(JSON.stringify({ ...defaultConfig(), version: 2 }))}`, 'future-version'],
+    ['a future config version', `#v1.c.${handPacked(JSON.stringify({ ...defaultConfig(), version: CONFIG_VERSION + 1 }))}`, 'future-version'],
     ['a config without a version', `#v1.c.${handPacked(JSON.stringify({ ...defaultConfig(), version: undefined }))}`, 'migration'],
     ['a config with a bad field', `#v1.c.${handPacked(JSON.stringify({ ...defaultConfig(), batchSizes: [4, 8, -16] }))}`, 'invalid'],
     ['a config with an extra field', `#v1.c.${handPacked(JSON.stringify({ ...defaultConfig(), autostart: true }))}`, 'invalid'],
@@ -245,7 +253,7 @@ describe('migrations', () => {
   it('refuses an unknown future version and a missing or nonsense version, with a clear message', () => {
     const future = migrateConfig({ ...defaultConfig(), version: 7 });
     expect(future.ok).toBe(false);
-    if (!future.ok) expect(future.message).toMatch(/newer version of CBS Lab \(format v7; this page reads up to v1\)/);
+    if (!future.ok) expect(future.message).toMatch(new RegExp(`newer version of CBS Lab \\(format v7; this page reads up to v${CONFIG_VERSION}\\)`));
     for (const version of [0, -1, 1.5, '1', null, undefined]) {
       const out = migrateConfig({ ...defaultConfig(), version });
       expect(out.ok).toBe(false);
@@ -254,5 +262,22 @@ describe('migrations', () => {
     const inner = migrateResults({ ...syntheticResults(), config: { ...defaultConfig(), version: 3 } });
     expect(inner.ok).toBe(false);
     if (!inner.ok) expect(inner.message).toMatch(/^In the results: .*newer version/);
+  });
+});
+
+describe('v1 → v2 migration', () => {
+  it('opens a v1 results file as valid v2 results: roles, one-decay EWA lists, one replicate, the target per measurement', () => {
+    const dec = importJson(JSON.stringify(v1Results));
+    expect(dec.ok).toBe(true);
+    if (!dec.ok || dec.kind !== 'results') return;
+    const r = dec.results;
+    expect(r.version).toBe(RESULTS_VERSION);
+    expect(r.config.version).toBe(CONFIG_VERSION);
+    expect(r.config.seeds).toEqual([v1Results.config.seeds]);
+    expect(r.config.censorFactor).toBeNull();
+    expect(r.runs.filter((x) => x.spec.role === 'reference')).toHaveLength(v1Results.runs.filter((x) => x.spec.isReference).length);
+    expect(r.runs.every((x) => x.spec.ewaDecays.length === 1 && x.spec.replicate === 0)).toBe(true);
+    expect(r.runs[1].spec.ewaDecays[0]).toBe(v1Results.runs[1].spec.ewaDecay);
+    expect(r.targets).toEqual([{ group: r.targets[0].group, loss: v1Results.targetLoss, from: [v1Results.runs[0].spec.id] }]);
   });
 });

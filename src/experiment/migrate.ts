@@ -1,16 +1,74 @@
 // Every stored or shared config and results object passes through here before validation, so that
 // older versions keep opening. One table per kind: version → a function to the next version.
-// v1 is the only version so far: the tables are empty and v1 passes through unchanged.
+// v2 (the protocol of docs/science.md): seed replicates, several EWA decays, reference runs with
+// their own seeds, per-measurement targets, censored runs.
+import type { ModelConfig } from '../model/config';
+import { measurementKey } from './plan';
 import { CONFIG_VERSION, RESULTS_VERSION } from './schema';
 
 export type MigrationResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 type Step = (value: Record<string, unknown>) => Record<string, unknown>;
 
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * v1 → v2 config. The v1 protocol cannot be reproduced exactly under v2 (which shuffles the data
+ * pool and gives the reference its own seeds), so this keeps every setting that still exists and
+ * maps the rest to its nearest v2 meaning: one seed replicate; the EWA horizon v1 capped at
+ * `horizonFraction` of the run's cap becomes the same horizon as a fraction of the budget's steps;
+ * no economy bound (v1 ran censored runs to their cap).
+ */
+function configV1toV2(c: Obj): Obj {
+  const out: Obj = { ...c };
+  if (isObj(c.seeds)) out.seeds = [c.seeds];
+  const ewa = c.ewa;
+  const cap = c.cap;
+  if (isObj(ewa) && typeof ewa.horizonFraction === 'number') {
+    const capFactor = isObj(cap) && cap.kind === 'multiple-of-data' && typeof cap.factor === 'number' ? cap.factor : 1;
+    const horizon = ewa.horizonFraction > 0 ? ewa.horizonFraction * capFactor : 0.4;
+    out.ewa = { horizons: [Number(horizon.toPrecision(6))] };
+  }
+  if (isObj(c.target) && c.target.kind === 'reference') out.target = { ...c.target, learningRate: null };
+  out.censorFactor = null;
+  return out;
+}
+
+/** v1 → v2 results: per-measurement targets, run roles, one-decay EWA lists, replicate 0. */
+function resultsV1toV2(r: Obj): Obj {
+  const runs = Array.isArray(r.runs) ? r.runs : [];
+  const migrated = runs.map((run: unknown) => {
+    if (!isObj(run) || !isObj(run.spec)) return run;
+    const { isReference, ewaDecay, ...spec } = run.spec;
+    const evals = Array.isArray(run.evals) ? run.evals.map((e: unknown) => (isObj(e) ? { ...e, ewaLosses: [e.ewaLoss] } : e)) : run.evals;
+    return { ...run, evals, spec: { ...spec, role: isReference === true ? 'reference' : 'sweep', ewaDecays: [ewaDecay], replicate: 0, poolTokens: null } };
+  });
+  // v1 kept one target for the whole experiment (null when measurements differed): each
+  // measurement gets the shared one, or else its own reference run's final loss.
+  const targets: Obj[] = [];
+  const groups = new Map<string, Obj[]>();
+  for (const run of migrated) {
+    if (!isObj(run) || !isObj(run.spec) || !isObj(run.spec.model)) continue;
+    const key = measurementKey(run.spec.model as unknown as ModelConfig, run.spec.dataSize as number);
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  for (const [group, members] of groups) {
+    const refs = members.filter((m) => isObj(m.spec) && m.spec.role === 'reference');
+    const finalOf = (m: Obj) => (Array.isArray(m.evals) && isObj(m.evals.at(-1)) ? (m.evals.at(-1) as Obj).ewaLoss : null);
+    const shared = typeof r.targetLoss === 'number' ? r.targetLoss : null;
+    const own = refs.map(finalOf).find((l): l is number => typeof l === 'number' && Number.isFinite(l)) ?? null;
+    const loss = shared ?? own;
+    if (loss !== null) targets.push({ group, loss, from: refs.map((m) => (isObj(m.spec) ? m.spec.id : '')) });
+  }
+  const { targetLoss: _targetLoss, ...rest } = r;
+  return { ...rest, runs: migrated, targets };
+}
+
 /** CONFIG_MIGRATIONS[v] turns a version-v config into a version-(v+1) config. */
-const CONFIG_MIGRATIONS: Readonly<Record<number, Step>> = {};
-/** RESULTS_MIGRATIONS[v] turns version-v results (config included) into version-(v+1) results. */
-const RESULTS_MIGRATIONS: Readonly<Record<number, Step>> = {};
+const CONFIG_MIGRATIONS: Readonly<Record<number, Step>> = { 1: configV1toV2 };
+/** RESULTS_MIGRATIONS[v] turns version-v results (config excluded: it migrates on its own) into version-(v+1) results. */
+const RESULTS_MIGRATIONS: Readonly<Record<number, Step>> = { 1: resultsV1toV2 };
 
 function migrate(
   value: unknown,

@@ -7,8 +7,8 @@
 
 import type { ModelConfig } from '../model/config';
 
-export const CONFIG_VERSION = 1;
-export const RESULTS_VERSION = 1;
+export const CONFIG_VERSION = 2;
+export const RESULTS_VERSION = 2;
 
 export type TokenizerSpec =
   | { kind: 'byte' }
@@ -26,9 +26,16 @@ export type DataSourceSpec =
 /** The paper's per-batch-size table, or a fixed value for every batch size. */
 export type PerBatchRule = { kind: 'paper-table' } | { kind: 'fixed'; value: number };
 
+/**
+ * Adam's β2 per batch size: the paper's table, a fixed value, or a memory 1/(1 − β2) of
+ * `fraction` × the budget's step count at that batch size (D / (B·T)), which suits the run's
+ * length where the paper's table (tuned for runs of 10⁴ steps) does not.
+ */
+export type Beta2Rule = PerBatchRule | { kind: 'horizon'; fraction: number };
+
 export interface OptimizerConfig {
   beta1: number;
-  beta2: PerBatchRule;
+  beta2: Beta2Rule;
   eps: number;
   weightDecay: number;
   /** Warmup = warmupRatio × (D / tokens per step) steps, linear from 0.1× peak. */
@@ -37,12 +44,12 @@ export interface OptimizerConfig {
 }
 
 export interface EwaConfig {
-  decay: PerBatchRule;
   /**
-   * The lab's runs are far shorter than the paper's, so the EWA horizon 1/(1−τ) is capped at
-   * this fraction of the run's step budget (0 disables the cap).
+   * The EWA decays every evaluation tries, as horizons 1/(1 − decay) given as fractions of the
+   * budget's step count at each batch size (D / (B·T)). Each is evaluated and the best taken, as
+   * the authors' code does with its fixed list of decays.
    */
-  horizonFraction: number;
+  horizons: number[];
 }
 
 export interface LearningRateGrid {
@@ -55,8 +62,13 @@ export interface LearningRateGrid {
 
 export type TargetSpec =
   | { kind: 'fixed'; loss: number }
-  /** The paper's way: final EWA loss of a reference run at `batchSize` trained for exactly D tokens. */
-  | { kind: 'reference'; batchSize: number };
+  /**
+   * The paper's way: the final EWA loss of reference runs at `batchSize` trained for exactly D
+   * tokens. One reference per seed replicate, each with its own seeds (referenceSeeds), so that
+   * no sweep run reaches the target at D tokens by construction; the target is their mean.
+   * `learningRate` null takes the middle of the grid at that batch size.
+   */
+  | { kind: 'reference'; batchSize: number; learningRate: number | null };
 
 export type RunCap =
   | { kind: 'multiple-of-data'; factor: number }
@@ -83,6 +95,12 @@ export interface AnalysisConfig {
   interpolate: boolean;
 }
 
+/** The seeds of one replicate: the model's initialisation and the data order. */
+export interface SeedPair {
+  init: number;
+  data: number;
+}
+
 export interface ExperimentConfig {
   version: typeof CONFIG_VERSION;
   name: string;
@@ -96,7 +114,7 @@ export interface ExperimentConfig {
   /**
    * How models and data sizes combine into (model, D) pairs: 'grid' (the default when absent)
    * takes every pair; 'paired' takes models[i] with dataSizes[i] (same lengths), e.g. Chinchilla
-   * scaling with D = 20 tokens per parameter. See measurementPairs() in ./defaults.ts.
+   * scaling with D = 20 tokens per parameter. See measurementPairs() in ./plan.ts.
    */
   pairing?: 'grid' | 'paired';
   /** Batch sizes in sequences. */
@@ -108,17 +126,28 @@ export interface ExperimentConfig {
   cap: RunCap;
   /** Stop each run at the target (economical), or run to its cap so the target can change later. */
   stopAtTarget: boolean;
+  /**
+   * Economy: a sweep run stops, censored (R(B) > its steps), once it has taken this many times the
+   * steps that linear scaling from the smallest batch size predicts at its batch size. Such a
+   * run is far beyond CBS whatever it would have needed; null runs every run to its cap.
+   */
+  censorFactor: number | null;
   evaluation: EvaluationConfig;
   analysis: AnalysisConfig;
-  seeds: { init: number; data: number };
+  /** Seed replicates: every run of the sweep is trained once per pair. */
+  seeds: SeedPair[];
   /** Runs trained at once, each in its own worker. */
   workers: number;
 }
+
+/** What a run is for: a reference sets its group's target; a sweep run measures steps to target. */
+export type RunRole = 'reference' | 'sweep';
 
 /** One training run, fully resolved from an experiment (what a worker is given). */
 export interface RunSpec {
   /** Stable id: derived from the fields below, so a resumed sweep recognises finished runs. */
   id: string;
+  role: RunRole;
   model: ModelConfig;
   dataSize: number;
   batchSize: number;
@@ -131,22 +160,30 @@ export interface RunSpec {
   weightDecay: number;
   warmupSteps: number;
   clipNorm: number;
-  ewaDecay: number;
+  /** EWA decays evaluated at every evaluation (the best is taken). */
+  ewaDecays: number[];
   maxSteps: number;
-  /** null while the target is not yet known (it comes from the reference run). */
+  /** null while the target is not yet known (it comes from the reference runs). */
   targetLoss: number | null;
   stopAtTarget: boolean;
   evaluation: EvaluationConfig;
-  seeds: { init: number; data: number };
-  /** True for the run whose final EWA loss sets the target. */
-  isReference: boolean;
+  /** Index into the config's seed replicates, and this run's own seeds. */
+  replicate: number;
+  seeds: SeedPair;
+  /**
+   * Training tokens of the shuffled pool every run of the experiment draws from (null: the whole
+   * dataset). The same for every run, so each run reads a prefix of one shared token order.
+   */
+  poolTokens: number | null;
 }
 
 export interface EvalPoint {
   step: number;
   tokens: number;
-  /** Validation loss of the debiased EWA weights. */
+  /** Validation loss of the debiased EWA weights: the best over the run's decays. */
   ewaLoss: number;
+  /** Each decay's loss, in the order of the spec's ewaDecays. */
+  ewaLosses: number[];
   /** Validation loss of the raw weights. */
   rawLoss: number;
 }
@@ -164,7 +201,12 @@ export interface StepStats {
   tokensPerSecond: number;
 }
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'reached-target' | 'finished' | 'diverged' | 'stopped' | 'failed';
+/**
+ * 'finished': ran to its cap without reaching the target; 'censored': stopped by the economy rule
+ * (censorFactor) before reaching it; both say R(B) > stepsDone. 'stopped': another run at its batch
+ * size already reached the target in fewer steps, or the user cancelled.
+ */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'reached-target' | 'finished' | 'censored' | 'diverged' | 'stopped' | 'failed';
 
 export interface RunRecord {
   spec: RunSpec;
@@ -177,17 +219,25 @@ export interface RunRecord {
   stepsToTarget: number | null;
   stepsDone: number;
   tokensDone: number;
-  /** Why a run ended early: divergence (NaN, explosion) or an error. */
+  /** Why a run ended before reaching its target or cap: divergence, an error, economy, the user. */
   failure: { step: number; reason: string } | null;
   wallSeconds: number;
   adapter: string;
 }
 
+/** The target loss of one measurement (a model and a data size: see measurementKey in ./plan.ts). */
+export interface GroupTarget {
+  group: string;
+  loss: number;
+  /** Ids of the reference runs whose mean final EWA loss it is; empty for a fixed target. */
+  from: string[];
+}
+
 export interface ExperimentResults {
   version: typeof RESULTS_VERSION;
   config: ExperimentConfig;
-  /** Target actually used (given, or from the reference run). */
-  targetLoss: number | null;
+  /** The target of each measurement whose target is known (given, or from its reference runs). */
+  targets: GroupTarget[];
   runs: RunRecord[];
   startedAt: string;
   finishedAt: string | null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { configWarnings, validateConfig, validateResults } from './validate';
 import { BUNDLED_TRAIN_TOKENS_ESTIMATE, EXPERIMENT_PRESETS, chinchillaTokens, defaultConfig, model, nonEmbeddingParams } from './presets';
 import { measurementPairs } from './plan';
-import { syntheticResults } from './fixtures/synthetic';
+import { syntheticResults } from './synthetic';
 import type { ExperimentConfig } from './schema';
 
 const withPatch = (patch: Record<string, unknown>) => ({ ...defaultConfig(), ...patch }) as unknown as ExperimentConfig;

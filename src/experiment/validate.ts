@@ -94,17 +94,27 @@ export const LIMITS = {
   maxDataSize: 1e12,
   maxBatch: 1 << 20,
   maxWorkers: 16,
+  ewaDecays: 8,
+  replicates: 16,
 } as const;
 
 const CONFIG_KEYS = [
   'version', 'name', 'preset', 'models', 'data', 'tokenizer', 'dataSizes', 'batchSizes', 'learningRates',
-  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'evaluation', 'analysis', 'seeds', 'workers',
+  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'evaluation', 'analysis', 'seeds', 'workers',
 ] as const;
 
-function checkPerBatch(c: Checker, v: unknown, path: string): void {
-  if (!c.kind(v, path, ['paper-table', 'fixed'])) return;
+function checkBeta2(c: Checker, v: unknown, path: string): void {
+  if (!c.kind(v, path, ['paper-table', 'fixed', 'horizon'])) return;
   if (v.kind === 'paper-table') c.object(v, path, ['kind']);
-  else if (c.object(v, path, ['kind', 'value'])) c.range(v.value, `${path}.value`, 0, 1, true);
+  else if (v.kind === 'fixed') {
+    if (c.object(v, path, ['kind', 'value'])) c.range(v.value, `${path}.value`, 0, 1, true);
+  } else if (c.object(v, path, ['kind', 'fraction'])) c.positive(v.fraction, `${path}.fraction`, 100);
+}
+
+function checkSeedPair(c: Checker, v: unknown, path: string): void {
+  if (!c.object(v, path, ['init', 'data'])) return;
+  c.int(v.init, `${path}.init`, 0, 0xffffffff);
+  c.int(v.data, `${path}.data`, 0, 0xffffffff);
 }
 
 function checkUrlList(c: Checker, v: unknown, path: string, requireHttps: boolean): void {
@@ -205,7 +215,7 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   const op = p('optimizer');
   if (c.object(o, op, ['beta1', 'beta2', 'eps', 'weightDecay', 'warmupRatio', 'clipNorm'])) {
     c.range(o.beta1, `${op}.beta1`, 0, 1, true);
-    checkPerBatch(c, o.beta2, `${op}.beta2`);
+    checkBeta2(c, o.beta2, `${op}.beta2`);
     c.positive(o.eps, `${op}.eps`, 1);
     c.range(o.weightDecay, `${op}.weightDecay`, 0, 1);
     c.range(o.warmupRatio, `${op}.warmupRatio`, 0, 1);
@@ -213,16 +223,18 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   }
 
   const e = v.ewa;
-  if (c.object(e, p('ewa'), ['decay', 'horizonFraction'])) {
-    checkPerBatch(c, e.decay, `${p('ewa')}.decay`);
-    c.range(e.horizonFraction, `${p('ewa')}.horizonFraction`, 0, 1);
+  if (c.object(e, p('ewa'), ['horizons']) && c.list(e.horizons, `${p('ewa')}.horizons`, 1, LIMITS.ewaDecays)) {
+    e.horizons.forEach((h, i) => c.positive(h, `${p('ewa')}.horizons[${i}]`, 100));
   }
 
   if (c.kind(v.target, p('target'), ['fixed', 'reference'])) {
     const t = v.target;
     if (t.kind === 'fixed') {
       if (c.object(t, p('target'), ['kind', 'loss'])) c.positive(t.loss, `${p('target')}.loss`, 100);
-    } else if (c.object(t, p('target'), ['kind', 'batchSize'])) c.positiveInt(t.batchSize, `${p('target')}.batchSize`, LIMITS.maxBatch);
+    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRate'])) {
+      c.positiveInt(t.batchSize, `${p('target')}.batchSize`, LIMITS.maxBatch);
+      if (t.learningRate !== null) c.positive(t.learningRate, `${p('target')}.learningRate`, 10);
+    }
   }
 
   if (c.kind(v.cap, p('cap'), ['multiple-of-data', 'steps'])) {
@@ -233,6 +245,7 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   }
 
   c.bool(v.stopAtTarget, p('stopAtTarget'));
+  if (v.censorFactor !== null) c.range(v.censorFactor, p('censorFactor'), 1.5, 100);
 
   const ev = v.evaluation;
   const evp = p('evaluation');
@@ -251,9 +264,14 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     c.bool(a.interpolate, `${p('analysis')}.interpolate`);
   }
 
-  if (c.object(v.seeds, p('seeds'), ['init', 'data'])) {
-    c.int(v.seeds.init, `${p('seeds')}.init`, 0, 0xffffffff);
-    c.int(v.seeds.data, `${p('seeds')}.data`, 0, 0xffffffff);
+  if (c.list(v.seeds, p('seeds'), 1, LIMITS.replicates)) {
+    const seen = new Set<string>();
+    v.seeds.forEach((pair, i) => {
+      checkSeedPair(c, pair, `${p('seeds')}[${i}]`);
+      const key = JSON.stringify(pair);
+      if (seen.has(key)) c.add(`${p('seeds')}[${i}]`, `seeds[${i}] repeats another replicate's seeds: each replicate needs its own`);
+      seen.add(key);
+    });
   }
   c.int(v.workers, p('workers'), 1, LIMITS.maxWorkers);
 }
@@ -269,8 +287,8 @@ export function isValidConfig(value: unknown): value is ExperimentConfig {
   return validateConfig(value).length === 0;
 }
 
-const RUN_STATUSES = ['queued', 'running', 'paused', 'reached-target', 'finished', 'diverged', 'stopped', 'failed'] as const;
-const SPEC_NUMBERS = ['dataSize', 'batchSize', 'microBatch', 'peakLr', 'beta1', 'beta2', 'eps', 'weightDecay', 'warmupSteps', 'clipNorm', 'ewaDecay', 'maxSteps'] as const;
+const RUN_STATUSES = ['queued', 'running', 'paused', 'reached-target', 'finished', 'censored', 'diverged', 'stopped', 'failed'] as const;
+const SPEC_NUMBERS = ['dataSize', 'batchSize', 'microBatch', 'peakLr', 'beta1', 'beta2', 'eps', 'weightDecay', 'warmupSteps', 'clipNorm', 'maxSteps', 'replicate'] as const;
 
 /** A loss or norm: a number, or null (JSON's spelling of NaN, e.g. a diverged run). */
 function lossLike(c: Checker, v: unknown, path: string): void {
@@ -291,7 +309,10 @@ function checkRun(c: Checker, r: unknown, path: string): void {
     for (const k of SPEC_NUMBERS) if (!isNum(s[k])) c.add(`${path}.spec.${k}`, `${path}.spec.${k} must be a number (got ${show(s[k])})`);
     if (s.targetLoss !== null && !isNum(s.targetLoss)) c.add(`${path}.spec.targetLoss`, `${path}.spec.targetLoss must be a number or null`);
     c.bool(s.stopAtTarget, `${path}.spec.stopAtTarget`);
-    c.bool(s.isReference, `${path}.spec.isReference`);
+    if (s.role !== 'reference' && s.role !== 'sweep') c.add(`${path}.spec.role`, `${path}.spec.role must be "reference" or "sweep" (got ${show(s.role)})`);
+    if (c.list(s.ewaDecays, `${path}.spec.ewaDecays`, 1, LIMITS.ewaDecays)) s.ewaDecays.forEach((d, i) => c.range(d, `${path}.spec.ewaDecays[${i}]`, 0, 1, true));
+    checkSeedPair(c, s.seeds, `${path}.spec.seeds`);
+    if (s.poolTokens !== null) c.positiveInt(s.poolTokens, `${path}.spec.poolTokens`, LIMITS.maxDataSize * 1000);
   }
   if (typeof r.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(r.status)) {
     c.add(`${path}.status`, `${path}.status must be one of ${RUN_STATUSES.join(', ')} (got ${show(r.status)})`);
@@ -303,6 +324,7 @@ function checkRun(c: Checker, r: unknown, path: string): void {
       c.int(e.step, `${ep}.step`, 0, Number.MAX_SAFE_INTEGER);
       c.range(e.tokens, `${ep}.tokens`, 0, Number.MAX_SAFE_INTEGER);
       lossLike(c, e.ewaLoss, `${ep}.ewaLoss`);
+      if (c.list(e.ewaLosses, `${ep}.ewaLosses`, 1, LIMITS.ewaDecays)) e.ewaLosses.forEach((l, j) => lossLike(c, l, `${ep}.ewaLosses[${j}]`));
       lossLike(c, e.rawLoss, `${ep}.rawLoss`);
     });
   }
@@ -336,7 +358,14 @@ export function validateResults(value: unknown): ValidationIssue[] {
   if (!isObj(value)) return [{ path: '', message: `the results must be an object (got ${show(value)})` }];
   if (value.version !== RESULTS_VERSION) c.add('version', `results version must be ${RESULTS_VERSION} (got ${show(value.version)})`);
   checkConfigInto(c, value.config, 'config');
-  if (value.targetLoss !== null && !isNum(value.targetLoss)) c.add('targetLoss', `targetLoss must be a number or null (got ${show(value.targetLoss)})`);
+  if (c.list(value.targets, 'targets', 0, LIMITS.models * LIMITS.dataSizes)) {
+    value.targets.forEach((t, i) => {
+      if (!c.object(t, `targets[${i}]`, ['group', 'loss', 'from'])) return;
+      c.string(t.group, `targets[${i}].group`, 400);
+      c.positive(t.loss, `targets[${i}].loss`, 100);
+      if (c.list(t.from, `targets[${i}].from`, 0, LIMITS.replicates)) t.from.forEach((id, j) => c.string(id, `targets[${i}].from[${j}]`, 400));
+    });
+  }
   if (c.list(value.runs, 'runs', 0, 10_000)) value.runs.forEach((r, i) => checkRun(c, r, `runs[${i}]`));
   c.string(value.startedAt, 'startedAt', 64);
   if (value.finishedAt !== null) c.string(value.finishedAt, 'finishedAt', 64);
@@ -349,6 +378,7 @@ export function reviveResultNumbers(results: ExperimentResults): ExperimentResul
   for (const run of results.runs) {
     for (const e of run.evals) {
       if (e.ewaLoss === null) e.ewaLoss = NaN;
+      e.ewaLosses = e.ewaLosses.map((l) => (l === null ? NaN : l));
       if (e.rawLoss === null) e.rawLoss = NaN;
     }
     for (const s of run.steps) {

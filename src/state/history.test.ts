@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHistory, memoryBackend } from './history';
 import { defaultConfig, EXPERIMENT_PRESETS } from '../experiment/presets';
-import { syntheticResults } from '../experiment/fixtures/synthetic';
+import { syntheticResults } from '../experiment/synthetic';
 
 describe('history (in-memory backend; the browser uses IndexedDB through the same interface)', () => {
   it('saves, lists newest first, opens and deletes', async () => {

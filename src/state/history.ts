@@ -2,6 +2,7 @@
 // compared. Everything read back goes through the codec's migrate-and-validate path, so an old or
 // damaged entry gives a message, not a crash. The storage is behind a small interface so that the
 // logic is tested in Node with an in-memory store.
+import { sharedTarget } from '../experiment/results';
 import { openDB, type IDBPDatabase } from 'idb';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
 import { configFromValue, resultsFromValue, type DecodeError } from '../experiment/codec';
@@ -80,7 +81,7 @@ function summarise(e: StoredExperiment): HistorySummary {
     preset: typeof cfg.preset === 'string' ? cfg.preset : null,
     runs: Array.isArray(res?.runs) ? res.runs.length : 0,
     hasResults: res !== null && res !== undefined,
-    targetLoss: typeof res?.targetLoss === 'number' ? res.targetLoss : null,
+    targetLoss: Array.isArray(res?.targets) ? sharedTarget({ targets: res.targets }) : null,
   };
 }
 

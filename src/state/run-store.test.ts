@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRunStore } from './run-store';
-import { syntheticResults } from '../experiment/fixtures/synthetic';
+import { syntheticResults } from '../experiment/synthetic';
 import { defaultConfig } from '../experiment/presets';
 import { groupKey } from '../train/sweep';
 
@@ -30,15 +30,16 @@ describe('run store: the actions the scheduler calls', () => {
     s().runEval(run.spec.id, run.evals[0]);
     expect(s().runs[run.spec.id].evals).toHaveLength(1);
     s().runFinished(ref);
-    s().targetKnown(groupKey(run.spec), 2.6);
-    s().targetKnown('other:L1d1h1T1|D1', 2.6);
+    const other = 'L1d1h1T1V1|D1';
+    s().targetKnown({ group: groupKey(run.spec), loss: 2.6, from: [ref.spec.id] });
+    s().targetKnown({ group: other, loss: 2.6, from: [] });
     expect(s().targetLoss).toBe(2.6); // both groups agree
-    s().targetKnown('other:L1d1h1T1|D1', 3.0);
+    s().targetKnown({ group: other, loss: 3.0, from: [] });
     expect(s().targetLoss).toBeNull(); // groups differ: no single target
-    s().targetKnown('other:L1d1h1T1|D1', 2.6);
+    s().targetKnown({ group: other, loss: 2.6, from: [] });
     expect(s().runs[run.spec.id].spec.targetLoss).toBe(2.6);
     expect(s().runs[ref.spec.id].spec.targetLoss).toBeNull();
-    expect(s().results?.targetLoss).toBe(2.6);
+    expect(s().results?.targets.find((t) => t.group === groupKey(run.spec))).toEqual({ group: groupKey(run.spec), loss: 2.6, from: [ref.spec.id] });
     s().runFinished(run);
     expect(s().results?.runs.map((r) => r.spec.id)).toEqual([ref.spec.id, run.spec.id]);
     expect(s().results?.finishedAt).toBeNull();

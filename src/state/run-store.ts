@@ -2,7 +2,8 @@
 // ExperimentHooks it declares, and the results the charts show: live, or loaded from a link, a
 // file or the history. Plain data only.
 import { create } from 'zustand';
-import { RESULTS_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus } from '../experiment/schema';
+import { sharedTarget } from '../experiment/results';
+import { RESULTS_VERSION, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
 import type { ExperimentHooks, ExperimentStatus } from '../worker/experiment-runner';
 
@@ -33,7 +34,7 @@ export interface RunStoreState extends ExperimentHooks {
   startedAt: string | null;
   adapter: string;
   /** Target per (model, D) group (sweep.ts's groupKey), as the reference runs set them. */
-  targets: Record<string, number>;
+  targets: Record<string, GroupTarget>;
   /** The one target when every group shares it (or it is fixed); null otherwise or while unknown. */
   targetLoss: number | null;
   /** Run ids in queue order. */
@@ -53,13 +54,13 @@ export interface RunStoreState extends ExperimentHooks {
   clear(): void;
 }
 
-function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'targetLoss' | 'startedAt' | 'adapter'>, finished: boolean): ExperimentResults | null {
+function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'targets' | 'startedAt' | 'adapter'>, finished: boolean): ExperimentResults | null {
   if (!s.config) return null;
   const runs = s.order.map((id) => s.records[id]).filter((r): r is RunRecord => r !== undefined);
   return {
     version: RESULTS_VERSION,
     config: s.config,
-    targetLoss: s.targetLoss,
+    targets: Object.values(s.targets),
     runs,
     startedAt: s.startedAt ?? new Date().toISOString(),
     finishedAt: finished ? new Date().toISOString() : null,
@@ -149,14 +150,13 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const next = { ...s, runs, order, records };
       set({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
     },
-    targetKnown(group, loss) {
+    targetKnown(target) {
       const s = get();
-      const targets = { ...s.targets, [group]: loss };
+      const targets = { ...s.targets, [target.group]: target };
       const runs = Object.fromEntries(
-        Object.entries(s.runs).map(([id, r]) => [id, r.spec.isReference || groupKey(r.spec) !== group ? r : { ...r, spec: { ...r.spec, targetLoss: loss } }]),
+        Object.entries(s.runs).map(([id, r]) => [id, r.spec.role === 'reference' || groupKey(r.spec) !== target.group ? r : { ...r, spec: { ...r.spec, targetLoss: target.loss } }]),
       );
-      const distinct = [...new Set(Object.values(targets))];
-      const targetLoss = distinct.length === 1 ? distinct[0] : null;
+      const targetLoss = sharedTarget({ targets: Object.values(targets) });
       const next = { ...s, targets, targetLoss };
       set({ targets, targetLoss, runs, results: resultsFrom(next, false) });
     },

@@ -18,7 +18,8 @@ export interface StepHyperparameters {
   eps: number;
   weightDecay: number;
   clipNorm: number;
-  ewaDecay: number;
+  /** One decay per EWA copy of the weights the engine keeps (updated after every step). */
+  ewaDecays: number[];
 }
 
 /** The few scalars a step reads back, in one batched readback. */
@@ -38,17 +39,21 @@ export interface EngineState {
   params: Float32Array;
   adamM: Float32Array;
   adamV: Float32Array;
-  ewa: Float32Array;
+  /** One EWA copy per decay. */
+  ewas: Float32Array[];
 }
+
+/**
+ * Which weights an evaluation uses: the raw weights, or EWA copy `index` debiased for its decay
+ * after `step` optimizer steps (factor 1 / (1 − decay^step)).
+ */
+export type EvalWeights = { kind: 'raw' } | { kind: 'ewa'; index: number; decay: number; step: number };
 
 export interface TrainingEngine {
   /** One optimizer step over the micro-batches: forward, backward, accumulate, clip, AdamW, EWA. */
   step(microBatches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars>;
-  /**
-   * Mean validation loss over `batches`, with the debiased EWA weights (ewaStep = optimizer
-   * steps so far, for the debias factor 1 − τ^t) or with the raw weights.
-   */
-  evaluate(batches: MicroBatch[], weights: 'ewa' | 'raw', ewa: { decay: number; step: number }): Promise<number>;
+  /** Mean validation loss over `batches` with the given weights. */
+  evaluate(batches: MicroBatch[], weights: EvalWeights): Promise<number>;
   saveState(): Promise<EngineState>;
   loadState(state: EngineState): Promise<void>;
   /** Raw weights in the model's flat layout. */

@@ -1,7 +1,7 @@
 // The TrainingEngine on WebGPU: the decoder LM of src/model/gpu-model.ts, with the flat
-// gradient buffer, AdamW (clipping read from the GPU), EWA weights and one small batched
-// readback of scalars per step. Everything is allocated here, once; a step allocates nothing
-// but its readback staging.
+// gradient buffer, AdamW (clipping read from the GPU), one EWA copy of the weights per decay and
+// one small batched readback of scalars per step. Everything is allocated here, once: a step
+// allocates nothing (its readback reuses one staging buffer).
 //
 // Stats buffer (floats): [0] loss sum of the step, [1] loss sum of an evaluation,
 // [2] Σg² after the first micro-batch, [3] its norm, [4] Σg² of the accumulated gradient,
@@ -17,7 +17,7 @@ import { prepareGpuModel, type GpuModel } from '../model/gpu-model';
 import { initParameters } from '../model/init';
 import { buildLayout, type ParameterLayout } from '../model/layout';
 import type { ModelConfig } from '../model/config';
-import type { EngineState, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
+import type { EngineState, EvalWeights, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
 
 const SLOT_STEP_LOSS = 0;
 const SLOT_EVAL_LOSS = 1;
@@ -29,6 +29,8 @@ export interface GpuEngineArgs {
   model: ModelConfig;
   microBatch: number;
   initSeed: number;
+  /** EWA copies of the weights to keep, one per decay the run evaluates (at least 1). */
+  ewaCount: number;
   /**
    * Sequences per evaluation forward pass. Evaluation needs no backward, so it can take bigger
    * chunks than training (fewer dispatches); equal to microBatch, it shares the training model.
@@ -54,7 +56,7 @@ export class GpuTrainingEngine implements TrainingEngine {
       grads: GPUBuffer;
       m: GPUBuffer;
       v: GPUBuffer;
-      ewa: GPUBuffer;
+      ewas: GPUBuffer[];
       backup: GPUBuffer;
       stats: GPUBuffer;
       /** Mappable copy of `stats`, reused by every step's readback (nothing allocated per step). */
@@ -69,8 +71,8 @@ export class GpuTrainingEngine implements TrainingEngine {
       microNorm: Dispatch[];
       batchNorm: Dispatch[];
       adamw: Adamw;
-      ewa: Ewa;
-      debias: EwaDebias;
+      ewas: Ewa[];
+      debias: EwaDebias[];
     },
   ) {
     this.layout = layout;
@@ -87,7 +89,7 @@ export class GpuTrainingEngine implements TrainingEngine {
       grads: make('grads'),
       m: make('adam m'),
       v: make('adam v'),
-      ewa: make('ewa'),
+      ewas: Array.from({ length: Math.max(1, args.ewaCount) }, (_, i) => make(`ewa ${i}`)),
       backup: make('params backup'),
       stats: createStorage(gpu, STATS_FLOATS, 'stats'),
       statsStaging: gpu.device.createBuffer({ size: STATS_FLOATS * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'stats readback' }),
@@ -123,8 +125,8 @@ export class GpuTrainingEngine implements TrainingEngine {
         noDecay: layout.tensors.filter((t) => t.kind === 'norm').map((t) => ({ offset: t.offset, length: t.size })),
         zeroGrad: true,
       }),
-      ewa: await prepareEwa(gpu, { params: buffers.params, ewa: buffers.ewa, count, ewaDecay: 0.99 }),
-      debias: await prepareEwaDebias(gpu, { ewa: buffers.ewa, out: buffers.params, count, ewaDecay: 0.99 }),
+      ewas: await Promise.all(buffers.ewas.map((ewa) => prepareEwa(gpu, { params: buffers.params, ewa, count, ewaDecay: 0.99 }))),
+      debias: await Promise.all(buffers.ewas.map((ewa) => prepareEwaDebias(gpu, { ewa, out: buffers.params, count, ewaDecay: 0.99 }))),
     };
     return new GpuTrainingEngine(gpu, layout, model, evalModel, buffers, kernels);
   }
@@ -155,22 +157,30 @@ export class GpuTrainingEngine implements TrainingEngine {
     this.gpu.device.queue.submit([encoder.finish()]);
   }
 
-  async step(microBatches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars> {
+  /**
+   * One optimizer step. With `profile`, each phase is awaited on its own and timed (forward,
+   * backward, optimizer): the same work in the same order, without the overlap between phases
+   * that an unprofiled step gets, so the phases add up to at least the unprofiled step's time.
+   */
+  async step(microBatches: MicroBatch[], hp: StepHyperparameters, profile?: StepProfile): Promise<StepScalars> {
     const total = microBatches.reduce((s, b) => s + validTargets(b.targets), 0);
     if (total === 0) throw new Error('a training step with no valid targets');
     const firstValid = validTargets(microBatches[0].targets);
     this.model.setLossScale(1 / total);
-    microBatches.forEach((batch, i) => {
+    await profile?.start(this.gpu);
+    for (const [i, batch] of microBatches.entries()) {
       this.model.setBatch(batch.inputs, batch.targets);
-      const list: Dispatch[] = [
-        ...this.model.forward,
-        i === 0 ? this.kernels.firstLossSum : this.kernels.nextLossSum,
-        ...this.model.backward,
-      ];
+      const forward: Dispatch[] = [...this.model.forward, i === 0 ? this.kernels.firstLossSum : this.kernels.nextLossSum];
+      const backward: Dispatch[] = [...this.model.backward];
       // The first micro-batch's gradient alone: the small batch of the noise-scale estimate.
-      if (i === 0 && microBatches.length > 1) list.push(...this.kernels.microNorm);
-      this.submit(list);
-    });
+      if (i === 0 && microBatches.length > 1) backward.push(...this.kernels.microNorm);
+      if (profile) {
+        this.submit(forward);
+        await profile.mark('forward');
+        this.submit(backward);
+        await profile.mark('backward');
+      } else this.submit([...forward, ...backward]);
+    }
     this.kernels.adamw.update({
       lr: hp.lr,
       beta1: hp.beta1,
@@ -180,8 +190,9 @@ export class GpuTrainingEngine implements TrainingEngine {
       step: hp.step,
       clipNorm: hp.clipNorm,
     });
-    this.kernels.ewa.update({ ewaDecay: hp.ewaDecay });
-    this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
+    this.setEwaDecays(hp.ewaDecays);
+    this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, ...this.kernels.ewas.map((e) => e.dispatch)]);
+    await profile?.mark('optimizer');
     const stats = await this.readStats();
     const batchGradSq = stats[SLOT_BATCH];
     // After the first micro-batch the buffer holds Σ_{mb1} ∇loss / total: rescale to that
@@ -190,44 +201,22 @@ export class GpuTrainingEngine implements TrainingEngine {
     return { loss: stats[SLOT_STEP_LOSS] / total, gradNorm: stats[SLOT_BATCH + 1], microGradSq, batchGradSq };
   }
 
-  /**
-   * One training step with each phase submitted and awaited on its own, for benchmarks: the
-   * milliseconds of forward, backward and the optimizer (norm, AdamW, EWA). Slower than `step`,
-   * which overlaps them; the sum is an upper bound on a step's time.
-   */
-  async profileStep(microBatches: MicroBatch[], hp: StepHyperparameters): Promise<{ forwardMs: number; backwardMs: number; optimizerMs: number }> {
-    const done = () => this.gpu.device.queue.onSubmittedWorkDone();
-    const total = microBatches.reduce((s, b) => s + validTargets(b.targets), 0);
-    this.model.setLossScale(1 / total);
-    let forwardMs = 0;
-    let backwardMs = 0;
-    for (const [i, batch] of microBatches.entries()) {
-      this.model.setBatch(batch.inputs, batch.targets);
-      await done();
-      let t = performance.now();
-      this.submit([...this.model.forward, i === 0 ? this.kernels.firstLossSum : this.kernels.nextLossSum]);
-      await done();
-      forwardMs += performance.now() - t;
-      t = performance.now();
-      this.submit(this.model.backward);
-      await done();
-      backwardMs += performance.now() - t;
+  private setEwaDecays(decays: readonly number[]): void {
+    if (decays.length !== this.kernels.ewas.length) {
+      throw new Error(`${decays.length} EWA decays given, the engine keeps ${this.kernels.ewas.length} EWA copies`);
     }
-    this.kernels.adamw.update({ lr: hp.lr, beta1: hp.beta1, beta2: hp.beta2, eps: hp.eps, weightDecay: hp.weightDecay, step: hp.step, clipNorm: hp.clipNorm });
-    this.kernels.ewa.update({ ewaDecay: hp.ewaDecay });
-    const t = performance.now();
-    this.submit([...this.kernels.batchNorm, this.kernels.adamw.dispatch, this.kernels.ewa.dispatch]);
-    await done();
-    return { forwardMs, backwardMs, optimizerMs: performance.now() - t };
+    decays.forEach((ewaDecay, i) => this.kernels.ewas[i].update({ ewaDecay }));
   }
 
-  async evaluate(batches: MicroBatch[], weights: 'ewa' | 'raw', ewa: { decay: number; step: number }): Promise<number> {
+  async evaluate(batches: MicroBatch[], weights: EvalWeights): Promise<number> {
     const { params, backup } = this.buffers;
     const bytes = this.layout.totalBytes;
-    if (weights === 'ewa') {
+    if (weights.kind === 'ewa') {
       // Swap the debiased EWA weights in, keeping the raw weights aside; swap back after.
-      this.kernels.debias.update({ ewaDecay: ewa.decay, step: ewa.step });
-      this.submit([this.kernels.debias.dispatch], (e) => e.copyBufferToBuffer(params, 0, backup, 0, bytes));
+      const debias = this.kernels.debias[weights.index];
+      if (!debias) throw new Error(`no EWA copy ${weights.index}: the engine keeps ${this.kernels.debias.length}`);
+      debias.update({ ewaDecay: weights.decay, step: weights.step });
+      this.submit([debias.dispatch], (e) => e.copyBufferToBuffer(params, 0, backup, 0, bytes));
     }
     let valid = 0;
     let first = true;
@@ -242,7 +231,7 @@ export class GpuTrainingEngine implements TrainingEngine {
       }
     } finally {
       // Whatever happened, training resumes on the raw weights.
-      if (weights === 'ewa') this.submit([], (e) => e.copyBufferToBuffer(backup, 0, params, 0, bytes));
+      if (weights.kind === 'ewa') this.submit([], (e) => e.copyBufferToBuffer(backup, 0, params, 0, bytes));
     }
     if (valid === 0) throw new Error('the validation set is empty');
     return (await this.readStats())[SLOT_EVAL_LOSS] / valid;
@@ -263,22 +252,24 @@ export class GpuTrainingEngine implements TrainingEngine {
 
   async saveState(): Promise<EngineState> {
     const bytes = this.layout.totalBytes;
-    const { params, m, v, ewa } = this.buffers;
-    const [p, mm, vv, e] = await readBuffers(this.gpu, [params, m, v, ewa].map((buffer) => ({ buffer, bytes })));
-    return { params: new Float32Array(p), adamM: new Float32Array(mm), adamV: new Float32Array(vv), ewa: new Float32Array(e) };
+    const { params, m, v, ewas } = this.buffers;
+    const [p, mm, vv, ...e] = await readBuffers(this.gpu, [params, m, v, ...ewas].map((buffer) => ({ buffer, bytes })));
+    return { params: new Float32Array(p), adamM: new Float32Array(mm), adamV: new Float32Array(vv), ewas: e.map((x) => new Float32Array(x)) };
   }
 
   async loadState(state: EngineState): Promise<void> {
     const expected = this.layout.totalFloats;
-    for (const [name, data] of Object.entries(state)) {
-      if ((data as Float32Array).length !== expected) {
-        throw new Error(`checkpoint ${name} has ${(data as Float32Array).length} floats, the model needs ${expected}`);
-      }
+    const arrays: [string, Float32Array][] = [['params', state.params], ['adamM', state.adamM], ['adamV', state.adamV], ...state.ewas.map((e, i): [string, Float32Array] => [`ewas[${i}]`, e])];
+    for (const [name, data] of arrays) {
+      if (data.length !== expected) throw new Error(`checkpoint ${name} has ${data.length} floats, the model needs ${expected}`);
+    }
+    if (state.ewas.length !== this.buffers.ewas.length) {
+      throw new Error(`checkpoint has ${state.ewas.length} EWA copies, the run keeps ${this.buffers.ewas.length}`);
     }
     writeArray(this.gpu, this.buffers.params, state.params);
     writeArray(this.gpu, this.buffers.m, state.adamM);
     writeArray(this.gpu, this.buffers.v, state.adamV);
-    writeArray(this.gpu, this.buffers.ewa, state.ewa);
+    state.ewas.forEach((e, i) => writeArray(this.gpu, this.buffers.ewas[i], e));
     await this.gpu.device.queue.onSubmittedWorkDone();
   }
 
@@ -291,6 +282,27 @@ export class GpuTrainingEngine implements TrainingEngine {
     this.model.destroy();
     if (this.evalModel !== this.model) this.evalModel.destroy();
     this.kernels.adamw.destroy();
-    for (const b of Object.values(this.buffers)) b.destroy();
+    for (const b of Object.values(this.buffers).flat()) b.destroy();
+  }
+}
+
+/** Milliseconds per phase of profiled steps (GpuTrainingEngine.step's `profile`), summed over steps. */
+export class StepProfile {
+  readonly ms = { forward: 0, backward: 0, optimizer: 0 };
+  private gpu: GpuContext | null = null;
+  private last = 0;
+
+  async start(gpu: GpuContext): Promise<void> {
+    this.gpu = gpu;
+    await gpu.device.queue.onSubmittedWorkDone();
+    this.last = performance.now();
+  }
+
+  async mark(phase: keyof StepProfile['ms']): Promise<void> {
+    if (!this.gpu) throw new Error('StepProfile.mark before start');
+    await this.gpu.device.queue.onSubmittedWorkDone();
+    const now = performance.now();
+    this.ms[phase] += now - this.last;
+    this.last = now;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunControl, trainRun, type BatchSource, type RunCheckpoint } from './run';
-import type { EngineState, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
+import type { EngineState, EvalWeights, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
 import type { RunSpec } from '../experiment/schema';
 
 /**
@@ -9,7 +9,7 @@ import type { RunSpec } from '../experiment/schema';
  */
 class ToyEngine implements TrainingEngine {
   w = 3;
-  ewa = 0;
+  ewas: number[] = [];
   steps: StepHyperparameters[] = [];
   nanAtStep: number | null = null;
   async step(batches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars> {
@@ -17,19 +17,19 @@ class ToyEngine implements TrainingEngine {
     const sequences = batches.reduce((s, b) => s + b.sequences, 0);
     // float32 state, as on the GPU, so that a checkpoint holds it exactly.
     this.w = Math.fround(this.w * (1 - Math.min(0.5, hp.lr * sequences)));
-    this.ewa = Math.fround(hp.ewaDecay * this.ewa + (1 - hp.ewaDecay) * this.w);
+    this.ewas = hp.ewaDecays.map((d, i) => Math.fround(d * (this.ewas[i] ?? 0) + (1 - d) * this.w));
     const loss = hp.step === this.nanAtStep ? NaN : 2 + this.w;
     return { loss, gradNorm: this.w, microGradSq: this.w ** 2 * 2, batchGradSq: this.w ** 2 };
   }
-  async evaluate(_b: MicroBatch[], weights: 'ewa' | 'raw', ewa: { decay: number; step: number }): Promise<number> {
-    return 2 + (weights === 'raw' ? this.w : this.ewa / (1 - ewa.decay ** ewa.step));
+  async evaluate(_b: MicroBatch[], weights: EvalWeights): Promise<number> {
+    return 2 + (weights.kind === 'raw' ? this.w : this.ewas[weights.index] / (1 - weights.decay ** weights.step));
   }
   async saveState(): Promise<EngineState> {
-    return { params: new Float32Array([this.w]), adamM: new Float32Array(), adamV: new Float32Array(), ewa: new Float32Array([this.ewa]) };
+    return { params: new Float32Array([this.w]), adamM: new Float32Array(), adamV: new Float32Array(), ewas: this.ewas.map((e) => new Float32Array([e])) };
   }
   async loadState(s: EngineState): Promise<void> {
     this.w = s.params[0];
-    this.ewa = s.ewa[0];
+    this.ewas = s.ewas.map((e) => e[0]);
   }
   async exportWeights(): Promise<Float32Array> {
     return new Float32Array([this.w]);
@@ -66,13 +66,15 @@ function spec(overrides: Partial<RunSpec> = {}): RunSpec {
     weightDecay: 0,
     warmupSteps: 4,
     clipNorm: 1,
-    ewaDecay: 0.9,
+    ewaDecays: [0.9],
     maxSteps: 200,
     targetLoss: 2.5,
     stopAtTarget: true,
     evaluation: { interval: 25, denseEvery: 1, denseMargin: 0.05, denseTailFraction: 0, validationTokens: 16 },
+    role: 'sweep',
+    replicate: 0,
     seeds: { init: 1, data: 2 },
-    isReference: false,
+    poolTokens: null,
     ...overrides,
   };
 }
@@ -152,5 +154,27 @@ describe('trainRun', () => {
     expect(record.status).toBe('stopped');
     expect(record.stepsDone).toBe(12);
     expect(record.failure?.reason).toMatch(/reached the target in 12 steps/);
+  });
+
+  it('censors a sweep run past the economy bound, and never a reference run', async () => {
+    const record = await trainRun(spec({ targetLoss: 0 }), { ...common(), censorAfter: () => 9 });
+    expect(record.status).toBe('censored');
+    expect(record.stepsDone).toBe(9);
+    expect(record.failure?.reason).toMatch(/R\(B\) > 9/);
+    const reference = await trainRun(spec({ targetLoss: null, role: 'reference', stopAtTarget: false, maxSteps: 20 }), { ...common(), censorAfter: () => 9 });
+    expect(reference.status).toBe('finished');
+    expect(reference.stepsDone).toBe(20);
+  });
+
+  it('evaluates every EWA decay and takes the best, recording each', async () => {
+    const decays = [0.5, 0.9, 0.99];
+    const record = await trainRun(spec({ ewaDecays: decays, stopAtTarget: false, maxSteps: 30 }), common());
+    for (const e of record.evals) {
+      expect(e.ewaLosses).toHaveLength(3);
+      expect(e.ewaLoss).toBe(Math.min(...e.ewaLosses));
+    }
+    // w falls monotonically, so the shortest memory (0.5) lags least and is the best after warmup.
+    expect(record.evals.at(-1)!.ewaLoss).toBe(record.evals.at(-1)!.ewaLosses[0]);
+    expect(record.evals.at(-1)!.ewaLosses[2]).toBeGreaterThan(record.evals.at(-1)!.ewaLosses[0]);
   });
 });

@@ -65,6 +65,11 @@ export interface RunOptions {
   resumeFrom?: RunCheckpoint;
   /** Economical mode: the best steps-to-target at this batch size so far (runs that cannot beat it stop). */
   bestAtBatch?: () => number | null;
+  /**
+   * Economy: the step count past which this run is censored (stopped, R(B) > its steps), because
+   * it is already far beyond linear scaling (see ExperimentConfig.censorFactor); null: never.
+   */
+  censorAfter?: () => number | null;
   onStep?: (stats: StepStats, record: RunRecord) => void;
   onEval?: (point: EvalPoint, record: RunRecord) => void;
   onCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void> | void;
@@ -125,12 +130,15 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   };
 
   const evaluateAt = async (): Promise<EvalPoint> => {
-    const ewa = { decay: spec.ewaDecay, step };
+    const ewaLosses: number[] = [];
+    for (const [index, decay] of spec.ewaDecays.entries()) ewaLosses.push(await engine.evaluate(validation, { kind: 'ewa', index, decay, step }));
     const point: EvalPoint = {
       step,
       tokens: step * tokensPerStep,
-      ewaLoss: await engine.evaluate(validation, 'ewa', ewa),
-      rawLoss: await engine.evaluate(validation, 'raw', ewa),
+      // The best decay at this evaluation, as the authors' code takes it (NaN if any is NaN).
+      ewaLoss: ewaLosses.some((l) => Number.isNaN(l)) ? NaN : Math.min(...ewaLosses),
+      ewaLosses,
+      rawLoss: await engine.evaluate(validation, { kind: 'raw' }),
     };
     record.evals.push(point);
     options.onEval?.(point, record);
@@ -143,7 +151,11 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       if (control.isCancelled) return finish('stopped', { step, reason: 'cancelled by the user' });
       const best = options.bestAtBatch?.() ?? null;
       if (best !== null && spec.stopAtTarget && step >= best) {
-        return finish('stopped', { step, reason: `another run at B = ${spec.batchSize} reached the target in ${best} steps` });
+        return finish('stopped', { step, reason: `another run at B = ${spec.batchSize} reached the target in ${best} steps: this one can no longer lower R(B)` });
+      }
+      const censor = options.censorAfter?.() ?? null;
+      if (censor !== null && spec.role === 'sweep' && step >= censor) {
+        return finish('censored', { step, reason: `not at the target after ${step} steps, past the economy bound of ${censor} steps: R(B) > ${step}, far beyond linear scaling` });
       }
 
       step += 1;
@@ -159,7 +171,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         eps: spec.eps,
         weightDecay: spec.weightDecay,
         clipNorm: spec.clipNorm,
-        ewaDecay: spec.ewaDecay,
+        ewaDecays: spec.ewaDecays,
       });
       const seconds = Math.max((now() - t0) / 1000, 1e-9);
       initialLoss ??= scalars.loss;

@@ -38,6 +38,7 @@ export async function prepareRunData(
     context,
     dataSeed: spec.seeds.data,
     trainTokens: spec.maxSteps * spec.batchSize * context,
+    poolTokens: spec.poolTokens,
     validationSequences: Math.max(1, Math.ceil(spec.evaluation.validationTokens / context)),
     cache: options.cache ?? null,
     onWarning: options.onWarning,
@@ -68,5 +69,5 @@ export function createEngine(gpu: GpuContext, spec: RunSpec): Promise<GpuTrainin
   const validationSequences = Math.max(1, Math.ceil(spec.evaluation.validationTokens / spec.model.context));
   const fits = maxMicroBatch(spec.model, gpu.adapter.limits);
   const evalMicroBatch = Math.max(spec.microBatch, Math.min(validationSequences, fits));
-  return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, evalMicroBatch });
+  return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, ewaCount: spec.ewaDecays.length, evalMicroBatch });
 }

@@ -17,14 +17,15 @@ const config: ExperimentConfig = {
   workers: 2,
 };
 
-/** A fake executor: steps to target 100 + 400/B; the reference ends at loss 3.25. */
+/** A fake executor: steps to target 100 + 400/B; replicate r's reference ends at loss 3.25 + 0.1·r. */
 function fakeExecutor(log: RunSpec[]) {
   return async (spec: RunSpec): Promise<RunRecord> => {
     log.push(spec);
     const record = emptyRecord(spec, 'fake');
-    if (spec.isReference) {
+    if (spec.role === 'reference') {
+      const loss = 3.25 + 0.1 * spec.replicate;
       record.status = 'finished';
-      record.evals = [{ step: spec.maxSteps, tokens: 0, ewaLoss: 3.25, rawLoss: 3.3 }];
+      record.evals = [{ step: spec.maxSteps, tokens: 0, ewaLoss: loss, ewaLosses: [loss], rawLoss: 3.3 }];
     } else {
       record.status = 'reached-target';
       record.stepsToTarget = Math.round(100 + 400 / spec.batchSize + (spec.peakLr > 1.5e-3 ? 5 : 0));
@@ -40,10 +41,10 @@ describe('runSweep', () => {
     const log: RunSpec[] = [];
     const persisted: RunRecord[] = [];
     const results = await runSweep(config, plan, fakeExecutor(log), [], { onRunFinished: (r) => void persisted.push(r) });
-    expect(log[0].isReference).toBe(true);
+    expect(log[0].role).toBe('reference');
     expect(log.slice(1).every((s) => s.targetLoss === 3.25)).toBe(true);
     expect(results.runs).toHaveLength(plan.length);
-    expect(results.targetLoss).toBe(3.25);
+    expect(results.targets).toEqual([{ group: groupKey(plan[0]), loss: 3.25, from: [plan[0].id] }]);
     expect(persisted).toHaveLength(plan.length);
     expect(new Set(plan.map(groupKey)).size).toBe(1);
   });
@@ -69,7 +70,38 @@ describe('runSweep', () => {
     };
     const results = await runSweep(config, plan, flaky, [], { maxRetries: 1 });
     expect(calls).toBe(2); // the reference, tried twice; the rest never start
-    const skipped = results.runs.filter((r) => !r.spec.isReference);
+    const skipped = results.runs.filter((r) => r.spec.role === 'sweep');
     expect(skipped.every((r) => r.failure?.reason.startsWith('no target'))).toBe(true);
+  });
+
+  it('with replicates: every reference first, the target is their mean, and the economy is per replicate', async () => {
+    const replicated = { ...config, workers: 1, seeds: [{ init: 1, data: 1 }, { init: 2, data: 2 }] };
+    const plan2 = planRuns(replicated, { vocabSize: 257, microBatchFor: () => 2 });
+    const log: RunSpec[] = [];
+    const seen: { id: string; best: number | null }[] = [];
+    const exec = fakeExecutor(log);
+    const results = await runSweep(replicated, plan2, async (spec, opts) => {
+      seen.push({ id: spec.id, best: opts.bestAtBatch() });
+      return exec(spec);
+    }, []);
+    expect(log.slice(0, 2).map((s) => s.role)).toEqual(['reference', 'reference']);
+    expect(results.targets[0].loss).toBeCloseTo(3.3, 12);
+    expect(results.targets[0].from).toHaveLength(2);
+    // The second learning rate at B = 2 sees the first one's steps, but only within its own replicate.
+    const second = plan2.filter((s) => s.role === 'sweep' && s.batchSize === 2);
+    expect(seen.find((x) => x.id === second[1].id)?.best).toBe(300);
+    expect(seen.find((x) => x.id === second[2].id)?.best).toBeNull();
+  });
+
+  it('censors runs past censorFactor × linear scaling from the smallest batch size', async () => {
+    const bounds: { batchSize: number; censor: number | null }[] = [];
+    const exec = fakeExecutor([]);
+    await runSweep({ ...config, workers: 1, censorFactor: 3 }, plan, async (spec, opts) => {
+      if (spec.role === 'sweep') bounds.push({ batchSize: spec.batchSize, censor: opts.censorAfter() });
+      return exec(spec);
+    }, []);
+    // R(2) = 300 steps: at B = 8 linear scaling predicts 75, so the bound is 3 × 75 = 225 steps.
+    expect(bounds.filter((b) => b.batchSize === 2).every((b) => b.censor === null)).toBe(true);
+    expect(bounds.filter((b) => b.batchSize === 8).map((b) => b.censor)).toEqual([225, 225]);
   });
 });

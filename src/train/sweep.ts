@@ -1,12 +1,17 @@
-// Runs an experiment's plan over a pool of executors (one Web Worker each, in the app). The
-// reference run of each (model, data size) group goes first where the target comes from it;
-// finished runs are never repeated, so a reload resumes where the sweep stopped.
-import type { ExperimentConfig, ExperimentResults, RunRecord, RunSpec } from '../experiment/schema';
+// Runs an experiment's plan over a pool of executors (one Web Worker each, in the app). Where the
+// target comes from reference runs, every measurement's references go first and its target is
+// their mean final EWA loss. Finished runs are never repeated, so a reload resumes where the
+// sweep stopped. Economy: a run stops once another run at its batch size (same measurement and
+// replicate) has reached the target in fewer steps, or once it is censored (censorFactor).
+import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec } from '../experiment/schema';
 import { RESULTS_VERSION } from '../experiment/schema';
+import { measurementKey } from '../experiment/plan';
 
 export interface ExecuteOptions {
-  /** Best steps-to-target so far among finished runs at this run's (group, batch size). */
+  /** Best steps-to-target so far among finished runs at this run's (measurement, replicate, batch size). */
   bestAtBatch: () => number | null;
+  /** The step count past which this run is censored; null while unknown or when the config has no economy bound. */
+  censorAfter: () => number | null;
 }
 
 /** Trains one run to its end (worker side); resolves with its record, whatever the outcome. */
@@ -15,21 +20,29 @@ export type RunExecutor = (spec: RunSpec, options: ExecuteOptions) => Promise<Ru
 export interface SweepHooks {
   /** Called as soon as a run ends (persist it at once). */
   onRunFinished?: (record: RunRecord) => Promise<void> | void;
-  onTarget?: (groupKey: string, targetLoss: number) => void;
+  onTarget?: (target: GroupTarget) => void;
   /** Failed runs (a lost device, say) are retried up to this many times. */
   maxRetries?: number;
 }
 
-/** Runs with the same model and data size share a target and a CBS. */
+/** The measurement a run belongs to: runs with the same key share a target and a CBS. */
 export function groupKey(spec: RunSpec): string {
-  const m = spec.model;
-  return `${m.name}:L${m.layers}d${m.dModel}h${m.heads}T${m.context}|D${spec.dataSize}`;
+  return measurementKey(spec.model, spec.dataSize);
 }
 
-/** The target a reference run sets: its final EWA validation loss after exactly D tokens. */
+/** The loss a reference run sets: its final EWA validation loss after exactly D tokens. */
 export function targetFromReference(record: RunRecord): number | null {
   if (record.status !== 'finished' && record.status !== 'reached-target') return null;
-  return record.evals.at(-1)?.ewaLoss ?? null;
+  const last = record.evals.at(-1);
+  return last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
+}
+
+/** A measurement's target from its reference runs: the mean of those that finished; null when none did. */
+export function targetFromReferences(records: readonly RunRecord[]): GroupTarget | null {
+  const usable = records.map((r) => ({ id: r.spec.id, loss: targetFromReference(r) })).filter((r): r is { id: string; loss: number } => r.loss !== null);
+  if (usable.length === 0 || records.length === 0) return null;
+  const loss = usable.reduce((s, r) => s + r.loss, 0) / usable.length;
+  return { group: groupKey(records[0].spec), loss, from: usable.map((r) => r.id) };
 }
 
 export async function runSweep(
@@ -42,23 +55,33 @@ export async function runSweep(
 ): Promise<ExperimentResults> {
   const startedAt = new Date().toISOString();
   const finished = new Map<string, RunRecord>(alreadyFinished.map((r) => [r.spec.id, r]));
-  const targets = new Map<string, number>();
+  const targets = new Map<string, GroupTarget>();
   const maxRetries = hooks.maxRetries ?? 1;
+  if (config.target.kind === 'fixed') {
+    for (const spec of plan) targets.set(groupKey(spec), { group: groupKey(spec), loss: config.target.loss, from: [] });
+  }
 
-  const resolveTarget = (spec: RunSpec): number | null => spec.targetLoss ?? targets.get(groupKey(spec)) ?? null;
-  const bestAt = (spec: RunSpec) => () => {
+  const sameCell = (r: RunSpec, spec: RunSpec) => r.role === 'sweep' && r.replicate === spec.replicate && groupKey(r) === groupKey(spec);
+  const bestAt = (spec: RunSpec, batchSize: number): number | null => {
     let best: number | null = null;
     for (const r of finished.values()) {
-      if (r.spec.isReference || r.spec.batchSize !== spec.batchSize || groupKey(r.spec) !== groupKey(spec)) continue;
+      if (!sameCell(r.spec, spec) || r.spec.batchSize !== batchSize) continue;
       if (r.stepsToTarget !== null && (best === null || r.stepsToTarget < best)) best = r.stepsToTarget;
     }
     return best;
+  };
+  const baselineBatch = Math.min(...config.batchSizes);
+  const censorAfter = (spec: RunSpec) => (): number | null => {
+    if (config.censorFactor === null || spec.batchSize <= baselineBatch) return null;
+    const baseline = bestAt(spec, baselineBatch);
+    if (baseline === null) return null;
+    return Math.ceil((config.censorFactor * baseline * baselineBatch) / spec.batchSize);
   };
 
   const runOne = async (spec: RunSpec): Promise<RunRecord> => {
     let record: RunRecord | null = null;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      record = await execute(spec, { bestAtBatch: bestAt(spec) });
+      record = await execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) });
       if (record.status !== 'failed') break;
     }
     finished.set(spec.id, record!);
@@ -76,21 +99,24 @@ export async function runSweep(
     );
   };
 
-  // Reference runs first: the target of their group comes from them.
-  await runPool(plan.filter((s) => s.isReference));
-  for (const spec of plan.filter((s) => s.isReference)) {
-    const target = targetFromReference(finished.get(spec.id)!);
-    if (target !== null) {
-      targets.set(groupKey(spec), target);
-      hooks.onTarget?.(groupKey(spec), target);
+  // Reference runs first: the target of their measurement comes from them.
+  const references = plan.filter((s) => s.role === 'reference');
+  await runPool(references);
+  const referenceGroups = new Map<string, RunRecord[]>();
+  for (const spec of references) referenceGroups.set(groupKey(spec), [...(referenceGroups.get(groupKey(spec)) ?? []), finished.get(spec.id)!]);
+  for (const records of referenceGroups.values()) {
+    const target = targetFromReferences(records);
+    if (target) {
+      targets.set(target.group, target);
+      hooks.onTarget?.(target);
     }
   }
 
-  // A group whose reference failed has no target: its runs are not started, and say why.
+  // A measurement whose references all failed has no target: its runs are not started, and say why.
   const sweepRuns: RunSpec[] = [];
-  for (const spec of plan.filter((s) => !s.isReference)) {
-    const targetLoss = resolveTarget(spec);
-    if (targetLoss === null) {
+  for (const spec of plan.filter((s) => s.role === 'sweep')) {
+    const target = targets.get(groupKey(spec));
+    if (!target) {
       if (!finished.has(spec.id)) {
         const skipped: RunRecord = {
           spec,
@@ -100,7 +126,7 @@ export async function runSweep(
           stepsToTarget: null,
           stepsDone: 0,
           tokensDone: 0,
-          failure: { step: 0, reason: 'no target: the reference run of this model and data size did not finish' },
+          failure: { step: 0, reason: 'no target: no reference run of this model and data size finished' },
           wallSeconds: 0,
           adapter,
         };
@@ -109,15 +135,14 @@ export async function runSweep(
       }
       continue;
     }
-    sweepRuns.push({ ...spec, targetLoss });
+    sweepRuns.push({ ...spec, targetLoss: target.loss });
   }
   await runPool(sweepRuns);
 
-  const targetValues = [...new Set(plan.map((s) => resolveTarget(s)).filter((t): t is number => t !== null))];
   return {
     version: RESULTS_VERSION,
     config,
-    targetLoss: targetValues.length === 1 ? targetValues[0] : null,
+    targets: [...targets.values()],
     runs: plan.map((s) => finished.get(s.id)).filter((r): r is RunRecord => r !== undefined),
     startedAt,
     finishedAt: new Date().toISOString(),

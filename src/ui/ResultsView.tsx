@@ -20,7 +20,7 @@ export function ResultsView({ results }: { results: ExperimentResults }) {
     () => chartModel(results, { target: badTarget ? undefined : target, overhead: badOverhead ? undefined : overhead }),
     [results, target, overhead, badTarget, badOverhead],
   );
-  const finished = results.runs.filter((r) => !r.spec.isReference).length;
+  const finished = results.runs.filter((r) => r.spec.role !== 'reference').length;
   return (
     <section className="results" aria-labelledby="results-title" data-testid="results">
       <h2 id="results-title">Critical batch size</h2>
@@ -33,7 +33,7 @@ export function ResultsView({ results }: { results: ExperimentResults }) {
       </p>
       <div className="results-controls">
         <label htmlFor={ids.target}>Target loss</label>
-        <input id={ids.target} inputMode="decimal" placeholder={fmtNum(results.targetLoss, 4)} value={targetText} onChange={(e) => setTargetText(e.target.value)} aria-invalid={badTarget} size={8} />
+        <input id={ids.target} inputMode="decimal" placeholder={fmtNum(analysis.target, 4)} value={targetText} onChange={(e) => setTargetText(e.target.value)} aria-invalid={badTarget} size={8} />
         <label htmlFor={ids.overhead}>Overhead %</label>
         <input id={ids.overhead} inputMode="decimal" placeholder={String(Math.round(results.config.analysis.overhead * 100))} value={overheadText} onChange={(e) => setOverheadText(e.target.value)} aria-invalid={badOverhead} size={5} />
         {(badTarget || badOverhead) && <span className="error-text">{badTarget ? 'The target must be a positive number.' : 'The overhead must be between 0 and 1000%.'}</span>}

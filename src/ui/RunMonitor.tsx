@@ -31,7 +31,7 @@ function LossChart({ run, target }: { run: LiveRun; target: number | null }) {
     <figure className="loss-chart" data-testid="loss-chart">
       <figcaption>
         Losses of B = {run.spec.batchSize}, LR {run.spec.peakLr}
-        {run.spec.isReference ? ' (reference run)' : ''}
+        {run.spec.role === 'reference' ? ' (reference run)' : ''}
       </figcaption>
       <ResponsiveContainer width="100%" height={260} initialDimension={{ width: 600, height: 260 }}>
         <ComposedChart margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
@@ -97,7 +97,7 @@ export function RunMonitor({ controls }: { controls: RunControls | null }) {
                 <td>
                   <button type="button" className="link-button" onClick={() => setSelected(id)}>
                     {r.spec.model.name} · D {fmtCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
-                    {r.spec.isReference ? ' · reference' : ''}
+                    {r.spec.role === 'reference' ? ' · reference' : ''}
                   </button>
                 </td>
                 <td className={`status status-${r.status}`}>{STATUS_TEXT[r.status] ?? r.status}</td>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, stepsCsv } from './chart-model';
-import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/fixtures/synthetic';
+import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
 import { defaultConfig } from '../experiment/presets';
 
@@ -9,10 +9,10 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
   const analysis = chartModel(results, { resamples: 200 });
   const m = analysis.measurements[0];
 
-  it('one measurement (the reference run counts at its B, as in the report), R(B) at the best LR', () => {
+  it('one measurement (the reference run sets the target and is not a point), R(B) at the best LR', () => {
     expect(analysis.measurements).toHaveLength(1);
     expect(analysis.report?.groups).toHaveLength(1);
-    expect(m.points[0].runs).toHaveLength(3); // the reference and two learning rates at B = 4
+    expect(m.points[0].runs).toHaveLength(2); // two learning rates at B = 4
     expect(m.points.map((p) => p.batchSize)).toEqual(SYNTHETIC_DEFAULTS.batchSizes);
     // Exact R(B) = 12 + 576/B is 156, 84, 48, 30, 21, 16.5; the first evaluation at or past it
     // (every 2 steps near the crossing, or the run's last step at the cap) is what is measured.
@@ -44,10 +44,10 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     const easier = chartModel(results, { target: 3.0, resamples: 50 });
     expect(easier.measurements[0].curve[0].steps).toBeLessThan(156);
   });
-  it('no target yet: a note, and the steps to target the trainer recorded', () => {
-    const pending = chartModel({ ...results, targetLoss: null }, { resamples: 50 });
+  it('no target yet: a note, and no steps to target', () => {
+    const pending = chartModel({ ...results, targets: [] }, { resamples: 50 });
     expect(pending.notes[0]).toMatch(/not known/);
-    expect(pending.measurements[0].curve.map((p) => p.steps)).toEqual([156, 84, 48, 30, 22, 18]);
+    expect(pending.measurements[0].curve).toEqual([]);
   });
   it('options that make no sense give a note, not an exception', () => {
     const bad = chartModel(results, { overhead: -1 });
@@ -62,7 +62,7 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     const d1 = syntheticResults();
     const cfg2 = { ...defaultConfig(), dataSizes: [40_000] };
     const d2 = syntheticResults({ config: cfg2, a: 8, b: 800, seed: 9 });
-    const combined = { ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...d2.runs] };
+    const combined = { ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...d2.runs], targets: [...d1.targets, ...d2.targets] };
     const an = chartModel(combined, { resamples: 50 });
     expect(an.measurements).toHaveLength(2);
     expect(an.scaling.vsData.points).toHaveLength(2);
@@ -72,7 +72,8 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     const csv = stepsCsv(results, analysis).trim().split('\n');
     expect(csv[0]).toBe('model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target,steps_done,tokens_done,target_loss,note');
     expect(csv).toHaveLength(results.runs.length + 1);
-    expect(csv[1]).toMatch(/^demo,\d+,20000,4,0.01,finished,yes,156,156,/);
+    // The reference run sets the target: it has no steps to target of its own.
+    expect(csv[1]).toMatch(/^demo,\d+,20000,4,0.01,finished,yes,,156,/);
     expect(csv[2]).toMatch(/^demo,\d+,20000,4,0.01,reached-target,no,156,/);
   });
 });

@@ -12,6 +12,7 @@ import type { BootstrapInterval } from '../cbs/bootstrap';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { analyzeResults, type CbsReport, type GroupReport, type ScalingReport } from '../cbs/report';
 import { nonEmbeddingParams } from '../experiment/presets';
+import { sharedTarget } from '../experiment/results';
 
 export interface ChartModelOptions {
   /** Target loss; defaults to the results' target. */
@@ -131,7 +132,7 @@ const emptyPanel = (note: string): ScalingPanel => ({ points: [], fit: null, des
 export function chartModel(results: ExperimentResults, options: ChartModelOptions = {}): ChartModel {
   const cfg = results.config.analysis;
   const overhead = options.overhead ?? cfg.overhead;
-  const target = options.target !== undefined ? options.target : results.targetLoss;
+  const target = options.target !== undefined ? options.target : sharedTarget(results);
   let report: CbsReport;
   try {
     report = analyzeResults(results, {
@@ -141,7 +142,7 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
         interpolate: options.interpolate ?? cfg.interpolate,
       },
       targetLoss: options.target ?? null,
-      ...(options.resamples ? { bootstrap: { method: 'points', level: 0.9, resamples: options.resamples, seed: 1, minDistinct: 3 } } : {}),
+      ...(options.resamples ? { bootstrap: { resamples: options.resamples } } : {}),
     });
   } catch (e) {
     const note = `The analysis failed: ${errorText(e)}`;
@@ -149,9 +150,10 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
   }
   const measurements = report.groups.map((g) => measurementOf(g, results));
   const notes: string[] = [];
-  if (report.settings.targetLoss === null) notes.push('The target loss is not known yet (the reference run has not finished): steps to target are those the trainer recorded.');
+  for (const g of report.groups) if (g.target.loss === null) notes.push(`${g.label}: the target loss is not known yet (its reference runs have not finished).`);
+  const known = [...new Set(report.groups.map((g) => g.target.loss).filter((l): l is number => l !== null))];
   return {
-    target: report.settings.targetLoss,
+    target: known.length === 1 ? known[0] : null,
     overhead,
     measurements,
     scaling: {
@@ -184,7 +186,7 @@ export function stepsCsv(results: ExperimentResults, analysis: ChartModel): stri
       run.spec.batchSize,
       run.spec.peakLr,
       run.status,
-      run.spec.isReference ? 'yes' : 'no',
+      run.spec.role === 'reference' ? 'yes' : 'no',
       o?.steps ?? '',
       run.stepsDone,
       run.tokensDone,

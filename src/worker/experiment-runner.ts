@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
 import { chooseMicroBatch } from '../model/config';
-import type { EvalPoint, ExperimentConfig, ExperimentResults, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
+import type { EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
 import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
 import { planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
@@ -22,8 +22,8 @@ export interface ExperimentHooks {
   /** A status change without a final record (paused, resumed → running, stopped). */
   runStatus(id: string, status: RunStatus): void;
   runFinished(record: RunRecord): void;
-  /** A group's target became known (its reference run finished). */
-  targetKnown(group: string, loss: number): void;
+  /** A measurement's target became known (its reference runs finished). */
+  targetKnown(target: GroupTarget): void;
   experimentStatus(status: ExperimentStatus): void;
   experimentFinished(): void;
 }
@@ -132,12 +132,13 @@ export class ExperimentRunner {
       if (this.cancelled) throw new ExperimentCancelled();
       const worker = await this.acquire();
       this.running.set(spec.id, worker);
-      let lastBest: number | null = null;
+      // The economy bounds change as other runs finish: pass them on when they do.
+      let last = { best: null as number | null, censorAfter: null as number | null };
       const pushBest = () => {
-        const best = opts.bestAtBatch();
-        if (best !== lastBest) {
-          lastBest = best;
-          void worker.api.setBest(best);
+        const next = { best: opts.bestAtBatch(), censorAfter: opts.censorAfter() };
+        if (next.best !== last.best || next.censorAfter !== last.censorAfter) {
+          last = next;
+          void worker.api.setEconomy(next);
         }
       };
       const events: RunEvents = {
@@ -189,7 +190,7 @@ export class ExperimentRunner {
             if (!(this.cancelled && record.status === 'stopped')) await store.saveRun(sweep.id, record);
             hooks.runFinished(record);
           },
-          onTarget: (group, loss) => hooks.targetKnown(group, loss),
+          onTarget: (target) => hooks.targetKnown(target),
         },
         this.options.adapter,
       );

@@ -1,11 +1,9 @@
 // The lab's compute worker: owns one WebGPU device and trains one run at a time, exposed to
 // the page as a typed comlink API. Several workers each hold their own run.
 import * as Comlink from 'comlink';
-import { acquireGpu, createStorage, describeAdapter, describeError, GpuError, readF32, runDispatches, uploadF32 } from '../gpu';
+import { acquireGpu, describeAdapter, describeError, GpuError } from '../gpu';
 import type { GpuContext } from '../gpu';
 import { TokenCache, type CacheUsage, type ProgressEvent } from '../data';
-import { prepareMatmul } from '../kernels/matmul';
-import { matmulStrides } from '../kernels/matmul.plan';
 import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
@@ -14,11 +12,17 @@ import type { RunRecord, RunSpec } from '../experiment/schema';
 import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
-import type { MatmulRequest, ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
+import type { ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
 
 let gpuPromise: Promise<GpuContext> | null = null;
 let cachePromise: Promise<TokenCache | null> | null = null;
-let current: { control: RunControl; engine: Engine | null; best: number | null } | null = null;
+let current: { control: RunControl; engine: Engine | null; economy: Economy } | null = null;
+
+/** The economy bounds of the run in flight, as the page's scheduler last sent them. */
+interface Economy {
+  best: number | null;
+  censorAfter: number | null;
+}
 
 function gpu(): Promise<GpuContext> {
   if (!gpuPromise) {
@@ -60,26 +64,6 @@ const api = {
     }
   },
 
-  /** Runs one matmul on the worker's device and returns C: the page → worker → GPU round trip. */
-  async matmul(request: MatmulRequest): Promise<Float32Array> {
-    const ctx = await gpu();
-    const { shape } = request;
-    const { strideC } = matmulStrides(shape);
-    const cCount = strideC * ((shape.batch ?? 1) - 1) + shape.M * shape.N;
-    const a = uploadF32(ctx, request.a, 'A');
-    const b = uploadF32(ctx, request.b, 'B');
-    const c = request.c ? uploadF32(ctx, request.c, 'C') : createStorage(ctx, cCount, 'C');
-    try {
-      await runDispatches(ctx, [await prepareMatmul(ctx, { ...shape, a, b, c, accumulate: request.accumulate })]);
-      const result = await readF32(ctx, c, cCount);
-      return Comlink.transfer(result, [result.buffer]);
-    } finally {
-      a.destroy();
-      b.destroy();
-      c.destroy();
-    }
-  },
-
   /** The tokenizer an experiment will use: its vocabulary sets the models' embedding size. */
   async describeTokenizer(setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<TokenizerInfo> {
     const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, await tokenCache(), setup.files ?? null);
@@ -95,11 +79,11 @@ const api = {
     const ctx = await gpu();
     const model = { name: 'calibration', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
     const microBatch = 8;
-    const engine = await Engine.create(ctx, { model, microBatch, initSeed: 1 });
+    const engine = await Engine.create(ctx, { model, microBatch, initSeed: 1, ewaCount: 1 });
     try {
       const n = microBatch * model.context;
       const batch = { inputs: randomInts(n, model.vocabSize, 1), targets: randomInts(n, model.vocabSize, 2), sequences: microBatch };
-      const hp = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecay: 0.9 };
+      const hp = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecays: [0.9] };
       await engine.step([batch], hp);
       const steps = 3;
       const start = performance.now();
@@ -118,7 +102,7 @@ const api = {
   async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
     if (current) throw new Error('this worker is already training a run');
     const control = new RunControl();
-    current = { control, engine: null, best: null };
+    current = { control, engine: null, economy: { best: null, censorAfter: null } };
     const ctx = await gpu();
     const adapter = describeAdapter(ctx.adapter);
     try {
@@ -148,7 +132,8 @@ const api = {
         adapter,
         checkpointEvery: setup.checkpointEvery,
         resumeFrom: setup.resumeFrom ?? undefined,
-        bestAtBatch: () => current?.best ?? null,
+        bestAtBatch: () => current?.economy.best ?? null,
+        censorAfter: () => current?.economy.censorAfter ?? null,
         onStep: (stats) => void events.onStep(stats),
         onEval: (point) => void events.onEval(point),
         onStatus: (r) => void events.onStatus(r.status),
@@ -175,9 +160,9 @@ const api = {
   cancel(): void {
     current?.control.cancel();
   },
-  /** Economical mode: the best steps-to-target at this run's batch size, found by other runs. */
-  setBest(steps: number | null): void {
-    if (current) current.best = steps;
+  /** Economy: the best steps-to-target at this run's batch size found by other runs, and the censoring bound. */
+  setEconomy(economy: Economy): void {
+    if (current) current.economy = economy;
   },
 
   /** What the tokenized-shard cache holds (null where IndexedDB is unavailable). */

@@ -1,6 +1,5 @@
 // Types shared by the page and the worker. Plain data only: everything crosses postMessage.
 import type { AdapterSummary } from '../gpu/device';
-import type { MatmulShape } from '../kernels/matmul.plan';
 import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../experiment/schema';
 import type { RunCheckpoint } from '../train/run';
 import type { LocalFiles } from './data-setup';
@@ -8,14 +7,6 @@ import type { LocalFiles } from './data-setup';
 export type ProbeResult =
   | { ok: true; adapter: AdapterSummary; description: string }
   | { ok: false; kind: string; message: string };
-
-export interface MatmulRequest {
-  a: Float32Array;
-  b: Float32Array;
-  shape: MatmulShape;
-  c?: Float32Array;
-  accumulate?: boolean;
-}
 
 export interface TokenizerInfo {
   id: string;

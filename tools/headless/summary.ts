@@ -6,10 +6,10 @@ import { fmt } from '../../src/cbs/format';
 export function formatSummary(report: CbsReport): string {
   const out: string[] = [];
   const s = report.settings;
-  if (s.targetLoss !== null) out.push(`target EWA validation loss ${fmt(s.targetLoss)} (${s.targetSource})`);
   for (const g of report.groups) {
-    const title = [g.model ? `model ${g.model}` : null, g.dataSize !== null ? `D = ${fmt(g.dataSize)} tokens` : null].filter(Boolean).join(', ') || g.key;
+    const title = [g.model ? `model ${g.model}` : null, g.dataSize !== null ? `D = ${fmt(g.dataSize)} tokens` : null].filter(Boolean).join(', ') || g.label;
     out.push(`${title}:`);
+    if (g.target.loss !== null) out.push(`  target EWA validation loss ${fmt(g.target.loss, 5)} (${g.target.source})`);
     for (const p of g.points) {
       const reached = p.runs.filter((r) => r.steps !== null).length;
       const steps = p.steps === null ? 'never reached the target' : `${fmt(p.steps, 6)} steps to target`;

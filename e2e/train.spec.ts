@@ -26,7 +26,7 @@ test('a tiny model learns the bundled text: validation loss well below the unigr
   const last = r.evals.at(-1)!;
   console.log(
     `unigram entropy ${r.unigramEntropy.toFixed(3)} nats; first train loss ${r.firstTrainLoss.toFixed(3)}; ` +
-      `after ${last.step} steps EWA ${last.ewaLoss.toFixed(3)}, raw ${last.rawLoss.toFixed(3)} (${r.seconds.toFixed(0)} s)`,
+      `after ${last.step} steps EWA ${last.ewaLoss.toFixed(3)}, raw ${last.rawLoss?.toFixed(3) ?? '—'} (${r.seconds.toFixed(0)} s)`,
   );
   expect(r.status).toBe('finished');
   expect(last.step).toBe(300);

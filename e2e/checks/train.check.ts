@@ -77,7 +77,7 @@ function runSpec(overrides: Partial<RunSpec>): RunSpec {
     maxSteps: 200,
     targetLoss: null,
     stopAtTarget: false,
-    evaluation: { interval: 50, denseEvery: 1000, denseMargin: 0, denseTailFraction: 0, validationTokens: 2048 },
+    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 2048 },
     role: 'sweep',
     replicate: 0,
     seeds: { init: 1, data: 2 },
@@ -125,7 +125,7 @@ export const probes: Record<string, Probe> = {
       maxSteps: 6,
       batchSize: 4,
       microBatch: 2,
-      evaluation: { interval: 50, denseEvery: 1000, denseMargin: 0, denseTailFraction: 0, validationTokens: 128 },
+      evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 128 },
     });
     const curves: number[][] = [];
     for (let i = 0; i < 2; i++) {

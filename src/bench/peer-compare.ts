@@ -89,7 +89,7 @@ export async function textBatches(model: ModelConfig, microBatch: number, count:
     maxSteps: count,
     targetLoss: null,
     stopAtTarget: false,
-    evaluation: { interval: 1000, denseEvery: 1000, denseMargin: 0, denseTailFraction: 0, validationTokens: model.context },
+    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: model.context },
     role: 'sweep',
     replicate: 0,
     seeds: { init: 1, data: 2 },

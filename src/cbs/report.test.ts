@@ -40,8 +40,8 @@ describe('analyzeResults', () => {
   it('without interpolation R(B) is the first evaluation step at or after the crossing', () => {
     const report = analyzeResults(results, fast);
     const steps = report.groups[0].points.map((p) => p.steps);
-    // Crossings 1800, 1000, 600, 400, 300 on a schedule of powers of two and multiples of 200.
-    expect(steps).toEqual([1800, 1000, 600, 400, 400, null]);
+    // Crossings 1800, 1000, 600, 400, 300 on a schedule of powers of two.
+    expect(steps).toEqual([2048, 1024, 1024, 512, 512, null]);
     expect(report.settings.interpolate).toBe(false);
   });
 

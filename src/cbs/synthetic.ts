@@ -63,7 +63,7 @@ function fixtureConfig(): ExperimentConfig {
     target: { kind: 'fixed', loss: 3.5 },
     stopAtTarget: false,
     // Sparse evaluations (powers of two, multiples of 200), so that interpolation has work to do.
-    evaluation: { interval: 200, denseEvery: 200, denseMargin: 0, denseTailFraction: 0, validationTokens: 4096 },
+    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 4096 },
   };
 }
 

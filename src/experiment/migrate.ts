@@ -31,8 +31,15 @@ function configV1toV2(c: Obj): Obj {
     out.ewa = { horizons: [Number(horizon.toPrecision(6))] };
   }
   if (isObj(c.target) && c.target.kind === 'reference') out.target = { ...c.target, learningRate: null };
+  if (isObj(c.evaluation)) out.evaluation = evaluationV1toV2(c.evaluation);
   out.censorFactor = null;
   return out;
+}
+
+/** v1's schedule (multiples of an interval, dense every k steps near the target) as v2's geometric one. */
+function evaluationV1toV2(e: Obj): Obj {
+  const margin = typeof e.denseMargin === 'number' ? e.denseMargin : 0.05;
+  return { spacing: 1.25, nearSpacing: 1.05, nearMargin: margin, validationTokens: e.validationTokens };
 }
 
 /** v1 → v2 results: per-measurement targets, run roles, one-decay EWA lists, replicate 0. */
@@ -42,7 +49,8 @@ function resultsV1toV2(r: Obj): Obj {
     if (!isObj(run) || !isObj(run.spec)) return run;
     const { isReference, ewaDecay, ...spec } = run.spec;
     const evals = Array.isArray(run.evals) ? run.evals.map((e: unknown) => (isObj(e) ? { ...e, ewaLosses: [e.ewaLoss] } : e)) : run.evals;
-    return { ...run, evals, spec: { ...spec, role: isReference === true ? 'reference' : 'sweep', ewaDecays: [ewaDecay], replicate: 0, poolTokens: null } };
+    const evaluation = isObj(spec.evaluation) ? evaluationV1toV2(spec.evaluation) : spec.evaluation;
+    return { ...run, evals, spec: { ...spec, evaluation, role: isReference === true ? 'reference' : 'sweep', ewaDecays: [ewaDecay], replicate: 0, poolTokens: null } };
   });
   // v1 kept one target for the whole experiment (null when measurements differed): each
   // measurement gets the shared one, or else its own reference run's final loss.

@@ -3,7 +3,7 @@ import { beta2For, measurementKey, planRuns, referenceSeeds } from './plan';
 import type { ExperimentConfig } from './schema';
 import { defaultConfig } from './presets';
 
-const evaluation = { interval: 50, denseEvery: 5, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 4096 };
+const evaluation = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096 };
 
 function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   return {

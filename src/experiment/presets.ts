@@ -49,7 +49,7 @@ export function defaultConfig(): ExperimentConfig {
     cap: { kind: 'multiple-of-data', factor: 4 },
     stopAtTarget: true,
     censorFactor: 3,
-    evaluation: { interval: 10, denseEvery: 2, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 4096 },
+    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096 },
     analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
     seeds: [{ init: 1, data: 1 }],
     workers: 1,
@@ -68,7 +68,7 @@ function withDefaults(patch: Partial<ExperimentConfig>): ExperimentConfig {
   return { ...defaultConfig(), ...patch };
 }
 
-const SWEEP_EVALUATION = { interval: 25, denseEvery: 5, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 65_536 };
+const SWEEP_EVALUATION = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 65_536 };
 
 export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
   {

@@ -74,15 +74,15 @@ export type RunCap =
   | { kind: 'multiple-of-data'; factor: number }
   | { kind: 'steps'; steps: number };
 
+/** When a run evaluates (see src/train/eval-schedule.ts): geometric steps, denser near the target. */
 export interface EvaluationConfig {
-  /** Evaluate at multiples of this many steps (plus powers of two and ten). */
-  interval: number;
-  /** Evaluate every `denseEvery` steps once the EWA loss is within `denseMargin` (relative) of the target… */
-  denseEvery: number;
-  denseMargin: number;
-  /** …and over the last `denseTailFraction` of the step budget. */
-  denseTailFraction: number;
-  /** Validation tokens per evaluation (a fixed held-out set). */
+  /** Far from the target, evaluate once the step count has grown by this factor (2: powers of two). */
+  spacing: number;
+  /** Near the target, by this smaller factor (at least one step): it sets how finely R(B) is resolved. */
+  nearSpacing: number;
+  /** "Near": the last EWA loss is within this fraction of the target (0.03: 3% above it). */
+  nearMargin: number;
+  /** Validation tokens per evaluation (a fixed held-out set, spread over the validation text). */
   validationTokens: number;
 }
 
@@ -180,12 +180,12 @@ export interface RunSpec {
 export interface EvalPoint {
   step: number;
   tokens: number;
-  /** Validation loss of the debiased EWA weights: the best over the run's decays. */
+  /** Validation loss of the debiased EWA weights: the best over the decays evaluated. */
   ewaLoss: number;
-  /** Each decay's loss, in the order of the spec's ewaDecays. */
-  ewaLosses: number[];
-  /** Validation loss of the raw weights. */
-  rawLoss: number;
+  /** Each decay's loss, in the order of the spec's ewaDecays; null where this evaluation did not try it. */
+  ewaLosses: (number | null)[];
+  /** Validation loss of the raw weights; null where this evaluation did not measure it (near the target). */
+  rawLoss: number | null;
 }
 
 export interface StepStats {

@@ -58,15 +58,15 @@ export const SYNTHETIC_DEFAULTS: SyntheticOptions = {
 
 const round = (x: number, digits: number) => Number(x.toPrecision(digits));
 
-/** Evaluation steps: powers of two, multiples of the interval, every `dense` steps near the crossing, and the last step. */
-function evalSteps(maxSteps: number, crossing: number, interval: number, dense: number): number[] {
-  const steps = new Set<number>();
-  for (let p = 1; p <= maxSteps; p *= 2) steps.add(p);
-  for (let s = interval; s <= maxSteps; s += interval) steps.add(s);
-  const from = Math.max(1, Math.floor(crossing * 0.85));
-  for (let s = Math.ceil(from / dense) * dense; s <= Math.min(maxSteps, crossing * 1.2); s += dense) steps.add(s);
-  steps.add(maxSteps);
-  return [...steps].filter((s) => s >= 1 && s <= maxSteps).sort((x, y) => x - y);
+/** Evaluation steps as the trainer's schedule takes them: geometric, denser once the loss is near the target, and the last step. */
+function evalSteps(maxSteps: number, loss: (step: number) => number, target: number, evaluation: ExperimentConfig['evaluation']): number[] {
+  const steps = [1];
+  while (steps[steps.length - 1] < maxSteps) {
+    const last = steps[steps.length - 1];
+    const near = loss(last) <= target * (1 + evaluation.nearMargin);
+    steps.push(Math.min(maxSteps, Math.max(last + 1, Math.ceil(last * (near ? evaluation.nearSpacing : evaluation.spacing)))));
+  }
+  return steps;
 }
 
 export function syntheticResults(options: Partial<SyntheticOptions> = {}): ExperimentResults {
@@ -121,7 +121,7 @@ export function syntheticResults(options: Partial<SyntheticOptions> = {}): Exper
     const lastStep = diverged ? Math.max(1, Math.floor(crossing / 2)) : censored ? Math.max(1, Math.floor(crossing / 2)) : spec.maxSteps;
     const evals: EvalPoint[] = [];
     let stepsToTarget: number | null = null;
-    for (const s of evalSteps(lastStep, crossing, config.evaluation.interval, config.evaluation.denseEvery)) {
+    for (const s of evalSteps(lastStep, loss, o.target, config.evaluation)) {
       // Exact losses (not rounded): interpolation must recover the crossing exactly.
       const ewaLoss = diverged && s === lastStep ? NaN : loss(s);
       evals.push({ step: s, tokens: s * spec.batchSize * T, ewaLoss, ewaLosses: [ewaLoss], rawLoss: round(ewaLoss + 0.02 + 0.01 * rand(), 6) });

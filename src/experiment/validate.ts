@@ -249,11 +249,12 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
 
   const ev = v.evaluation;
   const evp = p('evaluation');
-  if (c.object(ev, evp, ['interval', 'denseEvery', 'denseMargin', 'denseTailFraction', 'validationTokens'])) {
-    c.positiveInt(ev.interval, `${evp}.interval`, 1e9);
-    c.positiveInt(ev.denseEvery, `${evp}.denseEvery`, 1e9);
-    c.range(ev.denseMargin, `${evp}.denseMargin`, 0, 1);
-    c.range(ev.denseTailFraction, `${evp}.denseTailFraction`, 0, 1);
+  if (c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens'])) {
+    c.range(ev.spacing, `${evp}.spacing`, 1, 16);
+    if (c.range(ev.nearSpacing, `${evp}.nearSpacing`, 1, 16) && isNum(ev.spacing) && ev.nearSpacing > ev.spacing) {
+      c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);
+    }
+    c.range(ev.nearMargin, `${evp}.nearMargin`, 0, 1);
     c.positiveInt(ev.validationTokens, `${evp}.validationTokens`, 1e9);
   }
 

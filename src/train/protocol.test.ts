@@ -1,21 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { divergenceReason } from './divergence';
-import { shouldEvaluate } from './eval-schedule';
+import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
 
-const evaluation = { interval: 50, denseEvery: 5, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 4096 };
 
 describe('evaluation schedule', () => {
-  const ctx = { maxSteps: 1000, targetLoss: 3, lastEwaLoss: 4 };
-  it('evaluates at powers of two and ten, multiples of the interval, and the last step', () => {
-    const steps = Array.from({ length: 1000 }, (_, i) => i + 1).filter((s) => shouldEvaluate(s, evaluation, ctx));
-    expect(steps.slice(0, 8)).toEqual([1, 2, 4, 8, 10, 16, 32, 50]);
-    expect(steps).toContain(1000);
-    expect(shouldEvaluate(0, evaluation, ctx)).toBe(false);
+  const evaluation = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096 };
+  const ctx = (lastStep: number | null, lastLoss = 4): EvalContext => ({ maxSteps: 1000, targetLoss: 3, last: lastStep === null ? null : { step: lastStep, ewaLoss: lastLoss } });
+  const schedule = (loss: (s: number) => number) => {
+    const steps: number[] = [];
+    for (let s = 1; s <= 1000; s++) {
+      const last = steps.length ? { step: steps[steps.length - 1], ewaLoss: loss(steps[steps.length - 1]) } : null;
+      if (shouldEvaluate(s, evaluation, { maxSteps: 1000, targetLoss: 3, last })) steps.push(s);
+    }
+    return steps;
+  };
+  it('is geometric far from the target: at least one step apart, 25% further each time, and the last step', () => {
+    const steps = schedule(() => 4);
+    expect(steps.slice(0, 8)).toEqual([1, 2, 3, 4, 5, 7, 9, 12]);
+    expect(steps.at(-1)).toBe(1000);
+    expect(steps.length).toBeLessThan(35);
+    expect(shouldEvaluate(0, evaluation, ctx(null))).toBe(false);
   });
-  it('goes dense near the target and over the tail of the budget', () => {
-    expect(shouldEvaluate(105, evaluation, ctx)).toBe(false);
-    expect(shouldEvaluate(105, evaluation, { ...ctx, lastEwaLoss: 3.1 })).toBe(true);
-    expect(shouldEvaluate(905, evaluation, ctx)).toBe(true);
+  it('goes denser (5%) once the EWA loss is within 5% of the target', () => {
+    expect(shouldEvaluate(110, evaluation, ctx(100))).toBe(false);
+    expect(shouldEvaluate(105, evaluation, ctx(100, 3.1))).toBe(true);
+    expect(isNearTarget(evaluation, ctx(100, 3.15))).toBe(true);
+    expect(isNearTarget(evaluation, ctx(100, 3.16))).toBe(false);
+  });
+  it('tries one EWA decay far from the target (the last best) and all of them near it and at the last step', () => {
+    expect(decaysToEvaluate(evaluation, ctx(100), 125, 3, 2)).toEqual([2]);
+    expect(decaysToEvaluate(evaluation, ctx(100, 3.1), 105, 3, 2)).toEqual([0, 1, 2]);
+    expect(decaysToEvaluate(evaluation, ctx(900), 1000, 3, 0)).toEqual([0, 1, 2]);
   });
 });
 

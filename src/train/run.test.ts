@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunControl, trainRun, type BatchSource, type RunCheckpoint } from './run';
+import { RunControl, bestDecayIndex, trainRun, type BatchSource, type RunCheckpoint } from './run';
 import type { EngineState, EvalWeights, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
 import type { RunSpec } from '../experiment/schema';
 
@@ -70,7 +70,7 @@ function spec(overrides: Partial<RunSpec> = {}): RunSpec {
     maxSteps: 200,
     targetLoss: 2.5,
     stopAtTarget: true,
-    evaluation: { interval: 25, denseEvery: 1, denseMargin: 0.05, denseTailFraction: 0, validationTokens: 16 },
+    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 16 },
     role: 'sweep',
     replicate: 0,
     seeds: { init: 1, data: 2 },
@@ -166,15 +166,28 @@ describe('trainRun', () => {
     expect(reference.stepsDone).toBe(20);
   });
 
-  it('evaluates every EWA decay and takes the best, recording each', async () => {
+  it('tries every EWA decay near the target and at the last step, one far from it, and takes the best', async () => {
     const decays = [0.5, 0.9, 0.99];
-    const record = await trainRun(spec({ ewaDecays: decays, stopAtTarget: false, maxSteps: 30 }), common());
+    const evaluation = { spacing: 2, nearSpacing: 1.05, nearMargin: 0.02, validationTokens: 16 };
+    const record = await trainRun(spec({ ewaDecays: decays, stopAtTarget: false, maxSteps: 60, targetLoss: 2.3, evaluation }), common());
     for (const e of record.evals) {
       expect(e.ewaLosses).toHaveLength(3);
-      expect(e.ewaLoss).toBe(Math.min(...e.ewaLosses));
+      const tried = e.ewaLosses.filter((l): l is number => l !== null);
+      expect(e.ewaLoss).toBe(Math.min(...tried));
+      // Raw weights are measured only where not every decay is (far from the target), and at the end.
+      if (e.step < 60 && tried.length === 3) expect(e.rawLoss).toBeNull();
     }
-    // w falls monotonically, so the shortest memory (0.5) lags least and is the best after warmup.
-    expect(record.evals.at(-1)!.ewaLoss).toBe(record.evals.at(-1)!.ewaLosses[0]);
-    expect(record.evals.at(-1)!.ewaLosses[2]).toBeGreaterThan(record.evals.at(-1)!.ewaLosses[0]);
+    const far = record.evals.filter((e) => e.ewaLosses.filter((l) => l !== null).length === 1);
+    const all = record.evals.filter((e) => e.ewaLosses.every((l) => l !== null));
+    expect(far.length).toBeGreaterThan(0);
+    expect(all.length).toBeGreaterThan(1);
+    // Far evaluations double the step; near ones grow by 5% (at least one step).
+    expect(far.map((e) => e.step).slice(0, 4)).toEqual([1, 2, 4, 8]);
+    const last = record.evals.at(-1)!;
+    expect(last.step).toBe(60);
+    // w falls monotonically, so the shortest memory (0.5) lags least and is the best.
+    expect(last.ewaLoss).toBe(last.ewaLosses[0]);
+    expect(last.ewaLosses[2] as number).toBeGreaterThan(last.ewaLosses[0] as number);
+    expect(bestDecayIndex(last)).toBe(0);
   });
 });

@@ -4,7 +4,7 @@
 import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
-import { shouldEvaluate } from './eval-schedule';
+import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
 
 /** Where training batches come from; its position is part of a checkpoint. */
@@ -129,16 +129,20 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     return record;
   };
 
-  const evaluateAt = async (): Promise<EvalPoint> => {
-    const ewaLosses: number[] = [];
-    for (const [index, decay] of spec.ewaDecays.entries()) ewaLosses.push(await engine.evaluate(validation, { kind: 'ewa', index, decay, step }));
+  const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
+    const tried = decaysToEvaluate(spec.evaluation, context, step, spec.ewaDecays.length, bestDecayIndex(record.evals.at(-1)));
+    const ewaLosses: (number | null)[] = spec.ewaDecays.map(() => null);
+    for (const index of tried) ewaLosses[index] = await engine.evaluate(validation, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
+    const measured = ewaLosses.filter((l): l is number => l !== null);
+    const near = tried.length === spec.ewaDecays.length && step < spec.maxSteps && isNearTarget(spec.evaluation, context);
     const point: EvalPoint = {
       step,
       tokens: step * tokensPerStep,
       // The best decay at this evaluation, as the authors' code takes it (NaN if any is NaN).
-      ewaLoss: ewaLosses.some((l) => Number.isNaN(l)) ? NaN : Math.min(...ewaLosses),
+      ewaLoss: measured.some((l) => Number.isNaN(l)) ? NaN : Math.min(...measured),
       ewaLosses,
-      rawLoss: await engine.evaluate(validation, { kind: 'raw' }),
+      // The raw weights' loss is for the curves, not the measurement: skipped near the target.
+      rawLoss: near ? null : await engine.evaluate(validation, { kind: 'raw' }),
     };
     record.evals.push(point);
     options.onEval?.(point, record);
@@ -194,9 +198,9 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       if (diverged) return finish('diverged', { step, reason: diverged });
 
       const last = record.evals.at(-1);
-      const evalContext = { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, lastEwaLoss: last?.ewaLoss ?? null };
+      const evalContext: EvalContext = { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null };
       if (shouldEvaluate(step, spec.evaluation, evalContext)) {
-        const point = await evaluateAt();
+        const point = await evaluateAt(evalContext);
         if (!Number.isFinite(point.ewaLoss)) {
           return finish('diverged', { step, reason: `the EWA validation loss became ${point.ewaLoss}` });
         }
@@ -221,4 +225,15 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   } catch (error) {
     return finish('failed', { step, reason: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** The decay that gave an evaluation's best loss (the first one before any evaluation). */
+export function bestDecayIndex(point: EvalPoint | undefined): number {
+  if (!point) return 0;
+  let best = 0;
+  point.ewaLosses.forEach((l, i) => {
+    const current = point.ewaLosses[best];
+    if (l !== null && (current === null || l < current)) best = i;
+  });
+  return best;
 }

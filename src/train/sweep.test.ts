@@ -13,7 +13,7 @@ const config: ExperimentConfig = {
   dataSizes: [4096],
   batchSizes: [2, 4, 8],
   learningRates: { values: [1e-3, 2e-3], sqrtScaling: false, baseBatch: 2 },
-  evaluation: { interval: 10, denseEvery: 1, denseMargin: 0.05, denseTailFraction: 0.1, validationTokens: 64 },
+  evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64 },
   workers: 2,
 };
 

@@ -11,6 +11,7 @@
 // TF.js core does not register gradients by itself (the union package @tensorflow/tfjs does);
 // registerTfjsGradients() imports them when they are missing.
 import { IGNORE_TARGET, LAYER_NORM_EPS, ROPE_BASE } from '../model/config';
+import { ropeTable } from '../kernels/rope.plan';
 import { buildLayout, type ParameterLayout, type ParamTensor } from '../model/layout';
 import type { ModelConfig } from '../model/config';
 import type { MicroBatch, StepHyperparameters } from '../train/engine';
@@ -139,14 +140,13 @@ export class TfjsModel {
       const tf = this.tf;
       const hd = this.config.dModel / this.config.heads;
       const half = hd / 2;
+      // The lab's own angle table (interleaved cos, sin), so both models rotate by the same angles.
+      const table = ropeTable(T, hd, ROPE_BASE);
       const cos = new Float32Array(T * half);
       const sin = new Float32Array(T * half);
-      for (let p = 0; p < T; p++) {
-        for (let i = 0; i < half; i++) {
-          const theta = p * Math.pow(ROPE_BASE, (-2 * i) / hd);
-          cos[p * half + i] = Math.cos(theta);
-          sin[p * half + i] = Math.sin(theta);
-        }
+      for (let j = 0; j < T * half; j++) {
+        cos[j] = table[2 * j];
+        sin[j] = table[2 * j + 1];
       }
       // Additive causal mask: 0 on and below the diagonal, −1e9 above (exp underflows to 0).
       const mask = new Float32Array(T * T);

@@ -1,5 +1,5 @@
 // The paper's reported CBS scaling laws and per-model table (Zhang et al. 2024, arXiv 2410.21676;
-// see shared/reference/cbs-method.md), with conversions to tokens so they overlay the lab's results.
+// see docs/method.md), with conversions to tokens so they overlay the lab's results.
 
 /** The paper's sequences are 512 tokens long. */
 export const PAPER_CONTEXT = 512;

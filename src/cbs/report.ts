@@ -11,6 +11,7 @@ import { PAPER_LAWS, type PaperLaw, paperLawTokens } from './paper';
 import { type PowerLawFit, fitPowerLaw } from './scaling';
 import { type BatchPoint, type RunOutcome, batchPoints, curvePoints, pooledPoints, runOutcome } from './steps-to-target';
 import { measurementKey } from '../experiment/plan';
+import { formatCount } from '../util/format';
 import type { CurvePoint } from './fit';
 
 export const REPORT_VERSION = 2;
@@ -256,13 +257,6 @@ function analyzeGroup(input: GroupInput, opts: ReportOptions): GroupReport {
   };
 }
 
-function sizeLabel(x: number | null): string {
-  if (x === null) return '?';
-  if (x >= 1e9) return `${+(x / 1e9).toPrecision(3)}B`;
-  if (x >= 1e6) return `${+(x / 1e6).toPrecision(3)}M`;
-  if (x >= 1e3) return `${+(x / 1e3).toPrecision(3)}k`;
-  return String(x);
-}
 
 function scalingFits(groups: GroupReport[], level: number): ScalingReport[] {
   const out: ScalingReport[] = [];
@@ -298,7 +292,7 @@ function scalingFits(groups: GroupReport[], level: number): ScalingReport[] {
   const chinchilla = PAPER_LAWS.find((l) => l.id === 'chinchilla') ?? null;
   for (const [dataSize, subset] of byValue((g) => g.dataSize)) {
     if (distinct(subset.map((g) => g.modelSize)) >= 2) {
-      out.push(make('modelSize', subset, dataSize, dataSize === null ? 'B* vs model size' : `B* vs model size at fixed data size ${sizeLabel(dataSize)} tokens`, fixedData));
+      out.push(make('modelSize', subset, dataSize, dataSize === null ? 'B* vs model size' : `B* vs model size at fixed data size ${formatCount(dataSize)} tokens`, fixedData));
     }
   }
   // Chinchilla-style: model and data sizes both vary and no data size is shared by two model sizes.
@@ -308,7 +302,7 @@ function scalingFits(groups: GroupReport[], level: number): ScalingReport[] {
   }
   for (const [modelSize, subset] of byValue((g) => g.modelSize)) {
     if (distinct(subset.map((g) => g.dataSize)) >= 2) {
-      out.push(make('dataSize', subset, modelSize, modelSize === null ? 'B* vs data size' : `B* vs data size at fixed model size ${sizeLabel(modelSize)} parameters`, null));
+      out.push(make('dataSize', subset, modelSize, modelSize === null ? 'B* vs data size' : `B* vs data size at fixed model size ${formatCount(modelSize)} parameters`, null));
     }
   }
   return out;
@@ -346,7 +340,7 @@ export function analyzeResults(results: ExperimentResults, options: ReportInput 
     } catch {
       size = null;
     }
-    const entry = groups.get(key) ?? { records: [], label: `${m.name} · D=${sizeLabel(record.spec.dataSize)}`, modelName: m.name, modelSize: Number.isFinite(size) ? size : null, dataSize: record.spec.dataSize, context: m.context };
+    const entry = groups.get(key) ?? { records: [], label: `${m.name} · D=${formatCount(record.spec.dataSize)}`, modelName: m.name, modelSize: Number.isFinite(size) ? size : null, dataSize: record.spec.dataSize, context: m.context };
     entry.records.push(record);
     groups.set(key, entry);
   }
@@ -408,7 +402,7 @@ export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {
   rows.forEach((row, i) => {
     // Exact sizes: two measurements that differ in the fourth digit are two measurements.
     const key = `N${row.modelSize ?? '?'}|D${row.dataSize ?? '?'}`;
-    const entry = groups.get(key) ?? { rows: [], label: `N=${sizeLabel(row.modelSize)} · D=${sizeLabel(row.dataSize)}`, modelSize: row.modelSize, dataSize: row.dataSize };
+    const entry = groups.get(key) ?? { rows: [], label: `N=${formatCount(row.modelSize)} · D=${formatCount(row.dataSize)}`, modelSize: row.modelSize, dataSize: row.dataSize };
     entry.rows.push({ row, line: i + 1 });
     groups.set(key, entry);
   });

@@ -3,6 +3,7 @@
 // words a person can act on. Nothing here throws on user input.
 import { CONFIG_VERSION, RESULTS_VERSION, type ExperimentConfig, type ExperimentResults } from './schema';
 import { modelConfigErrors } from '../model/config';
+import { formatCount } from '../util/format';
 
 export interface ValidationIssue {
   /** Where, e.g. "batchSizes[2]" or "models[0].dModel"; "" for the whole thing. */
@@ -398,7 +399,7 @@ export function configWarnings(config: ExperimentConfig, bundledTokens: number):
   const maxD = Math.max(...config.dataSizes);
   if (config.data.kind === 'bundled' && maxD * capFactor > bundledTokens) {
     warnings.push(
-      `The largest run may read ${fmt(maxD * capFactor)} tokens, more than the bundled text holds (about ${fmt(bundledTokens)}): ` +
+      `The largest run may read ${formatCount(maxD * capFactor)} tokens, more than the bundled text holds (about ${formatCount(bundledTokens)}): ` +
         'it will repeat data, which changes the loss curve. Consider C4 for this experiment.',
     );
   }
@@ -409,11 +410,4 @@ export function configWarnings(config: ExperimentConfig, bundledTokens: number):
     warnings.push(`The linear-scaling baseline ${config.analysis.baselineBatch} is not a swept batch size, so the analysis cannot use it.`);
   }
   return warnings;
-}
-
-function fmt(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toPrecision(3)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toPrecision(3)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toPrecision(3)}k`;
-  return String(n);
 }

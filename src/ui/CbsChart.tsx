@@ -16,7 +16,8 @@ import {
 } from 'recharts';
 import type { MeasurementAnalysis } from './chart-model';
 import { paperCurve } from '../cbs/fit';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 import { ChartPngButton } from './ChartPngButton';
 
 interface PointDatum {
@@ -122,7 +123,7 @@ export function CbsChart({ m }: { m: MeasurementAnalysis }) {
   return (
     <figure className="cbs-chart" data-testid="cbs-chart" aria-label={`Steps to target against batch size for ${m.label}`}>
       <figcaption>
-        <strong>{m.label}</strong> · {fmtCount(m.nonEmbeddingParams)} non-embedding parameters
+        <strong>{m.label}</strong> · {formatCount(m.nonEmbeddingParams)} non-embedding parameters
       </figcaption>
       <div className="chart-body">
         <div className="chart-plot" ref={chartRef}>
@@ -171,7 +172,7 @@ export function CbsChart({ m }: { m: MeasurementAnalysis }) {
             <dd data-testid="bstar">
               {bStar !== null ? (
                 <>
-                  <span data-testid="bstar-value">{fmtNum(bStar)}</span> sequences ({fmtCount(bStar * m.model.context)} tokens)
+                  <span data-testid="bstar-value">{fmtNum(bStar)}</span> sequences ({formatCount(bStar * m.model.context)} tokens)
                 </>
               ) : (
                 (m.cbs?.note ?? 'not available')

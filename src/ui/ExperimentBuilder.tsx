@@ -11,7 +11,8 @@ import { estimateExperiment } from '../experiment/estimate';
 import { hostsNeedingConfirmation } from '../experiment/data-source';
 import { MODEL_PRESETS } from '../model/presets';
 import type { MemoryLimits } from '../model/config';
-import { fmtCount, fmtFlops, fmtSeconds } from './format';
+import { fmtFlops, fmtSeconds } from './format';
+import { formatCount } from '../util/format';
 
 type Path = (string | number)[];
 
@@ -529,18 +530,18 @@ function EstimateView({ estimate, issues, warnings, config }: { estimate: Return
               {estimate.measurements.map((m, i) => (
                 <tr key={i}>
                   <td>{m.model}</td>
-                  <td>{fmtCount(m.dataSize)}</td>
-                  <td>{fmtCount(m.nonEmbeddingParams)}</td>
-                  <td>{fmtCount(m.totalParams)}</td>
+                  <td>{formatCount(m.dataSize)}</td>
+                  <td>{formatCount(m.nonEmbeddingParams)}</td>
+                  <td>{formatCount(m.totalParams)}</td>
                   <td>{m.runs}</td>
-                  <td>{fmtCount(m.maxTokens)}</td>
+                  <td>{formatCount(m.maxTokens)}</td>
                   <td>{fmtFlops(m.maxFlops)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
           <p>
-            {estimate.runs} runs, at most {fmtCount(estimate.maxTokens)} tokens and {fmtFlops(estimate.maxFlops)}; wall time at most{' '}
+            {estimate.runs} runs, at most {formatCount(estimate.maxTokens)} tokens and {fmtFlops(estimate.maxFlops)}; wall time at most{' '}
             {estimate.maxWallSeconds === null ? '(calibrating this adapter…)' : fmtSeconds(estimate.maxWallSeconds)}. Runs that stop at the target cost less.
           </p>
           {estimate.adapterErrors.map((e, i) => (

@@ -2,7 +2,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { History, HistorySummary } from '../state/history';
 import { chartModel } from './chart-model';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 
 interface CompareRow {
   id: string;
@@ -73,7 +74,7 @@ function CompareTable({ history, ids }: { history: History; ids: string[] }) {
           <tr key={`${r.id}-${i}`}>
             <td>{r.name}</td>
             <td>{r.measurement}</td>
-            <td>{fmtCount(r.params)}</td>
+            <td>{formatCount(r.params)}</td>
             <td>{r.bStar !== null ? fmtNum(r.bStar) : r.note}</td>
             <td>{r.lower !== null ? `${fmtNum(r.lower)} – ${fmtNum(r.upper)}` : '—'}</td>
             <td>{fmtNum(r.noise)}</td>

@@ -24,7 +24,7 @@ const RunMonitor = lazy(() => import('./RunMonitor').then((m) => ({ default: m.R
 
 export interface LabProps {
   probe: ProbeResult | null;
-  /** Starts training the experiment (the lead wires this to the scheduler). Absent: Start explains. */
+  /** Starts training the experiment (src/ui/useTraining.ts connects it to the experiment runner). Absent: Start explains. */
   onStart?: (config: ExperimentConfig) => void;
   /** Pause, resume and cancel, per run or for the whole experiment. */
   controls?: RunControls | null;

@@ -4,7 +4,8 @@
 import { useState } from 'react';
 import { CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useRunStore, type LiveRun } from '../state/run-store';
-import { fmtCount, fmtNum, fmtSeconds } from './format';
+import { fmtNum, fmtSeconds } from './format';
+import { formatCount } from '../util/format';
 
 export interface RunControls {
   /** Without an id: the whole experiment. */
@@ -96,7 +97,7 @@ export function RunMonitor({ controls }: { controls: RunControls | null }) {
               <tr key={id} data-testid="run-row" data-status={r.status} aria-selected={chosen === r}>
                 <td>
                   <button type="button" className="link-button" onClick={() => setSelected(id)}>
-                    {r.spec.model.name} · D {fmtCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
+                    {r.spec.model.name} · D {formatCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
                     {r.spec.role === 'reference' ? ' · reference' : ''}
                   </button>
                 </td>
@@ -104,7 +105,7 @@ export function RunMonitor({ controls }: { controls: RunControls | null }) {
                 <td>
                   <progress max={r.spec.maxSteps} value={Math.min(r.stepsDone, r.spec.maxSteps)} aria-label={`progress of ${id}`} /> {r.stepsDone}/{r.spec.maxSteps}
                 </td>
-                <td>{r.tokensPerSecond ? fmtCount(r.tokensPerSecond) : '—'}</td>
+                <td>{r.tokensPerSecond ? formatCount(r.tokensPerSecond) : '—'}</td>
                 <td>{active ? fmtSeconds(r.etaSeconds) : '—'}</td>
                 <td>
                   {controls && active && (

@@ -5,7 +5,8 @@ import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatte
 import type { ScalingAnalysis } from './chart-model';
 import type { PowerLawFit } from '../cbs/scaling';
 import { PAPER_LAWS, paperLawTokens } from '../cbs/paper';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 import { logTicks } from './CbsChart';
 import { ChartPngButton } from './ChartPngButton';
 
@@ -61,9 +62,9 @@ function OnePanel({
           <ResponsiveContainer width="100%" height={320} initialDimension={{ width: 480, height: 320 }}>
             <ComposedChart margin={{ top: 10, right: 20, bottom: 30, left: 10 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -15 }} />
-              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft' }} />
-              <Tooltip formatter={(v) => fmtCount(Number(v))} labelFormatter={(l) => `${xName} = ${fmtCount(Number(l))}`} />
+              <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -15 }} />
+              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={formatCount} allowDataOverflow label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft' }} />
+              <Tooltip formatter={(v) => formatCount(Number(v))} labelFormatter={(l) => `${xName} = ${formatCount(Number(l))}`} />
               <Legend verticalAlign="top" />
               {fitLine.length > 0 && <Line data={fitLine} dataKey="fit" name="fitted power law" stroke="#2b6cb0" dot={false} isAnimationActive={false} />}
               {overlay.map((o) => (

@@ -3,6 +3,7 @@
 // across them. Total: a failure becomes a note, never an exception, so a shared link cannot crash
 // the charts. The scaling charts are in tokens (B* × context) so that models with different
 // contexts, and the paper's 512-token sequences, share one unit; the report's fits are in sequences.
+import { formatCount } from '../util/format';
 import type { ExperimentResults } from '../experiment/schema';
 import type { ModelConfig } from '../model/config';
 import type { BatchPoint, RunOutcome } from '../cbs/steps-to-target';
@@ -88,7 +89,7 @@ function measurementOf(g: GroupReport, results: ExperimentResults): MeasurementA
   if (g.interval.status !== 'ok' && g.interval.note) notes.push(`Interval: ${g.interval.note}`);
   return {
     key: g.key,
-    label: `${g.model ?? '?'} · D = ${formatTokens(g.dataSize ?? 0)}`,
+    label: `${g.model ?? '?'} · D = ${formatCount(g.dataSize ?? 0)}`,
     model,
     dataSize: g.dataSize ?? 0,
     nonEmbeddingParams: g.modelSize ?? nonEmbeddingParams(model),
@@ -165,12 +166,6 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
   };
 }
 
-export function formatTokens(n: number): string {
-  if (n >= 1e9) return `${+(n / 1e9).toPrecision(3)}B`;
-  if (n >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;
-  if (n >= 1e3) return `${+(n / 1e3).toPrecision(3)}k`;
-  return String(Math.round(n));
-}
 
 /** The steps table as CSV: one row per run (reference runs included, marked). */
 export function stepsCsv(results: ExperimentResults, analysis: ChartModel): string {

@@ -1,13 +1,25 @@
-// Runs the whole-model GPU checks (./model.check.ts) in Node on Dawn, and prints each
-// comparison. Exit status 1 when any fails.
+// Runs the whole-model GPU checks (e2e/checks/model.check.ts) in Node on Dawn, and prints each
+// comparison. Exit status 1 when any fails, 2 on bad flags.
 //   CPU (SwiftShader): LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
-//     node scripts/run-ts.mjs e2e/checks/model.check.cli.ts
-//   GPU server: bundle with scripts/build-device-bundle.mjs e2e/checks/model.check.cli.ts (docs/benchmarks.md).
-import { acquireNodeGpu } from '../../src/gpu/node';
-import { describeAdapter } from '../../src/gpu';
-import { checks } from './model.check';
+//     node scripts/run-ts.mjs tools/check-model-node.ts
+//   GPU server: bundle with scripts/build-device-bundle.mjs tools/check-model-node.ts (docs/benchmarks.md).
+import { parseArgs } from 'node:util';
+import { acquireNodeGpu } from '../src/gpu/node';
+import { describeAdapter } from '../src/gpu';
+import { checks } from '../e2e/checks/model.check';
+
+const USAGE = 'usage: node scripts/run-ts.mjs tools/check-model-node.ts [--help]\nRuns the whole-model GPU checks on this machine\'s WebGPU adapter (Dawn) and prints each comparison.\n';
 
 async function main(): Promise<number> {
+  try {
+    if (parseArgs({ args: process.argv.slice(2), options: { help: { type: 'boolean' } }, strict: true }).values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+  } catch (e) {
+    process.stderr.write(`check-model-node: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
   const gpu = await acquireNodeGpu();
   console.log(`adapter: ${describeAdapter(gpu.adapter)}`);
   let failed = 0;

@@ -231,7 +231,13 @@ test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
   expect(parseArgs(['demo', '--app-url', 'http://h:1/#v1.c.x'])).toMatchObject({ appUrl: 'http://h:1/', build: false });
   expect(parseArgs(['--help'])).toBeNull();
   expect(() => parseArgs([])).toThrow('no input given');
-  expect(() => parseArgs(['demo', '--timeout', '-1'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout=-1'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout', '0'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout', 'soon'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout', '-1'])).toThrow('--timeout needs a value (a value that starts with a dash is written --timeout=-VALUE)');
+  expect(() => parseArgs(['demo', '--out'])).toThrow('--out needs a value');
+  expect(() => parseArgs(['demo', '--fast'])).toThrow('unknown flag --fast');
+  expect(() => parseArgs(['demo', 'other'])).toThrow('1 input expected, got 2: demo other');
 
   // Presets, links and files all resolve through the app's codec to the same config.
   const demo = resolveInput('demo');

@@ -84,14 +84,3 @@ export async function runBenchPage<T>(
     server.close();
   }
 }
-
-/** Ends a benchmark script: exit 0, or print the error and exit 1 (Dawn or Chromium may keep Node alive). */
-export function exitWhenDone(work: Promise<void>): void {
-  work.then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-      process.exit(1);
-    },
-  );
-}

@@ -22,6 +22,8 @@ skipped. The columns are found by these names (any case) unless named with the f
   steps           ${COLUMN_ALIASES.steps.join(', ')}
   model size N    ${COLUMN_ALIASES.modelSize.join(', ')}  (optional)
   data size D     ${COLUMN_ALIASES.dataSize.join(', ')}  (optional)
+  seed replicate  ${COLUMN_ALIASES.replicate.join(', ')}  (optional)
+Rows marked as reference runs (a column reference = yes, or role = reference) are skipped.
 This reads the lab's steps CSV export and the paper's notebook table (model_params_m,
 batch_size,steps_to_target) as they are. A size header ending in _k, _m or _b (model_params_m)
 gives its unit; cells like 85M or 3.07B carry their own. The report says what it read.
@@ -42,6 +44,7 @@ flags:
   --steps-col NAME        CSV column of steps to target
   --model-size-col NAME   CSV column of model sizes N (non-embedding parameters)
   --data-size-col NAME    CSV column of data sizes D (tokens)
+  --replicate-col NAME    CSV column of seed replicates (rows of one replicate at one B: the minimum is taken)
   --group-col NAME        CSV column that splits the rows into separate measurements (e.g. a W&B group)
   --model-size-unit U     unit of bare numbers in the model-size column: ${SIZE_UNITS.join(', ')}
   --data-size-unit U      unit of bare numbers in the data-size column: ${SIZE_UNITS.join(', ')}
@@ -66,6 +69,7 @@ const OPTIONS = {
   'steps-col': { type: 'string' },
   'model-size-col': { type: 'string' },
   'data-size-col': { type: 'string' },
+  'replicate-col': { type: 'string' },
   'group-col': { type: 'string' },
   'model-size-unit': { type: 'string' },
   'data-size-unit': { type: 'string' },
@@ -109,6 +113,7 @@ function cliArgs(argv: string[]): CliArgs | null {
     ['steps', v['steps-col']],
     ['modelSize', v['model-size-col']],
     ['dataSize', v['data-size-col']],
+    ['replicate', v['replicate-col']],
     ['group', v['group-col']],
   ];
   for (const [column, name] of named) if (name !== undefined) columns[column] = name;

@@ -15,15 +15,22 @@ describe('readStepsTable', () => {
 
   it("reads the lab's own steps export as it is (steps_to_target, non_embedding_params, quoted notes)", () => {
     const csv = [
-      'model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target,steps_done,tokens_done,target_loss,note',
-      'micro,98304,1000000,4,0.001,reached-target,yes,120,120,15360,3.5,',
-      'micro,98304,1000000,8,0.001,diverged,no,,40,10240,3.5,"loss became NaN, at step 40"',
+      'run_id,model,non_embedding_params,data_size,batch_size,peak_lr,replicate,status,reference,steps_to_target,steps_done,tokens_done,target_loss,note',
+      'r0,micro,98304,1000000,4,0.001,0,finished,yes,,128,16384,3.5,',
+      'r1,micro,98304,1000000,4,0.001,0,reached-target,no,120,120,15360,3.5,',
+      'r2,micro,98304,1000000,4,0.001,1,reached-target,no,110,110,14080,3.5,',
+      'r3,micro,98304,1000000,8,0.001,0,diverged,no,,40,10240,3.5,"loss became NaN, at step 40"',
     ].join('\n');
     const { rows, source } = readStepsTable(csv);
+    // The reference run sets the target and is not a point: skipped, and said so.
     expect(rows).toEqual([
-      { batchSize: 4, steps: 120, modelSize: 98304, dataSize: 1e6 },
-      { batchSize: 8, steps: null, modelSize: 98304, dataSize: 1e6 },
+      { batchSize: 4, steps: 120, modelSize: 98304, dataSize: 1e6, replicate: 0 },
+      { batchSize: 4, steps: 110, modelSize: 98304, dataSize: 1e6, replicate: 1 },
+      { batchSize: 8, steps: null, modelSize: 98304, dataSize: 1e6, replicate: 0 },
     ]);
+    expect(source.referenceRows).toBe(1);
+    expect(describeTableSource(source)).toContain('1 reference run(s) skipped (they set the target; they are not points)');
+    expect(source.columns.replicate).toEqual({ header: 'replicate', how: 'alias' });
     expect(source.columns.steps).toEqual({ header: 'steps_to_target', how: 'alias' });
     expect(source.columns.modelSize).toMatchObject({ header: 'non_embedding_params', unit: 'units', unitFrom: 'default' });
     expect(source.notes).toEqual([]);

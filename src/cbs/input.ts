@@ -26,7 +26,7 @@ export function parseSize(text: string): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-export type TableColumn = 'batchSize' | 'steps' | 'modelSize' | 'dataSize' | 'group';
+export type TableColumn = 'batchSize' | 'steps' | 'modelSize' | 'dataSize' | 'replicate' | 'group';
 
 /** Header names recognised without being named (compared lower-case, spaces and dashes as underscores). */
 export const COLUMN_ALIASES: Readonly<Record<Exclude<TableColumn, 'group'>, readonly string[]>> = {
@@ -34,7 +34,12 @@ export const COLUMN_ALIASES: Readonly<Record<Exclude<TableColumn, 'group'>, read
   steps: ['steps_to_target', 'steps'],
   modelSize: ['non_embedding_params', 'model_size', 'model_params_m', 'model_params', 'n_params', 'params'],
   dataSize: ['data_size', 'tokens', 'dataset_tokens'],
+  replicate: ['replicate', 'seed_replicate'],
 };
+
+/** A column that marks reference runs (they set the target; they are not points): skipped rows. */
+const REFERENCE_COLUMNS = ['reference', 'role'];
+const IS_REFERENCE = new Set(['yes', 'true', '1', 'reference']);
 
 /** The unit of a size column: a bare number is multiplied by it; a cell's own suffix (85M) wins. */
 export type SizeUnit = 'units' | 'thousands' | 'millions' | 'billions';
@@ -68,7 +73,9 @@ export interface SizeColumnUse extends ColumnUse {
 
 /** How the table was read: which column gave what, in which unit. The report repeats it. */
 export interface TableSource {
-  columns: { batchSize: ColumnUse; steps: ColumnUse; group: ColumnUse; modelSize: SizeColumnUse; dataSize: SizeColumnUse };
+  columns: { batchSize: ColumnUse; steps: ColumnUse; replicate: ColumnUse; group: ColumnUse; modelSize: SizeColumnUse; dataSize: SizeColumnUse };
+  /** Rows marked as reference runs, skipped. */
+  referenceRows: number;
   rows: number;
   notes: string[];
 }
@@ -133,7 +140,9 @@ function csvRecords(text: string): CsvRecord[] {
 /**
  * A CSV with a header and one row per run. The batch size and steps columns are required, found
  * by name (options.columns) or by the common aliases; model size, data size and a group column are
- * optional. Several rows per batch size are allowed (the minimum is taken). Lines starting with #
+ * optional, and so are a seed-replicate column and a column marking reference runs (`reference`
+ * yes/no, or `role`), whose rows are skipped: they set the target, they are not points. Several
+ * rows per batch size (and replicate) are allowed (the minimum is taken). Lines starting with #
  * and blank lines are skipped. Empty steps (or NA, NaN, inf, none, -) mark a run that never reached
  * the target. A row with more cells than the header, or fewer, is an error.
  */
@@ -159,14 +168,24 @@ export function readStepsTable(text: string, options: TableReadOptions = {}): Ta
     const bare = (n: string) => UNIT_SUFFIX.reduce((t, [re]) => t.replace(re, ''), n);
     const aliases = COLUMN_ALIASES[column];
     let index = names.findIndex((n) => aliases.includes(n));
-    if (index < 0 && column !== 'batchSize' && column !== 'steps') index = names.findIndex((n) => aliases.includes(bare(n)));
+    if (index < 0 && (column === 'modelSize' || column === 'dataSize')) index = names.findIndex((n) => aliases.includes(bare(n)));
     return index < 0 ? { index, header: null, how: 'absent' } : { index, header: header[index], how: 'alias' };
   };
   const batch = find('batchSize', '--batch-col');
   const steps = find('steps', '--steps-col');
   const model = find('modelSize', '--model-size-col');
   const data = find('dataSize', '--data-size-col');
+  const replicate = find('replicate', '--replicate-col');
   const group = find('group', '--group-col');
+  const referenceIndex = names.findIndex((n) => REFERENCE_COLUMNS.includes(n));
+  // Replicate ids as written when they are small integers, else numbered in order of appearance.
+  const replicateIds = new Map<string, number>();
+  const replicateOf = (text: string): number => {
+    if (/^\d{1,6}$/.test(text)) return Number(text);
+    if (!replicateIds.has(text)) replicateIds.set(text, replicateIds.size);
+    return replicateIds.get(text) as number;
+  };
+  let referenceRows = 0;
   if (batch.index < 0 || steps.index < 0) {
     const missing = [batch.index < 0 ? `batch size (${COLUMN_ALIASES.batchSize.join(', ')})` : null, steps.index < 0 ? `steps (${COLUMN_ALIASES.steps.join(', ')})` : null].filter(Boolean);
     throw new InputError(
@@ -187,6 +206,10 @@ export function readStepsTable(text: string, options: TableReadOptions = {}): Ta
   for (const { cells, line } of records.slice(1)) {
     const rowText = cells.join(',');
     if (cells.length !== header.length) throw new InputError(`line ${line}: expected ${header.length} columns, got ${cells.length} ("${rowText}")`);
+    if (referenceIndex >= 0 && IS_REFERENCE.has(cells[referenceIndex].toLowerCase())) {
+      referenceRows++;
+      continue;
+    }
     const name = (use: ColumnUse) => use.header ?? '';
     const batchSize = parseSize(cells[batch.index]);
     if (batchSize === null || !(batchSize > 0)) throw new InputError(`line ${line}: ${name(batch)} "${cells[batch.index]}" is not a positive number`);
@@ -211,10 +234,11 @@ export function readStepsTable(text: string, options: TableReadOptions = {}): Ta
       steps: stepCount,
       modelSize: size(model.index, modelUse),
       dataSize: size(data.index, dataUse),
+      ...(replicate.index >= 0 ? { replicate: replicateOf(cells[replicate.index]) } : {}),
       ...(groupText !== null ? { group: groupText === '' ? '(empty)' : groupText } : {}),
     });
   }
-  if (rows.length === 0) throw new InputError('the CSV has a header but no rows');
+  if (rows.length === 0) throw new InputError(referenceRows > 0 ? 'the CSV has only reference runs (they set the target; they are not points)' : 'the CSV has a header but no rows');
 
   const notes: string[] = [];
   const modelSizes = rows.map((r) => r.modelSize).filter((v): v is number => v !== null);
@@ -226,7 +250,7 @@ export function readStepsTable(text: string, options: TableReadOptions = {}): Ta
   }
   return {
     rows,
-    source: { columns: { batchSize: strip(batch), steps: strip(steps), group: strip(group), modelSize: modelUse, dataSize: dataUse }, rows: rows.length, notes },
+    source: { columns: { batchSize: strip(batch), steps: strip(steps), replicate: strip(replicate), group: strip(group), modelSize: modelUse, dataSize: dataUse }, rows: rows.length, referenceRows, notes },
   };
 }
 
@@ -249,6 +273,8 @@ export function describeTableSource(source: TableSource): string[] {
     col('steps to target', c.steps),
     sized('model size N', 'parameters', c.modelSize),
     sized('data size D', 'tokens', c.dataSize),
+    col('seed replicates', c.replicate),
     col('groups', c.group),
+    source.referenceRows > 0 ? `${source.referenceRows} reference run(s) skipped (they set the target; they are not points)` : null,
   ].filter((s): s is string => s !== null);
 }

@@ -7,7 +7,8 @@ export const DEFAULT_TIMEOUT_MINUTES = 30;
 export const USAGE = `usage: npm run headless -- <preset | share-URL | config.json> [flags]
 
 Runs a CBS Lab experiment in the built app, in headless Chromium on WebGPU, exactly as the
-Start button does; writes results.json, report.json and chart PNGs; prints the CBS summary.
+Start button does; writes results.json, report.json, the CSV exports (steps.csv,
+evaluations.csv, train-steps.csv) and chart PNGs; prints the CBS summary.
 
 <input> is a preset id (demo, cbs-vs-model, cbs-vs-data, chinchilla), a share link
 (http://…/#v1.c.… or #v1.r.…, or the bare fragment v1.c.…), or a JSON file (an exported config

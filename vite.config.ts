@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { wgslRawVitePlugin } from './scripts/wgsl.mjs';
 
 // The built page serves a strict Content-Security-Policy: only its own scripts and
 // workers run; connections may go to https hosts (C4 shards), which the UI confirms first.
@@ -16,11 +17,12 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 export default defineConfig({
-  plugins: [react()],
-  worker: { format: 'es' },
+  plugins: [react(), wgslRawVitePlugin()],
+  worker: { format: 'es', plugins: () => [wgslRawVitePlugin()] },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // Maps are written for local debugging but not referenced, so the page never fetches them.
+    sourcemap: 'hidden',
     chunkSizeWarningLimit: 2000,
   },
   // The test harness server runs with CBS_TEST_SERVER=1: no hot reload, so a file saved while a

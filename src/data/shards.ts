@@ -1,7 +1,8 @@
-// Shard sources and document streaming: bytes → gunzip → JSONL → documents, one chunk at a time.
+// Shard sources and document streaming: bytes → gunzip (when they are gzip) → JSON lines or a
+// JSON array → documents, one chunk at a time. The format is read from the content, not the name.
 import { blobByteSource, httpByteSource, type HttpSourceOptions } from './fetch';
-import { gunzip, type ByteSource } from './gunzip';
-import { JsonlParser } from './jsonl';
+import { decompressIfGzip, type ByteSource } from './gunzip';
+import { DocumentParser } from './jsonl';
 import type { C4Document, ParseStats, ProgressCallback } from './types';
 
 /** One shard: a URL, or a file the user picked (its key names it in caches). */
@@ -93,11 +94,11 @@ export interface StreamOptions extends HttpSourceOptions {
 /** The documents of one shard, streamed: memory holds one chunk and one line at a time. */
 export async function* streamDocuments(ref: ShardRef, options: StreamOptions = {}): AsyncGenerator<C4Document> {
   const key = shardKey(ref);
-  const parser = new JsonlParser();
+  const parser = new DocumentParser(key);
   let bytes = 0;
   let decodedByBrowser = false;
   const source = shardByteSource(ref, { ...options, onContentEncoding: () => (decodedByBrowser = true) });
-  for await (const chunk of gunzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
+  for await (const chunk of decompressIfGzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
     bytes += chunk.length;
     yield* parser.push(chunk);
   }

@@ -3,6 +3,7 @@
 import { blobByteSource, httpByteSource, type HttpSourceOptions } from './fetch';
 import { decompressIfGzip, type ByteSource } from './gunzip';
 import { DocumentParser } from './jsonl';
+import { normalizeHubUrl } from './hub';
 import type { C4Document, ParseStats, ProgressCallback } from './types';
 
 /** One shard: a URL, or a file the user picked (its key names it in caches). */
@@ -57,11 +58,12 @@ export function c4Dataset(trainShards = 1, validationShards = 1): DatasetSpec {
   };
 }
 
+/** Shards at URLs; a hub link to a file's page (blob/) is read from its resolve/ form. */
 export function urlDataset(trainUrls: string[], validationUrls: string[], name = 'custom URLs'): DatasetSpec {
   return {
     name,
-    train: trainUrls.map((url) => ({ kind: 'url', url })),
-    validation: validationUrls.map((url) => ({ kind: 'url', url })),
+    train: trainUrls.map((url) => ({ kind: 'url', url: normalizeHubUrl(url) })),
+    validation: validationUrls.map((url) => ({ kind: 'url', url: normalizeHubUrl(url) })),
   };
 }
 

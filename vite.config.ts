@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { wgslRawVitePlugin } from './scripts/wgsl.mjs';
+import { offlinePlugin } from './scripts/offline.mjs';
 
 // The built page serves a strict Content-Security-Policy: only its own scripts and
 // workers run; connections may go to https hosts (C4 shards), which the UI confirms first.
@@ -17,7 +18,8 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 export default defineConfig({
-  plugins: [react(), wgslRawVitePlugin()],
+  // offlinePlugin writes dist/sw.js, the service worker that makes a second visit work offline.
+  plugins: [react(), wgslRawVitePlugin(), offlinePlugin()],
   worker: { format: 'es', plugins: () => [wgslRawVitePlugin()] },
   build: {
     target: 'es2022',

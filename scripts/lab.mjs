@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 /**
  * Why node_modules needs `npm ci`, or null when it matches package-lock.json. npm keeps what it
@@ -59,7 +60,28 @@ function run(command, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const check = process.argv.includes('--check');
+const USAGE = `usage: npm run lab [-- --check]
+
+Installs (npm ci) when node_modules does not match package-lock.json, builds (vite build) when
+dist/ is older than the sources, then serves the lab on http://127.0.0.1:4173/ (npm start).
+
+flags:
+  --check   say what would be done, and do nothing
+  --help    this text
+`;
+
+let flags;
+try {
+  flags = parseArgs({ options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+} catch (error) {
+  process.stderr.write(`lab: ${error.message.split('\n')[0]}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (flags.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const check = flags.check === true;
 const install = installNeeded();
 const build = install ?? buildNeeded();
 if (check) {

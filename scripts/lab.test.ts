@@ -54,7 +54,11 @@ describe('npm run lab', () => {
     expect(check(dir).build).toBe('the sources changed since the last build');
   });
 
-  it('this checkout, installed by npm ci, needs no install', () => {
+  it('this checkout, installed by npm ci, needs no install; an unknown flag exits 2 and does nothing', () => {
     expect(check(process.cwd()).install).toBe('not needed');
+    const bad = spawnSync(process.execPath, [script, '--chek'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^lab: Unknown option '--chek'/);
+    expect(bad.stdout).toBe('');
   });
 });

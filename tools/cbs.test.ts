@@ -72,9 +72,9 @@ describe('cbs command line', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as CbsReport;
-    expect(report.groups.map((g) => g.key).sort()).toEqual(['large, lr sweep', 'small, lr sweep']);
+    expect(report.groups.map((g) => g.label).sort()).toEqual(['large, lr sweep', 'small, lr sweep']);
     // R(B) = a + b/B from the smallest B (16): B* = 1.2·16 + b/(5a), exact for noiseless points.
-    const bStar = Object.fromEntries(report.groups.map((g) => [g.key, g.cbs.bStar as number]));
+    const bStar = Object.fromEntries(report.groups.map((g) => [g.label, g.cbs.bStar as number]));
     expect(bStar['small, lr sweep']).toBeCloseTo(1.2 * 16 + 64000 / 5000, 6);
     expect(bStar['large, lr sweep']).toBeCloseTo(1.2 * 16 + 128000 / 4000, 6);
   });

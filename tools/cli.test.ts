@@ -52,7 +52,7 @@ describe('parseCommand', () => {
 });
 
 /** Each entry, a flag that takes a number, and what --help must say. */
-const ENTRIES: { entry: string; numberFlag: string; usage: RegExp; input?: string[] }[] = [
+const ENTRIES: { entry: string; numberFlag: string | null; usage: RegExp; input?: string[] }[] = [
   { entry: 'tools/cbs.ts', numberFlag: '--overhead', usage: /usage: npm run cbs/, input: ['src/cbs/fixtures/noisy-sweep.csv'] },
   { entry: 'tools/headless.ts', numberFlag: '--timeout', usage: /usage: npm run headless/, input: ['demo'] },
   { entry: 'tools/crosscheck.ts', numberFlag: '--seed', usage: /usage: npm run crosscheck/, input: ['--out', 'out/never-written'] },
@@ -61,6 +61,7 @@ const ENTRIES: { entry: string; numberFlag: string; usage: RegExp; input?: strin
   { entry: 'tools/bench-peer.ts', numberFlag: '--steps', usage: /usage: npm run bench:peer / },
   { entry: 'tools/bench-train-node.ts', numberFlag: '--batch', usage: /usage: npm run bench:train:node/ },
   { entry: 'tools/bench-peer-node.ts', numberFlag: '--steps', usage: /usage: npm run bench:peer:node/ },
+  { entry: 'tools/check-model-node.ts', numberFlag: null, usage: /usage: npm run check:model:node/ },
 ];
 
 function run(args: string[]) {
@@ -78,11 +79,13 @@ describe('every command-line entry', () => {
       expect(help.stdout).toMatch(usage);
       const bundle = `out/${entry.replace(/^tools\//, '').replace(/\.ts$/, '')}.mjs`;
       const pre = input ?? [];
-      const cases: [string[], RegExp][] = [
-        [[...pre, '--bogus'], /: unknown flag --bogus\n/],
-        [[...pre, numberFlag], new RegExp(`: ${numberFlag} needs a value\\n`)],
-        [[...pre, numberFlag, 'lots'], new RegExp(`: ${numberFlag} must be .* \\(got "lots"\\)\\n`)],
-      ];
+      const cases: [string[], RegExp][] = [[[...pre, '--bogus'], /: unknown flag --bogus\n/]];
+      if (numberFlag) {
+        cases.push([[...pre, numberFlag], new RegExp(`: ${numberFlag} needs a value\\n`)]);
+        cases.push([[...pre, numberFlag, 'lots'], new RegExp(`: ${numberFlag} must be .* \\(got "lots"\\)\\n`)]);
+      } else {
+        cases.push([['extra'], /: unexpected argument extra\n/]);
+      }
       for (const [args, message] of cases) {
         const r = run([bundle, ...args]);
         expect(r.code, `${entry} ${args.join(' ')}: ${r.stderr}`).toBe(2);

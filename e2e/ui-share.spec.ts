@@ -140,7 +140,7 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   await csv.saveAs(csvFile);
   const stepsText = readFileSync(csvFile, 'utf8');
   const rows = stepsText.trim().split('\n');
-  expect(rows[0]).toMatch(/^run_id,model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target/);
+  expect(rows[0]).toMatch(/^run_id,model,non_embedding_params,data_size,batch_size,peak_lr,replicate,status,reference,steps_to_target/);
   expect(rows).toHaveLength(results.runs.length + 1);
   expect(stepsText).toBe(stepsCsv(results, chartModel(results, { resamples: 10 }).report));
   // The long-format curves: the same text the core writes for the headless runner.

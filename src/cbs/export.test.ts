@@ -81,6 +81,10 @@ describe('CSV exports', () => {
     expect(table.rows).toHaveLength(res.runs.length - references);
     expect(table.source.referenceRows).toBe(references);
     expect(table.source.columns.steps.header).toBe('steps_to_target');
+    // The reference run sets the target: marked, with no steps to target of its own.
+    const first = parse(csv)[0];
+    expect(first).toMatchObject({ reference: 'yes', steps_to_target: '', replicate: '0' });
+    expect(Number(first.target_loss)).toBe(report.groups[0].target.loss);
     const again = analyzeTable(table.rows, { analysis: report.settings, bootstrap: report.settings.bootstrap }, table.source);
     expect(again.groups.map((g) => g.cbs.bStar)).toEqual(report.groups.map((g) => g.cbs.bStar));
     expect(again.groups.map((g) => g.points.map((p) => p.steps))).toEqual(report.groups.map((g) => g.points.map((p) => p.steps)));

@@ -1,5 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { wgslRawVitePlugin } from './scripts/wgsl.mjs';
+import { offlinePlugin } from './scripts/offline.mjs';
 
 // The built page serves a strict Content-Security-Policy: only its own scripts and
 // workers run; connections may go to https hosts (C4 shards), which the UI confirms first.
@@ -16,11 +18,13 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 export default defineConfig({
-  plugins: [react()],
-  worker: { format: 'es' },
+  // offlinePlugin writes dist/sw.js, the service worker that makes a second visit work offline.
+  plugins: [react(), wgslRawVitePlugin(), offlinePlugin()],
+  worker: { format: 'es', plugins: () => [wgslRawVitePlugin()] },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // Maps are written for local debugging but not referenced, so the page never fetches them.
+    sourcemap: 'hidden',
     chunkSizeWarningLimit: 2000,
   },
   // The test harness server runs with CBS_TEST_SERVER=1: no hot reload, so a file saved while a

@@ -83,6 +83,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       cors(res);
       res.setHeader('Content-Type', 'text/html');
       return void res.end('<!doctype html><title>Sign in</title>');
+    case '/plain.jsonl':
+      cors(res);
+      res.setHeader('Content-Type', 'application/jsonl');
+      return void res.end(docsB);
     case '/truncated.json.gz':
       return send(req, res, truncated, { ranges: true });
     case '/multi.json.gz':
@@ -168,10 +172,22 @@ test('a truncated gzip file fails with a clear error naming the URL, after the d
   }
 });
 
-test('a body that is not gzip, a 404, a CORS refusal and a refused connection each name the URL', async () => {
+test('plain JSON lines, served or picked, whatever the name: the format is read from the content', async () => {
+  const served = await stream({ url: `${base}/plain.jsonl` });
+  expect(served.error).toBeNull();
+  expect(served.documents).toBe(200);
+  const picked = await stream({ bytes: Array.from(Buffer.from(docsA)), name: 'picked.json.gz' });
+  expect(picked.error).toBeNull();
+  expect(picked.documents).toBe(300);
+  const gzipNamedPlain = await stream({ bytes: Array.from(gzipSync(docsB)), name: 'picked.jsonl' });
+  expect(gzipNamedPlain.documents).toBe(200);
+  expect(gzipNamedPlain.textSha256).toBe(served.textSha256);
+});
+
+test('a body that is neither gzip nor JSON (an HTML page), a 404, a CORS refusal and a refused connection each name the URL', async () => {
   const notGzip = await stream({ url: `${base}/not-gzip.json.gz` });
-  expect(notGzip.error).toMatchObject({ kind: 'not-gzip' });
-  expect(notGzip.error?.message).toContain(`${base}/not-gzip.json.gz`);
+  expect(notGzip.error).toMatchObject({ kind: 'unrecognized' });
+  expect(notGzip.error?.message).toContain(`${base}/not-gzip.json.gz: it starts with "<!doctype html><title>Sign in</title>"`);
   const missing = await stream({ url: `${base}/missing.json.gz` });
   expect(missing.error).toMatchObject({ kind: 'http' });
   expect(missing.error?.message).toContain('404');

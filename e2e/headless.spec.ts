@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { decodeLink, importJson } from '../src/experiment/codec';
 import { validateResults } from '../src/experiment/validate';
 import { analyzeResults, type CbsReport } from '../src/cbs/report';
+import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { defaultConfig } from '../src/experiment/presets';
 import type { ExperimentConfig, ExperimentResults } from '../src/experiment/schema';
 import { chromiumExecutable } from '../tools/browser';
@@ -112,6 +113,10 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
     expect(g.cbs.bStar as number).toBeGreaterThan(0);
     expect(Number.isFinite(g.cbs.bStar)).toBe(true);
   }
+  // The CSV exports: the page's export buttons write the same text.
+  expect(readFileSync(join(out, 'evaluations.csv'), 'utf8')).toBe(evaluationsCsv(results));
+  expect(readFileSync(join(out, 'train-steps.csv'), 'utf8')).toBe(trainStepsCsv(results));
+  expect(readFileSync(join(out, 'steps.csv'), 'utf8')).toBe(stepsCsv(results, report));
   // The summary names each batch size's steps and B*.
   for (const p of points) expect(ran.stdout).toContain(`B = ${String(p.batchSize).padStart(5)}: ${p.steps} steps to target`);
   expect(ran.stdout).toMatch(/B\* \(20% rule\)/);
@@ -231,7 +236,13 @@ test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
   expect(parseArgs(['demo', '--app-url', 'http://h:1/#v1.c.x'])).toMatchObject({ appUrl: 'http://h:1/', build: false });
   expect(parseArgs(['--help'])).toBeNull();
   expect(() => parseArgs([])).toThrow('no input given');
-  expect(() => parseArgs(['demo', '--timeout', '-1'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout=-1'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout', '0'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout', 'soon'])).toThrow('positive number of minutes');
+  expect(() => parseArgs(['demo', '--timeout', '-1'])).toThrow('--timeout needs a value (a value that starts with a dash is written --timeout=-VALUE)');
+  expect(() => parseArgs(['demo', '--out'])).toThrow('--out needs a value');
+  expect(() => parseArgs(['demo', '--fast'])).toThrow('unknown flag --fast');
+  expect(() => parseArgs(['demo', 'other'])).toThrow('1 input expected, got 2: demo other');
 
   // Presets, links and files all resolve through the app's codec to the same config.
   const demo = resolveInput('demo');

@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeConfigFragment, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../src/experiment/codec';
 import { chartModel } from '../src/ui/chart-model';
+import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
+import { readStepsTable } from '../src/cbs/input';
+import { analyzeTable } from '../src/cbs/report';
+import { formatReport } from '../src/cbs/format';
 import { syntheticResults } from '../src/experiment/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
@@ -42,9 +46,9 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   await expect(page.getByTestId('target-loss')).toHaveText('2.6');
   await expect(page.getByTestId('bstar-interval')).toContainText('–');
   await expect(page.getByTestId('noise-scale')).toContainText('B_simple ≈');
-  // One dot per run that reached the target: 6 best and 6 faded (the reference run counts at
-  // B = 4, as in the report; B = 128 at the second learning rate never reached the target).
-  await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(12);
+  // One dot per run that reached the target: 6 best and 5 faded (the reference run sets the
+  // target and is not a point; B = 128 at the second learning rate never reached the target).
+  await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(11);
   await expect(chart.locator('.recharts-reference-line')).toHaveCount(1);
   await expect(chart.locator('.recharts-line')).toHaveCount(3);
   await expect(page.getByTestId('unreached')).toContainText('1 run never reached the target');
@@ -134,9 +138,21 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csvFile = join(dir, csv.suggestedFilename());
   await csv.saveAs(csvFile);
-  const rows = readFileSync(csvFile, 'utf8').trim().split('\n');
-  expect(rows[0]).toMatch(/^model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target/);
+  const stepsText = readFileSync(csvFile, 'utf8');
+  const rows = stepsText.trim().split('\n');
+  expect(rows[0]).toMatch(/^run_id,model,non_embedding_params,data_size,batch_size,peak_lr,replicate,status,reference,steps_to_target/);
   expect(rows).toHaveLength(results.runs.length + 1);
+  expect(stepsText).toBe(stepsCsv(results, chartModel(results, { resamples: 10 }).report));
+  // The long-format curves: the same text the core writes for the headless runner.
+  for (const [id, expected] of [
+    ['export-evals-csv', evaluationsCsv(results)],
+    ['export-train-csv', trainStepsCsv(results)],
+  ] as const) {
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
+    const path = join(dir, saved.suggestedFilename());
+    await saved.saveAs(path);
+    expect(readFileSync(path, 'utf8'), id).toBe(expected);
+  }
 
   await page.goto(APP_URL);
   await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
@@ -156,6 +172,17 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   await page.getByTestId('copy-link-results').click();
   await expect(page.getByTestId('share-message')).toContainText(`more than the ${RESULTS_LINK_LIMIT / 1024} KB a link`);
   await expect(page.getByTestId('share-message')).toContainText('Export them as a JSON file instead');
+  // The steps CSV imported back: the page reads it with the command line's CSV reader and shows
+  // the command line's report, to the character.
+  await page.getByTestId('import-file').setInputFiles(csvFile);
+  const table = readStepsTable(stepsText);
+  await expect(page.getByTestId('import-report').locator('pre')).toHaveText(formatReport(analyzeTable(table.rows, {}, table.source)).trimEnd(), { useInnerText: true });
+  await expect(page.getByTestId('import-report')).toContainText(`: ${+bStar.toPrecision(4)} sequences`);
+  const badCsv = join(dir, 'bad.csv');
+  writeFileSync(badCsv, 'batch_size,steps\n4,1,560\n');
+  await page.getByTestId('import-file').setInputFiles(badCsv);
+  await expect(page.getByTestId('import-error')).toContainText('Could not analyse "bad.csv": line 2: expected 2 columns, got 3 ("4,1,560")');
+  await expect(page.getByTestId('import-report')).toHaveCount(0);
   // A file that is not an experiment is refused in words.
   const junk = join(dir, 'junk.json');
   writeFileSync(junk, '{"hello": "world"}');
@@ -166,8 +193,8 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
 
 test('the scaling chart fits B* against data size across two data sizes', async ({ page }) => {
   // Two synthetic measurements of the demo model: D = 20k (R = 12 + 576/B) and D = 40k (R = 8 + 800/B).
-  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
-  const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targetLoss: null, runs: [...results.runs, ...d2.runs] };
+  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.5 });
+  const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targets: [...results.targets, ...d2.targets], runs: [...results.runs, ...d2.runs] };
   const expected = chartModel(combined).scaling.vsData;
   expect(expected.fit?.e).toBeGreaterThan(0);
   const dir = mkdtempSync(join(tmpdir(), 'cbs-ui-scaling-'));

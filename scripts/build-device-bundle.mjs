@@ -6,21 +6,15 @@
 // (Vulkan loader: libvulkan1; see docs/benchmarks.md.)
 import { build } from 'esbuild';
 import { execSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { rawEsbuildPlugin } from './wgsl.mjs';
 
 const entries = process.argv.slice(2);
 if (entries.length === 0) entries.push('tools/bench-kernels-node.ts');
 const out = resolve('.device');
 mkdirSync(out, { recursive: true });
 
-const rawPlugin = {
-  name: 'raw',
-  setup(b) {
-    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: resolve(a.resolveDir, a.path.replace(/\?raw$/, '')), namespace: 'raw' }));
-    b.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({ contents: readFileSync(a.path, 'utf8'), loader: 'text' }));
-  },
-};
 await build({
   entryPoints: entries,
   bundle: true,
@@ -31,7 +25,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   external: ['webgpu'],
   logLevel: 'warning',
-  plugins: [rawPlugin],
+  plugins: [rawEsbuildPlugin],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 

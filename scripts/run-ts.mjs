@@ -1,26 +1,17 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point of the lab in Node: bundles it with esbuild (WGSL `?raw`
-// imports become strings, as in Vite) into out/, then runs it with the remaining arguments.
+// imports become strings, WGSL stripped of comments as in Vite: ./wgsl.mjs) into out/, then runs it with the remaining arguments.
 // Usage: node scripts/run-ts.mjs tools/cbs.ts [args...]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { rawEsbuildPlugin } from './wgsl.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
   console.error('usage: node scripts/run-ts.mjs <entry.ts> [args...]');
   process.exit(2);
 }
-
-/** Vite's `?raw` suffix: import the file's text. */
-const rawPlugin = {
-  name: 'raw',
-  setup(b) {
-    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: resolve(a.resolveDir, a.path.replace(/\?raw$/, '')), namespace: 'raw' }));
-    b.onLoad({ filter: /.*/, namespace: 'raw' }, async (a) => ({ contents: await readFile(a.path, 'utf8'), loader: 'text' }));
-  },
-};
 
 const outfile = resolve('out', `${basename(entry).replace(/\.tsx?$/, '')}.mjs`);
 await build({
@@ -33,7 +24,7 @@ await build({
   packages: 'external',
   sourcemap: 'inline',
   logLevel: 'warning',
-  plugins: [rawPlugin],
+  plugins: [rawEsbuildPlugin],
   define: { 'import.meta.env.DEV': 'false' },
 });
 const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });

@@ -24,6 +24,7 @@ export const LAYER: Readonly<Record<string, number>> = {
   state: 8,
   ui: 9,
   'main.tsx': 10,
+  'service-worker.ts': 10,
 };
 
 const SRC = resolve(__dirname);

@@ -11,14 +11,35 @@ import { acquireNodeGpu } from '../src/gpu/node';
 import { initTfjsWebgpu } from '../src/bench/tfjs-matmul';
 import { initTfjsTraining } from '../src/bench/tfjs-model';
 import { comparePeer, formatPeerTable, syntheticBatches, textBatches, type PeerResult } from '../src/bench/peer-compare';
+import { choiceOption, listChoiceOption, numberOption, parseCommand, printUsage, runCommand } from './cli';
 
 /** Default micro-batch per preset: enough tokens per step to occupy a GPU, small on the emulator. */
 const DEFAULT_MICRO: Record<string, number> = { 'tiny-test': 4, nano: 8, micro: 8, mini: 8, small: 4 };
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const USAGE = `usage: npm run bench:peer:node [-- flags]
+
+Trains the same model with the lab's engine and with TF.js (WebGPU backend) in Node on Dawn, from
+the same initial weights on the same batches, and prints each side's losses and tokens/s.
+Figures only.
+
+flags:
+  --preset LIST     model presets, comma-separated (${PRESET_NAMES.join(', ')}; default nano)
+  --steps N         training steps per side (default 5; tokens/s over steps 2…N)
+  --micro N         sequences per step (default per preset: ${Object.entries(DEFAULT_MICRO).map(([k, v]) => `${k} ${v}`).join(', ')})
+  --vocab N         vocabulary size (default 257)
+  --data KIND       text (the bundled shards, byte tokens; needs --vocab 257) | synthetic (default text)
+  --init-seed N     seed of the initial weights (default 1)
+  --help            this text
+`;
+
+const OPTIONS = {
+  preset: { type: 'string' },
+  steps: { type: 'string' },
+  micro: { type: 'string' },
+  vocab: { type: 'string' },
+  data: { type: 'string' },
+  'init-seed': { type: 'string' },
+} as const;
 
 /** The bundled shards from public/ when run from the repository, as file shards. */
 function bundledFromDisk(): DatasetSpec | null {
@@ -33,14 +54,16 @@ function bundledFromDisk(): DatasetSpec | null {
   };
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const presets = (flag(args, 'preset') ?? 'nano').split(',');
-  const steps = Number(flag(args, 'steps') ?? 5);
-  const vocab = Number(flag(args, 'vocab') ?? 257);
-  const initSeed = Number(flag(args, 'init-seed') ?? 1);
-  const dataKind = flag(args, 'data') ?? 'text';
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error('--steps must be a positive integer');
+runCommand('bench:peer:node', USAGE, async () => {
+  const parsed = parseCommand(process.argv.slice(2), { options: OPTIONS });
+  if (parsed === null) return printUsage(USAGE);
+  const v = parsed.values;
+  const presets = listChoiceOption('preset', v.preset, PRESET_NAMES) ?? ['nano'];
+  const steps = numberOption('steps', v.steps, { integer: true, min: 1 }) ?? 5;
+  const vocab = numberOption('vocab', v.vocab, { integer: true, min: 2 }) ?? 257;
+  const initSeed = numberOption('init-seed', v['init-seed'], { integer: true }) ?? 1;
+  const microGiven = numberOption('micro', v.micro, { integer: true, min: 1 });
+  const dataKind = choiceOption('data', v.data, ['text', 'synthetic'] as const) ?? 'text';
   const gpu = await acquireNodeGpu();
   console.log(`adapter: ${describeAdapter(gpu.adapter)}`);
   // TF.js's gradients exist only as ESM sources with extensionless imports, which Node cannot
@@ -53,9 +76,8 @@ async function main(): Promise<void> {
   if (dataKind === 'text' && !disk) console.log('bundled text not found (or vocab ≠ 257): synthetic Markov data instead');
   const rows: PeerResult[] = [];
   for (const name of presets) {
-    if (!PRESET_NAMES.includes(name)) throw new Error(`unknown preset ${name}; known: ${PRESET_NAMES.join(', ')}`);
     const model = presetConfig(name, vocab);
-    const microBatch = Number(flag(args, 'micro') ?? DEFAULT_MICRO[name] ?? 4);
+    const microBatch = microGiven ?? DEFAULT_MICRO[name] ?? 4;
     const batches = disk
       ? await textBatches(model, microBatch, steps, disk)
       : syntheticBatches(model, microBatch, steps);
@@ -67,12 +89,4 @@ async function main(): Promise<void> {
     console.log(`  TF.js losses ${r.tfjs.losses.map((l) => l.toFixed(5)).join(' ')}; step s ${r.tfjs.stepSeconds.map((s) => s.toFixed(3)).join(' ')}`);
   }
   console.log(`\n${steps} steps each; tokens/s over steps 2…${steps} (step 1 is warm-up)\n` + formatPeerTable(rows));
-}
-
-main().then(
-  () => process.exit(0), // Dawn keeps the process alive until exit.
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+});

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CbsReport } from '../src/cbs/report';
-import { FIXTURE_SWEEP, noisySweepCsv, paperChinchillaCsv } from '../src/cbs/synthetic';
+import { FIXTURE_SWEEP, noisySweepCsv, paperChinchillaCsv, paperNotebookCsv } from '../src/cbs/synthetic';
 import { syntheticResults } from '../src/experiment/synthetic';
-import { PAPER_TABLE } from '../src/cbs/paper';
+import { NOTEBOOK_CHINCHILLA_FIT, PAPER_TABLE } from '../src/cbs/paper';
 
 const dir = mkdtempSync(join(tmpdir(), 'cbs-cli-'));
 const fixture = (name: string) => join('src/cbs/fixtures', name);
@@ -20,6 +20,7 @@ function cbs(...args: string[]) {
 describe('cbs command line', () => {
   it('the sample files are what the generators produce', () => {
     expect(readFileSync(fixture('paper-chinchilla.csv'), 'utf8')).toBe(paperChinchillaCsv());
+    expect(readFileSync(fixture('paper-notebook.csv'), 'utf8')).toBe(paperNotebookCsv());
     expect(readFileSync(fixture('noisy-sweep.csv'), 'utf8')).toBe(noisySweepCsv(1000, 400000, 7));
     expect(JSON.parse(readFileSync(fixture('synthetic-results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(syntheticResults(FIXTURE_SWEEP))));
   });
@@ -38,6 +39,44 @@ describe('cbs command line', () => {
     // c for N in millions: c_params · 1e6^e ≈ 93.2.
     expect(Math.abs(((chinchilla?.fit.c as number) * 1e6 ** (chinchilla?.fit.e as number)) / 93.2 - 1)).toBeLessThan(0.02);
     expect(chinchilla?.paper?.points).toHaveLength(5);
+  });
+
+  it("the paper's notebook table (model_params_m,batch_size,steps_to_target): its B* to the decimal and e = 0.468, N read in millions", () => {
+    expect(readFileSync(fixture('paper-notebook.csv'), 'utf8').split('\n')[0]).toBe('model_params_m,batch_size,steps_to_target');
+    const r = cbs(fixture('paper-notebook.csv'), '--baseline', '256', '--resamples', '100', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as CbsReport;
+    expect(report.groups.map((g) => +(g.cbs.bStar as number).toFixed(1))).toEqual([745.3, 955.2, 1393.7, 1888.5, 2533.4]);
+    expect(report.groups.map((g) => g.modelSize)).toEqual(PAPER_TABLE.map((row) => row.params));
+    expect(report.input?.columns.modelSize).toEqual({ header: 'model_params_m', how: 'alias', unit: 'millions', unitFrom: 'header' });
+    const law = report.scaling.find((s) => s.against === 'modelSize');
+    expect(+(law?.fit.e as number).toFixed(3)).toBe(NOTEBOOK_CHINCHILLA_FIT.e);
+    // c in the paper's unit (N in millions) is 93.2, from c in parameters: c · 1e6^e.
+    expect(+((law?.fit.c as number) * 1e6 ** (law?.fit.e as number)).toFixed(1)).toBe(NOTEBOOK_CHINCHILLA_FIT.c);
+    // The table says what it read and in which unit, and the law in the paper's unit.
+    const text = cbs(fixture('paper-notebook.csv'), '--baseline', '256', '--resamples', '100');
+    expect(text.stdout).toContain('model size N from "model_params_m" in millions of parameters (from the header), converted to parameters');
+    expect(text.stdout).toContain("with N in millions of parameters (the paper's unit): B* = 93.2·N^0.468");
+    expect(text.stdout).toContain('B* (20% over linear scaling from B = 256): 745.3 sequences');
+  });
+
+  it('a W&B-style export: quoted names with commas, columns named with flags, groups from a column', () => {
+    const file = join(dir, 'wandb.csv');
+    const rows = ['Name,State,Group,train/global_batch,steps_to_3.5'];
+    for (const [group, a, b] of [['small, lr sweep', 1000, 64000], ['large, lr sweep', 800, 128000]] as const) {
+      for (const batch of [16, 32, 64, 128, 256, 512]) rows.push(`"${group} B=${batch}",finished,"${group}",${batch},${a + b / batch}`);
+    }
+    writeFileSync(file, rows.join('\n') + '\n');
+    const r = cbs(file, '--batch-col', 'train/global_batch', '--steps-col', 'steps_to_3.5', '--group-col', 'Group', '--resamples', '100', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as CbsReport;
+    expect(report.groups.map((g) => g.label).sort()).toEqual(['large, lr sweep', 'small, lr sweep']);
+    // R(B) = a + b/B from the smallest B (16): B* = 1.2·16 + b/(5a), exact for noiseless points.
+    const bStar = Object.fromEntries(report.groups.map((g) => [g.label, g.cbs.bStar as number]));
+    expect(bStar['small, lr sweep']).toBeCloseTo(1.2 * 16 + 64000 / 5000, 6);
+    expect(bStar['large, lr sweep']).toBeCloseTo(1.2 * 16 + 128000 / 4000, 6);
   });
 
   it('noisy CSV with several runs per batch size: the min is taken, the interval printed, the unreached run listed', () => {
@@ -79,6 +118,9 @@ describe('cbs command line', () => {
       [[fixture('noisy-sweep.csv'), '--overhead', 'x'], 2, /--overhead must be a positive number/],
       [[fixture('noisy-sweep.csv'), '--target', '3'], 2, /--target needs results JSON/],
       [[fixture('noisy-sweep.csv'), '--bogus'], 2, /unknown flag --bogus/],
+      [[fixture('noisy-sweep.csv'), '--resamples', '5'], 2, /--resamples must be an integer ≥ 10 and ≤ 1000000 \(got "5"\)/],
+      [[fixture('noisy-sweep.csv'), '--model-size-unit', 'lots'], 2, /--model-size-unit must be units, thousands, millions, billions/],
+      [[fixture('noisy-sweep.csv'), '--group-col', 'team'], 1, /line 2: no column "team" \(--group-col\)/],
       [[], 2, /no input file given/],
     ];
     for (const [args, code, message] of cases) {

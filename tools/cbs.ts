@@ -1,159 +1,175 @@
 // Command line: npm run cbs -- <results.json | steps.csv> [flags]
 // Prints the fit, B* and its interval per (model, data size) group and the scaling fits across
 // groups, and writes the JSON report with --out. Errors print one line and exit non-zero.
+// The input is read in one place, readInput(): results JSON through the shared codec, or a CSV
+// through src/cbs/input.ts (the page's Import reads CSV with the same module).
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { BootstrapMethod } from '../src/cbs/bootstrap';
+import type { BootstrapOptions } from '../src/cbs/bootstrap';
 import { formatReport } from '../src/cbs/format';
 import { importJson } from '../src/experiment/codec';
-import { InputError, parseStepsCsv } from '../src/cbs/input';
-import { type CbsReport, type ReportOptions, analyzeResults, analyzeTable } from '../src/cbs/report';
+import type { ExperimentResults } from '../src/experiment/schema';
+import { COLUMN_ALIASES, InputError, SIZE_UNITS, type TableInput, type TableReadOptions, readStepsTable } from '../src/cbs/input';
+import { type CbsReport, DEFAULT_ANALYSIS, type ReportInput, analyzeResults, analyzeTable } from '../src/cbs/report';
+import { UsageError, choiceOption, numberOption, parseCommand, printUsage, runCommand } from './cli';
 
 const USAGE = `usage: npm run cbs -- <file> [flags]
 
-<file> is stored results JSON (ExperimentResults), or a CSV with the header
-batch_size,steps[,model_size][,data_size] and one row per run (several rows per batch size
-allowed: the minimum is taken; empty steps or NA mark a run that never reached the target).
+<file> is stored results JSON (ExperimentResults), or a CSV of steps to target with a header and
+one row per run (several rows per batch size allowed: the minimum is taken; empty steps or NA mark
+a run that never reached the target). Quoted fields may hold commas. Lines starting with # are
+skipped. The columns are found by these names (any case) unless named with the flags below:
+  batch size      ${COLUMN_ALIASES.batchSize.join(', ')}
+  steps           ${COLUMN_ALIASES.steps.join(', ')}
+  model size N    ${COLUMN_ALIASES.modelSize.join(', ')}  (optional)
+  data size D     ${COLUMN_ALIASES.dataSize.join(', ')}  (optional)
+  seed replicate  ${COLUMN_ALIASES.replicate.join(', ')}  (optional)
+Rows marked as reference runs (a column reference = yes, or role = reference) are skipped.
+This reads the lab's steps CSV export and the paper's notebook table (model_params_m,
+batch_size,steps_to_target) as they are. A size header ending in _k, _m or _b (model_params_m)
+gives its unit; cells like 85M or 3.07B carry their own. The report says what it read.
 
 flags:
-  --out FILE          write the JSON report to FILE
-  --overhead X        extra steps over linear scaling that define B* (default 0.2, the paper's 20%)
-  --baseline B        linear-scaling baseline batch size (default: smallest measured B)
-  --target L          target loss; recomputes steps to target from stored evaluations (results JSON only)
-  --interpolate       interpolate the crossing in log-steps (default: the results' setting, else off)
-  --no-interpolate    use the first evaluation at or below the target
-  --ci LEVEL          confidence level of the interval, 0.9 or 90 (default 0.9)
-  --seed N            bootstrap seed (default 1)
-  --resamples N       bootstrap resamples (default 1000)
-  --bootstrap METHOD  replicates (default with seed replicates) | points (default otherwise) | residuals
-  --context T         tokens per sequence for CSV input, to give B* in tokens (results JSON knows it)
-  --json              print the JSON report to stdout instead of the table
-  --help              this text
+  --out FILE              write the JSON report to FILE
+  --overhead X            extra steps over linear scaling that define B* (default 0.2, the paper's 20%)
+  --baseline B            linear-scaling baseline batch size (default: smallest measured B)
+  --target L              target loss; recomputes steps to target from stored evaluations (results JSON only)
+  --interpolate           interpolate the crossing in log-steps (default: the results' setting, else off)
+  --no-interpolate        use the first evaluation at or below the target
+  --ci LEVEL              confidence level of the interval, 0.9 or 90 (default 0.9)
+  --seed N                bootstrap seed (default 1)
+  --resamples N           bootstrap resamples (default 1000)
+  --bootstrap METHOD      replicates (default with seed replicates) | points (default otherwise) | residuals
+  --context T             tokens per sequence for CSV input, to give B* in tokens (results JSON knows it)
+  --batch-col NAME        CSV column of batch sizes
+  --steps-col NAME        CSV column of steps to target
+  --model-size-col NAME   CSV column of model sizes N (non-embedding parameters)
+  --data-size-col NAME    CSV column of data sizes D (tokens)
+  --replicate-col NAME    CSV column of seed replicates (rows of one replicate at one B: the minimum is taken)
+  --group-col NAME        CSV column that splits the rows into separate measurements (e.g. a W&B group)
+  --model-size-unit U     unit of bare numbers in the model-size column: ${SIZE_UNITS.join(', ')}
+  --data-size-unit U      unit of bare numbers in the data-size column: ${SIZE_UNITS.join(', ')}
+  --json                  print the JSON report to stdout instead of the table
+  --help                  this text
+
+exit codes: 0 done, 1 unreadable or invalid input, 2 bad usage.
 `;
 
-class UsageError extends Error {}
+const OPTIONS = {
+  out: { type: 'string' },
+  overhead: { type: 'string' },
+  baseline: { type: 'string' },
+  target: { type: 'string' },
+  interpolate: { type: 'boolean' },
+  ci: { type: 'string' },
+  seed: { type: 'string' },
+  resamples: { type: 'string' },
+  bootstrap: { type: 'string' },
+  context: { type: 'string' },
+  'batch-col': { type: 'string' },
+  'steps-col': { type: 'string' },
+  'model-size-col': { type: 'string' },
+  'data-size-col': { type: 'string' },
+  'replicate-col': { type: 'string' },
+  'group-col': { type: 'string' },
+  'model-size-unit': { type: 'string' },
+  'data-size-unit': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
 
 interface CliArgs {
   file: string;
   out: string | null;
   json: boolean;
   target: number | null;
-  options: Partial<ReportOptions>;
+  table: TableReadOptions;
+  options: ReportInput;
   analysis: { overhead?: number; baselineBatch?: number; interpolate?: boolean };
 }
 
-function numberFlag(name: string, text: string | undefined, check: (v: number) => boolean, what: string): number {
-  if (text === undefined) throw new UsageError(`${name} needs a value`);
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`${name} must be ${what} (got "${text}")`);
-  return v;
+function cliArgs(argv: string[]): CliArgs | null {
+  const parsed = parseCommand(argv, { options: OPTIONS, positionals: { min: 1, max: 1, what: 'input file' } });
+  if (parsed === null) return null;
+  const v = parsed.values;
+  // A level (0.9) or a percentage (90).
+  const level = numberOption('ci', v.ci, { above: 0, below: 100 });
+  const bootstrap: Partial<BootstrapOptions> = {};
+  if (level !== undefined) bootstrap.level = level >= 1 ? level / 100 : level;
+  const seed = numberOption('seed', v.seed, { integer: true });
+  if (seed !== undefined) bootstrap.seed = seed;
+  const resamples = numberOption('resamples', v.resamples, { integer: true, min: 10, max: 1e6 });
+  if (resamples !== undefined) bootstrap.resamples = resamples;
+  const method = choiceOption('bootstrap', v.bootstrap, ['replicates', 'points', 'residuals'] as const);
+  if (method !== undefined) bootstrap.method = method;
+  const analysis: CliArgs['analysis'] = {};
+  const overhead = numberOption('overhead', v.overhead, { above: 0 }, 'a positive number such as 0.2');
+  if (overhead !== undefined) analysis.overhead = overhead;
+  const baseline = numberOption('baseline', v.baseline, { above: 0 }, 'a positive batch size');
+  if (baseline !== undefined) analysis.baselineBatch = baseline;
+  if (v.interpolate !== undefined) analysis.interpolate = v.interpolate;
+  const context = numberOption('context', v.context, { above: 0 }, 'a positive number of tokens');
+  const columns: TableReadOptions['columns'] = {};
+  const named: [keyof NonNullable<TableReadOptions['columns']>, string | undefined][] = [
+    ['batchSize', v['batch-col']],
+    ['steps', v['steps-col']],
+    ['modelSize', v['model-size-col']],
+    ['dataSize', v['data-size-col']],
+    ['replicate', v['replicate-col']],
+    ['group', v['group-col']],
+  ];
+  for (const [column, name] of named) if (name !== undefined) columns[column] = name;
+  const modelSizeUnit = choiceOption('model-size-unit', v['model-size-unit'], SIZE_UNITS);
+  const dataSizeUnit = choiceOption('data-size-unit', v['data-size-unit'], SIZE_UNITS);
+  return {
+    file: parsed.positionals[0],
+    out: v.out ?? null,
+    json: v.json === true,
+    target: numberOption('target', v.target) ?? null,
+    table: { columns, ...(modelSizeUnit ? { modelSizeUnit } : {}), ...(dataSizeUnit ? { dataSizeUnit } : {}) },
+    options: { bootstrap, ...(context !== undefined ? { context } : {}) },
+    analysis,
+  };
 }
 
-function parseArgs(argv: string[]): CliArgs | null {
-  const args: CliArgs = { file: '', out: null, json: false, target: null, options: {}, analysis: {} };
-  const bootstrap: Record<string, number | string> = {};
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i];
-    let inline: string | undefined;
-    if (flag.startsWith('--') && flag.includes('=')) {
-      inline = flag.slice(flag.indexOf('=') + 1);
-      flag = flag.slice(0, flag.indexOf('='));
-    }
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return null;
-      case '--out':
-        args.out = value() ?? null;
-        if (!args.out) throw new UsageError('--out needs a file name');
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '--overhead':
-        args.analysis.overhead = numberFlag(flag, value(), (v) => v > 0, 'a positive number such as 0.2');
-        break;
-      case '--baseline':
-        args.analysis.baselineBatch = numberFlag(flag, value(), (v) => v > 0, 'a positive batch size');
-        break;
-      case '--target':
-        args.target = numberFlag(flag, value(), () => true, 'a number (a loss)');
-        break;
-      case '--interpolate':
-        args.analysis.interpolate = true;
-        break;
-      case '--no-interpolate':
-        args.analysis.interpolate = false;
-        break;
-      case '--ci': {
-        const v = numberFlag(flag, value(), (x) => (x > 0 && x < 1) || (x >= 1 && x < 100), 'a level in (0, 1) or a percentage in [1, 100)');
-        bootstrap.level = v >= 1 ? v / 100 : v;
-        break;
-      }
-      case '--seed':
-        bootstrap.seed = numberFlag(flag, value(), (v) => Number.isInteger(v), 'an integer');
-        break;
-      case '--resamples':
-        bootstrap.resamples = numberFlag(flag, value(), (v) => Number.isInteger(v) && v >= 10 && v <= 1e6, 'an integer from 10 to 1000000');
-        break;
-      case '--bootstrap': {
-        const m = value();
-        if (m !== 'points' && m !== 'replicates' && m !== 'residuals') throw new UsageError(`--bootstrap must be replicates, points or residuals (got "${m ?? ''}")`);
-        bootstrap.method = m;
-        break;
-      }
-      case '--context':
-        args.options.context = numberFlag(flag, value(), (v) => v > 0, 'a positive number of tokens');
-        break;
-      default:
-        if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown flag ${flag}`);
-        files.push(flag);
-    }
-  }
-  if (files.length !== 1) throw new UsageError(files.length === 0 ? 'no input file given' : `one input file expected, got ${files.length}: ${files.join(' ')}`);
-  args.file = files[0];
-  args.options.bootstrap = {
-    ...(bootstrap.level !== undefined ? { level: bootstrap.level as number } : {}),
-    ...(bootstrap.seed !== undefined ? { seed: bootstrap.seed as number } : {}),
-    ...(bootstrap.resamples !== undefined ? { resamples: bootstrap.resamples as number } : {}),
-    ...(bootstrap.method !== undefined ? { method: bootstrap.method as BootstrapMethod } : {}),
-  } as ReportOptions['bootstrap'];
-  return args;
-}
+/** What the file holds: results (through the shared codec) or a table of steps to target. */
+type Input = { kind: 'results'; results: ExperimentResults } | { kind: 'table'; table: TableInput };
 
-function analyze(args: CliArgs): CbsReport {
+/** Reads the input file, whatever it holds; the one place that knows the input formats. */
+function readInput(file: string, table: TableReadOptions): Input {
   let text: string;
   try {
-    text = readFileSync(args.file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const looksJson = /\.json$/i.test(args.file) || /^\s*[{[]/.test(text);
-  if (looksJson) {
+  if (/\.json$/i.test(file) || /^\s*[{[]/.test(text)) {
     // The shared codec: lab files or bare results, migrated from older versions and validated.
     const decoded = importJson(text);
     if (!decoded.ok) {
       const issues = (decoded.issues ?? []).slice(0, 5).map((i) => `\n  ${i.path || '(root)'}: ${i.message}`);
-      throw new InputError(`${args.file}: ${decoded.message}${issues.join('')}`);
+      throw new InputError(`${file}: ${decoded.message}${issues.join('')}`);
     }
-    if (decoded.kind !== 'results') throw new InputError(`${args.file} holds an experiment config, not results: there are no runs to analyse`);
-    const results = decoded.results;
-    const analysis = { ...results.config.analysis, ...args.analysis };
-    return analyzeResults(results, { ...args.options, analysis, targetLoss: args.target });
+    if (decoded.kind !== 'results') throw new InputError(`${file} holds an experiment config, not results: there are no runs to analyse`);
+    return { kind: 'results', results: decoded.results };
   }
-  if (args.target !== null) throw new UsageError('--target needs results JSON with stored evaluations; a CSV already gives steps to target');
-  const rows = parseStepsCsv(text);
-  return analyzeTable(rows, { ...args.options, analysis: { overhead: 0.2, baselineBatch: null, interpolate: false, ...args.analysis } });
+  return { kind: 'table', table: readStepsTable(text, table) };
 }
 
-function main(argv: string[]): number {
-  try {
-    const args = parseArgs(argv);
-    if (args === null) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+function analyze(args: CliArgs): CbsReport {
+  const input = readInput(args.file, args.table);
+  if (input.kind === 'results') {
+    const analysis = { ...input.results.config.analysis, ...args.analysis };
+    return analyzeResults(input.results, { ...args.options, analysis, targetLoss: args.target });
+  }
+  if (args.target !== null) throw new UsageError('--target needs results JSON with stored evaluations; a CSV already gives steps to target');
+  return analyzeTable(input.table.rows, { ...args.options, analysis: { ...DEFAULT_ANALYSIS, ...args.analysis } }, input.table.source);
+}
+
+runCommand(
+  'cbs',
+  USAGE,
+  () => {
+    const args = cliArgs(process.argv.slice(2));
+    if (args === null) return printUsage(USAGE);
     const report = analyze(args);
     const json = JSON.stringify(report, null, 2);
     process.stdout.write(args.json ? json + '\n' : formatReport(report));
@@ -166,16 +182,6 @@ function main(argv: string[]): number {
       if (!args.json) process.stdout.write(`\nreport written to ${args.out}\n`);
     }
     return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`cbs: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    const message = e instanceof Error ? e.message : String(e);
-    const known = e instanceof InputError || e instanceof RangeError;
-    process.stderr.write(`cbs: ${known ? '' : 'internal error: '}${message}\n`);
-    return 1;
-  }
-}
-
-process.exitCode = main(process.argv.slice(2));
+  },
+  { expected: (e) => e instanceof InputError || e instanceof RangeError },
+);

@@ -1,25 +1,25 @@
-// Runs the whole-model GPU checks (e2e/checks/model.check.ts) in Node on Dawn, and prints each
-// comparison. Exit status 1 when any fails, 2 on bad flags.
+// Runs the whole-model GPU checks (e2e/checks/model.check.ts, the same checks e2e/model.spec.ts runs
+// in the page) in Node on Dawn, and prints each comparison. Exit status 1 when any fails.
 //   CPU (SwiftShader): LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
-//     node scripts/run-ts.mjs tools/check-model-node.ts
+//     npm run check:model:node
 //   GPU server: bundle with scripts/build-device-bundle.mjs tools/check-model-node.ts (docs/benchmarks.md).
-import { parseArgs } from 'node:util';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { describeAdapter } from '../src/gpu';
 import { checks } from '../e2e/checks/model.check';
+import { parseCommand, printUsage, runCommand } from './cli';
 
-const USAGE = 'usage: node scripts/run-ts.mjs tools/check-model-node.ts [--help]\nRuns the whole-model GPU checks on this machine\'s WebGPU adapter (Dawn) and prints each comparison.\n';
+const USAGE = `usage: npm run check:model:node
 
-async function main(): Promise<number> {
-  try {
-    if (parseArgs({ args: process.argv.slice(2), options: { help: { type: 'boolean' } }, strict: true }).values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-  } catch (e) {
-    process.stderr.write(`check-model-node: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+Runs the whole-model GPU checks (loss and every gradient against the float64 reference) in Node
+on Dawn, on the adapter Vulkan offers (SwiftShader with VK_ICD_FILENAMES on a machine without a
+GPU), and prints each comparison. Exits 1 when any comparison fails.
+
+flags:
+  --help   this text
+`;
+
+runCommand('check:model:node', USAGE, async () => {
+  if (parseCommand(process.argv.slice(2), { options: {} }) === null) return printUsage(USAGE);
   const gpu = await acquireNodeGpu();
   console.log(`adapter: ${describeAdapter(gpu.adapter)}`);
   let failed = 0;
@@ -37,12 +37,4 @@ async function main(): Promise<number> {
   }
   console.log(failed === 0 ? 'all model checks passed' : `${failed} comparisons FAILED`);
   return failed === 0 ? 0 : 1;
-}
-
-main().then(
-  (code) => process.exit(code), // Dawn keeps the process alive until exit.
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+});

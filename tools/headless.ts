@@ -1,7 +1,8 @@
 // Headless runner: npm run headless -- <preset | share-URL | config.json> [flags]
 // Builds and serves the app, opens the config in headless Chromium, starts it through the page's
 // automation handle (the same path as the Start button: workers, WebGPU), streams progress, and
-// writes results.json (the UI's export format), report.json (the CBS analysis) and chart PNGs.
+// writes results.json (the UI's export format), report.json (the CBS analysis), the CSV exports
+// (steps to target, evaluations, train steps) and chart PNGs.
 // Every failure prints one clear line and exits with the code documented in USAGE (args.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,6 +11,7 @@ import type { Browser, Page } from '@playwright/test';
 import { exportConfigJson, exportResultsJson, importJson } from '../src/experiment/codec';
 import { analyzeResults } from '../src/cbs/report';
 import { formatReport } from '../src/cbs/format';
+import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { USAGE, UsageError, parseArgs, type HeadlessArgs } from './headless/args';
 import { InputError, checkDataHosts, resolveInput } from './headless/input';
 import { BrowserError, AdapterError, PageError, confirmHosts, launchBrowser, pageConfig, pageResults, pageState, screenshotCharts, startBlocked, startExperiment, waitForAdapter, waitForLinkOpened } from './headless/page';
@@ -150,7 +152,8 @@ async function run(args: HeadlessArgs): Promise<number> {
   const launched = await launchBrowser(args.chromium, args.headed);
   open.browser = launched.browser;
   log(`browser: ${launched.executable} ${open.browser.version()}`);
-  const context = await open.browser.newContext({ viewport: { width: 1366, height: 900 } });
+  // A fresh profile each run: the service worker's offline cache would only cost time.
+  const context = await open.browser.newContext({ viewport: { width: 1366, height: 900 }, serviceWorkers: 'block' });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -215,6 +218,9 @@ async function run(args: HeadlessArgs): Promise<number> {
   const report = analyzeResults(results, { analysis: { ...results.config.analysis } });
   writeFileSync(resolve(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(resolve(outDir, 'report.txt'), formatReport(report));
+  // The same CSV files as the page's export buttons.
+  const csvFiles = { 'steps.csv': stepsCsv(results, report), 'evaluations.csv': evaluationsCsv(results), 'train-steps.csv': trainStepsCsv(results) };
+  for (const [name, text] of Object.entries(csvFiles)) writeFileSync(resolve(outDir, name), text);
 
   let charts: string[] = [];
   try {
@@ -239,7 +245,7 @@ async function run(args: HeadlessArgs): Promise<number> {
         runs: final.runs,
         trainSeconds,
         wallSeconds,
-        files: ['results.json', 'report.json', 'report.txt', ...charts],
+        files: ['results.json', 'report.json', 'report.txt', ...Object.keys(csvFiles), ...charts],
       },
       null,
       2,
@@ -250,7 +256,7 @@ async function run(args: HeadlessArgs): Promise<number> {
   log(`finished ${results.runs.length} runs in ${formatDuration(trainSeconds)} on ${adapter?.fallback ? 'the software fallback' : 'the GPU'} (${adapter?.description.split(';')[0] ?? 'unknown adapter'})`);
   process.stdout.write(formatSummary(report));
   for (const r of diverged) warn(`warning: run ${r.spec.id} diverged at step ${r.failure?.step ?? '?'}: ${r.failure?.reason ?? ''}`);
-  log(`written to ${outDir}: results.json, report.json, report.txt${charts.length ? `, ${charts.join(', ')}` : ''}`);
+  log(`written to ${outDir}: results.json, report.json, report.txt, ${Object.keys(csvFiles).join(', ')}${charts.length ? `, ${charts.join(', ')}` : ''}`);
   if (failed.length > 0) {
     warn(`headless: ${failed.length} run(s) failed: ${failed.map((r) => `${r.spec.id} (${r.failure?.reason ?? 'unknown'})`).join('; ')}`);
     return EXIT.failed;

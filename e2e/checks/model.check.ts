@@ -1,6 +1,7 @@
 // Whole-model checks: the GPU forward and backward (src/model/gpu-model.ts) against the float64
 // reference (src/model/reference.ts), which itself matches finite differences and PyTorch. The
-// same checks run in the page (e2e/model.spec.ts) and in Node on Dawn (tools/check-model-node.ts).
+// same checks run in the page (e2e/model.spec.ts) and in Node on Dawn (tools/check-model-node.ts,
+// npm run check:model:node).
 import { createStorage, readBuffers, runDispatches, uploadF32, type GpuContext } from '../../src/gpu';
 import { compareArrays, type Tolerance } from '../../src/kernels/compare';
 import { IGNORE_TARGET, activationMemory, type ModelConfig } from '../../src/model/config';

@@ -336,19 +336,3 @@ export function formatKernelTable(rows: readonly KernelBenchRow[]): string {
   }
   return lines.join('\n');
 }
-
-/** Parses `--presets a,b --vocab N --tfjs --no-tfjs --families x,y` (shared by both entry points). */
-export function parseBenchArgs(args: readonly string[], defaults: { tfjs: boolean }): KernelBenchOptions {
-  const value = (flag: string) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const list = (flag: string) => value(flag)?.split(',').map((s) => s.trim()).filter(Boolean);
-  const vocab = value('--vocab');
-  return {
-    presets: list('--presets'),
-    families: list('--families'),
-    vocab: vocab ? Number(vocab) : undefined,
-    tfjs: args.includes('--no-tfjs') ? false : args.includes('--tfjs') || defaults.tfjs,
-  };
-}

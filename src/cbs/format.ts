@@ -1,5 +1,6 @@
 // Plain-text rendering of a CBS report for the terminal.
 import type { CbsReport, GroupReport, ScalingReport } from './report';
+import { describeTableSource } from './input';
 
 export function fmt(value: number | null, digits = 4): string {
   if (value === null) return '—';
@@ -94,7 +95,8 @@ function formatScaling(s: ScalingReport): string[] {
     const ei = f.exponentInterval ? ` [${fmt(f.exponentInterval[0], 3)}, ${fmt(f.exponentInterval[1], 3)}]` : '';
     const ci = f.cInterval ? ` [${fmt(f.cInterval[0])}, ${fmt(f.cInterval[1])}]` : '';
     out.push(`  B* = c·X^e with X = ${unit}: e = ${fmt(f.e, 3)}${ei}, c = ${fmt(f.c)}${ci}${f.exponentInterval ? ` (${fmt(f.level * 100, 3)}% t-intervals, ${f.dof} dof)` : ''} [${f.status}]`);
-    if (s.against === 'modelSize') out.push(`  with N in millions (the paper's unit): c = ${fmt(f.c * 1e6 ** f.e)}`);
+    // The sizes are in parameters (a CSV in millions was converted when read), so this is the paper's form.
+    if (s.against === 'modelSize') out.push(`  with N in millions of parameters (the paper's unit): B* = ${fmt(f.c * 1e6 ** f.e)}·N^${fmt(f.e, 3)}`);
     if (f.note) out.push(`  ${f.note}`);
   }
   for (const u of s.used) out.push(`    ${u.key}: X = ${fmt(u.x)}, B* = ${fmt(u.bStar)}`);
@@ -113,6 +115,7 @@ export function formatReport(report: CbsReport): string {
       `steps to target ${s.interpolate ? 'interpolated in log-steps' : 'at the first evaluation at or below the target'}` +
       (s.targetOverride === null ? '' : typeof s.targetOverride === 'number' ? `; target loss ${fmt(s.targetOverride)} (override, every measurement)` : `; target overrides for ${Object.keys(s.targetOverride).length} measurement(s)`),
   ];
+  if (report.input) head.push(`read ${report.input.rows} row(s): ${describeTableSource(report.input).join('; ')}`);
   const parts = [head, ...report.groups.map((g) => formatGroup(g, s.overhead)), ...report.scaling.map(formatScaling)];
   if (report.warnings.length > 0) parts.push(['warnings:', ...report.warnings.map((w) => `  - ${w}`)]);
   return parts.map((p) => p.join('\n')).join('\n\n') + '\n';

@@ -13,6 +13,7 @@ import { type BatchPoint, type RunOutcome, batchPoints, curvePoints, pooledPoint
 import { measurementKey } from '../experiment/plan';
 import { formatCount } from '../util/format';
 import type { CurvePoint } from './fit';
+import type { TableSource } from './input';
 
 export const REPORT_VERSION = 2;
 
@@ -122,6 +123,8 @@ export interface CbsReport {
   groups: GroupReport[];
   scaling: ScalingReport[];
   warnings: string[];
+  /** For table input: which column gave what, in which unit (src/cbs/input.ts). */
+  input?: TableSource;
 }
 
 /** One row of a table of steps to target (one run). steps null: the run never reached the target. */
@@ -130,8 +133,11 @@ export interface TableRow {
   steps: number | null;
   /** Seed replicate, when the table has one (rows of one replicate at one B are its learning rates: the minimum is taken). */
   replicate?: number;
+  /** Non-embedding parameters (a CSV's unit is converted when read: src/cbs/input.ts). */
   modelSize: number | null;
   dataSize: number | null;
+  /** The value of a user-named group column, when the table has one. */
+  group?: string;
 }
 
 /** What callers pass: any subset of the options, the bootstrap's and noise scale's included. */
@@ -394,15 +400,18 @@ function targetFromReferenceRecord(record: RunRecord): number | null {
 }
 
 /** The report for a table of steps to target (e.g. a CSV from a sweep run elsewhere). */
-export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {}): CbsReport {
+export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {}, input: TableSource | null = null): CbsReport {
   const opts = resolveOptions(options);
   if (rows.length === 0) throw new RangeError('the table has no rows');
   if (opts.targetLoss !== null) throw new RangeError('a table already gives steps to target: a target loss cannot be applied to it');
   const groups = new Map<string, { rows: { row: TableRow; line: number }[]; label: string; modelSize: number | null; dataSize: number | null }>();
   rows.forEach((row, i) => {
-    // Exact sizes: two measurements that differ in the fourth digit are two measurements.
-    const key = `N${row.modelSize ?? '?'}|D${row.dataSize ?? '?'}`;
-    const entry = groups.get(key) ?? { rows: [], label: `N=${formatCount(row.modelSize)} · D=${formatCount(row.dataSize)}`, modelSize: row.modelSize, dataSize: row.dataSize };
+    // Exact sizes: two measurements that differ in the fourth digit are two measurements; a group
+    // column (when the table has one) splits them further.
+    const sizes = `N=${formatCount(row.modelSize)} · D=${formatCount(row.dataSize)}`;
+    const key = `${row.group === undefined ? '' : `${row.group}|`}N${row.modelSize ?? '?'}|D${row.dataSize ?? '?'}`;
+    const label = row.group === undefined ? sizes : row.modelSize === null && row.dataSize === null ? row.group : `${row.group} · ${sizes}`;
+    const entry = groups.get(key) ?? { rows: [], label, modelSize: row.modelSize, dataSize: row.dataSize };
     entry.rows.push({ row, line: i + 1 });
     groups.set(key, entry);
   });
@@ -434,6 +443,7 @@ export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {
     settings: { overhead: opts.analysis.overhead, baselineBatch: opts.analysis.baselineBatch, interpolate: opts.analysis.interpolate, targetOverride: null, bootstrap: opts.bootstrap, noiseScale: opts.noiseScale },
     groups: reports,
     scaling: scalingFits(reports, opts.bootstrap.level),
-    warnings: groupWarnings(reports),
+    warnings: [...(input?.notes ?? []), ...groupWarnings(reports)],
+    ...(input ? { input } : {}),
   };
 }

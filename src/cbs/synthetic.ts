@@ -40,6 +40,22 @@ export function paperChinchillaCsv(): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The paper's table the way the authors' notebook holds it: header model_params_m,batch_size,
+ * steps_to_target, N in millions, one row per (model, batch size), B = 64…8192. For each model
+ * R(B) = a + b/B with b/a = 5·(B* − 1.2·256), so that the paper's rule (20% over linear scaling
+ * from B = 256) gives the notebook's printed B* exactly; a is an arbitrary 2000·(N/85M)^0.5 steps.
+ */
+export function paperNotebookCsv(): string {
+  const lines = ['model_params_m,batch_size,steps_to_target'];
+  for (const row of PAPER_TABLE) {
+    const a = 2000 * Math.sqrt(row.params / 85e6);
+    const b = a * 5 * (row.bStarNotebook - 1.2 * 256);
+    for (let batch = 64; batch <= 8192; batch *= 2) lines.push(`${row.params / 1e6},${batch},${+(a + b / batch).toPrecision(12)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** One model, three learning rates per batch size (min taken), log-normal noise, and one run that never reached the target. */
 export function noisySweepCsv(a: number, b: number, seed: number): string {
   const normal = normalSampler(mulberry32(seed));

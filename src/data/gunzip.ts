@@ -181,6 +181,47 @@ export async function* gunzip(open: ByteSource, url: string, options: GunzipOpti
   }
 }
 
+/**
+ * The bytes of a shard, decompressed when they are gzip: detected by the content (the gzip magic
+ * bytes 1f 8b), never by the name, so `.jsonl`, `.json`, `.jsonl.gz` and `.json.gz` files all
+ * work, whatever they are called. Bytes the browser already decoded (Content-Encoding) pass on.
+ */
+export async function* decompressIfGzip(open: ByteSource, url: string, options: GunzipOptions = {}): AsyncGenerator<Uint8Array> {
+  const first = open()[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let seen = 0;
+  while (seen < 2) {
+    const next = await first.next();
+    if (next.done) break;
+    head.push(next.value);
+    seen += next.value.length;
+  }
+  const byte = (i: number): number | undefined => {
+    for (const chunk of head) {
+      if (i < chunk.length) return chunk[i];
+      i -= chunk.length;
+    }
+    return undefined;
+  };
+  let replayed = false;
+  // The first opening, its head in front; any later opening (gunzip's fallback) starts afresh.
+  const replay: ByteSource = () => {
+    if (replayed) return open();
+    replayed = true;
+    return (async function* () {
+      yield* head;
+      for (;;) {
+        const next = await first.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })();
+  };
+  const isGzip = byte(0) === GZIP_MAGIC_0 && byte(1) === GZIP_MAGIC_1 && !options.alreadyDecoded?.();
+  if (isGzip) yield* gunzip(replay, url, options);
+  else yield* replay();
+}
+
 /** The first opening again, with its already-read first chunk in front. */
 async function* replayHead(head: IteratorResult<Uint8Array>, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
   if (head.done) return;

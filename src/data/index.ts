@@ -10,3 +10,4 @@ export * from './pack';
 export * from './cache';
 export * from './corpus';
 export * from './bundle-build';
+export * from './hub';

@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gunzip } from './gunzip';
-import { JsonlParser, parseJsonl } from './jsonl';
-import { DataSourceError } from './types';
+import { decompressIfGzip, gunzip } from './gunzip';
+import { DocumentParser, JsonlParser, parseJsonl } from './jsonl';
+import { fileShard, streamDocuments } from './shards';
+import { DataSourceError, type ParseStats } from './types';
 
 const enc = new TextEncoder();
 const concat = (...parts: Uint8Array[]): Uint8Array => {
@@ -116,5 +117,68 @@ describe('gunzip (Node)', () => {
   it('fflate: a cut inside the trailer is called truncated', async () => {
     expect((await gunzipError(gzA.subarray(0, gzA.length - 3), true)).kind).toBe('truncated');
     expect((await gunzipError(multi.subarray(0, multi.length - 5), true)).kind).toBe('truncated');
+  });
+});
+
+describe('any of .jsonl, .json, .jsonl.gz, .json.gz: the format is read from the content', () => {
+  const docs = [
+    { text: 'First document, naïve café 😀', timestamp: 't1', url: 'u1' },
+    { text: 'Second document', timestamp: 't2', url: 'u2' },
+  ];
+  const jsonl = enc.encode(docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
+  const array = enc.encode('\uFEFF  ' + JSON.stringify([docs[0], { url: 'no text' }, docs[1]], null, 2));
+  const files: [string, Uint8Array][] = [
+    ['shard.jsonl', jsonl],
+    ['shard.json', jsonl],
+    ['array.json', array],
+    ['shard.jsonl.gz', new Uint8Array(gzipSync(jsonl))],
+    ['shard.json.gz', new Uint8Array(gzipSync(jsonl))],
+    ['array.json.gz', new Uint8Array(gzipSync(array))],
+    // Names that lie: the content decides.
+    ['gzip-named.jsonl', new Uint8Array(gzipSync(jsonl))],
+    ['plain-named.json.gz', jsonl],
+  ];
+
+  async function documentsOf(name: string, bytes: Uint8Array): Promise<{ texts: string[]; stats: ParseStats | null }> {
+    const texts: string[] = [];
+    let stats: ParseStats | null = null;
+    for await (const d of streamDocuments(fileShard(new File([bytes.slice()], name)), { onStats: (s) => (stats = s) })) texts.push(d.text);
+    return { texts, stats };
+  }
+
+  for (const [name, bytes] of files) {
+    it(name, async () => {
+      const { texts, stats } = await documentsOf(name, bytes);
+      expect(texts).toEqual(docs.map((d) => d.text));
+      expect(stats?.documents).toBe(2);
+      if (name.startsWith('array')) expect(stats).toMatchObject({ lines: 3, noText: 1 });
+    });
+  }
+
+  it('in chunks of one byte, plain and gzip alike', async () => {
+    for (const bytes of [jsonl, new Uint8Array(gzipSync(jsonl)), array]) {
+      const out = await collect(decompressIfGzip(chunked(bytes, 1), 'x'));
+      const parser = new DocumentParser('x');
+      const texts = [...parser.push(out.subarray(0, 3)), ...parser.push(out.subarray(3)), ...parser.end()].map((d) => d.text);
+      expect(texts).toEqual(docs.map((d) => d.text));
+    }
+  });
+
+  it('an HTML page, an empty body or a broken array: an error naming the URL and how the body starts', async () => {
+    const error = async (bytes: Uint8Array): Promise<DataSourceError> => {
+      try {
+        await documentsOf('x.json.gz', bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DataSourceError);
+        return e as DataSourceError;
+      }
+      throw new Error('expected a DataSourceError');
+    };
+    const html = await error(enc.encode('<!DOCTYPE html>\n<html><head><title>allenai/c4 · Datasets at Hugging Face</title>'));
+    expect(html.kind).toBe('unrecognized');
+    expect(html.message).toMatch(/^neither JSON lines nor JSON \(nor gzip of them\) for file:x\.json\.gz:\d+:\d+: it starts with "<!DOCTYPE html> <html><head><title>allenai\/c4/);
+    expect((await error(new Uint8Array(0))).message).toContain('the body is empty');
+    expect((await error(new Uint8Array(gzipSync(enc.encode('  \n'))))).message).toContain('the body holds only whitespace');
+    expect((await error(enc.encode('[{"text": "a"},'))).message).toMatch(/starts with "\[" but is not a valid JSON array/);
   });
 });

@@ -1,7 +1,9 @@
-// Shard sources and document streaming: bytes → gunzip → JSONL → documents, one chunk at a time.
+// Shard sources and document streaming: bytes → gunzip (when they are gzip) → JSON lines or a
+// JSON array → documents, one chunk at a time. The format is read from the content, not the name.
 import { blobByteSource, httpByteSource, type HttpSourceOptions } from './fetch';
-import { gunzip, type ByteSource } from './gunzip';
-import { JsonlParser } from './jsonl';
+import { decompressIfGzip, type ByteSource } from './gunzip';
+import { DocumentParser } from './jsonl';
+import { normalizeHubUrl } from './hub';
 import type { C4Document, ParseStats, ProgressCallback } from './types';
 
 /** One shard: a URL, or a file the user picked (its key names it in caches). */
@@ -56,11 +58,12 @@ export function c4Dataset(trainShards = 1, validationShards = 1): DatasetSpec {
   };
 }
 
+/** Shards at URLs; a hub link to a file's page (blob/) is read from its resolve/ form. */
 export function urlDataset(trainUrls: string[], validationUrls: string[], name = 'custom URLs'): DatasetSpec {
   return {
     name,
-    train: trainUrls.map((url) => ({ kind: 'url', url })),
-    validation: validationUrls.map((url) => ({ kind: 'url', url })),
+    train: trainUrls.map((url) => ({ kind: 'url', url: normalizeHubUrl(url) })),
+    validation: validationUrls.map((url) => ({ kind: 'url', url: normalizeHubUrl(url) })),
   };
 }
 
@@ -93,11 +96,11 @@ export interface StreamOptions extends HttpSourceOptions {
 /** The documents of one shard, streamed: memory holds one chunk and one line at a time. */
 export async function* streamDocuments(ref: ShardRef, options: StreamOptions = {}): AsyncGenerator<C4Document> {
   const key = shardKey(ref);
-  const parser = new JsonlParser();
+  const parser = new DocumentParser(key);
   let bytes = 0;
   let decodedByBrowser = false;
   const source = shardByteSource(ref, { ...options, onContentEncoding: () => (decodedByBrowser = true) });
-  for await (const chunk of gunzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
+  for await (const chunk of decompressIfGzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
     bytes += chunk.length;
     yield* parser.push(chunk);
   }

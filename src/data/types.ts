@@ -12,7 +12,9 @@ export interface C4Document {
 export type DataErrorKind =
   | 'http' // the server answered with an error status (404, 403, 500…)
   | 'network' // fetch failed outright: offline, CORS refused, DNS, connection reset
-  | 'not-gzip' // the body does not start with the gzip magic bytes
+  | 'not-gzip' // the body does not start with the gzip magic bytes (where gzip is required)
+  | 'unrecognized' // the (decompressed) body is neither JSON lines nor a JSON array: an HTML page, say
+  | 'too-large' // a JSON array too large to parse whole
   | 'truncated' // the gzip stream ended before its end-of-member trailer
   | 'corrupt' // the gzip stream is damaged (bad deflate data or CRC)
   | 'interrupted'; // the download broke and could not be resumed
@@ -36,6 +38,10 @@ function describeKind(kind: DataErrorKind): string {
       return 'network error (offline, CORS or connection refused)';
     case 'not-gzip':
       return 'not a gzip file';
+    case 'unrecognized':
+      return 'neither JSON lines nor JSON (nor gzip of them)';
+    case 'too-large':
+      return 'JSON file too large';
     case 'truncated':
       return 'truncated gzip file';
     case 'corrupt':

@@ -233,6 +233,17 @@ export interface GroupTarget {
   from: string[];
 }
 
+/**
+ * A hub revision the data URLs named (a branch, a tag or a commit) and the commit the shards were
+ * read from; commit null when the hub could not be reached to pin it.
+ */
+export interface DataRevision {
+  /** e.g. "datasets/allenai/c4" */
+  repo: string;
+  requested: string;
+  commit: string | null;
+}
+
 export interface ExperimentResults {
   version: typeof RESULTS_VERSION;
   config: ExperimentConfig;
@@ -243,4 +254,6 @@ export interface ExperimentResults {
   finishedAt: string | null;
   /** Adapter description, e.g. "google swiftshader (software fallback); …". */
   adapter: string;
+  /** The hub revisions the data came from, when the data URLs are on the Hugging Face hub. */
+  dataRevisions?: DataRevision[];
 }

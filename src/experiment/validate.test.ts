@@ -105,4 +105,15 @@ describe('validation messages', () => {
     (r.runs[2] as unknown as Record<string, unknown>).status = 'exploded';
     expect(validateResults(r).map((i) => i.path)).toEqual(['runs[2].status']);
   });
+  it('the hub revisions of the data, when present, name a repository, a revision and a 40-hex commit or null', () => {
+    const r = syntheticResults();
+    r.dataRevisions = [
+      { repo: 'datasets/allenai/c4', requested: 'main', commit: '1588ec454efa1a09f29cd18ddd04fe05fc8653a2' },
+      { repo: 'datasets/allenai/c4', requested: 'v1.0', commit: null },
+    ];
+    expect(validateResults(r)).toEqual([]);
+    const bad = { ...r, dataRevisions: [{ repo: 'datasets/allenai/c4', requested: 'main', commit: 'main' }, { repo: 3, requested: 'x', commit: null, extra: 1 }] };
+    expect(validateResults(bad).map((i) => i.path)).toEqual(['dataRevisions[0].commit', 'dataRevisions[1].extra', 'dataRevisions[1].repo']);
+    expect(validateResults({ ...r, dataRevisions: 'main' }).map((i) => i.path)).toEqual(['dataRevisions']);
+  });
 });

@@ -372,6 +372,17 @@ export function validateResults(value: unknown): ValidationIssue[] {
   c.string(value.startedAt, 'startedAt', 64);
   if (value.finishedAt !== null) c.string(value.finishedAt, 'finishedAt', 64);
   c.string(value.adapter, 'adapter', 1000);
+  if ('dataRevisions' in value && c.list(value.dataRevisions, 'dataRevisions', 0, 100)) {
+    value.dataRevisions.forEach((r, i) => {
+      const path = `dataRevisions[${i}]`;
+      if (!c.object(r, path, ['repo', 'requested', 'commit'])) return;
+      c.string(r.repo, `${path}.repo`, 300);
+      c.string(r.requested, `${path}.requested`, 300);
+      if (r.commit !== null && !(typeof r.commit === 'string' && /^[0-9a-f]{40}$/.test(r.commit))) {
+        c.add(`${path}.commit`, `${path}.commit must be a 40-character hexadecimal commit or null (got ${show(r.commit)})`);
+      }
+    });
+  }
   return c.issues;
 }
 

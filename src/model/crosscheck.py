@@ -5,7 +5,7 @@ The model (CbsLabLM) loads the lab's safetensors export directly with load_state
     python src/model/crosscheck.py DIR [--dtype float64|float32]
 
 reads DIR/weights.safetensors, DIR/batch.json, DIR/loss.json and DIR/gradients.safetensors (written by
-`node scripts/run-ts.mjs src/model/crosscheck.cli.ts --out DIR`), recomputes the loss and the gradients
+`npm run crosscheck -- --out DIR`, i.e. tools/crosscheck.ts), recomputes the loss and the gradients
 in PyTorch, prints the differences, and exits with status 1 if they exceed the tolerance.
 Needs torch and safetensors.
 """

@@ -13,7 +13,7 @@ describe('run store: the actions the scheduler calls', () => {
 
   it('queue → progress → eval → finished builds live results; the target arrives from the reference', () => {
     const s = useRunStore.getState;
-    s().experimentStarted(defaultConfig(), 'test adapter');
+    s().experimentStarted(defaultConfig(), 'test adapter', []);
     expect(s().status).toBe('running');
     expect(s().targetLoss).toBeNull(); // the demo's target comes from a reference run
     s().runQueued(ref.spec);
@@ -51,7 +51,7 @@ describe('run store: the actions the scheduler calls', () => {
 
   it('pause and resume per run; showResults swaps what the charts show', () => {
     const s = useRunStore.getState;
-    s().experimentStarted(defaultConfig(), 'a');
+    s().experimentStarted(defaultConfig(), 'a', []);
     s().runQueued(run.spec);
     s().runStatus(run.spec.id, 'paused');
     expect(s().runs[run.spec.id].status).toBe('paused');
@@ -64,7 +64,18 @@ describe('run store: the actions the scheduler calls', () => {
   });
 
   it('a fixed target is known from the start', () => {
-    useRunStore.getState().experimentStarted({ ...defaultConfig(), target: { kind: 'fixed', loss: 3.1 } }, 'a');
+    useRunStore.getState().experimentStarted({ ...defaultConfig(), target: { kind: 'fixed', loss: 3.1 } }, 'a', []);
     expect(useRunStore.getState().targetLoss).toBe(3.1);
+  });
+
+  it('the hub revisions the data came from go into the results, and only when there are some', () => {
+    const s = useRunStore.getState;
+    const revisions = [{ repo: 'datasets/allenai/c4', requested: 'main', commit: '1588ec454efa1a09f29cd18ddd04fe05fc8653a2' }];
+    s().experimentStarted(defaultConfig(), 'a', revisions);
+    s().runFinished(ref);
+    expect(s().results?.dataRevisions).toEqual(revisions);
+    s().experimentStarted(defaultConfig(), 'a', []);
+    s().runFinished(ref);
+    expect(s().results && 'dataRevisions' in s().results!).toBe(false);
   });
 });

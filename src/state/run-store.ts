@@ -3,7 +3,7 @@
 // file or the history. Plain data only.
 import { create } from 'zustand';
 import { sharedTarget } from '../experiment/results';
-import { RESULTS_VERSION, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus } from '../experiment/schema';
+import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
 import type { ExperimentHooks, ExperimentStatus } from '../worker/experiment-runner';
 
@@ -33,6 +33,8 @@ export interface RunStoreState extends ExperimentHooks {
   config: ExperimentConfig | null;
   startedAt: string | null;
   adapter: string;
+  /** The hub revisions the live experiment's data is read from. */
+  dataRevisions: DataRevision[];
   /** Target per (model, D) group (sweep.ts's groupKey), as the reference runs set them. */
   targets: Record<string, GroupTarget>;
   /** The one target when every group shares it (or it is fixed); null otherwise or while unknown. */
@@ -54,7 +56,7 @@ export interface RunStoreState extends ExperimentHooks {
   clear(): void;
 }
 
-function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'targets' | 'startedAt' | 'adapter'>, finished: boolean): ExperimentResults | null {
+function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'targets' | 'startedAt' | 'adapter' | 'dataRevisions'>, finished: boolean): ExperimentResults | null {
   if (!s.config) return null;
   const runs = s.order.map((id) => s.records[id]).filter((r): r is RunRecord => r !== undefined);
   return {
@@ -65,6 +67,7 @@ function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'ta
     startedAt: s.startedAt ?? new Date().toISOString(),
     finishedAt: finished ? new Date().toISOString() : null,
     adapter: s.adapter,
+    ...(s.dataRevisions.length > 0 ? { dataRevisions: s.dataRevisions } : {}),
   };
 }
 
@@ -78,6 +81,7 @@ const initial = {
   config: null,
   startedAt: null,
   adapter: '',
+  dataRevisions: [] as DataRevision[],
   targets: {},
   targetLoss: null,
   order: [],
@@ -95,8 +99,8 @@ export const useRunStore = create<RunStoreState>((set, get) => {
   };
   return {
     ...initial,
-    experimentStarted(config, adapter) {
-      set({ ...initial, status: 'running', config, adapter, startedAt: new Date().toISOString(), targetLoss: config.target.kind === 'fixed' ? config.target.loss : null, resultsOrigin: 'live' });
+    experimentStarted(config, adapter, dataRevisions) {
+      set({ ...initial, status: 'running', config, adapter, dataRevisions, startedAt: new Date().toISOString(), targetLoss: config.target.kind === 'fixed' ? config.target.loss : null, resultsOrigin: 'live' });
     },
     runQueued(spec) {
       const s = get();

@@ -361,7 +361,7 @@ function LocalFilePickers({ onNames }: { onNames: (split: 'train' | 'validation'
       {(['train', 'validation'] as const).map((split) => (
         <div className="field wide" key={split}>
           <label>
-            {split === 'train' ? 'Training shards' : 'Validation shards'} (C4-format .json.gz or .json lines)
+            {split === 'train' ? 'Training shards' : 'Validation shards'} (C4-format JSON lines or a JSON array, gzipped or not)
             <input type="file" multiple accept=".gz,.json,.jsonl" data-testid={`local-${split}`} onChange={(e) => choose(split, e.target.files)} />
           </label>
           <span className="hint">{picked[split]} picked</span>

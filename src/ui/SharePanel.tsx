@@ -1,9 +1,10 @@
 // Sharing: the config link, the link with results (or why it is too large), JSON export of the
-// config or results, the steps table as CSV, and saving to the history.
+// config or results, the steps table and the long-format curves (evaluations, train steps) as CSV,
+// and saving to the history.
 import { useState } from 'react';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
 import { encodeConfigFragment, encodeResultsFragment, exportConfigJson, exportResultsJson } from '../experiment/codec';
-import { chartModel, stepsCsv } from './chart-model';
+import { chartModel } from './chart-model';
 import { downloadText, safeFileName } from './download';
 
 function pageUrl(fragment: string): string {
@@ -17,6 +18,15 @@ async function copy(text: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+type CsvKind = 'steps' | 'evaluations' | 'train-steps';
+
+/** The CSV exports (src/cbs/export.ts, loaded on first use: the first page stays small). */
+async function exportCsv(kind: CsvKind, name: string, results: ExperimentResults): Promise<void> {
+  const csv = await import('../cbs/export');
+  const text = kind === 'steps' ? csv.stepsCsv(results, chartModel(results, { resamples: 10 }).report) : kind === 'evaluations' ? csv.evaluationsCsv(results) : csv.trainStepsCsv(results);
+  downloadText(safeFileName(`${name}-${kind}`, 'csv'), text, 'text/csv');
 }
 
 export function SharePanel({ config, results, onSave }: { config: ExperimentConfig; results: ExperimentResults | null; onSave?: () => Promise<void> }) {
@@ -56,9 +66,15 @@ export function SharePanel({ config, results, onSave }: { config: ExperimentConf
           type="button"
           disabled={!results}
           data-testid="export-csv"
-          onClick={() => results && downloadText(safeFileName(`${config.name}-steps`, 'csv'), stepsCsv(results, chartModel(results, { resamples: 10 })), 'text/csv')}
+          onClick={() => results && void exportCsv('steps', config.name, results)}
         >
           Export steps CSV
+        </button>
+        <button type="button" disabled={!results} data-testid="export-evals-csv" onClick={() => results && void exportCsv('evaluations', config.name, results)}>
+          Export evaluations CSV
+        </button>
+        <button type="button" disabled={!results} data-testid="export-train-csv" onClick={() => results && void exportCsv('train-steps', config.name, results)}>
+          Export train steps CSV
         </button>
         {onSave && (
           <button type="button" data-testid="save-history" onClick={() => void onSave().then(() => setMessage({ text: 'Saved to this browser\'s history.', kind: 'ok' }))}>

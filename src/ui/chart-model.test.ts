@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, stepsCsv } from './chart-model';
+import { chartModel } from './chart-model';
 import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
 import { defaultConfig } from '../experiment/presets';
@@ -67,13 +67,5 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     expect(an.measurements).toHaveLength(2);
     expect(an.scaling.vsData.points).toHaveLength(2);
     expect(an.scaling.vsData.fit?.e as number).toBeGreaterThan(0);
-  });
-  it('the steps CSV has a header and one row per run', () => {
-    const csv = stepsCsv(results, analysis).trim().split('\n');
-    expect(csv[0]).toBe('model,non_embedding_params,data_size,batch_size,peak_lr,status,reference,steps_to_target,steps_done,tokens_done,target_loss,note');
-    expect(csv).toHaveLength(results.runs.length + 1);
-    // The reference run sets the target: it has no steps to target of its own.
-    expect(csv[1]).toMatch(/^demo,\d+,20000,4,0.01,finished,yes,,156,/);
-    expect(csv[2]).toMatch(/^demo,\d+,20000,4,0.01,reached-target,no,161,/);
   });
 });

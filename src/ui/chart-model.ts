@@ -165,36 +165,3 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
     report,
   };
 }
-
-
-/** The steps table as CSV: one row per run (reference runs included, marked). */
-export function stepsCsv(results: ExperimentResults, analysis: ChartModel): string {
-  const outcome = new Map<string, RunOutcome>();
-  for (const m of analysis.measurements) for (const p of m.points) for (const r of p.runs) outcome.set(r.runId, r);
-  const header = ['model', 'non_embedding_params', 'data_size', 'batch_size', 'peak_lr', 'status', 'reference', 'steps_to_target', 'steps_done', 'tokens_done', 'target_loss', 'note'];
-  const rows = results.runs.map((run) => {
-    const o = outcome.get(run.spec.id);
-    return [
-      run.spec.model.name,
-      nonEmbeddingParams(run.spec.model),
-      run.spec.dataSize,
-      run.spec.batchSize,
-      run.spec.peakLr,
-      run.status,
-      run.spec.role === 'reference' ? 'yes' : 'no',
-      o?.steps ?? '',
-      run.stepsDone,
-      run.tokensDone,
-      analysis.target ?? '',
-      o?.reason ?? (run.failure ? run.failure.reason : ''),
-    ];
-  });
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
-}
-
-function csvCell(v: string | number): string {
-  const s = String(v);
-  // Quote anything with a separator or quote, and defuse spreadsheet formulas from shared text.
-  const safe = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}

@@ -5,13 +5,15 @@ import {
   bundledDataset,
   fileDataset,
   loadTokenizer,
+  pinHubRevisions,
   urlDataset,
+  type PinOptions,
   type DatasetSpec,
   type TextTokenizer,
   type TokenCache,
   type TokenizerChoice,
 } from '../data';
-import type { DataSourceSpec, TokenizerSpec } from '../experiment/schema';
+import type { DataRevision, DataSourceSpec, TokenizerSpec } from '../experiment/schema';
 
 const BUNDLED_BPE_VOCAB = 4096;
 
@@ -38,6 +40,16 @@ export function datasetFor(source: DataSourceSpec, files: LocalFiles | null = nu
       return fileDataset(files.train, files.validation);
     }
   }
+}
+
+/**
+ * The data source as the runs read it: hub URLs pinned to the commit their revision names now
+ * (so every run reads the same bytes), and the revisions, for the results. Other sources as given.
+ */
+export async function pinDataSource(source: DataSourceSpec, options: PinOptions = {}): Promise<{ data: DataSourceSpec; revisions: DataRevision[] }> {
+  if (source.kind !== 'urls') return { data: source, revisions: [] };
+  const { urls, revisions } = await pinHubRevisions([...source.train, ...source.validation], options);
+  return { data: { kind: 'urls', train: urls.slice(0, source.train.length), validation: urls.slice(source.train.length) }, revisions };
 }
 
 export function tokenizerChoice(spec: TokenizerSpec, source: DataSourceSpec): TokenizerChoice {

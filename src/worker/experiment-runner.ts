@@ -4,17 +4,18 @@
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
 import { chooseMicroBatch } from '../model/config';
-import type { EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
+import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
 import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
 import { planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
-import type { LocalFiles } from './data-setup';
+import { pinDataSource, type LocalFiles } from './data-setup';
 
 /** What the runner tells the page as the sweep goes (src/state's run store implements it). */
 export interface ExperimentHooks {
-  experimentStarted(config: ExperimentConfig, adapter: string): void;
+  /** `dataRevisions`: the hub revisions the data is read from (empty when it is not on the hub). */
+  experimentStarted(config: ExperimentConfig, adapter: string, dataRevisions: DataRevision[]): void;
   runQueued(spec: RunSpec): void;
   runStarted(id: string): void;
   runProgress(id: string, stats: StepStats): void;
@@ -74,6 +75,7 @@ export class ExperimentRunner {
   private readonly running = new Map<string, LabWorker>();
   private readonly gate = new RunControl();
   private cancelled = false;
+  private pinned: Promise<{ data: DataSourceSpec; revisions: DataRevision[] }> | null = null;
 
   constructor(
     readonly config: ExperimentConfig,
@@ -100,10 +102,17 @@ export class ExperimentRunner {
     else this.idle.push(w);
   }
 
+  /** The data as every run reads it: hub revisions pinned once, when the experiment starts. */
+  private data(): Promise<{ data: DataSourceSpec; revisions: DataRevision[] }> {
+    this.pinned ??= pinDataSource(this.config.data, { onWarning: (message) => this.options.onWarning?.(message) });
+    return this.pinned;
+  }
+
   /** Plans the experiment (asking a worker for the tokenizer's vocabulary) without training. */
   async plan(): Promise<RunSpec[]> {
+    const { data } = await this.data();
     const info = await this.worker(0).api.describeTokenizer({
-      data: this.config.data,
+      data,
       tokenizer: this.config.tokenizer,
       files: this.options.files ?? null,
     });
@@ -121,9 +130,10 @@ export class ExperimentRunner {
     const config = this.config;
     for (let i = 0; i < Math.max(1, config.workers); i++) this.worker(i);
     const plan = await this.plan();
+    const { data, revisions } = await this.data();
     const sweep = await store.begin(config);
     const finished = await store.finishedRuns(sweep.id);
-    hooks.experimentStarted(config, this.options.adapter);
+    hooks.experimentStarted(config, this.options.adapter, revisions);
     for (const spec of plan) hooks.runQueued(spec);
     for (const record of finished) hooks.runFinished(record);
 
@@ -158,7 +168,7 @@ export class ExperimentRunner {
         return await worker.api.train(
           spec,
           {
-            data: config.data,
+            data,
             tokenizer: config.tokenizer,
             files: this.options.files ?? null,
             resumeFrom,
@@ -196,7 +206,7 @@ export class ExperimentRunner {
       );
       await store.markFinished(sweep.id);
       hooks.experimentFinished();
-      return results;
+      return revisions.length > 0 ? { ...results, dataRevisions: revisions } : results;
     } catch (error) {
       hooks.experimentStatus('stopped');
       throw error;

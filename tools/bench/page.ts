@@ -3,20 +3,13 @@
 // context, so WebGPU is offered. Benchmarks do not use the Vite test server: new pre-bundled
 // dependencies (TF.js) would make Vite re-optimize under other browser tests that share it.
 import { chromium, type Page } from '@playwright/test';
-import { build, type PluginBuild } from 'esbuild';
+import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromiumLaunchOptions } from '../browser';
-
-const rawPlugin = {
-  name: 'raw',
-  setup(b: PluginBuild) {
-    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: resolve(a.resolveDir, a.path.replace(/\?raw$/, '')), namespace: 'raw' }));
-    b.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({ contents: readFileSync(a.path, 'utf8'), loader: 'text' }));
-  },
-};
+import { rawEsbuildPlugin } from '../../scripts/wgsl.mjs';
 
 export async function bundleAndServe(entry: string, outDir: string, title: string): Promise<{ url: string; close: () => void }> {
   const out = resolve(outDir);
@@ -29,7 +22,7 @@ export async function bundleAndServe(entry: string, outDir: string, title: strin
     target: 'es2022',
     outfile: join(out, 'bench.js'),
     logLevel: 'warning',
-    plugins: [rawPlugin],
+    plugins: [rawEsbuildPlugin],
     define: { 'import.meta.env.DEV': 'false', 'process.env.NODE_ENV': '"production"' },
   });
   writeFileSync(
@@ -83,15 +76,4 @@ export async function runBenchPage<T>(
     await browser.close();
     server.close();
   }
-}
-
-/** Ends a benchmark script: exit 0, or print the error and exit 1 (Dawn or Chromium may keep Node alive). */
-export function exitWhenDone(work: Promise<void>): void {
-  work.then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-      process.exit(1);
-    },
-  );
 }

@@ -1,11 +1,14 @@
-// Command-line flags of the headless runner (pure: no I/O, so the parsing is easy to test).
+// Command-line flags of the headless runner (pure: no I/O, so the parsing is easy to test), over
+// the tools' shared strict parser (../cli.ts).
+import { UsageError, listOption, numberOption, parseCommand } from '../cli';
 
 export const DEFAULT_TIMEOUT_MINUTES = 30;
 
 export const USAGE = `usage: npm run headless -- <preset | share-URL | config.json> [flags]
 
 Runs a CBS Lab experiment in the built app, in headless Chromium on WebGPU, exactly as the
-Start button does; writes results.json, report.json and chart PNGs; prints the CBS summary.
+Start button does; writes results.json, report.json, the CSV exports (steps.csv,
+evaluations.csv, train-steps.csv) and chart PNGs; prints the CBS summary.
 
 <input> is a preset id (demo, cbs-vs-model, cbs-vs-data, chinchilla), a share link
 (http://…/#v1.c.… or #v1.r.…, or the bare fragment v1.c.…), or a JSON file (an exported config
@@ -34,7 +37,7 @@ exit codes:
   6  the overall time limit (--timeout) ran out
 `;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface HeadlessArgs {
   input: string;
@@ -50,87 +53,46 @@ export interface HeadlessArgs {
   quiet: boolean;
 }
 
+const OPTIONS = {
+  out: { type: 'string' },
+  build: { type: 'boolean' },
+  'app-url': { type: 'string' },
+  chromium: { type: 'string' },
+  'require-gpu': { type: 'boolean' },
+  'allow-host': { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  headed: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
 /** Parses argv (without node and the script); null means --help. Throws UsageError. */
 export function parseArgs(argv: readonly string[]): HeadlessArgs | null {
-  const args: HeadlessArgs = {
-    input: '',
-    out: null,
-    build: true,
-    appUrl: null,
-    chromium: null,
-    requireGpu: false,
-    allowHosts: [],
-    timeoutMs: DEFAULT_TIMEOUT_MINUTES * 60_000,
-    dryRun: false,
-    headed: false,
-    quiet: false,
+  const parsed = parseCommand(argv, { options: OPTIONS, positionals: { min: 1, max: 1, what: 'input', hint: 'a preset id, a share link or a config file' } });
+  if (parsed === null) return null;
+  const v = parsed.values;
+  const nonEmpty = (flag: string, text: string | undefined) => {
+    if (text === '') throw new UsageError(`--${flag} needs a value`);
+    return text ?? null;
   };
-  const inputs: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i];
-    let inline: string | undefined;
-    if (flag.startsWith('--') && flag.includes('=')) {
-      inline = flag.slice(flag.indexOf('=') + 1);
-      flag = flag.slice(0, flag.indexOf('='));
-    }
-    const value = (): string => {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return null;
-      case '--out':
-        args.out = value();
-        break;
-      case '--no-build':
-        args.build = false;
-        break;
-      case '--app-url': {
-        const url = value();
-        if (!/^https?:\/\//.test(url)) throw new UsageError(`--app-url must be an http(s) URL (got "${url}")`);
-        args.appUrl = url.replace(/#.*$/, '');
-        args.build = false;
-        break;
-      }
-      case '--chromium':
-        args.chromium = value();
-        break;
-      case '--require-gpu':
-        args.requireGpu = true;
-        break;
-      case '--allow-host':
-        for (const host of value().split(',')) {
-          const h = host.trim().toLowerCase();
-          if (h) args.allowHosts.push(h);
-        }
-        break;
-      case '--timeout': {
-        const text = value();
-        const minutes = Number(text);
-        if (!(Number.isFinite(minutes) && minutes > 0)) throw new UsageError(`--timeout must be a positive number of minutes (got "${text}")`);
-        args.timeoutMs = minutes * 60_000;
-        break;
-      }
-      case '--dry-run':
-        args.dryRun = true;
-        break;
-      case '--headed':
-        args.headed = true;
-        break;
-      case '--quiet':
-        args.quiet = true;
-        break;
-      default:
-        if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown flag ${flag}`);
-        inputs.push(argv[i]);
-    }
+  let appUrl = nonEmpty('app-url', v['app-url']);
+  if (appUrl !== null) {
+    if (!/^https?:\/\//.test(appUrl)) throw new UsageError(`--app-url must be an http(s) URL (got "${appUrl}")`);
+    appUrl = appUrl.replace(/#.*$/, '');
   }
-  if (inputs.length !== 1) {
-    throw new UsageError(inputs.length === 0 ? 'no input given (a preset id, a share link or a config file)' : `one input expected, got ${inputs.length}: ${inputs.join(' ')}`);
-  }
-  args.input = inputs[0];
-  return args;
+  const minutes = numberOption('timeout', v.timeout, { above: 0 }, 'a positive number of minutes') ?? DEFAULT_TIMEOUT_MINUTES;
+  return {
+    input: parsed.positionals[0],
+    out: nonEmpty('out', v.out),
+    // An app already served needs no build.
+    build: appUrl === null && v.build !== false,
+    appUrl,
+    chromium: nonEmpty('chromium', v.chromium),
+    requireGpu: v['require-gpu'] === true,
+    allowHosts: (listOption(v['allow-host']) ?? []).map((h) => h.toLowerCase()),
+    timeoutMs: minutes * 60_000,
+    dryRun: v['dry-run'] === true,
+    headed: v.headed === true,
+    quiet: v.quiet === true,
+  };
 }

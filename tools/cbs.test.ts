@@ -133,4 +133,26 @@ describe('cbs command line', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: npm run cbs/);
   });
+
+  it('several data sizes: each measurement against its own target; --target NAME=L overrides one, an unknown name is an error', () => {
+    const d1 = syntheticResults();
+    const d2 = syntheticResults({ config: { ...d1.config, dataSizes: [80_000] }, a: 20, b: 2000, target: 2.4, seed: 3 });
+    const both = { ...d1, config: { ...d1.config, dataSizes: [20_000, 80_000] }, targets: [...d1.targets, ...d2.targets], runs: [...d1.runs, ...d2.runs] };
+    const file = join(dir, 'two-d.json');
+    writeFileSync(file, JSON.stringify(both));
+    const plain = cbs(file, '--json', '--resamples', '50');
+    expect(plain.code).toBe(0);
+    const report = JSON.parse(plain.stdout) as CbsReport;
+    expect(report.groups.map((g) => g.target.loss)).toEqual([2.6, 2.4]);
+    expect(report.groups.map((g) => g.target.source)).toEqual(['results', 'results']);
+    const one = JSON.parse(cbs(file, '--json', '--resamples', '50', '--target', `${report.groups[1].label}=2.5`).stdout) as CbsReport;
+    expect(one.groups.map((g) => [g.target.loss, g.target.source])).toEqual([[2.6, 'results'], [2.5, 'override']]);
+    // The first measurement is untouched; the second's steps are recomputed at the easier target.
+    expect(one.groups[0].points.map((p) => p.steps)).toEqual(report.groups[0].points.map((p) => p.steps));
+    expect(one.groups[1].points[0].steps as number).toBeLessThan(report.groups[1].points[0].steps as number);
+    const unknown = cbs(file, '--target', 'nobody=2.5');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no measurement is named "nobody"/);
+    expect(cbs(file, '--target', '2.5', '--target', 'x=2').code).toBe(2);
+  });
 });

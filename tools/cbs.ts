@@ -32,7 +32,9 @@ flags:
   --out FILE              write the JSON report to FILE
   --overhead X            extra steps over linear scaling that define B* (default 0.2, the paper's 20%)
   --baseline B            linear-scaling baseline batch size (default: smallest measured B)
-  --target L              target loss; recomputes steps to target from stored evaluations (results JSON only)
+  --target L              target loss for every measurement; recomputes steps to target from the stored
+                          evaluations (results JSON only). --target NAME=L (repeatable) sets one measurement's,
+                          NAME as the report prints it or its key
   --interpolate           interpolate the crossing in log-steps (default: the results' setting, else off)
   --no-interpolate        use the first evaluation at or below the target
   --ci LEVEL              confidence level of the interval, 0.9 or 90 (default 0.9)
@@ -58,7 +60,7 @@ const OPTIONS = {
   out: { type: 'string' },
   overhead: { type: 'string' },
   baseline: { type: 'string' },
-  target: { type: 'string' },
+  target: { type: 'string', multiple: true },
   interpolate: { type: 'boolean' },
   ci: { type: 'string' },
   seed: { type: 'string' },
@@ -80,10 +82,24 @@ interface CliArgs {
   file: string;
   out: string | null;
   json: boolean;
-  target: number | null;
+  target: number | Record<string, number> | null;
   table: TableReadOptions;
   options: ReportInput;
   analysis: { overhead?: number; baselineBatch?: number; interpolate?: boolean };
+}
+
+/** --target L (every measurement) or --target NAME=L, repeatable (one measurement each). */
+function targetOption(values: string[] | undefined): CliArgs['target'] {
+  if (!values || values.length === 0) return null;
+  const named = values.filter((v) => v.includes('='));
+  if (named.length === 0 && values.length === 1) return numberOption('target', values[0], { above: 0 }) ?? null;
+  if (named.length !== values.length) throw new UsageError('--target takes one loss for every measurement, or NAME=LOSS for each one: not both');
+  const out: Record<string, number> = {};
+  for (const v of named) {
+    const at = v.lastIndexOf('=');
+    out[v.slice(0, at)] = numberOption('target', v.slice(at + 1), { above: 0 }) as number;
+  }
+  return out;
 }
 
 function cliArgs(argv: string[]): CliArgs | null {
@@ -123,7 +139,7 @@ function cliArgs(argv: string[]): CliArgs | null {
     file: parsed.positionals[0],
     out: v.out ?? null,
     json: v.json === true,
-    target: numberOption('target', v.target) ?? null,
+    target: targetOption(v.target),
     table: { columns, ...(modelSizeUnit ? { modelSizeUnit } : {}), ...(dataSizeUnit ? { dataSizeUnit } : {}) },
     options: { bootstrap, ...(context !== undefined ? { context } : {}) },
     analysis,

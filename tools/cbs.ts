@@ -1,8 +1,9 @@
 // Command line: npm run cbs -- <results.json | steps.csv> [flags]
 // Prints the fit, B* and its interval per (model, data size) group and the scaling fits across
 // groups, and writes the JSON report with --out. Errors print one line and exit non-zero.
-// The input is read in one place, readInput(): results JSON through the shared codec, or a CSV
-// through src/cbs/input.ts (the page's Import reads CSV with the same module).
+// The input is read in one place, readInput(): results JSON through the shared codec, a PyTorch
+// package's results through src/scale-out/import.ts, or a CSV through src/cbs/input.ts (the page's
+// Import reads CSV and package results with the same modules).
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BootstrapOptions } from '../src/cbs/bootstrap';
 import { formatReport } from '../src/cbs/format';
@@ -11,10 +12,12 @@ import type { ExperimentResults } from '../src/experiment/schema';
 import { COLUMN_ALIASES, InputError, SIZE_UNITS, type TableInput, type TableReadOptions, readStepsTable } from '../src/cbs/input';
 import { type CbsReport, DEFAULT_ANALYSIS, type ReportInput, analyzeResults, analyzeTable } from '../src/cbs/report';
 import { UsageError, choiceOption, numberOption, parseCommand, printUsage, runCommand } from './cli';
+import { readScaleOutResults } from './scale-out/read-results';
 
 const USAGE = `usage: npm run cbs -- <file> [flags]
 
-<file> is stored results JSON (ExperimentResults), or a CSV of steps to target with a header and
+<file> is stored results JSON (ExperimentResults), the results folder (or merged .jsonl file) of
+a PyTorch package (npm run export:torch), or a CSV of steps to target with a header and
 one row per run (several rows per batch size allowed: the minimum is taken; empty steps or NA mark
 a run that never reached the target). Quoted fields may hold commas. Lines starting with # are
 skipped. The columns are found by these names (any case) unless named with the flags below:
@@ -151,6 +154,8 @@ type Input = { kind: 'results'; results: ExperimentResults } | { kind: 'table'; 
 
 /** Reads the input file, whatever it holds; the one place that knows the input formats. */
 function readInput(file: string, table: TableReadOptions): Input {
+  const scaleOut = readScaleOutResults(file, (w) => process.stderr.write(`cbs: warning: ${w}\n`));
+  if (scaleOut) return { kind: 'results', results: scaleOut };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

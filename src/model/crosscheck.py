@@ -1,135 +1,25 @@
-"""CBS Lab's decoder LM in PyTorch, and a checker for the lab's cross-check bundle.
+"""A checker for the lab's cross-check bundle, in PyTorch.
 
-The model (CbsLabLM) loads the lab's safetensors export directly with load_state_dict.
-
-    python src/model/crosscheck.py DIR [--dtype float64|float32]
+    python3 src/model/crosscheck.py DIR [--dtype float64|float32]
 
 reads DIR/weights.safetensors, DIR/batch.json, DIR/loss.json and DIR/gradients.safetensors (written by
 `npm run crosscheck -- --out DIR`, i.e. tools/crosscheck.ts), recomputes the loss and the gradients
 in PyTorch, prints the differences, and exits with status 1 if they exceed the tolerance.
-Needs torch and safetensors.
+
+The PyTorch model is the one of the lab's PyTorch package, src/scale-out/train.py (CbsLabLM, whose
+state_dict names match the lab's export, and load_lab_model); it needs torch and numpy.
 """
 
 import json
-import math
+import os
 import sys
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
-EPS = 1e-5
-ROPE_BASE = 10000.0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scale-out"))
+from train import CbsLabLM, load_lab_model, read_safetensors  # noqa: E402,F401 - CbsLabLM re-exported
+
 IGNORE_TARGET = 0xFFFFFFFF
-
-
-class LayerNorm(nn.Module):
-    """Scale-only LayerNorm (no bias), eps 1e-5."""
-
-    def __init__(self, dim):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(dim))
-
-    def forward(self, x):
-        return F.layer_norm(x, (x.shape[-1],), self.weight, None, EPS)
-
-
-def rotate_half(x):
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
-
-
-class Attention(nn.Module):
-    def __init__(self, d, heads):
-        super().__init__()
-        self.heads = heads
-        self.wq = nn.Linear(d, d, bias=False)
-        self.wk = nn.Linear(d, d, bias=False)
-        self.wv = nn.Linear(d, d, bias=False)
-        self.wo = nn.Linear(d, d, bias=False)
-        # QK-LayerNorm over the full width d, before the split into heads.
-        self.q_norm = LayerNorm(d)
-        self.k_norm = LayerNorm(d)
-
-    def forward(self, x, cos, sin):
-        B, T, C = x.shape
-        hd = C // self.heads
-        q = self.q_norm(self.wq(x)).view(B, T, self.heads, hd).transpose(1, 2)
-        k = self.k_norm(self.wk(x)).view(B, T, self.heads, hd).transpose(1, 2)
-        v = self.wv(x).view(B, T, self.heads, hd).transpose(1, 2)
-        # RoPE, GPT-NeoX rotate-half.
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # scale 1/sqrt(hd)
-        return self.wo(y.transpose(1, 2).reshape(B, T, C))
-
-
-class MLP(nn.Module):
-    def __init__(self, d):
-        super().__init__()
-        self.w1 = nn.Linear(d, 4 * d, bias=False)
-        self.w2 = nn.Linear(4 * d, d, bias=False)
-
-    def forward(self, x):
-        return self.w2(F.gelu(self.w1(x)))  # exact (erf) GELU
-
-
-class Block(nn.Module):
-    def __init__(self, d, heads):
-        super().__init__()
-        self.attn_norm = LayerNorm(d)
-        self.attn = Attention(d, heads)
-        self.mlp_norm = LayerNorm(d)
-        self.mlp = MLP(d)
-
-    def forward(self, x, cos, sin):
-        x = x + self.attn(self.attn_norm(x), cos, sin)
-        return x + self.mlp(self.mlp_norm(x))
-
-
-class CbsLabLM(nn.Module):
-    """config: the lab's ModelConfig dict (layers, dModel, heads, context, vocabSize)."""
-
-    def __init__(self, config):
-        super().__init__()
-        d, heads, V = config["dModel"], config["heads"], config["vocabSize"]
-        self.config = config
-        self.tok_embeddings = nn.Embedding(V, d)
-        self.layers = nn.ModuleList([Block(d, heads) for _ in range(config["layers"])])
-        self.norm = LayerNorm(d)
-        self.output = nn.Linear(d, V, bias=False)  # untied from tok_embeddings
-
-    def rope(self, T, device, dtype):
-        hd = self.config["dModel"] // self.config["heads"]
-        inv_freq = ROPE_BASE ** (-torch.arange(0, hd, 2, device=device, dtype=torch.float64) / hd)
-        angles = torch.outer(torch.arange(T, device=device, dtype=torch.float64), inv_freq)
-        angles = torch.cat((angles, angles), dim=-1)  # (T, hd)
-        return angles.cos().to(dtype), angles.sin().to(dtype)
-
-    def forward(self, tokens, targets=None):
-        """tokens (B, T) int64; targets (B, T) int64 with -100 for ignored positions."""
-        x = self.tok_embeddings(tokens)
-        cos, sin = self.rope(tokens.shape[1], x.device, x.dtype)
-        for layer in self.layers:
-            x = layer(x, cos, sin)
-        logits = self.output(self.norm(x))
-        if targets is None:
-            return logits
-        # Mean over non-ignored targets.
-        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
-        return logits, loss
-
-
-def load_lab_model(path, dtype=torch.float32, device="cpu"):
-    """Builds CbsLabLM from a lab safetensors export (the config is in its metadata)."""
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    with safe_open(path, framework="pt") as f:
-        config = json.loads(f.metadata()["config"])
-    model = CbsLabLM(config)
-    model.load_state_dict(load_file(path))
-    return model.to(device=device, dtype=dtype)
 
 
 def load_batch(path, device="cpu"):
@@ -142,8 +32,6 @@ def load_batch(path, device="cpu"):
 
 
 def main(argv):
-    from safetensors.torch import load_file
-
     folder = argv[1]
     dtype = torch.float64 if "--dtype" not in argv or argv[argv.index("--dtype") + 1] == "float64" else torch.float32
     model = load_lab_model(f"{folder}/weights.safetensors", dtype=dtype)
@@ -152,7 +40,7 @@ def main(argv):
         lab = json.load(f)
     _, loss = model(tokens, targets)
     loss.backward()
-    lab_grads = load_file(f"{folder}/gradients.safetensors")
+    lab_grads = read_safetensors(f"{folder}/gradients.safetensors")[0]
     loss_err = abs(loss.item() - lab["loss"])
     print(f"loss: torch {loss.item():.12f}  lab {lab['loss']:.12f}  |diff| {loss_err:.3e}")
     # Lab gradients are float64 rounded to f32: relative rounding 6e-8, so compare against the
@@ -162,7 +50,7 @@ def main(argv):
     worst = 0.0
     for name, p in model.named_parameters():
         g = p.grad.to(torch.float64)
-        ref = lab_grads[name].to(torch.float64)
+        ref = torch.from_numpy(lab_grads[name]).to(torch.float64)
         scale = max(ref.abs().max().item(), 1e-12)
         err = (g - ref).abs().max().item() / scale
         worst = max(worst, err)

@@ -1,0 +1,177 @@
+// The equivalence bundle's pieces (../equivalence-bundle.ts writes them): the run that the Python
+// tests of the PyTorch package (src/scale-out/test_*.py) train on both sides, the lab's float64
+// reference record of it, and protocol vectors: the lab's random streams, init seeds, sampler
+// orders, schedules and rules, evaluated by the lab's code, for train.py's re-implementations to
+// match value for value.
+import { TokenStream, epochPermutation, validationBatch } from '../../src/data/pack';
+import type { DatasetSpec, TextTokenizer } from '../../src/data';
+import { runId } from '../../src/experiment/plan';
+import type { EvaluationConfig, RunRecord, RunSpec } from '../../src/experiment/schema';
+import type { ModelConfig } from '../../src/model/config';
+import { tensorSeed } from '../../src/model/init';
+import { buildLayout } from '../../src/model/layout';
+import { learningRate } from '../../src/optim/schedule';
+import { divergenceReason } from '../../src/train/divergence';
+import { decaysToEvaluate, shouldEvaluate, type EvalContext } from '../../src/train/eval-schedule';
+import { bestDecayIndex, trainRun } from '../../src/train/run';
+import { prepareRunData } from '../../src/train/setup';
+import { mulberry32, normalSampler } from '../../src/util/random';
+import { ReferenceEngine } from './reference-engine';
+
+const STEPS = 20;
+
+/**
+ * The equivalence run: a 2-layer d 16 model, B = 8 in four micro-batches of 2, warmup over 5 steps,
+ * weight decay, clipping that acts on some steps and not others, three EWA decays, an evaluation
+ * at every step (one decay and the raw weights far from the target, every decay near it), and a
+ * target reached midway (null while it is being found).
+ */
+export function equivalenceSpec(vocabSize: number, targetLoss: number | null): RunSpec {
+  const model: ModelConfig = { name: 'equivalence', layers: 2, dModel: 16, heads: 2, context: 8, vocabSize };
+  const evaluation: EvaluationConfig = { spacing: 1, nearSpacing: 1, nearMargin: 0.02, validationTokens: 64 };
+  const spec: Omit<RunSpec, 'id'> = {
+    role: 'sweep',
+    model,
+    dataSize: STEPS * 8 * model.context,
+    batchSize: 8,
+    microBatch: 2,
+    peakLr: 3e-3,
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    warmupSteps: 5,
+    // The gradient norm is 0.9 to 1.5 over these steps: clipping acts on some steps and not on others.
+    clipNorm: 1.1,
+    ewaDecays: [0.8, 0.9, 0.95],
+    maxSteps: STEPS,
+    targetLoss,
+    stopAtTarget: false,
+    evaluation,
+    replicate: 0,
+    seeds: { init: 7, data: 3 },
+    // A pool larger than the run reads: the sampler permutes the pool and the run reads a prefix.
+    poolTokens: 4096,
+  };
+  return { id: runId(spec), ...spec };
+}
+
+/** The lab's own loop (trainRun) on the float64 ReferenceEngine, on the lab's own data path (prepareRunData). */
+export async function referenceRecord(spec: RunSpec, dataset: DatasetSpec, tokenizer: TextTokenizer, params: Float32Array): Promise<RunRecord> {
+  const data = await prepareRunData(spec, dataset, tokenizer);
+  const engine = new ReferenceEngine(buildLayout(spec.model), params, spec.ewaDecays.length);
+  const record = await trainRun(spec, { engine, data: data.source, validation: data.validation, adapter: 'float64 reference (CPU)' });
+  if (record.status === 'failed') throw new Error(`the reference run failed: ${record.failure?.reason}`);
+  return record;
+}
+
+/** The spec with its target halfway between the EWA losses of steps 11 and 12 of the untargeted run. */
+export function targetedSpec(untargeted: RunRecord): RunSpec {
+  const at = (step: number) => untargeted.evals.find((e) => e.step === step)!.ewaLoss;
+  return equivalenceSpec(untargeted.spec.model.vocabSize, (at(11) + at(12)) / 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protocol vectors: the lab's functions on chosen inputs.
+// ---------------------------------------------------------------------------------------------
+
+/** A run's evaluations under a made-up EWA loss curve 3 + 2/√step: the steps and the decays each tries. */
+interface ScheduleCase {
+  evaluation: EvaluationConfig;
+  maxSteps: number;
+  targetLoss: number | null;
+  decays: number;
+  evaluations: { step: number; tried: number[] }[];
+}
+
+export interface ProtocolVectors {
+  mulberry32: { seed: number; values: number[] }[];
+  /** The lab's normal sampler, including streams where a uniform draw is exactly 0 and is drawn again. */
+  normal: { seed: number; values: number[] }[];
+  tensorSeed: { seed: number; name: string; value: number }[];
+  epochPermutation: { count: number; dataSeed: number; epoch: number; order: number[] }[];
+  /** A TokenStream's first draws over two epochs: the sequence indices in order. */
+  tokenStream: { corpusTokens: number; context: number; dataSeed: number; indices: number[] };
+  /** validationBatch over the tokens 0, 1, 2, …: the first token of each sequence it takes. */
+  validationBatch: { tokens: number; context: number; maxSequences: number; starts: number[] }[];
+  learningRate: { peakLr: number; warmup: number; rates: number[] }[];
+  schedule: ScheduleCase[];
+  bestDecayIndex: { ewaLosses: (number | string | null)[]; index: number }[];
+  /** A non-finite loss is written as the string JavaScript prints for it (JSON has no NaN or Infinity). */
+  divergence: { step: number; loss: number | string; initialLoss: number; warmupSteps: number; reason: string | null }[];
+}
+
+/** JSON has no NaN or Infinity: such a number travels as the string JavaScript prints for it. */
+const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
+
+function schedule(evaluation: EvaluationConfig, maxSteps: number, targetLoss: number | null, decays: number): ScheduleCase {
+  const evaluations: ScheduleCase['evaluations'] = [];
+  let last: EvalContext['last'] = null;
+  for (let step = 1; step <= maxSteps; step++) {
+    const ctx: EvalContext = { maxSteps, targetLoss, last };
+    if (!shouldEvaluate(step, evaluation, ctx)) continue;
+    evaluations.push({ step, tried: decaysToEvaluate(evaluation, ctx, step, decays, step % decays) });
+    last = { step, ewaLoss: 3 + 2 / Math.sqrt(step) };
+  }
+  return { evaluation, maxSteps, targetLoss, decays, evaluations };
+}
+
+export function protocolVectors(): ProtocolVectors {
+  const seeds = [0, 1, 42, 0xdeadbeef, 0xffffffff];
+  const stream = new TokenStream(new Uint16Array(8 * 13 + 3), { context: 8, dataSeed: 11 });
+  const divergence = [
+    { step: 3, loss: NaN, initialLoss: 5, warmupSteps: 10 },
+    { step: 3, loss: Infinity, initialLoss: 5, warmupSteps: 10 },
+    { step: 9, loss: 7, initialLoss: 5, warmupSteps: 10 },
+    // 6.0625 is exactly halfway between 6.062 and 6.063: JavaScript's toFixed rounds it up.
+    { step: 11, loss: 6.0625, initialLoss: 5.0004, warmupSteps: 10 },
+    { step: 11, loss: 5.9, initialLoss: 5, warmupSteps: 10 },
+  ];
+  const arange = (n: number) => Uint16Array.from({ length: n }, (_, i) => i);
+  return {
+    mulberry32: seeds.map((seed) => {
+      const next = mulberry32(seed);
+      return { seed, values: Array.from({ length: 6 }, () => next()) };
+    }),
+    // mulberry32 returns exactly 0 for the state 0 only, reached at draw k from seed −k·0x6D2B79F5:
+    // the first draw, and the fifth (the u of the third pair).
+    normal: [7, -0x6d2b79f5 >>> 0, Math.imul(-5, 0x6d2b79f5) >>> 0].map((seed) => {
+      const next = normalSampler(mulberry32(seed));
+      return { seed, values: Array.from({ length: 9 }, () => next()) };
+    }),
+    tensorSeed: seeds.flatMap((seed) =>
+      ['tok_embeddings.weight', 'layers.0.attn.wq.weight', 'layers.11.mlp.w2.weight', 'output.weight'].map((name) => ({ seed, name, value: tensorSeed(seed, name) })),
+    ),
+    epochPermutation: [
+      { count: 1, dataSeed: 1, epoch: 0 },
+      { count: 2, dataSeed: 1, epoch: 0 },
+      { count: 37, dataSeed: 5, epoch: 0 },
+      { count: 37, dataSeed: 5, epoch: 1 },
+      { count: 1000, dataSeed: 0xffffffff, epoch: 3 },
+    ].map((p) => ({ ...p, order: Array.from(epochPermutation(p.count, p.dataSeed, p.epoch)) })),
+    tokenStream: { corpusTokens: 8 * 13 + 3, context: 8, dataSeed: 11, indices: stream.peekSequenceIndices(30) },
+    validationBatch: [
+      { tokens: 1000, context: 8, maxSequences: 7 },
+      { tokens: 1000, context: 8, maxSequences: 500 },
+      { tokens: 40, context: 8, maxSequences: 3 },
+    ].map((v) => {
+      const batch = validationBatch(arange(v.tokens), v.context, v.maxSequences);
+      return { ...v, starts: Array.from({ length: batch.sequences }, (_, s) => batch.inputs[s * v.context]) };
+    }),
+    learningRate: [
+      { peakLr: 0.01, warmup: 5 },
+      { peakLr: 3e-4, warmup: 0 },
+      { peakLr: 1e-3, warmup: 1 },
+    ].map((p) => ({ ...p, rates: Array.from({ length: 12 }, (_, i) => learningRate(i + 1, p.peakLr, p.warmup)) })),
+    schedule: [
+      schedule({ spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64 }, 300, 3.15, 3),
+      schedule({ spacing: 2, nearSpacing: 1, nearMargin: 0.02, validationTokens: 64 }, 200, null, 2),
+      schedule({ spacing: 1.5, nearSpacing: 1.1, nearMargin: 0.5, validationTokens: 64 }, 137, 3.1, 4),
+    ],
+    bestDecayIndex: [[3.2, 3.1, 3.3], [null, 3.5, 3.4], [NaN, 3.0, 2.9], [3.0, 3.0], []].map((losses) => ({
+      ewaLosses: losses.map((l) => (l === null ? null : jsonNumber(l))),
+      index: bestDecayIndex({ step: 1, tokens: 0, ewaLoss: 0, ewaLosses: losses, rawLoss: null }),
+    })),
+    divergence: divergence.map((d) => ({ ...d, loss: jsonNumber(d.loss), reason: divergenceReason(d.step, d.loss, d.initialLoss, d.warmupSteps) })),
+  };
+}

@@ -16,8 +16,8 @@ describe('npm run export:torch', () => {
     const help = command('tools/export-torch.ts', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: npm run export:torch -- <preset \| share link \| config.json> --out DIR/);
-    expect(command('tools/export-torch.ts', 'demo', '--out', 'x', '--bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
-    expect(command('tools/export-torch.ts', '--out', 'x')).toMatchObject({ code: 2, stderr: expect.stringContaining('missing argument') });
+    expect(command('tools/export-torch.ts', 'demo', '--out', 'x', '--bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown flag --bogus') });
+    expect(command('tools/export-torch.ts', '--out', 'x')).toMatchObject({ code: 2, stderr: expect.stringContaining('no experiment given') });
     expect(command('tools/export-torch.ts', 'demo')).toMatchObject({ code: 2, stderr: expect.stringContaining('--out DIR is required') });
     expect(command('tools/export-torch.ts', 'no-such-preset', '--out', 'x')).toMatchObject({ code: 2, stderr: expect.stringContaining('is neither a preset') });
   });
@@ -33,7 +33,7 @@ describe('npm run prepare-data', () => {
   it('says what is missing in a folder that is not a package, and exits 2 on a bad value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cbs-prepare-'));
     expect(command('tools/prepare-data.ts', dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('experiment.json is missing') });
-    expect(command('tools/prepare-data.ts', dir, '--max-train-tokens', '0')).toMatchObject({ code: 2, stderr: expect.stringContaining('positive integer') });
+    expect(command('tools/prepare-data.ts', dir, '--max-train-tokens', '0')).toMatchObject({ code: 2, stderr: expect.stringContaining('--max-train-tokens must be an integer ≥ 1') });
   });
 });
 

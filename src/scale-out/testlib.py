@@ -21,9 +21,14 @@ sys.path.insert(0, HERE)
 import train  # noqa: E402
 
 
+# The commands' temporary files (torchrun's log folders among them) go here and go with the tests.
+_scratch = tempfile.TemporaryDirectory(prefix="cbs-scale-out-tests-")
+
+
 def command_env(extra=None):
     """The environment of the lab's commands: Dawn in Node finds a Vulkan driver (a GPU's, else SwiftShader's)."""
     env = dict(os.environ)
+    env["TMPDIR"] = _scratch.name
     if os.path.exists(SWIFTSHADER_ICD):
         env.setdefault("VK_ICD_FILENAMES", SWIFTSHADER_ICD)
         env["LD_LIBRARY_PATH"] = ":".join(p for p in ["/usr/lib/chromium", env.get("LD_LIBRARY_PATH", "")] if p)

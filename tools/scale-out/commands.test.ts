@@ -1,10 +1,19 @@
 // The commands of the scale-out package as people run them: exit codes and messages on bad input.
 // (Their success paths run end to end in src/scale-out/test_end_to_end.py.)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const folders: string[] = [];
+/** A fresh temporary folder, removed after the tests. */
+function scratch(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+}
+afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function command(script: string, ...args: string[]) {
   const done = spawnSync(process.execPath, ['scripts/run-ts.mjs', script, ...args], { encoding: 'utf8' });
@@ -23,7 +32,7 @@ describe('npm run export:torch', () => {
   });
 
   it('does not write into a folder that holds files', () => {
-    const out = mkdtempSync(join(tmpdir(), 'cbs-export-'));
+    const out = scratch('cbs-export-');
     writeFileSync(join(out, 'keep.txt'), 'mine');
     expect(command('tools/export-torch.ts', 'demo', '--out', out)).toMatchObject({ code: 1, stderr: expect.stringContaining('is not empty') });
   });
@@ -31,7 +40,7 @@ describe('npm run export:torch', () => {
 
 describe('npm run prepare-data', () => {
   it('says what is missing in a folder that is not a package, and exits 2 on a bad value', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cbs-prepare-'));
+    const dir = scratch('cbs-prepare-');
     expect(command('tools/prepare-data.ts', dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('experiment.json is missing') });
     expect(command('tools/prepare-data.ts', dir, '--max-train-tokens', '0')).toMatchObject({ code: 2, stderr: expect.stringContaining('--max-train-tokens must be an integer ≥ 1') });
   });
@@ -39,7 +48,7 @@ describe('npm run prepare-data', () => {
 
 describe('npm run cbs on a results folder', () => {
   it('refuses a folder without run records', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cbs-results-'));
+    const dir = scratch('cbs-results-');
     mkdirSync(join(dir, 'results'));
     expect(command('tools/cbs.ts', join(dir, 'results'))).toMatchObject({ code: 1, stderr: expect.stringContaining('holds no .jsonl files') });
   });

@@ -72,7 +72,7 @@ function packageReadme(config: ExperimentConfig, plan: RunSpec[], tokenizer: Pac
   const budget = tokenBudget(plan);
   const trainTokens = plan.reduce((s, r) => s + r.maxSteps * r.batchSize * r.model.context, 0);
   const models = measurementPairs(config)
-    .map((p) => `${p.model.name} (${p.model.layers} layer${p.model.layers === 1 ? "" : "s"}, d ${p.model.dModel}, ${p.model.heads} heads, context ${p.model.context}; ${count(nonEmbeddingParams(p.model))} non-embedding parameters) on D = ${count(p.dataSize)} tokens`)
+    .map((p) => `${p.model.name} (${p.model.layers} layer${p.model.layers === 1 ? '' : 's'}, d ${p.model.dModel}, ${p.model.heads} heads, context ${p.model.context}; ${count(nonEmbeddingParams(p.model))} non-embedding parameters) on D = ${count(p.dataSize)} tokens`)
     .filter((line, i, all) => all.indexOf(line) === i);
   const tokenizerLine =
     tokenizer.json !== null

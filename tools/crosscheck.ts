@@ -1,6 +1,6 @@
 // Cross-check command: writes weights.safetensors, batch.json, loss.json and gradients.safetensors
 // into a folder, for checking the lab's forward and backward against another framework
-// (src/model/crosscheck.py does it in PyTorch; see docs/model.md).
+// (src/scale-out/crosscheck.py does it in PyTorch; see docs/model.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../src/model/config';
@@ -11,7 +11,7 @@ import { UsageError, choiceOption, numberOption, parseCommand, printUsage, runCo
 const USAGE = `usage: npm run crosscheck -- --out DIR [flags]
 
 Writes weights.safetensors, batch.json, loss.json and gradients.safetensors for one batch of a
-model into DIR, to check the lab's forward and backward against PyTorch (src/model/crosscheck.py).
+model into DIR, to check the lab's forward and backward against PyTorch (src/scale-out/crosscheck.py).
 
 flags:
   --out DIR        output folder (required)

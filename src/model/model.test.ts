@@ -209,7 +209,7 @@ describe('cross-check bundle', () => {
 });
 
 describe('agreement with PyTorch', () => {
-  // Losses of cross-check bundles recomputed by src/model/crosscheck.py in PyTorch 2.11 float64
+  // Losses of cross-check bundles recomputed by src/scale-out/crosscheck.py in PyTorch 2.11 float64
   // (F.layer_norm, F.scaled_dot_product_attention, exact F.gelu), printed to 12 decimals; the
   // gradients agreed to 5.5e-8 of each tensor's largest (the f32 rounding of the export).
   it.each([

@@ -102,11 +102,11 @@ class Equivalence(unittest.TestCase):
         print(f"\n  bf16 autocast vs the lab's float64 reference: worst relative training-loss difference {worst:.1e}")
 
     def test_the_one_step_crosscheck_of_loss_and_every_gradient(self):
-        # src/model/crosscheck.py checks the lab's loss and gradients on one batch against this package's model.
+        # src/scale-out/crosscheck.py checks the lab's loss and gradients on one batch against this package's model.
         bundle = os.path.join(self.tmp.name, "crosscheck")
         run(["node", "scripts/run-ts.mjs", "tools/crosscheck.ts", "--out", bundle, "--layers", "2", "--d", "32", "--heads", "4",
              "--context", "12", "--vocab", "50", "--seed", "7", "--batch", "3", "--perturb", "0.3"])
-        done = run([PYTHON, os.path.join(HERE, "..", "model", "crosscheck.py"), bundle])
+        done = run([PYTHON, os.path.join(HERE, "crosscheck.py"), bundle])
         self.assertIn("OK", done.stdout.splitlines()[-1])
 
 

@@ -1,6 +1,6 @@
 """A checker for the lab's cross-check bundle, in PyTorch.
 
-    python3 src/model/crosscheck.py DIR [--dtype float64|float32]
+    python3 src/scale-out/crosscheck.py DIR [--dtype float64|float32]
 
 reads DIR/weights.safetensors, DIR/batch.json, DIR/loss.json and DIR/gradients.safetensors (written by
 `npm run crosscheck -- --out DIR`, i.e. tools/crosscheck.ts), recomputes the loss and the gradients
@@ -16,7 +16,7 @@ import sys
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scale-out"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train import CbsLabLM, load_lab_model, read_safetensors  # noqa: E402,F401 - CbsLabLM re-exported
 
 IGNORE_TARGET = 0xFFFFFFFF

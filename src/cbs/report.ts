@@ -11,6 +11,7 @@ import { PAPER_LAWS, type PaperLaw, paperLawTokens } from './paper';
 import { type PowerLawFit, fitPowerLaw } from './scaling';
 import { type BatchPoint, type RunOutcome, batchPoints, curvePoints, pooledPoints, runOutcome } from './steps-to-target';
 import { measurementKey } from '../experiment/plan';
+import { targetFromReference } from '../experiment/results';
 import { formatCount } from '../util/format';
 import type { CurvePoint } from './fit';
 import type { TableSource } from './input';
@@ -369,7 +370,7 @@ export function analyzeResults(results: ExperimentResults, options: ReportInput 
     const target: GroupTargetReport = {
       loss,
       source: override !== null ? 'override' : stored !== null ? 'results' : 'none',
-      references: references.map((r) => ({ runId: r.spec.id, replicate: r.spec.replicate, finalLoss: targetFromReferenceRecord(r), status: r.status })),
+      references: references.map((r) => ({ runId: r.spec.id, replicate: r.spec.replicate, finalLoss: targetFromReference(r), status: r.status })),
     };
     if (loss === null) warnings.push(`${g.label}: no target loss (its reference runs did not finish and none was given): no steps to target`);
     const outcomes = sweep.map((r): RunOutcome => {
@@ -393,11 +394,6 @@ export function analyzeResults(results: ExperimentResults, options: ReportInput 
   };
 }
 
-/** A reference run's final EWA loss after exactly its budget (what it contributes to the target). */
-function targetFromReferenceRecord(record: RunRecord): number | null {
-  const last = record.evals.at(-1);
-  return (record.status === 'finished' || record.status === 'reached-target') && last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
-}
 
 /** The report for a table of steps to target (e.g. a CSV from a sweep run elsewhere). */
 export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {}, input: TableSource | null = null): CbsReport {

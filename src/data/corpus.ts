@@ -69,6 +69,9 @@ export async function loadDatasetTokens(
   return { tokens: buffer.toArray(), exhausted: true, stats };
 }
 
+/** The validation set is spread over up to this many times the tokens it needs (the whole bundled shard). */
+export const VALIDATION_SPREAD = 64;
+
 export interface PrepareDataOptions extends StreamOptions {
   context: number;
   dataSeed: number;
@@ -104,9 +107,8 @@ export async function prepareData(spec: DatasetSpec, tokenizer: TextTokenizer, o
   // One extra token so that the last sequence's final target exists.
   const pool = options.poolTokens === undefined ? options.trainTokens : options.poolTokens;
   const train = await loadDatasetTokens(spec.train, tokenizer, { ...options, maxTokens: pool === null ? Infinity : pool + 1 });
-  // The validation set is spread over up to 64 times what it needs (the whole bundled shard).
   const validationNeeded = options.validationSequences * (options.context + 1);
-  const validationTokens = await loadDatasetTokens(spec.validation, tokenizer, { ...options, maxTokens: 64 * validationNeeded });
+  const validationTokens = await loadDatasetTokens(spec.validation, tokenizer, { ...options, maxTokens: VALIDATION_SPREAD * validationNeeded });
   const validation = validationBatch(validationTokens.tokens, options.context, options.validationSequences);
   if (validation.sequences < options.validationSequences) {
     warn(`the validation shards hold only ${validation.sequences} of the ${options.validationSequences} sequences asked for`);

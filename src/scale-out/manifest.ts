@@ -4,6 +4,7 @@
 import { chooseMicroBatch } from '../model/config';
 import type { ExperimentConfig, RunSpec } from '../experiment/schema';
 import { planRuns } from '../experiment/plan';
+import { VALIDATION_SPREAD } from '../data/corpus';
 
 /** No memory limit: the lab's rule (at least two micro-batches where B allows) without an adapter. */
 const UNBOUNDED = { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity, activationBudgetBytes: Infinity };
@@ -38,8 +39,6 @@ export function parseManifest(text: string): RunSpec[] {
     });
 }
 
-/** The lab loads this many times a run's validation sequences and spreads them over it (src/data/corpus.ts). */
-export const VALIDATION_SPREAD = 64;
 
 /**
  * Tokens the data must hold, as the lab loads them (src/data/corpus.ts prepareData): the shared

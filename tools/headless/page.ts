@@ -6,7 +6,7 @@ import type { ExperimentConfig, ExperimentResults } from '../../src/experiment/s
 import { chromiumArgs, chromiumExecutable } from '../browser';
 import type { LabState } from './progress';
 
-/** window.cbsLab as defined in src/ui/useTraining.ts (LabAutomation). */
+/** window.cbsLab as defined in src/ui/use-training.ts (LabAutomation). */
 interface Automation {
   start(): void;
   state(): LabState;

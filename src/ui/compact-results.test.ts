@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { EXPERIMENT_PRESETS } from '../experiment/presets';
+import { planRuns } from '../experiment/plan';
+import { shouldEvaluate } from '../train/eval-schedule';
+import { decodeLink, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../experiment/codec';
+import { validateResults } from '../experiment/validate';
+import { RESULTS_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type StepStats } from '../experiment/schema';
+import { mulberry32 } from '../util/random';
+import { syntheticResults } from '../experiment/fixtures/synthetic';
+import { compactResults, EVALS_KEPT } from './compact-results';
+import { chartModel } from './chart-model';
+
+const TARGET = 3;
+
+/**
+ * Results of the shape a preset's sweep records: its real run plan, the trainer's evaluation
+ * schedule, one StepStats per step. Losses fall as 2.5 + 0.5·√(R/step), so each run crosses the
+ * target 3 at R(B) = a + b/B steps (other learning rates later), or never within its cap.
+ */
+function presetResults(config: ExperimentConfig): ExperimentResults {
+  const rand = mulberry32(3);
+  const plan = planRuns(config, { vocabSize: 4096, microBatchFor: (_m, b) => Math.max(1, b / 2) });
+  const runs: RunRecord[] = plan.map((spec) => {
+    const ctx = spec.model.context;
+    const b = (0.5 * spec.dataSize) / ctx;
+    // The learning rates at one (model, D, B) in plan order: the first is the best.
+    const lrIndex = Math.max(0, plan.filter((s) => !s.isReference && s.batchSize === spec.batchSize && s.dataSize === spec.dataSize && s.model.name === spec.model.name).indexOf(spec));
+    const crossing = spec.isReference ? spec.maxSteps : (b / 32 + b / spec.batchSize) * (1 + 0.2 * lrIndex);
+    const targetLoss = spec.isReference ? null : TARGET;
+    const loss = (s: number) => 2.5 + 0.5 * Math.sqrt(crossing / s) * (1 + 0.002 * (rand() - 0.5));
+    const evals: EvalPoint[] = [];
+    const steps: StepStats[] = [];
+    let stepsToTarget: number | null = null;
+    let step = 1;
+    for (; step <= spec.maxSteps; step++) {
+      const g = 1 / (1 + step / 50);
+      steps.push({ step, trainLoss: loss(step) + 0.05, lr: spec.peakLr, gradNorm: Math.sqrt(g), microGradSq: g * (1 + 48 / spec.microBatch) * (1 + 0.2 * (rand() - 0.5)), batchGradSq: g * (1 + 48 / spec.batchSize) * (1 + 0.2 * (rand() - 0.5)), tokensPerSecond: 1e4 });
+      if (shouldEvaluate(step, spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, lastEwaLoss: evals.at(-1)?.ewaLoss ?? null })) {
+        const ewaLoss = loss(step);
+        evals.push({ step, tokens: step * spec.batchSize * ctx, ewaLoss, rawLoss: ewaLoss + 0.03 });
+        if (targetLoss !== null && stepsToTarget === null && ewaLoss <= targetLoss) {
+          stepsToTarget = step;
+          if (spec.stopAtTarget) break;
+        }
+      }
+    }
+    const done = Math.min(step, spec.maxSteps);
+    return { spec: { ...spec, targetLoss }, status: stepsToTarget !== null ? 'reached-target' : 'finished', evals, steps, stepsToTarget, stepsDone: done, tokensDone: done * spec.batchSize * ctx, failure: null, wallSeconds: done / 10, adapter: 'synthetic' };
+  });
+  return { version: RESULTS_VERSION, config, targetLoss: TARGET, runs, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T01:00:00.000Z', adapter: 'synthetic' };
+}
+
+/** What the charts show: per measurement its points, fit, B*, interval and noise scale. */
+function shown(results: ExperimentResults) {
+  const m = chartModel(results, { resamples: 200 });
+  return m.measurements.map((x) => ({
+    key: x.key,
+    points: x.points.map((p) => [p.batchSize, p.steps, p.bestRunId]),
+    fit: [x.fit?.a, x.fit?.b],
+    bStar: x.cbs?.bStar,
+    interval: [x.interval?.lower, x.interval?.upper],
+    noise: x.noiseScale.median,
+  }));
+}
+
+describe('compactResults: what a results link carries', () => {
+  it.each(EXPERIMENT_PRESETS.map((p) => [p.id, p] as const))('the %s preset’s results fit in a link and chart exactly as the full results', (_id, preset) => {
+    const full = presetResults(preset.config());
+    const compact = compactResults(full);
+    expect(validateResults(JSON.parse(JSON.stringify(compact)))).toEqual([]);
+    const link = encodeResultsFragment(compact);
+    expect(link.ok, `${preset.id}: ${link.chars} characters`).toBe(true);
+    expect(link.chars).toBeLessThanOrEqual(RESULTS_LINK_LIMIT);
+    console.log(`${preset.id}: ${full.runs.length} runs, link ${link.chars} characters`);
+    const decoded = decodeLink(link.ok ? link.fragment : '');
+    if (!decoded.ok || decoded.kind !== 'results') throw new Error('the link does not decode to results');
+    const before = shown(full);
+    const after = shown(decoded.results);
+    expect(after.map((g) => g.points)).toEqual(before.map((g) => g.points));
+    expect(after.map((g) => g.bStar)).toEqual(before.map((g) => g.bStar));
+    expect(after.map((g) => g.interval)).toEqual(before.map((g) => g.interval));
+    for (let i = 0; i < before.length; i++) {
+      expect(after[i].fit[0]).toBeCloseTo(before[i].fit[0] as number, 9);
+      // The noise scale from two block means equals the one from every step (to rounding).
+      if (before[i].noise === null) expect(after[i].noise).toBeNull();
+      else expect(Math.abs((after[i].noise as number) / (before[i].noise as number) - 1)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('keeps the crossing exact and never rounds a loss across the target', () => {
+    const full = syntheticResults({ stepStride: 1 });
+    const compact = compactResults(full);
+    for (let r = 0; r < full.runs.length; r++) {
+      const run = full.runs[r];
+      const kept = compact.runs[r].evals;
+      expect(kept.length).toBeLessThanOrEqual(Math.max(run.evals.length, EVALS_KEPT + 4));
+      if (run.spec.isReference) {
+        expect(kept.at(-1)).toEqual(run.evals.at(-1));
+        continue;
+      }
+      const hit = run.evals.find((e) => e.ewaLoss <= 2.6);
+      expect(kept.find((e) => e.ewaLoss <= 2.6)).toEqual(hit);
+      expect(compact.runs[r].steps.length).toBeLessThanOrEqual(2);
+    }
+    // The input is left as it was (the JSON export keeps every step).
+    expect(full.runs[1].steps.length).toBeGreaterThan(2);
+  });
+});

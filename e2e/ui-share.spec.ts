@@ -11,6 +11,7 @@ import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { readStepsTable } from '../src/cbs/input';
 import { analyzeTable } from '../src/cbs/report';
 import { formatReport } from '../src/cbs/format';
+import { compactResults } from '../src/ui/compact-results';
 import { syntheticResults } from '../src/experiment/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
@@ -21,8 +22,9 @@ const analysis = chartModel(results);
 const bStar = analysis.measurements[0].cbs?.bStar as number;
 const bStarText = `${+bStar.toPrecision(3)}`;
 
+/** The link the page makes: the results compacted to what the charts need. */
 function resultsLink(): string {
-  const enc = encodeResultsFragment(results);
+  const enc = encodeResultsFragment(compactResults(results));
   if (!enc.ok) throw new Error(enc.message);
   return `${APP_URL}${enc.fragment}`;
 }
@@ -38,7 +40,7 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   const errors = watchErrors(page);
   await page.goto(resultsLink());
   await expect(page.getByTestId('link-notice')).toContainText(`Opened shared results (${results.runs.length} runs)`);
-  const chart = page.getByTestId('cbs-chart');
+  const chart = page.getByTestId('results').getByTestId('cbs-chart');
   await expect(chart).toBeVisible();
   await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
   expect(bStar).toBeGreaterThan(12);
@@ -81,7 +83,7 @@ test('a tampered link gives a clear message and falls back to the default experi
   await expect(banner).toContainText('This link could not be opened.');
   await expect(banner).toContainText(/damaged|changed after it was made/);
   await expect(banner).toContainText('nothing was run');
-  await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
+  await expect(page.getByTestId('results')).toHaveCount(0);
   await expect(page.getByLabel('Experiment name')).toHaveValue(defaultConfig().name);
   await page.screenshot({ path: 'e2e/artifacts/ui-share-tampered.png', fullPage: true });
   // A link from the future is refused in words, too.
@@ -134,7 +136,8 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   const exported = JSON.parse(readFileSync(file, 'utf8')) as { format: string; kind: string; data: unknown };
   expect(exported.format).toBe('cbs-lab');
   expect(exported.kind).toBe('results');
-  expect(exported.data).toEqual(JSON.parse(JSON.stringify(results)));
+  // Opened from a link, the page holds what the link carries: the compacted results.
+  expect(exported.data).toEqual(JSON.parse(JSON.stringify(compactResults(results))));
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csvFile = join(dir, csv.suggestedFilename());
   await csv.saveAs(csvFile);
@@ -142,11 +145,13 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   const rows = stepsText.trim().split('\n');
   expect(rows[0]).toMatch(/^run_id,model,non_embedding_params,data_size,batch_size,peak_lr,replicate,status,reference,steps_to_target/);
   expect(rows).toHaveLength(results.runs.length + 1);
-  expect(stepsText).toBe(stepsCsv(results, chartModel(results, { resamples: 10 }).report));
-  // The long-format curves: the same text the core writes for the headless runner.
+  // The page holds what the link carried (the compacted results): its exports are the core's
+  // text for those, as the headless runner writes it for full results.
+  const held = compactResults(results);
+  expect(stepsText).toBe(stepsCsv(held, chartModel(held, { resamples: 10 }).report));
   for (const [id, expected] of [
-    ['export-evals-csv', evaluationsCsv(results)],
-    ['export-train-csv', trainStepsCsv(results)],
+    ['export-evals-csv', evaluationsCsv(held)],
+    ['export-train-csv', trainStepsCsv(held)],
   ] as const) {
     const [saved] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
     const path = join(dir, saved.suggestedFilename());
@@ -155,16 +160,20 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   }
 
   await page.goto(APP_URL);
-  await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
+  await expect(page.getByTestId('results')).toHaveCount(0);
   await page.getByTestId('import-file').setInputFiles(file);
   await expect(page.getByTestId('link-notice')).toContainText('Imported results');
   await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
   await page.getByTestId('copy-link-results').click();
   await expect(page.getByTestId('share-link')).toHaveValue(resultsLink());
 
-  // Results too large for a link: the page says so and points to the JSON file.
-  const big = syntheticResults({ stepStride: 1, batchSizes: [4, 8, 16, 32, 64, 128, 256, 512], learningRates: [1e-2, 5e-3, 3e-3, 1e-3] });
-  expect(encodeResultsFragment(big).ok).toBe(false);
+  // Results too large for a link even compacted (512 runs): the page says so and points to the JSON file.
+  const big = syntheticResults({
+    batchSizes: Array.from({ length: 32 }, (_, i) => 4 + 4 * i),
+    learningRates: Array.from({ length: 16 }, (_, i) => +(1e-2 / 1.2 ** i).toPrecision(3)),
+    lrPenalty: 1.01,
+  });
+  expect(encodeResultsFragment(compactResults(big)).ok).toBe(false);
   const bigFile = join(dir, 'big.json');
   writeFileSync(bigFile, JSON.stringify(big));
   await page.getByTestId('import-file').setInputFiles(bigFile);
@@ -202,7 +211,7 @@ test('the scaling chart fits B* against data size across two data sizes', async 
   writeFileSync(file, JSON.stringify(combined));
   await page.goto(APP_URL);
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(page.getByTestId('cbs-chart')).toHaveCount(2);
+  await expect(page.getByTestId('results').getByTestId('cbs-chart')).toHaveCount(2);
   await expect(page.getByTestId('scaling-data').locator('.recharts-scatter-symbol')).toHaveCount(2);
   await expect(page.getByTestId('scaling-data-law')).toContainText(`D^${+(expected.fit?.e as number).toPrecision(3)}`);
   await expect(page.getByTestId('target-loss')).toContainText('set per model and data size');

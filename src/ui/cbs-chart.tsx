@@ -4,7 +4,7 @@
 // (full view) the numbers beside it, the noise scale, and the paper's curves on normalised axes.
 import { useId, useState } from 'react';
 import { CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
-import { normalisedMeasurement, paperNormalisedCurves, type MeasurementAnalysis } from './chart-model';
+import { formatTokens, normalisedMeasurement, paperNormalisedCurves, type MeasurementAnalysis } from './chart-model';
 import { paperCurve } from '../cbs/fit';
 import { fmtCount, fmtNum } from './format';
 import { ChartFrame, type LegendItem } from './chart-frame';
@@ -119,7 +119,7 @@ function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: num
       <ComposedChart margin={{ top: 16, right: 16, bottom: 30, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="B" type="number" scale="log" domain={[lo, hi]} ticks={powersOfTwo(lo, hi)} allowDataOverflow label={{ value: 'batch size B (sequences)', position: 'insideBottom', offset: -18 }} />
-        <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} allowDataOverflow width={52} label={{ value: 'steps to target', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+        <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} allowDataOverflow width={60} label={{ value: 'steps to target', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
         {interval && interval.lower !== null && (
           <ReferenceArea x1={Math.max(lo, interval.lower)} x2={Math.min(hi, interval.upper ?? hi)} fill={COLORS.interval} fillOpacity={0.18} ifOverflow="hidden" />
         )}
@@ -151,7 +151,7 @@ function PaperPlot({ m, height }: { m: MeasurementAnalysis; height: number }) {
       <ComposedChart margin={{ top: 16, right: 16, bottom: 30, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmtNum(v, 2)} allowDataOverflow label={{ value: 'B / B*', position: 'insideBottom', offset: -18 }} />
-        <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={(v: number) => fmtNum(v, 2)} allowDataOverflow width={52} label={{ value: 'steps ÷ steps at smallest B', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+        <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={(v: number) => fmtNum(v, 2)} allowDataOverflow width={60} label={{ value: 'steps ÷ steps at smallest B', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
         {paper.map((c, i) => (
           <Line key={c.name} data={c.points} dataKey="y" name={c.name} stroke={COLORS.paper} strokeOpacity={0.35 + 0.13 * i} strokeDasharray="5 4" dot={false} isAnimationActive={false} />
         ))}
@@ -195,7 +195,16 @@ export function CbsChart({ m, compact = false, height = 360, title }: { m: Measu
     <figure className={compact ? 'cbs-chart compact' : 'cbs-chart'} data-testid="cbs-chart" aria-label={`Steps to target against batch size for ${m.label}`}>
       {!compact && (
         <figcaption>
-          <strong>{m.label}</strong> · {fmtCount(m.nonEmbeddingParams)} non-embedding parameters
+          <strong>
+            {m.model.name === '?' ? (
+              m.label
+            ) : (
+              <>
+                {m.model.name} · <Term id="data-size">D</Term> = {formatTokens(m.dataSize)}
+              </>
+            )}
+          </strong>{' '}
+          · {fmtCount(m.nonEmbeddingParams)} non-embedding parameters
         </figcaption>
       )}
       {hasPoints ? (
@@ -264,9 +273,15 @@ function SidePanel({ m, hovered, onPick }: { m: MeasurementAnalysis; hovered: Po
           a = {fmtNum(m.fit?.a ?? null)}, b = {fmtNum(m.fit?.b ?? null)}, <Term id="b-crit">B_crit = b/a</Term> = {fmtNum(m.fit?.bCrit ?? null)}
         </dd>
         <dt>
-          <Term id="baseline">Baseline</Term>
+          <Term id="baseline">Baseline</Term> of <Term id="linear-scaling">perfect scaling</Term>
         </dt>
         <dd>B = {m.baselineBatch ?? '—'}</dd>
+        <dt>
+          <Term id="batch-size">Batch sizes</Term> that reached the target
+        </dt>
+        <dd>
+          {m.curve.map((p) => p.batchSize).join(', ') || 'none yet'} (of {m.points.length})
+        </dd>
         <dt>
           <Term id="noise-scale">Gradient noise scale</Term>
         </dt>

@@ -3,7 +3,7 @@
 // export of the demo preset) and set SYNTHETIC to false.
 import type { ExperimentResults } from '../experiment/schema';
 import { resultsFromValue } from '../experiment/codec';
-import demo from '../experiment/fixtures/demo-results.json';
+import demo from '../experiment/fixtures/demo-results.json' with { type: 'json' };
 
 /**
  * True while the shipped example is the synthetic fixture (runs generated from R(B) = 12 + 576/B,

@@ -25,6 +25,7 @@ import { HistoryList } from './history-list';
 import { LinkBanner, type LinkNotice } from './link-banner';
 import { FirstView } from './first-view';
 import { GlossarySection } from './glossary-view';
+import { ModelDownloads } from './model-downloads';
 
 // The charts (recharts) load on their own, so the first view's text and Start do not wait for them.
 const ResultsView = lazy(() => import('./results-view').then((m) => ({ default: m.ResultsView })));
@@ -69,6 +70,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
   const resultsOrigin = useRunStore((s) => s.resultsOrigin);
   const showResults = useRunStore((s) => s.showResults);
   const hasRuns = useRunStore((s) => s.order.length > 0);
+  const weights = useRunStore((s) => s.weights);
   const [confirmedHosts, setConfirmedHosts] = useState('');
 
   const applyDecoded = useCallback(
@@ -243,7 +245,15 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
         </section>
       )}
       <Suspense fallback={<p>Loading the charts…</p>}>
-        {table ? <TableResultsView table={table.input} name={table.name} focusSignal={focusResults} /> : results && <ResultsView results={results} focusSignal={focusResults} />}
+        {table ? (
+          <TableResultsView table={table.input} name={table.name} focusSignal={focusResults} />
+        ) : (
+          results && (
+            <ResultsView results={results} focusSignal={focusResults}>
+              {resultsOrigin === 'live' && <ModelDownloads weights={weights} config={results.config} />}
+            </ResultsView>
+          )
+        )}
       </Suspense>
       <SharePanel
         config={config}

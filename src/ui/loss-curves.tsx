@@ -16,14 +16,17 @@ function LossPlot({ panel, height }: { panel: LossPanel; height: number }) {
   const losses = panel.series.flatMap((s) => s.points.map((p) => p.loss));
   const lo = tokens.length ? Math.max(1, Math.min(...tokens)) : 1;
   const hi = tokens.length ? Math.max(...tokens) * 1.1 : 10;
-  const yLo = Math.min(...losses, panel.target ?? Infinity) - 0.1;
-  const yHi = Math.max(...losses) + 0.1;
+  // Ticks every 0.5 nats (every 1 when the range is wide), the axis on whole ticks.
+  const step = Math.max(...losses) - Math.min(...losses, panel.target ?? Infinity) > 4 ? 1 : 0.5;
+  const yLo = Math.floor((Math.min(...losses, panel.target ?? Infinity) - 0.05) / step) * step;
+  const yHi = Math.ceil((Math.max(...losses) + 0.05) / step) * step;
+  const yTicks = Array.from({ length: Math.round((yHi - yLo) / step) + 1 }, (_, i) => +(yLo + i * step).toFixed(2));
   return (
     <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 560, height }}>
       <ComposedChart margin={{ top: 16, right: 16, bottom: 30, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="tokens" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: 'tokens seen', position: 'insideBottom', offset: -18 }} />
-        <YAxis type="number" domain={[yLo, yHi]} tickFormatter={(v: number) => fmtNum(v, 3)} allowDataOverflow width={52} label={{ value: 'EWA validation loss', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+        <YAxis type="number" domain={[yLo, yHi]} ticks={yTicks} tickFormatter={(v: number) => fmtNum(v, 3)} allowDataOverflow width={60} label={{ value: 'EWA validation loss', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
         {panel.series.map((s) => (
           <Line
             key={s.runId}

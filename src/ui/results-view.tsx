@@ -96,9 +96,16 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
     <section className="results" aria-labelledby="results-title" data-testid="results" ref={section} tabIndex={-1}>
       <h2 id="results-title">Results: the critical batch size</h2>
       <p className="results-meta" data-testid="results-meta">
-        {results.config.name}: {finished} run{finished === 1 ? '' : 's'}, <Term id="target-loss">target</Term> EWA validation loss{' '}
+        {results.config.name}: {finished} run{finished === 1 ? '' : 's'}, <Term id="target-loss">target</Term> <Term id="ewa">EWA</Term> validation loss{' '}
         <strong data-testid="target-loss">{analysis.target !== null ? fmtNum(analysis.target, 4) : 'set per model and data size by its reference run'}</strong>
-        {results.finishedAt ? '' : ' (in progress)'} · adapter: {results.adapter || 'unknown'}
+        {results.config.target.kind === 'reference' && (
+          <>
+            {' '}
+            (set by the <Term id="reference-run">reference run</Term>)
+          </>
+        )}
+        {results.finishedAt ? '' : ' (in progress)'}. <Term id="steps-to-target">Steps to target</Term> count the steps each run took to reach it. Adapter:{' '}
+        {results.adapter || 'unknown'}.
       </p>
       <div className="results-controls">
         <label htmlFor={targetId}>Try another target loss</label>

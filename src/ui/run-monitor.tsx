@@ -2,7 +2,7 @@
 // against tokens (coloured by batch size, with the target), the steps-to-target chart filling in
 // as each batch size reaches the target (the fit and B* update with every point), and the runs
 // with their progress and controls.
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { useRunStore } from '../state/run-store';
 import type { ExperimentResults } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
@@ -56,9 +56,10 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
   // eslint-disable-next-line react-hooks/exhaustive-deps -- evalKey stands for the runs' evaluations
   const panels = useMemo(() => lossPanels(list, (spec) => spec.targetLoss ?? targets[groupKey(spec)] ?? targetLoss), [evalKey, targets, targetLoss]);
   const active = status === 'running' || status === 'paused';
+  const statusLine = useRef<HTMLParagraphElement>(null);
   return (
     <>
-      <p data-testid="experiment-status" className={`experiment-status outcome-${summary.outcome}`} role="status">
+      <p data-testid="experiment-status" className={`experiment-status outcome-${summary.outcome}`} role="status" ref={statusLine} tabIndex={-1}>
         {summary.text}
       </p>
       {controls && active && (
@@ -72,7 +73,14 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
               Pause all
             </button>
           )}
-          <button type="button" onClick={() => controls.cancel()}>
+          <button
+            type="button"
+            onClick={() => {
+              controls.cancel();
+              // The controls go away with the experiment: the focus goes to what it says.
+              statusLine.current?.focus();
+            }}
+          >
             Cancel experiment
           </button>
         </div>

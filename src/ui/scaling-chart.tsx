@@ -48,15 +48,13 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
         {title}
         {data.description ? <span className="hint-small"> ({data.description})</span> : null}
       </figcaption>
-      {data.points.length === 0 ? (
-        <p className="chart-empty">{data.note ?? 'No B* measured yet.'}</p>
-      ) : (
+      {data.points.length === 0 ? null : (
         <ChartFrame title={title} legend={legend} lines={[lawText(data.fit, xName) || (data.note ?? ''), reading]} pngName={testId} height={300}>
           <ResponsiveContainer width="100%" height={300} initialDimension={{ width: 480, height: 300 }}>
             <ComposedChart margin={{ top: 12, right: 16, bottom: 30, left: 4 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -18 }} />
-              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={fmtCount} allowDataOverflow width={52} label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={fmtCount} allowDataOverflow width={60} label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
               <Tooltip formatter={(v) => fmtCount(Number(v))} labelFormatter={(l) => `${xName} = ${fmtCount(Number(l))}`} />
               {fitLine.length > 0 && <Line data={fitLine} dataKey="fit" name="fitted power law" stroke="#2b6cb0" dot={false} isAnimationActive={false} />}
               {overlay.map((o) => (

@@ -222,7 +222,7 @@ test('keyboard only: Tab to Start with visible focus, Space starts, the focus go
     expect(focus.width).toBeGreaterThanOrEqual(2);
     if (focus.testId === 'start') break;
   }
-  expect(tabs, 'Start is among the first stops').toBeLessThan(15);
+  expect(tabs, 'Start is among the first ten stops').toBeLessThan(10);
   await page.keyboard.press('Space');
   // The focus moves to the live sweep, never to <body>.
   await expect(page.getByTestId('monitor')).toBeFocused();

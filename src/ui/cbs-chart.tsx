@@ -29,17 +29,23 @@ interface LineDatum {
 
 const COLORS = { best: '#1a365d', faded: '#a0aec0', fit: '#2b6cb0', linear: '#4a5568', overhead: '#c05621', interval: '#d69e2e', paper: '#9b2c2c' };
 
-/** Log-spaced ticks at 1, 2, 5 × 10^k within [lo, hi]. */
+/** Log-spaced ticks within [lo, hi]: 1, 2, 5 × 10^k, or finer mantissas when that leaves too few. */
 export function logTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  if (!(lo > 0 && hi > lo)) return ticks;
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
-      const t = m * 10 ** e;
-      if (t >= lo && t <= hi) ticks.push(t);
+  if (!(lo > 0 && hi > lo)) return [];
+  const at = (mantissas: number[]) => {
+    const ticks: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mantissas) {
+        const t = +(m * 10 ** e).toPrecision(6);
+        if (t >= lo && t <= hi) ticks.push(t);
+      }
     }
-  }
-  return ticks;
+    return ticks;
+  };
+  const coarse = at([1, 2, 5]);
+  if (coarse.length >= 4) return coarse;
+  const finer = at([1, 1.5, 2, 3, 4, 5, 6, 8]);
+  return finer.length >= 3 ? finer : at([1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9]);
 }
 
 function powersOfTwo(lo: number, hi: number): number[] {
@@ -123,9 +129,9 @@ function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: num
         {interval && interval.lower !== null && (
           <ReferenceArea x1={Math.max(lo, interval.lower)} x2={Math.min(hi, interval.upper ?? hi)} fill={COLORS.interval} fillOpacity={0.18} ifOverflow="hidden" />
         )}
-        <Line data={lines} dataKey="fit" name="fit a + b/B" stroke={COLORS.fit} strokeWidth={2} dot={false} isAnimationActive={false} />
-        <Line data={lines} dataKey="linear" name="perfect scaling" stroke={COLORS.linear} strokeDasharray="6 4" dot={false} isAnimationActive={false} />
-        <Line data={lines} dataKey="overhead" name={`+${Math.round(m.overhead * 100)}% over perfect`} stroke={COLORS.overhead} strokeDasharray="2 3" dot={false} isAnimationActive={false} />
+        <Line data={lines} dataKey="fit" name="fit a + b/B" stroke={COLORS.fit} strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />
+        <Line data={lines} dataKey="linear" name="perfect scaling" stroke={COLORS.linear} strokeDasharray="6 4" dot={false} activeDot={false} isAnimationActive={false} />
+        <Line data={lines} dataKey="overhead" name={`+${Math.round(m.overhead * 100)}% over perfect`} stroke={COLORS.overhead} strokeDasharray="2 3" dot={false} activeDot={false} isAnimationActive={false} />
         <Scatter data={faded} dataKey="steps" name="other learning rates" fill={COLORS.faded} fillOpacity={0.6} isAnimationActive={false} onMouseEnter={(item: unknown) => onHover(datumOf(item))} />
         <Scatter data={best} dataKey="steps" name="best run per B" fill={COLORS.best} isAnimationActive={false} onMouseEnter={(item: unknown) => onHover(datumOf(item))} />
         {bStar !== null && Number.isFinite(bStar) && (
@@ -153,9 +159,9 @@ function PaperPlot({ m, height }: { m: MeasurementAnalysis; height: number }) {
         <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmtNum(v, 2)} allowDataOverflow label={{ value: 'B / B*', position: 'insideBottom', offset: -18 }} />
         <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={(v: number) => fmtNum(v, 2)} allowDataOverflow width={60} label={{ value: 'steps ÷ steps at smallest B', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
         {paper.map((c, i) => (
-          <Line key={c.name} data={c.points} dataKey="y" name={c.name} stroke={COLORS.paper} strokeOpacity={0.35 + 0.13 * i} strokeDasharray="5 4" dot={false} isAnimationActive={false} />
+          <Line key={c.name} data={c.points} dataKey="y" name={c.name} stroke={COLORS.paper} strokeOpacity={0.35 + 0.13 * i} strokeDasharray="5 4" dot={false} activeDot={false} isAnimationActive={false} />
         ))}
-        <Line data={lab.fit} dataKey="y" name="lab fit" stroke={COLORS.fit} strokeWidth={2} dot={false} isAnimationActive={false} />
+        <Line data={lab.fit} dataKey="y" name="lab fit" stroke={COLORS.fit} strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />
         <Scatter data={lab.points} dataKey="y" name="lab: best run per B" fill={COLORS.best} isAnimationActive={false} />
         <ReferenceLine x={1} stroke={COLORS.overhead} strokeWidth={2} label={{ value: 'B = B*', position: 'insideTopRight', fill: COLORS.overhead, fontSize: 13 }} />
       </ComposedChart>
@@ -183,7 +189,7 @@ const PAPER_LEGEND: LegendItem[] = [
 ];
 
 /** The chart with its reading; `compact` leaves out the side panel (the first view's worked example). */
-export function CbsChart({ m, compact = false, height = 360, title }: { m: MeasurementAnalysis; compact?: boolean; height?: number; title?: string }) {
+export function CbsChart({ m, compact = false, height = 360, title, caption }: { m: MeasurementAnalysis; compact?: boolean; height?: number; title?: string; caption?: string }) {
   const [hovered, setHovered] = useState<PointDatum | null>(null);
   const [paper, setPaper] = useState(false);
   const paperId = useId();
@@ -193,6 +199,7 @@ export function CbsChart({ m, compact = false, height = 360, title }: { m: Measu
   const plot = paper ? <PaperPlot m={m} height={height} /> : <StepsPlot m={m} height={height} onHover={setHovered} />;
   const figure = (
     <figure className={compact ? 'cbs-chart compact' : 'cbs-chart'} data-testid="cbs-chart" aria-label={`Steps to target against batch size for ${m.label}`}>
+      {compact && caption && <figcaption>{caption}</figcaption>}
       {!compact && (
         <figcaption>
           <strong>

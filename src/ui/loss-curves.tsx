@@ -37,6 +37,7 @@ function LossPlot({ panel, height }: { panel: LossPanel; height: number }) {
             strokeWidth={s.isReference ? 1 : 2}
             strokeDasharray={s.isReference ? '4 3' : undefined}
             dot={s.points.length < 3}
+            activeDot={false}
             isAnimationActive={false}
           />
         ))}

@@ -33,7 +33,7 @@ const LiveCbs = memo(function LiveCbs({ results }: { results: ExperimentResults 
   return (
     <div className="live-cbs" data-testid="live-cbs">
       {live && live.measurements.length > 0 ? (
-        live.measurements.map((m) => <CbsChart key={m.key} m={m} compact height={280} title={`Steps to target against batch size, so far: ${m.label}`} />)
+        live.measurements.map((m) => <CbsChart key={m.key} m={m} compact height={280} title={`Steps to target against batch size, so far: ${m.label}`} caption={`Steps to target against batch size so far: ${m.label}`} />)
       ) : (
         <p className="chart-empty">The steps-to-target chart fills in here as each batch size reaches the target (after the reference run sets it).</p>
       )}

@@ -56,9 +56,9 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
               <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -18 }} />
               <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={fmtCount} allowDataOverflow width={60} label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
               <Tooltip formatter={(v) => fmtCount(Number(v))} labelFormatter={(l) => `${xName} = ${fmtCount(Number(l))}`} />
-              {fitLine.length > 0 && <Line data={fitLine} dataKey="fit" name="fitted power law" stroke="#2b6cb0" dot={false} isAnimationActive={false} />}
+              {fitLine.length > 0 && <Line data={fitLine} dataKey="fit" name="fitted power law" stroke="#2b6cb0" dot={false} activeDot={false} isAnimationActive={false} />}
               {overlay.map((o) => (
-                <Line key={o.name} data={o.points} dataKey="y" name={o.name} stroke={o.color} strokeDasharray="5 4" dot={false} isAnimationActive={false} />
+                <Line key={o.name} data={o.points} dataKey="y" name={o.name} stroke={o.color} strokeDasharray="5 4" dot={false} activeDot={false} isAnimationActive={false} />
               ))}
               <Scatter data={data.points} dataKey="y" name="measured B*" fill="#1a365d" isAnimationActive={false} />
             </ComposedChart>

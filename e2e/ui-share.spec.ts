@@ -70,6 +70,9 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   const bytes = readFileSync(pngPath);
   expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   expect(bytes.length).toBeGreaterThan(5000);
+  // The export draws the title, the legend, B* with its interval and the reading around the
+  // 360 px plot (at 2×): taller than the plot alone.
+  expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (360 + 60));
   expect(errors).toEqual([]);
 });
 
@@ -197,6 +200,19 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   writeFileSync(junk, '{"hello": "world"}');
   await page.getByTestId('import-file').setInputFiles(junk);
   await expect(page.getByTestId('import-error')).toContainText('does not hold a CBS Lab experiment');
+
+  // The steps CSV also shows the charts, from its table: the same B*, brought into view.
+  await page.getByTestId('import-file').setInputFiles(csvFile);
+  await expect(page.getByTestId('results-meta')).toContainText(`${table.rows.length} rows of steps to target`);
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  await expect(page.getByTestId('results')).toBeFocused();
+  // And a CSV as another framework writes it (batch_size, steps), with its B* as analyzeTable finds it.
+  const cli = [4, 8, 16, 32, 64].map((b) => ({ batchSize: b, steps: Math.round(12 + 576 / b), modelSize: null, dataSize: null }));
+  const cliCsv = join(dir, 'steps.csv');
+  writeFileSync(cliCsv, `batch_size,steps\n${cli.map((r) => `${r.batchSize},${r.steps}`).join('\n')}\n`);
+  await page.getByTestId('import-file').setInputFiles(cliCsv);
+  await expect(page.getByTestId('results-meta')).toContainText('5 rows of steps to target');
+  await expect(page.getByTestId('bstar-value')).toHaveText(`${+(analyzeTable(cli).groups[0].cbs.bStar as number).toPrecision(3)}`);
   expect(errors).toEqual([]);
 });
 
@@ -229,6 +245,8 @@ test('history: save, reopen and delete in IndexedDB', async ({ page }) => {
   await expect(item).toBeVisible();
   await item.getByRole('button', { name: 'Open' }).click();
   await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  // Opened from the history, the results come into view with the focus.
+  await expect(page.getByTestId('results')).toBeFocused();
   await item.getByRole('checkbox', { name: /Compare/ }).check();
   await expect(page.getByTestId('compare')).toContainText(bStarText);
   await page.screenshot({ path: 'e2e/artifacts/ui-history.png', fullPage: true });

@@ -167,7 +167,7 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
   // and the byte tokenizer's tokenizer.json.
   const folder = run.files.find((f) => f.endsWith('/model.safetensors'))?.replace(/\/model\.safetensors$/, '');
   expect(folder, run.files.join(', ')).toBeDefined();
-  const reference = results.runs.find((r) => r.spec.isReference)!;
+  const reference = results.runs.find((r) => r.spec.role === 'reference')!;
   expect(folder).toBe(`model/${reference.spec.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)}`);
   checkModelFiles(join(out, folder!), reference.spec.model);
 });

@@ -122,7 +122,7 @@ test('the tutorial: run, watch it fill in, read it, move the overhead and the ta
   const dir = mkdtempSync(join(tmpdir(), 'cbs-tutorial-'));
   const item = results.getByTestId('model-download').first();
   const runs = (await page.evaluate(() => window.cbsLab!.results()))!.runs;
-  const reference = runs.find((r) => r.spec.isReference)!;
+  const reference = runs.find((r) => r.spec.role === 'reference')!;
   expect(await item.getAttribute('data-run')).toBe(reference.spec.id);
   const weights = readSafetensors(new Uint8Array(await download(page, () => item.getByTestId('download-weights').click(), dir)));
   const layout = buildLayout(reference.spec.model);

@@ -9,7 +9,7 @@ import { compactResults } from '../src/ui/compact-results';
 import { measurementReading } from '../src/ui/readings';
 import { demoResult } from '../src/ui/demo-result';
 import { GLOSSARY } from '../src/ui/glossary';
-import { syntheticResults } from '../src/experiment/fixtures/synthetic';
+import { syntheticResults } from '../src/experiment/synthetic';
 import { tinySweepConfig } from './fixtures/sweep-configs';
 import { APP_URL } from './servers';
 
@@ -92,12 +92,13 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   await expect(page.getByLabel('Batch sizes (sequences)')).toBeHidden();
   await page.getByTestId('customize').click();
   await expect(page.getByLabel('Batch sizes (sequences)')).toBeVisible();
-  await expect(page.getByLabel('Init seed')).toBeHidden();
+  const seed = page.getByLabel('replicate 1 init seed');
+  await expect(seed).toBeHidden();
   await page.getByTestId('advanced').locator('summary').click();
-  await expect(page.getByLabel('Init seed')).toBeVisible();
+  await expect(seed).toBeVisible();
   // Validation is kept: a bad value is refused under its field, and Start says why.
-  await page.getByLabel('Init seed').fill('-1');
-  await expect(page.getByText('seeds.init must be an integer from 0 to 4294967295 (got -1)')).toBeVisible();
+  await seed.fill('-1');
+  await expect(page.getByText('seeds[0].init must be an integer from 0 to 4294967295 (got -1)')).toBeVisible();
   await expect(page.getByTestId('start-blocked')).toContainText('the experiment has problems to fix');
   expect(await page.evaluate(() => window.scrollY)).toBeGreaterThanOrEqual(0);
   expect(errors).toEqual([]);

@@ -48,7 +48,7 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   await expect(page.getByTestId('target-loss')).toHaveText('2.6');
   await expect(page.getByTestId('bstar-interval')).toContainText('–');
   await expect(page.getByTestId('noise-scale')).toContainText('B_simple ≈');
-  // One dot per run that reached the target: 6 best and 5 faded (the reference run sets the
+  // One dot per sweep run that reached the target: 6 best and 5 faded (the reference run sets the
   // target and is not a point; B = 128 at the second learning rate never reached the target).
   await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(11);
   await expect(chart.locator('.recharts-reference-line')).toHaveCount(1);
@@ -218,7 +218,8 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
 
 test('the scaling chart fits B* against data size across two data sizes', async ({ page }) => {
   // Two synthetic measurements of the demo model: D = 20k (R = 12 + 576/B) and D = 40k (R = 8 + 800/B).
-  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.5 });
+  // Each measurement has its own target (2.6 and 2.7), so the page names no single one.
+  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.7 });
   const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targets: [...results.targets, ...d2.targets], runs: [...results.runs, ...d2.runs] };
   const expected = chartModel(combined).scaling.vsData;
   expect(expected.fit?.e).toBeGreaterThan(0);

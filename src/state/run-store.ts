@@ -182,7 +182,10 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const key = groupKey(record.spec);
       const finalLoss = record.evals.at(-1)?.ewaLoss ?? NaN;
       const kept = get().weights[key];
-      const better = !kept || (record.spec.isReference && !kept.spec.isReference) || (!kept.spec.isReference && !record.spec.isReference && finalLoss < kept.finalLoss);
+      // A reference run (trained for exactly D) wins over a sweep run; among equals, the lower final loss.
+      const isRef = record.spec.role === 'reference';
+      const keptRef = kept?.spec.role === 'reference';
+      const better = !kept || (isRef && !keptRef) || (isRef === keptRef && finalLoss < kept.finalLoss);
       if (better && Number.isFinite(finalLoss)) set({ weights: { ...get().weights, [key]: { spec: record.spec, finalLoss, safetensors } } });
     },
     experimentStatus(status) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves } from './chart-model';
 import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
+import { targetOf } from '../experiment/results';
 import { defaultConfig } from '../experiment/presets';
 
 describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 steps near the crossing)', () => {
@@ -73,7 +74,7 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
 describe('the loss curves and the paper overlay', () => {
   const results = syntheticResults();
   it('one panel per measurement, one series per run, coloured by batch size, with the target', () => {
-    const panels = lossPanels(lossRunsOf(results), (spec) => spec.targetLoss ?? results.targetLoss);
+    const panels = lossPanels(lossRunsOf(results), (spec) => targetOf(results.targets, spec));
     expect(panels).toHaveLength(1);
     expect(panels[0].series).toHaveLength(results.runs.length);
     expect(panels[0].target).toBe(2.6);

@@ -13,6 +13,7 @@ import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { analyzeResults, analyzeTable, DEFAULT_ANALYSIS, type CbsReport, type GroupReport, type ScalingReport } from '../cbs/report';
 import type { TableInput } from '../cbs/input';
 import { nonEmbeddingParams } from '../experiment/presets';
+import { measurementKey } from '../experiment/plan';
 import { sharedTarget } from '../experiment/results';
 import { PAPER_TABLE } from '../cbs/paper';
 
@@ -219,7 +220,8 @@ export interface LossSeries {
   runId: string;
   batchSize: number;
   peakLr: number;
-  isReference: boolean;
+  /** A reference run (it sets the target), drawn dashed. */
+  reference: boolean;
   status: string;
   color: string;
   points: { tokens: number; loss: number }[];
@@ -263,18 +265,19 @@ export function lossPanels(runs: readonly LossRun[], targetOf: (spec: RunSpec) =
   const panels = new Map<string, LossPanel>();
   for (const run of runs) {
     const label = measurementLabel(run.spec.model.name, run.spec.dataSize);
-    const key = `${run.spec.model.name}:L${run.spec.model.layers}d${run.spec.model.dModel}|D${run.spec.dataSize}`;
+    const key = measurementKey(run.spec.model, run.spec.dataSize);
     let panel = panels.get(key);
     if (!panel) {
       panel = { key, label, target: null, series: [], batchSizes: [] };
       panels.set(key, panel);
     }
-    if (!run.spec.isReference) panel.target = targetOf(run.spec) ?? panel.target;
+    const reference = run.spec.role === 'reference';
+    if (!reference) panel.target = targetOf(run.spec) ?? panel.target;
     panel.series.push({
       runId: run.spec.id,
       batchSize: run.spec.batchSize,
       peakLr: run.spec.peakLr,
-      isReference: run.spec.isReference,
+      reference,
       status: run.status,
       color: '',
       points: run.evals.filter((e) => Number.isFinite(e.ewaLoss) && e.tokens > 0).map((e) => ({ tokens: e.tokens, loss: e.ewaLoss })),

@@ -6,7 +6,8 @@ import { decodeLink, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../experi
 import { validateResults } from '../experiment/validate';
 import { RESULTS_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type StepStats } from '../experiment/schema';
 import { mulberry32 } from '../util/random';
-import { syntheticResults } from '../experiment/fixtures/synthetic';
+import { syntheticResults } from '../experiment/synthetic';
+import { measurementKey, measurementPairs } from '../experiment/plan';
 import { compactResults, EVALS_KEPT } from './compact-results';
 import { chartModel } from './chart-model';
 
@@ -24,9 +25,10 @@ function presetResults(config: ExperimentConfig): ExperimentResults {
     const ctx = spec.model.context;
     const b = (0.5 * spec.dataSize) / ctx;
     // The learning rates at one (model, D, B) in plan order: the first is the best.
-    const lrIndex = Math.max(0, plan.filter((s) => !s.isReference && s.batchSize === spec.batchSize && s.dataSize === spec.dataSize && s.model.name === spec.model.name).indexOf(spec));
-    const crossing = spec.isReference ? spec.maxSteps : (b / 32 + b / spec.batchSize) * (1 + 0.2 * lrIndex);
-    const targetLoss = spec.isReference ? null : TARGET;
+    const reference = spec.role === 'reference';
+    const lrIndex = Math.max(0, plan.filter((s) => !reference && s.role === 'sweep' && s.replicate === spec.replicate && s.batchSize === spec.batchSize && s.dataSize === spec.dataSize && s.model.name === spec.model.name).indexOf(spec));
+    const crossing = reference ? spec.maxSteps : (b / 32 + b / spec.batchSize) * (1 + 0.2 * lrIndex) * (1 + 0.05 * spec.replicate);
+    const targetLoss = reference ? null : TARGET;
     const loss = (s: number) => 2.5 + 0.5 * Math.sqrt(crossing / s) * (1 + 0.002 * (rand() - 0.5));
     const evals: EvalPoint[] = [];
     const steps: StepStats[] = [];
@@ -36,8 +38,9 @@ function presetResults(config: ExperimentConfig): ExperimentResults {
       const g = 1 / (1 + step / 50);
       steps.push({ step, trainLoss: loss(step) + 0.05, lr: spec.peakLr, gradNorm: Math.sqrt(g), microGradSq: g * (1 + 48 / spec.microBatch) * (1 + 0.2 * (rand() - 0.5)), batchGradSq: g * (1 + 48 / spec.batchSize) * (1 + 0.2 * (rand() - 0.5)), tokensPerSecond: 1e4 });
       if (shouldEvaluate(step, spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, lastEwaLoss: evals.at(-1)?.ewaLoss ?? null })) {
-        const ewaLoss = loss(step);
-        evals.push({ step, tokens: step * spec.batchSize * ctx, ewaLoss, rawLoss: ewaLoss + 0.03 });
+        const ewaLosses = spec.ewaDecays.map((_, k) => loss(step) + 0.01 * k);
+        const ewaLoss = Math.min(...ewaLosses);
+        evals.push({ step, tokens: step * spec.batchSize * ctx, ewaLoss, ewaLosses, rawLoss: ewaLoss + 0.03 });
         if (targetLoss !== null && stepsToTarget === null && ewaLoss <= targetLoss) {
           stepsToTarget = step;
           if (spec.stopAtTarget) break;
@@ -47,7 +50,8 @@ function presetResults(config: ExperimentConfig): ExperimentResults {
     const done = Math.min(step, spec.maxSteps);
     return { spec: { ...spec, targetLoss }, status: stepsToTarget !== null ? 'reached-target' : 'finished', evals, steps, stepsToTarget, stepsDone: done, tokensDone: done * spec.batchSize * ctx, failure: null, wallSeconds: done / 10, adapter: 'synthetic' };
   });
-  return { version: RESULTS_VERSION, config, targetLoss: TARGET, runs, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T01:00:00.000Z', adapter: 'synthetic' };
+  const targets = measurementPairs(config).map((pair) => ({ group: measurementKey({ ...pair.model, vocabSize: pair.model.vocabSize || 4096 }, pair.dataSize), loss: TARGET, from: [] }));
+  return { version: RESULTS_VERSION, config, targets, runs, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T01:00:00.000Z', adapter: 'synthetic' };
 }
 
 /** What the charts show: per measurement its points, fit, B*, interval and noise scale. */
@@ -87,19 +91,29 @@ describe('compactResults: what a results link carries', () => {
     }
   });
 
-  it('keeps the crossing exact and never rounds a loss across the target', () => {
+  it('keeps the crossing where it was, never rounds a loss across the target, and keeps two block means of the steps', () => {
     const full = syntheticResults({ stepStride: 1 });
     const compact = compactResults(full);
     for (let r = 0; r < full.runs.length; r++) {
       const run = full.runs[r];
       const kept = compact.runs[r].evals;
-      expect(kept.length).toBeLessThanOrEqual(Math.max(run.evals.length, EVALS_KEPT + 4));
-      if (run.spec.isReference) {
-        expect(kept.at(-1)).toEqual(run.evals.at(-1));
-        continue;
+      expect(kept.length).toBeLessThanOrEqual(Math.min(run.evals.length, EVALS_KEPT + 4));
+      expect(kept[0].step).toBe(run.evals[0].step);
+      expect(kept.at(-1)!.step).toBe(run.evals.at(-1)!.step);
+      if (run.spec.role === 'reference') continue;
+      const target = full.targets[0].loss;
+      const hit = run.evals.findIndex((e) => e.ewaLoss <= target);
+      const keptHit = kept.findIndex((e) => e.ewaLoss <= target);
+      if (hit < 0) expect(keptHit).toBe(-1);
+      else {
+        expect(kept[keptHit].step).toBe(run.evals[hit].step);
+        if (hit > 0) expect(kept[keptHit - 1].step).toBe(run.evals[hit - 1].step);
       }
-      const hit = run.evals.find((e) => e.ewaLoss <= 2.6);
-      expect(kept.find((e) => e.ewaLoss <= 2.6)).toEqual(hit);
+      for (const e of kept) {
+        const original = run.evals.find((x) => x.step === e.step)!;
+        expect(Math.abs(e.ewaLoss - original.ewaLoss)).toBeLessThanOrEqual(5e-4 * original.ewaLoss);
+        expect(e.ewaLoss <= target).toBe(original.ewaLoss <= target);
+      }
       expect(compact.runs[r].steps.length).toBeLessThanOrEqual(2);
     }
     // The input is left as it was (the JSON export keeps every step).

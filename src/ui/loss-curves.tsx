@@ -34,8 +34,8 @@ function LossPlot({ panel, height }: { panel: LossPanel; height: number }) {
             dataKey="loss"
             name={`B = ${s.batchSize}, LR ${s.peakLr}`}
             stroke={s.color}
-            strokeWidth={s.isReference ? 1 : 2}
-            strokeDasharray={s.isReference ? '4 3' : undefined}
+            strokeWidth={s.reference ? 1 : 2}
+            strokeDasharray={s.reference ? '4 3' : undefined}
             dot={s.points.length < 3}
             activeDot={false}
             isAnimationActive={false}
@@ -53,7 +53,7 @@ export function LossCurves({ panels, height = 300, live = false }: { panels: Los
   const panel = panels[Math.min(chosen, panels.length - 1)];
   if (!panel) return null;
   const legend: LegendItem[] = panel.batchSizes.map((b) => ({ label: `B = ${b.batchSize}`, color: b.color, kind: 'line' }));
-  if (panel.series.some((s) => s.isReference)) legend.push({ label: 'reference run (dashed)', color: '#718096', kind: 'dash' });
+  if (panel.series.some((s) => s.reference)) legend.push({ label: 'reference runs (dashed)', color: '#718096', kind: 'dash' });
   if (panel.target !== null) legend.push({ label: 'target', color: TARGET_COLOR, kind: 'dash' });
   const title = `EWA validation loss against tokens: ${panel.label}`;
   return (

@@ -51,7 +51,7 @@ export function ModelDownloads({ weights, config }: { weights: Record<string, Ke
           const base = `${w.spec.model.name}-D${w.spec.dataSize}`;
           return (
             <li key={group} data-testid="model-download" data-run={w.spec.id}>
-              <strong>{label}</strong>: {w.spec.isReference ? 'the reference run' : 'the run with the lowest final loss'} (B = {w.spec.batchSize}, final EWA loss {fmtNum(w.finalLoss, 4)}){' '}
+              <strong>{label}</strong>: {w.spec.role === 'reference' ? 'the reference run' : 'the run with the lowest final loss'} (B = {w.spec.batchSize}, final EWA loss {fmtNum(w.finalLoss, 4)}){' '}
               <span className="button-row">
                 <button type="button" data-testid="download-weights" onClick={() => downloadBlob(`${base}-model.safetensors`, new Blob([w.safetensors as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }))}>
                   model.safetensors

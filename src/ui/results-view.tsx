@@ -12,6 +12,7 @@ import { CbsChart } from './cbs-chart';
 import { ScalingChart } from './scaling-chart';
 import { LossCurves } from './loss-curves';
 import { Term } from './glossary-view';
+import { targetOf } from '../experiment/results';
 import { fmtNum } from './format';
 
 /** Brings a section into view and gives it the focus each time `signal` grows past 0. */
@@ -89,8 +90,8 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
     () => chartModel(results, { target: badTarget ? undefined : target, overhead: badOverhead ? undefined : overhead }),
     [results, target, overhead, badTarget, badOverhead],
   );
-  const curves = useMemo(() => lossPanels(lossRunsOf(results), (spec) => spec.targetLoss ?? analysis.target), [results, analysis.target]);
-  const finished = results.runs.filter((r) => !r.spec.isReference).length;
+  const curves = useMemo(() => lossPanels(lossRunsOf(results), (spec) => targetOf(results.targets, spec) ?? analysis.target), [results, analysis.target]);
+  const finished = results.runs.filter((r) => r.spec.role !== 'reference').length;
 
   return (
     <section className="results" aria-labelledby="results-title" data-testid="results" ref={section} tabIndex={-1}>
@@ -109,7 +110,7 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
       </p>
       <div className="results-controls">
         <label htmlFor={targetId}>Try another target loss</label>
-        <input id={targetId} inputMode="decimal" placeholder={fmtNum(results.targetLoss, 4)} value={targetText} onChange={(e) => setTargetText(e.target.value)} aria-invalid={badTarget} size={8} data-testid="results-target" />
+        <input id={targetId} inputMode="decimal" placeholder={fmtNum(analysis.target, 4)} value={targetText} onChange={(e) => setTargetText(e.target.value)} aria-invalid={badTarget} size={8} data-testid="results-target" />
         <OverheadInput value={overheadText} onChange={setOverheadText} fallback={results.config.analysis.overhead} />
         {(badTarget || badOverhead) && <span className="error-text">{badTarget ? 'The target must be a positive number.' : 'The overhead must be between 0 and 1000%.'}</span>}
       </div>

@@ -5,7 +5,7 @@
 import { memo, useMemo, useRef } from 'react';
 import { useRunStore } from '../state/run-store';
 import type { ExperimentResults } from '../experiment/schema';
-import { groupKey } from '../train/sweep';
+import { targetOf } from '../experiment/results';
 import { chartModel, lossPanels } from './chart-model';
 import { CbsChart } from './cbs-chart';
 import { LossCurves } from './loss-curves';
@@ -19,6 +19,7 @@ const STATUS_TEXT: Record<string, string> = {
   paused: 'paused',
   'reached-target': 'reached target',
   finished: 'finished',
+  censored: 'censored',
   diverged: 'diverged',
   stopped: 'cancelled',
   failed: 'failed',
@@ -42,19 +43,19 @@ const LiveCbs = memo(function LiveCbs({ results }: { results: ExperimentResults 
 });
 
 export function RunMonitor({ controls, error, cancelled }: { controls: RunControls | null; error: string | null; cancelled: boolean }) {
-  const { status, order, runs, targets, targetLoss, results } = useRunStore();
+  const { status, order, runs, targets, results } = useRunStore();
   const list = order.map((id) => runs[id]).filter((r) => r !== undefined);
   const summary = experimentSummary(
     // A cancelled experiment may still end "finished" (its last runs stop early): it says Cancelled.
     cancelled && status !== 'running' && status !== 'paused' ? 'stopped' : status,
-    list.map((r) => ({ status: r.status, isReference: r.spec.isReference, stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure })),
+    list.map((r) => ({ status: r.status, reference: r.spec.role === 'reference', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure })),
     error,
   );
   // The charts change only with evaluations and statuses, not with every step's progress: on a
   // software adapter the page shares the CPU with training, so they are not redrawn per step.
   const evalKey = list.map((r) => `${r.spec.id}:${r.evals.length}:${r.status}`).join(' ');
   // eslint-disable-next-line react-hooks/exhaustive-deps -- evalKey stands for the runs' evaluations
-  const panels = useMemo(() => lossPanels(list, (spec) => spec.targetLoss ?? targets[groupKey(spec)] ?? targetLoss), [evalKey, targets, targetLoss]);
+  const panels = useMemo(() => lossPanels(list, (spec) => spec.targetLoss ?? targetOf(Object.values(targets), spec)), [evalKey, targets]);
   const active = status === 'running' || status === 'paused';
   const statusLine = useRef<HTMLParagraphElement>(null);
   return (
@@ -114,12 +115,12 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
                 {list.map((r) => {
                   const id = r.spec.id;
                   const running = r.status === 'running' || r.status === 'paused' || r.status === 'queued';
-                  const progress = runProgress({ status: r.status, isReference: r.spec.isReference, stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure });
+                  const progress = runProgress({ status: r.status, reference: r.spec.role === 'reference', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure });
                   return (
                     <tr key={id} data-testid="run-row" data-status={r.status}>
                       <td>
                         {r.spec.model.name} · D {fmtCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
-                        {r.spec.isReference ? ' · reference' : ''}
+                        {r.spec.role === 'reference' ? ' · reference' : ''}
                       </td>
                       <td className={`status status-${r.status}`}>{STATUS_TEXT[r.status] ?? r.status}</td>
                       <td className="progress-cell">

@@ -1,22 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { experimentSummary, runProgress, type RunLine } from './run-summary';
 
-const run = (status: RunLine['status'], extra: Partial<RunLine> = {}): RunLine => ({ status, isReference: false, stepsDone: 40, maxSteps: 100, failure: null, ...extra });
+const run = (status: RunLine['status'], extra: Partial<RunLine> = {}): RunLine => ({ status, reference: false, stepsDone: 40, maxSteps: 100, failure: null, ...extra });
 
 describe('what the monitor says', () => {
   it('while training: runs done, reached, running, queued', () => {
-    expect(experimentSummary('running', [run('finished', { isReference: true }), run('reached-target'), run('running'), run('queued')], null)).toEqual({
+    expect(experimentSummary('running', [run('finished', { reference: true }), run('reached-target'), run('running'), run('queued')], null)).toEqual({
       outcome: 'running',
       text: 'Training: 2 of 4 runs done (1 run reached the target), 1 running, 1 queued.',
     });
     expect(experimentSummary('running', [], null).outcome).toBe('preparing');
   });
-  it('finished: every run done, and how', () => {
-    const s = experimentSummary('finished', [run('finished', { isReference: true }), run('reached-target'), run('reached-target'), run('finished')], null);
-    expect(s).toEqual({ outcome: 'finished', text: 'Finished: all 4 runs done; 2 reached the target, 1 ran to its cap without reaching it, 1 reference run set the target.' });
+  it('finished: every run done, and how (economy stops are not failures)', () => {
+    const economy = { step: 40, reason: 'another run at B = 8 reached the target in 30 steps: this one can no longer lower R(B)' };
+    const s = experimentSummary('finished', [run('finished', { reference: true }), run('reached-target'), run('reached-target'), run('finished'), run('censored'), run('stopped', { failure: economy })], null);
+    expect(s).toEqual({ outcome: 'finished', text: 'Finished: all 6 runs done; 2 reached the target, 2 stopped early by the economy rules, 1 ran to its cap without reaching it, 1 reference run set the target.' });
+    expect(runProgress(run('stopped', { failure: economy, stepsDone: 30 })).text).toBe('stopped at step 30: another run at this batch size reached the target sooner');
+    expect(runProgress(run('censored', { stepsDone: 90 }))).toEqual({ value: 100, max: 100, text: 'stopped at step 90, unreached: far beyond linear scaling (economy)' });
   });
   it('cancelled and stopped experiments say so, never "finished"', () => {
-    expect(experimentSummary('stopped', [run('reached-target'), run('stopped'), run('queued')], null)).toEqual({
+    expect(experimentSummary('stopped', [run('reached-target'), run('stopped', { failure: { step: 40, reason: 'cancelled by the user' } }), run('queued')], null)).toEqual({
       outcome: 'cancelled',
       text: 'Cancelled: 2 of 3 runs done (1 run reached the target); 1 did not run; 1 cancelled.',
     });
@@ -34,8 +37,8 @@ describe('what the monitor says', () => {
   });
   it('a run that ended reads as complete, with what happened', () => {
     expect(runProgress(run('reached-target', { stepsDone: 156, maxSteps: 625 }))).toEqual({ value: 625, max: 625, text: 'reached the target at step 156 (budget 625)' });
-    expect(runProgress(run('finished', { isReference: true, stepsDone: 128, maxSteps: 128 }))).toEqual({ value: 128, max: 128, text: 'trained exactly D: 128 steps' });
-    expect(runProgress(run('stopped', { stepsDone: 12 })).text).toBe('cancelled at step 12');
+    expect(runProgress(run('finished', { reference: true, stepsDone: 128, maxSteps: 128 }))).toEqual({ value: 128, max: 128, text: 'trained exactly D: 128 steps' });
+    expect(runProgress(run('stopped', { stepsDone: 12, failure: { step: 12, reason: 'cancelled by the user' } })).text).toBe('cancelled at step 12');
     expect(runProgress(run('running', { stepsDone: 12 }))).toEqual({ value: 12, max: 100, text: '12/100' });
   });
 });

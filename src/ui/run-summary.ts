@@ -1,20 +1,24 @@
 // What the monitor says about an experiment and each run, in words: a cancelled, failed or
-// partly failed experiment says so, and a run that reached its target reads as complete.
+// partly failed experiment says so, and a run that ended reads as complete, with how it ended.
 import type { RunStatus } from '../experiment/schema';
 
 export type ExperimentOutcome = 'preparing' | 'running' | 'paused' | 'finished' | 'partly-failed' | 'failed' | 'cancelled';
 
 export interface RunLine {
   status: RunStatus;
-  isReference: boolean;
+  /** A reference run: trained for exactly D tokens to set the target. */
+  reference: boolean;
   stepsDone: number;
   maxSteps: number;
   failure: { step: number; reason: string } | null;
 }
 
-const FINAL: ReadonlySet<RunStatus> = new Set(['reached-target', 'finished', 'diverged', 'stopped', 'failed']);
+const FINAL: ReadonlySet<RunStatus> = new Set(['reached-target', 'finished', 'censored', 'diverged', 'stopped', 'failed']);
 
 export const isFinal = (status: RunStatus) => FINAL.has(status);
+
+/** 'stopped' is the user's cancel, or the economy rule (another run at its B was already faster). */
+const cancelledByUser = (r: RunLine) => r.status === 'stopped' && /cancel/i.test(r.failure?.reason ?? 'cancelled');
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -28,7 +32,7 @@ export function experimentSummary(status: string, runs: readonly RunLine[], erro
   const reached = count('reached-target');
   const failed = count('failed');
   const diverged = count('diverged');
-  const stopped = count('stopped');
+  const cancelled = runs.filter(cancelledByUser).length;
   const total = runs.length;
   if (total === 0) {
     return error ? { outcome: 'failed', text: `The experiment stopped before any run started: ${error}` } : { outcome: 'preparing', text: 'Preparing: loading the data and the tokenizer, planning the runs…' };
@@ -40,7 +44,7 @@ export function experimentSummary(status: string, runs: readonly RunLine[], erro
     const head = status === 'paused' ? 'Paused' : 'Training';
     return { outcome: status, text: `${head}: ${done} of ${total} runs done${reachedText}, ${running} running, ${queued} queued.` };
   }
-  const problems = [failed ? `${failed} failed` : '', diverged ? `${diverged} diverged` : '', stopped ? `${stopped} cancelled` : ''].filter(Boolean).join(', ');
+  const problems = [failed ? `${failed} failed` : '', diverged ? `${diverged} diverged` : '', cancelled ? `${cancelled} cancelled` : ''].filter(Boolean).join(', ');
   if (status === 'stopped' || done < total) {
     const notRun = total - done;
     if (error) return { outcome: 'failed', text: `The experiment stopped: ${error}. ${done} of ${total} runs done${notRun ? `; ${notRun} did not run` : ''}.` };
@@ -51,9 +55,16 @@ export function experimentSummary(status: string, runs: readonly RunLine[], erro
     return { outcome: 'failed', text: `Failed: every run failed or diverged${reason ? ` (first reason: ${reason})` : ''}.` };
   }
   if (problems) return { outcome: 'partly-failed', text: `Finished, partly failed: ${total} runs, ${reached} reached the target; ${problems}.` };
-  const capped = runs.filter((r) => r.status === 'finished' && !r.isReference).length;
-  const reference = runs.filter((r) => r.isReference).length;
-  const parts = [`${reached} reached the target`, capped ? `${capped} ran to ${capped === 1 ? 'its' : 'their'} cap without reaching it` : '', reference ? `${plural(reference, 'reference run')} set the target` : ''].filter(Boolean);
+  const sweep = runs.filter((r) => !r.reference);
+  const early = sweep.filter((r) => r.status === 'censored' || (r.status === 'stopped' && !cancelledByUser(r))).length;
+  const capped = sweep.filter((r) => r.status === 'finished').length;
+  const reference = runs.filter((r) => r.reference).length;
+  const parts = [
+    `${reached} reached the target`,
+    early ? `${early} stopped early by the economy rules` : '',
+    capped ? `${capped} ran to ${capped === 1 ? 'its' : 'their'} cap without reaching it` : '',
+    reference ? `${plural(reference, 'reference run')} set the target` : '',
+  ].filter(Boolean);
   return { outcome: 'finished', text: `Finished: all ${total} runs done; ${parts.join(', ')}.` };
 }
 
@@ -64,13 +75,15 @@ export function runProgress(r: RunLine): { value: number; max: number; text: str
     case 'reached-target':
       return { value: max, max, text: `reached the target at step ${r.stepsDone} (budget ${r.maxSteps})` };
     case 'finished':
-      return { value: max, max, text: r.isReference ? `trained exactly D: ${r.stepsDone} steps` : `ran all ${r.stepsDone} steps without reaching the target` };
+      return { value: max, max, text: r.reference ? `trained exactly D: ${r.stepsDone} steps` : `ran all ${r.stepsDone} steps without reaching the target` };
+    case 'censored':
+      return { value: max, max, text: `stopped at step ${r.stepsDone}, unreached: far beyond linear scaling (economy)` };
     case 'diverged':
       return { value: max, max, text: `diverged at step ${r.failure?.step ?? r.stepsDone}` };
     case 'failed':
       return { value: max, max, text: `failed at step ${r.failure?.step ?? r.stepsDone}` };
     case 'stopped':
-      return { value: max, max, text: `cancelled at step ${r.stepsDone}` };
+      return { value: max, max, text: cancelledByUser(r) ? `cancelled at step ${r.stepsDone}` : `stopped at step ${r.stepsDone}: another run at this batch size reached the target sooner` };
     default:
       return { value: Math.min(r.stepsDone, max), max, text: `${r.stepsDone}/${r.maxSteps}` };
   }

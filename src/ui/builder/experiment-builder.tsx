@@ -13,7 +13,8 @@ import { FormContext, Issues, Section, FieldInput, setIn, type FormApi } from '.
 import { TableSection } from './table-section';
 import { ModelsEditor } from './models-editor';
 import { DataEditor } from './data-editor';
-import { CapKindSelect, PairingSelect, PerBatchRuleSelect, TargetKindSelect } from './rule-selects';
+import { Beta2RuleSelect, CapKindSelect, PairingSelect, TargetKindSelect } from './rule-selects';
+import { SeedsEditor } from './seeds-editor';
 import { EstimateView } from './estimate-view';
 
 export interface BuilderProps {
@@ -80,21 +81,19 @@ export function ExperimentBuilder({ limits, flopsPerSecond, open, onOpenChange, 
             <FieldInput name="analysis.overhead" />
           </Section>
           <details className="advanced" open={advancedOpen || advancedIssue} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)} data-testid="advanced">
-            <summary>Advanced: learning-rate scaling, optimizer, EWA, run length, evaluation, seeds</summary>
+            <summary>Advanced: learning-rate scaling, optimizer, EWA, reference runs, run length, evaluation, seeds</summary>
             <TableSection title="Sweep" section="sweep" advanced leading={<PairingSelect />} />
             <TableSection
               title="Optimizer (AdamW, constant LR after warmup) and EWA"
               section="optimizer"
               advanced
-              before={{
-                'optimizer.beta2.value': <PerBatchRuleSelect label="β2" path={['optimizer', 'beta2']} tableName="β2" fixedStart={0.99} />,
-                'ewa.decay.value': <PerBatchRuleSelect label="EWA decay τ" path={['ewa', 'decay']} tableName="τ" fixedStart={0.999} />,
-              }}
+              before={{ 'optimizer.beta2.value': <Beta2RuleSelect /> }}
             />
+            <TableSection title="Target" section="target" advanced />
             <TableSection title="Run length" section="run-length" advanced leading={<CapKindSelect />} />
             <TableSection title="Evaluation" section="evaluation" advanced />
             <TableSection title="Analysis" section="analysis" advanced />
-            <TableSection title="Seeds and workers" section="seeds" advanced />
+            <TableSection title="Seeds and workers" section="seeds" advanced leading={<SeedsEditor />} />
           </details>
           <Issues path={[]} exact />
           <EstimateView estimate={estimate} issues={issues} warnings={warnings} config={config} />

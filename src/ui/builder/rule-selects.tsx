@@ -3,18 +3,20 @@
 import type { ExperimentConfig } from '../../experiment/schema';
 import { SelectField, useForm, type Path } from './form-kit';
 
-/** A rule that is the paper's table per batch size, or one fixed value (starting at `fixedStart`). */
-export function PerBatchRuleSelect({ label, path, tableName, fixedStart }: { label: string; path: Path; tableName: string; fixedStart: number }) {
+/** Adam's β2 per batch size: a memory of a fraction of D's steps, the paper's table, or one value. */
+export function Beta2RuleSelect() {
   const form = useForm();
+  const path: Path = ['optimizer', 'beta2'];
   return (
     <SelectField
-      label={label}
+      label="β2"
       path={[...path, 'kind']}
       options={[
-        ['paper-table', `the paper's ${tableName} per B`],
+        ['horizon', 'a memory of D’s steps'],
+        ['paper-table', "the paper's β2 per B"],
         ['fixed', 'one value for all B'],
       ]}
-      onSelect={(v) => form.set(path, v === 'fixed' ? { kind: 'fixed', value: fixedStart } : { kind: 'paper-table' })}
+      onSelect={(v) => form.set(path, v === 'fixed' ? { kind: 'fixed', value: 0.99 } : v === 'horizon' ? { kind: 'horizon', fraction: 0.25 } : { kind: 'paper-table' })}
     />
   );
 }
@@ -29,7 +31,7 @@ export function TargetKindSelect({ config }: { config: ExperimentConfig }) {
         ['reference', 'a reference run (the paper)'],
         ['fixed', 'a fixed value'],
       ]}
-      onSelect={(v) => form.set(['target'], v === 'fixed' ? { kind: 'fixed', loss: 3 } : { kind: 'reference', batchSize: config.batchSizes[0] ?? 4 })}
+      onSelect={(v) => form.set(['target'], v === 'fixed' ? { kind: 'fixed', loss: 3 } : { kind: 'reference', batchSize: config.batchSizes[0] ?? 4, learningRate: null })}
     />
   );
 }

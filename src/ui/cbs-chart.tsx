@@ -4,9 +4,10 @@
 // (full view) the numbers beside it, the noise scale, and the paper's curves on normalised axes.
 import { useId, useState } from 'react';
 import { CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
-import { formatTokens, normalisedMeasurement, paperNormalisedCurves, type MeasurementAnalysis } from './chart-model';
+import { normalisedMeasurement, paperNormalisedCurves, type MeasurementAnalysis } from './chart-model';
 import { paperCurve } from '../cbs/fit';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 import { ChartFrame, type LegendItem } from './chart-frame';
 import { measurementReading } from './readings';
 import { Term } from './glossary-view';
@@ -83,7 +84,7 @@ export function bStarLine(m: MeasurementAnalysis): string {
   const bStar = m.cbs?.bStar ?? null;
   if (bStar === null) return `B*: ${m.cbs?.note ?? 'not available'}`;
   const interval = m.interval?.status === 'ok' && m.interval.lower !== null ? `, ${Math.round(m.interval.level * 100)}% interval ${fmtNum(m.interval.lower)} – ${m.interval.upperUnbounded ? '∞' : fmtNum(m.interval.upper)}` : '';
-  return `B* ≈ ${fmtNum(bStar)} sequences (${fmtCount(bStar * m.model.context)} tokens)${interval}; ${Math.round(m.overhead * 100)}% rule, baseline B = ${m.baselineBatch ?? '—'}`;
+  return `B* ≈ ${fmtNum(bStar)} sequences (${formatCount(bStar * m.model.context)} tokens)${interval}; ${Math.round(m.overhead * 100)}% rule, baseline B = ${m.baselineBatch ?? '—'}`;
 }
 
 function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: number; onHover: (d: PointDatum | null) => void }) {
@@ -207,11 +208,11 @@ export function CbsChart({ m, compact = false, height = 360, title, caption }: {
               m.label
             ) : (
               <>
-                {m.model.name} · <Term id="data-size">D</Term> = {formatTokens(m.dataSize)}
+                {m.model.name} · <Term id="data-size">D</Term> = {formatCount(m.dataSize)}
               </>
             )}
           </strong>{' '}
-          · {fmtCount(m.nonEmbeddingParams)} non-embedding parameters
+          · {formatCount(m.nonEmbeddingParams)} non-embedding parameters
         </figcaption>
       )}
       {hasPoints ? (
@@ -259,7 +260,7 @@ function SidePanel({ m, hovered, onPick }: { m: MeasurementAnalysis; hovered: Po
         <dd data-testid="bstar">
           {bStar !== null ? (
             <>
-              <span data-testid="bstar-value">{fmtNum(bStar)}</span> sequences ({fmtCount(bStar * m.model.context)} tokens)
+              <span data-testid="bstar-value">{fmtNum(bStar)}</span> sequences ({formatCount(bStar * m.model.context)} tokens)
             </>
           ) : (
             (m.cbs?.note ?? 'not available')

@@ -4,6 +4,7 @@
 // the charts. The scaling charts are in tokens (B* × context) so that models with different
 // contexts, and the paper's 512-token sequences, share one unit; the report's fits are in sequences.
 import type { EvalPoint, ExperimentResults, RunSpec } from '../experiment/schema';
+import { formatCount } from '../util/format';
 import type { ModelConfig } from '../model/config';
 import type { BatchPoint, RunOutcome } from '../cbs/steps-to-target';
 import type { CurvePoint, PaperFit } from '../cbs/fit';
@@ -203,15 +204,9 @@ export function tableChartModel(table: TableInput, options: Pick<ChartModelOptio
 }
 
 export function measurementLabel(model: string, dataSize: number): string {
-  return `${model} · D = ${formatTokens(dataSize)}`;
+  return `${model} · D = ${formatCount(dataSize)}`;
 }
 
-export function formatTokens(n: number): string {
-  if (n >= 1e9) return `${+(n / 1e9).toPrecision(3)}B`;
-  if (n >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;
-  if (n >= 1e3) return `${+(n / 1e3).toPrecision(3)}k`;
-  return String(Math.round(n));
-}
 
 // ---------- live loss curves ----------
 

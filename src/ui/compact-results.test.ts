@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_PRESETS } from '../experiment/presets';
 import { planRuns } from '../experiment/plan';
-import { shouldEvaluate } from '../train/eval-schedule';
+import { isNearTarget, shouldEvaluate } from '../train/eval-schedule';
 import { decodeLink, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../experiment/codec';
 import { validateResults } from '../experiment/validate';
 import { RESULTS_VERSION, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type StepStats } from '../experiment/schema';
@@ -37,10 +37,13 @@ function presetResults(config: ExperimentConfig): ExperimentResults {
     for (; step <= spec.maxSteps; step++) {
       const g = 1 / (1 + step / 50);
       steps.push({ step, trainLoss: loss(step) + 0.05, lr: spec.peakLr, gradNorm: Math.sqrt(g), microGradSq: g * (1 + 48 / spec.microBatch) * (1 + 0.2 * (rand() - 0.5)), batchGradSq: g * (1 + 48 / spec.batchSize) * (1 + 0.2 * (rand() - 0.5)), tokensPerSecond: 1e4 });
-      if (shouldEvaluate(step, spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, lastEwaLoss: evals.at(-1)?.ewaLoss ?? null })) {
-        const ewaLosses = spec.ewaDecays.map((_, k) => loss(step) + 0.01 * k);
-        const ewaLoss = Math.min(...ewaLosses);
-        evals.push({ step, tokens: step * spec.batchSize * ctx, ewaLoss, ewaLosses, rawLoss: ewaLoss + 0.03 });
+      const last = evals.at(-1);
+      if (shouldEvaluate(step, spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null })) {
+        // As the trainer records them: near the target every decay and no raw loss, far from it one decay.
+        const near = step >= spec.maxSteps || isNearTarget(spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null });
+        const ewaLosses = spec.ewaDecays.map((_, k) => (near || k === 0 ? loss(step) + 0.01 * k : null));
+        const ewaLoss = Math.min(...ewaLosses.filter((l): l is number => l !== null));
+        evals.push({ step, tokens: step * spec.batchSize * ctx, ewaLoss, ewaLosses, rawLoss: near ? null : ewaLoss + 0.03 });
         if (targetLoss !== null && stepsToTarget === null && ewaLoss <= targetLoss) {
           stepsToTarget = step;
           if (spec.stopAtTarget) break;

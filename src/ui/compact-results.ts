@@ -67,7 +67,7 @@ function compactEvals(record: RunRecord, target: number | null, interpolate: boo
       const e = evals[i];
       // Interpolation reads the two losses around the crossing: more digits there.
       const digits = interpolate && hit >= 0 && (i === hit || i === hit - 1) ? INTERPOLATION_DIGITS : LOSS_DIGITS;
-      return { ...e, ewaLoss: roundBeside(e.ewaLoss, digits, target), ewaLosses: e.ewaLosses.map((l) => round(l, DECAY_LOSS_DIGITS)), rawLoss: round(e.rawLoss, LOSS_DIGITS) };
+      return { ...e, ewaLoss: roundBeside(e.ewaLoss, digits, target), ewaLosses: e.ewaLosses.map((l) => (l === null ? null : round(l, DECAY_LOSS_DIGITS))), rawLoss: e.rawLoss === null ? null : round(e.rawLoss, LOSS_DIGITS) };
     });
 }
 

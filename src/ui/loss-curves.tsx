@@ -4,7 +4,8 @@
 import { useId, useState } from 'react';
 import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import type { LossPanel } from './chart-model';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 import { logTicks } from './cbs-chart';
 import { ChartFrame, type LegendItem } from './chart-frame';
 import { Term } from './glossary-view';
@@ -25,7 +26,7 @@ function LossPlot({ panel, height }: { panel: LossPanel; height: number }) {
     <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 560, height }}>
       <ComposedChart margin={{ top: 16, right: 16, bottom: 30, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="tokens" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: 'tokens seen', position: 'insideBottom', offset: -18 }} />
+        <XAxis dataKey="tokens" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatCount} allowDataOverflow label={{ value: 'tokens seen', position: 'insideBottom', offset: -18 }} />
         <YAxis type="number" domain={[yLo, yHi]} ticks={yTicks} tickFormatter={(v: number) => fmtNum(v, 3)} allowDataOverflow width={60} label={{ value: 'EWA validation loss', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
         {panel.series.map((s) => (
           <Line

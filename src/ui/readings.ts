@@ -3,7 +3,8 @@
 // overhead rule puts the critical batch size. Beside each scaling chart: how B* moved with the
 // model or the data, and what the paper found. Nothing here is a number the charts do not show.
 import type { MeasurementAnalysis, ScalingPanel } from './chart-model';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const times = (x: number) => `×${+x.toPrecision(2)}`;
@@ -47,7 +48,7 @@ export function measurementReading(m: MeasurementAnalysis): string {
   const cbs = m.cbs;
   const bStar = cbs?.bStar ?? null;
   if (cbs?.status === 'ok' && bStar !== null) {
-    const tokens = m.model.context > 0 ? ` (${fmtCount(bStar * m.model.context)} tokens)` : '';
+    const tokens = m.model.context > 0 ? ` (${formatCount(bStar * m.model.context)} tokens)` : '';
     const interval = m.interval?.status === 'ok' && m.interval.lower !== null ? `; ${Math.round(m.interval.level * 100)}% interval ${fmtNum(m.interval.lower)} to ${m.interval.upperUnbounded || m.interval.upper === null ? '∞' : fmtNum(m.interval.upper)}` : '';
     sentences.push(
       `So the critical batch size is about B* = ${fmtNum(bStar)} sequences${tokens}${interval}: past it, a bigger batch needs more than ${overhead} more steps than perfect scaling from B = ${m.baselineBatch} predicts, so extra sequences per step buy less and less.`,
@@ -77,7 +78,7 @@ export function scalingReading(panel: ScalingPanel, against: 'model' | 'data'): 
   const moved = last.y >= first.y ? 'grew' : 'shrank';
   const unit = against === 'model' ? 'parameters' : 'tokens';
   const sentences = [
-    `B* ${moved} from ${fmtCount(first.y)} to ${fmtCount(last.y)} tokens (${times(last.y / first.y)}) as ${what} went from ${fmtCount(first.x)} to ${fmtCount(last.x)} ${unit} (${times(last.x / first.x)}).`,
+    `B* ${moved} from ${formatCount(first.y)} to ${formatCount(last.y)} tokens (${times(last.y / first.y)}) as ${what} went from ${formatCount(first.x)} to ${formatCount(last.x)} ${unit} (${times(last.x / first.x)}).`,
   ];
   const fit = panel.fit;
   if (fit && fit.e !== null) {

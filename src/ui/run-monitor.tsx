@@ -10,7 +10,8 @@ import { chartModel, lossPanels } from './chart-model';
 import { CbsChart } from './cbs-chart';
 import { LossCurves } from './loss-curves';
 import { experimentSummary, isFinal, runProgress } from './run-summary';
-import { fmtCount, fmtSeconds } from './format';
+import { fmtSeconds } from './format';
+import { formatCount } from '../util/format';
 import type { RunControls } from './use-training';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -119,14 +120,14 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
                   return (
                     <tr key={id} data-testid="run-row" data-status={r.status}>
                       <td>
-                        {r.spec.model.name} · D {fmtCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
+                        {r.spec.model.name} · D {formatCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
                         {r.spec.role === 'reference' ? ' · reference' : ''}
                       </td>
                       <td className={`status status-${r.status}`}>{STATUS_TEXT[r.status] ?? r.status}</td>
                       <td className="progress-cell">
                         <progress max={progress.max} value={progress.value} aria-label={`progress of ${id}`} /> <span data-testid="run-progress">{progress.text}</span>
                       </td>
-                      <td>{r.tokensPerSecond ? fmtCount(r.tokensPerSecond) : '—'}</td>
+                      <td>{r.tokensPerSecond ? formatCount(r.tokensPerSecond) : '—'}</td>
                       <td>{running ? fmtSeconds(r.etaSeconds) : '—'}</td>
                       <td>
                         {controls && running && (

@@ -6,7 +6,8 @@ import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Toolt
 import type { ScalingAnalysis, ScalingPanel } from './chart-model';
 import type { PowerLawFit } from '../cbs/scaling';
 import { PAPER_LAWS, paperLawTokens } from '../cbs/paper';
-import { fmtCount, fmtNum } from './format';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
 import { logTicks } from './cbs-chart';
 import { ChartFrame, type LegendItem } from './chart-frame';
 import { scalingReading } from './readings';
@@ -53,9 +54,9 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
           <ResponsiveContainer width="100%" height={300} initialDimension={{ width: 480, height: 300 }}>
             <ComposedChart margin={{ top: 12, right: 16, bottom: 30, left: 4 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={fmtCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -18 }} />
-              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={fmtCount} allowDataOverflow width={60} label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
-              <Tooltip formatter={(v) => fmtCount(Number(v))} labelFormatter={(l) => `${xName} = ${fmtCount(Number(l))}`} />
+              <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -18 }} />
+              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={formatCount} allowDataOverflow width={60} label={{ value: 'B* (tokens)', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+              <Tooltip formatter={(v) => formatCount(Number(v))} labelFormatter={(l) => `${xName} = ${formatCount(Number(l))}`} />
               {fitLine.length > 0 && <Line data={fitLine} dataKey="fit" name="fitted power law" stroke="#2b6cb0" dot={false} activeDot={false} isAnimationActive={false} />}
               {overlay.map((o) => (
                 <Line key={o.name} data={o.points} dataKey="y" name={o.name} stroke={o.color} strokeDasharray="5 4" dot={false} activeDot={false} isAnimationActive={false} />

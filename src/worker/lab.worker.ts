@@ -9,7 +9,7 @@ import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
 import { randomInts } from '../util/random';
 import type { RunRecord, RunSpec } from '../experiment/schema';
-import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
+import { bestDecayIndex, RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
 import { tokenizerJsonOf } from '../data/tokenizer';
@@ -34,9 +34,7 @@ interface Economy {
  */
 async function ewaSafetensors(engine: Engine, record: RunRecord): Promise<Uint8Array> {
   const { ewas } = await engine.saveState();
-  const losses = record.evals.at(-1)?.ewaLosses ?? [];
-  let best = 0;
-  for (let i = 1; i < losses.length; i++) if (losses[i] < losses[best]) best = i;
+  const best = bestDecayIndex(record.evals.at(-1));
   const decay = record.spec.ewaDecays[best];
   const weights = ewaDebiasRef(ewas[best], decay, record.stepsDone);
   return exportModelSafetensors(engine.layout, weights, { weights: 'ewa', ewa_decay: String(decay), run: record.spec.id, steps: String(record.stepsDone) });

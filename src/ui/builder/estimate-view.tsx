@@ -4,12 +4,13 @@ import type { ExperimentConfig } from '../../experiment/schema';
 import type { ExperimentEstimate } from '../../experiment/estimate';
 import type { ValidationIssue } from '../../experiment/validate';
 import { hostsNeedingConfirmation } from '../../experiment/data-source';
-import { fmtCount, fmtFlops, fmtSeconds } from '../format';
+import { fmtFlops, fmtSeconds } from '../format';
+import { formatCount } from '../../util/format';
 
 /** One line: runs, tokens, compute and wall time at most (shown beside Start as well). */
 export function estimateLine(estimate: ExperimentEstimate): string {
   const wall = estimate.maxWallSeconds === null ? '' : `, at most ${fmtSeconds(estimate.maxWallSeconds)} on this adapter`;
-  return `${estimate.runs} runs, at most ${fmtCount(estimate.maxTokens)} tokens and ${fmtFlops(estimate.maxFlops)}${wall}`;
+  return `${estimate.runs} runs, at most ${formatCount(estimate.maxTokens)} tokens and ${fmtFlops(estimate.maxFlops)}${wall}`;
 }
 
 export function EstimateView({ estimate, issues, warnings, config }: { estimate: ExperimentEstimate | null; issues: ValidationIssue[]; warnings: string[]; config: ExperimentConfig }) {
@@ -39,11 +40,11 @@ export function EstimateView({ estimate, issues, warnings, config }: { estimate:
                 {estimate.measurements.map((m, i) => (
                   <tr key={i}>
                     <td>{m.model}</td>
-                    <td>{fmtCount(m.dataSize)}</td>
-                    <td>{fmtCount(m.nonEmbeddingParams)}</td>
-                    <td>{fmtCount(m.totalParams)}</td>
+                    <td>{formatCount(m.dataSize)}</td>
+                    <td>{formatCount(m.nonEmbeddingParams)}</td>
+                    <td>{formatCount(m.totalParams)}</td>
                     <td>{m.runs}</td>
-                    <td>{fmtCount(m.maxTokens)}</td>
+                    <td>{formatCount(m.maxTokens)}</td>
                     <td>{fmtFlops(m.maxFlops)}</td>
                   </tr>
                 ))}

@@ -17,21 +17,21 @@ export const GLOSSARY = {
   'steps-to-target': {
     term: 'Steps to target R(B)',
     definition:
-      'The first evaluation step at which a run’s EWA validation loss is at or below the target loss. At each batch size the best run over the learning rates counts; a run that never gets there counts for nothing.',
+      'The first evaluation step at which a run’s EWA validation loss is at or below the target loss. At each batch size the best run over the learning rates counts (with several seed replicates, their geometric mean); a run that stopped before getting there counts as a lower bound, one that failed counts for nothing.',
   },
   'target-loss': {
     term: 'Target loss',
     definition:
-      'The validation loss every run must reach. The paper’s way, and the lab’s default: the final EWA validation loss of a reference run at one batch size trained for exactly D tokens. It can also be fixed by hand, and changed after the sweep.',
+      'The validation loss every run must reach. The paper’s way, and the lab’s default: the final EWA validation loss of reference runs at one batch size trained for exactly D tokens (their mean, one per seed replicate). It can also be fixed by hand, and changed after the sweep.',
   },
   'reference-run': {
     term: 'Reference run',
-    definition: 'One run trained for exactly D tokens (at the reference batch size) whose final EWA validation loss becomes the target of its model and data size. It runs first.',
+    definition: 'A run trained for exactly D tokens at the reference batch size, one per seed replicate, each with its own seeds; the mean of their final EWA validation losses becomes the target of their model and data size. They run first, and are not points on the chart.',
   },
   ewa: {
     term: 'EWA (weight average)',
     definition:
-      'An exponentially weighted average of the weights: after each step w̄ ← τ·w̄ + (1 − τ)·w, corrected for starting at zero. Evaluating the averaged weights removes most of the noise a constant learning rate leaves, so the loss can be read at any step; the paper evaluates it instead of decaying the learning rate.',
+      'An exponentially weighted average of the weights: after each step w̄ ← τ·w̄ + (1 − τ)·w, corrected for starting at zero. Evaluating the averaged weights removes most of the noise a constant learning rate leaves, so the loss can be read at any step; the paper evaluates it instead of decaying the learning rate. The lab keeps a few averages with different decays τ and takes the best, as the paper’s code does.',
   },
   'linear-scaling': {
     term: 'Perfect (linear) scaling',

@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { wgslRawVitePlugin } from './scripts/wgsl.mjs';
 import { offlinePlugin } from './scripts/offline.mjs';
+import { tutorialPlugin } from './scripts/tutorial-page.js';
 
 // The built page serves a strict Content-Security-Policy: only its own scripts and
 // workers run; connections may go to https hosts (C4 shards), which the UI confirms first.
@@ -18,8 +19,9 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 export default defineConfig({
-  // offlinePlugin writes dist/sw.js, the service worker that makes a second visit work offline.
-  plugins: [react(), wgslRawVitePlugin(), offlinePlugin()],
+  // offlinePlugin writes dist/sw.js, the service worker that makes a second visit work offline;
+  // tutorialPlugin serves docs/tutorial.md as tutorial.html with its screenshots.
+  plugins: [react(), wgslRawVitePlugin(), offlinePlugin(), tutorialPlugin(import.meta.dirname)],
   worker: { format: 'es', plugins: () => [wgslRawVitePlugin()] },
   build: {
     target: 'es2022',

@@ -4,6 +4,9 @@
 import { CONFIG_VERSION, RESULTS_VERSION, type ExperimentConfig, type ExperimentResults } from './schema';
 import { modelConfigErrors } from '../model/config';
 import { formatCount } from '../util/format';
+import { field, LIMITS, type FieldCheck, type FieldPath } from './fields';
+
+export { LIMITS };
 
 export interface ValidationIssue {
   /** Where, e.g. "batchSizes[2]" or "models[0].dModel"; "" for the whole thing. */
@@ -75,6 +78,34 @@ class Checker {
     if (v.length > maxLength) return this.add(path, `${path} may hold at most ${maxLength} values (got ${v.length})`);
     return true;
   }
+  /** The scalar check of a field of the field table (./fields.ts), at the concrete path `at`. */
+  field(row: FieldPath, v: unknown, at: string): boolean {
+    const f = field(row);
+    if (f.nullable && v === null) return true;
+    return this.scalar(f.check, v, at);
+  }
+  /** The list bounds of a list field of the field table; its items are checked with field(). */
+  listOf(row: FieldPath, v: unknown, at: string): v is unknown[] {
+    const bounds = field(row).list;
+    if (!bounds) throw new Error(`${row} is not a list field`);
+    return this.list(v, at, bounds.min, bounds.max);
+  }
+  private scalar(check: FieldCheck, v: unknown, at: string): boolean {
+    switch (check.kind) {
+      case 'int':
+        return this.int(v, at, check.min, check.max);
+      case 'positive-int':
+        return this.positiveInt(v, at, check.max);
+      case 'number':
+        return this.range(v, at, check.min, check.max, check.maxExclusive === true);
+      case 'positive':
+        return this.positive(v, at, check.max);
+      case 'bool':
+        return this.bool(v, at);
+      case 'text':
+        return this.string(v, at, check.maxLength);
+    }
+  }
   kind(v: unknown, path: string, kinds: readonly string[]): v is Obj & { kind: string } {
     if (!isObj(v)) return this.add(path, `${path} must be an object (got ${show(v)})`);
     if (typeof v.kind !== 'string' || !kinds.includes(v.kind)) {
@@ -86,19 +117,6 @@ class Checker {
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-export const LIMITS = {
-  models: 16,
-  dataSizes: 32,
-  batchSizes: 32,
-  learningRates: 16,
-  urls: 64,
-  maxDataSize: 1e12,
-  maxBatch: 1 << 20,
-  maxWorkers: 16,
-  ewaDecays: 8,
-  replicates: 16,
-} as const;
-
 const CONFIG_KEYS = [
   'version', 'name', 'preset', 'models', 'data', 'tokenizer', 'dataSizes', 'batchSizes', 'learningRates',
   'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'evaluation', 'analysis', 'seeds', 'workers',
@@ -108,14 +126,14 @@ function checkBeta2(c: Checker, v: unknown, path: string): void {
   if (!c.kind(v, path, ['paper-table', 'fixed', 'horizon'])) return;
   if (v.kind === 'paper-table') c.object(v, path, ['kind']);
   else if (v.kind === 'fixed') {
-    if (c.object(v, path, ['kind', 'value'])) c.range(v.value, `${path}.value`, 0, 1, true);
-  } else if (c.object(v, path, ['kind', 'fraction'])) c.positive(v.fraction, `${path}.fraction`, 100);
+    if (c.object(v, path, ['kind', 'value'])) c.field('optimizer.beta2.value', v.value, `${path}.value`);
+  } else if (c.object(v, path, ['kind', 'fraction'])) c.field('optimizer.beta2.fraction', v.fraction, `${path}.fraction`);
 }
 
 function checkSeedPair(c: Checker, v: unknown, path: string): void {
   if (!c.object(v, path, ['init', 'data'])) return;
-  c.int(v.init, `${path}.init`, 0, 0xffffffff);
-  c.int(v.data, `${path}.data`, 0, 0xffffffff);
+  c.field('seeds[].init', v.init, `${path}.init`);
+  c.field('seeds[].data', v.data, `${path}.data`);
 }
 
 function checkUrlList(c: Checker, v: unknown, path: string, requireHttps: boolean): void {
@@ -137,12 +155,12 @@ function checkUrlList(c: Checker, v: unknown, path: string, requireHttps: boolea
 
 function checkModel(c: Checker, v: unknown, path: string): void {
   if (!c.object(v, path, ['name', 'layers', 'dModel', 'heads', 'context', 'vocabSize'])) return;
-  c.string(v.name, `${path}.name`, 40);
-  const okLayers = c.positiveInt(v.layers, `${path}.layers`, 128);
-  const okD = c.positiveInt(v.dModel, `${path}.dModel`, 16384);
-  const okH = c.positiveInt(v.heads, `${path}.heads`, 256);
-  const okT = c.positiveInt(v.context, `${path}.context`, 65536);
-  const okV = c.int(v.vocabSize, `${path}.vocabSize`, 0, 1 << 24);
+  c.field('models[].name', v.name, `${path}.name`);
+  const okLayers = c.field('models[].layers', v.layers, `${path}.layers`);
+  const okD = c.field('models[].dModel', v.dModel, `${path}.dModel`);
+  const okH = c.field('models[].heads', v.heads, `${path}.heads`);
+  const okT = c.field('models[].context', v.context, `${path}.context`);
+  const okV = c.field('models[].vocabSize', v.vocabSize, `${path}.vocabSize`);
   if (okD && okH) {
     const d = v.dModel as number;
     const h = v.heads as number;
@@ -160,7 +178,7 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   if (!c.object(v, path, CONFIG_KEYS, ['pairing'])) return;
   const p = (k: string) => join(path, k);
   if (v.version !== CONFIG_VERSION) c.add(p('version'), `version must be ${CONFIG_VERSION} (got ${show(v.version)})`);
-  c.string(v.name, p('name'));
+  c.field('name', v.name, p('name'));
   if (v.preset !== null) c.string(v.preset, p('preset'), 40);
 
   if (c.list(v.models, p('models'), 1, LIMITS.models)) v.models.forEach((m, i) => checkModel(c, m, `${p('models')}[${i}]`));
@@ -178,14 +196,14 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     const t = v.tokenizer;
     if (t.kind === 'bpe') {
       if (c.object(t, p('tokenizer'), ['kind', 'vocabSize'], ['hash'])) {
-        c.int(t.vocabSize, `${p('tokenizer')}.vocabSize`, 257, 65536);
+        c.field('tokenizer.vocabSize', t.vocabSize, `${p('tokenizer')}.vocabSize`);
         if ('hash' in t && t.hash !== undefined) c.string(t.hash, `${p('tokenizer')}.hash`, 128);
       }
     } else c.object(t, p('tokenizer'), ['kind']);
   }
 
-  if (c.list(v.dataSizes, p('dataSizes'), 1, LIMITS.dataSizes)) {
-    v.dataSizes.forEach((d, i) => c.positiveInt(d, `${p('dataSizes')}[${i}]`, LIMITS.maxDataSize));
+  if (c.listOf('dataSizes[]', v.dataSizes, p('dataSizes'))) {
+    v.dataSizes.forEach((d, i) => c.field('dataSizes[]', d, `${p('dataSizes')}[${i}]`));
   }
   if (v.pairing !== undefined && v.pairing !== 'grid' && v.pairing !== 'paired') {
     c.add(p('pairing'), `pairing must be "grid" or "paired" (got ${show(v.pairing)})`);
@@ -194,76 +212,77 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     c.add(p('dataSizes'), `paired models and data sizes need one data size per model (${v.models.length} models, ${v.dataSizes.length} data sizes)`);
   }
 
-  if (c.list(v.batchSizes, p('batchSizes'), 1, LIMITS.batchSizes)) {
+  if (c.listOf('batchSizes[]', v.batchSizes, p('batchSizes'))) {
     const seen = new Set<number>();
     v.batchSizes.forEach((b, i) => {
-      if (!c.positiveInt(b, `${p('batchSizes')}[${i}]`, LIMITS.maxBatch)) return;
-      if (seen.has(b)) c.add(`${p('batchSizes')}[${i}]`, `batchSizes[${i}] repeats batch size ${b}`);
-      seen.add(b);
+      if (!c.field('batchSizes[]', b, `${p('batchSizes')}[${i}]`)) return;
+      const batch = b as number;
+      if (seen.has(batch)) c.add(`${p('batchSizes')}[${i}]`, `batchSizes[${i}] repeats batch size ${batch}`);
+      seen.add(batch);
     });
   }
 
   const lr = v.learningRates;
   if (c.object(lr, p('learningRates'), ['values', 'sqrtScaling', 'baseBatch'])) {
-    if (c.list(lr.values, `${p('learningRates')}.values`, 1, LIMITS.learningRates)) {
-      lr.values.forEach((x, i) => c.positive(x, `${p('learningRates')}.values[${i}]`, 10));
+    if (c.listOf('learningRates.values[]', lr.values, `${p('learningRates')}.values`)) {
+      lr.values.forEach((x, i) => c.field('learningRates.values[]', x, `${p('learningRates')}.values[${i}]`));
     }
-    c.bool(lr.sqrtScaling, `${p('learningRates')}.sqrtScaling`);
-    c.positiveInt(lr.baseBatch, `${p('learningRates')}.baseBatch`, LIMITS.maxBatch);
+    c.field('learningRates.sqrtScaling', lr.sqrtScaling, `${p('learningRates')}.sqrtScaling`);
+    c.field('learningRates.baseBatch', lr.baseBatch, `${p('learningRates')}.baseBatch`);
   }
 
   const o = v.optimizer;
   const op = p('optimizer');
   if (c.object(o, op, ['beta1', 'beta2', 'eps', 'weightDecay', 'warmupRatio', 'clipNorm'])) {
-    c.range(o.beta1, `${op}.beta1`, 0, 1, true);
+    c.field('optimizer.beta1', o.beta1, `${op}.beta1`);
     checkBeta2(c, o.beta2, `${op}.beta2`);
-    c.positive(o.eps, `${op}.eps`, 1);
-    c.range(o.weightDecay, `${op}.weightDecay`, 0, 1);
-    c.range(o.warmupRatio, `${op}.warmupRatio`, 0, 1);
-    c.range(o.clipNorm, `${op}.clipNorm`, 0, 1e6);
+    c.field('optimizer.eps', o.eps, `${op}.eps`);
+    c.field('optimizer.weightDecay', o.weightDecay, `${op}.weightDecay`);
+    c.field('optimizer.warmupRatio', o.warmupRatio, `${op}.warmupRatio`);
+    c.field('optimizer.clipNorm', o.clipNorm, `${op}.clipNorm`);
   }
 
   const e = v.ewa;
-  if (c.object(e, p('ewa'), ['horizons']) && c.list(e.horizons, `${p('ewa')}.horizons`, 1, LIMITS.ewaDecays)) {
-    e.horizons.forEach((h, i) => c.positive(h, `${p('ewa')}.horizons[${i}]`, 100));
+  if (c.object(e, p('ewa'), ['horizons']) && c.listOf('ewa.horizons[]', e.horizons, `${p('ewa')}.horizons`)) {
+    e.horizons.forEach((h, i) => c.field('ewa.horizons[]', h, `${p('ewa')}.horizons[${i}]`));
   }
 
   if (c.kind(v.target, p('target'), ['fixed', 'reference'])) {
     const t = v.target;
     if (t.kind === 'fixed') {
-      if (c.object(t, p('target'), ['kind', 'loss'])) c.positive(t.loss, `${p('target')}.loss`, 100);
+      if (c.object(t, p('target'), ['kind', 'loss'])) c.field('target.loss', t.loss, `${p('target')}.loss`);
     } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRate'])) {
-      c.positiveInt(t.batchSize, `${p('target')}.batchSize`, LIMITS.maxBatch);
-      if (t.learningRate !== null) c.positive(t.learningRate, `${p('target')}.learningRate`, 10);
+      c.field('target.batchSize', t.batchSize, `${p('target')}.batchSize`);
+      c.field('target.learningRate', t.learningRate, `${p('target')}.learningRate`);
     }
   }
 
   if (c.kind(v.cap, p('cap'), ['multiple-of-data', 'steps'])) {
     const k = v.cap;
     if (k.kind === 'multiple-of-data') {
-      if (c.object(k, p('cap'), ['kind', 'factor'])) c.range(k.factor, `${p('cap')}.factor`, 1, 1000);
-    } else if (c.object(k, p('cap'), ['kind', 'steps'])) c.positiveInt(k.steps, `${p('cap')}.steps`, 1e9);
+      if (c.object(k, p('cap'), ['kind', 'factor'])) c.field('cap.factor', k.factor, `${p('cap')}.factor`);
+    } else if (c.object(k, p('cap'), ['kind', 'steps'])) c.field('cap.steps', k.steps, `${p('cap')}.steps`);
   }
 
-  c.bool(v.stopAtTarget, p('stopAtTarget'));
-  if (v.censorFactor !== null) c.range(v.censorFactor, p('censorFactor'), 1.5, 100);
+  c.field('stopAtTarget', v.stopAtTarget, p('stopAtTarget'));
+  c.field('censorFactor', v.censorFactor, p('censorFactor'));
 
   const ev = v.evaluation;
   const evp = p('evaluation');
   if (c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens'])) {
-    c.range(ev.spacing, `${evp}.spacing`, 1, 16);
-    if (c.range(ev.nearSpacing, `${evp}.nearSpacing`, 1, 16) && isNum(ev.spacing) && ev.nearSpacing > ev.spacing) {
+    c.field('evaluation.spacing', ev.spacing, `${evp}.spacing`);
+    if (c.field('evaluation.nearSpacing', ev.nearSpacing, `${evp}.nearSpacing`) && isNum(ev.spacing) && (ev.nearSpacing as number) > ev.spacing) {
       c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);
     }
-    c.range(ev.nearMargin, `${evp}.nearMargin`, 0, 1);
-    c.positiveInt(ev.validationTokens, `${evp}.validationTokens`, 1e9);
+    c.field('evaluation.nearMargin', ev.nearMargin, `${evp}.nearMargin`);
+    c.field('evaluation.validationTokens', ev.validationTokens, `${evp}.validationTokens`);
   }
 
   const a = v.analysis;
   if (c.object(a, p('analysis'), ['overhead', 'baselineBatch', 'interpolate'])) {
-    c.positive(a.overhead, `${p('analysis')}.overhead`, 10);
-    if (a.baselineBatch !== null) c.positiveInt(a.baselineBatch, `${p('analysis')}.baselineBatch`, LIMITS.maxBatch);
-    c.bool(a.interpolate, `${p('analysis')}.interpolate`);
+    c.field('analysis.overhead', a.overhead, `${p('analysis')}.overhead`);
+    c.field('analysis.baselineBatch', a.baselineBatch, `${p('analysis')}.baselineBatch`);
+    c.field('analysis.interpolate', a.interpolate, `${p('analysis')}.interpolate`);
   }
 
   if (c.list(v.seeds, p('seeds'), 1, LIMITS.replicates)) {
@@ -275,7 +294,7 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
       seen.add(key);
     });
   }
-  c.int(v.workers, p('workers'), 1, LIMITS.maxWorkers);
+  c.field('workers', v.workers, p('workers'));
 }
 
 /** Every problem with a config; empty when it is a valid ExperimentConfig of the current version. */
@@ -422,3 +441,4 @@ export function configWarnings(config: ExperimentConfig, bundledTokens: number):
   }
   return warnings;
 }
+

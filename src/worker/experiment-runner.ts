@@ -27,6 +27,8 @@ export interface ExperimentHooks {
   targetKnown(target: GroupTarget): void;
   experimentStatus(status: ExperimentStatus): void;
   experimentFinished(): void;
+  /** A run's final EWA weights (safetensors), for runs that ended well; absent: none are kept. */
+  runWeights?(record: RunRecord, safetensors: Uint8Array): void;
 }
 
 export type ExperimentStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped';
@@ -165,7 +167,8 @@ export class ExperimentRunner {
         hooks.runStarted(spec.id);
         pushBest();
         const resumeFrom = await store.checkpoint(sweep.id, spec.id);
-        return await worker.api.train(
+        const keepWeights = hooks.runWeights !== undefined;
+        const record = await worker.api.train(
           spec,
           {
             data,
@@ -173,9 +176,15 @@ export class ExperimentRunner {
             files: this.options.files ?? null,
             resumeFrom,
             checkpointEvery: checkpointInterval(spec),
+            keepWeights,
           },
           Comlink.proxy(events),
         );
+        if (keepWeights) {
+          const weights = await worker.api.takeWeights();
+          if (weights) hooks.runWeights?.(record, weights);
+        }
+        return record;
       } catch (error) {
         // The worker itself failed (it crashed, or could not load data): the run fails, with why.
         const record = emptyRecord(spec, this.options.adapter);

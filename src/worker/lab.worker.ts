@@ -9,19 +9,35 @@ import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
 import { randomInts } from '../util/random';
 import type { RunRecord, RunSpec } from '../experiment/schema';
-import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
+import { bestDecayIndex, RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
+import { tokenizerJsonOf } from '../data/tokenizer';
+import { ewaDebiasRef } from '../kernels/ewa.ref';
 import type { ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
 
 let gpuPromise: Promise<GpuContext> | null = null;
 let cachePromise: Promise<TokenCache | null> | null = null;
 let current: { control: RunControl; engine: Engine | null; economy: Economy } | null = null;
+/** The last run's final EWA weights, kept when its setup asked (the engine is destroyed after each run). */
+let keptWeights: Uint8Array | null = null;
 
 /** The economy bounds of the run in flight, as the page's scheduler last sent them. */
 interface Economy {
   best: number | null;
   censorAfter: number | null;
+}
+
+/**
+ * The run's averaged weights as safetensors: of its EWA copies, the one whose last evaluation was
+ * lowest (the loss the run reports), debiased (w̄ / (1 − τ^t)).
+ */
+async function ewaSafetensors(engine: Engine, record: RunRecord): Promise<Uint8Array> {
+  const { ewas } = await engine.saveState();
+  const best = bestDecayIndex(record.evals.at(-1));
+  const decay = record.spec.ewaDecays[best];
+  const weights = ewaDebiasRef(ewas[best], decay, record.stepsDone);
+  return exportModelSafetensors(engine.layout, weights, { weights: 'ewa', ewa_decay: String(decay), run: record.spec.id, steps: String(record.stepsDone) });
 }
 
 function gpu(): Promise<GpuContext> {
@@ -144,6 +160,10 @@ const api = {
         record.status = 'failed';
         record.failure = { step: record.stepsDone, reason: lostError.message };
       }
+      keptWeights = null;
+      if (setup.keepWeights && (record.status === 'reached-target' || record.status === 'finished') && record.stepsDone > 0) {
+        keptWeights = await ewaSafetensors(engine, record);
+      }
       return record;
     } finally {
       current.engine?.destroy();
@@ -172,6 +192,18 @@ const api = {
   },
   async clearCache(): Promise<void> {
     await (await tokenCache())?.clear();
+  },
+
+  /** The last run's final EWA weights (see RunSetup.keepWeights), once: the worker forgets them. */
+  takeWeights(): Uint8Array | null {
+    const bytes = keptWeights;
+    keptWeights = null;
+    return bytes ? Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]) : null;
+  },
+
+  /** The experiment's tokenizer as a Hugging Face tokenizer.json (null for GPT-2: use the hub's). */
+  async tokenizerJson(setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<Record<string, unknown> | null> {
+    return tokenizerJsonOf(await tokenizerFor(setup.tokenizer, setup.data, await tokenCache(), setup.files ?? null));
   },
 
   /** The current run's raw weights as safetensors (tensor names in docs/model.md). */

@@ -3,18 +3,27 @@
 // automation handle (window.cbsLab) that the headless runner drives through the same path.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
-import { ExperimentRunner } from '../worker/experiment-runner';
+import { ExperimentCancelled, ExperimentRunner } from '../worker/experiment-runner';
 import { useRunStore } from '../state/run-store';
 import { useExperimentStore } from '../state/experiment-store';
 import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
-import type { RunControls } from './RunMonitor';
+
+export interface RunControls {
+  /** Without an id: the whole experiment. */
+  pause(id?: string): void;
+  resume(id?: string): void;
+  cancel(id?: string): void;
+}
 
 export interface Training {
   onStart: ((config: ExperimentConfig) => void) | undefined;
   controls: RunControls | null;
+  /** Why the experiment stopped, when it was not the user's cancel. */
   error: string | null;
+  /** The user cancelled the whole experiment (its runs end as "stopped", or never start). */
+  cancelled: boolean;
   warnings: string[];
   resumable: SweepSummary[];
   resume(summary: SweepSummary): void;
@@ -46,6 +55,7 @@ export function useTraining(probe: ProbeResult | null): Training {
   const store = useMemo(() => idbSweepStore(), []);
   const runner = useRef<ExperimentRunner | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [cancelled, setCancelled] = useState(false);
   const [warnings, setWarnings] = useState<string[]>([]);
   const [resumable, setResumable] = useState<SweepSummary[]>([]);
   // Runs this page has started training (a resumed sweep must not retrain finished ones).
@@ -60,6 +70,7 @@ export function useTraining(probe: ProbeResult | null): Training {
     (config: ExperimentConfig) => {
       if (!probe?.ok || runner.current) return;
       setError(null);
+      setCancelled(false);
       setWarnings([]);
       setResumable([]);
       const r = new ExperimentRunner(config, {
@@ -78,7 +89,8 @@ export function useTraining(probe: ProbeResult | null): Training {
       });
       runner.current = r;
       r.run()
-        .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+        // A cancel the user asked for is not an error: the monitor says "Cancelled".
+        .catch((e: unknown) => (e instanceof ExperimentCancelled ? undefined : setError(e instanceof Error ? e.message : String(e))))
         .finally(() => {
           if (runner.current === r) runner.current = null;
         });
@@ -90,7 +102,10 @@ export function useTraining(probe: ProbeResult | null): Training {
     () => ({
       pause: (id) => runner.current?.pause(id),
       resume: (id) => runner.current?.resume(id),
-      cancel: (id) => runner.current?.cancel(id),
+      cancel: (id) => {
+        if (!id && runner.current) setCancelled(true);
+        runner.current?.cancel(id);
+      },
     }),
     [],
   );
@@ -137,5 +152,5 @@ export function useTraining(probe: ProbeResult | null): Training {
     };
   }, [onStart, error, warnings]);
 
-  return { onStart: ready ? onStart : undefined, controls, error, warnings, resumable, resume, discard };
+  return { onStart: ready ? onStart : undefined, controls, error, cancelled, warnings, resumable, resume, discard };
 }

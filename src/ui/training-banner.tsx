@@ -1,4 +1,4 @@
-import type { Training } from './useTraining';
+import type { Training } from './use-training';
 
 /** Errors and warnings from training, and the offer to resume a sweep a reload interrupted. */
 export function TrainingBanner({ training }: { training: Training }) {

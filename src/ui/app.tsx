@@ -2,12 +2,13 @@ import { useEffect, useState } from 'react';
 import { startLabWorker } from '../worker/client';
 import type { ProbeResult } from '../worker/protocol';
 import { NO_WEBGPU_MESSAGE } from '../gpu/errors';
-import { AdapterStatus } from './AdapterStatus';
-import { Lab } from './Lab';
+import { AdapterStatus } from './adapter-status';
+import { Lab } from './lab';
 import { loadCalibration, saveCalibration } from '../state/calibration';
-import { TrainingBanner } from './TrainingBanner';
-import { DataCachePanel } from './DataCachePanel';
-import { useTraining } from './useTraining';
+import { TrainingBanner } from './training-banner';
+import { DataCachePanel } from './data-cache-panel';
+import { useTraining } from './use-training';
+import { GlossaryPopovers } from './glossary-view';
 
 export function App() {
   const hasWebGpu = 'gpu' in navigator;
@@ -41,19 +42,35 @@ export function App() {
     };
   }, [hasWebGpu]);
 
+  const toGlossary = () => {
+    const glossary = document.getElementById('glossary');
+    glossary?.scrollIntoView({ block: 'start' });
+    glossary?.querySelector('h2')?.focus();
+  };
+
   return (
     <main className="app">
-      <header>
+      <header className="top">
         <h1>CBS Lab</h1>
-        <p className="tagline">
-          How does critical batch size scale? Train small language models in your browser at a sweep of batch sizes,
-          and see where doubling the batch stops halving the steps.
-        </p>
+        <nav aria-label="help">
+          <a href="tutorial.html">Tutorial</a>
+          <button type="button" className="link-button" onClick={toGlossary}>
+            Glossary
+          </button>
+        </nav>
       </header>
       <AdapterStatus probe={probe} />
       <TrainingBanner training={training} />
-      <Lab probe={probe} onStart={training.onStart} controls={training.controls} flopsPerSecond={flopsPerSecond} />
+      <Lab
+        probe={probe}
+        onStart={training.onStart}
+        controls={training.controls}
+        trainingError={training.error}
+        cancelled={training.cancelled}
+        flopsPerSecond={flopsPerSecond}
+      />
       {probe?.ok && <DataCachePanel />}
+      <GlossaryPopovers />
     </main>
   );
 }

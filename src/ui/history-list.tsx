@@ -57,6 +57,7 @@ function CompareTable({ history, ids }: { history: History; ids: string[] }) {
   }, [history, ids]);
   if (ids.length === 0) return null;
   return (
+    <div className="table-scroll">
     <table className="compare" data-testid="compare">
       <caption>Comparison</caption>
       <thead>
@@ -82,6 +83,7 @@ function CompareTable({ history, ids }: { history: History; ids: string[] }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -105,6 +107,7 @@ export function HistoryList({ history, refreshKey, onOpen }: { history: History;
       {error && <p className="error-text">{error}</p>}
       {items && items.length === 0 && <p className="hint">Nothing saved in this browser yet.</p>}
       {items && items.length > 0 && (
+        <div className="table-scroll">
         <table>
           <thead>
             <tr>
@@ -153,6 +156,7 @@ export function HistoryList({ history, refreshKey, onOpen }: { history: History;
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <CompareTable history={history} ids={compare} />
     </section>

@@ -1,10 +1,11 @@
-// Sharing: the config link, the link with results (or why it is too large), JSON export of the
-// config or results, the steps table and the long-format curves (evaluations, train steps) as CSV,
-// and saving to the history.
+// Sharing: the config link, the link with results (what the charts need, compacted; or why it is
+// too large), JSON export of the config or the full results, the steps table and the long-format
+// curves (evaluations, train steps) as CSV, and saving to the history.
 import { useState } from 'react';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
 import { encodeConfigFragment, encodeResultsFragment, exportConfigJson, exportResultsJson } from '../experiment/codec';
 import { chartModel } from './chart-model';
+import { compactResults } from './compact-results';
 import { downloadText, safeFileName } from './download';
 
 function pageUrl(fragment: string): string {
@@ -34,7 +35,7 @@ export function SharePanel({ config, results, onSave }: { config: ExperimentConf
   const [message, setMessage] = useState<{ text: string; kind: 'ok' | 'error' } | null>(null);
   const share = async (withResults: boolean) => {
     if (withResults && results) {
-      const enc = encodeResultsFragment(results);
+      const enc = encodeResultsFragment(compactResults(results));
       if (!enc.ok) {
         setLink(null);
         setMessage({ text: enc.message, kind: 'error' });
@@ -42,7 +43,8 @@ export function SharePanel({ config, results, onSave }: { config: ExperimentConf
       }
       const url = pageUrl(enc.fragment);
       setLink(url);
-      setMessage({ text: (await copy(url)) ? `Link with results copied (${Math.ceil(enc.chars / 1024)} KB).` : 'Copy the link below (the clipboard is not available).', kind: 'ok' });
+      const what = `${Math.ceil(enc.chars / 1024)} KB: it carries what the charts need; Export JSON keeps every step`;
+      setMessage({ text: (await copy(url)) ? `Link with results copied (${what}).` : `Copy the link below (${what}; the clipboard is not available).`, kind: 'ok' });
       return;
     }
     const url = pageUrl(encodeConfigFragment(config));
@@ -52,6 +54,7 @@ export function SharePanel({ config, results, onSave }: { config: ExperimentConf
   return (
     <section className="share" aria-labelledby="share-title" data-testid="share">
       <h2 id="share-title">Share and export</h2>
+      <p className="hint">The address bar always holds the experiment as you edit it: copy it, or use the buttons.</p>
       <div className="button-row">
         <button type="button" onClick={() => void share(false)} data-testid="copy-link">
           Copy link

@@ -2,10 +2,12 @@
 export type LinkNotice =
   | { kind: 'opened-config' }
   | { kind: 'opened-results'; runs: number }
+  /** The experiment this browser was editing, restored after a reload. */
+  | { kind: 'draft' }
   | { kind: 'error'; message: string }
   | { kind: 'info'; message: string };
 
-export function LinkBanner({ notice, onDismiss }: { notice: LinkNotice | null; onDismiss: () => void }) {
+export function LinkBanner({ notice, onDismiss, onReset }: { notice: LinkNotice | null; onDismiss: () => void; onReset: () => void }) {
   if (!notice) return null;
   if (notice.kind === 'error') {
     return (
@@ -17,9 +19,22 @@ export function LinkBanner({ notice, onDismiss }: { notice: LinkNotice | null; o
       </div>
     );
   }
+  if (notice.kind === 'draft') {
+    return (
+      <div className="banner info" role="status" data-testid="draft-notice">
+        Restored the experiment you were editing (the address bar holds it too).{' '}
+        <button type="button" onClick={onReset}>
+          Back to the demo
+        </button>
+        <button type="button" onClick={onDismiss}>
+          Dismiss
+        </button>
+      </div>
+    );
+  }
   const text =
     notice.kind === 'opened-config'
-      ? 'Opened a shared experiment. Review its settings below: nothing runs until you press Start.'
+      ? 'Opened a shared experiment. Review its settings under Customize: nothing runs until you press Start.'
       : notice.kind === 'opened-results'
         ? `Opened shared results (${notice.runs} runs): the charts below show them without training. Press Start to train the experiment yourself.`
         : notice.message;

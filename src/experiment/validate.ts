@@ -408,11 +408,10 @@ export function validateResults(value: unknown): ValidationIssue[] {
 /** JSON writes NaN as null: turn the loss-like nulls of valid results back into NaN, in place. */
 export function reviveResultNumbers(results: ExperimentResults): ExperimentResults {
   for (const run of results.runs) {
-    for (const e of run.evals) {
-      if (e.ewaLoss === null) e.ewaLoss = NaN;
-      e.ewaLosses = e.ewaLosses.map((l) => (l === null ? NaN : l));
-      if (e.rawLoss === null) e.rawLoss = NaN;
-    }
+    // ewaLoss is always measured, so its null is a NaN; a null in ewaLosses or rawLoss means
+    // "not measured at this evaluation" and stays null (a NaN there was a diverged decay or raw
+    // loss, which the evaluation's ewaLoss already records as NaN).
+    for (const e of run.evals) if (e.ewaLoss === null) e.ewaLoss = NaN;
     for (const s of run.steps) {
       for (const k of ['trainLoss', 'lr', 'gradNorm', 'microGradSq', 'batchGradSq', 'tokensPerSecond'] as const) {
         if (s[k] === null) s[k] = NaN;

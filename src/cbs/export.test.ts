@@ -20,7 +20,7 @@ function results(): ExperimentResults {
   const diverged = structuredClone(last);
   diverged.spec.id = `${last.spec.id}-diverged`;
   diverged.status = 'diverged';
-  diverged.evals.push({ step: diverged.evals[diverged.evals.length - 1].step + 1, tokens: 1, ewaLoss: Number.NaN, ewaLosses: [Number.NaN], rawLoss: Number.POSITIVE_INFINITY });
+  diverged.evals.push({ step: diverged.evals[diverged.evals.length - 1].step + 1, tokens: 1, validationTokens: 4096, ewaLoss: Number.NaN, ewaLosses: [Number.NaN], rawLoss: Number.POSITIVE_INFINITY });
   diverged.steps.push({ ...diverged.steps[diverged.steps.length - 1], step: diverged.steps[diverged.steps.length - 1].step + 1, trainLoss: Number.NaN });
   diverged.failure = { step: 99, reason: '=HYPERLINK("x"), then "NaN, at step 99"' };
   diverged.stepsToTarget = null;

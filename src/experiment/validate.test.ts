@@ -18,14 +18,15 @@ describe('presets', () => {
       expect(p.config().preset).toBe(p.id);
     }
   });
-  it('demo: one tiny model, byte tokenizer, about 20k tokens, batch sizes 4–32, one LR', () => {
+  it('demo: one tiny model on bytes at two data budgets 8× apart, batch sizes 1–64, one LR per B, a reference grid', () => {
     const c = defaultConfig();
-    expect(c.models).toEqual([{ name: 'demo', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 0 }]);
+    expect(c.models).toEqual([{ name: 'demo', layers: 1, dModel: 32, heads: 2, context: 16, vocabSize: 0 }]);
     expect(c.tokenizer).toEqual({ kind: 'byte' });
-    expect(c.dataSizes).toEqual([20_000]);
-    expect(c.batchSizes).toEqual([4, 8, 16, 32]);
-    expect(c.learningRates.values).toHaveLength(1);
-    expect(measurementPairs(c)).toHaveLength(1);
+    expect(c.dataSizes).toEqual([20_000, 160_000]);
+    expect(c.batchSizes).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(c.learningRates).toEqual({ values: [0.004], exponent: 0.3, baseBatch: 8 });
+    expect(c.target).toEqual({ kind: 'reference', batchSize: 8, learningRates: [0.002, 0.004, 0.008] });
+    expect(measurementPairs(c)).toHaveLength(2);
   });
   it('model presets come from src/model (nano 2/64/4/64 … mini 6/256/8/256)', () => {
     expect(model('nano')).toEqual({ name: 'nano', layers: 2, dModel: 64, heads: 4, context: 64, vocabSize: 0 });
@@ -33,9 +34,10 @@ describe('presets', () => {
     expect(model('mini')).toMatchObject({ layers: 6, dModel: 256, heads: 8, context: 256 });
     expect(model('small')).toMatchObject({ layers: 8, dModel: 512, heads: 8, context: 512 });
   });
-  it('cbs-vs-model: three models at one D; cbs-vs-data: micro at D, 2D, 4D, 8D', () => {
+  it('cbs-vs-model: one and two layers (2× the parameters) at one D; cbs-vs-data: micro at D, 2D, 4D, 8D', () => {
     const m = EXPERIMENT_PRESETS[1].config();
-    expect(m.models.map((x) => x.name)).toEqual(['nano', 'micro', 'mini']);
+    expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l']);
+    expect(nonEmbeddingParams(m.models[1]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(2, 1);
     expect(m.dataSizes).toHaveLength(1);
     const d = EXPERIMENT_PRESETS[2].config();
     expect(d.models.map((x) => x.name)).toEqual(['micro']);

@@ -119,7 +119,7 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 const CONFIG_KEYS = [
   'version', 'name', 'preset', 'models', 'data', 'tokenizer', 'dataSizes', 'batchSizes', 'learningRates',
-  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'evaluation', 'analysis', 'seeds', 'workers',
+  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'measureNoiseScale', 'evaluation', 'analysis', 'seeds', 'workers',
 ] as const;
 
 function checkBeta2(c: Checker, v: unknown, path: string): void {
@@ -223,11 +223,11 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   }
 
   const lr = v.learningRates;
-  if (c.object(lr, p('learningRates'), ['values', 'sqrtScaling', 'baseBatch'])) {
+  if (c.object(lr, p('learningRates'), ['values', 'exponent', 'baseBatch'])) {
     if (c.listOf('learningRates.values[]', lr.values, `${p('learningRates')}.values`)) {
       lr.values.forEach((x, i) => c.field('learningRates.values[]', x, `${p('learningRates')}.values[${i}]`));
     }
-    c.field('learningRates.sqrtScaling', lr.sqrtScaling, `${p('learningRates')}.sqrtScaling`);
+    c.field('learningRates.exponent', lr.exponent, `${p('learningRates')}.exponent`);
     c.field('learningRates.baseBatch', lr.baseBatch, `${p('learningRates')}.baseBatch`);
   }
 
@@ -251,9 +251,11 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     const t = v.target;
     if (t.kind === 'fixed') {
       if (c.object(t, p('target'), ['kind', 'loss'])) c.field('target.loss', t.loss, `${p('target')}.loss`);
-    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRate'])) {
+    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRates'])) {
       c.field('target.batchSize', t.batchSize, `${p('target')}.batchSize`);
-      c.field('target.learningRate', t.learningRate, `${p('target')}.learningRate`);
+      if (t.learningRates !== null && c.listOf('target.learningRates[]', t.learningRates, `${p('target')}.learningRates`)) {
+        t.learningRates.forEach((x, i) => c.field('target.learningRates[]', x, `${p('target')}.learningRates[${i}]`));
+      }
     }
   }
 
@@ -266,10 +268,12 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
 
   c.field('stopAtTarget', v.stopAtTarget, p('stopAtTarget'));
   c.field('censorFactor', v.censorFactor, p('censorFactor'));
+  c.field('measureNoiseScale', v.measureNoiseScale, p('measureNoiseScale'));
 
   const ev = v.evaluation;
   const evp = p('evaluation');
-  if (c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens'])) {
+  if (c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens', 'probeTokens'])) {
+    c.field('evaluation.probeTokens', ev.probeTokens, `${evp}.probeTokens`);
     c.field('evaluation.spacing', ev.spacing, `${evp}.spacing`);
     if (c.field('evaluation.nearSpacing', ev.nearSpacing, `${evp}.nearSpacing`) && isNum(ev.spacing) && (ev.nearSpacing as number) > ev.spacing) {
       c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);

@@ -4,8 +4,14 @@
 import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
-import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
+import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
+
+/** A validation set: its batches and how many tokens they hold (recorded with each evaluation). */
+export interface EvalSet {
+  batches: MicroBatch[];
+  tokens: number;
+}
 
 /** Where training batches come from; its position is part of a checkpoint. */
 export interface BatchSource {
@@ -57,7 +63,10 @@ export class RunControl {
 export interface RunOptions {
   engine: TrainingEngine;
   data: BatchSource;
-  validation: MicroBatch[];
+  /** The full validation set: it decides the crossing. */
+  validation: EvalSet;
+  /** An evenly spread subset that tracks progress far from the target (the full set when absent). */
+  probe?: EvalSet;
   control?: RunControl;
   adapter: string;
   /** Take a checkpoint every this many steps (0: never). */
@@ -93,7 +102,9 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
 }
 
 export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunRecord> {
-  const { engine, data, validation } = options;
+  const { engine, data } = options;
+  const full: EvalSet = options.validation;
+  const probe: EvalSet = options.probe ?? full;
   const control = options.control ?? new RunControl();
   const now = options.now ?? (() => performance.now());
   const microSteps = spec.batchSize / spec.microBatch;
@@ -129,21 +140,29 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     return record;
   };
 
-  const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
-    const tried = decaysToEvaluate(spec.evaluation, context, step, spec.ewaDecays.length, bestDecayIndex(record.evals.at(-1)));
+  /** One evaluation on one set: the given EWA decays (the best taken), and the raw weights if asked. */
+  const evaluateOn = async (set: EvalSet, decays: readonly number[], withRaw: boolean): Promise<EvalPoint> => {
     const ewaLosses: (number | null)[] = spec.ewaDecays.map(() => null);
-    for (const index of tried) ewaLosses[index] = await engine.evaluate(validation, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
+    for (const index of decays) ewaLosses[index] = await engine.evaluate(set.batches, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
     const measured = ewaLosses.filter((l): l is number => l !== null);
-    const near = tried.length === spec.ewaDecays.length && step < spec.maxSteps && isNearTarget(spec.evaluation, context);
-    const point: EvalPoint = {
+    return {
       step,
       tokens: step * tokensPerStep,
+      validationTokens: set.tokens,
       // The best decay at this evaluation, as the authors' code takes it (NaN if any is NaN).
       ewaLoss: measured.some((l) => Number.isNaN(l)) ? NaN : Math.min(...measured),
       ewaLosses,
-      // The raw weights' loss is for the curves, not the measurement: skipped near the target.
-      rawLoss: near ? null : await engine.evaluate(validation, { kind: 'raw' }),
+      rawLoss: withRaw ? await engine.evaluate(set.batches, { kind: 'raw' }) : null,
     };
+  };
+
+  /** An evaluation as evaluationPlan says, with the full-set anchor when a probe shows the target is near. */
+  const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
+    const plan = evaluationPlan(spec.evaluation, context, step);
+    const decays = plan.decays === 'every' ? spec.ewaDecays.map((_, i) => i) : [bestDecayIndex(record.evals.at(-1))];
+    const set = plan.set === 'probe' ? probe : full;
+    let point = await evaluateOn(set, decays, plan.raw);
+    if (set !== full && needsFullAnchor(spec.evaluation, context, step, point.ewaLoss)) point = await evaluateOn(full, [bestDecayIndex(point)], false);
     record.evals.push(point);
     options.onEval?.(point, record);
     return point;
@@ -204,7 +223,8 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         if (!Number.isFinite(point.ewaLoss)) {
           return finish('diverged', { step, reason: `the EWA validation loss became ${point.ewaLoss}` });
         }
-        if (spec.targetLoss !== null && record.stepsToTarget === null && point.ewaLoss <= spec.targetLoss) {
+        // Only the full validation set decides the crossing (a probe evaluation never does).
+        if (spec.targetLoss !== null && record.stepsToTarget === null && point.validationTokens === full.tokens && point.ewaLoss <= spec.targetLoss) {
           record.stepsToTarget = step;
           if (spec.stopAtTarget) return finish('reached-target');
         }

@@ -12,8 +12,9 @@ const config: ExperimentConfig = {
   models: [{ name: 'tiny', layers: 1, dModel: 16, heads: 2, context: 8, vocabSize: 0 }],
   dataSizes: [4096],
   batchSizes: [2, 4, 8],
-  learningRates: { values: [1e-3, 2e-3], sqrtScaling: false, baseBatch: 2 },
-  evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64 },
+  learningRates: { values: [1e-3, 2e-3], exponent: 0, baseBatch: 2 },
+  target: { kind: 'reference', batchSize: 4, learningRates: [2e-3] },
+  evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64, probeTokens: 0 },
   workers: 2,
 };
 
@@ -25,7 +26,7 @@ function fakeExecutor(log: RunSpec[]) {
     if (spec.role === 'reference') {
       const loss = 3.25 + 0.1 * spec.replicate;
       record.status = 'finished';
-      record.evals = [{ step: spec.maxSteps, tokens: 0, ewaLoss: loss, ewaLosses: [loss], rawLoss: 3.3 }];
+      record.evals = [{ step: spec.maxSteps, tokens: 0, validationTokens: 4096, ewaLoss: loss, ewaLosses: [loss], rawLoss: 3.3 }];
     } else {
       record.status = 'reached-target';
       record.stepsToTarget = Math.round(100 + 400 / spec.batchSize + (spec.peakLr > 1.5e-3 ? 5 : 0));

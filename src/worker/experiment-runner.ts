@@ -6,7 +6,7 @@ import type { GpuLimits } from '../gpu/device';
 import { chooseMicroBatch } from '../model/config';
 import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
 import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
-import { planRuns } from '../experiment/plan';
+import { planRuns, microBatchLimit } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
@@ -121,9 +121,8 @@ export class ExperimentRunner {
     const limits = this.options.limits;
     return planRuns(this.config, {
       vocabSize: info.vocabSize,
-      // At least two micro-batches per step where the batch allows: the first one's gradient is
-      // the small batch of the gradient-noise-scale estimate, at no extra cost.
-      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, Math.max(1, Math.floor(batchSize / 2))),
+      // Two micro-batches per step when the config measures the noise scale (microBatchLimit).
+      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, microBatchLimit(this.config, batchSize)),
     });
   }
 

@@ -144,6 +144,7 @@ const api = {
         engine,
         data: data.source,
         validation: data.validation,
+        probe: data.probe,
         control,
         adapter,
         checkpointEvery: setup.checkpointEvery,

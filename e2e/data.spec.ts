@@ -208,7 +208,7 @@ test('bad lines are skipped and counted, not fatal', async () => {
   const result = await stream({ url: `${base}/bad-lines.json.gz` });
   expect(result.error).toBeNull();
   expect(result.documents).toBe(2);
-  expect(result.stats).toEqual({ lines: 8, documents: 2, badUtf8: 1, badJson: 2, noText: 2, blank: 1 });
+  expect(result.stats).toEqual({ lines: 8, documents: 2, badUtf8: 1, badJson: 2, noText: 2, blank: 1, tooLong: 0 });
 });
 
 test('a download broken mid-stream resumes with a Range request (206), or restarts when Range is ignored', async () => {

@@ -63,10 +63,17 @@ export interface ParseStats {
   noText: number;
   /** Blank lines (ignored, counted for honesty). */
   blank: number;
+  /** Lines longer than MAX_LINE_BYTES: skipped without being held in memory. */
+  tooLong: number;
 }
 
 export function emptyStats(): ParseStats {
-  return { lines: 0, documents: 0, badUtf8: 0, badJson: 0, noText: 0, blank: 0 };
+  return { lines: 0, documents: 0, badUtf8: 0, badJson: 0, noText: 0, blank: 0, tooLong: 0 };
+}
+
+/** Lines skipped for being unusable (blank lines are not counted: they are only separators). */
+export function skippedLines(stats: ParseStats): number {
+  return stats.badUtf8 + stats.badJson + stats.noText + stats.tooLong;
 }
 
 /** Progress of one shard download, reported through a callback. */

@@ -6,6 +6,7 @@
 // ./migrate.ts turns every older version into the current one.
 
 import type { ModelConfig } from '../model/config';
+import type { ParseStats } from '../data/types';
 
 export const CONFIG_VERSION = 2;
 export const RESULTS_VERSION = 2;
@@ -208,6 +209,26 @@ export interface StepStats {
  */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'reached-target' | 'finished' | 'censored' | 'diverged' | 'stopped' | 'failed';
 
+/** An earlier attempt of a run that failed (a lost device, say) and was tried again. */
+export interface RunRetry {
+  step: number;
+  reason: string;
+}
+
+/** What a run read from one data shard: where the tokens came from, and the lines it skipped. */
+export interface ShardNote {
+  /** The shard's URL, or the picked file's name. */
+  shard: string;
+  split: 'train' | 'validation';
+  /**
+   * 'download': fetched and tokenized for this run; 'cache': the tokenized copy, checked against
+   * the server first; 'redownload': the server's file had changed, so it was fetched again.
+   */
+  source: 'download' | 'cache' | 'redownload';
+  /** Line counters of the part of the shard that was read; null when the cache kept none. */
+  stats: ParseStats | null;
+}
+
 export interface RunRecord {
   spec: RunSpec;
   status: RunStatus;
@@ -223,6 +244,10 @@ export interface RunRecord {
   failure: { step: number; reason: string } | null;
   wallSeconds: number;
   adapter: string;
+  /** Earlier failed attempts, when the run was retried (absent when the first attempt is this one). */
+  retries?: RunRetry[];
+  /** The shards this run trained and evaluated on (absent in results from before it was recorded). */
+  shards?: ShardNote[];
 }
 
 /** The target loss of one measurement (a model and a data size: see measurementKey in ./plan.ts). */

@@ -158,6 +158,15 @@ describe('analyzeTable', () => {
     expect(() => analyzeTable([], {})).toThrow(/no rows/);
   });
 
+  it('refuses an overhead beyond the config\'s limit and a target loss that is not positive', () => {
+    const rows = [{ batchSize: 8, steps: 10, modelSize: null, dataSize: null }];
+    expect(() => analyzeTable(rows, { analysis: { overhead: 1e308, baselineBatch: null, interpolate: false } })).toThrow(/overhead must be a positive number up to 10 \(got 1e\+308\)/);
+    expect(() => analyzeTable(rows, { analysis: { overhead: 10, baselineBatch: null, interpolate: false } })).not.toThrow();
+    const results = syntheticResults(FIXTURE_SWEEP);
+    expect(() => analyzeResults(results, { ...fast, targetLoss: -1 })).toThrow(/target loss must be a positive number up to 100 \(got -1\)/);
+    expect(() => analyzeResults(results, { ...fast, targetLoss: 0 })).toThrow(/target loss must be a positive number/);
+  });
+
   it('the report is plain JSON: it survives a round trip unchanged', () => {
     const report: CbsReport = analyzeResults(syntheticResults(FIXTURE_SWEEP), fast);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupKey, runSweep } from './sweep';
-import { planRuns } from '../experiment/plan';
+import { measurementKey, planRuns } from '../experiment/plan';
 import { emptyRecord } from './run';
 import type { ExperimentConfig, RunRecord, RunSpec } from '../experiment/schema';
 import { defaultConfig } from '../experiment/presets';
@@ -47,6 +47,8 @@ describe('runSweep', () => {
     expect(results.targets).toEqual([{ group: groupKey(plan[0]), loss: 3.25, from: [plan[0].id] }]);
     expect(persisted).toHaveLength(plan.length);
     expect(new Set(plan.map(groupKey)).size).toBe(1);
+    // The analysis groups by the same key (src/cbs/report.ts).
+    expect(plan.map(groupKey)).toEqual(plan.map((s) => measurementKey(s.model, s.dataSize)));
   });
 
   it('never repeats a finished run when resumed', async () => {

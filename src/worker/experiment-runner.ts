@@ -131,10 +131,21 @@ export class ExperimentRunner {
     const { hooks, store } = this.options;
     const config = this.config;
     for (let i = 0; i < Math.max(1, config.workers); i++) this.worker(i);
-    const plan = await this.plan();
-    const { data, revisions } = await this.data();
-    const sweep = await store.begin(config);
-    const finished = await store.finishedRuns(sweep.id);
+    let plan: RunSpec[];
+    let data: DataSourceSpec;
+    let revisions: DataRevision[];
+    let sweep: { id: string };
+    let finished: RunRecord[];
+    try {
+      plan = await this.plan();
+      ({ data, revisions } = await this.data());
+      sweep = await store.begin(config);
+      finished = await store.finishedRuns(sweep.id);
+    } catch (error) {
+      // A Start that fails before training (no tokenizer, storage full) must not leave its workers running.
+      this.terminate();
+      throw error;
+    }
     hooks.experimentStarted(config, this.options.adapter, revisions);
     for (const spec of plan) hooks.runQueued(spec);
     for (const record of finished) hooks.runFinished(record);

@@ -14,11 +14,11 @@ import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
 import { tokenizerJsonOf } from '../data/tokenizer';
 import { ewaDebiasRef } from '../kernels/ewa.ref';
+import { reacquiring } from './gpu-once';
 import type { ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
 
-let gpuPromise: Promise<GpuContext> | null = null;
 let cachePromise: Promise<TokenCache | null> | null = null;
-let current: { control: RunControl; engine: Engine | null; economy: Economy } | null = null;
+
 /** The last run's final EWA weights, kept when its setup asked (the engine is destroyed after each run). */
 let keptWeights: Uint8Array | null = null;
 
@@ -40,15 +40,15 @@ async function ewaSafetensors(engine: Engine, record: RunRecord): Promise<Uint8A
   return exportModelSafetensors(engine.layout, weights, { weights: 'ewa', ewa_decay: String(decay), run: record.spec.id, steps: String(record.stepsDone) });
 }
 
-function gpu(): Promise<GpuContext> {
-  if (!gpuPromise) {
-    gpuPromise = acquireGpu();
-    // A failed or lost device is forgotten, so the next call tries again.
-    gpuPromise.catch(() => (gpuPromise = null));
-    void gpuPromise.then((ctx) => ctx.lost.then(() => (gpuPromise = null)));
-  }
-  return gpuPromise;
+/** The run this worker is training, if any. */
+interface CurrentRun {
+  control: RunControl;
+  engine: Engine | null;
+  economy: Economy;
 }
+let current: CurrentRun | null = null;
+
+const gpu: () => Promise<GpuContext> = reacquiring(acquireGpu);
 
 /** The tokenized-shard cache in IndexedDB; training still works, uncached, where it is unavailable. */
 function tokenCache(): Promise<TokenCache | null> {
@@ -118,10 +118,12 @@ const api = {
   async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
     if (current) throw new Error('this worker is already training a run');
     const control = new RunControl();
-    current = { control, engine: null, economy: { best: null, censorAfter: null } };
-    const ctx = await gpu();
-    const adapter = describeAdapter(ctx.adapter);
+    const run: CurrentRun = { control, engine: null, economy: { best: null, censorAfter: null } };
+    current = run;
     try {
+      // Inside the try: without an adapter the run fails, and this worker can still take the next one.
+      const ctx = await gpu();
+      const adapter = describeAdapter(ctx.adapter);
       const cache = await tokenCache();
       const files = setup.files ?? null;
       const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, files);
@@ -134,7 +136,7 @@ const api = {
         },
       });
       const engine = await createEngine(ctx, spec);
-      current.engine = engine;
+      run.engine = engine;
       // A lost device ends the run with its reason instead of hanging on GPU work.
       const lost = ctx.lost.then((error) => {
         control.cancel();
@@ -166,7 +168,7 @@ const api = {
       }
       return record;
     } finally {
-      current.engine?.destroy();
+      run.engine?.destroy();
       current = null;
     }
   },

@@ -1,0 +1,36 @@
+// The experiment runner with fake workers: a Start that fails while planning must not leave its
+// workers running (each holds a WebGPU device).
+import { describe, expect, it } from 'vitest';
+import { ExperimentRunner, type ExperimentHooks, type SweepPersistence } from './experiment-runner';
+import type { LabWorker } from './client';
+import { defaultConfig } from '../experiment/presets';
+
+const noop = () => undefined;
+const hooks: ExperimentHooks = {
+  experimentStarted: noop, runQueued: noop, runStarted: noop, runProgress: noop, runEval: noop,
+  runStatus: noop, runFinished: noop, targetKnown: noop, experimentStatus: noop, experimentFinished: noop,
+};
+const store: SweepPersistence = {
+  begin: async () => ({ id: 'sweep' }), finishedRuns: async () => [], saveRun: async () => undefined,
+  checkpoint: async () => null, saveCheckpoint: async () => undefined, markFinished: async () => undefined,
+};
+
+describe('ExperimentRunner', () => {
+  it('terminates every worker it started when planning fails', async () => {
+    const started: { terminated: boolean }[] = [];
+    const startWorker = (): LabWorker => {
+      const w = { terminated: false };
+      started.push(w);
+      const api = { describeTokenizer: () => Promise.reject(new Error('the tokenizer could not be loaded')) };
+      return { api: api as unknown as LabWorker['api'], terminate: () => void (w.terminated = true) };
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const runner = new ExperimentRunner({ ...defaultConfig(), workers: 2 }, {
+        store, hooks, limits: {} as never, adapter: 'fake', startWorker,
+      });
+      await expect(runner.run()).rejects.toThrow('the tokenizer could not be loaded');
+    }
+    expect(started).toHaveLength(6);
+    expect(started.filter((w) => !w.terminated)).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@
 // ./migrate.ts turns every older version into the current one.
 
 import type { ModelConfig } from '../model/config';
-import type { ParseStats } from '../data/types';
+import type { ShardLoad } from '../data/types';
 
 export const CONFIG_VERSION = 2;
 export const RESULTS_VERSION = 2;
@@ -215,18 +215,13 @@ export interface RunRetry {
   reason: string;
 }
 
-/** What a run read from one data shard: where the tokens came from, and the lines it skipped. */
-export interface ShardNote {
-  /** The shard's URL, or the picked file's name. */
-  shard: string;
+/**
+ * What a run read from one data shard: its URL (or picked file), the split, where the tokens came
+ * from ('download'; 'cache', checked against the server first; 'redownload', when the server's
+ * file had changed) and the line counters of the part that was read (null when the cache kept none).
+ */
+export interface ShardNote extends ShardLoad {
   split: 'train' | 'validation';
-  /**
-   * 'download': fetched and tokenized for this run; 'cache': the tokenized copy, checked against
-   * the server first; 'redownload': the server's file had changed, so it was fetched again.
-   */
-  source: 'download' | 'cache' | 'redownload';
-  /** Line counters of the part of the shard that was read; null when the cache kept none. */
-  stats: ParseStats | null;
 }
 
 export interface RunRecord {

@@ -3,12 +3,13 @@
 import * as Comlink from 'comlink';
 import { acquireGpu, describeAdapter, describeError, GpuError } from '../gpu';
 import type { GpuContext } from '../gpu';
-import { TokenCache, type CacheUsage, type ProgressEvent } from '../data';
+import { skippedLines, TokenCache, type CacheUsage, type ProgressEvent } from '../data';
+import { explainError } from '../util/errors';
 import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
 import { randomInts } from '../util/random';
-import type { RunRecord, RunSpec } from '../experiment/schema';
+import type { RunRecord, RunSpec, ShardNote } from '../experiment/schema';
 import { bestDecayIndex, RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
@@ -65,9 +66,28 @@ function downloadNote(event: ProgressEvent): string | null {
       return `the download of ${event.url} broke and the server cannot resume it (${event.reason}); restarted from the beginning (attempt ${event.attempt})`;
     case 'gunzip-fallback':
       return `${event.url}: the browser's gunzip refused this file (${event.reason}); read it with fflate instead`;
+    case 'redownload':
+      return `${event.url}: ${event.reason}, so it was downloaded again`;
+    case 'revalidation-failed':
+      return `${event.url}: the cached copy could not be checked against the server (${event.reason}); trained on the cached copy`;
+    case 'cache-write-failed':
+      return explainError(event.error, `${event.url} was not kept in the data cache (this run trains on it anyway)`);
     default:
       return null;
   }
+}
+
+/** A shard's skipped lines in words, or null when it skipped none. */
+function skippedNote(note: ShardNote): string | null {
+  const s = note.stats;
+  if (!s || skippedLines(s) === 0) return null;
+  const parts = [
+    s.badJson > 0 ? `${s.badJson} not JSON` : null,
+    s.noText > 0 ? `${s.noText} without text` : null,
+    s.badUtf8 > 0 ? `${s.badUtf8} not valid UTF-8` : null,
+    s.tooLong > 0 ? `${s.tooLong} too long` : null,
+  ].filter((p) => p !== null);
+  return `${note.shard} (${note.split}): ${skippedLines(s)} of ${s.lines} lines skipped (${parts.join(', ')})`;
 }
 
 const api = {
@@ -127,11 +147,17 @@ const api = {
       const cache = await tokenCache();
       const files = setup.files ?? null;
       const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, files);
+      const shards: ShardNote[] = [];
       const data = await prepareRunData(spec, datasetFor(setup.data, files), tokenizer, {
         cache,
         onWarning: (message) => void events.onWarning(message),
         onProgress: (event) => {
           const note = downloadNote(event);
+          if (note) void events.onWarning(note);
+        },
+        onShard: (load) => {
+          shards.push(load);
+          const note = skippedNote(load);
           if (note) void events.onWarning(note);
         },
       });
@@ -157,6 +183,7 @@ const api = {
         onStatus: (r) => void events.onStatus(r.status),
         onCheckpoint: (checkpoint: RunCheckpoint) => events.onCheckpoint(checkpoint),
       });
+      record.shards = shards;
       const lostError = await Promise.race([lost, Promise.resolve(null)]);
       if (lostError) {
         record.status = 'failed';

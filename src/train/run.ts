@@ -6,6 +6,7 @@ import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
 import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
+import { explainError } from '../util/errors';
 
 /** Where training batches come from; its position is part of a checkpoint. */
 export interface BatchSource {
@@ -74,6 +75,8 @@ export interface RunOptions {
   onEval?: (point: EvalPoint, record: RunRecord) => void;
   onCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void> | void;
   onStatus?: (record: RunRecord) => void;
+  /** Something people should know that does not end the run (a checkpoint that could not be saved). */
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -211,19 +214,18 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
 
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
-        await options.onCheckpoint({
-          spec,
-          step,
-          initialLoss,
-          record: structuredClone(record),
-          engine: await engine.saveState(),
-          data: data.position(),
-        });
+        const checkpoint: RunCheckpoint = { spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() };
+        try {
+          await options.onCheckpoint(checkpoint);
+        } catch (error) {
+          // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run.
+          options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id} was not saved (training goes on; a reload would resume from an earlier one)`));
+        }
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');
   } catch (error) {
-    return finish('failed', { step, reason: error instanceof Error ? error.message : String(error) });
+    return finish('failed', { step, reason: explainError(error) });
   }
 }
 

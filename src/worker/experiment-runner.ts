@@ -11,6 +11,7 @@ import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
 import { pinDataSource, type LocalFiles } from './data-setup';
+import { explainError } from '../util/errors';
 
 /** What the runner tells the page as the sweep goes (src/state's run store implements it). */
 export interface ExperimentHooks {
@@ -200,7 +201,7 @@ export class ExperimentRunner {
         // The worker itself failed (it crashed, or could not load data): the run fails, with why.
         const record = emptyRecord(spec, this.options.adapter);
         record.status = 'failed';
-        record.failure = { step: 0, reason: error instanceof Error ? error.message : String(error) };
+        record.failure = { step: 0, reason: explainError(error) };
         return record;
       } finally {
         this.running.delete(spec.id);

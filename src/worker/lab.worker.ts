@@ -182,6 +182,7 @@ const api = {
         onEval: (point) => void events.onEval(point),
         onStatus: (r) => void events.onStatus(r.status),
         onCheckpoint: (checkpoint: RunCheckpoint) => events.onCheckpoint(checkpoint),
+        onWarning: (message) => void events.onWarning(message),
       });
       record.shards = shards;
       const lostError = await Promise.race([lost, Promise.resolve(null)]);

@@ -123,6 +123,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
+  let checkpointFailed = false;
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
     record.status = status;
@@ -218,8 +219,11 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         try {
           await options.onCheckpoint(checkpoint);
         } catch (error) {
-          // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run.
-          options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id} was not saved (training goes on; a reload would resume from an earlier one)`));
+          // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run. Said once per run.
+          if (!checkpointFailed) {
+            options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id} was not saved (training goes on, later checkpoints are tried, and a reload resumes from the last one saved)`));
+          }
+          checkpointFailed = true;
         }
       }
     }

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ExperimentRunner, type ExperimentHooks, type SweepPersistence } from './experiment-runner';
 import type { LabWorker } from './client';
 import { defaultConfig } from '../experiment/presets';
+import { emptyRecord } from '../train/run';
+import type { RunSpec } from '../experiment/schema';
+import { STORAGE_FULL } from '../util/errors';
 
 const noop = () => undefined;
 const hooks: ExperimentHooks = {
@@ -32,5 +35,28 @@ describe('ExperimentRunner', () => {
     }
     expect(started).toHaveLength(6);
     expect(started.filter((w) => !w.terminated)).toEqual([]);
+  });
+
+  it('a finished run that cannot be stored (storage full) is a warning: the sweep goes on and returns every run', async () => {
+    const startWorker = (): LabWorker => {
+      const api = {
+        describeTokenizer: async () => ({ id: 'bytes', vocabSize: 257, eotId: 256 }),
+        setBest: async () => undefined,
+        train: async (spec: RunSpec) => ({ ...emptyRecord(spec, 'fake'), status: 'finished' as const, evals: [{ step: 1, tokens: 1, ewaLoss: 3, rawLoss: 3 }] }),
+      };
+      return { api: api as unknown as LabWorker['api'], terminate: noop };
+    };
+    const full = Object.assign(new Error(''), { name: 'QuotaExceededError' });
+    const warnings: string[] = [];
+    const runner = new ExperimentRunner(defaultConfig(), {
+      store: { ...store, saveRun: () => Promise.reject(full), markFinished: () => Promise.reject(full) },
+      hooks, limits: { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 } as never, adapter: 'fake', startWorker,
+      onWarning: (m) => void warnings.push(m),
+    });
+    const results = await runner.run();
+    expect(results.runs.map((r) => r.status)).toEqual(results.runs.map(() => 'finished'));
+    expect(results.runs).toHaveLength(5);
+    expect(warnings).toHaveLength(6);
+    expect(warnings.every((w) => w.startsWith(STORAGE_FULL))).toBe(true);
   });
 });

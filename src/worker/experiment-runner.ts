@@ -218,14 +218,17 @@ export class ExperimentRunner {
         {
           onRunFinished: async (record) => {
             // A run stopped by the user's cancel is not finished work: resuming trains it again.
-            if (!(this.cancelled && record.status === 'stopped')) await store.saveRun(sweep.id, record);
+            // A run that cannot be stored (storage full) is still a result: the sweep goes on, and says so.
+            if (!(this.cancelled && record.status === 'stopped')) {
+              await store.saveRun(sweep.id, record).catch((error: unknown) => this.options.onWarning?.(explainError(error, `run ${record.spec.id} finished but was not saved for a resume`)));
+            }
             hooks.runFinished(record);
           },
           onTarget: (target) => hooks.targetKnown(target),
         },
         this.options.adapter,
       );
-      await store.markFinished(sweep.id);
+      await store.markFinished(sweep.id).catch((error: unknown) => this.options.onWarning?.(explainError(error, 'the sweep could not be marked finished (a reload offers to resume it)')));
       hooks.experimentFinished();
       return revisions.length > 0 ? { ...results, dataRevisions: revisions } : results;
     } catch (error) {

@@ -110,7 +110,10 @@ describe('cbs command line', () => {
     writeFileSync(badJson, '{"version": 1, "runs": 3}');
     const garbled = join(dir, 'garbled.json');
     writeFileSync(garbled, '{"version": 1, runs');
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `{"version":1,"runs":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
     const cases: [string[], number, RegExp][] = [
+      [[deep], 1, /deep\.json: The file is nested more than 32 levels deep/],
       [[bad], 1, /line 3: steps "oops" is not a positive number/],
       [[badJson], 1, /bad\.json: .*config is not an object/],
       [[garbled], 1, /garbled\.json: The file is not valid JSON/],

@@ -250,3 +250,22 @@ test('a share link 3 KB long that nests 10,000 deep gives one short line in the 
   expect((await banner.innerText()).length).toBeLessThan(600);
   await expect(page.getByLabel('Experiment name')).toHaveValue(defaultConfig().name);
 });
+
+test('the builder refuses two models with one name and two shapes, inline', async ({ page }) => {
+  const config = defaultConfig();
+  config.models = [
+    { name: 'nano', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 0 },
+    { name: 'nano', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 0 },
+  ];
+  await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
+  // A link is validated like the form: refused, and the default experiment stays.
+  await expect(page.getByTestId('link-error')).toContainText('two models are named "nano" but differ in shape');
+  // In the form: a model added from the presets and reshaped while keeping the name.
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByLabel('model 2 name').fill('demo');
+  const inline = page.locator('.field-issues', { hasText: 'two models are named' });
+  await expect(inline).toContainText('two models are named "demo" but differ in shape');
+  await expect(page.getByTestId('start')).toBeDisabled();
+  await page.getByLabel('model 2 name').fill('demo-2');
+  await expect(inline).toHaveCount(0);
+});

@@ -42,7 +42,7 @@ describe('ExperimentRunner', () => {
       const api = {
         describeTokenizer: async () => ({ id: 'bytes', vocabSize: 257, eotId: 256 }),
         setBest: async () => undefined,
-        train: async (spec: RunSpec) => ({ ...emptyRecord(spec, 'fake'), status: 'finished' as const, evals: [{ step: 1, tokens: 1, ewaLoss: 3, rawLoss: 3 }] }),
+        train: async (spec: RunSpec) => ({ ...emptyRecord(spec, 'fake'), status: 'finished' as const, evals: [{ step: spec.maxSteps, tokens: 1, ewaLoss: 3, ewaLosses: [3], rawLoss: 3 }] }),
       };
       return { api: api as unknown as LabWorker['api'], terminate: noop };
     };
@@ -55,8 +55,8 @@ describe('ExperimentRunner', () => {
     });
     const results = await runner.run();
     expect(results.runs.map((r) => r.status)).toEqual(results.runs.map(() => 'finished'));
-    expect(results.runs).toHaveLength(5);
-    expect(warnings).toHaveLength(6);
+    expect(results.runs.length).toBeGreaterThan(1);
+    expect(warnings).toHaveLength(results.runs.length + 1);
     expect(warnings.every((w) => w.startsWith(STORAGE_FULL))).toBe(true);
   });
 });

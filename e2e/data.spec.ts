@@ -288,7 +288,7 @@ test('IndexedDB: a zero-token entry reads as absent; a shard without documents s
   expect(r.poisonedRead).toBe('absent');
   expect(r.poisoned).toMatchObject({ error: null, source: 'download' });
   expect(r.poisoned.tokens).toBeGreaterThan(10);
-  expect(r.empty.error).toBe(`no documents in ${base}/empty.json.gz: the file has no lines`);
+  expect(r.empty.error).toMatch(new RegExp(`for ${base}/empty\\.json\\.gz: the body is empty`));
   expect(r.emptyEntries).toBe(0);
   expect(r.first).toMatchObject({ source: 'download', error: null });
   expect(r.second).toMatchObject({ source: 'cache', tokens: r.first.tokens });

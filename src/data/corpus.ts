@@ -30,7 +30,7 @@ function describeLines(stats: ParseStats): string {
   if (stats.lines === 0) return 'the file has no lines';
   const parts = [
     `${stats.lines} line${stats.lines === 1 ? '' : 's'}`,
-    stats.badJson > 0 ? `${stats.badJson} not JSON objects` : null,
+    stats.badJson > 0 ? `${stats.badJson} not ${stats.badJson === 1 ? 'a JSON object' : 'JSON objects'}` : null,
     stats.noText > 0 ? `${stats.noText} without text` : null,
     stats.badUtf8 > 0 ? `${stats.badUtf8} not UTF-8` : null,
     stats.tooLong > 0 ? `${stats.tooLong} longer than the line limit` : null,

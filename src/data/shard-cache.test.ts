@@ -92,13 +92,15 @@ async function load(path: string, cache: ShardCache | null) {
 }
 
 describe('a shard without documents', () => {
+  // An empty body and one that is not JSON at all are refused by the format sniffing (shards.ts);
+  // JSON lines without a single document are refused here. None of them is cached.
   const cases: [string, Buffer, RegExp][] = [
-    ['a valid gzip with no lines', gzipSync(Buffer.alloc(0)), /no documents in http:\/\/127\.0\.0\.1:\d+\/empty\.json\.gz: the file has no lines/],
+    ['a valid gzip with no lines', gzipSync(Buffer.alloc(0)), /for http:\/\/127\.0\.0\.1:\d+\/empty\.json\.gz: the body is empty/],
     ['only lines without "text"', gzipSync('{"url":"a"}\n{"url":"b"}\n'), /no documents in .*\/empty\.json\.gz: 2 lines, 2 without text/],
-    ['only lines that are not JSON', gzipSync('not json\n[1]\n'), /no documents in .*: 2 lines, 2 not JSON objects/],
+    ['JSON lines that are not objects, or without text', gzipSync('{"text":""}\n[1]\n{"text":42}\n'), /no documents in .*: 3 lines, 1 not a JSON object, 2 without text/],
   ];
   for (const [what, body, message] of cases) {
-    it(`${what}: says "no documents in SHARD", caches nothing, and downloads again next time`, async () => {
+    it(`${what}: says so in words naming the shard, caches nothing, and downloads again next time`, async () => {
       files.set('/empty.json.gz', { body, etag: '"v1"', lastModified: null });
       const cache = memoryCache();
       await expect(load('/empty.json.gz', cache)).rejects.toThrow(message);

@@ -260,7 +260,8 @@ test('the builder refuses two models with one name and two shapes, inline', asyn
   await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
   // A link is validated like the form: refused, and the default experiment stays.
   await expect(page.getByTestId('link-error')).toContainText('two models are named "nano" but differ in shape');
-  // In the form: a model added from the presets and reshaped while keeping the name.
+  // In the form (under Customize): a model added from the presets and renamed to clash with the first.
+  await page.getByTestId('customize').click();
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await page.getByLabel('model 2 name').fill('demo');
   const inline = page.locator('.field-issues', { hasText: 'two models are named' });

@@ -67,6 +67,13 @@ describe('CSV exports', () => {
     expect(Number(row?.train_loss)).toBe(run.steps[0].trainLoss);
   });
 
+  it('defuses a formula behind a leading TAB or carriage return too, in every text cell', () => {
+    const r = syntheticResults();
+    const names = ['\t=HYPERLINK("x")', '\r=1+1', '=1+1', '+1', '-1', '@SUM(1)'];
+    r.runs = r.runs.slice(0, names.length).map((run, i) => ({ ...run, spec: { ...run.spec, model: { ...run.spec.model, name: names[i] } } }));
+    expect(parse(stepsCsv(r, null)).map((row) => row.model)).toEqual(names.map((n) => `'${n}`));
+  });
+
   it('the steps table round-trips through the CSV reader: the same B* as the analysis of the results', () => {
     const report = analyzeResults(res, { bootstrap: { resamples: 50 } });
     const csv = stepsCsv(res, report);

@@ -38,9 +38,9 @@ describe('data sources that need confirmation', () => {
     expect(
       hostsNeedingConfirmation({ kind: 'urls', train: ['https://evil.example/a.json.gz', 'https://evil.example/b.json.gz'], validation: [C4_FIRST_SHARDS.validation[0], 'https://other.example/v'] }),
     ).toEqual(['evil.example', 'other.example']);
-    // A look-alike prefix is not the hub.
+    // A look-alike prefix is not the hub (the prompt names the host and the path prefix).
     expect(hostsNeedingConfirmation({ kind: 'urls', train: ['https://huggingface.co.evil.example/datasets/allenai/c4/x'], validation: [] })).toEqual([
-      'huggingface.co.evil.example',
+      'huggingface.co.evil.example/datasets/allenai/c4/',
     ]);
   });
 });

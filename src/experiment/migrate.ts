@@ -5,6 +5,7 @@
 import type { ModelConfig } from '../model/config';
 import { measurementKey } from './plan';
 import { CONFIG_VERSION, RESULTS_VERSION } from './schema';
+import { describeValue } from './validate';
 
 export type MigrationResult = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -106,7 +107,7 @@ function migrate(
   let obj = value as Record<string, unknown>;
   const version = obj.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    return { ok: false, message: `The ${what} has no valid version number (got ${JSON.stringify(version) ?? 'nothing'}).` };
+    return { ok: false, message: `The ${what} has no valid version number (got ${describeValue(version)}).` };
   }
   if (version > current) {
     return {

@@ -6,6 +6,7 @@
 // ./migrate.ts turns every older version into the current one.
 
 import type { ModelConfig } from '../model/config';
+import type { ShardLoad } from '../data/types';
 
 export const CONFIG_VERSION = 2;
 export const RESULTS_VERSION = 2;
@@ -225,6 +226,21 @@ export interface StepStats {
  */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'reached-target' | 'finished' | 'censored' | 'diverged' | 'stopped' | 'failed';
 
+/** An earlier attempt of a run that failed (a lost device, say) and was tried again. */
+export interface RunRetry {
+  step: number;
+  reason: string;
+}
+
+/**
+ * What a run read from one data shard: its URL (or picked file), the split, where the tokens came
+ * from ('download'; 'cache', checked against the server first; 'redownload', when the server's
+ * file had changed) and the line counters of the part that was read (null when the cache kept none).
+ */
+export interface ShardNote extends ShardLoad {
+  split: 'train' | 'validation';
+}
+
 export interface RunRecord {
   spec: RunSpec;
   status: RunStatus;
@@ -240,6 +256,10 @@ export interface RunRecord {
   failure: { step: number; reason: string } | null;
   wallSeconds: number;
   adapter: string;
+  /** Earlier failed attempts, when the run was retried (absent when the first attempt is this one). */
+  retries?: RunRetry[];
+  /** The shards this run trained and evaluated on (absent in results from before it was recorded). */
+  shards?: ShardNote[];
 }
 
 /** The target loss of one measurement (a model and a data size: see measurementKey in ./plan.ts). */

@@ -119,3 +119,60 @@ describe('validation messages', () => {
     expect(validateResults({ ...r, dataRevisions: 'main' }).map((i) => i.path)).toEqual(['dataRevisions']);
   });
 });
+
+describe('run specs in results are validated like configs', () => {
+  const withSpec = (patch: Record<string, unknown>) => {
+    const r = syntheticResults();
+    Object.assign(r.runs[1].spec, patch);
+    return validateResults(r).map((i) => i.path);
+  };
+  it('refuses batch size 0, negative or 5e-324, a micro-batch that does not divide it, D = 0 and learning rate 0', () => {
+    expect(withSpec({ batchSize: 0 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ batchSize: -8 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ batchSize: 5e-324 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ batchSize: 2 ** 21 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ microBatch: 3 })).toContain('runs[1].spec.microBatch');
+    expect(withSpec({ dataSize: 0 })).toContain('runs[1].spec.dataSize');
+    expect(withSpec({ dataSize: 1.5 })).toContain('runs[1].spec.dataSize');
+    expect(withSpec({ peakLr: 0 })).toContain('runs[1].spec.peakLr');
+    expect(withSpec({ peakLr: 11 })).toContain('runs[1].spec.peakLr');
+    expect(withSpec({ maxSteps: 0 })).toContain('runs[1].spec.maxSteps');
+    expect(withSpec({ beta2: 1 })).toContain('runs[1].spec.beta2');
+    expect(withSpec({ ewaDecays: [0.9, -0.1] })).toContain('runs[1].spec.ewaDecays[1]');
+    expect(withSpec({ replicate: -1 })).toContain('runs[1].spec.replicate');
+    expect(withSpec({ warmupSteps: -1 })).toContain('runs[1].spec.warmupSteps');
+    expect(withSpec({ seeds: { init: -1, data: 0 } })).toContain('runs[1].spec.seeds.init');
+    expect(withSpec({ evaluation: { ...syntheticResults().config.evaluation, spacing: 0 } })).toContain('runs[1].spec.evaluation.spacing');
+  });
+  it('accepts every run the sweep planner writes', () => {
+    expect(withSpec({})).toEqual([]);
+  });
+});
+
+describe('additive run fields: retries and shard notes', () => {
+  it('accepts runs with and without them, and checks them when present', () => {
+    const r = syntheticResults();
+    r.runs[0].retries = [{ step: 12, reason: 'the GPU device was lost' }];
+    r.runs[0].shards = [
+      { shard: 'https://example.org/train.json.gz', split: 'train', source: 'redownload', stats: { lines: 40, documents: 20, badUtf8: 0, badJson: 10, noText: 10, blank: 0, tooLong: 0 } },
+      { shard: 'valid.json.gz', split: 'validation', source: 'cache', stats: null },
+    ];
+    expect(validateResults(r)).toEqual([]);
+    (r.runs[0].retries[0] as unknown as Record<string, unknown>).step = -1;
+    (r.runs[0].shards[0] as unknown as Record<string, unknown>).source = 'guess';
+    (r.runs[0].shards[0].stats as unknown as Record<string, unknown>).badJson = 0.5;
+    expect(validateResults(r).map((i) => i.path)).toEqual(['runs[0].retries[0].step', 'runs[0].shards[0].source', 'runs[0].shards[0].stats.badJson']);
+  });
+});
+
+describe('model names', () => {
+  it('refuses two models with the same name and different shapes, at the second one', () => {
+    const c = defaultConfig();
+    c.models = [model('nano'), { ...model('nano'), dModel: 32, heads: 2 }];
+    expect(messages(c)).toEqual([
+      'models[1].name: two models are named "nano" but differ in shape (layers, dModel, heads, context or vocabSize): give each its own name',
+    ]);
+    c.models = [model('nano'), model('nano')];
+    expect(messages(c)).toEqual([]);
+  });
+});

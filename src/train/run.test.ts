@@ -149,6 +149,24 @@ describe('trainRun', () => {
     expect(resumed).toEqual(straight);
   });
 
+  it('a checkpoint that cannot be saved (storage full) does not end the run: training goes on and says why', async () => {
+    const s = spec({ targetLoss: 0, maxSteps: 40, stopAtTarget: false });
+    const clock = () => 0;
+    const straight = await trainRun(s, { ...common(), now: clock });
+    const warnings: string[] = [];
+    const full = Object.assign(new Error(''), { name: 'QuotaExceededError' });
+    const record = await trainRun(s, {
+      ...common(),
+      now: clock,
+      checkpointEvery: 16,
+      onCheckpoint: () => Promise.reject(full),
+      onWarning: (m) => void warnings.push(m),
+    });
+    expect(record).toEqual(straight);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^the browser's storage for this site is full: the checkpoint at step 16 of run toy was not saved/);
+  });
+
   it('stops early in economical mode once it cannot beat the best run at its batch size', async () => {
     const record = await trainRun(spec({ targetLoss: 0 }), { ...common(), bestAtBatch: () => 12 });
     expect(record.status).toBe('stopped');

@@ -6,6 +6,7 @@ import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
 import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
+import { explainError } from '../util/errors';
 
 /** A validation set: its batches and how many tokens they hold (recorded with each evaluation). */
 export interface EvalSet {
@@ -83,6 +84,8 @@ export interface RunOptions {
   onEval?: (point: EvalPoint, record: RunRecord) => void;
   onCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void> | void;
   onStatus?: (record: RunRecord) => void;
+  /** Something people should know that does not end the run (a checkpoint that could not be saved). */
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -131,6 +134,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
+  let checkpointFailed = false;
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
     record.status = status;
@@ -231,19 +235,21 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
 
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
-        await options.onCheckpoint({
-          spec,
-          step,
-          initialLoss,
-          record: structuredClone(record),
-          engine: await engine.saveState(),
-          data: data.position(),
-        });
+        const checkpoint: RunCheckpoint = { spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() };
+        try {
+          await options.onCheckpoint(checkpoint);
+        } catch (error) {
+          // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run. Said once per run.
+          if (!checkpointFailed) {
+            options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id} was not saved (training goes on, later checkpoints are tried, and a reload resumes from the last one saved)`));
+          }
+          checkpointFailed = true;
+        }
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');
   } catch (error) {
-    return finish('failed', { step, reason: error instanceof Error ? error.message : String(error) });
+    return finish('failed', { step, reason: explainError(error) });
   }
 }
 

@@ -7,7 +7,7 @@ import {
   prepareData,
   type DatasetSpec,
   type PreparedData,
-  type ProgressCallback,
+  type PrepareDataOptions,
   type TextTokenizer,
   type TokenCache,
   type TokenStreamState,
@@ -30,7 +30,7 @@ export async function prepareRunData(
   spec: RunSpec,
   dataset: DatasetSpec,
   tokenizer: TextTokenizer,
-  options: { cache?: TokenCache | null; onWarning?: (message: string) => void; onProgress?: ProgressCallback } = {},
+  options: Pick<PrepareDataOptions, 'onWarning' | 'onProgress' | 'onShard'> & { cache?: TokenCache | null } = {},
 ): Promise<RunData> {
   if (tokenizer.vocabSize !== spec.model.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} ids but the model expects ${spec.model.vocabSize}`);
@@ -45,6 +45,7 @@ export async function prepareRunData(
     cache: options.cache ?? null,
     onWarning: options.onWarning,
     onProgress: options.onProgress,
+    onShard: options.onShard,
   });
   const stream = prepared.stream;
   const source: BatchSource = {

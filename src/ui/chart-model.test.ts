@@ -68,6 +68,14 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     expect(an.scaling.vsData.points).toHaveLength(2);
     expect(an.scaling.vsData.fit?.e as number).toBeGreaterThan(0);
   });
+  it('two models with one name and two shapes are two measurements, each shown with its own model and label', () => {
+    const tiny = (dModel: number) => ({ ...syntheticConfig(), models: [{ name: 'nano', layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });
+    const a = syntheticResults({ config: tiny(32), seed: 3 });
+    const b = syntheticResults({ config: tiny(64), a: 8, b: 900, seed: 4 });
+    const an = chartModel({ ...a, targets: [...a.targets, ...b.targets], runs: [...a.runs, ...b.runs] }, { resamples: 50 });
+    expect(an.measurements.map((m) => m.model.dModel).sort()).toEqual([32, 64]);
+    expect(new Set(an.measurements.map((m) => m.label)).size).toBe(2);
+  });
 });
 
 describe('the loss curves and the paper overlay', () => {

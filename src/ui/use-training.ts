@@ -16,6 +16,8 @@ export interface RunControls {
   resume(id?: string): void;
   cancel(id?: string): void;
 }
+import { errorMessage, explainError, isQuotaError, STORAGE_FULL } from '../util/errors';
+import { withLabWorker } from '../worker/client';
 
 export interface Training {
   onStart: ((config: ExperimentConfig) => void) | undefined;
@@ -28,6 +30,29 @@ export interface Training {
   resumable: SweepSummary[];
   resume(summary: SweepSummary): void;
   discard(summary: SweepSummary): void;
+  /** Whether this site's storage is persistent, asked for when a sweep starts (null before). */
+  storage: StoragePersistence | null;
+  /** True when something could not be saved because the storage quota is full. */
+  storageFull: boolean;
+  /** Clears the tokenized-shard cache (offered when the storage is full). */
+  clearDataCache(): Promise<void>;
+  dataCacheCleared: boolean;
+}
+
+export type StoragePersistence = 'persistent' | 'best-effort' | 'unavailable';
+
+/**
+ * Asks the browser to keep this site's storage (history, sweeps in progress, the data cache)
+ * instead of evicting it under pressure. The browser may say no; the page shows which.
+ */
+async function requestPersistentStorage(): Promise<StoragePersistence> {
+  const storage = navigator.storage as StorageManager | undefined;
+  if (!storage?.persist) return 'unavailable';
+  try {
+    return (await storage.persist()) ? 'persistent' : 'best-effort';
+  } catch {
+    return 'unavailable';
+  }
 }
 
 export interface LabAutomation {
@@ -58,6 +83,8 @@ export function useTraining(probe: ProbeResult | null): Training {
   const [cancelled, setCancelled] = useState(false);
   const [warnings, setWarnings] = useState<string[]>([]);
   const [resumable, setResumable] = useState<SweepSummary[]>([]);
+  const [storage, setStorage] = useState<StoragePersistence | null>(null);
+  const [dataCacheCleared, setDataCacheCleared] = useState(false);
   // Runs this page has started training (a resumed sweep must not retrain finished ones).
   const startedHere = useRef<string[]>([]);
 
@@ -73,6 +100,8 @@ export function useTraining(probe: ProbeResult | null): Training {
       setCancelled(false);
       setWarnings([]);
       setResumable([]);
+      setDataCacheCleared(false);
+      void requestPersistentStorage().then(setStorage);
       const r = new ExperimentRunner(config, {
         store,
         hooks: {
@@ -89,8 +118,8 @@ export function useTraining(probe: ProbeResult | null): Training {
       });
       runner.current = r;
       r.run()
-        // A cancel the user asked for is not an error: the monitor says "Cancelled".
-        .catch((e: unknown) => (e instanceof ExperimentCancelled ? undefined : setError(e instanceof Error ? e.message : String(e))))
+        // A cancel the user asked for is not an error; never an empty banner: a full quota says so in words, anything else gives its message.
+        .catch((e: unknown) => (e instanceof ExperimentCancelled ? undefined : setError(isQuotaError(e) ? explainError(e, "the lab could not save the experiment's progress") : errorMessage(e))))
         .finally(() => {
           if (runner.current === r) runner.current = null;
         });
@@ -152,5 +181,11 @@ export function useTraining(probe: ProbeResult | null): Training {
     };
   }, [onStart, error, warnings]);
 
-  return { onStart: ready ? onStart : undefined, controls, error, cancelled, warnings, resumable, resume, discard };
+  const storageFull = [error ?? '', ...warnings].some((m) => m.startsWith(STORAGE_FULL));
+  const clearDataCache = useCallback(async () => {
+    await withLabWorker((api) => api.clearCache());
+    setDataCacheCleared(true);
+  }, []);
+
+  return { onStart: ready ? onStart : undefined, controls, error, cancelled, warnings, resumable, resume, discard, storage, storageFull, clearDataCache, dataCacheCleared };
 }

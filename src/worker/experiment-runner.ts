@@ -185,6 +185,7 @@ export class ExperimentRunner {
             data,
             tokenizer: config.tokenizer,
             files: this.options.files ?? null,
+            economy: last,
             resumeFrom,
             checkpointEvery: checkpointInterval(spec),
             keepWeights,

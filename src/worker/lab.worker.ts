@@ -24,7 +24,7 @@ let cachePromise: Promise<TokenCache | null> | null = null;
 let keptWeights: Uint8Array | null = null;
 
 /** The economy bounds of the run in flight, as the page's scheduler last sent them. */
-interface Economy {
+export interface Economy {
   best: number | null;
   censorAfter: number | null;
 }
@@ -138,7 +138,8 @@ const api = {
   async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
     if (current) throw new Error('this worker is already training a run');
     const control = new RunControl();
-    const run: CurrentRun = { control, engine: null, economy: { best: null, censorAfter: null } };
+    // The bounds known when the run starts come with it: a setEconomy before train() finds no run.
+    const run: CurrentRun = { control, engine: null, economy: setup.economy ?? { best: null, censorAfter: null } };
     current = run;
     try {
       // Inside the try: without an adapter the run fails, and this worker can still take the next one.

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import { ExperimentCancelled, ExperimentRunner } from '../worker/experiment-runner';
-import { useRunStore } from '../state/run-store';
+import { progressRows, useRunStore, type RunProgressRow } from '../state/run-store';
 import { useExperimentStore } from '../state/experiment-store';
 import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
@@ -62,7 +62,7 @@ export interface LabAutomation {
     status: string;
     error: string | null;
     warnings: string[];
-    runs: { id: string; status: string; stepsDone: number; maxSteps: number; tokensPerSecond: number | null; batchSize: number }[];
+    runs: RunProgressRow[];
     /** Run ids this page started training, in order. */
     startedHere: string[];
   };
@@ -163,17 +163,7 @@ export function useTraining(probe: ProbeResult | null): Training {
           error,
           warnings,
           startedHere: [...startedHere.current],
-          runs: s.order.map((id) => {
-            const r = s.runs[id];
-            return {
-              id,
-              status: r.status,
-              stepsDone: r.stepsDone,
-              maxSteps: r.spec.maxSteps,
-              tokensPerSecond: r.tokensPerSecond,
-              batchSize: r.spec.batchSize,
-            };
-          }),
+          runs: progressRows(s),
         };
       },
       config: () => useExperimentStore.getState().config,

@@ -3,7 +3,7 @@
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
 import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
-import { divergenceReason } from './divergence';
+import { divergenceReason, divergenceWindow } from './divergence';
 import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
 import { explainError } from '../util/errors';
@@ -217,7 +217,8 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       record.wallSeconds = (now() - started) / 1000;
       options.onStep?.(stats, record);
 
-      const diverged = divergenceReason(step, scalars.loss, initialLoss, spec.warmupSteps);
+      const recent = record.steps.slice(-divergenceWindow(tokensPerStep)).map((s) => s.trainLoss);
+      const diverged = divergenceReason(step, recent, initialLoss, spec.warmupSteps);
       if (diverged) return finish('diverged', { step, reason: diverged });
 
       const last = record.evals.at(-1);

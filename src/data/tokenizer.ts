@@ -18,11 +18,16 @@ export interface TextTokenizer {
   decode(ids: ArrayLike<number>): string;
 }
 
+/** The byte tokenizer's vocabulary: 256 byte ids and end-of-text. */
+export const BYTE_VOCAB_SIZE = 257;
+/** GPT-2's vocabulary, end-of-text included. */
+export const GPT2_VOCAB_SIZE = 50257;
+
 /** 256 byte ids plus end-of-text = 256. */
 export class ByteTokenizer implements TextTokenizer {
   readonly kind = 'bytes';
   readonly id = 'bytes';
-  readonly vocabSize = 257;
+  readonly vocabSize = BYTE_VOCAB_SIZE;
   readonly eotId = 256;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder('utf-8');
@@ -140,8 +145,8 @@ export async function loadGpt2Tokenizer(): Promise<TextTokenizer> {
   return {
     kind: 'gpt2',
     id: 'gpt2',
-    vocabSize: 50257,
-    eotId: 50256,
+    vocabSize: GPT2_VOCAB_SIZE,
+    eotId: GPT2_VOCAB_SIZE - 1,
     // Text that happens to contain '<|endoftext|>' is encoded as plain text, not as the special id.
     encode: (text) => Uint32Array.from(tiktoken.encode(text, [], [])),
     decode: (ids) => tiktoken.decode(Array.from(ids)),

@@ -3,7 +3,7 @@
 // reference run that sets the target. Pure and deterministic, so a resumed sweep recognises its
 // finished runs. The protocol's reasons are in docs/science.md.
 import type { Beta2Rule, DataSourceSpec, ExperimentConfig, RunRole, RunSpec, SeedPair } from './schema';
-import type { ModelConfig } from '../model/config';
+import { chooseMicroBatch, type MemoryLimits, type ModelConfig } from '../model/config';
 import { paperRow } from '../optim/paper-tables';
 import { warmupSteps } from '../optim/schedule';
 
@@ -12,6 +12,15 @@ export interface PlanContext {
   vocabSize: number;
   /** Sequences per micro-batch for this model and batch size (fits the adapter's memory). */
   microBatchFor: (model: ModelConfig, batchSize: number) => number;
+}
+
+/**
+ * The plan context the app trains with: the tokenizer's vocabulary, and micro-batches that fit the
+ * adapter, at least two per step where the batch allows (the first one's gradient is the small
+ * batch of the gradient-noise-scale estimate, at no extra cost).
+ */
+export function planContext(vocabSize: number, limits: MemoryLimits): PlanContext {
+  return { vocabSize, microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, Math.max(1, Math.floor(batchSize / 2))) };
 }
 
 /** A model's full shape: what makes two models the same model, whatever their display names. */

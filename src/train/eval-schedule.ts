@@ -3,7 +3,8 @@
 // is geometric: sparse far from the target, where one EWA decay tracks progress, and dense near
 // it, where every decay is tried and the crossing is resolved (then interpolated in log-steps by
 // the analysis). The reasons and the measured cost are in docs/science.md.
-import type { EvaluationConfig } from '../experiment/schema';
+import type { EvaluationConfig, RunSpec } from '../experiment/schema';
+import { maxMicroBatch, type MemoryLimits } from '../model/config';
 
 export interface EvalContext {
   maxSteps: number;
@@ -24,10 +25,14 @@ export function isNearTarget(cfg: EvaluationConfig, ctx: EvalContext): boolean {
  */
 export function shouldEvaluate(step: number, cfg: EvaluationConfig, ctx: EvalContext): boolean {
   if (step <= 0) return false;
-  if (step >= ctx.maxSteps) return true;
-  if (ctx.last === null) return true;
+  return step >= nextEvaluationStep(cfg, ctx);
+}
+
+/** The step of the next evaluation after ctx.last (the run's time model replays the schedule with it). */
+export function nextEvaluationStep(cfg: EvaluationConfig, ctx: EvalContext): number {
+  if (ctx.last === null) return 1;
   const factor = isNearTarget(cfg, ctx) ? cfg.nearSpacing : cfg.spacing;
-  return step >= Math.max(ctx.last.step + 1, Math.ceil(ctx.last.step * factor));
+  return Math.min(ctx.maxSteps, Math.max(ctx.last.step + 1, Math.ceil(ctx.last.step * factor)));
 }
 
 /**
@@ -38,4 +43,18 @@ export function shouldEvaluate(step: number, cfg: EvaluationConfig, ctx: EvalCon
 export function decaysToEvaluate(cfg: EvaluationConfig, ctx: EvalContext, step: number, decays: number, bestIndex: number): number[] {
   if (step >= ctx.maxSteps || isNearTarget(cfg, ctx)) return Array.from({ length: decays }, (_, i) => i);
   return [Math.min(Math.max(0, bestIndex), decays - 1)];
+}
+
+/** Sequences in a run's validation set. */
+export function validationSequencesFor(spec: RunSpec): number {
+  return Math.max(1, Math.ceil(spec.evaluation.validationTokens / spec.model.context));
+}
+
+/**
+ * Sequences per evaluation forward pass: the whole validation set in one pass when it fits the
+ * adapter, else the largest pass that does (at least the training micro-batch). Every pass is
+ * padded to this many sequences, so a pass costs the same however full it is.
+ */
+export function evalMicroBatchFor(spec: RunSpec, limits: MemoryLimits): number {
+  return Math.max(spec.microBatch, Math.min(validationSequencesFor(spec), maxMicroBatch(spec.model, limits)));
 }

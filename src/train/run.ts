@@ -1,7 +1,7 @@
 // One training run of the paper's protocol: constant LR after warmup, AdamW with clipping,
 // EWA weights, validation on the hybrid schedule, the first step at which the EWA loss reaches
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
-import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
+import type { EvalPoint, RunRecord, RunSpec, RunTiming, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
 import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
@@ -75,6 +75,8 @@ export interface RunOptions {
   onCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void> | void;
   onStatus?: (record: RunRecord) => void;
   now?: () => number;
+  /** Seconds this session spent before the loop (data preparation, engine setup), added to the record's timing. */
+  preparation?: Pick<RunTiming, 'dataSeconds' | 'setupSeconds'>;
 }
 
 export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
@@ -89,6 +91,7 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
     failure: null,
     wallSeconds: 0,
     adapter,
+    timing: { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0 },
   };
 }
 
@@ -117,19 +120,28 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     step = 0;
     initialLoss = null;
   }
+  const timing: RunTiming = (record.timing ??= { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0 });
+  timing.dataSeconds += options.preparation?.dataSeconds ?? 0;
+  timing.setupSeconds += options.preparation?.setupSeconds ?? 0;
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
+  // The loop's wall time, split: evaluation is timed, training is the rest of the loop.
+  const clock = () => {
+    record.wallSeconds = (now() - started) / 1000;
+    timing.trainSeconds = Math.max(0, record.wallSeconds - timing.evalSeconds);
+  };
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
     record.status = status;
     record.failure = failure;
-    record.wallSeconds = (now() - started) / 1000;
+    clock();
     options.onStatus?.(record);
     return record;
   };
 
   const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
+    const evalStarted = now();
     const tried = decaysToEvaluate(spec.evaluation, context, step, spec.ewaDecays.length, bestDecayIndex(record.evals.at(-1)));
     const ewaLosses: (number | null)[] = spec.ewaDecays.map(() => null);
     for (const index of tried) ewaLosses[index] = await engine.evaluate(validation, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
@@ -144,6 +156,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       // The raw weights' loss is for the curves, not the measurement: skipped near the target.
       rawLoss: near ? null : await engine.evaluate(validation, { kind: 'raw' }),
     };
+    timing.evalSeconds += (now() - evalStarted) / 1000;
     record.evals.push(point);
     options.onEval?.(point, record);
     return point;
@@ -166,7 +179,6 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       const microBatches: MicroBatch[] = [];
       for (let i = 0; i < microSteps; i++) microBatches.push(data.next(spec.microBatch));
       const lr = learningRate(step, spec.peakLr, spec.warmupSteps);
-      const t0 = now();
       const scalars = await engine.step(microBatches, {
         step,
         lr,
@@ -177,8 +189,10 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         clipNorm: spec.clipNorm,
         ewaDecays: spec.ewaDecays,
       });
-      const seconds = Math.max((now() - t0) / 1000, 1e-9);
       initialLoss ??= scalars.loss;
+      record.stepsDone = step;
+      record.tokensDone = step * tokensPerStep;
+      clock();
       const stats: StepStats = {
         step,
         trainLoss: scalars.loss,
@@ -186,12 +200,9 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         gradNorm: scalars.gradNorm,
         microGradSq: scalars.microGradSq,
         batchGradSq: scalars.batchGradSq,
-        tokensPerSecond: tokensPerStep / seconds,
+        tokensPerSecond: record.tokensDone / Math.max(record.wallSeconds, 1e-9),
       };
       record.steps.push(stats);
-      record.stepsDone = step;
-      record.tokensDone = step * tokensPerStep;
-      record.wallSeconds = (now() - started) / 1000;
       options.onStep?.(stats, record);
 
       const diverged = divergenceReason(step, scalars.loss, initialLoss, spec.warmupSteps);

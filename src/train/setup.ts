@@ -2,7 +2,6 @@
 // data pipeline, and the engine on the device. Shared by the worker and the browser tests, so
 // that tests exercise the same path as the app.
 import type { GpuContext } from '../gpu';
-import { maxMicroBatch } from '../model/config';
 import {
   prepareData,
   type DatasetSpec,
@@ -16,6 +15,7 @@ import type { RunSpec } from '../experiment/schema';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
 import type { BatchSource } from './run';
+import { evalMicroBatchFor, validationSequencesFor } from './eval-schedule';
 
 export interface RunData {
   source: BatchSource;
@@ -39,7 +39,7 @@ export async function prepareRunData(
     dataSeed: spec.seeds.data,
     trainTokens: spec.maxSteps * spec.batchSize * context,
     poolTokens: spec.poolTokens,
-    validationSequences: Math.max(1, Math.ceil(spec.evaluation.validationTokens / context)),
+    validationSequences: validationSequencesFor(spec),
     cache: options.cache ?? null,
     onWarning: options.onWarning,
     onProgress: options.onProgress,
@@ -66,8 +66,7 @@ export async function prepareRunData(
  * adapter, else the largest chunk that does (at least the training micro-batch).
  */
 export function createEngine(gpu: GpuContext, spec: RunSpec): Promise<GpuTrainingEngine> {
-  const validationSequences = Math.max(1, Math.ceil(spec.evaluation.validationTokens / spec.model.context));
-  const fits = maxMicroBatch(spec.model, gpu.adapter.limits);
-  const evalMicroBatch = Math.max(spec.microBatch, Math.min(validationSequences, fits));
+  const evalMicroBatch = evalMicroBatchFor(spec, gpu.adapter.limits);
   return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, ewaCount: spec.ewaDecays.length, evalMicroBatch });
 }
+

@@ -3,10 +3,9 @@
 // start/pause/resume/cancel, and the headless runner drives the same object.
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
-import { chooseMicroBatch } from '../model/config';
 import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
 import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
-import { planRuns } from '../experiment/plan';
+import { planContext, planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
@@ -116,13 +115,7 @@ export class ExperimentRunner {
       tokenizer: this.config.tokenizer,
       files: this.options.files ?? null,
     });
-    const limits = this.options.limits;
-    return planRuns(this.config, {
-      vocabSize: info.vocabSize,
-      // At least two micro-batches per step where the batch allows: the first one's gradient is
-      // the small batch of the gradient-noise-scale estimate, at no extra cost.
-      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, Math.max(1, Math.floor(batchSize / 2))),
-    });
+    return planRuns(this.config, planContext(info.vocabSize, this.options.limits));
   }
 
   async run(): Promise<ExperimentResults> {

@@ -1,0 +1,178 @@
+// What a run's work costs in seconds on one adapter: the cost model behind the estimate and the
+// ETAs (src/train/progress.ts). Small models on WebGPU are bound by per-step overhead and by
+// evaluation, not by FLOPs, so the model is measured, not derived from FLOPs:
+//
+//   training step      stepFixedSeconds + stepSecondsPerSequence · B    (B sequences per step,
+//                      micro-batched as the planner does it; the fixed part is dispatch, readback,
+//                      optimizer and EWA updates, the per-sequence part the forward and backward)
+//   evaluation pass    evalSecondsPerToken · validation tokens          (one pass per weights
+//                      evaluated: each EWA decay tried and the raw weights; padding included)
+//   run setup          setupSeconds                                     (engine, pipelines)
+//   data preparation   dataSeconds per run                              (tokenizer, shards, pool)
+//
+// The worker measures it on the experiment's own model shapes (calibrateCost in
+// src/worker/lab.worker.ts, a few steps each; the page caches it per adapter and shape), and
+// refineCost refits it from the runs' measured timing as they finish. A shape too slow to measure
+// in a few seconds (a large model on the CPU emulator) is scaled by FLOPs from a measured one:
+// that part is an extrapolation, and says so. The assumptions are in docs/time.md.
+import type { EvalPoint, RunSpec, RunTiming } from '../experiment/schema';
+import { modelShapeKey } from '../experiment/plan';
+import { flopsPerToken, type ModelConfig } from '../model/config';
+import { validationSequencesFor } from './eval-schedule';
+
+export interface ShapeCost {
+  stepFixedSeconds: number;
+  stepSecondsPerSequence: number;
+  /** Seconds per validation token of one evaluation pass (a pass's padding is charged to its tokens). */
+  evalSecondsPerToken: number;
+  /** Seconds to build a run's engine on the device. */
+  setupSeconds: number;
+  /** Where the figures come from, for people ("measured: …", "refitted from 3 runs", "scaled by FLOPs from …"). */
+  how: string;
+}
+
+export interface CostModel {
+  /** Per model shape (modelShapeKey). */
+  shapes: Record<string, ShapeCost>;
+  /** Seconds to prepare one run's data; null while unmeasured (a remote source before its first run). */
+  dataSeconds: number | null;
+  /** Training FLOP/s of a small probe model: scales shapes with no measurement at all; null if unknown. */
+  flopsPerSecond: number | null;
+}
+
+/** A run's measured work and timing: a finished record, or a run in flight as of its last step. */
+export interface MeasuredRun {
+  spec: RunSpec;
+  stepsDone: number;
+  evals: readonly EvalPoint[];
+  timing: RunTiming;
+}
+
+/**
+ * Evaluation forward passes cost about a third of a training step per token (forward only,
+ * against forward and backward): used only where evaluation could not be measured.
+ */
+export const FORWARD_SHARE_OF_STEP = 1 / 3;
+
+export function stepSeconds(cost: ShapeCost, batchSize: number): number {
+  return cost.stepFixedSeconds + cost.stepSecondsPerSequence * batchSize;
+}
+
+/** Validation tokens one evaluation pass of this run reads. */
+export function validationTokensOf(spec: RunSpec): number {
+  return validationSequencesFor(spec) * spec.model.context;
+}
+
+export function evalPassSeconds(cost: ShapeCost, spec: RunSpec): number {
+  return cost.evalSecondsPerToken * validationTokensOf(spec);
+}
+
+/** Forward passes over the validation set an evaluation made: each EWA decay tried, and the raw weights if measured. */
+export function evalPasses(point: EvalPoint): number {
+  return point.ewaLosses.filter((l) => l !== null).length + (point.rawLoss === null ? 0 : 1);
+}
+
+/**
+ * The cost of a model shape: measured when the model has it; else scaled by FLOPs per sequence from
+ * the measured shape closest in FLOPs (the fixed per-step and setup costs kept as they are); else
+ * from the probe's FLOP/s alone (no fixed cost). Null when nothing is known.
+ */
+export function shapeCostFor(cost: CostModel, model: ModelConfig): ShapeCost | null {
+  const exact = cost.shapes[modelShapeKey(model)];
+  if (exact) return exact;
+  const perToken = flopsPerToken(model).total;
+  let nearest: { key: string; from: ModelConfig; perTokenRatio: number } | null = null;
+  for (const key of Object.keys(cost.shapes)) {
+    const from = parseShapeKey(key);
+    const perTokenRatio = perToken / flopsPerToken(from).total;
+    const distance = (r: number, f: ModelConfig) => Math.abs(Math.log((r * model.context) / f.context));
+    if (!nearest || distance(perTokenRatio, from) < distance(nearest.perTokenRatio, nearest.from)) nearest = { key, from, perTokenRatio };
+  }
+  if (nearest) {
+    const measured = cost.shapes[nearest.key];
+    return {
+      ...measured,
+      stepSecondsPerSequence: measured.stepSecondsPerSequence * nearest.perTokenRatio * (model.context / nearest.from.context),
+      evalSecondsPerToken: measured.evalSecondsPerToken * nearest.perTokenRatio,
+      how: `scaled by FLOPs from ${nearest.key} (not measured)`,
+    };
+  }
+  if (cost.flopsPerSecond === null || !(cost.flopsPerSecond > 0)) return null;
+  return {
+    stepFixedSeconds: 0,
+    stepSecondsPerSequence: (perToken * model.context) / cost.flopsPerSecond,
+    evalSecondsPerToken: (FORWARD_SHARE_OF_STEP * perToken) / cost.flopsPerSecond,
+    setupSeconds: 0,
+    how: `from the probe's ${(cost.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s (not measured)`,
+  };
+}
+
+/** The inverse of modelShapeKey (L…d…h…T…V…). */
+export function parseShapeKey(key: string): ModelConfig {
+  const m = /^L(\d+)d(\d+)h(\d+)T(\d+)V(\d+)$/.exec(key);
+  if (!m) throw new Error(`not a model shape key: ${key}`);
+  return { name: key, layers: Number(m[1]), dModel: Number(m[2]), heads: Number(m[3]), context: Number(m[4]), vocabSize: Number(m[5]) };
+}
+
+/**
+ * The line seconds = fixed + perSequence · B through weighted points, by least squares, with both
+ * coefficients kept non-negative (noise on a loaded machine can tilt a two-point fit). One batch
+ * size only: the line through the origin (all cost per sequence).
+ */
+export function fitStepLine(points: readonly { batchSize: number; seconds: number; weight: number }[]): { fixed: number; perSequence: number } | null {
+  const pts = points.filter((p) => p.weight > 0 && Number.isFinite(p.seconds) && p.seconds >= 0);
+  if (pts.length === 0) return null;
+  const w = pts.reduce((s, p) => s + p.weight, 0);
+  const mb = pts.reduce((s, p) => s + p.weight * p.batchSize, 0) / w;
+  const ms = pts.reduce((s, p) => s + p.weight * p.seconds, 0) / w;
+  const sbb = pts.reduce((s, p) => s + p.weight * (p.batchSize - mb) ** 2, 0);
+  const throughOrigin = () => ({ fixed: 0, perSequence: pts.reduce((s, p) => s + p.weight * p.seconds * p.batchSize, 0) / pts.reduce((s, p) => s + p.weight * p.batchSize ** 2, 0) });
+  if (sbb === 0) return throughOrigin();
+  const perSequence = pts.reduce((s, p) => s + p.weight * (p.batchSize - mb) * (p.seconds - ms), 0) / sbb;
+  if (perSequence < 0) return { fixed: ms, perSequence: 0 };
+  const fixed = ms - perSequence * mb;
+  return fixed < 0 ? throughOrigin() : { fixed, perSequence };
+}
+
+/**
+ * The cost model refitted from runs' measured timing: per shape, the step line through each run's
+ * mean seconds per step (weighted by its steps; with one batch size measured, the prior's line
+ * rescaled through it), seconds per evaluated validation token, setup; and data preparation per
+ * run. Shapes and figures nothing measured keep the prior's.
+ */
+export function refineCost(prior: CostModel | null, measured: readonly MeasuredRun[]): CostModel {
+  const shapes: Record<string, ShapeCost> = { ...(prior?.shapes ?? {}) };
+  const byShape = new Map<string, MeasuredRun[]>();
+  for (const run of measured) {
+    const key = modelShapeKey(run.spec.model);
+    byShape.set(key, [...(byShape.get(key) ?? []), run]);
+  }
+  for (const [key, runs] of byShape) {
+    const before = prior ? shapeCostFor(prior, runs[0].spec.model) : null;
+    const stepped = runs.filter((r) => r.stepsDone > 0);
+    const points = stepped.map((r) => ({ batchSize: r.spec.batchSize, seconds: r.timing.trainSeconds / r.stepsDone, weight: r.stepsDone }));
+    const batchSizes = new Set(points.map((p) => p.batchSize));
+    let line = fitStepLine(points);
+    if (line && batchSizes.size === 1 && before && stepSeconds(before, points[0].batchSize) > 0) {
+      const scale = (points.reduce((s, p) => s + p.seconds * p.weight, 0) / points.reduce((s, p) => s + p.weight, 0)) / stepSeconds(before, points[0].batchSize);
+      line = { fixed: before.stepFixedSeconds * scale, perSequence: before.stepSecondsPerSequence * scale };
+    }
+    const evalTokens = runs.reduce((s, r) => s + r.evals.reduce((n, e) => n + evalPasses(e), 0) * validationTokensOf(r.spec), 0);
+    const evalSeconds = runs.reduce((s, r) => s + r.timing.evalSeconds, 0);
+    const setUp = runs.filter((r) => r.timing.setupSeconds > 0);
+    if (!line && !before) continue;
+    shapes[key] = {
+      stepFixedSeconds: line ? line.fixed : before!.stepFixedSeconds,
+      stepSecondsPerSequence: line ? line.perSequence : before!.stepSecondsPerSequence,
+      evalSecondsPerToken: evalTokens > 0 ? evalSeconds / evalTokens : (before?.evalSecondsPerToken ?? 0),
+      setupSeconds: setUp.length > 0 ? setUp.reduce((s, r) => s + r.timing.setupSeconds, 0) / setUp.length : (before?.setupSeconds ?? 0),
+      how: `refitted from ${runs.length} measured run${runs.length === 1 ? '' : 's'}`,
+    };
+  }
+  const prepared = measured.filter((r) => r.timing.dataSeconds > 0);
+  return {
+    shapes,
+    dataSeconds: prepared.length > 0 ? prepared.reduce((s, r) => s + r.timing.dataSeconds, 0) / prepared.length : (prior?.dataSeconds ?? null),
+    flopsPerSecond: prior?.flopsPerSecond ?? null,
+  };
+}

@@ -14,8 +14,8 @@ import { formatReport } from '../src/cbs/format';
 import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { USAGE, UsageError, parseArgs, type HeadlessArgs } from './headless/args';
 import { InputError, checkDataHosts, resolveInput } from './headless/input';
-import { BrowserError, AdapterError, PageError, confirmHosts, launchBrowser, pageConfig, pageResults, pageState, screenshotCharts, startBlocked, startExperiment, waitForAdapter, waitForLinkOpened } from './headless/page';
-import { formatDuration, formatProgress, progressOf, type LabState } from './headless/progress';
+import { BrowserError, AdapterError, PageError, confirmHosts, confirmLongRun, estimateLine, launchBrowser, pageConfig, pageResults, pageState, screenshotCharts, startBlocked, startExperiment, waitForAdapter, waitForEstimate, waitForLinkOpened } from './headless/page';
+import { formatDuration, formatProgress, progressOf, type LabState, type ProgressSample } from './headless/progress';
 import { ServeError, buildApp, serveDist, type ServedApp } from './headless/serve';
 import { formatSummary } from './headless/summary';
 
@@ -86,14 +86,14 @@ function progressPrinter(quiet: boolean, startedAt: number): Progressor {
         }
         return;
       }
-      const p = progressOf(state, elapsed);
+      const p = progressOf(state);
       const line = formatProgress(p, elapsed);
       if (tty) {
         process.stdout.write(`\r\x1b[2K${line}`);
         return;
       }
       // Not a terminal (CI, a log file): a line per 10% or per 30 s.
-      const decile = Math.floor(p.fraction * 10);
+      const decile = p.fraction === null ? -1 : Math.floor(p.fraction * 10);
       if (decile !== lastDecile || Date.now() - lastLineAt > 30_000) {
         if (line !== lastLine) log(line);
         lastDecile = decile;
@@ -107,7 +107,7 @@ function progressPrinter(quiet: boolean, startedAt: number): Progressor {
   };
 }
 
-async function trainInPage(page: Page, args: HeadlessArgs): Promise<LabState> {
+async function trainInPage(page: Page, args: HeadlessArgs, samples: ProgressSample[]): Promise<LabState> {
   const startedAt = Date.now();
   await startExperiment(page);
   const printer = progressPrinter(args.quiet, startedAt);
@@ -116,6 +116,7 @@ async function trainInPage(page: Page, args: HeadlessArgs): Promise<LabState> {
       if (page.isClosed()) throw new PageError('the page closed (crashed?) during training');
       const state = await pageState(page);
       printer.update(state);
+      if (state.progress) samples.push({ seconds: (Date.now() - startedAt) / 1000, fraction: state.progress.fraction, remainingSeconds: state.progress.remainingSeconds });
       if (state.error) throw new RunFailure(`the experiment failed: ${state.error}`, EXIT.failed);
       if (state.status === 'finished') return state;
       if (state.status === 'stopped') throw new RunFailure('the experiment was stopped before it finished', EXIT.failed);
@@ -198,11 +199,18 @@ async function run(args: HeadlessArgs): Promise<number> {
     await confirmHosts(page);
     log(`data hosts confirmed (--allow-host): ${hosts.hosts.join(', ')}`);
   }
+  await waitForEstimate(page, 10 * 60_000);
+  const estimate = await estimateLine(page);
+  if (estimate) log(`estimate: ${estimate}`);
+  // Running the command is the person's confirmation of a long experiment; say what the page asked.
+  const longRun = await confirmLongRun(page);
+  if (longRun) log(`confirmed a long experiment: ${longRun}`);
   const blocked = await startBlocked(page);
   if (blocked) throw new RunFailure(`the page will not start: ${blocked}`, EXIT.failed);
 
   const trainStart = Date.now();
-  const final = await trainInPage(page, args);
+  const samples: ProgressSample[] = [];
+  const final = await trainInPage(page, args, samples);
   if (pageErrors.length > 0) warn(`page errors during the run:\n  ${pageErrors.slice(0, 5).join('\n  ')}`);
   const raw = await pageResults(page);
   if (!raw) throw new RunFailure('the experiment finished but the page has no results', EXIT.failed);
@@ -245,6 +253,9 @@ async function run(args: HeadlessArgs): Promise<number> {
         runs: final.runs,
         trainSeconds,
         wallSeconds,
+        // The page's estimate when the first run started, and its forecast as the run went (docs/time.md).
+        estimate: final.estimate,
+        progress: samples,
         files: ['results.json', 'report.json', 'report.txt', ...Object.keys(csvFiles), ...charts],
       },
       null,

@@ -2,6 +2,7 @@
 // `id` names the tokenizer exactly (a trained BPE is named by the sha256 of its canonical
 // tokenizer.json), so it can go into an experiment config and into cache keys.
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { BYTE_VOCAB_SIZE, GPT2_VOCAB_SIZE } from './vocab';
 import { BYTE_TO_UNICODE, END_OF_TEXT, PRETOKENIZE_PATTERN, tokenizerJsonHash, toTokenizerJson, type BpeModel } from './bpe';
 
 export type TokenizerKind = 'bytes' | 'bpe' | 'gpt2';
@@ -17,11 +18,6 @@ export interface TextTokenizer {
   /** Inverse of encode; the end-of-text id decodes to '<|endoftext|>'. */
   decode(ids: ArrayLike<number>): string;
 }
-
-/** The byte tokenizer's vocabulary: 256 byte ids and end-of-text. */
-export const BYTE_VOCAB_SIZE = 257;
-/** GPT-2's vocabulary, end-of-text included. */
-export const GPT2_VOCAB_SIZE = 50257;
 
 /** 256 byte ids plus end-of-text = 256. */
 export class ByteTokenizer implements TextTokenizer {

@@ -3,8 +3,12 @@
 // file or the history. Plain data only.
 import { create } from 'zustand';
 import { sharedTarget } from '../experiment/results';
-import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus } from '../experiment/schema';
+import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus, type RunTiming } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
+import { modelShapeKey } from '../experiment/plan';
+import { forecastExperiment, type ExperimentForecast } from '../train/progress';
+import type { CostModel } from '../train/cost-model';
+import { dataKey, loadCostModel, saveCostModel } from './calibration';
 import type { ExperimentHooks, ExperimentStatus } from '../worker/experiment-runner';
 
 export type { ExperimentStatus };
@@ -17,16 +21,21 @@ export interface LiveRun {
   /** Train loss per step, thinned to at most MAX_LIVE_POINTS. */
   trainLoss: { step: number; loss: number }[];
   evals: EvalPoint[];
+  /** Wall-clock training tokens per second of the run so far, evaluation included. */
   tokensPerSecond: number | null;
-  /** Seconds left at the current speed, to maxSteps (or null before the first step). */
+  /** Seconds of cost left, as the experiment's forecast predicts them (null without a cost model). */
   etaSeconds: number | null;
   startedAtMs: number | null;
+  /** Where the run's time went so far, as of its last step. */
+  timing: RunTiming | null;
   failure: { step: number; reason: string } | null;
 }
 
 export type ResultsOrigin = 'live' | 'link' | 'import' | 'history' | 'fixture';
 
 export const MAX_LIVE_POINTS = 2000;
+/** The forecast is recomputed at most this often while steps stream in (and at every other event). */
+const FORECAST_EVERY_MS = 500;
 
 export interface RunStoreState extends ExperimentHooks {
   status: ExperimentStatus;
@@ -47,6 +56,14 @@ export interface RunStoreState extends ExperimentHooks {
   /** What the charts show. */
   results: ExperimentResults | null;
   resultsOrigin: ResultsOrigin | null;
+  /** When the experiment started on this page (Date.now()). */
+  startedAtMs: number | null;
+  /** The adapter's cached cost model when the experiment started (src/state/calibration.ts). */
+  cost: CostModel | null;
+  /** Progress and ETA in cost (src/train/progress.ts): what the page's progress bar and the headless runner show. */
+  forecast: ExperimentForecast | null;
+  /** The forecast when the first run started, before any training here: the estimate to judge the ETA against. */
+  estimate: ExperimentForecast | null;
 
   // The runner's hooks (ExperimentHooks) are the scheduler-facing actions.
 
@@ -89,9 +106,45 @@ const initial = {
   records: {},
   results: null,
   resultsOrigin: null,
+  startedAtMs: null,
+  cost: null,
+  forecast: null,
+  estimate: null,
 };
 
+type ForecastSource = Pick<RunStoreState, 'config' | 'order' | 'runs' | 'records' | 'cost' | 'startedAtMs'>;
+
+/** The forecast of the experiment as the store knows it now. */
+export function forecastOf(s: ForecastSource, nowMs: number, fresh = false): ExperimentForecast | null {
+  if (!s.config) return null;
+  const plan = s.order.map((id) => s.runs[id]?.spec).filter((spec): spec is RunSpec => spec !== undefined);
+  const finished = s.order.map((id) => s.records[id]).filter((r): r is RunRecord => r !== undefined);
+  const live = fresh
+    ? []
+    : s.order
+        .map((id) => s.runs[id])
+        .filter((r): r is LiveRun => r !== undefined && !s.records[r.spec.id] && (r.status === 'running' || r.status === 'paused') && r.startedAtMs !== null)
+        .map((r) => ({ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, elapsedSeconds: (nowMs - r.startedAtMs!) / 1000, timing: r.timing }));
+  const elapsedSeconds = fresh || s.startedAtMs === null ? 0 : (nowMs - s.startedAtMs) / 1000;
+  return forecastExperiment({ config: s.config, plan, prior: s.cost, finished, live, elapsedSeconds });
+}
+
+/** Each live run's ETA from the forecast. */
+function withEtas(runs: Record<string, LiveRun>, forecast: ExperimentForecast | null): Record<string, LiveRun> {
+  if (!forecast) return runs;
+  return Object.fromEntries(Object.entries(runs).map(([id, r]) => [id, { ...r, etaSeconds: forecast.remainingSeconds === null ? null : (forecast.runs[id]?.remainingSeconds ?? r.etaSeconds) }]));
+}
+
 export const useRunStore = create<RunStoreState>((set, get) => {
+  // Steps stream in: the forecast follows them at most every FORECAST_EVERY_MS, other events at once.
+  let lastStepRefresh: number | null = null;
+  const refresh = (step = false) => {
+    const now = Date.now();
+    if (step && lastStepRefresh !== null && now - lastStepRefresh < FORECAST_EVERY_MS) return;
+    lastStepRefresh = step ? now : null;
+    const forecast = forecastOf(get(), now);
+    set({ forecast, runs: withEtas(get().runs, forecast) });
+  };
   const patchRun = (id: string, patch: (run: LiveRun) => Partial<LiveRun>) => {
     const run = get().runs[id];
     if (!run) return;
@@ -100,34 +153,48 @@ export const useRunStore = create<RunStoreState>((set, get) => {
   return {
     ...initial,
     experimentStarted(config, adapter, dataRevisions) {
-      set({ ...initial, status: 'running', config, adapter, dataRevisions, startedAt: new Date().toISOString(), targetLoss: config.target.kind === 'fixed' ? config.target.loss : null, resultsOrigin: 'live' });
+      set({
+        ...initial,
+        status: 'running',
+        config,
+        adapter,
+        dataRevisions,
+        startedAt: new Date().toISOString(),
+        startedAtMs: Date.now(),
+        cost: loadCostModel(adapter, dataKey(config.data, config.tokenizer)),
+        targetLoss: config.target.kind === 'fixed' ? config.target.loss : null,
+        resultsOrigin: 'live',
+      });
     },
     runQueued(spec) {
       const s = get();
       const order = s.order.includes(spec.id) ? s.order : [...s.order, spec.id];
-      const run: LiveRun = { spec, status: 'queued', stepsDone: 0, tokensDone: 0, trainLoss: [], evals: [], tokensPerSecond: null, etaSeconds: null, startedAtMs: null, failure: null };
+      const run: LiveRun = { spec, status: 'queued', stepsDone: 0, tokensDone: 0, trainLoss: [], evals: [], tokensPerSecond: null, etaSeconds: null, startedAtMs: null, timing: null, failure: null };
       set({ order, runs: { ...s.runs, [spec.id]: run } });
     },
     runStarted(id) {
+      if (!get().estimate) set({ estimate: forecastOf(get(), Date.now(), true) });
       patchRun(id, (r) => ({ status: 'running', startedAtMs: r.startedAtMs ?? Date.now() }));
+      refresh();
     },
-    runProgress(id, stats) {
+    runProgress(id, stats, timing) {
       patchRun(id, (r) => {
         const tokensPerStep = r.spec.batchSize * r.spec.model.context;
         const tps = Number.isFinite(stats.tokensPerSecond) && stats.tokensPerSecond > 0 ? stats.tokensPerSecond : r.tokensPerSecond;
-        const left = Math.max(0, r.spec.maxSteps - stats.step);
         return {
           status: r.status === 'queued' ? 'running' : r.status,
           stepsDone: stats.step,
           tokensDone: stats.step * tokensPerStep,
           tokensPerSecond: tps,
-          etaSeconds: tps ? (left * tokensPerStep) / tps : null,
+          timing: timing ?? r.timing,
           trainLoss: thin([...r.trainLoss, { step: stats.step, loss: stats.trainLoss }], MAX_LIVE_POINTS),
         };
       });
+      refresh(true);
     },
     runEval(id, point) {
       patchRun(id, (r) => ({ evals: [...r.evals, point] }));
+      refresh();
     },
     runStatus(id, status) {
       patchRun(id, () => ({ status }));
@@ -140,6 +207,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
         ...s.runs,
         [id]: {
           ...(live ?? { trainLoss: record.steps.map((x) => ({ step: x.step, loss: x.trainLoss })), tokensPerSecond: null, startedAtMs: null }),
+          timing: record.timing ?? null,
           spec: record.spec,
           status: record.status,
           stepsDone: record.stepsDone,
@@ -153,6 +221,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const records = { ...s.records, [id]: record };
       const next = { ...s, runs, order, records };
       set({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
+      refresh();
     },
     targetKnown(target) {
       const s = get();
@@ -163,13 +232,23 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const targetLoss = sharedTarget({ targets: Object.values(targets) });
       const next = { ...s, targets, targetLoss };
       set({ targets, targetLoss, runs, results: resultsFrom(next, false) });
+      refresh();
     },
     experimentStatus(status) {
       set({ status });
     },
     experimentFinished() {
+      refresh();
       const s = get();
       set({ status: 'finished', results: resultsFrom(s, true), resultsOrigin: 'live' });
+      // What the runs measured on this adapter improves the next estimate.
+      const measured = s.forecast?.cost;
+      if (s.config && measured) {
+        const timed = new Set(Object.values(s.records).flatMap((r) => (r.timing && r.stepsDone > 0 ? [modelShapeKey(r.spec.model)] : [])));
+        const shapes = Object.fromEntries(Object.entries(measured.shapes).filter(([k]) => timed.has(k)));
+        const data = measured.dataSeconds === null ? null : { key: dataKey(s.config.data, s.config.tokenizer), seconds: measured.dataSeconds };
+        saveCostModel(s.adapter, { shapes, data });
+      }
     },
     showResults(results, origin) {
       set({ results, resultsOrigin: origin });

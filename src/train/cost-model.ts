@@ -7,7 +7,7 @@
 //                      optimizer and EWA updates, the per-sequence part the forward and backward)
 //   evaluation pass    evalSecondsPerToken · validation tokens          (one pass per weights
 //                      evaluated: each EWA decay tried and the raw weights; padding included)
-//   run setup          setupSeconds                                     (engine, pipelines)
+//   run setup          setupSeconds, once per worker and shape          (device, engine, pipelines)
 //   data preparation   dataSeconds per run                              (tokenizer, shards, pool)
 //
 // The worker measures it on the experiment's own model shapes (calibrateCost in
@@ -25,7 +25,10 @@ export interface ShapeCost {
   stepSecondsPerSequence: number;
   /** Seconds per validation token of one evaluation pass (a pass's padding is charged to its tokens). */
   evalSecondsPerToken: number;
-  /** Seconds to build a run's engine on the device. */
+  /**
+   * Seconds to set up the first run of this shape in a worker: the device, the engine, its
+   * pipelines. Later runs in the same worker reuse the compiled pipelines and cost next to nothing.
+   */
   setupSeconds: number;
   /** Where the figures come from, for people ("measured: …", "refitted from 3 runs", "scaled by FLOPs from …"). */
   how: string;
@@ -137,8 +140,8 @@ export function fitStepLine(points: readonly { batchSize: number; seconds: numbe
 /**
  * The cost model refitted from runs' measured timing: per shape, the step line through each run's
  * mean seconds per step (weighted by its steps; with one batch size measured, the prior's line
- * rescaled through it), seconds per evaluated validation token, setup; and data preparation per
- * run. Shapes and figures nothing measured keep the prior's.
+ * rescaled through it), seconds per evaluated validation token, setup (the largest measured: the
+ * first run's); and data preparation per run (the mean). Shapes and figures nothing measured keep the prior's.
  */
 export function refineCost(prior: CostModel | null, measured: readonly MeasuredRun[]): CostModel {
   const shapes: Record<string, ShapeCost> = { ...(prior?.shapes ?? {}) };
@@ -159,13 +162,14 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
     }
     const evalTokens = runs.reduce((s, r) => s + r.evals.reduce((n, e) => n + evalPasses(e), 0) * validationTokensOf(r.spec), 0);
     const evalSeconds = runs.reduce((s, r) => s + r.timing.evalSeconds, 0);
-    const setUp = runs.filter((r) => r.timing.setupSeconds > 0);
+    // The first run of a shape in a worker pays the setup; the others find its pipelines compiled.
+    const setUp = Math.max(0, ...runs.map((r) => r.timing.setupSeconds));
     if (!line && !before) continue;
     shapes[key] = {
       stepFixedSeconds: line ? line.fixed : before!.stepFixedSeconds,
       stepSecondsPerSequence: line ? line.perSequence : before!.stepSecondsPerSequence,
       evalSecondsPerToken: evalTokens > 0 ? evalSeconds / evalTokens : (before?.evalSecondsPerToken ?? 0),
-      setupSeconds: setUp.length > 0 ? setUp.reduce((s, r) => s + r.timing.setupSeconds, 0) / setUp.length : (before?.setupSeconds ?? 0),
+      setupSeconds: setUp > 0 ? setUp : (before?.setupSeconds ?? 0),
       how: `refitted from ${runs.length} measured run${runs.length === 1 ? '' : 's'}`,
     };
   }
@@ -175,4 +179,51 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
     dataSeconds: prepared.length > 0 ? prepared.reduce((s, r) => s + r.timing.dataSeconds, 0) / prepared.length : (prior?.dataSeconds ?? null),
     flopsPerSecond: prior?.flopsPerSecond ?? null,
   };
+}
+
+/** Per model shape of a plan, two of its runs to calibrate on: at its smallest and its largest batch size. */
+export function calibrationPairs(plan: readonly RunSpec[]): { small: RunSpec; large: RunSpec }[] {
+  const byShape = new Map<string, { small: RunSpec; large: RunSpec }>();
+  for (const spec of plan) {
+    const key = modelShapeKey(spec.model);
+    const pair = byShape.get(key);
+    if (!pair) byShape.set(key, { small: spec, large: spec });
+    else {
+      if (spec.batchSize < pair.small.batchSize) pair.small = spec;
+      if (spec.batchSize > pair.large.batchSize) pair.large = spec;
+    }
+  }
+  return [...byShape.values()];
+}
+
+/**
+ * An ASSUMED laptop GPU, never measured here: what the page quotes next to a long estimate. A
+ * laptop GPU's WebGPU matmul reaches about 1 TFLOP/s (published figures for Apple M1/M2-class
+ * chips: 0.9 to 2.4 TFLOP/s); the lab's small models reach about half of a matmul's rate, so
+ * 0.5 TFLOP/s of training FLOPs. Small models are bound by launches and readbacks: the lab's
+ * step at B = 64 of its smallest preset takes 4–5 ms even on an H100 (docs/benchmarks.md), so each
+ * step and each evaluation pass costs at least 5 ms. Engine setup 1 s; data preparation as
+ * measured on this adapter. See docs/time.md.
+ */
+export const LAPTOP_GPU = {
+  flopsPerSecond: 0.5e12,
+  fixedSeconds: 0.005,
+  setupSeconds: 1,
+  label: 'an assumed laptop GPU (0.5 TFLOP/s for training, 5 ms per step: an assumption, not a measurement)',
+} as const;
+
+/** The cost model of the assumed laptop GPU for a plan's shapes (data preparation as given). */
+export function laptopCost(plan: readonly RunSpec[], dataSeconds: number | null): CostModel {
+  const shapes: Record<string, ShapeCost> = {};
+  for (const spec of plan) {
+    const perToken = flopsPerToken(spec.model).total;
+    shapes[modelShapeKey(spec.model)] = {
+      stepFixedSeconds: LAPTOP_GPU.fixedSeconds,
+      stepSecondsPerSequence: (perToken * spec.model.context) / LAPTOP_GPU.flopsPerSecond,
+      evalSecondsPerToken: (FORWARD_SHARE_OF_STEP * perToken) / LAPTOP_GPU.flopsPerSecond + LAPTOP_GPU.fixedSeconds / validationTokensOf(spec),
+      setupSeconds: LAPTOP_GPU.setupSeconds,
+      how: LAPTOP_GPU.label,
+    };
+  }
+  return { shapes, dataSeconds, flopsPerSecond: LAPTOP_GPU.flopsPerSecond };
 }

@@ -16,11 +16,11 @@
 //   predicted steps, near the target from a fraction of R(B) on (NEAR_ONSET_PRIOR until finished
 //   runs measure it), each evaluation costing one pass per EWA decay tried and one for the raw
 //   weights where they are measured.
-// - Seconds: setup + data + steps × step seconds at B + passes × seconds per pass, per run; the
-//   time no run was busy (idle) per run so far is added to each run still to come; the sum is
-//   shared among the workers.
+// - Seconds: data + steps × step seconds at B + passes × seconds per pass, per run, and the setup
+//   for the first run of each model shape in each worker; the time no run was busy (idle) per run
+//   so far is added to each run still to come; the sum is shared among the workers.
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
-import { budgetSteps, measurementKey } from '../experiment/plan';
+import { budgetSteps, measurementKey, modelShapeKey } from '../experiment/plan';
 import { decaysToEvaluate, isNearTarget, nextEvaluationStep, type EvalContext } from './eval-schedule';
 import { evalPasses, evalPassSeconds, refineCost, shapeCostFor, stepSeconds, type CostModel, type MeasuredRun } from './cost-model';
 
@@ -287,6 +287,13 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
   const split: CostSplit = { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0 };
   let remaining = 0;
   let queued = 0;
+  const workers = Math.max(1, config.workers);
+  // Workers that have not yet built an engine of each shape: the runs of that shape to come first pay its setup.
+  const coldSlots = new Map<string, number>();
+  for (const r of [...finished.filter((f) => f.timing !== undefined).map((f) => f.spec), ...live.map((l) => l.spec)]) {
+    const key = modelShapeKey(r.model);
+    coldSlots.set(key, (coldSlots.get(key) ?? workers) - 1);
+  }
   for (const spec of plan) {
     const done = finishedById.get(spec.id);
     if (done && DONE.has(done.status)) {
@@ -308,15 +315,19 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
     const data = cost.dataSeconds ?? 0;
     const train = work.steps * perStep;
     const evaluation = work.passes * perPass;
+    const shapeKey = modelShapeKey(spec.model);
+    const cold = running ? running.stepsDone === 0 && (running.timing?.setupSeconds ?? 0) === 0 : (coldSlots.get(shapeKey) ?? workers) > 0;
+    if (!running) coldSlots.set(shapeKey, (coldSlots.get(shapeKey) ?? workers) - 1);
+    const setup = cold ? shape.setupSeconds : 0;
     split.trainSeconds += train;
     split.evalSeconds += evaluation;
     split.dataSeconds += data;
-    split.setupSeconds += shape.setupSeconds;
-    const seconds = shape.setupSeconds + data + train + evaluation;
+    split.setupSeconds += setup;
+    const seconds = setup + data + train + evaluation;
     let left: number;
     if (running) {
       const started = running.stepsDone > 0 || running.evals.length > 0;
-      const preparing = started ? 0 : Math.max(0, shape.setupSeconds + data - running.elapsedSeconds);
+      const preparing = started ? 0 : Math.max(0, setup + data - running.elapsedSeconds);
       left = preparing + (work.steps - running.stepsDone) * perStep + (work.passes - work.passesDone) * perPass;
     } else {
       left = seconds;
@@ -325,7 +336,6 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
     remaining += left;
     base.runs[spec.id] = { steps: work.steps, evalPasses: work.passes, seconds, remainingSeconds: left };
   }
-  const workers = Math.max(1, config.workers);
   // Time no run was busy (page, worker hand-over, waiting): charged again to each run to come.
   const busy = finished.reduce((s, r) => s + (timingTotal(r.timing) || r.wallSeconds), 0) + live.reduce((s, r) => s + r.elapsedSeconds, 0);
   const started = finished.length + live.length;

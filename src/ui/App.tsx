@@ -4,7 +4,6 @@ import type { ProbeResult } from '../worker/protocol';
 import { NO_WEBGPU_MESSAGE } from '../gpu/errors';
 import { AdapterStatus } from './AdapterStatus';
 import { Lab } from './Lab';
-import { loadCalibration, saveCalibration } from '../state/calibration';
 import { TrainingBanner } from './TrainingBanner';
 import { DataCachePanel } from './DataCachePanel';
 import { useTraining } from './useTraining';
@@ -16,7 +15,6 @@ export function App() {
   );
 
   const training = useTraining(probe);
-  const [flopsPerSecond, setFlopsPerSecond] = useState<number | null>(null);
 
   useEffect(() => {
     if (!hasWebGpu) return;
@@ -24,15 +22,8 @@ export function App() {
     let live = true;
     worker.api
       .probe()
-      .then(async (result) => {
-        if (!live) return;
-        setProbe(result);
-        // A short calibration of this adapter for wall-time estimates, measured once and cached.
-        if (result.ok && !loadCalibration(result.description)) {
-          const c = await worker.api.calibrate();
-          saveCalibration(result.description, { ...c, measuredAt: new Date().toISOString() });
-          if (live) setFlopsPerSecond(c.flopsPerSecond);
-        }
+      .then((result) => {
+        if (live) setProbe(result);
       })
       .catch((error: unknown) => live && setProbe({ ok: false, kind: 'worker', message: String(error) }));
     return () => {
@@ -52,7 +43,7 @@ export function App() {
       </header>
       <AdapterStatus probe={probe} />
       <TrainingBanner training={training} />
-      <Lab probe={probe} onStart={training.onStart} controls={training.controls} flopsPerSecond={flopsPerSecond} />
+      <Lab probe={probe} onStart={training.onStart} controls={training.controls} />
       {probe?.ok && <DataCachePanel />}
     </main>
   );

@@ -11,8 +11,9 @@ import { estimateExperiment } from '../experiment/estimate';
 import { hostsNeedingConfirmation } from '../experiment/data-source';
 import { MODEL_PRESETS } from '../model/presets';
 import type { MemoryLimits } from '../model/config';
-import { fmtFlops, fmtSeconds } from './format';
+import { fmtFlops } from './format';
 import { formatCount } from '../util/format';
+import { TimeEstimate, type TimeEstimateProps } from './TimeEstimate';
 
 type Path = (string | number)[];
 
@@ -375,15 +376,15 @@ function LocalFilePickers({ onNames }: { onNames: (split: 'train' | 'validation'
 export interface BuilderProps {
   /** The adapter's limits, when one was found: models that do not fit are refused with a reason. */
   limits: MemoryLimits | null;
-  /** Calibrated training throughput on this adapter (FLOP/s), for the wall-time estimate. */
-  flopsPerSecond: number | null;
+  /** The wall time on this adapter, from its measured cost model (src/ui/TimeEstimate.tsx). */
+  time: TimeEstimateProps;
 }
 
-export function ExperimentBuilder({ limits, flopsPerSecond }: BuilderProps) {
+export function ExperimentBuilder({ limits, time }: BuilderProps) {
   const { config, issues, update, loadPreset, origin } = useExperimentStore();
   const form: FormApi = useMemo(() => ({ config, issues, set: (path, value) => update((c) => setIn(c, path, value)) }), [config, issues, update]);
   const preset = EXPERIMENT_PRESETS.find((p) => p.id === config.preset);
-  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits, flopsPerSecond) : null), [config, issues, limits, flopsPerSecond]);
+  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits) : null), [config, issues, limits]);
   const warnings = issues.length === 0 ? configWarnings(config, BUNDLED_TRAIN_TOKENS_ESTIMATE) : [];
   const presetId = useId();
   const target = config.target;
@@ -477,7 +478,7 @@ export function ExperimentBuilder({ limits, flopsPerSecond }: BuilderProps) {
           <NumberField label="Parallel workers" path={['workers']} />
         </Section>
         <Issues path={[]} exact />
-        <EstimateView estimate={estimate} issues={issues} warnings={warnings} config={config} />
+        <EstimateView estimate={estimate} issues={issues} warnings={warnings} config={config} time={time} />
       </section>
     </FormContext.Provider>
   );
@@ -504,7 +505,7 @@ function BaselineField() {
   );
 }
 
-function EstimateView({ estimate, issues, warnings, config }: { estimate: ReturnType<typeof estimateExperiment> | null; issues: ValidationIssue[]; warnings: string[]; config: ExperimentConfig }) {
+function EstimateView({ estimate, issues, warnings, config, time }: { estimate: ReturnType<typeof estimateExperiment> | null; issues: ValidationIssue[]; warnings: string[]; config: ExperimentConfig; time: TimeEstimateProps }) {
   const hosts = hostsNeedingConfirmation(config.data);
   return (
     <div className="estimate" data-testid="estimate" aria-live="polite">
@@ -541,9 +542,9 @@ function EstimateView({ estimate, issues, warnings, config }: { estimate: Return
             </tbody>
           </table>
           <p>
-            {estimate.runs} runs, at most {formatCount(estimate.maxTokens)} tokens and {fmtFlops(estimate.maxFlops)}; wall time at most{' '}
-            {estimate.maxWallSeconds === null ? '(calibrating this adapter…)' : fmtSeconds(estimate.maxWallSeconds)}. Runs that stop at the target cost less.
+            {estimate.runs} runs, at most {formatCount(estimate.maxTokens)} tokens and {fmtFlops(estimate.maxFlops)} if every run went to its cap.
           </p>
+          <TimeEstimate {...time} />
           {estimate.adapterErrors.map((e, i) => (
             <p key={i} className="estimate-refused" role="alert">
               {e}

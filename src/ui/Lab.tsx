@@ -10,8 +10,11 @@ import { decodeLink, looksLikeLabLink, type Decoded } from '../experiment/codec'
 import { createHistory, type History } from '../state/history';
 import { hostsNeedingConfirmation } from '../experiment/data-source';
 import { estimateExperiment } from '../experiment/estimate';
-import { loadCalibration } from '../state/calibration';
+import { forecastExperiment } from '../train/progress';
+import { laptopCost, LAPTOP_GPU } from '../train/cost-model';
 import { ExperimentBuilder } from './ExperimentBuilder';
+import { useCostModel } from './useCostModel';
+import { fmtSeconds } from './format';
 import type { RunControls } from './RunMonitor';
 import { SharePanel } from './SharePanel';
 import { ImportPanel } from './ImportPanel';
@@ -28,13 +31,14 @@ export interface LabProps {
   onStart?: (config: ExperimentConfig) => void;
   /** Pause, resume and cancel, per run or for the whole experiment. */
   controls?: RunControls | null;
-  /** Calibrated training FLOP/s on this adapter, for the wall-time estimate. */
-  flopsPerSecond?: number | null;
   /** For tests: a history other than this browser's IndexedDB. */
   history?: History;
 }
 
-export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, history: historyProp }: LabProps) {
+/** An estimate longer than this on this adapter asks for confirmation before Start. */
+export const LONG_RUN_SECONDS = 3600;
+
+export function Lab({ probe, onStart, controls = null, history: historyProp }: LabProps) {
   const [history] = useState<History>(() => historyProp ?? createHistory());
   const [historyVersion, setHistoryVersion] = useState(0);
   const [notice, setNotice] = useState<LinkNotice | null>(null);
@@ -47,6 +51,7 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
   const showResults = useRunStore((s) => s.showResults);
   const hasRuns = useRunStore((s) => s.order.length > 0);
   const [confirmedHosts, setConfirmedHosts] = useState('');
+  const [confirmedLong, setConfirmedLong] = useState('');
 
   const applyDecoded = useCallback(
     (decoded: Decoded, origin: 'link' | 'import' | 'history') => {
@@ -90,10 +95,19 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
   const hosts = hostsNeedingConfirmation(config.data);
   const hostsKey = hosts.join(' ');
   const limits = probe?.ok ? probe.adapter.limits : null;
-  // The engine's cached calibration of this adapter, when the caller gave none.
-  const probeDescription = probe?.ok ? probe.description : null;
-  const cachedFlops = useMemo(() => (probeDescription ? (loadCalibration(probeDescription)?.flopsPerSecond ?? null) : null), [probeDescription]);
-  const adapterErrors = issues.length === 0 && limits ? estimateExperiment(config, limits, null).adapterErrors : [];
+  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits) : null), [config, issues, limits]);
+  const adapterErrors = limits && estimate ? estimate.adapterErrors : [];
+  // The wall time on this adapter (its measured cost model), and on the assumed laptop GPU.
+  const busy = runStatus === 'running' || runStatus === 'paused';
+  const costState = useCostModel(probe?.ok ? probe.description : null, config, estimate && adapterErrors.length === 0 ? estimate.plan : null, busy);
+  const time = useMemo(() => {
+    if (!estimate) return { forecast: null, laptop: null };
+    const at = (prior: Parameters<typeof forecastExperiment>[0]['prior']) => forecastExperiment({ config, plan: estimate.plan, prior, finished: [], live: [], elapsedSeconds: 0 });
+    return { forecast: costState.cost ? at(costState.cost) : null, laptop: at(laptopCost(estimate.plan, costState.cost?.dataSeconds ?? null)) };
+  }, [config, estimate, costState.cost]);
+  const hours = time.forecast?.totalSeconds ?? null;
+  const long = !costState.measuring && hours !== null && hours > LONG_RUN_SECONDS;
+  const configKey = JSON.stringify(config);
   const reasons: string[] = [];
   if (issues.length > 0) reasons.push('the experiment has problems to fix (see above)');
   if (!probe) reasons.push('the lab is still looking for a WebGPU adapter');
@@ -102,6 +116,8 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
   if (runStatus === 'running' || runStatus === 'paused') reasons.push('an experiment is already running');
   if (!onStart) reasons.push('the training engine is not connected in this build');
   if (hosts.length > 0 && confirmedHosts !== hostsKey) reasons.push('the data hosts must be confirmed');
+  if (costState.measuring) reasons.push("the lab is measuring this adapter's speed for the time estimate");
+  if (long && confirmedLong !== configKey) reasons.push('the estimated time (over an hour on this adapter) must be confirmed');
 
   const openFromHistory = async (id: string) => {
     const opened = await history.open(id);
@@ -126,7 +142,7 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
     <div className="lab" data-testid="lab">
       <LinkBanner notice={notice} onDismiss={() => setNotice(null)} />
       {chartsFirst && charts}
-      <ExperimentBuilder limits={limits} flopsPerSecond={flopsPerSecond ?? cachedFlops} />
+      <ExperimentBuilder limits={limits} time={{ ...time, measuring: costState.measuring, error: costState.error }} />
       <section className="start" aria-label="start">
         {hosts.length > 0 && (
           <div className="confirm-hosts" role="group" aria-label="confirm data hosts" data-testid="confirm-hosts">
@@ -136,6 +152,17 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
             </p>
             <label>
               <input type="checkbox" checked={confirmedHosts === hostsKey} onChange={(e) => setConfirmedHosts(e.target.checked ? hostsKey : '')} /> Fetch data from {hosts.join(', ')}
+            </label>
+          </div>
+        )}
+        {long && (
+          <div className="confirm-long" role="group" aria-label="confirm a long experiment" data-testid="confirm-long">
+            <p>
+              This experiment is estimated at about <strong>{fmtSeconds(hours)}</strong> on this adapter.
+              {time.laptop?.totalSeconds != null && ` On ${LAPTOP_GPU.label}, it would need about ${fmtSeconds(time.laptop.totalSeconds)}.`}
+            </p>
+            <label>
+              <input type="checkbox" checked={confirmedLong === configKey} onChange={(e) => setConfirmedLong(e.target.checked ? configKey : '')} /> Start it anyway here
             </label>
           </div>
         )}

@@ -6,6 +6,7 @@ import { CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveCo
 import { useRunStore, type LiveRun } from '../state/run-store';
 import { fmtNum, fmtSeconds } from './format';
 import { formatCount } from '../util/format';
+import { ExperimentProgress } from './ExperimentProgress';
 
 export interface RunControls {
   /** Without an id: the whole experiment. */
@@ -62,6 +63,7 @@ export function RunMonitor({ controls }: { controls: RunControls | null }) {
       <p data-testid="experiment-status">
         Experiment {status}: {done} of {order.length} runs done{targetLoss !== null ? `, target ${fmtNum(targetLoss, 4)}` : ''}.
       </p>
+      <ExperimentProgress />
       {controls && (
         <div className="button-row">
           <button type="button" onClick={() => controls.pause()}>
@@ -81,7 +83,7 @@ export function RunMonitor({ controls }: { controls: RunControls | null }) {
             <th scope="col">run</th>
             <th scope="col">status</th>
             <th scope="col">progress</th>
-            <th scope="col">tokens/s</th>
+            <th scope="col" title="wall clock, evaluation included">tokens/s</th>
             <th scope="col">ETA</th>
             <th scope="col">
               <span className="sr-only">actions</span>

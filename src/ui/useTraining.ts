@@ -4,12 +4,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import { ExperimentRunner } from '../worker/experiment-runner';
-import { useRunStore } from '../state/run-store';
+import { forecastOf, useRunStore } from '../state/run-store';
 import { useExperimentStore } from '../state/experiment-store';
 import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
 import type { RunControls } from './RunMonitor';
+import type { CostSplit, ExperimentForecast } from '../train/progress';
 
 export interface Training {
   onStart: ((config: ExperimentConfig) => void) | undefined;
@@ -31,9 +32,30 @@ export interface LabAutomation {
     runs: { id: string; status: string; stepsDone: number; maxSteps: number; tokensPerSecond: number | null; batchSize: number }[];
     /** Run ids this page started training, in order. */
     startedHere: string[];
+    /** The experiment's progress and ETA in cost, as the page shows them (src/train/progress.ts); null before it starts. */
+    progress: ProgressFigures | null;
+    /** The forecast when the first run started (the estimate, for judging the ETA); null before. */
+    estimate: (ProgressFigures & { split: CostSplit | null }) | null;
   };
   config(): ExperimentConfig;
   results(): ExperimentResults | null;
+}
+
+/** The headline figures of an ExperimentForecast, as plain data. */
+export interface ProgressFigures {
+  fraction: number | null;
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  totalSeconds: number | null;
+  tokensDone: number;
+  tokensPerSecond: number | null;
+  runsDone: number;
+  runCount: number;
+}
+
+function figures(f: ExperimentForecast): ProgressFigures {
+  const { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount } = f;
+  return { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount };
 }
 
 declare global {
@@ -119,6 +141,9 @@ export function useTraining(probe: ProbeResult | null): Training {
           error,
           warnings,
           startedHere: [...startedHere.current],
+          // The store's forecast, brought up to this moment (the page refreshes it at each event).
+          progress: s.forecast ? figures(forecastOf(s, Date.now()) ?? s.forecast) : null,
+          estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
           runs: s.order.map((id) => {
             const r = s.runs[id];
             return {

@@ -3,7 +3,7 @@
 // start/pause/resume/cancel, and the headless runner drives the same object.
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
-import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
+import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, RunTiming, StepStats } from '../experiment/schema';
 import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
 import { planContext, planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
@@ -17,7 +17,8 @@ export interface ExperimentHooks {
   experimentStarted(config: ExperimentConfig, adapter: string, dataRevisions: DataRevision[]): void;
   runQueued(spec: RunSpec): void;
   runStarted(id: string): void;
-  runProgress(id: string, stats: StepStats): void;
+  /** A step's statistics, and the run's timing so far (training, evaluation, data, setup). */
+  runProgress(id: string, stats: StepStats, timing: RunTiming | null): void;
   runEval(id: string, point: EvalPoint): void;
   /** A status change without a final record (paused, resumed → running, stopped). */
   runStatus(id: string, status: RunStatus): void;
@@ -145,8 +146,8 @@ export class ExperimentRunner {
         }
       };
       const events: RunEvents = {
-        onStep: (stats) => {
-          hooks.runProgress(spec.id, stats);
+        onStep: (stats, timing) => {
+          hooks.runProgress(spec.id, stats, timing);
           pushBest();
         },
         onEval: (point) => hooks.runEval(spec.id, point),

@@ -107,6 +107,30 @@ export async function startBlocked(page: Page): Promise<string | null> {
   return (await hint.innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/** Waits while the page measures this adapter for its time estimate (Start waits for it too). */
+export async function waitForEstimate(page: Page, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (/measuring this adapter/.test((await startBlocked(page)) ?? '')) {
+    if (Date.now() > deadline) throw new PageError(`the page was still measuring this adapter for its time estimate after ${Math.round(timeoutMs / 1000)} s`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** The page's wall-time estimate line, as shown in the builder (null if absent). */
+export async function estimateLine(page: Page): Promise<string | null> {
+  const el = page.getByTestId('time-estimate').locator('p').first();
+  return (await el.count()) > 0 ? (await el.innerText()).replace(/\s+/g, ' ').trim() : null;
+}
+
+/** Confirms a run estimated at over an hour, as a person would tick the box; returns what the page said, or null if it asked nothing. */
+export async function confirmLongRun(page: Page): Promise<string | null> {
+  const group = page.getByTestId('confirm-long');
+  if ((await group.count()) === 0) return null;
+  const text = (await group.locator('p').innerText()).replace(/\s+/g, ' ').trim();
+  await group.locator('input[type=checkbox]').check({ timeout: 10_000 });
+  return text;
+}
+
 export async function startExperiment(page: Page): Promise<void> {
   await page.evaluate(() => (window as LabWindow).cbsLab!.start());
 }

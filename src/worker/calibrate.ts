@@ -1,0 +1,133 @@
+// Measures the cost model of src/train/cost-model.ts on this worker's device: per model shape,
+// a few real training steps at two batch sizes of the experiment (the engine a run would build,
+// random token ids), one evaluation pass, the engine's setup; and a probe's FLOP/s, which decides
+// which shapes can be measured within the time budget (a shape whose one step would take longer
+// is left to the cost model's FLOP scaling, and says so).
+import type { GpuContext } from '../gpu';
+import type { RunSpec } from '../experiment/schema';
+import { modelShapeKey } from '../experiment/plan';
+import { flopsPerToken } from '../model/config';
+import { FORWARD_SHARE_OF_STEP, fitStepLine, validationTokensOf, type ShapeCost } from '../train/cost-model';
+import { evalMicroBatchFor, validationSequencesFor } from '../train/eval-schedule';
+import { GpuTrainingEngine } from '../train/gpu-engine';
+import { createEngine } from '../train/setup';
+import type { MicroBatch, StepHyperparameters } from '../train/engine';
+import { randomInts } from '../util/random';
+
+export interface CalibrationRequest {
+  /** Per model shape to measure: two of its runs, at a small and a large batch size. */
+  shapes: { small: RunSpec; large: RunSpec }[];
+  /** About how long one timed measurement may take. */
+  budgetSeconds: number;
+  /** The probe's FLOP/s when already known (cached); measured when null. */
+  flopsPerSecond: number | null;
+}
+
+export interface CalibrationResult {
+  shapes: Record<string, ShapeCost>;
+  flopsPerSecond: number;
+}
+
+const seconds = (from: number) => (performance.now() - from) / 1000;
+
+function randomBatch(spec: RunSpec, sequences: number, seed: number): MicroBatch {
+  const n = sequences * spec.model.context;
+  return { inputs: randomInts(n, spec.model.vocabSize, seed), targets: randomInts(n, spec.model.vocabSize, seed + 1), sequences };
+}
+
+function hyperparameters(spec: RunSpec, step: number): StepHyperparameters {
+  return { step, lr: spec.peakLr, beta1: spec.beta1, beta2: spec.beta2, eps: spec.eps, weightDecay: spec.weightDecay, clipNorm: spec.clipNorm, ewaDecays: spec.ewaDecays };
+}
+
+/** Training FLOP/s of a small probe model: a warm-up step (first use), then three timed steps. */
+export async function measureProbe(ctx: GpuContext): Promise<number> {
+  const model = { name: 'probe', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
+  const microBatch = 8;
+  const engine = await GpuTrainingEngine.create(ctx, { model, microBatch, initSeed: 1, ewaCount: 1 });
+  try {
+    const n = microBatch * model.context;
+    const batch = { inputs: randomInts(n, model.vocabSize, 1), targets: randomInts(n, model.vocabSize, 2), sequences: microBatch };
+    const hp = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecays: [0.9] };
+    await engine.step([batch], hp);
+    const steps = 3;
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) await engine.step([batch], { ...hp, step: i + 2 });
+    return (flopsPerToken(model).total * n * steps) / seconds(start);
+  } finally {
+    engine.destroy();
+  }
+}
+
+/** Mean seconds of a training step of this run's shape and batch: a warm-up step, then up to three timed within the budget. */
+async function timeSteps(engine: GpuTrainingEngine, spec: RunSpec, budgetSeconds: number): Promise<{ seconds: number; steps: number }> {
+  const micro = Array.from({ length: spec.batchSize / spec.microBatch }, (_, i) => randomBatch(spec, spec.microBatch, 10 + 2 * i));
+  let start = performance.now();
+  await engine.step(micro, hyperparameters(spec, 1));
+  const warmup = seconds(start);
+  const steps = Math.max(0, Math.min(3, Math.floor(budgetSeconds / Math.max(warmup, 1e-6)) - 1));
+  if (steps === 0) return { seconds: warmup, steps: 1 };
+  start = performance.now();
+  for (let i = 0; i < steps; i++) await engine.step(micro, hyperparameters(spec, i + 2));
+  return { seconds: seconds(start) / steps, steps };
+}
+
+/** Measures one shape; null when even one step of it is predicted to exceed the budget. */
+async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, budgetSeconds: number, flopsPerSecond: number): Promise<ShapeCost | null> {
+  const flopsPerSequence = flopsPerToken(small.model).total * small.model.context;
+  if ((flopsPerSequence * small.batchSize) / flopsPerSecond > budgetSeconds) return null;
+  const notes: string[] = [];
+  let start = performance.now();
+  const engine = await createEngine(ctx, small);
+  const setupSeconds = seconds(start);
+  const points: { batchSize: number; seconds: number; weight: number }[] = [];
+  let evalSecondsPerToken: number;
+  try {
+    const first = await timeSteps(engine, small, budgetSeconds);
+    points.push({ batchSize: small.batchSize, seconds: first.seconds, weight: 1 });
+    notes.push(`${first.steps} step${first.steps === 1 ? '' : 's'} at B ${small.batchSize}`);
+    // One evaluation pass is ceil(sequences / pass size) chunks of the same cost: time one chunk.
+    const chunk = evalMicroBatchFor(small, ctx.adapter.limits);
+    const chunks = Math.ceil(validationSequencesFor(small) / chunk);
+    const predictedChunk = (FORWARD_SHARE_OF_STEP * first.seconds * chunk) / small.batchSize;
+    if (predictedChunk <= budgetSeconds) {
+      start = performance.now();
+      await engine.evaluate([randomBatch(small, chunk, 99)], { kind: 'raw' });
+      evalSecondsPerToken = (chunks * seconds(start)) / validationTokensOf(small);
+      notes.push(`one evaluation chunk of ${chunk} sequences`);
+    } else {
+      evalSecondsPerToken = (FORWARD_SHARE_OF_STEP * first.seconds) / (small.batchSize * small.model.context);
+      notes.push('evaluation taken as a third of a training step per token (too slow to measure)');
+    }
+  } finally {
+    engine.destroy();
+  }
+  const predictedLarge = (points[0].seconds * large.batchSize) / small.batchSize;
+  if (large.batchSize > small.batchSize && predictedLarge <= budgetSeconds) {
+    const big = await createEngine(ctx, large);
+    try {
+      const second = await timeSteps(big, large, budgetSeconds);
+      points.push({ batchSize: large.batchSize, seconds: second.seconds, weight: 1 });
+      notes.push(`${second.steps} at B ${large.batchSize}`);
+    } finally {
+      big.destroy();
+    }
+  }
+  const line = fitStepLine(points)!;
+  return {
+    stepFixedSeconds: line.fixed,
+    stepSecondsPerSequence: line.perSequence,
+    evalSecondsPerToken,
+    setupSeconds,
+    how: `measured: ${notes.join(', ')}`,
+  };
+}
+
+export async function calibrateCost(ctx: GpuContext, request: CalibrationRequest): Promise<CalibrationResult> {
+  const flopsPerSecond = request.flopsPerSecond ?? (await measureProbe(ctx));
+  const shapes: Record<string, ShapeCost> = {};
+  for (const { small, large } of request.shapes) {
+    const measured = await measureShape(ctx, small, large, request.budgetSeconds, flopsPerSecond);
+    if (measured) shapes[modelShapeKey(small.model)] = measured;
+  }
+  return { shapes, flopsPerSecond };
+}

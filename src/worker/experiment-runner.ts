@@ -167,6 +167,7 @@ export class ExperimentRunner {
             files: this.options.files ?? null,
             resumeFrom,
             checkpointEvery: checkpointInterval(spec),
+            economy: last,
           },
           Comlink.proxy(events),
         );

@@ -18,7 +18,7 @@ let cachePromise: Promise<TokenCache | null> | null = null;
 let current: { control: RunControl; engine: Engine | null; economy: Economy } | null = null;
 
 /** The economy bounds of the run in flight, as the page's scheduler last sent them. */
-interface Economy {
+export interface Economy {
   best: number | null;
   censorAfter: number | null;
 }
@@ -98,7 +98,8 @@ const api = {
   async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
     if (current) throw new Error('this worker is already training a run');
     const control = new RunControl();
-    current = { control, engine: null, economy: { best: null, censorAfter: null } };
+    // The bounds known when the run starts come with it: a setEconomy before train() would find no run.
+    current = { control, engine: null, economy: setup.economy ?? { best: null, censorAfter: null } };
     const acquiring = performance.now();
     const ctx = await gpu();
     // The device is acquired once per worker: its first run's setup includes it.

@@ -70,9 +70,15 @@ export function evalPassSeconds(cost: ShapeCost, spec: RunSpec): number {
   return cost.evalSecondsPerToken * validationTokensOf(spec);
 }
 
-/** Forward passes over the validation set an evaluation made: each EWA decay tried, and the raw weights if measured. */
+/**
+ * Forward passes over the validation set an evaluation made: each EWA decay tried, and the raw
+ * weights if measured. A loss read back from JSON has lost the difference between "not tried"
+ * (null) and NaN (the codec revives both as NaN), so NaN counts as not tried: a diverged
+ * evaluation's pass goes uncounted, which is rare and cheap.
+ */
 export function evalPasses(point: EvalPoint): number {
-  return point.ewaLosses.filter((l) => l !== null).length + (point.rawLoss === null ? 0 : 1);
+  const tried = (l: number | null) => l !== null && !Number.isNaN(l);
+  return point.ewaLosses.filter(tried).length + (tried(point.rawLoss) ? 1 : 0);
 }
 
 /**

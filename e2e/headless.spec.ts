@@ -285,6 +285,7 @@ test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
     ],
     progress: figures,
     estimate: null,
+    cost: null,
   };
   const p = progressOf(state);
   expect(p).toEqual({ fraction: 0.6, runsDone: 1, runs: 3, tokensPerSecond: 250, etaSeconds: 40 });

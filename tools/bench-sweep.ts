@@ -89,7 +89,13 @@ function analyse(dir: string): string {
   if (!decoded.ok || decoded.kind !== 'results') throw new Error(`${resultsFile} does not hold valid results: ${decoded.ok ? 'a config' : decoded.message}`);
   const run = JSON.parse(readFileSync(runFile, 'utf8')) as Partial<HeadlessRun>;
   if (typeof run.trainSeconds !== 'number') throw new Error(`${runFile} has no trainSeconds`);
-  const report = sweepCostReport(decoded.results, { trainSeconds: run.trainSeconds, adapter: run.adapter ?? null, estimate: run.estimate ?? null, progress: run.progress ?? [] });
+  const report = sweepCostReport(decoded.results, {
+    trainSeconds: run.trainSeconds,
+    adapter: run.adapter ?? null,
+    estimate: run.estimate ?? null,
+    costModel: run.costModel ?? null,
+    progress: run.progress ?? [],
+  });
   writeFileSync(join(dir, 'cost-split.json'), JSON.stringify(report, null, 2) + '\n');
   return formatSweepCostReport(report);
 }

@@ -255,6 +255,7 @@ async function run(args: HeadlessArgs): Promise<number> {
         wallSeconds,
         // The page's estimate when the first run started, and its forecast as the run went (docs/time.md).
         estimate: final.estimate,
+        costModel: final.cost,
         progress: samples,
         files: ['results.json', 'report.json', 'report.txt', ...Object.keys(csvFiles), ...charts],
       },

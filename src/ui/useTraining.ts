@@ -11,6 +11,7 @@ import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
 import type { RunControls } from './RunMonitor';
 import type { CostSplit, ExperimentForecast } from '../train/progress';
+import type { CostModel } from '../train/cost-model';
 
 export interface Training {
   onStart: ((config: ExperimentConfig) => void) | undefined;
@@ -36,6 +37,8 @@ export interface LabAutomation {
     progress: ProgressFigures | null;
     /** The forecast when the first run started (the estimate, for judging the ETA); null before. */
     estimate: (ProgressFigures & { split: CostSplit | null }) | null;
+    /** The adapter's calibrated cost model the forecast started from (src/train/cost-model.ts). */
+    cost: CostModel | null;
   };
   config(): ExperimentConfig;
   results(): ExperimentResults | null;
@@ -144,6 +147,7 @@ export function useTraining(probe: ProbeResult | null): Training {
           // The store's forecast, brought up to this moment (the page refreshes it at each event).
           progress: s.forecast ? figures(forecastOf(s, Date.now()) ?? s.forecast) : null,
           estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
+          cost: s.cost,
           runs: s.order.map((id) => {
             const r = s.runs[id];
             return {

@@ -29,6 +29,7 @@ describe('the cost split of a sweep', () => {
       trainSeconds: 100,
       adapter: 'test adapter; limits',
       estimate: { totalSeconds: 80 },
+      costModel: null,
       progress: [
         { seconds: 5, fraction: 0.1, remainingSeconds: 60 },
         { seconds: 30, fraction: 0.26, remainingSeconds: 90 },
@@ -61,7 +62,7 @@ describe('the cost split of a sweep', () => {
   it('says what is missing rather than inventing it', () => {
     const r = results();
     delete r.runs[1].timing;
-    const report = sweepCostReport(r, { trainSeconds: 50, adapter: null, estimate: null, progress: [] });
+    const report = sweepCostReport(r, { trainSeconds: 50, adapter: null, estimate: null, costModel: null, progress: [] });
     expect(report.untimedRuns).toBe(1);
     expect([report.estimate, report.etaAt25]).toEqual([null, null]);
     const text = formatSweepCostReport(report);

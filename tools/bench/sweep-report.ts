@@ -4,6 +4,7 @@
 // the page's estimate and its ETA at 25% progress were from the measured wall time.
 import type { ExperimentResults } from '../../src/experiment/schema';
 import { measurementKey } from '../../src/experiment/plan';
+import { refineCost, type CostModel, type ShapeCost } from '../../src/train/cost-model';
 import type { ProgressSample } from '../headless/progress';
 
 /** What the headless runner records in run.json that this report reads. */
@@ -12,6 +13,8 @@ export interface HeadlessRun {
   trainSeconds: number;
   adapter: string | null;
   estimate: { totalSeconds: number | null } | null;
+  /** The cost model the page calibrated before Start. */
+  costModel: CostModel | null;
   progress: ProgressSample[];
 }
 
@@ -40,6 +43,9 @@ export interface SweepCostReport {
   estimate: { seconds: number; error: number } | null;
   /** The first forecast at or past 25% progress: elapsed + remaining then, and its error. */
   etaAt25: { atSeconds: number; fraction: number; predictedSeconds: number; error: number } | null;
+  /** The cost model calibrated before Start, and the same refitted from the runs' measured timing alone. */
+  calibrated: CostModel | null;
+  measured: CostModel;
 }
 
 export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): SweepCostReport {
@@ -106,7 +112,24 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
     etaAt25: at25
       ? { atSeconds: at25.seconds, fraction: at25.fraction!, predictedSeconds: at25.seconds + at25.remainingSeconds!, error: error(at25.seconds + at25.remainingSeconds!) }
       : null,
+    calibrated: run.costModel,
+    measured: refineCost(
+      null,
+      results.runs.flatMap((r) => (r.timing ? [{ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, timing: r.timing }] : [])),
+    ),
   };
+}
+
+const ms = (s: number) => `${+(s * 1000).toPrecision(3)} ms`;
+
+function formatCost(name: string, c: CostModel | null): string[] {
+  if (!c) return [`${name}: none`];
+  const shape = ([key, s]: [string, ShapeCost]) =>
+    `  ${key}: step ${ms(s.stepFixedSeconds)} + ${ms(s.stepSecondsPerSequence)} × B; ${+(s.evalSecondsPerToken * 1e6).toPrecision(3)} µs per validation token evaluated; setup ${s.setupSeconds.toFixed(2)} s (${s.how})`;
+  return [
+    `${name}: data preparation ${c.dataSeconds === null ? 'not measured' : `${c.dataSeconds.toFixed(2)} s`} per run${c.flopsPerSecond ? `; probe ${(c.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s` : ''}`,
+    ...Object.entries(c.shapes).map(shape),
+  ];
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -143,5 +166,6 @@ export function formatSweepCostReport(r: SweepCostReport): string {
       ? `ETA at 25% progress (${pct(r.etaAt25.fraction)} at ${secs(r.etaAt25.atSeconds)}): ${secs(r.etaAt25.predictedSeconds)} in all, ${signed(r.etaAt25.error)} against the wall time`
       : 'ETA at 25% progress: none recorded',
   );
+  out.push(...formatCost('cost model calibrated before Start', r.calibrated), ...formatCost('cost model measured by the runs', r.measured));
   return out.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 // The terminal progress bar: the page's own progress and ETA in cost (src/train/progress.ts, read
 // through window.cbsLab.state()), so that the terminal and the page show the same numbers (pure).
+import type { CostModel } from '../../src/train/cost-model';
 
 /** What window.cbsLab.state() returns (src/ui/useTraining.ts, LabAutomation), as the runner reads it. */
 export interface RunState {
@@ -31,6 +32,8 @@ export interface LabState {
   startedHere: string[];
   progress: ProgressFigures | null;
   estimate: (ProgressFigures & { split: { trainSeconds: number; evalSeconds: number; dataSeconds: number; setupSeconds: number } | null }) | null;
+  /** The calibrated cost model the page's forecast started from. */
+  cost: CostModel | null;
 }
 
 /** The page's forecast as a headless run went (run.json): seconds since Start, progress in cost, seconds predicted left. */

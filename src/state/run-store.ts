@@ -138,17 +138,19 @@ function withEtas(runs: Record<string, LiveRun>, forecast: ExperimentForecast | 
 export const useRunStore = create<RunStoreState>((set, get) => {
   // Steps stream in: the forecast follows them at most every FORECAST_EVERY_MS, other events at once.
   let lastStepRefresh: number | null = null;
-  const refresh = (step = false) => {
+  /** Sets the patch, with the forecast and the runs' ETAs brought up to date in the same update (one render). */
+  const commit = (patch: Partial<RunStoreState>, step = false) => {
     const now = Date.now();
-    if (step && lastStepRefresh !== null && now - lastStepRefresh < FORECAST_EVERY_MS) return;
+    if (step && lastStepRefresh !== null && now - lastStepRefresh < FORECAST_EVERY_MS) return void set(patch);
     lastStepRefresh = step ? now : null;
-    const forecast = forecastOf(get(), now);
-    set({ forecast, runs: withEtas(get().runs, forecast) });
+    const next = { ...get(), ...patch };
+    const forecast = forecastOf(next, now);
+    set({ ...patch, forecast, runs: withEtas(next.runs, forecast) });
   };
-  const patchRun = (id: string, patch: (run: LiveRun) => Partial<LiveRun>) => {
+  const patchRun = (id: string, patch: (run: LiveRun) => Partial<LiveRun>, step = false) => {
     const run = get().runs[id];
     if (!run) return;
-    set({ runs: { ...get().runs, [id]: { ...run, ...patch(run) } } });
+    commit({ runs: { ...get().runs, [id]: { ...run, ...patch(run) } } }, step);
   };
   return {
     ...initial,
@@ -175,7 +177,6 @@ export const useRunStore = create<RunStoreState>((set, get) => {
     runStarted(id) {
       if (!get().estimate) set({ estimate: forecastOf(get(), Date.now(), true) });
       patchRun(id, (r) => ({ status: 'running', startedAtMs: r.startedAtMs ?? Date.now() }));
-      refresh();
     },
     runProgress(id, stats, timing) {
       patchRun(id, (r) => {
@@ -189,12 +190,10 @@ export const useRunStore = create<RunStoreState>((set, get) => {
           timing: timing ?? r.timing,
           trainLoss: thin([...r.trainLoss, { step: stats.step, loss: stats.trainLoss }], MAX_LIVE_POINTS),
         };
-      });
-      refresh(true);
+      }, true);
     },
     runEval(id, point) {
       patchRun(id, (r) => ({ evals: [...r.evals, point] }));
-      refresh();
     },
     runStatus(id, status) {
       patchRun(id, () => ({ status }));
@@ -220,8 +219,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const order = s.order.includes(id) ? s.order : [...s.order, id];
       const records = { ...s.records, [id]: record };
       const next = { ...s, runs, order, records };
-      set({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
-      refresh();
+      commit({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
     },
     targetKnown(target) {
       const s = get();
@@ -231,16 +229,14 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       );
       const targetLoss = sharedTarget({ targets: Object.values(targets) });
       const next = { ...s, targets, targetLoss };
-      set({ targets, targetLoss, runs, results: resultsFrom(next, false) });
-      refresh();
+      commit({ targets, targetLoss, runs, results: resultsFrom(next, false) });
     },
     experimentStatus(status) {
       set({ status });
     },
     experimentFinished() {
-      refresh();
+      commit({ status: 'finished', results: resultsFrom(get(), true), resultsOrigin: 'live' });
       const s = get();
-      set({ status: 'finished', results: resultsFrom(s, true), resultsOrigin: 'live' });
       // What the runs measured on this adapter improves the next estimate.
       const measured = s.forecast?.cost;
       if (s.config && measured) {

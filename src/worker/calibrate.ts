@@ -15,6 +15,8 @@ import type { MicroBatch, StepHyperparameters } from '../train/engine';
 import { randomInts } from '../util/random';
 
 export interface CalibrationRequest {
+  /** Seconds this worker took to acquire its device: part of the first run's setup in a fresh worker. */
+  deviceSeconds?: number;
   /** Per model shape to measure: two of its runs, at a small and a large batch size. */
   shapes: { small: RunSpec; large: RunSpec }[];
   /** About how long one timed measurement may take. */
@@ -39,11 +41,13 @@ function hyperparameters(spec: RunSpec, step: number): StepHyperparameters {
   return { step, lr: spec.peakLr, beta1: spec.beta1, beta2: spec.beta2, eps: spec.eps, weightDecay: spec.weightDecay, clipNorm: spec.clipNorm, ewaDecays: spec.ewaDecays };
 }
 
-/** Training FLOP/s of a small probe model: a warm-up step (first use), then three timed steps. */
-export async function measureProbe(ctx: GpuContext): Promise<number> {
+/** Training FLOP/s of a small probe model (a warm-up step, then three timed), and the seconds its engine took to build. */
+export async function measureProbe(ctx: GpuContext): Promise<{ flopsPerSecond: number; setupSeconds: number }> {
   const model = { name: 'probe', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
   const microBatch = 8;
+  const building = performance.now();
   const engine = await GpuTrainingEngine.create(ctx, { model, microBatch, initSeed: 1, ewaCount: 1 });
+  const setupSeconds = seconds(building);
   try {
     const n = microBatch * model.context;
     const batch = { inputs: randomInts(n, model.vocabSize, 1), targets: randomInts(n, model.vocabSize, 2), sequences: microBatch };
@@ -52,7 +56,7 @@ export async function measureProbe(ctx: GpuContext): Promise<number> {
     const steps = 3;
     const start = performance.now();
     for (let i = 0; i < steps; i++) await engine.step([batch], { ...hp, step: i + 2 });
-    return (flopsPerToken(model).total * n * steps) / seconds(start);
+    return { flopsPerSecond: (flopsPerToken(model).total * n * steps) / seconds(start), setupSeconds };
   } finally {
     engine.destroy();
   }
@@ -90,10 +94,11 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
     const chunks = Math.ceil(validationSequencesFor(small) / chunk);
     const predictedChunk = (FORWARD_SHARE_OF_STEP * first.seconds * chunk) / small.batchSize;
     if (predictedChunk <= budgetSeconds) {
+      // With EWA weights, as most passes are: swapped in and out around the forward pass.
       start = performance.now();
-      await engine.evaluate([randomBatch(small, chunk, 99)], { kind: 'raw' });
+      await engine.evaluate([randomBatch(small, chunk, 99)], { kind: 'ewa', index: 0, decay: small.ewaDecays[0], step: 2 });
       evalSecondsPerToken = (chunks * seconds(start)) / validationTokensOf(small);
-      notes.push(`one evaluation chunk of ${chunk} sequences`);
+      notes.push(`one EWA evaluation chunk of ${chunk} sequences`);
     } else {
       evalSecondsPerToken = (FORWARD_SHARE_OF_STEP * first.seconds) / (small.batchSize * small.model.context);
       notes.push('evaluation taken as a third of a training step per token (too slow to measure)');
@@ -122,12 +127,26 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
   };
 }
 
+/**
+ * A fresh worker's first run pays for its device and for compiling the kernels' pipelines; its
+ * later runs, of any shape, find most of them compiled. So the first shape measured carries the
+ * cold cost (device, and the probe's engine when the probe was built first: it compiles the same
+ * kernels), and the others only their own engine's, as a worker's later shapes would.
+ */
 export async function calibrateCost(ctx: GpuContext, request: CalibrationRequest): Promise<CalibrationResult> {
-  const flopsPerSecond = request.flopsPerSecond ?? (await measureProbe(ctx));
+  let cold = request.deviceSeconds ?? 0;
+  let flopsPerSecond = request.flopsPerSecond;
+  if (flopsPerSecond === null) {
+    const probe = await measureProbe(ctx);
+    flopsPerSecond = probe.flopsPerSecond;
+    cold += probe.setupSeconds;
+  }
   const shapes: Record<string, ShapeCost> = {};
   for (const { small, large } of request.shapes) {
     const measured = await measureShape(ctx, small, large, request.budgetSeconds, flopsPerSecond);
-    if (measured) shapes[modelShapeKey(small.model)] = measured;
+    if (!measured) continue;
+    shapes[modelShapeKey(small.model)] = { ...measured, setupSeconds: measured.setupSeconds + cold };
+    cold = 0;
   }
   return { shapes, flopsPerSecond };
 }

@@ -75,7 +75,9 @@ const api = {
    * The page caches the result per adapter and shape.
    */
   async calibrateCost(request: CalibrationRequest): Promise<CalibrationResult> {
-    return calibrateCost(await gpu(), request);
+    const acquiring = performance.now();
+    const ctx = await gpu();
+    return calibrateCost(ctx, { ...request, deviceSeconds: (performance.now() - acquiring) / 1000 });
   },
 
   /**

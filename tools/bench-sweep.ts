@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { importJson } from '../src/experiment/codec';
 import { formatSweepCostReport, sweepCostReport, type HeadlessRun } from './bench/sweep-report';
+import { UsageError, numberOption, parseCommand, printUsage, runCommand } from './cli';
 
 const USAGE = `usage: npm run bench:sweep -- <preset | share-URL | config.json> [flags]
        npm run bench:sweep -- --from DIR
@@ -30,49 +30,38 @@ flags:
 exit codes: 0 done; 1 the run or the analysis failed; 2 bad usage; others as npm run headless.
 `;
 
-class UsageError extends Error {}
+const OPTIONS = {
+  out: { type: 'string' },
+  build: { type: 'boolean' },
+  timeout: { type: 'string' },
+  from: { type: 'string' },
+} as const;
 
 interface Args {
   input: string | null;
   out: string;
   build: boolean;
-  timeoutMinutes: string | null;
+  timeoutMinutes: number | undefined;
   from: string | null;
 }
 
 function parse(argv: string[]): Args | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        'no-build': { type: 'boolean' },
-        timeout: { type: 'string' },
-        from: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const parsed = parseCommand(argv, { options: OPTIONS, positionals: { min: 0, max: 1, what: 'input', hint: 'a preset id, a share link or a config file' } });
+  if (parsed === null) return null;
   const { values, positionals } = parsed;
-  if (values.help) return null;
-  if (values.timeout !== undefined && !(Number(values.timeout) > 0)) throw new UsageError(`--timeout must be a positive number of minutes (got "${values.timeout}")`);
+  const timeoutMinutes = numberOption('timeout', values.timeout, { above: 0 }, 'a positive number of minutes');
   if (values.from !== undefined) {
     if (positionals.length > 0) throw new UsageError('--from reads an earlier run: give no input');
-    return { input: null, out: resolve(values.from), build: false, timeoutMinutes: null, from: resolve(values.from) };
+    return { input: null, out: resolve(values.from), build: false, timeoutMinutes: undefined, from: resolve(values.from) };
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'no input given (a preset id, a share link or a config file)' : `one input expected, got ${positionals.length}`);
+  if (positionals.length === 0) throw new UsageError('no input given (a preset id, a share link or a config file)');
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
-  return { input: positionals[0], out: resolve(values.out ?? `out/bench-sweep-${stamp}`), build: !values['no-build'], timeoutMinutes: values.timeout ?? null, from: null };
+  return { input: positionals[0], out: resolve(values.out ?? `out/bench-sweep-${stamp}`), build: values.build !== false, timeoutMinutes, from: null };
 }
 
 /** The headless runner as a child process, its output passed through; resolves with its exit code. */
 function runHeadless(args: Args): Promise<number> {
-  const argv = ['scripts/run-ts.mjs', 'tools/headless.ts', args.input!, '--out', args.out, ...(args.build ? [] : ['--no-build']), ...(args.timeoutMinutes ? ['--timeout', args.timeoutMinutes] : [])];
+  const argv = ['scripts/run-ts.mjs', 'tools/headless.ts', args.input!, '--out', args.out, ...(args.build ? [] : ['--no-build']), ...(args.timeoutMinutes ? ['--timeout', String(args.timeoutMinutes)] : [])];
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, argv, { stdio: 'inherit' });
     child.on('error', fail);
@@ -81,14 +70,17 @@ function runHeadless(args: Args): Promise<number> {
   });
 }
 
+/** The run's folder cannot be analysed (missing or invalid files). */
+class AnalysisError extends Error {}
+
 function analyse(dir: string): string {
   const resultsFile = join(dir, 'results.json');
   const runFile = join(dir, 'run.json');
-  for (const f of [resultsFile, runFile]) if (!existsSync(f)) throw new Error(`${f} is missing: not the folder of a finished headless run`);
+  for (const f of [resultsFile, runFile]) if (!existsSync(f)) throw new AnalysisError(`${f} is missing: not the folder of a finished headless run`);
   const decoded = importJson(readFileSync(resultsFile, 'utf8'));
-  if (!decoded.ok || decoded.kind !== 'results') throw new Error(`${resultsFile} does not hold valid results: ${decoded.ok ? 'a config' : decoded.message}`);
+  if (!decoded.ok || decoded.kind !== 'results') throw new AnalysisError(`${resultsFile} does not hold valid results: ${decoded.ok ? 'a config' : decoded.message}`);
   const run = JSON.parse(readFileSync(runFile, 'utf8')) as Partial<HeadlessRun>;
-  if (typeof run.trainSeconds !== 'number') throw new Error(`${runFile} has no trainSeconds`);
+  if (typeof run.trainSeconds !== 'number') throw new AnalysisError(`${runFile} has no trainSeconds`);
   const report = sweepCostReport(decoded.results, {
     trainSeconds: run.trainSeconds,
     adapter: run.adapter ?? null,
@@ -100,32 +92,21 @@ function analyse(dir: string): string {
   return formatSweepCostReport(report);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let args: Args | null;
-  try {
-    args = parse(argv);
-  } catch (e) {
-    process.stderr.write(`bench:sweep: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!args) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (!args.from) {
-    const code = await runHeadless(args);
-    if (code !== 0) {
-      process.stderr.write(`bench:sweep: the headless run failed (exit ${code}); nothing to analyse\n`);
-      return code;
+runCommand(
+  'bench:sweep',
+  USAGE,
+  async () => {
+    const args = parse(process.argv.slice(2));
+    if (!args) return printUsage(USAGE);
+    if (!args.from) {
+      const code = await runHeadless(args);
+      if (code !== 0) {
+        process.stderr.write(`bench:sweep: the headless run failed (exit ${code}); nothing to analyse\n`);
+        return code;
+      }
     }
-  }
-  try {
     process.stdout.write(`\ncost split (${args.out}):\n${analyse(args.out)}`);
     return 0;
-  } catch (e) {
-    process.stderr.write(`bench:sweep: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
-}
-
-main(process.argv.slice(2)).then((code) => process.exit(code));
+  },
+  { expected: (e) => e instanceof AnalysisError },
+);

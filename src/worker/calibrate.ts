@@ -62,17 +62,35 @@ export async function measureProbe(ctx: GpuContext): Promise<{ flopsPerSecond: n
   }
 }
 
-/** Mean seconds of a training step of this run's shape and batch: a warm-up step, then up to three timed within the budget. */
-async function timeSteps(engine: GpuTrainingEngine, spec: RunSpec, budgetSeconds: number): Promise<{ seconds: number; steps: number }> {
-  const micro = Array.from({ length: spec.batchSize / spec.microBatch }, (_, i) => randomBatch(spec, spec.microBatch, 10 + 2 * i));
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * The median seconds of `run` over up to three timed calls after a warm-up call (the first use of
+ * a pipeline can compile it), as many as the budget allows; the warm-up alone when it took the
+ * whole budget.
+ */
+async function timeRepeated(run: (i: number) => Promise<unknown>, budgetSeconds: number): Promise<{ seconds: number; times: number }> {
   let start = performance.now();
-  await engine.step(micro, hyperparameters(spec, 1));
+  await run(0);
   const warmup = seconds(start);
-  const steps = Math.max(0, Math.min(3, Math.floor(budgetSeconds / Math.max(warmup, 1e-6)) - 1));
-  if (steps === 0) return { seconds: warmup, steps: 1 };
-  start = performance.now();
-  for (let i = 0; i < steps; i++) await engine.step(micro, hyperparameters(spec, i + 2));
-  return { seconds: seconds(start) / steps, steps };
+  const repeats = Math.max(0, Math.min(3, Math.floor(budgetSeconds / Math.max(warmup, 1e-6)) - 1));
+  if (repeats === 0) return { seconds: warmup, times: 1 };
+  const times: number[] = [];
+  for (let i = 1; i <= repeats; i++) {
+    start = performance.now();
+    await run(i);
+    times.push(seconds(start));
+  }
+  return { seconds: median(times), times: repeats };
+}
+
+/** Seconds of a training step of this run's shape and batch. */
+function timeSteps(engine: GpuTrainingEngine, spec: RunSpec, budgetSeconds: number): Promise<{ seconds: number; times: number }> {
+  const micro = Array.from({ length: spec.batchSize / spec.microBatch }, (_, i) => randomBatch(spec, spec.microBatch, 10 + 2 * i));
+  return timeRepeated((i) => engine.step(micro, hyperparameters(spec, i + 1)), budgetSeconds);
 }
 
 /** Measures one shape; null when even one step of it is predicted to exceed the budget. */
@@ -80,7 +98,7 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
   const flopsPerSequence = flopsPerToken(small.model).total * small.model.context;
   if ((flopsPerSequence * small.batchSize) / flopsPerSecond > budgetSeconds) return null;
   const notes: string[] = [];
-  let start = performance.now();
+  const start = performance.now();
   const engine = await createEngine(ctx, small);
   const setupSeconds = seconds(start);
   const points: { batchSize: number; seconds: number; weight: number }[] = [];
@@ -88,17 +106,17 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
   try {
     const first = await timeSteps(engine, small, budgetSeconds);
     points.push({ batchSize: small.batchSize, seconds: first.seconds, weight: 1 });
-    notes.push(`${first.steps} step${first.steps === 1 ? '' : 's'} at B ${small.batchSize}`);
+    notes.push(`median of ${first.times} step${first.times === 1 ? '' : 's'} at B ${small.batchSize}`);
     // One evaluation pass is ceil(sequences / pass size) chunks of the same cost: time one chunk.
     const chunk = evalMicroBatchFor(small, ctx.adapter.limits);
     const chunks = Math.ceil(validationSequencesFor(small) / chunk);
     const predictedChunk = (FORWARD_SHARE_OF_STEP * first.seconds * chunk) / small.batchSize;
     if (predictedChunk <= budgetSeconds) {
       // With EWA weights, as most passes are: swapped in and out around the forward pass.
-      start = performance.now();
-      await engine.evaluate([randomBatch(small, chunk, 99)], { kind: 'ewa', index: 0, decay: small.ewaDecays[0], step: 2 });
-      evalSecondsPerToken = (chunks * seconds(start)) / validationTokensOf(small);
-      notes.push(`one EWA evaluation chunk of ${chunk} sequences`);
+      const batch = randomBatch(small, chunk, 99);
+      const timed = await timeRepeated(() => engine.evaluate([batch], { kind: 'ewa', index: 0, decay: small.ewaDecays[0], step: 2 }), budgetSeconds);
+      evalSecondsPerToken = (chunks * timed.seconds) / validationTokensOf(small);
+      notes.push(`median of ${timed.times} EWA evaluation chunk${timed.times === 1 ? '' : 's'} of ${chunk} sequences`);
     } else {
       evalSecondsPerToken = (FORWARD_SHARE_OF_STEP * first.seconds) / (small.batchSize * small.model.context);
       notes.push('evaluation taken as a third of a training step per token (too slow to measure)');
@@ -112,7 +130,7 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
     try {
       const second = await timeSteps(big, large, budgetSeconds);
       points.push({ batchSize: large.batchSize, seconds: second.seconds, weight: 1 });
-      notes.push(`${second.steps} at B ${large.batchSize}`);
+      notes.push(`of ${second.times} at B ${large.batchSize}`);
     } finally {
       big.destroy();
     }

@@ -3,7 +3,7 @@
 // file or the history. Plain data only.
 import { create } from 'zustand';
 import { sharedTarget } from '../experiment/results';
-import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus, type RunTiming } from '../experiment/schema';
+import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus, type RunTiming, type StepStats } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
 import { modelShapeKey } from '../experiment/plan';
 import { forecastExperiment, type ExperimentForecast } from '../train/progress';
@@ -34,8 +34,12 @@ export interface LiveRun {
 export type ResultsOrigin = 'live' | 'link' | 'import' | 'history' | 'fixture';
 
 export const MAX_LIVE_POINTS = 2000;
-/** The forecast is recomputed at most this often while steps stream in (and at every other event). */
-const FORECAST_EVERY_MS = 500;
+/**
+ * Steps are shown at most this often: they stream in at tens (emulator) to hundreds (GPU) per
+ * second, and redrawing the monitor at each one took a quarter of the training time on the CPU
+ * emulator (measured with npm run bench:sweep: docs/time.md). Every other event shows at once.
+ */
+export const PROGRESS_EVERY_MS = 250;
 
 export interface RunStoreState extends ExperimentHooks {
   status: ExperimentStatus;
@@ -66,6 +70,9 @@ export interface RunStoreState extends ExperimentHooks {
   estimate: ExperimentForecast | null;
 
   // The runner's hooks (ExperimentHooks) are the scheduler-facing actions.
+
+  /** Shows the steps received since the last update now (they are shown every PROGRESS_EVERY_MS otherwise). */
+  flushProgress(): void;
 
   // --- called by the page ---
   /** Shows results from elsewhere (null hides them); live runs are left as they are. */
@@ -136,25 +143,56 @@ function withEtas(runs: Record<string, LiveRun>, forecast: ExperimentForecast | 
 }
 
 export const useRunStore = create<RunStoreState>((set, get) => {
-  // Steps stream in: the forecast follows them at most every FORECAST_EVERY_MS, other events at once.
-  let lastStepRefresh: number | null = null;
   /** Sets the patch, with the forecast and the runs' ETAs brought up to date in the same update (one render). */
-  const commit = (patch: Partial<RunStoreState>, step = false) => {
+  const commit = (patch: Partial<RunStoreState>) => {
     const now = Date.now();
-    if (step && lastStepRefresh !== null && now - lastStepRefresh < FORECAST_EVERY_MS) return void set(patch);
-    lastStepRefresh = step ? now : null;
     const next = { ...get(), ...patch };
     const forecast = forecastOf(next, now);
     set({ ...patch, forecast, runs: withEtas(next.runs, forecast) });
   };
-  const patchRun = (id: string, patch: (run: LiveRun) => Partial<LiveRun>, step = false) => {
-    const run = get().runs[id];
+  // Steps received and not yet shown, per run, and the timer that shows them.
+  let pending = new Map<string, { stats: StepStats[]; timing: RunTiming | null }>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const stepsPatch = (runs: Record<string, LiveRun>): Record<string, LiveRun> => {
+    const next = { ...runs };
+    for (const [id, { stats, timing }] of pending) {
+      const r = next[id];
+      if (!r) continue;
+      const last = stats[stats.length - 1];
+      const rate = [...stats].reverse().find((x) => Number.isFinite(x.tokensPerSecond) && x.tokensPerSecond > 0)?.tokensPerSecond;
+      next[id] = {
+        ...r,
+        status: r.status === 'queued' ? 'running' : r.status,
+        stepsDone: last.step,
+        tokensDone: last.step * r.spec.batchSize * r.spec.model.context,
+        tokensPerSecond: rate ?? r.tokensPerSecond,
+        timing: timing ?? r.timing,
+        trainLoss: thin([...r.trainLoss, ...stats.map((x) => ({ step: x.step, loss: x.trainLoss }))], MAX_LIVE_POINTS),
+      };
+    }
+    return next;
+  };
+  /** The pending steps folded into the runs (for a patch that also carries other changes). */
+  const takePending = (): Record<string, LiveRun> => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    const runs = pending.size > 0 ? stepsPatch(get().runs) : get().runs;
+    pending = new Map();
+    return runs;
+  };
+  const flush = () => {
+    if (pending.size > 0) commit({ runs: takePending() });
+  };
+  const patchRun = (id: string, patch: (run: LiveRun) => Partial<LiveRun>) => {
+    const runs = takePending();
+    const run = runs[id];
     if (!run) return;
-    commit({ runs: { ...get().runs, [id]: { ...run, ...patch(run) } } }, step);
+    commit({ runs: { ...runs, [id]: { ...run, ...patch(run) } } });
   };
   return {
     ...initial,
     experimentStarted(config, adapter, dataRevisions) {
+      takePending();
       set({
         ...initial,
         status: 'running',
@@ -179,18 +217,14 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       patchRun(id, (r) => ({ status: 'running', startedAtMs: r.startedAtMs ?? Date.now() }));
     },
     runProgress(id, stats, timing) {
-      patchRun(id, (r) => {
-        const tokensPerStep = r.spec.batchSize * r.spec.model.context;
-        const tps = Number.isFinite(stats.tokensPerSecond) && stats.tokensPerSecond > 0 ? stats.tokensPerSecond : r.tokensPerSecond;
-        return {
-          status: r.status === 'queued' ? 'running' : r.status,
-          stepsDone: stats.step,
-          tokensDone: stats.step * tokensPerStep,
-          tokensPerSecond: tps,
-          timing: timing ?? r.timing,
-          trainLoss: thin([...r.trainLoss, { step: stats.step, loss: stats.trainLoss }], MAX_LIVE_POINTS),
-        };
-      }, true);
+      const entry = pending.get(id) ?? { stats: [], timing: null };
+      entry.stats.push(stats);
+      entry.timing = timing ?? entry.timing;
+      pending.set(id, entry);
+      timer ??= setTimeout(flush, PROGRESS_EVERY_MS);
+    },
+    flushProgress() {
+      flush();
     },
     runEval(id, point) {
       patchRun(id, (r) => ({ evals: [...r.evals, point] }));
@@ -199,6 +233,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       patchRun(id, () => ({ status }));
     },
     runFinished(record) {
+      flush();
       const s = get();
       const id = record.spec.id;
       const live = s.runs[id];
@@ -222,6 +257,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       commit({ runs, order, records, results: resultsFrom(next, false), resultsOrigin: 'live' });
     },
     targetKnown(target) {
+      flush();
       const s = get();
       const targets = { ...s.targets, [target.group]: target };
       const runs = Object.fromEntries(
@@ -235,6 +271,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       set({ status });
     },
     experimentFinished() {
+      flush();
       commit({ status: 'finished', results: resultsFrom(get(), true), resultsOrigin: 'live' });
       const s = get();
       // What the runs measured on this adapter improves the next estimate.
@@ -250,6 +287,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       set({ results, resultsOrigin: origin });
     },
     clear() {
+      takePending();
       set({ ...initial });
     },
   };

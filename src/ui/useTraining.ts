@@ -138,6 +138,7 @@ export function useTraining(probe: ProbeResult | null): Training {
     window.cbsLab = {
       start: () => onStart(structuredClone(useExperimentStore.getState().config)),
       state: () => {
+        useRunStore.getState().flushProgress();
         const s = useRunStore.getState();
         return {
           status: s.status,

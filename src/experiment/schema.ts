@@ -210,10 +210,12 @@ export interface StepStats {
  * model of src/train/cost-model.ts is refitted from these as runs finish.
  */
 export interface RunTiming {
-  /** The training loop outside evaluation: steps, batch assembly, checkpoints. */
+  /** The training loop outside evaluations and checkpoints: steps, batch assembly, progress events. */
   trainSeconds: number;
   /** Evaluations of the validation loss (every EWA decay and the raw weights tried). */
   evalSeconds: number;
+  /** Checkpoints: the engine's state read back, and stored by the page for resuming. */
+  checkpointSeconds: number;
   /** Data preparation before the first step: tokenizer, shards, the shuffled pool, the validation set. */
   dataSeconds: number;
   /** Building the engine on the device: buffers and pipelines. */

@@ -357,7 +357,7 @@ function checkRun(c: Checker, r: unknown, path: string): void {
   }
 }
 
-const TIMING_KEYS = ['trainSeconds', 'evalSeconds', 'dataSeconds', 'setupSeconds'] as const satisfies readonly (keyof RunTiming)[];
+const TIMING_KEYS = ['trainSeconds', 'evalSeconds', 'checkpointSeconds', 'dataSeconds', 'setupSeconds'] as const satisfies readonly (keyof RunTiming)[];
 
 /** Every problem with a results object (its config included); empty when valid. */
 export function validateResults(value: unknown): ValidationIssue[] {

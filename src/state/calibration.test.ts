@@ -7,7 +7,7 @@ function memory() {
   return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
 }
 
-const shape: ShapeCost = { stepFixedSeconds: 0.02, stepSecondsPerSequence: 0.004, evalSecondsPerToken: 1e-5, setupSeconds: 2, how: 'measured' };
+const shape: ShapeCost = { stepFixedSeconds: 0.02, stepSecondsPerSequence: 0.004, evalSecondsPerToken: 1e-5, checkpointSeconds: 0.1, setupSeconds: 2, how: 'measured' };
 const bundledBytes = dataKey({ kind: 'bundled' }, { kind: 'byte' });
 
 describe('cost model cache', () => {

@@ -49,7 +49,8 @@ function fresh<T>(entry: unknown, valid: (v: unknown) => v is T, now: number): D
 function isShapeCost(v: unknown): v is ShapeCost {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Record<string, unknown>;
-  return finite(c.stepFixedSeconds) && finite(c.stepSecondsPerSequence) && finite(c.evalSecondsPerToken) && finite(c.setupSeconds) && typeof c.how === 'string';
+  const numbers = [c.stepFixedSeconds, c.stepSecondsPerSequence, c.evalSecondsPerToken, c.checkpointSeconds, c.setupSeconds];
+  return numbers.every(finite) && typeof c.how === 'string';
 }
 
 function read(adapter: string, store: Storage | null, now: number): AdapterCalibration {

@@ -23,7 +23,7 @@ describe('run store: the actions the scheduler calls', () => {
     // The estimate is the forecast before any training; no cost model is cached here, so no time yet.
     expect(s().estimate).toMatchObject({ runCount: 2, runsDone: 0, remainingSeconds: null });
     s().runProgress(run.spec.id, { ...run.steps[0], step: 9, tokensPerSecond: 1200 }, null);
-    s().runProgress(run.spec.id, { ...run.steps[0], step: 10, tokensPerSecond: 1280 }, { trainSeconds: 0.5, evalSeconds: 0, dataSeconds: 1, setupSeconds: 2 });
+    s().runProgress(run.spec.id, { ...run.steps[0], step: 10, tokensPerSecond: 1280 }, { trainSeconds: 0.5, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 1, setupSeconds: 2 });
     // Steps are shown in batches (at most every PROGRESS_EVERY_MS), or at once when asked.
     expect(s().runs[run.spec.id].stepsDone).toBe(0);
     s().flushProgress();

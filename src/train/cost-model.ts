@@ -7,6 +7,7 @@
 //                      optimizer and EWA updates, the per-sequence part the forward and backward)
 //   evaluation pass    evalSecondsPerToken · validation tokens          (one pass per weights
 //                      evaluated: each EWA decay tried and the raw weights; padding included)
+//   checkpoint         checkpointSeconds, at each of checkpointInterval (the state read back and stored)
 //   run setup          setupSeconds, once per worker and shape          (device, engine, pipelines)
 //   data preparation   dataSeconds per run                              (tokenizer, shards, pool)
 //
@@ -19,12 +20,15 @@ import type { EvalPoint, RunSpec, RunTiming } from '../experiment/schema';
 import { modelShapeKey } from '../experiment/plan';
 import { flopsPerToken, type ModelConfig } from '../model/config';
 import { validationSequencesFor } from './eval-schedule';
+import { checkpointInterval } from './run';
 
 export interface ShapeCost {
   stepFixedSeconds: number;
   stepSecondsPerSequence: number;
   /** Seconds per validation token of one evaluation pass (a pass's padding is charged to its tokens). */
   evalSecondsPerToken: number;
+  /** Seconds per checkpoint: the engine's state read back (calibrated), and stored by the page (measured by runs). */
+  checkpointSeconds: number;
   /**
    * Seconds to set up the first run of this shape in a worker: the device, the engine, its
    * pipelines. Later runs in the same worker reuse the compiled pipelines and cost next to nothing.
@@ -70,6 +74,11 @@ export function evalPassSeconds(cost: ShapeCost, spec: RunSpec): number {
   return cost.evalSecondsPerToken * validationTokensOf(spec);
 }
 
+/** Checkpoints a run takes in its first `steps` steps (one every checkpointInterval, none at its last step). */
+export function checkpointsIn(spec: RunSpec, steps: number): number {
+  return Math.max(0, Math.floor((Math.min(steps, spec.maxSteps) - 1) / checkpointInterval(spec)));
+}
+
 /**
  * Forward passes over the validation set an evaluation made: each EWA decay tried, and the raw
  * weights if measured. A loss read back from JSON has lost the difference between "not tried"
@@ -111,6 +120,7 @@ export function shapeCostFor(cost: CostModel, model: ModelConfig): ShapeCost | n
     stepFixedSeconds: 0,
     stepSecondsPerSequence: (perToken * model.context) / cost.flopsPerSecond,
     evalSecondsPerToken: (FORWARD_SHARE_OF_STEP * perToken) / cost.flopsPerSecond,
+    checkpointSeconds: 0,
     setupSeconds: 0,
     how: `from the probe's ${(cost.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s (not measured)`,
   };
@@ -146,8 +156,8 @@ export function fitStepLine(points: readonly { batchSize: number; seconds: numbe
 /**
  * The cost model refitted from runs' measured timing: per shape, the step line through each run's
  * mean seconds per step (weighted by its steps; with one batch size measured, the prior's line
- * rescaled through it), seconds per evaluated validation token, setup (the largest measured: the
- * first run's); and data preparation per run (the mean). Shapes and figures nothing measured keep the prior's.
+ * rescaled through it), seconds per evaluated validation token, per checkpoint, setup (the
+ * largest measured: the first run's); and data preparation per run (the mean). Shapes and figures nothing measured keep the prior's.
  */
 export function refineCost(prior: CostModel | null, measured: readonly MeasuredRun[]): CostModel {
   const shapes: Record<string, ShapeCost> = { ...(prior?.shapes ?? {}) };
@@ -168,6 +178,8 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
     }
     const evalTokens = runs.reduce((s, r) => s + r.evals.reduce((n, e) => n + evalPasses(e), 0) * validationTokensOf(r.spec), 0);
     const evalSeconds = runs.reduce((s, r) => s + r.timing.evalSeconds, 0);
+    const checkpoints = runs.reduce((s, r) => s + checkpointsIn(r.spec, r.stepsDone), 0);
+    const checkpointSeconds = runs.reduce((s, r) => s + r.timing.checkpointSeconds, 0);
     // The first run of a shape in a worker pays the setup; the others find its pipelines compiled.
     const setUp = Math.max(0, ...runs.map((r) => r.timing.setupSeconds));
     if (!line && !before) continue;
@@ -175,6 +187,7 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
       stepFixedSeconds: line ? line.fixed : before!.stepFixedSeconds,
       stepSecondsPerSequence: line ? line.perSequence : before!.stepSecondsPerSequence,
       evalSecondsPerToken: evalTokens > 0 ? evalSeconds / evalTokens : (before?.evalSecondsPerToken ?? 0),
+      checkpointSeconds: checkpoints > 0 ? checkpointSeconds / checkpoints : (before?.checkpointSeconds ?? 0),
       setupSeconds: setUp > 0 ? setUp : (before?.setupSeconds ?? 0),
       how: `refitted from ${runs.length} measured run${runs.length === 1 ? '' : 's'}`,
     };
@@ -208,8 +221,8 @@ export function calibrationPairs(plan: readonly RunSpec[]): { small: RunSpec; la
  * chips: 0.9 to 2.4 TFLOP/s); the lab's small models reach about half of a matmul's rate, so
  * 0.5 TFLOP/s of training FLOPs. Small models are bound by launches and readbacks: the lab's
  * step at B = 64 of its smallest preset takes 4–5 ms even on an H100 (docs/benchmarks.md), so each
- * step and each evaluation pass costs at least 5 ms. Engine setup 1 s; data preparation as
- * measured on this adapter. See docs/time.md.
+ * step and each evaluation pass costs at least 5 ms. Engine setup 1 s; data preparation and
+ * checkpoints (CPU and storage work more than GPU work) as measured on this adapter. See docs/time.md.
  */
 export const LAPTOP_GPU = {
   flopsPerSecond: 0.5e12,
@@ -218,8 +231,8 @@ export const LAPTOP_GPU = {
   label: 'an assumed laptop GPU (0.5 TFLOP/s for training, 5 ms per step: an assumption, not a measurement)',
 } as const;
 
-/** The cost model of the assumed laptop GPU for a plan's shapes (data preparation as given). */
-export function laptopCost(plan: readonly RunSpec[], dataSeconds: number | null): CostModel {
+/** The cost model of the assumed laptop GPU for a plan's shapes (data preparation and checkpoints as measured here). */
+export function laptopCost(plan: readonly RunSpec[], here: CostModel | null): CostModel {
   const shapes: Record<string, ShapeCost> = {};
   for (const spec of plan) {
     const perToken = flopsPerToken(spec.model).total;
@@ -227,9 +240,10 @@ export function laptopCost(plan: readonly RunSpec[], dataSeconds: number | null)
       stepFixedSeconds: LAPTOP_GPU.fixedSeconds,
       stepSecondsPerSequence: (perToken * spec.model.context) / LAPTOP_GPU.flopsPerSecond,
       evalSecondsPerToken: (FORWARD_SHARE_OF_STEP * perToken) / LAPTOP_GPU.flopsPerSecond + LAPTOP_GPU.fixedSeconds / validationTokensOf(spec),
+      checkpointSeconds: (here && shapeCostFor(here, spec.model)?.checkpointSeconds) ?? 0,
       setupSeconds: LAPTOP_GPU.setupSeconds,
       how: LAPTOP_GPU.label,
     };
   }
-  return { shapes, dataSeconds, flopsPerSecond: LAPTOP_GPU.flopsPerSecond };
+  return { shapes, dataSeconds: here?.dataSeconds ?? null, flopsPerSecond: LAPTOP_GPU.flopsPerSecond };
 }

@@ -4,7 +4,7 @@ import { planRuns } from '../experiment/plan';
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
 import type { EngineState, EvalWeights, MicroBatch, StepScalars, TrainingEngine } from './engine';
 import { trainRun, type BatchSource } from './run';
-import { evalPasses, fitStepLine, refineCost, shapeCostFor, type CostModel, type ShapeCost } from './cost-model';
+import { checkpointsIn, evalPasses, fitStepLine, refineCost, shapeCostFor, type CostModel, type ShapeCost } from './cost-model';
 import { forecastExperiment, nearOnsetFraction, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
 
 const VOCAB = 257;
@@ -50,9 +50,9 @@ function scriptedRun(spec: RunSpec, nearFrom: number, reachAt: number): Promise<
   return trainRun(spec, { engine, data: source, validation: [], adapter: 'test' });
 }
 
-const timing = (t: Partial<RunTiming> = {}): RunTiming => ({ trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0, ...t });
+const timing = (t: Partial<RunTiming> = {}): RunTiming => ({ trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0, ...t });
 
-const SHAPE: ShapeCost = { stepFixedSeconds: 0.02, stepSecondsPerSequence: 0.005, evalSecondsPerToken: 1e-4, setupSeconds: 1.5, how: 'test' };
+const SHAPE: ShapeCost = { stepFixedSeconds: 0.02, stepSecondsPerSequence: 0.005, evalSecondsPerToken: 1e-4, checkpointSeconds: 0.25, setupSeconds: 1.5, how: 'test' };
 
 function costFor(specs: readonly RunSpec[], shape = SHAPE, dataSeconds: number | null = 0.5): CostModel {
   const shapes: Record<string, ShapeCost> = {};
@@ -77,6 +77,7 @@ function finishedRecord(spec: RunSpec, steps: number, reached: boolean, evals: E
     timing: timing({
       trainSeconds: steps * (shape.stepFixedSeconds + shape.stepSecondsPerSequence * spec.batchSize),
       evalSeconds: passes * shape.evalSecondsPerToken * spec.evaluation.validationTokens,
+      checkpointSeconds: checkpointsIn(spec, steps) * shape.checkpointSeconds,
       dataSeconds: 0.5,
       setupSeconds: shape.setupSeconds,
     }),
@@ -171,15 +172,17 @@ describe('cost model', () => {
   it('refits step, evaluation, setup and data costs from measured runs', () => {
     const c = config();
     const specs = plan(c).filter((s) => s.role === 'sweep');
-    const truth: ShapeCost = { stepFixedSeconds: 0.03, stepSecondsPerSequence: 0.004, evalSecondsPerToken: 2e-5, setupSeconds: 2, how: '' };
+    const truth: ShapeCost = { stepFixedSeconds: 0.03, stepSecondsPerSequence: 0.004, evalSecondsPerToken: 2e-5, checkpointSeconds: 0.3, setupSeconds: 2, how: '' };
     const ev = (step: number): EvalPoint => ({ step, tokens: 0, ewaLoss: 3, ewaLosses: [3, null, 3], rawLoss: 4 });
-    const runs = specs.map((s, i) => finishedRecord(s, 50 + 10 * i, true, [ev(1), ev(2)], truth));
+    const runs = specs.map((s, i) => finishedRecord(s, 100 + 10 * i, true, [ev(1), ev(2)], truth));
+    expect(runs.reduce((n, r) => n + checkpointsIn(r.spec, r.stepsDone), 0)).toBeGreaterThan(0);
     const refit = refineCost(costFor(specs), runs.map((r) => ({ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, timing: r.timing! })));
     const shape = Object.values(refit.shapes)[0];
     expect(shape.stepFixedSeconds).toBeCloseTo(0.03, 10);
     expect(shape.stepSecondsPerSequence).toBeCloseTo(0.004, 10);
     // Each evaluation read 3 passes of 4096 tokens (the demo's validation set: 128 sequences of 32).
     expect(shape.evalSecondsPerToken).toBeCloseTo(2e-5, 12);
+    expect(shape.checkpointSeconds).toBeCloseTo(0.3, 12);
     expect(shape.setupSeconds).toBeCloseTo(2, 12);
     expect(refit.dataSeconds).toBeCloseTo(0.5, 12);
     // One batch size measured: the prior's line, rescaled through it.
@@ -220,7 +223,9 @@ describe('forecast', () => {
           : replayEvaluations(s, null, s.maxSteps, Math.ceil(priorStepsToTarget(c, s)), Math.round(0.5 * priorStepsToTarget(c, s)));
       expect([run.steps, run.evalPasses]).toEqual([replay.steps, replay.passes]);
       // The setup once, for the worker's first run; data preparation for every run.
-      const seconds = (i === 0 ? 1.5 : 0) + 0.5 + replay.steps * (0.02 + 0.005 * s.batchSize) + replay.passes * 1e-4 * 4096;
+      // A checkpoint every max(5, ⌈maxSteps / 8⌉) steps, none at the last.
+      const checkpoints = Math.floor((replay.steps - 1) / Math.max(5, Math.ceil(s.maxSteps / 8)));
+      const seconds = (i === 0 ? 1.5 : 0) + 0.5 + replay.steps * (0.02 + 0.005 * s.batchSize) + replay.passes * 1e-4 * 4096 + checkpoints * 0.25;
       expect(run.seconds).toBeCloseTo(seconds, 9);
       total += seconds;
     }
@@ -229,7 +234,9 @@ describe('forecast', () => {
     expect(f.runs[specs[1].id].steps).toBeGreaterThanOrEqual(196);
     expect(f.remainingSeconds).toBeCloseTo(total, 9);
     expect(f.fraction).toBe(0);
-    expect(f.split!.trainSeconds + f.split!.evalSeconds + f.split!.dataSeconds + f.split!.setupSeconds).toBeCloseTo(total, 9);
+    const split = f.split!;
+    expect(split.trainSeconds + split.evalSeconds + split.checkpointSeconds + split.dataSeconds + split.setupSeconds).toBeCloseTo(total, 9);
+    expect(split.checkpointSeconds).toBeGreaterThan(0);
     // Two workers share it, each setting up once.
     const two = forecastExperiment({ config: { ...c, workers: 2 }, plan: specs, prior: costFor(specs), finished: [], live: [], elapsedSeconds: 0 });
     expect(two.remainingSeconds).toBeCloseTo((total + 1.5) / 2, 9);
@@ -252,11 +259,11 @@ describe('forecast', () => {
     const specs = plan(c);
     const prior = costFor(specs);
     // Measured: everything twice as slow as calibrated.
-    const slow: ShapeCost = { ...SHAPE, stepFixedSeconds: 0.04, stepSecondsPerSequence: 0.01, evalSecondsPerToken: 2e-4, setupSeconds: 3 };
+    const slow: ShapeCost = { ...SHAPE, stepFixedSeconds: 0.04, stepSecondsPerSequence: 0.01, evalSecondsPerToken: 2e-4, checkpointSeconds: 0.5, setupSeconds: 3 };
     const ev = (step: number): EvalPoint => ({ step, tokens: 0, ewaLoss: 3, ewaLosses: [3, null, null], rawLoss: 4 });
     const ref = finishedRecord(specs[0], specs[0].maxSteps, false, [ev(1), ev(specs[0].maxSteps)], slow);
     ref.status = 'finished';
-    const refSeconds = ref.timing!.trainSeconds + ref.timing!.evalSeconds + 0.5 + 3;
+    const refSeconds = ref.timing!.trainSeconds + ref.timing!.evalSeconds + ref.timing!.checkpointSeconds + 0.5 + 3;
     const start = forecastExperiment({ config: c, plan: specs, prior, finished: [], live: [], elapsedSeconds: 0 });
     const after = forecastExperiment({ config: c, plan: specs, prior, finished: [ref], live: [], elapsedSeconds: refSeconds });
     // The refit doubles the per-step and per-pass prices of the runs to come.

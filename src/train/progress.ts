@@ -16,13 +16,13 @@
 //   predicted steps, near the target from a fraction of R(B) on (NEAR_ONSET_PRIOR until finished
 //   runs measure it), each evaluation costing one pass per EWA decay tried and one for the raw
 //   weights where they are measured.
-// - Seconds: data + steps × step seconds at B + passes × seconds per pass, per run, and the setup
-//   for the first run of each model shape in each worker; the time no run was busy (idle) per run
+// - Seconds: data + steps × step seconds at B + passes × seconds per pass + checkpoints × seconds
+//   per checkpoint, per run, and the setup for the first run of each model shape in each worker; the time no run was busy (idle) per run
 //   so far is added to each run still to come; the sum is shared among the workers.
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
 import { budgetSteps, measurementKey, modelShapeKey } from '../experiment/plan';
 import { decaysToEvaluate, isNearTarget, nextEvaluationStep, type EvalContext } from './eval-schedule';
-import { evalPasses, evalPassSeconds, refineCost, shapeCostFor, stepSeconds, type CostModel, type MeasuredRun } from './cost-model';
+import { checkpointsIn, evalPasses, evalPassSeconds, refineCost, shapeCostFor, stepSeconds, type CostModel, type MeasuredRun } from './cost-model';
 
 /** Steps to target fall as B^-1/2 beyond the reference batch size, before any run measures them. */
 export const LARGE_BATCH_EXPONENT = 0.5;
@@ -63,6 +63,7 @@ export interface ForecastInput {
 export interface CostSplit {
   trainSeconds: number;
   evalSeconds: number;
+  checkpointSeconds: number;
   dataSeconds: number;
   setupSeconds: number;
 }
@@ -263,7 +264,7 @@ function predictRunWork(
 }
 
 function timingTotal(t: RunTiming | undefined): number {
-  return t ? t.trainSeconds + t.evalSeconds + t.dataSeconds + t.setupSeconds : 0;
+  return t ? t.trainSeconds + t.evalSeconds + t.checkpointSeconds + t.dataSeconds + t.setupSeconds : 0;
 }
 
 /** The forecast of an experiment: before Start (nothing finished, nothing live, elapsed 0) it is the estimate. */
@@ -291,7 +292,7 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
     cost,
   };
 
-  const split: CostSplit = { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0 };
+  const split: CostSplit = { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 };
   let remaining = 0;
   let queued = 0;
   const workers = Math.max(1, config.workers);
@@ -307,6 +308,7 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
       const t = done.timing;
       split.trainSeconds += t?.trainSeconds ?? done.wallSeconds;
       split.evalSeconds += t?.evalSeconds ?? 0;
+      split.checkpointSeconds += t?.checkpointSeconds ?? 0;
       split.dataSeconds += t?.dataSeconds ?? 0;
       split.setupSeconds += t?.setupSeconds ?? 0;
       base.runs[spec.id] = { steps: done.stepsDone, evalPasses: done.evals.reduce((n, e) => n + evalPasses(e), 0), seconds: timingTotal(t) || done.wallSeconds, remainingSeconds: 0 };
@@ -322,20 +324,23 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
     const data = cost.dataSeconds ?? 0;
     const train = work.steps * perStep;
     const evaluation = work.passes * perPass;
+    const checkpoints = checkpointsIn(spec, work.steps) * shape.checkpointSeconds;
     const shapeKey = modelShapeKey(spec.model);
     const cold = running ? running.stepsDone === 0 && (running.timing?.setupSeconds ?? 0) === 0 : (coldSlots.get(shapeKey) ?? workers) > 0;
     if (!running) coldSlots.set(shapeKey, (coldSlots.get(shapeKey) ?? workers) - 1);
     const setup = cold ? shape.setupSeconds : 0;
     split.trainSeconds += train;
     split.evalSeconds += evaluation;
+    split.checkpointSeconds += checkpoints;
     split.dataSeconds += data;
     split.setupSeconds += setup;
-    const seconds = setup + data + train + evaluation;
+    const seconds = setup + data + train + evaluation + checkpoints;
     let left: number;
     if (running) {
       const started = running.stepsDone > 0 || running.evals.length > 0;
       const preparing = started ? 0 : Math.max(0, setup + data - running.elapsedSeconds);
-      left = preparing + (work.steps - running.stepsDone) * perStep + (work.passes - work.passesDone) * perPass;
+      const checkpointsLeft = checkpointsIn(spec, work.steps) - checkpointsIn(spec, running.stepsDone + 1);
+      left = preparing + (work.steps - running.stepsDone) * perStep + (work.passes - work.passesDone) * perPass + Math.max(0, checkpointsLeft) * shape.checkpointSeconds;
     } else {
       left = seconds;
       queued++;

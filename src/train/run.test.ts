@@ -166,8 +166,8 @@ describe('trainRun', () => {
     expect(reference.stepsDone).toBe(20);
   });
 
-  it('splits its wall time into training and evaluation, and reports wall-clock tokens per second', async () => {
-    // A virtual clock (milliseconds): a step costs 2, an evaluation 30; nothing else advances it.
+  it('splits its wall time into training, evaluation and checkpoints, and reports wall-clock tokens per second', async () => {
+    // A virtual clock (milliseconds): a step costs 2, an evaluation 30, a checkpoint 50; nothing else advances it.
     const clock = { ms: 0 };
     class ClockedEngine extends ToyEngine {
       override async step(batches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars> {
@@ -185,19 +185,23 @@ describe('trainRun', () => {
       engine: new ClockedEngine(),
       now: () => clock.ms,
       preparation: { dataSeconds: 1.5, setupSeconds: 0.25 },
+      checkpointEvery: 10,
+      onCheckpoint: () => void (clock.ms += 50),
       onStep: (s) => void seen.push(s.tokensPerSecond),
     });
     const passes = record.evals.reduce((n, e) => n + e.ewaLosses.filter((l) => l !== null).length + (e.rawLoss === null ? 0 : 1), 0);
     const timing = record.timing!;
     expect(timing.trainSeconds).toBeCloseTo((30 * 2) / 1000, 12);
     expect(timing.evalSeconds).toBeCloseTo((passes * 30) / 1000, 12);
+    // At steps 10 and 20 (none at the last step).
+    expect(timing.checkpointSeconds).toBeCloseTo((2 * 50) / 1000, 12);
     expect([timing.dataSeconds, timing.setupSeconds]).toEqual([1.5, 0.25]);
-    expect(record.wallSeconds).toBeCloseTo((30 * 2 + passes * 30) / 1000, 12);
+    expect(record.wallSeconds).toBeCloseTo((30 * 2 + passes * 30 + 2 * 50) / 1000, 12);
     // Step 1: 2 ms of training, no evaluation before it yet: 32 tokens in 0.002 s.
     expect(seen[0]).toBeCloseTo(32 / 0.002, 6);
-    // The last step's figure counts every evaluation before it (the final one comes after).
+    // The last step's figure counts every evaluation and checkpoint before it (the final evaluation comes after).
     const evalsBefore = record.evals.slice(0, -1).reduce((n, e) => n + e.ewaLosses.filter((l) => l !== null).length + (e.rawLoss === null ? 0 : 1), 0);
-    expect(seen.at(-1)).toBeCloseTo((30 * 32) / ((30 * 2 + evalsBefore * 30) / 1000), 6);
+    expect(seen.at(-1)).toBeCloseTo((30 * 32) / ((30 * 2 + evalsBefore * 30 + 2 * 50) / 1000), 6);
   });
 
   it('tries every EWA decay near the target and at the last step, one far from it, and takes the best', async () => {

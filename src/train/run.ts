@@ -79,6 +79,11 @@ export interface RunOptions {
   preparation?: Pick<RunTiming, 'dataSeconds' | 'setupSeconds'>;
 }
 
+/** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
+export function checkpointInterval(spec: RunSpec): number {
+  return Math.max(5, Math.min(200, Math.ceil(spec.maxSteps / 8)));
+}
+
 export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
   return {
     spec,
@@ -91,7 +96,7 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
     failure: null,
     wallSeconds: 0,
     adapter,
-    timing: { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0 },
+    timing: { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 },
   };
 }
 
@@ -120,16 +125,16 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     step = 0;
     initialLoss = null;
   }
-  const timing: RunTiming = (record.timing ??= { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0 });
+  const timing: RunTiming = (record.timing ??= { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 });
   timing.dataSeconds += options.preparation?.dataSeconds ?? 0;
   timing.setupSeconds += options.preparation?.setupSeconds ?? 0;
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
-  // The loop's wall time, split: evaluation is timed, training is the rest of the loop.
+  // The loop's wall time, split: evaluations and checkpoints are timed, training is the rest of the loop.
   const clock = () => {
     record.wallSeconds = (now() - started) / 1000;
-    timing.trainSeconds = Math.max(0, record.wallSeconds - timing.evalSeconds);
+    timing.trainSeconds = Math.max(0, record.wallSeconds - timing.evalSeconds - timing.checkpointSeconds);
   };
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
@@ -222,6 +227,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
 
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
+        const checkpointStarted = now();
         await options.onCheckpoint({
           spec,
           step,
@@ -230,6 +236,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
           engine: await engine.saveState(),
           data: data.position(),
         });
+        timing.checkpointSeconds += (now() - checkpointStarted) / 1000;
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');

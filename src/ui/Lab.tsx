@@ -103,7 +103,7 @@ export function Lab({ probe, onStart, controls = null, history: historyProp }: L
   const time = useMemo(() => {
     if (!estimate) return { forecast: null, laptop: null };
     const at = (prior: Parameters<typeof forecastExperiment>[0]['prior']) => forecastExperiment({ config, plan: estimate.plan, prior, finished: [], live: [], elapsedSeconds: 0 });
-    return { forecast: costState.cost ? at(costState.cost) : null, laptop: at(laptopCost(estimate.plan, costState.cost?.dataSeconds ?? null)) };
+    return { forecast: costState.cost ? at(costState.cost) : null, laptop: at(laptopCost(estimate.plan, costState.cost)) };
   }, [config, estimate, costState.cost]);
   const hours = time.forecast?.totalSeconds ?? null;
   const long = !costState.measuring && hours !== null && hours > LONG_RUN_SECONDS;

@@ -21,14 +21,15 @@ export function TimeEstimate({ forecast, laptop, measuring, error }: TimeEstimat
   if (!forecast || forecast.totalSeconds === null || !forecast.split) {
     return <p data-testid="time-estimate">Wall time: unknown{error ? ` (the measurement failed: ${error})` : ''}.</p>;
   }
-  const { trainSeconds, evalSeconds, dataSeconds, setupSeconds } = forecast.split;
-  const total = trainSeconds + evalSeconds + dataSeconds + setupSeconds;
+  const { trainSeconds, evalSeconds, checkpointSeconds, dataSeconds, setupSeconds } = forecast.split;
+  const total = trainSeconds + evalSeconds + checkpointSeconds + dataSeconds + setupSeconds;
   const share = total > 0 ? Math.round((100 * evalSeconds) / total) : 0;
   return (
     <div data-testid="time-estimate">
       <p>
         Wall time here: about <strong data-testid="estimate-seconds" data-seconds={forecast.totalSeconds}>{fmtSeconds(forecast.totalSeconds)}</strong> (training{' '}
-        {fmtSeconds(trainSeconds)}, evaluation {fmtSeconds(evalSeconds)} = {share}%, data preparation {fmtSeconds(dataSeconds)}, setup {fmtSeconds(setupSeconds)}), with runs
+        {fmtSeconds(trainSeconds)}, evaluation {fmtSeconds(evalSeconds)} = {share}%, checkpoints {fmtSeconds(checkpointSeconds)}, data preparation {fmtSeconds(dataSeconds)}, setup{' '}
+        {fmtSeconds(setupSeconds)}), with runs
         stopping at the target as predicted.
         {forecast.cost?.dataSeconds === null ? ' Data download and preparation are not included: they are measured by the first run.' : ''}
         {laptop?.totalSeconds != null ? ` On ${LAPTOP_GPU.label}: about ${fmtSeconds(laptop.totalSeconds)}.` : ''}
@@ -42,7 +43,8 @@ export function TimeEstimate({ forecast, laptop, measuring, error }: TimeEstimat
               return (
                 <li key={key}>
                   {m.layers} layer{m.layers === 1 ? '' : 's'}, d {m.dModel}, context {m.context}, vocabulary {m.vocabSize}: a step {ms(c.stepFixedSeconds)} + {ms(c.stepSecondsPerSequence)} per
-                  sequence; {+(c.evalSecondsPerToken * 1e6).toPrecision(3)} µs per validation token evaluated; setup {fmtSeconds(c.setupSeconds)} ({c.how}).
+                  sequence; {+(c.evalSecondsPerToken * 1e6).toPrecision(3)} µs per validation token evaluated; {ms(c.checkpointSeconds)} per checkpoint; setup{' '}
+                  {fmtSeconds(c.setupSeconds)} ({c.how}).
                 </li>
               );
             })}

@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
 import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, RunTiming, StepStats } from '../experiment/schema';
-import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
+import { checkpointInterval, emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
 import { planContext, planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
@@ -54,11 +54,6 @@ export interface ExperimentRunnerOptions {
   startWorker?: () => LabWorker;
   /** The picked files of a 'local' data source. */
   files?: LocalFiles | null;
-}
-
-/** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
-export function checkpointInterval(spec: RunSpec): number {
-  return Math.max(5, Math.min(200, Math.ceil(spec.maxSteps / 8)));
 }
 
 export class ExperimentCancelled extends Error {

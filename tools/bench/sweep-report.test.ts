@@ -8,18 +8,18 @@ function results() {
   const r = syntheticResults({ batchSizes: [4, 8], learningRates: [1e-2, 3e-3] });
   const sweep = r.runs.filter((x) => x.spec.role === 'sweep');
   const ref = r.runs.find((x) => x.spec.role === 'reference')!;
-  const set = (run: RunRecord, stepsDone: number, stepsToTarget: number | null, t: [number, number, number, number]) => {
+  const set = (run: RunRecord, stepsDone: number, stepsToTarget: number | null, t: [number, number, number, number, number]) => {
     run.stepsDone = stepsDone;
     run.tokensDone = stepsDone * run.spec.batchSize * run.spec.model.context;
     run.stepsToTarget = stepsToTarget;
-    run.timing = { trainSeconds: t[0], evalSeconds: t[1], dataSeconds: t[2], setupSeconds: t[3] };
+    run.timing = { trainSeconds: t[0], evalSeconds: t[1], checkpointSeconds: t[4], dataSeconds: t[2], setupSeconds: t[3] };
   };
   const at = (B: number, i: number) => sweep.filter((x) => x.spec.batchSize === B)[i];
-  set(ref, 100, null, [10, 5, 1, 2]);
-  set(at(4, 0), 120, 120, [12, 6, 1, 0]); // the winner at B = 4
-  set(at(4, 1), 120, null, [12, 6, 1, 0]); // stopped at the winner's steps
-  set(at(8, 0), 90, null, [9, 3, 1, 0]); // B = 8: neither reached the target
-  set(at(8, 1), 90, null, [9, 3, 1, 0]);
+  set(ref, 100, null, [10, 5, 1, 2, 1]);
+  set(at(4, 0), 120, 120, [12, 6, 1, 0, 1]); // the winner at B = 4
+  set(at(4, 1), 120, null, [12, 6, 1, 0, 1]); // stopped at the winner's steps
+  set(at(8, 0), 90, null, [9, 3, 1, 0, 0.5]); // B = 8: neither reached the target
+  set(at(8, 1), 90, null, [9, 3, 1, 0, 0.5]);
   return { ...r, runs: [ref, ...sweep] };
 }
 
@@ -36,7 +36,7 @@ describe('the cost split of a sweep', () => {
         { seconds: 60, fraction: 0.5, remainingSeconds: 40 },
       ],
     });
-    expect(report.split).toEqual({ trainSeconds: 52, evalSeconds: 23, dataSeconds: 5, setupSeconds: 2, idleSeconds: 18 });
+    expect(report.split).toEqual({ trainSeconds: 52, evalSeconds: 23, checkpointSeconds: 4, dataSeconds: 5, setupSeconds: 2, idleSeconds: 14 });
     expect(report.evalShare).toBeCloseTo(0.23, 12);
     const T = 32;
     // Spent: reference 100·4·T, B = 4 two runs of 120·4·T, B = 8 two of 90·8·T. Winners: only B = 4's 120·4·T.

@@ -33,7 +33,7 @@ export interface SweepCostReport {
   workers: number;
   adapter: string | null;
   /** Worker-seconds by kind; idle is wall × workers less the rest. */
-  split: { trainSeconds: number; evalSeconds: number; dataSeconds: number; setupSeconds: number; idleSeconds: number };
+  split: { trainSeconds: number; evalSeconds: number; checkpointSeconds: number; dataSeconds: number; setupSeconds: number; idleSeconds: number };
   /** Runs recorded without timing (older results), left out of the split. */
   untimedRuns: number;
   /** Evaluation over wall × workers. */
@@ -51,7 +51,7 @@ export interface SweepCostReport {
 export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): SweepCostReport {
   const workers = Math.max(1, results.config.workers);
   const wall = run.trainSeconds;
-  const split = { trainSeconds: 0, evalSeconds: 0, dataSeconds: 0, setupSeconds: 0, idleSeconds: 0 };
+  const split = { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0, idleSeconds: 0 };
   let untimedRuns = 0;
   for (const r of results.runs) {
     if (!r.timing) {
@@ -60,10 +60,11 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
     }
     split.trainSeconds += r.timing.trainSeconds;
     split.evalSeconds += r.timing.evalSeconds;
+    split.checkpointSeconds += r.timing.checkpointSeconds;
     split.dataSeconds += r.timing.dataSeconds;
     split.setupSeconds += r.timing.setupSeconds;
   }
-  split.idleSeconds = Math.max(0, wall * workers - split.trainSeconds - split.evalSeconds - split.dataSeconds - split.setupSeconds);
+  split.idleSeconds = Math.max(0, wall * workers - split.trainSeconds - split.evalSeconds - split.checkpointSeconds - split.dataSeconds - split.setupSeconds);
 
   const tokensOf = (steps: number, r: ExperimentResults['runs'][number]) => steps * r.spec.batchSize * r.spec.model.context;
   const cells = new Map<string, { batchSize: number; spent: number; winner: number | null }>();
@@ -125,7 +126,7 @@ const ms = (s: number) => `${+(s * 1000).toPrecision(3)} ms`;
 function formatCost(name: string, c: CostModel | null): string[] {
   if (!c) return [`${name}: none`];
   const shape = ([key, s]: [string, ShapeCost]) =>
-    `  ${key}: step ${ms(s.stepFixedSeconds)} + ${ms(s.stepSecondsPerSequence)} × B; ${+(s.evalSecondsPerToken * 1e6).toPrecision(3)} µs per validation token evaluated; setup ${s.setupSeconds.toFixed(2)} s (${s.how})`;
+    `  ${key}: step ${ms(s.stepFixedSeconds)} + ${ms(s.stepSecondsPerSequence)} × B; ${+(s.evalSecondsPerToken * 1e6).toPrecision(3)} µs per validation token evaluated; ${ms(s.checkpointSeconds)} per checkpoint; setup ${s.setupSeconds.toFixed(2)} s (${s.how})`;
   return [
     `${name}: data preparation ${c.dataSeconds === null ? 'not measured' : `${c.dataSeconds.toFixed(2)} s`} per run${c.flopsPerSecond ? `; probe ${(c.flopsPerSecond / 1e9).toPrecision(3)} GFLOP/s` : ''}`,
     ...Object.entries(c.shapes).map(shape),
@@ -144,6 +145,7 @@ export function formatSweepCostReport(r: SweepCostReport): string {
   const rows: [string, number][] = [
     ['training', r.split.trainSeconds],
     ['evaluation', r.split.evalSeconds],
+    ['checkpoints', r.split.checkpointSeconds],
     ['data preparation', r.split.dataSeconds],
     ['setup', r.split.setupSeconds],
     ['idle', r.split.idleSeconds],

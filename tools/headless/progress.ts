@@ -31,7 +31,7 @@ export interface LabState {
   runs: RunState[];
   startedHere: string[];
   progress: ProgressFigures | null;
-  estimate: (ProgressFigures & { split: { trainSeconds: number; evalSeconds: number; dataSeconds: number; setupSeconds: number } | null }) | null;
+  estimate: (ProgressFigures & { split: { trainSeconds: number; evalSeconds: number; checkpointSeconds: number; dataSeconds: number; setupSeconds: number } | null }) | null;
   /** The calibrated cost model the page's forecast started from. */
   cost: CostModel | null;
 }

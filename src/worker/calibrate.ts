@@ -72,7 +72,7 @@ function median(xs: readonly number[]): number {
  * a pipeline can compile it), as many as the budget allows; the warm-up alone when it took the
  * whole budget.
  */
-async function timeRepeated(run: (i: number) => Promise<unknown>, budgetSeconds: number): Promise<{ seconds: number; times: number }> {
+async function timeRepeated(run: (i: number) => Promise<unknown>, budgetSeconds: number, between?: () => Promise<unknown>): Promise<{ seconds: number; times: number }> {
   let start = performance.now();
   await run(0);
   const warmup = seconds(start);
@@ -80,6 +80,7 @@ async function timeRepeated(run: (i: number) => Promise<unknown>, budgetSeconds:
   if (repeats === 0) return { seconds: warmup, times: 1 };
   const times: number[] = [];
   for (let i = 1; i <= repeats; i++) {
+    await between?.();
     start = performance.now();
     await run(i);
     times.push(seconds(start));
@@ -87,10 +88,14 @@ async function timeRepeated(run: (i: number) => Promise<unknown>, budgetSeconds:
   return { seconds: median(times), times: repeats };
 }
 
+function stepper(engine: GpuTrainingEngine, spec: RunSpec): (i: number) => Promise<unknown> {
+  const micro = Array.from({ length: spec.batchSize / spec.microBatch }, (_, i) => randomBatch(spec, spec.microBatch, 10 + 2 * i));
+  return (i) => engine.step(micro, hyperparameters(spec, i + 1));
+}
+
 /** Seconds of a training step of this run's shape and batch. */
 function timeSteps(engine: GpuTrainingEngine, spec: RunSpec, budgetSeconds: number): Promise<{ seconds: number; times: number }> {
-  const micro = Array.from({ length: spec.batchSize / spec.microBatch }, (_, i) => randomBatch(spec, spec.microBatch, 10 + 2 * i));
-  return timeRepeated((i) => engine.step(micro, hyperparameters(spec, i + 1)), budgetSeconds);
+  return timeRepeated(stepper(engine, spec), budgetSeconds);
 }
 
 /** Measures one shape; null when even one step of it is predicted to exceed the budget. */
@@ -113,9 +118,11 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
     const chunks = Math.ceil(validationSequencesFor(small) / chunk);
     const predictedChunk = (FORWARD_SHARE_OF_STEP * first.seconds * chunk) / small.batchSize;
     if (predictedChunk <= budgetSeconds) {
-      // With EWA weights, as most passes are: swapped in and out around the forward pass.
+      // With EWA weights, as most passes are (swapped in and out around the forward pass), and
+      // after a training step, as in a run (the emulator's caches hold the step's work then).
       const batch = randomBatch(small, chunk, 99);
-      const timed = await timeRepeated(() => engine.evaluate([batch], { kind: 'ewa', index: 0, decay: small.ewaDecays[0], step: 2 }), budgetSeconds);
+      const step = stepper(engine, small);
+      const timed = await timeRepeated(() => engine.evaluate([batch], { kind: 'ewa', index: 0, decay: small.ewaDecays[0], step: 2 }), budgetSeconds, () => step(5));
       evalSecondsPerToken = (chunks * timed.seconds) / validationTokensOf(small);
       notes.push(`median of ${timed.times} EWA evaluation chunk${timed.times === 1 ? '' : 's'} of ${chunk} sequences`);
     } else {

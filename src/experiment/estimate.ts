@@ -20,7 +20,7 @@ export interface MeasurementEstimate {
   nonEmbeddingParams: number;
   totalParams: number;
   runs: number;
-  /** Tokens if every run goes to its cap (references train exactly D). */
+  /** Tokens if every run goes to its cap (a reference trains D tokens, rounded to whole steps). */
   maxTokens: number;
   maxFlops: number;
 }
@@ -40,8 +40,8 @@ export interface ExperimentEstimate {
  * The plan context for an estimate: the adapter's micro-batches where the model fits (a model that
  * does not is reported in adapterErrors, and planned one sequence at a time here).
  */
-function estimateContext(vocabSize: number, limits: MemoryLimits | null): PlanContext {
-  const ctx = limits ? planContext(vocabSize, limits) : null;
+function estimateContext(config: ExperimentConfig, vocabSize: number, limits: MemoryLimits | null): PlanContext {
+  const ctx = limits ? planContext(config, vocabSize, limits) : null;
   return {
     vocabSize,
     microBatchFor: (model, batchSize) => {
@@ -57,7 +57,7 @@ function estimateContext(vocabSize: number, limits: MemoryLimits | null): PlanCo
 /** Cheap and total on valid configs; callers validate first. Wall time: forecastExperiment (src/train/progress.ts) prices this plan. */
 export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimits | null): ExperimentEstimate {
   const vocab = tokenizerVocab(config.tokenizer);
-  const plan = planRuns(config, estimateContext(vocab, limits));
+  const plan = planRuns(config, estimateContext(config, vocab, limits));
   const adapterErrors: string[] = [];
   const measurements = measurementPairs(config).map(({ model, dataSize }) => {
     const m = { ...model, vocabSize: model.vocabSize || vocab };

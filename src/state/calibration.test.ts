@@ -11,28 +11,32 @@ const shape: ShapeCost = { stepFixedSeconds: 0.02, stepSecondsPerSequence: 0.004
 const bundledBytes = dataKey({ kind: 'bundled' }, { kind: 'byte' });
 
 describe('cost model cache', () => {
-  it('keeps shapes, the probe and data preparation per adapter, and expires them', () => {
+  it('keeps shapes, the probe, data preparation and the evaluation chunking per adapter, and expires the measurements', () => {
     const store = memory();
     const now = Date.parse('2026-11-22T12:00:00Z');
-    saveCostModel('gpu A', { shapes: { L1d32h2T32V257: shape }, flopsPerSecond: 2e9, data: { key: bundledBytes, seconds: 1.5 } }, store, now);
+    const evalAdapter = { limits: { maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 28 }, isFallbackAdapter: true };
+    saveCostModel('gpu A', { shapes: { L1d32h2T32V257: shape }, flopsPerSecond: 2e9, data: { key: bundledBytes, seconds: 1.5 }, evalAdapter }, store, now);
     // A later measurement adds to what is there.
     saveCostModel('gpu A', { shapes: { L2d64h2T64V257: { ...shape, how: 'other' } } }, store, now + 1000);
     const model = loadCostModel('gpu A', bundledBytes, store, now + 2000);
-    expect(model).toEqual({ shapes: { L1d32h2T32V257: shape, L2d64h2T64V257: { ...shape, how: 'other' } }, dataSeconds: 1.5, flopsPerSecond: 2e9 });
+    expect(model).toEqual({ shapes: { L1d32h2T32V257: shape, L2d64h2T64V257: { ...shape, how: 'other' } }, dataSeconds: 1.5, flopsPerSecond: 2e9, evalAdapter });
     expect(loadCostModel('gpu A', dataKey({ kind: 'bundled' }, { kind: 'bpe', vocabSize: 4096 }), store, now).dataSeconds).toBeNull();
-    expect(loadCostModel('gpu B', bundledBytes, store, now)).toEqual({ shapes: {}, dataSeconds: null, flopsPerSecond: null });
+    expect(loadCostModel('gpu B', bundledBytes, store, now)).toEqual({ shapes: {}, dataSeconds: null, flopsPerSecond: null, evalAdapter: null });
     const late = loadCostModel('gpu A', bundledBytes, store, now + CALIBRATION_MAX_AGE_MS + 500);
     expect(Object.keys(late.shapes)).toEqual(['L2d64h2T64V257']);
-    expect([late.dataSeconds, late.flopsPerSecond]).toEqual([null, null]);
+    // The chunking is a fact of the adapter: it does not expire.
+    expect([late.dataSeconds, late.flopsPerSecond, late.evalAdapter]).toEqual([null, null, evalAdapter]);
   });
 
   it('ignores damaged entries', () => {
     const store = memory();
     store.setItem('cbs-lab:cost:x', '{not json');
-    expect(loadCostModel('x', bundledBytes, store)).toEqual({ shapes: {}, dataSeconds: null, flopsPerSecond: null });
+    const none = { shapes: {}, dataSeconds: null, flopsPerSecond: null, evalAdapter: null };
+    expect(loadCostModel('x', bundledBytes, store)).toEqual(none);
     const at = new Date().toISOString();
-    store.setItem('cbs-lab:cost:x', JSON.stringify({ flopsPerSecond: { value: -1, measuredAt: at }, shapes: { a: { value: { ...shape, stepFixedSeconds: 'x' }, measuredAt: at }, b: { value: shape, measuredAt: at } } }));
-    expect(loadCostModel('x', bundledBytes, store)).toEqual({ shapes: { b: shape }, dataSeconds: null, flopsPerSecond: null });
-    expect(loadCostModel('x', bundledBytes, null)).toEqual({ shapes: {}, dataSeconds: null, flopsPerSecond: null });
+    const evalAdapter = { limits: { maxStorageBufferBindingSize: 'big', maxBufferSize: 1 }, isFallbackAdapter: false };
+    store.setItem('cbs-lab:cost:x', JSON.stringify({ flopsPerSecond: { value: -1, measuredAt: at }, shapes: { a: { value: { ...shape, stepFixedSeconds: 'x' }, measuredAt: at }, b: { value: shape, measuredAt: at } }, evalAdapter }));
+    expect(loadCostModel('x', bundledBytes, store)).toEqual({ ...none, shapes: { b: shape } });
+    expect(loadCostModel('x', bundledBytes, null)).toEqual(none);
   });
 });

@@ -1,8 +1,10 @@
 // The adapter's measured cost model (src/train/cost-model.ts), cached in localStorage per adapter
 // so that an estimate does not re-measure on every visit: the probe's FLOP/s, each model shape's
-// step, evaluation and setup costs, and data preparation per data source and tokenizer. The
-// worker measures (calibrateCost); a finished experiment stores what its runs measured.
+// step, evaluation and setup costs, data preparation per data source and tokenizer, and what
+// decides the adapter's evaluation chunks. The worker measures (calibrateCost); a finished
+// experiment stores what its runs measured.
 import type { CostModel, ShapeCost } from '../train/cost-model';
+import type { EvalAdapter } from '../train/eval-sets';
 import type { DataSourceSpec, TokenizerSpec } from '../experiment/schema';
 
 interface Dated<T> {
@@ -15,6 +17,8 @@ interface AdapterCalibration {
   shapes: Record<string, Dated<ShapeCost>>;
   /** Seconds to prepare one run's data, per dataKey. */
   data: Record<string, Dated<number>>;
+  /** A fact of the adapter, not a measurement: it does not expire. */
+  evalAdapter: EvalAdapter | null;
 }
 
 const KEY_PREFIX = 'cbs-lab:cost:';
@@ -53,8 +57,16 @@ function isShapeCost(v: unknown): v is ShapeCost {
   return numbers.every(finite) && typeof c.how === 'string';
 }
 
+function isEvalAdapter(v: unknown): v is EvalAdapter {
+  if (typeof v !== 'object' || v === null) return false;
+  const { limits, isFallbackAdapter } = v as Partial<Record<keyof EvalAdapter, unknown>>;
+  if (typeof limits !== 'object' || limits === null || typeof isFallbackAdapter !== 'boolean') return false;
+  const l = limits as Record<string, unknown>;
+  return finite(l.maxStorageBufferBindingSize) && finite(l.maxBufferSize);
+}
+
 function read(adapter: string, store: Storage | null, now: number): AdapterCalibration {
-  const empty: AdapterCalibration = { flopsPerSecond: null, shapes: {}, data: {} };
+  const empty: AdapterCalibration = { flopsPerSecond: null, shapes: {}, data: {}, evalAdapter: null };
   const raw = store?.getItem(KEY_PREFIX + adapter);
   if (!raw) return empty;
   try {
@@ -65,6 +77,7 @@ function read(adapter: string, store: Storage | null, now: number): AdapterCalib
       flopsPerSecond: fresh(c.flopsPerSecond, isRate, now),
       shapes: Object.fromEntries(entries(c.shapes).flatMap(([k, e]) => (fresh(e, isShapeCost, now) ? [[k, fresh(e, isShapeCost, now)!]] : []))),
       data: Object.fromEntries(entries(c.data).flatMap(([k, e]) => (fresh(e, finite, now) ? [[k, fresh(e, finite, now)!]] : []))),
+      evalAdapter: isEvalAdapter(c.evalAdapter) ? { limits: { maxStorageBufferBindingSize: c.evalAdapter.limits.maxStorageBufferBindingSize, maxBufferSize: c.evalAdapter.limits.maxBufferSize }, isFallbackAdapter: c.evalAdapter.isFallbackAdapter } : null,
     };
   } catch {
     return empty;
@@ -78,13 +91,14 @@ export function loadCostModel(adapter: string, data: string, store: Storage | nu
     shapes: Object.fromEntries(Object.entries(c.shapes).map(([k, e]) => [k, e.value])),
     dataSeconds: c.data[data]?.value ?? null,
     flopsPerSecond: c.flopsPerSecond?.value ?? null,
+    evalAdapter: c.evalAdapter,
   };
 }
 
 /** Adds measured figures to the adapter's cache (the ones given replace the cached ones). */
 export function saveCostModel(
   adapter: string,
-  measured: { shapes?: Record<string, ShapeCost>; flopsPerSecond?: number | null; data?: { key: string; seconds: number } | null },
+  measured: { shapes?: Record<string, ShapeCost>; flopsPerSecond?: number | null; data?: { key: string; seconds: number } | null; evalAdapter?: EvalAdapter | null },
   store: Storage | null = storage(),
   now = Date.now(),
 ): void {
@@ -93,6 +107,7 @@ export function saveCostModel(
   for (const [k, value] of Object.entries(measured.shapes ?? {})) c.shapes[k] = { value, measuredAt };
   if (measured.flopsPerSecond) c.flopsPerSecond = { value: measured.flopsPerSecond, measuredAt };
   if (measured.data) c.data[measured.data.key] = { value: measured.data.seconds, measuredAt };
+  if (measured.evalAdapter) c.evalAdapter = measured.evalAdapter;
   try {
     store?.setItem(KEY_PREFIX + adapter, JSON.stringify(c));
   } catch {

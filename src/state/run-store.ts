@@ -33,6 +33,14 @@ export interface LiveRun {
 
 export type ResultsOrigin = 'live' | 'link' | 'import' | 'history' | 'fixture';
 
+/** The trained model kept for one (model, D) group: its run, and its final EWA weights. */
+export interface KeptWeights {
+  spec: RunSpec;
+  /** The run's final EWA validation loss. */
+  finalLoss: number;
+  safetensors: Uint8Array;
+}
+
 export const MAX_LIVE_POINTS = 2000;
 /**
  * Steps are shown at most this often: they stream in at tens (emulator) to hundreds (GPU) per
@@ -68,6 +76,11 @@ export interface RunStoreState extends ExperimentHooks {
   forecast: ExperimentForecast | null;
   /** The forecast when the first run started, before any training here: the estimate to judge the ETA against. */
   estimate: ExperimentForecast | null;
+  /**
+   * The trained model of each group (sweep.ts's groupKey), in this page only: the reference run's
+   * (trained for exactly D tokens), or where there is none the run with the lowest final EWA loss.
+   */
+  weights: Record<string, KeptWeights>;
 
   // The runner's hooks (ExperimentHooks) are the scheduler-facing actions.
 
@@ -117,6 +130,7 @@ const initial = {
   cost: null,
   forecast: null,
   estimate: null,
+  weights: {},
 };
 
 type ForecastSource = Pick<RunStoreState, 'config' | 'order' | 'runs' | 'records' | 'cost' | 'startedAtMs'>;
@@ -266,6 +280,16 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const targetLoss = sharedTarget({ targets: Object.values(targets) });
       const next = { ...s, targets, targetLoss };
       commit({ targets, targetLoss, runs, results: resultsFrom(next, false) });
+    },
+    runWeights(record, safetensors) {
+      const key = groupKey(record.spec);
+      const finalLoss = record.evals.at(-1)?.ewaLoss ?? NaN;
+      const kept = get().weights[key];
+      // A reference run (trained for exactly D) wins over a sweep run; among equals, the lower final loss.
+      const isRef = record.spec.role === 'reference';
+      const keptRef = kept?.spec.role === 'reference';
+      const better = !kept || (isRef && !keptRef) || (isRef === keptRef && finalLoss < kept.finalLoss);
+      if (better && Number.isFinite(finalLoss)) set({ weights: { ...get().weights, [key]: { spec: record.spec, finalLoss, safetensors } } });
     },
     experimentStatus(status) {
       set({ status });

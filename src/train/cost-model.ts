@@ -5,27 +5,30 @@
 //   training step      stepFixedSeconds + stepSecondsPerSequence · B    (B sequences per step,
 //                      micro-batched as the planner does it; the fixed part is dispatch, readback,
 //                      optimizer and EWA updates, the per-sequence part the forward and backward)
-//   evaluation pass    evalSecondsPerToken · validation tokens          (one pass per weights
-//                      evaluated: each EWA decay tried and the raw weights; padding included)
+//   evaluation pass    evalSecondsPerToken · tokens computed            (one pass per weights
+//                      evaluated on one set, the probe or the full validation set, as src/train/
+//                      eval-schedule.ts's evaluationPlan says; whole chunks of the adapter's size,
+//                      padding included: src/train/eval-sets.ts)
 //   checkpoint         checkpointSeconds, at each of checkpointInterval (the state read back and stored)
 //   run setup          setupSeconds, once per worker and shape          (device, engine, pipelines)
 //   data preparation   dataSeconds per run                              (tokenizer, shards, pool)
 //
 // The worker measures it on the experiment's own model shapes (calibrateCost in
-// src/worker/lab.worker.ts, a few steps each; the page caches it per adapter and shape), and
+// src/worker/calibrate.ts, a few steps each; the page caches it per adapter and shape), and
 // refineCost refits it from the runs' measured timing as they finish. A shape too slow to measure
 // in a few seconds (a large model on the CPU emulator) is scaled by FLOPs from a measured one:
 // that part is an extrapolation, and says so. The assumptions are in docs/time.md.
 import type { EvalPoint, RunSpec, RunTiming } from '../experiment/schema';
 import { modelShapeKey } from '../experiment/plan';
 import { flopsPerToken, type ModelConfig } from '../model/config';
-import { validationSequencesFor } from './eval-schedule';
+import { evaluationPlan } from './eval-schedule';
+import { evalChunkSequences, paddedSequences, probeSequencesFor, validationSequencesFor, type EvalAdapter } from './eval-sets';
 import { checkpointInterval } from './run';
 
 export interface ShapeCost {
   stepFixedSeconds: number;
   stepSecondsPerSequence: number;
-  /** Seconds per validation token of one evaluation pass (a pass's padding is charged to its tokens). */
+  /** Seconds per validation token an evaluation chunk computes (padding included: a chunk costs the same however full). */
   evalSecondsPerToken: number;
   /** Seconds per checkpoint: the engine's state read back (calibrated), and stored by the page (measured by runs). */
   checkpointSeconds: number;
@@ -45,6 +48,11 @@ export interface CostModel {
   dataSeconds: number | null;
   /** Training FLOP/s of a small probe model: scales shapes with no measurement at all; null if unknown. */
   flopsPerSecond: number | null;
+  /**
+   * What decides this adapter's evaluation chunks (its memory limits, and whether it is the CPU
+   * emulator); null when unknown, taken as a GPU with room for a whole set in one chunk.
+   */
+  evalAdapter: EvalAdapter | null;
 }
 
 /** A run's measured work and timing: a finished record, or a run in flight as of its last step. */
@@ -65,13 +73,36 @@ export function stepSeconds(cost: ShapeCost, batchSize: number): number {
   return cost.stepFixedSeconds + cost.stepSecondsPerSequence * batchSize;
 }
 
-/** Validation tokens one evaluation pass of this run reads. */
-export function validationTokensOf(spec: RunSpec): number {
-  return validationSequencesFor(spec) * spec.model.context;
+/** An adapter with room for any chunk: what an unknown adapter is taken to be. */
+const ROOMY_GPU: EvalAdapter = { limits: { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity, activationBudgetBytes: Infinity }, isFallbackAdapter: false };
+
+/** Sequences per evaluation chunk of this run on the cost model's adapter (as createEngine makes them). */
+export function evalChunkOf(cost: Pick<CostModel, 'evalAdapter'> | null, spec: RunSpec): number {
+  return evalChunkSequences(spec, cost?.evalAdapter ?? ROOMY_GPU);
 }
 
-export function evalPassSeconds(cost: ShapeCost, spec: RunSpec): number {
-  return cost.evalSecondsPerToken * validationTokensOf(spec);
+/** Evaluation passes by the set they read: the probe (far from the target) and the full validation set. */
+export interface PassCount {
+  probe: number;
+  full: number;
+}
+
+/** The sizes of a run's two sets, in sequences, as planned (the probe is the full set when there is no real one). */
+export function evalSetSequences(spec: RunSpec): PassCount {
+  const full = validationSequencesFor(spec);
+  return { full, probe: probeSequencesFor(spec, full) ?? full };
+}
+
+/** Validation tokens an evaluation pass over `sequences` sequences computes: whole chunks, padding included. */
+function passTokens(spec: RunSpec, sequences: number, chunk: number): number {
+  return paddedSequences(sequences, chunk) * spec.model.context;
+}
+
+/** Seconds of the given passes of a run, each over its set (probe or full) in whole chunks. */
+export function evalPassesSeconds(shape: ShapeCost, spec: RunSpec, chunk: number, passes: PassCount): number {
+  const sets = evalSetSequences(spec);
+  const tokens = passes.probe * passTokens(spec, sets.probe, chunk) + passes.full * passTokens(spec, sets.full, chunk);
+  return shape.evalSecondsPerToken * tokens;
 }
 
 /** Checkpoints a run takes in its first `steps` steps (one every checkpointInterval, none at its last step). */
@@ -80,14 +111,39 @@ export function checkpointsIn(spec: RunSpec, steps: number): number {
 }
 
 /**
- * Forward passes over the validation set an evaluation made: each EWA decay tried, and the raw
- * weights if measured. A loss read back from JSON has lost the difference between "not tried"
- * (null) and NaN (the codec revives both as NaN), so NaN counts as not tried: a diverged
- * evaluation's pass goes uncounted, which is rare and cheap.
+ * Forward passes over its validation set an evaluation point records: each EWA decay tried, and
+ * the raw weights if measured. (A diverged decay's NaN is written to JSON as null, so read back
+ * from a file its pass counts as untried: rare and cheap.)
  */
-export function evalPasses(point: EvalPoint): number {
-  const tried = (l: number | null) => l !== null && !Number.isNaN(l);
-  return point.ewaLosses.filter(tried).length + (tried(point.rawLoss) ? 1 : 0);
+function evalPasses(point: EvalPoint): number {
+  return point.ewaLosses.filter((l) => l !== null).length + (point.rawLoss !== null ? 1 : 0);
+}
+
+/**
+ * The probe passes an evaluation point hides: where the plan said "probe" and the point read a
+ * larger set, the probe's reading came near the target and the point is the full-set anchor that
+ * replaced it (src/train/run.ts's evaluateAt), after a probe pass per EWA decay and one for the
+ * raw weights. `previous`: the run's evaluation before this one.
+ */
+export function anchoredProbePasses(spec: RunSpec, point: EvalPoint, previous: EvalPoint | undefined): number {
+  const last = previous ? { step: previous.step, ewaLoss: previous.ewaLoss } : null;
+  const plan = evaluationPlan(spec.evaluation, { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, last }, point.step);
+  if (plan.set !== 'probe' || point.validationTokens <= evalSetSequences(spec).probe * spec.model.context) return 0;
+  return (plan.decays === 'every' ? spec.ewaDecays.length : 1) + (plan.raw ? 1 : 0);
+}
+
+/** Passes a run's recorded evaluations made, and the validation tokens they computed in chunks of `chunk`. */
+export function recordedEvalWork(spec: RunSpec, evals: readonly EvalPoint[], chunk: number): { passes: number; tokens: number } {
+  const probeTokens = passTokens(spec, evalSetSequences(spec).probe, chunk);
+  let passes = 0;
+  let tokens = 0;
+  evals.forEach((point, i) => {
+    const own = evalPasses(point);
+    const hidden = anchoredProbePasses(spec, point, evals[i - 1]);
+    passes += own + hidden;
+    tokens += own * passTokens(spec, Math.max(1, Math.round(point.validationTokens / spec.model.context)), chunk) + hidden * probeTokens;
+  });
+  return { passes, tokens };
 }
 
 /**
@@ -176,7 +232,7 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
       const scale = (points.reduce((s, p) => s + p.seconds * p.weight, 0) / points.reduce((s, p) => s + p.weight, 0)) / stepSeconds(before, points[0].batchSize);
       line = { fixed: before.stepFixedSeconds * scale, perSequence: before.stepSecondsPerSequence * scale };
     }
-    const evalTokens = runs.reduce((s, r) => s + r.evals.reduce((n, e) => n + evalPasses(e), 0) * validationTokensOf(r.spec), 0);
+    const evalTokens = runs.reduce((s, r) => s + recordedEvalWork(r.spec, r.evals, evalChunkOf(prior, r.spec)).tokens, 0);
     const evalSeconds = runs.reduce((s, r) => s + r.timing.evalSeconds, 0);
     const checkpoints = runs.reduce((s, r) => s + checkpointsIn(r.spec, r.stepsDone), 0);
     const checkpointSeconds = runs.reduce((s, r) => s + r.timing.checkpointSeconds, 0);
@@ -197,6 +253,7 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
     shapes,
     dataSeconds: prepared.length > 0 ? prepared.reduce((s, r) => s + r.timing.dataSeconds, 0) / prepared.length : (prior?.dataSeconds ?? null),
     flopsPerSecond: prior?.flopsPerSecond ?? null,
+    evalAdapter: prior?.evalAdapter ?? null,
   };
 }
 
@@ -239,11 +296,12 @@ export function laptopCost(plan: readonly RunSpec[], here: CostModel | null): Co
     shapes[modelShapeKey(spec.model)] = {
       stepFixedSeconds: LAPTOP_GPU.fixedSeconds,
       stepSecondsPerSequence: (perToken * spec.model.context) / LAPTOP_GPU.flopsPerSecond,
-      evalSecondsPerToken: (FORWARD_SHARE_OF_STEP * perToken) / LAPTOP_GPU.flopsPerSecond + LAPTOP_GPU.fixedSeconds / validationTokensOf(spec),
+      // One chunk holds the whole set on a GPU with room: a pass costs at least the fixed time.
+      evalSecondsPerToken: (FORWARD_SHARE_OF_STEP * perToken) / LAPTOP_GPU.flopsPerSecond + LAPTOP_GPU.fixedSeconds / passTokens(spec, evalSetSequences(spec).full, evalChunkOf(null, spec)),
       checkpointSeconds: (here && shapeCostFor(here, spec.model)?.checkpointSeconds) ?? 0,
       setupSeconds: LAPTOP_GPU.setupSeconds,
       how: LAPTOP_GPU.label,
     };
   }
-  return { shapes, dataSeconds: here?.dataSeconds ?? null, flopsPerSecond: LAPTOP_GPU.flopsPerSecond };
+  return { shapes, dataSeconds: here?.dataSeconds ?? null, flopsPerSecond: LAPTOP_GPU.flopsPerSecond, evalAdapter: null };
 }

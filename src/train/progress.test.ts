@@ -3,28 +3,47 @@ import { defaultConfig } from '../experiment/presets';
 import { planRuns } from '../experiment/plan';
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
 import type { EngineState, EvalWeights, MicroBatch, StepScalars, TrainingEngine } from './engine';
-import { trainRun, type BatchSource } from './run';
-import { checkpointsIn, evalPasses, fitStepLine, refineCost, shapeCostFor, type CostModel, type ShapeCost } from './cost-model';
+import { trainRun, type BatchSource, type EvalSet } from './run';
+import { anchoredProbePasses, checkpointsIn, evalChunkOf, evalSetSequences, fitStepLine, recordedEvalWork, refineCost, shapeCostFor, type CostModel, type ShapeCost } from './cost-model';
 import { forecastExperiment, nearOnsetFraction, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
+import { FALLBACK_EVAL_CHUNK_TOKENS } from './eval-sets';
 
 const VOCAB = 257;
 const T = 32;
 
+/** The first release's demo, fixed here so that the figures worked out by hand below stay put: one model, D 20k, B 4..32, one LR, one reference run, no probe. */
 function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
-  return { ...defaultConfig(), seeds: [{ init: 1, data: 1 }], ...overrides };
+  return {
+    ...defaultConfig(),
+    models: [{ name: 'demo', layers: 1, dModel: 32, heads: 2, context: T, vocabSize: 0 }],
+    dataSizes: [20_000],
+    batchSizes: [4, 8, 16, 32],
+    learningRates: { values: [1e-2], exponent: 0, baseBatch: 4 },
+    ewa: { horizons: [0.1, 0.2, 0.4] },
+    target: { kind: 'reference', batchSize: 4, learningRates: [1e-2] },
+    censorFactor: 3,
+    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096, probeTokens: 0 },
+    seeds: [{ init: 1, data: 1 }],
+    ...overrides,
+  };
 }
 
 function plan(c: ExperimentConfig): RunSpec[] {
   return planRuns(c, { vocabSize: VOCAB, microBatchFor: (_m, b) => Math.max(1, b / 2) });
 }
 
-/** A model whose EWA validation loss is scripted by step: far above the target, then just above it (near), then at it. */
+/**
+ * A model whose EWA validation loss is scripted by step: far above the target, then just above it
+ * (near), then at it; it counts the passes over each set it is given.
+ */
 class ScriptedEngine implements TrainingEngine {
+  readonly passes = new Map<MicroBatch[], number>();
   constructor(private readonly lossAt: (step: number) => number) {}
   async step(): Promise<StepScalars> {
     return { loss: 3, gradNorm: 1, microGradSq: 1, batchGradSq: 1 };
   }
-  async evaluate(_b: MicroBatch[], weights: EvalWeights): Promise<number> {
+  async evaluate(batches: MicroBatch[], weights: EvalWeights): Promise<number> {
+    this.passes.set(batches, (this.passes.get(batches) ?? 0) + 1);
     return weights.kind === 'raw' ? 5 : this.lossAt(weights.step);
   }
   async saveState(): Promise<EngineState> {
@@ -43,11 +62,23 @@ const source: BatchSource = {
   restore: () => undefined,
 };
 
-/** Trains a spec with the real run loop and a scripted loss: near the target from `nearFrom`, at it from `reachAt`. */
-function scriptedRun(spec: RunSpec, nearFrom: number, reachAt: number): Promise<RunRecord> {
+/** A run's validation sets as prepareRunData makes them: the full set, and the probe when there is a real one. */
+function evalSets(spec: RunSpec): { validation: EvalSet; probe?: EvalSet } {
+  const sets = evalSetSequences(spec);
+  const validation = { batches: [source.next(sets.full)], tokens: sets.full * T };
+  return sets.probe < sets.full ? { validation, probe: { batches: [source.next(sets.probe)], tokens: sets.probe * T } } : { validation };
+}
+
+/**
+ * Trains a spec with the real run loop and a scripted loss (near the target from `nearFrom`, at it
+ * from `reachAt`); returns its record and the passes the engine made over each set.
+ */
+async function scriptedRun(spec: RunSpec, nearFrom: number, reachAt: number): Promise<{ record: RunRecord; passes: { probe: number; full: number } }> {
   const target = spec.targetLoss ?? 2;
   const engine = new ScriptedEngine((step) => (step >= reachAt ? target : step >= nearFrom ? target * 1.01 : target * 2));
-  return trainRun(spec, { engine, data: source, validation: [], adapter: 'test' });
+  const sets = evalSets(spec);
+  const record = await trainRun(spec, { engine, data: source, ...sets, adapter: 'test' });
+  return { record, passes: { probe: sets.probe ? (engine.passes.get(sets.probe.batches) ?? 0) : 0, full: engine.passes.get(sets.validation.batches) ?? 0 } };
 }
 
 const timing = (t: Partial<RunTiming> = {}): RunTiming => ({ trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0, ...t });
@@ -57,12 +88,12 @@ const SHAPE: ShapeCost = { stepFixedSeconds: 0.02, stepSecondsPerSequence: 0.005
 function costFor(specs: readonly RunSpec[], shape = SHAPE, dataSeconds: number | null = 0.5): CostModel {
   const shapes: Record<string, ShapeCost> = {};
   for (const s of specs) shapes[`L${s.model.layers}d${s.model.dModel}h${s.model.heads}T${s.model.context}V${s.model.vocabSize}`] = shape;
-  return { shapes, dataSeconds, flopsPerSecond: null };
+  return { shapes, dataSeconds, flopsPerSecond: null, evalAdapter: null };
 }
 
 /** A finished sweep record with measured timing at the cost model's rates. */
 function finishedRecord(spec: RunSpec, steps: number, reached: boolean, evals: EvalPoint[], shape = SHAPE): RunRecord {
-  const passes = evals.reduce((n, e) => n + evalPasses(e), 0);
+  const evalTokens = recordedEvalWork(spec, evals, evalChunkOf(null, spec)).tokens;
   return {
     spec,
     status: reached ? 'reached-target' : 'censored',
@@ -76,7 +107,7 @@ function finishedRecord(spec: RunSpec, steps: number, reached: boolean, evals: E
     adapter: 'test',
     timing: timing({
       trainSeconds: steps * (shape.stepFixedSeconds + shape.stepSecondsPerSequence * spec.batchSize),
-      evalSeconds: passes * shape.evalSecondsPerToken * spec.evaluation.validationTokens,
+      evalSeconds: evalTokens * shape.evalSecondsPerToken,
       checkpointSeconds: checkpointsIn(spec, steps) * shape.checkpointSeconds,
       dataSeconds: 0.5,
       setupSeconds: shape.setupSeconds,
@@ -85,42 +116,69 @@ function finishedRecord(spec: RunSpec, steps: number, reached: boolean, evals: E
 }
 
 describe('evaluation replay', () => {
-  it('counts the evaluations and passes the real run loop makes, for runs that stop at the target, at their cap, and references', async () => {
-    const c = config({ ewa: { horizons: [0.1, 0.2, 0.4] } });
-    const specs = plan(c);
-    const sweep = { ...specs.find((s) => s.role === 'sweep' && s.batchSize === 8)!, targetLoss: 2 };
-    for (const [nearFrom, reachAt] of [
-      [40, 61],
-      [1, 7],
-      [100, 150],
-    ]) {
-      const record = await scriptedRun(sweep, nearFrom, reachAt);
-      const replay = replayEvaluations(sweep, null, sweep.maxSteps, reachAt, nearFrom);
-      expect(replay.steps).toBe(record.stepsDone);
-      expect(replay.evaluations).toBe(record.evals.length);
-      expect(replay.passes).toBe(record.evals.reduce((n, e) => n + evalPasses(e), 0));
-    }
-    // Run to the cap, never at the target.
-    const capped = { ...sweep, maxSteps: 90, stopAtTarget: false };
-    const record = await scriptedRun(capped, 50, Infinity);
-    const replay = replayEvaluations(capped, null, capped.maxSteps, null, 50);
-    expect([replay.steps, replay.evaluations, replay.passes]).toEqual([90, record.evals.length, record.evals.reduce((n, e) => n + evalPasses(e), 0)]);
-    // A reference: no target, all decays and the raw weights at its last step.
-    const ref = specs.find((s) => s.role === 'reference')!;
-    const refRecord = await trainRun(ref, { engine: new ScriptedEngine(() => 3), data: source, validation: [], adapter: 'test' });
-    const refReplay = replayEvaluations(ref, null, ref.maxSteps, null, null);
-    expect([refReplay.steps, refReplay.evaluations, refReplay.passes]).toEqual([ref.maxSteps, refRecord.evals.length, refRecord.evals.reduce((n, e) => n + evalPasses(e), 0)]);
+  const total = (p: { probe: number; full: number }) => p.probe + p.full;
+
+  for (const probeTokens of [0, 512]) {
+    it(`counts the evaluations and the passes over each set the real run loop makes (probe ${probeTokens} tokens), for runs that stop at the target, at their cap, and references`, async () => {
+      const c = config({ evaluation: { ...config().evaluation, probeTokens } });
+      const specs = plan(c);
+      const sweep = { ...specs.find((s) => s.role === 'sweep' && s.batchSize === 8)!, targetLoss: 2 };
+      const check = async (spec: RunSpec, nearFrom: number, reachAt: number, lastStep: number, targetStep: number | null, replayNear: number | null) => {
+        const { record, passes } = await scriptedRun(spec, nearFrom, reachAt);
+        const replay = replayEvaluations(spec, null, lastStep, targetStep, replayNear);
+        expect([replay.steps, replay.evaluations, replay.passes]).toEqual([record.stepsDone, record.evals.length, passes]);
+        // What the record keeps: the anchors' probe passes are found again.
+        expect(recordedEvalWork(spec, record.evals, 1).passes).toBe(total(passes));
+        return { record, passes };
+      };
+      for (const [nearFrom, reachAt] of [
+        [40, 61],
+        [1, 7],
+        [100, 150],
+        [61, 61],
+      ]) {
+        const { passes } = await check(sweep, nearFrom, reachAt, sweep.maxSteps, reachAt, nearFrom);
+        // Far from the target every decay and the raw weights read the probe, when there is one.
+        expect(passes.probe > 0).toBe(probeTokens > 0);
+      }
+      // Run to the cap, never at the target.
+      await check({ ...sweep, maxSteps: 90, stopAtTarget: false }, 50, Infinity, 90, null, 50);
+      // A reference: no target, all decays and the raw weights on the full set at its last step.
+      const ref = specs.find((s) => s.role === 'reference')!;
+      await check(ref, Infinity, Infinity, ref.maxSteps, null, null);
+    });
+  }
+
+  it('tells the full-set anchors from evaluations planned on the full set, and counts their tokens in whole chunks', async () => {
+    const c = config({ evaluation: { ...config().evaluation, probeTokens: 512 } });
+    const sweep = { ...plan(c).find((s) => s.role === 'sweep' && s.batchSize === 8)!, targetLoss: 2 };
+    const { record, passes } = await scriptedRun(sweep, 40, 61);
+    const anchors = record.evals.filter((e, i) => anchoredProbePasses(sweep, e, record.evals[i - 1]) > 0);
+    // One anchor, where the probe first read near: every decay and the raw weights on the probe before it.
+    expect(anchors).toHaveLength(1);
+    expect(anchors[0]).toMatchObject({ validationTokens: 4096, ewaLosses: [expect.any(Number), null, null], rawLoss: null });
+    expect(anchoredProbePasses(sweep, anchors[0], record.evals[record.evals.indexOf(anchors[0]) - 1])).toBe(4);
+    // On the CPU emulator a pass is chunks of 128 tokens (4 sequences of 32): the probe 4 chunks, the full set 32.
+    const chunk = FALLBACK_EVAL_CHUNK_TOKENS / T;
+    expect(evalChunkOf({ evalAdapter: { limits: { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 }, isFallbackAdapter: true } }, sweep)).toBe(chunk);
+    expect(recordedEvalWork(sweep, record.evals, chunk).tokens).toBe(passes.probe * 512 + passes.full * 4096);
+    // A probe smaller than a chunk still costs a whole chunk.
+    expect(recordedEvalWork(sweep, record.evals, 32).tokens).toBe(passes.probe * 1024 + passes.full * 4096);
   });
 
   it('continues from a run in flight exactly as from its start', async () => {
-    const c = config();
-    const sweep = { ...plan(c).find((s) => s.role === 'sweep' && s.batchSize === 4)!, targetLoss: 2 };
-    const whole = replayEvaluations(sweep, null, sweep.maxSteps, 120, 60);
-    const record = await scriptedRun(sweep, 60, 120);
-    const cut = record.evals[9];
-    const rest = replayEvaluations(sweep, { step: cut.step, near: cut.ewaLoss <= 2 * 1.05 }, sweep.maxSteps, 120, 60);
-    expect(rest.evaluations + 10).toBe(whole.evaluations);
-    expect(rest.passes + record.evals.slice(0, 10).reduce((n, e) => n + evalPasses(e), 0)).toBe(whole.passes);
+    for (const probeTokens of [0, 512]) {
+      const c = config({ evaluation: { ...config().evaluation, probeTokens } });
+      const sweep = { ...plan(c).find((s) => s.role === 'sweep' && s.batchSize === 4)!, targetLoss: 2 };
+      const whole = replayEvaluations(sweep, null, sweep.maxSteps, 120, 60);
+      const { record } = await scriptedRun(sweep, 60, 120);
+      for (const cut of [9, 20]) {
+        const at = record.evals[cut];
+        const rest = replayEvaluations(sweep, { step: at.step, near: at.ewaLoss <= 2 * 1.05 }, sweep.maxSteps, 120, 60);
+        expect(rest.evaluations + cut + 1).toBe(whole.evaluations);
+        expect(total(rest.passes) + recordedEvalWork(sweep, record.evals.slice(0, cut + 1), 1).passes).toBe(total(whole.passes));
+      }
+    }
   });
 });
 
@@ -151,7 +209,7 @@ describe('steps to target', () => {
 
   it('learns where the near phase starts from runs that reached the target', () => {
     const spec = { ...plan(config()).find((s) => s.role === 'sweep')!, targetLoss: 2 };
-    const ev = (step: number, loss: number): EvalPoint => ({ step, tokens: 0, ewaLoss: loss, ewaLosses: [loss], rawLoss: null });
+    const ev = (step: number, loss: number): EvalPoint => ({ step, tokens: 0, validationTokens: 4096, ewaLoss: loss, ewaLosses: [loss], rawLoss: null });
     const a = finishedRecord(spec, 100, true, [ev(10, 4), ev(25, 2.08), ev(100, 2)]);
     const b = finishedRecord(spec, 64, true, [ev(16, 2.09), ev(64, 1.99)]);
     expect(nearOnsetFraction([a, b])).toBeCloseTo(Math.sqrt(0.25 * 0.25), 12);
@@ -173,7 +231,7 @@ describe('cost model', () => {
     const c = config();
     const specs = plan(c).filter((s) => s.role === 'sweep');
     const truth: ShapeCost = { stepFixedSeconds: 0.03, stepSecondsPerSequence: 0.004, evalSecondsPerToken: 2e-5, checkpointSeconds: 0.3, setupSeconds: 2, how: '' };
-    const ev = (step: number): EvalPoint => ({ step, tokens: 0, ewaLoss: 3, ewaLosses: [3, null, 3], rawLoss: 4 });
+    const ev = (step: number): EvalPoint => ({ step, tokens: 0, validationTokens: 4096, ewaLoss: 3, ewaLosses: [3, null, 3], rawLoss: 4 });
     const runs = specs.map((s, i) => finishedRecord(s, 100 + 10 * i, true, [ev(1), ev(2)], truth));
     expect(runs.reduce((n, r) => n + checkpointsIn(r.spec, r.stepsDone), 0)).toBeGreaterThan(0);
     const refit = refineCost(costFor(specs), runs.map((r) => ({ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, timing: r.timing! })));
@@ -194,7 +252,7 @@ describe('cost model', () => {
     const small = { name: 's', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 257 };
     const big = { name: 'b', layers: 2, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
     const fpt = (L: number, C: number) => 6 * 12 * L * C * C + 6 * 257 * C + 12 * L * C * 32;
-    const cost: CostModel = { shapes: { L1d32h2T32V257: SHAPE }, dataSeconds: null, flopsPerSecond: 1e9 };
+    const cost: CostModel = { shapes: { L1d32h2T32V257: SHAPE }, dataSeconds: null, flopsPerSecond: 1e9, evalAdapter: null };
     const scaled = shapeCostFor(cost, big)!;
     const ratio = fpt(2, 64) / fpt(1, 32);
     expect(scaled.stepSecondsPerSequence).toBeCloseTo(SHAPE.stepSecondsPerSequence * ratio, 15);
@@ -202,10 +260,10 @@ describe('cost model', () => {
     expect(scaled.stepFixedSeconds).toBe(SHAPE.stepFixedSeconds);
     expect(scaled.how).toMatch(/scaled by FLOPs/);
     expect(shapeCostFor(cost, small)).toBe(SHAPE);
-    const probeOnly = shapeCostFor({ shapes: {}, dataSeconds: null, flopsPerSecond: 1e9 }, big)!;
+    const probeOnly = shapeCostFor({ shapes: {}, dataSeconds: null, flopsPerSecond: 1e9, evalAdapter: null }, big)!;
     expect(probeOnly.stepSecondsPerSequence).toBeCloseTo((fpt(2, 64) * 32) / 1e9, 15);
     expect(probeOnly.evalSecondsPerToken).toBeCloseTo(fpt(2, 64) / 3 / 1e9, 15);
-    expect(shapeCostFor({ shapes: {}, dataSeconds: null, flopsPerSecond: null }, big)).toBeNull();
+    expect(shapeCostFor({ shapes: {}, dataSeconds: null, flopsPerSecond: null, evalAdapter: null }, big)).toBeNull();
   });
 });
 
@@ -221,11 +279,13 @@ describe('forecast', () => {
         s.role === 'reference'
           ? replayEvaluations(s, null, s.maxSteps, null, null)
           : replayEvaluations(s, null, s.maxSteps, Math.ceil(priorStepsToTarget(c, s)), Math.round(0.5 * priorStepsToTarget(c, s)));
-      expect([run.steps, run.evalPasses]).toEqual([replay.steps, replay.passes]);
+      expect([run.steps, run.evalPasses]).toEqual([replay.steps, replay.passes.probe + replay.passes.full]);
+      // No probe here: every pass reads the full set, 4096 tokens in one chunk.
+      expect(replay.passes.probe).toBe(0);
       // The setup once, for the worker's first run; data preparation for every run.
       // A checkpoint every max(5, ⌈maxSteps / 8⌉) steps, none at the last.
       const checkpoints = Math.floor((replay.steps - 1) / Math.max(5, Math.ceil(s.maxSteps / 8)));
-      const seconds = (i === 0 ? 1.5 : 0) + 0.5 + replay.steps * (0.02 + 0.005 * s.batchSize) + replay.passes * 1e-4 * 4096 + checkpoints * 0.25;
+      const seconds = (i === 0 ? 1.5 : 0) + 0.5 + replay.steps * (0.02 + 0.005 * s.batchSize) + replay.passes.full * 1e-4 * 4096 + checkpoints * 0.25;
       expect(run.seconds).toBeCloseTo(seconds, 9);
       total += seconds;
     }
@@ -245,6 +305,27 @@ describe('forecast', () => {
     expect([none.remainingSeconds, none.fraction, none.runCount]).toEqual([null, null, specs.length]);
   });
 
+  it('prices each pass over its set in the chunks of the adapter: the probe cheaper on the CPU emulator, as dear as the full set in one chunk on a GPU', () => {
+    const c = config({ batchSizes: [4, 8], workers: 1, evaluation: { ...config().evaluation, probeTokens: 512 } });
+    const specs = plan(c);
+    const fallback = { limits: { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 }, isFallbackAdapter: true };
+    const cpu = forecastExperiment({ config: c, plan: specs, prior: { ...costFor(specs), evalAdapter: fallback }, finished: [], live: [], elapsedSeconds: 0 });
+    const gpu = forecastExperiment({ config: c, plan: specs, prior: costFor(specs), finished: [], live: [], elapsedSeconds: 0 });
+    let cpuEval = 0;
+    let gpuEval = 0;
+    for (const s of specs) {
+      const r = priorStepsToTarget(c, s);
+      const replay = s.role === 'reference' ? replayEvaluations(s, null, s.maxSteps, null, null) : replayEvaluations(s, null, s.maxSteps, Math.ceil(r), Math.round(0.5 * r));
+      expect(replay.passes.probe).toBeGreaterThan(0);
+      // Chunks of 4 sequences on the emulator: the probe's 16 sequences are 4 of them, the full set's 128 are 32.
+      cpuEval += 1e-4 * (replay.passes.probe * 512 + replay.passes.full * 4096);
+      // On a GPU with room the full set is one chunk of 128 sequences, and the probe is padded to it.
+      gpuEval += 1e-4 * 4096 * (replay.passes.probe + replay.passes.full);
+    }
+    expect(cpu.split!.evalSeconds).toBeCloseTo(cpuEval, 9);
+    expect(gpu.split!.evalSeconds).toBeCloseTo(gpuEval, 9);
+  });
+
   it('censors the large batch sizes at censorFactor × linear scaling from the smallest one', () => {
     const c = config({ batchSizes: [4, 32], censorFactor: 1.5 });
     const specs = plan(c);
@@ -260,7 +341,7 @@ describe('forecast', () => {
     const prior = costFor(specs);
     // Measured: everything twice as slow as calibrated.
     const slow: ShapeCost = { ...SHAPE, stepFixedSeconds: 0.04, stepSecondsPerSequence: 0.01, evalSecondsPerToken: 2e-4, checkpointSeconds: 0.5, setupSeconds: 3 };
-    const ev = (step: number): EvalPoint => ({ step, tokens: 0, ewaLoss: 3, ewaLosses: [3, null, null], rawLoss: 4 });
+    const ev = (step: number): EvalPoint => ({ step, tokens: 0, validationTokens: 4096, ewaLoss: 3, ewaLosses: [3, null, null], rawLoss: 4 });
     const ref = finishedRecord(specs[0], specs[0].maxSteps, false, [ev(1), ev(specs[0].maxSteps)], slow);
     ref.status = 'finished';
     const refSeconds = ref.timing!.trainSeconds + ref.timing!.evalSeconds + ref.timing!.checkpointSeconds + 0.5 + 3;

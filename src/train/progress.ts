@@ -12,17 +12,20 @@
 //   at the others (the measured/prior ratio interpolated in log B between measured batch sizes,
 //   held beyond them; pooled over measurements where a measurement has none yet). Every learning
 //   rate of a cell costs the cell's R(B): the first to reach the target stops the others there.
-// - Evaluations. The evaluation schedule of src/train/eval-schedule.ts is replayed over the
-//   predicted steps, near the target from a fraction of R(B) on (NEAR_ONSET_PRIOR until finished
-//   runs measure it), each evaluation costing one pass per EWA decay tried and one for the raw
-//   weights where they are measured.
+// - Evaluations. The evaluation schedule and plan of src/train/eval-schedule.ts are replayed over
+//   the predicted steps, near the target from a fraction of R(B) on (NEAR_ONSET_PRIOR until
+//   finished runs measure it): far from it every EWA decay and the raw weights on the probe, and
+//   the full-set anchor (the best decay) once the probe reads near; near it the best decay on the
+//   full set; at the last step everything on the full set. Each pass costs its set's tokens in
+//   whole evaluation chunks (src/train/eval-sets.ts).
 // - Seconds: data + steps × step seconds at B + passes × seconds per pass + checkpoints × seconds
-//   per checkpoint, per run, and the setup for the first run of each model shape in each worker; the time no run was busy (idle) per run
-//   so far is added to each run still to come; the sum is shared among the workers.
+//   per checkpoint, per run, and the setup for the first run of each model shape in each worker;
+//   the time no run was busy (idle) per run so far is added to each run still to come; the sum is
+//   shared among the workers.
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
 import { budgetSteps, measurementKey, modelShapeKey } from '../experiment/plan';
-import { decaysToEvaluate, isNearTarget, nextEvaluationStep, type EvalContext } from './eval-schedule';
-import { checkpointsIn, evalPasses, evalPassSeconds, refineCost, shapeCostFor, stepSeconds, type CostModel, type MeasuredRun } from './cost-model';
+import { evaluationPlan, needsFullAnchor, nextEvaluationStep, type EvalContext } from './eval-schedule';
+import { checkpointsIn, evalChunkOf, evalPassesSeconds, evalSetSequences, recordedEvalWork, refineCost, shapeCostFor, stepSeconds, type CostModel, type MeasuredRun, type PassCount } from './cost-model';
 
 /** Steps to target fall as B^-1/2 beyond the reference batch size, before any run measures them. */
 export const LARGE_BATCH_EXPONENT = 0.5;
@@ -200,44 +203,60 @@ interface ReplayStart {
 }
 
 /**
- * Replays a run's evaluation schedule from `start` (null: the run's beginning) to the step it is
- * predicted to end at: the first evaluation at or past `targetStep` (when it stops at the target),
- * else `lastStep`. Near the target from step `nearFrom` on (null: never, as for a reference run).
+ * Replays a run's evaluation schedule and plan from `start` (null: the run's beginning) to the
+ * step it is predicted to end at: the first full-set evaluation at or past `targetStep` (when it
+ * stops at the target: only the full set decides a crossing), else `lastStep`. Near the target
+ * from step `nearFrom` on (null: never, as for a reference run). Passes are counted by set.
  */
-export function replayEvaluations(spec: RunSpec, start: ReplayStart | null, lastStep: number, targetStep: number | null, nearFrom: number | null): { steps: number; evaluations: number; passes: number } {
-  // The schedule only asks whether the last evaluation was near the target: a virtual target of 1
-  // and losses of 1 (near) or 2 (far) answer that with the real code.
+export function replayEvaluations(
+  spec: RunSpec,
+  start: ReplayStart | null,
+  lastStep: number,
+  targetStep: number | null,
+  nearFrom: number | null,
+): { steps: number; evaluations: number; passes: PassCount } {
+  // The plan only asks whether a reading is near the target: a virtual target of 1 and losses of
+  // 1 (near) or 2 (far) answer that with the real code.
   const ctx = (last: ReplayStart | null): EvalContext => ({
     maxSteps: spec.maxSteps,
     targetLoss: nearFrom === null ? null : 1,
     last: last === null ? null : { step: last.step, ewaLoss: last.near ? 1 : 2 },
   });
+  const sets = evalSetSequences(spec);
+  const realProbe = sets.probe < sets.full;
   let last = start;
   let evaluations = 0;
-  let passes = 0;
-  const decays = spec.ewaDecays.length;
+  const passes: PassCount = { probe: 0, full: 0 };
   for (;;) {
     const context = ctx(last);
     const step = nextEvaluationStep(spec.evaluation, context);
     if (step > lastStep || (last !== null && step <= last.step)) return { steps: lastStep, evaluations, passes };
-    const tried = decaysToEvaluate(spec.evaluation, context, step, decays, 0).length;
-    const near = tried === decays && step < spec.maxSteps && isNearTarget(spec.evaluation, context);
-    passes += tried + (near ? 0 : 1);
+    const plan = evaluationPlan(spec.evaluation, context, step);
+    const readsNear = nearFrom !== null && step >= nearFrom;
+    const count = (plan.decays === 'every' ? spec.ewaDecays.length : 1) + (plan.raw ? 1 : 0);
+    let full = plan.set === 'full' || !realProbe;
+    if (full) passes.full += count;
+    else {
+      passes.probe += count;
+      if (needsFullAnchor(spec.evaluation, context, step, readsNear ? 1 : 2)) {
+        passes.full += 1;
+        full = true;
+      }
+    }
     evaluations++;
-    last = { step, near: last?.near === true || (nearFrom !== null && step >= nearFrom) };
-    if ((targetStep !== null && step >= targetStep) || step >= spec.maxSteps) return { steps: step, evaluations, passes };
+    last = { step, near: last?.near === true || readsNear };
+    if ((targetStep !== null && full && step >= targetStep) || step >= spec.maxSteps) return { steps: step, evaluations, passes };
   }
 }
 
-/** The predicted work of one run: the steps it ends at and its evaluation passes (those done included). */
+/** The predicted work of one run: the steps it ends at, and its evaluation passes still to come, by set. */
 function predictRunWork(
   config: ExperimentConfig,
   spec: RunSpec,
   stepsToTarget: ReadonlyMap<string, number>,
   onset: number,
   live: LiveRun | null,
-): { steps: number; passes: number; passesDone: number } {
-  const passesDone = live ? live.evals.reduce((n, e) => n + evalPasses(e), 0) : 0;
+): { steps: number; passes: PassCount } {
   const lastEval = live?.evals.at(-1);
   const target = spec.targetLoss;
   const start: ReplayStart | null = lastEval
@@ -246,7 +265,7 @@ function predictRunWork(
   const stepsDone = live?.stepsDone ?? 0;
   if (spec.role === 'reference') {
     const rest = replayEvaluations(spec, start, spec.maxSteps, null, null);
-    return { steps: spec.maxSteps, passes: passesDone + rest.passes, passesDone };
+    return { steps: spec.maxSteps, passes: rest.passes };
   }
   const r = stepsToTarget.get(cellKey(spec)) ?? spec.maxSteps;
   let lastStep = spec.maxSteps;
@@ -260,7 +279,7 @@ function predictRunWork(
   lastStep = Math.max(lastStep, stepsDone);
   const nearFrom = Math.max(1, Math.round(onset * r));
   const rest = replayEvaluations(spec, start, lastStep, targetStep, nearFrom);
-  return { steps: Math.max(rest.steps, stepsDone), passes: passesDone + rest.passes, passesDone };
+  return { steps: Math.max(rest.steps, stepsDone), passes: rest.passes };
 }
 
 function timingTotal(t: RunTiming | undefined): number {
@@ -311,19 +330,23 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
       split.checkpointSeconds += t?.checkpointSeconds ?? 0;
       split.dataSeconds += t?.dataSeconds ?? 0;
       split.setupSeconds += t?.setupSeconds ?? 0;
-      base.runs[spec.id] = { steps: done.stepsDone, evalPasses: done.evals.reduce((n, e) => n + evalPasses(e), 0), seconds: timingTotal(t) || done.wallSeconds, remainingSeconds: 0 };
+      base.runs[spec.id] = { steps: done.stepsDone, evalPasses: recordedEvalWork(done.spec, done.evals, evalChunkOf(cost, done.spec)).passes, seconds: timingTotal(t) || done.wallSeconds, remainingSeconds: 0 };
       continue;
     }
     const shape = cost ? shapeCostFor(cost, spec.model) : null;
     if (!cost || !shape) return { ...base, remainingSeconds: null, totalSeconds: null, fraction: null, split: null };
     const running = liveById.get(spec.id) ?? null;
     // The live copy knows the target once its references set it.
-    const work = predictRunWork(config, running?.spec ?? spec, stepsToTarget, onset, running);
+    const current = running?.spec ?? spec;
+    const work = predictRunWork(config, current, stepsToTarget, onset, running);
     const perStep = stepSeconds(shape, spec.batchSize);
-    const perPass = evalPassSeconds(shape, spec);
+    const chunk = evalChunkOf(cost, spec);
+    // Evaluations done (priced at the model's rate, as the rest) and to come.
+    const evalDone = running ? recordedEvalWork(current, running.evals, chunk) : { passes: 0, tokens: 0 };
+    const evalLeft = evalPassesSeconds(shape, spec, chunk, work.passes);
     const data = cost.dataSeconds ?? 0;
     const train = work.steps * perStep;
-    const evaluation = work.passes * perPass;
+    const evaluation = evalDone.tokens * shape.evalSecondsPerToken + evalLeft;
     const checkpoints = checkpointsIn(spec, work.steps) * shape.checkpointSeconds;
     const shapeKey = modelShapeKey(spec.model);
     const cold = running ? running.stepsDone === 0 && (running.timing?.setupSeconds ?? 0) === 0 : (coldSlots.get(shapeKey) ?? workers) > 0;
@@ -340,13 +363,13 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
       const started = running.stepsDone > 0 || running.evals.length > 0;
       const preparing = started ? 0 : Math.max(0, setup + data - running.elapsedSeconds);
       const checkpointsLeft = checkpointsIn(spec, work.steps) - checkpointsIn(spec, running.stepsDone + 1);
-      left = preparing + (work.steps - running.stepsDone) * perStep + (work.passes - work.passesDone) * perPass + Math.max(0, checkpointsLeft) * shape.checkpointSeconds;
+      left = preparing + (work.steps - running.stepsDone) * perStep + evalLeft + Math.max(0, checkpointsLeft) * shape.checkpointSeconds;
     } else {
       left = seconds;
       queued++;
     }
     remaining += left;
-    base.runs[spec.id] = { steps: work.steps, evalPasses: work.passes, seconds, remainingSeconds: left };
+    base.runs[spec.id] = { steps: work.steps, evalPasses: evalDone.passes + work.passes.probe + work.passes.full, seconds, remainingSeconds: left };
   }
   // Time no run was busy (page, worker hand-over, waiting): charged again to each run to come.
   const busy = finished.reduce((s, r) => s + (timingTotal(r.timing) || r.wallSeconds), 0) + live.reduce((s, r) => s + r.elapsedSeconds, 0);

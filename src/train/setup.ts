@@ -6,7 +6,7 @@ import {
   prepareData,
   type DatasetSpec,
   type PreparedData,
-  type ProgressCallback,
+  type PrepareDataOptions,
   type TextTokenizer,
   type TokenCache,
   type TokenStreamState,
@@ -14,12 +14,14 @@ import {
 import type { RunSpec } from '../experiment/schema';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
-import type { BatchSource } from './run';
-import { evalMicroBatchFor, validationSequencesFor } from './eval-schedule';
+import type { BatchSource, EvalSet } from './run';
+import { evalChunkSequences, probeSequencesFor, validationSequencesFor } from './eval-sets';
 
 export interface RunData {
   source: BatchSource;
-  validation: MicroBatch[];
+  /** The full validation set (it decides the crossing) and the probe that tracks progress far from it. */
+  validation: EvalSet;
+  probe: EvalSet;
   warnings: string[];
   trainCorpusTokens: number;
 }
@@ -28,7 +30,7 @@ export async function prepareRunData(
   spec: RunSpec,
   dataset: DatasetSpec,
   tokenizer: TextTokenizer,
-  options: { cache?: TokenCache | null; onWarning?: (message: string) => void; onProgress?: ProgressCallback } = {},
+  options: Pick<PrepareDataOptions, 'onWarning' | 'onProgress' | 'onShard'> & { cache?: TokenCache | null } = {},
 ): Promise<RunData> {
   if (tokenizer.vocabSize !== spec.model.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} ids but the model expects ${spec.model.vocabSize}`);
@@ -43,6 +45,7 @@ export async function prepareRunData(
     cache: options.cache ?? null,
     onWarning: options.onWarning,
     onProgress: options.onProgress,
+    onShard: options.onShard,
   });
   const stream = prepared.stream;
   const source: BatchSource = {
@@ -53,20 +56,32 @@ export async function prepareRunData(
     restore: (position) => stream.restore(position as TokenStreamState),
   };
   const v = prepared.validation;
+  const full: MicroBatch = { inputs: v.inputs, targets: v.targets, sequences: v.sequences };
+  const probeSequences = probeSequencesFor(spec, v.sequences);
   return {
     source,
-    validation: [{ inputs: v.inputs, targets: v.targets, sequences: v.sequences }],
+    validation: { batches: [full], tokens: v.sequences * context },
+    probe: probeSequences !== null ? { batches: [spreadSubset(full, probeSequences, context)], tokens: probeSequences * context } : { batches: [full], tokens: v.sequences * context },
     warnings: prepared.warnings,
     trainCorpusTokens: prepared.trainCorpusTokens,
   };
 }
 
-/**
- * The engine for a run. Evaluation takes the whole validation set in one chunk when it fits the
- * adapter, else the largest chunk that does (at least the training micro-batch).
- */
-export function createEngine(gpu: GpuContext, spec: RunSpec): Promise<GpuTrainingEngine> {
-  const evalMicroBatch = evalMicroBatchFor(spec, gpu.adapter.limits);
-  return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, ewaCount: spec.ewaDecays.length, evalMicroBatch });
+/** `count` sequences evenly spaced over a batch (every k-th), so a small set samples all of it. */
+export function spreadSubset(batch: MicroBatch, count: number, context: number): MicroBatch {
+  const stride = Math.floor(batch.sequences / count);
+  const inputs = new Uint32Array(count * context);
+  const targets = new Uint32Array(count * context);
+  for (let i = 0; i < count; i++) {
+    const from = i * stride * context;
+    inputs.set(batch.inputs.subarray(from, from + context), i * context);
+    targets.set(batch.targets.subarray(from, from + context), i * context);
+  }
+  return { inputs, targets, sequences: count };
 }
 
+/** The engine for a run, evaluating in the adapter's chunks (evalChunkSequences in ./eval-sets.ts). */
+export function createEngine(gpu: GpuContext, spec: RunSpec): Promise<GpuTrainingEngine> {
+  const evalMicroBatch = evalChunkSequences(spec, gpu.adapter);
+  return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, ewaCount: spec.ewaDecays.length, evalMicroBatch });
+}

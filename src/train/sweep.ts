@@ -6,6 +6,7 @@
 import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec } from '../experiment/schema';
 import { RESULTS_VERSION } from '../experiment/schema';
 import { measurementKey } from '../experiment/plan';
+import { targetFromReferences } from '../experiment/results';
 
 export interface ExecuteOptions {
   /** Best steps-to-target so far among finished runs at this run's (measurement, replicate, batch size). */
@@ -28,21 +29,6 @@ export interface SweepHooks {
 /** The measurement a run belongs to: runs with the same key share a target and a CBS. */
 export function groupKey(spec: RunSpec): string {
   return measurementKey(spec.model, spec.dataSize);
-}
-
-/** The loss a reference run sets: its final EWA validation loss after exactly D tokens. */
-export function targetFromReference(record: RunRecord): number | null {
-  if (record.status !== 'finished' && record.status !== 'reached-target') return null;
-  const last = record.evals.at(-1);
-  return last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
-}
-
-/** A measurement's target from its reference runs: the mean of those that finished; null when none did. */
-export function targetFromReferences(records: readonly RunRecord[]): GroupTarget | null {
-  const usable = records.map((r) => ({ id: r.spec.id, loss: targetFromReference(r) })).filter((r): r is { id: string; loss: number } => r.loss !== null);
-  if (usable.length === 0 || records.length === 0) return null;
-  const loss = usable.reduce((s, r) => s + r.loss, 0) / usable.length;
-  return { group: groupKey(records[0].spec), loss, from: usable.map((r) => r.id) };
 }
 
 export async function runSweep(
@@ -80,10 +66,14 @@ export async function runSweep(
 
   const runOne = async (spec: RunSpec): Promise<RunRecord> => {
     let record: RunRecord | null = null;
+    // Failed attempts before the one that counts stay in its record: a retried run is not the same evidence as a clean one.
+    const retries: { step: number; reason: string }[] = [];
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (record) retries.push({ step: record.failure?.step ?? record.stepsDone, reason: record.failure?.reason ?? 'failed' });
       record = await execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) });
       if (record.status !== 'failed') break;
     }
+    if (retries.length > 0) record = { ...record!, retries };
     finished.set(spec.id, record!);
     await hooks.onRunFinished?.(record!);
     return record!;

@@ -1,14 +1,15 @@
 // Measures the cost model of src/train/cost-model.ts on this worker's device: per model shape,
 // a few real training steps at two batch sizes of the experiment (the engine a run would build,
-// random token ids), one evaluation pass, the engine's setup; and a probe's FLOP/s, which decides
+// random token ids), an evaluation pass in the chunks a run's engine makes, the engine's setup;
+// and a probe's FLOP/s, which decides
 // which shapes can be measured within the time budget (a shape whose one step would take longer
 // is left to the cost model's FLOP scaling, and says so).
 import type { GpuContext } from '../gpu';
 import type { RunSpec } from '../experiment/schema';
 import { modelShapeKey } from '../experiment/plan';
 import { flopsPerToken } from '../model/config';
-import { FORWARD_SHARE_OF_STEP, fitStepLine, validationTokensOf, type ShapeCost } from '../train/cost-model';
-import { evalMicroBatchFor, validationSequencesFor } from '../train/eval-schedule';
+import { evalSetSequences, FORWARD_SHARE_OF_STEP, fitStepLine, type ShapeCost } from '../train/cost-model';
+import { evalChunkSequences, type EvalAdapter } from '../train/eval-sets';
 import { GpuTrainingEngine } from '../train/gpu-engine';
 import { createEngine } from '../train/setup';
 import type { MicroBatch, StepHyperparameters } from '../train/engine';
@@ -28,6 +29,8 @@ export interface CalibrationRequest {
 export interface CalibrationResult {
   shapes: Record<string, ShapeCost>;
   flopsPerSecond: number;
+  /** What decides this adapter's evaluation chunks, for the cost model's passes. */
+  evalAdapter: EvalAdapter;
 }
 
 const seconds = (from: number) => (performance.now() - from) / 1000;
@@ -113,18 +116,20 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
     const first = await timeSteps(engine, small, budgetSeconds);
     points.push({ batchSize: small.batchSize, seconds: first.seconds, weight: 1 });
     notes.push(`median of ${first.times} step${first.times === 1 ? '' : 's'} at B ${small.batchSize}`);
-    // One evaluation pass is ceil(sequences / pass size) chunks of the same cost: time one chunk.
-    const chunk = evalMicroBatchFor(small, ctx.adapter.limits);
-    const chunks = Math.ceil(validationSequencesFor(small) / chunk);
+    // An evaluation pass is whole chunks of the size createEngine gives this run (padding included),
+    // read back once: time a pass of as many chunks as the most frequent one (a far evaluation's,
+    // on the probe), or as the budget allows.
+    const chunk = evalChunkSequences(small, ctx.adapter);
     const predictedChunk = (FORWARD_SHARE_OF_STEP * first.seconds * chunk) / small.batchSize;
     if (predictedChunk <= budgetSeconds) {
+      const chunks = Math.max(1, Math.min(Math.ceil(evalSetSequences(small).probe / chunk), Math.floor(budgetSeconds / Math.max(predictedChunk, 1e-6))));
       // With EWA weights, as most passes are (swapped in and out around the forward pass), and
       // after a training step, as in a run (the emulator's caches hold the step's work then).
-      const batch = randomBatch(small, chunk, 99);
+      const batch = randomBatch(small, chunks * chunk, 99);
       const step = stepper(engine, small);
       const timed = await timeRepeated(() => engine.evaluate([batch], { kind: 'ewa', index: 0, decay: small.ewaDecays[0], step: 2 }), budgetSeconds, () => step(5));
-      evalSecondsPerToken = (chunks * timed.seconds) / validationTokensOf(small);
-      notes.push(`median of ${timed.times} EWA evaluation chunk${timed.times === 1 ? '' : 's'} of ${chunk} sequences`);
+      evalSecondsPerToken = timed.seconds / (chunks * chunk * small.model.context);
+      notes.push(`median of ${timed.times} EWA evaluation${timed.times === 1 ? '' : 's'} of ${chunks} chunk${chunks === 1 ? '' : 's'} of ${chunk} sequences`);
     } else {
       evalSecondsPerToken = (FORWARD_SHARE_OF_STEP * first.seconds) / (small.batchSize * small.model.context);
       notes.push('evaluation taken as a third of a training step per token (too slow to measure)');
@@ -179,5 +184,6 @@ export async function calibrateCost(ctx: GpuContext, request: CalibrationRequest
     shapes[modelShapeKey(small.model)] = { ...measured, setupSeconds: measured.setupSeconds + cold };
     cold = 0;
   }
-  return { shapes, flopsPerSecond };
+  const { maxStorageBufferBindingSize, maxBufferSize } = ctx.adapter.limits;
+  return { shapes, flopsPerSecond, evalAdapter: { limits: { maxStorageBufferBindingSize, maxBufferSize }, isFallbackAdapter: ctx.adapter.isFallbackAdapter } };
 }

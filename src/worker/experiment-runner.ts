@@ -10,6 +10,7 @@ import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
 import { pinDataSource, type LocalFiles } from './data-setup';
+import { explainError } from '../util/errors';
 
 /** What the runner tells the page as the sweep goes (src/state's run store implements it). */
 export interface ExperimentHooks {
@@ -27,6 +28,8 @@ export interface ExperimentHooks {
   targetKnown(target: GroupTarget): void;
   experimentStatus(status: ExperimentStatus): void;
   experimentFinished(): void;
+  /** A run's final EWA weights (safetensors), for runs that ended well; absent: none are kept. */
+  runWeights?(record: RunRecord, safetensors: Uint8Array): void;
 }
 
 export type ExperimentStatus = 'idle' | 'running' | 'paused' | 'finished' | 'stopped';
@@ -111,17 +114,28 @@ export class ExperimentRunner {
       tokenizer: this.config.tokenizer,
       files: this.options.files ?? null,
     });
-    return planRuns(this.config, planContext(info.vocabSize, this.options.limits));
+    return planRuns(this.config, planContext(this.config, info.vocabSize, this.options.limits));
   }
 
   async run(): Promise<ExperimentResults> {
     const { hooks, store } = this.options;
     const config = this.config;
     for (let i = 0; i < Math.max(1, config.workers); i++) this.worker(i);
-    const plan = await this.plan();
-    const { data, revisions } = await this.data();
-    const sweep = await store.begin(config);
-    const finished = await store.finishedRuns(sweep.id);
+    let plan: RunSpec[];
+    let data: DataSourceSpec;
+    let revisions: DataRevision[];
+    let sweep: { id: string };
+    let finished: RunRecord[];
+    try {
+      plan = await this.plan();
+      ({ data, revisions } = await this.data());
+      sweep = await store.begin(config);
+      finished = await store.finishedRuns(sweep.id);
+    } catch (error) {
+      // A Start that fails before training (no tokenizer, storage full) must not leave its workers running.
+      this.terminate();
+      throw error;
+    }
     hooks.experimentStarted(config, this.options.adapter, revisions);
     for (const spec of plan) hooks.runQueued(spec);
     for (const record of finished) hooks.runFinished(record);
@@ -154,23 +168,30 @@ export class ExperimentRunner {
         hooks.runStarted(spec.id);
         pushBest();
         const resumeFrom = await store.checkpoint(sweep.id, spec.id);
-        return await worker.api.train(
+        const keepWeights = hooks.runWeights !== undefined;
+        const record = await worker.api.train(
           spec,
           {
             data,
             tokenizer: config.tokenizer,
             files: this.options.files ?? null,
+            economy: last,
             resumeFrom,
             checkpointEvery: checkpointInterval(spec),
-            economy: last,
+            keepWeights,
           },
           Comlink.proxy(events),
         );
+        if (keepWeights) {
+          const weights = await worker.api.takeWeights();
+          if (weights) hooks.runWeights?.(record, weights);
+        }
+        return record;
       } catch (error) {
         // The worker itself failed (it crashed, or could not load data): the run fails, with why.
         const record = emptyRecord(spec, this.options.adapter);
         record.status = 'failed';
-        record.failure = { step: 0, reason: error instanceof Error ? error.message : String(error) };
+        record.failure = { step: 0, reason: explainError(error) };
         return record;
       } finally {
         this.running.delete(spec.id);
@@ -187,14 +208,17 @@ export class ExperimentRunner {
         {
           onRunFinished: async (record) => {
             // A run stopped by the user's cancel is not finished work: resuming trains it again.
-            if (!(this.cancelled && record.status === 'stopped')) await store.saveRun(sweep.id, record);
+            // A run that cannot be stored (storage full) is still a result: the sweep goes on, and says so.
+            if (!(this.cancelled && record.status === 'stopped')) {
+              await store.saveRun(sweep.id, record).catch((error: unknown) => this.options.onWarning?.(explainError(error, `run ${record.spec.id} finished but was not saved for a resume`)));
+            }
             hooks.runFinished(record);
           },
           onTarget: (target) => hooks.targetKnown(target),
         },
         this.options.adapter,
       );
-      await store.markFinished(sweep.id);
+      await store.markFinished(sweep.id).catch((error: unknown) => this.options.onWarning?.(explainError(error, 'the sweep could not be marked finished (a reload offers to resume it)')));
       hooks.experimentFinished();
       return revisions.length > 0 ? { ...results, dataRevisions: revisions } : results;
     } catch (error) {

@@ -23,6 +23,8 @@ export interface RunSetup {
   files?: LocalFiles | null;
   /** Checkpoint every this many steps (0: never). */
   checkpointEvery: number;
+  /** Keep the run's final EWA weights (as safetensors) for takeWeights(); only runs that end well. */
+  keepWeights?: boolean;
   /** The economy bounds when the run starts (later changes arrive through setEconomy). */
   economy?: { best: number | null; censorAfter: number | null };
 }

@@ -2,7 +2,7 @@
 // through window.cbsLab.state()), so that the terminal and the page show the same numbers (pure).
 import type { CostModel } from '../../src/train/cost-model';
 
-/** What window.cbsLab.state() returns (src/ui/useTraining.ts, LabAutomation), as the runner reads it. */
+/** What window.cbsLab.state() returns (src/ui/use-training.ts, LabAutomation), as the runner reads it. */
 export interface RunState {
   id: string;
   status: string;

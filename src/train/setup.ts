@@ -57,11 +57,14 @@ export async function prepareRunData(
   };
   const v = prepared.validation;
   const full: MicroBatch = { inputs: v.inputs, targets: v.targets, sequences: v.sequences };
+  const validation: EvalSet = { batches: [full], tokens: v.sequences * context };
   const probeSequences = probeSequencesFor(spec, v.sequences);
   return {
     source,
-    validation: { batches: [full], tokens: v.sequences * context },
-    probe: probeSequences !== null ? { batches: [spreadSubset(full, probeSequences, context)], tokens: probeSequences * context } : { batches: [full], tokens: v.sequences * context },
+    validation,
+    // Without a real probe, the very set: trainRun then takes a far reading near the target as the
+    // full set's, instead of reading the same set again as its anchor.
+    probe: probeSequences !== null ? { batches: [spreadSubset(full, probeSequences, context)], tokens: probeSequences * context } : validation,
     warnings: prepared.warnings,
     trainCorpusTokens: prepared.trainCorpusTokens,
   };

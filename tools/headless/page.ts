@@ -104,9 +104,10 @@ export async function confirmHosts(page: Page): Promise<void> {
 
 /** Why Start is unavailable, as the page says it; null when Start is enabled. */
 export async function startBlocked(page: Page): Promise<string | null> {
-  const hint = page.getByTestId('start-blocked');
-  if ((await hint.count()) === 0) return null;
-  return (await hint.innerText()).replace(/\s+/g, ' ').trim();
+  // Read without waiting: the hint goes away the moment Start becomes available (a count, then a
+  // wait for its text, would wait for an element that is gone).
+  const [text] = await page.getByTestId('start-blocked').allInnerTexts();
+  return text === undefined ? null : text.replace(/\s+/g, ' ').trim();
 }
 
 /** Waits while the page measures this adapter for its time estimate (Start waits for it too). */
@@ -118,10 +119,11 @@ export async function waitForEstimate(page: Page, timeoutMs: number): Promise<vo
   }
 }
 
-/** The page's wall-time estimate line, as shown in the builder (null if absent). */
+/** The page's wall-time estimate line, as the builder's estimate says it (null if absent). */
 export async function estimateLine(page: Page): Promise<string | null> {
   const el = page.getByTestId('time-estimate').locator('p').first();
-  return (await el.count()) > 0 ? (await el.innerText()).replace(/\s+/g, ' ').trim() : null;
+  // The text, not innerText: the builder is folded under Customize, and folded text has no innerText.
+  return (await el.count()) > 0 ? ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim() || null : null;
 }
 
 /** Confirms a run estimated at over an hour, as a person would tick the box; returns what the page said, or null if it asked nothing. */

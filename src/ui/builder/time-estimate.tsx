@@ -15,6 +15,8 @@ export interface TimeEstimateProps {
 }
 
 const ms = (s: number) => `${+(s * 1000).toPrecision(3)} ms`;
+/** Per-run figures are often under a second: in ms there. */
+const short = (s: number) => (s < 1 ? ms(s) : fmtSeconds(s));
 
 export function TimeEstimate({ forecast, laptop, measuring, error }: TimeEstimateProps) {
   if (measuring) return <p data-testid="time-estimate">Wall time: measuring this adapter&apos;s speed on the experiment&apos;s models (a few seconds)…</p>;
@@ -44,11 +46,11 @@ export function TimeEstimate({ forecast, laptop, measuring, error }: TimeEstimat
                 <li key={key}>
                   {m.layers} layer{m.layers === 1 ? '' : 's'}, d {m.dModel}, context {m.context}, vocabulary {m.vocabSize}: a step {ms(c.stepFixedSeconds)} + {ms(c.stepSecondsPerSequence)} per
                   sequence; {+(c.evalSecondsPerToken * 1e6).toPrecision(3)} µs per validation token evaluated (whole chunks); {ms(c.checkpointSeconds)} per checkpoint; setup{' '}
-                  {fmtSeconds(c.setupSeconds)} ({c.how}).
+                  {short(c.setupSeconds)} ({c.how}).
                 </li>
               );
             })}
-            <li>Data preparation per run: {forecast.cost.dataSeconds === null ? 'not measured yet' : fmtSeconds(forecast.cost.dataSeconds)}.</li>
+            <li>Data preparation per run: {forecast.cost.dataSeconds === null ? 'not measured yet' : short(forecast.cost.dataSeconds)}.</li>
           </ul>
         </details>
       )}

@@ -31,9 +31,11 @@ import { checkpointsIn, evalChunkOf, evalPassesSeconds, evalSetSequences, record
 export const LARGE_BATCH_EXPONENT = 0.5;
 /**
  * Before any run measures it, a sweep run needs 1.25 × the budget's steps at the reference batch
- * size: the target is the references' mean final loss after exactly the budget, so a run with
- * other seeds comes below it around the budget about half of the time, and later, where the curve
- * is flat, the other half (measured 1.19 and 1.30 on tools/bench/sweep-tiny.json: docs/time.md).
+ * size: the target is the references' final loss after exactly the budget (each replicate's best
+ * reference learning rate, averaged over replicates), so a run with other seeds comes below it
+ * around the budget about half of the time, and later, where the curve is flat, the other half
+ * (measured 1.19 and 1.30 on tools/bench/sweep-tiny.json before protocol v2, with one reference
+ * learning rate: docs/time.md).
  */
 export const REFERENCE_OVERSHOOT = 1.25;
 /** Before any run reaches the target: the EWA loss comes within the near margin at half of R(B). */
@@ -74,7 +76,7 @@ export interface CostSplit {
 export interface RunForecast {
   /** Steps the run is predicted to end at. */
   steps: number;
-  /** Evaluation passes over the validation set, in all. */
+  /** Evaluation passes, over the probe and the full set, in all (an anchor's probe passes included). */
   evalPasses: number;
   /** Predicted seconds of the whole run. */
   seconds: number;

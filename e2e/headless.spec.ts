@@ -121,7 +121,12 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
   expect(ran.stdout).toMatch(/^adapter: \S/m);
   if (/swiftshader/i.test(ran.stdout)) expect(ran.stdout).toContain('SOFTWARE FALLBACK');
   // Progress was streamed (not a terminal here: one line per 10%), ending at 100%.
-  expect(ran.stdout).toMatch(/\[#{30}\] 100% {2}steps (\d+)\/\1 {2}runs 4\/4/);
+  expect(ran.stdout).toMatch(/\[#{30}\] 100% {2}runs 4\/4 /);
+  // The page's estimate was shown before Start and recorded with the forecast as the run went.
+  expect(ran.stdout).toMatch(/^estimate: Wall time here: about /m);
+  const runJson = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { estimate: { totalSeconds: number | null } | null; progress: { fraction: number | null }[] };
+  expect(runJson.estimate?.totalSeconds).toBeGreaterThan(0);
+  expect(runJson.progress.at(-1)?.fraction).toBe(1);
 
   // results.json: the UI's export format, valid against the schema, holding the fixture's config.
   const file = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { format: string; kind: string; data: ExperimentResults };
@@ -149,6 +154,10 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
     const lastRaw = run.evals.filter((e) => e.rawLoss !== null).at(-1)!;
     expect(lastRaw.rawLoss as number, run.spec.id).toBeLessThan((first.rawLoss as number) - 0.5);
     expect(run.steps[run.steps.length - 1].trainLoss, run.spec.id).toBeLessThan(run.steps[0].trainLoss);
+    // Where its time went: every part measured; training, evaluation and checkpoints make up the loop's wall time.
+    const t = run.timing!;
+    for (const part of [t.trainSeconds, t.evalSeconds, t.dataSeconds, t.setupSeconds]) expect(part, run.spec.id).toBeGreaterThan(0);
+    expect(t.trainSeconds + t.evalSeconds + t.checkpointSeconds).toBeCloseTo(run.wallSeconds, 6);
   }
 
   // report.json is analyzeResults of the written results (same numbers as `npm run cbs`).
@@ -415,21 +424,24 @@ test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
   // The Node engine reads local files by path.
   expect(checkDataHosts(remote, [], { localFiles: true })).toEqual({ ok: true, hosts: [] });
 
-  // Progress: finished runs count whole; ETA from the rate so far.
-  const p = progressOf(
-    {
-      status: 'running',
-      error: null,
-      warnings: [],
-      startedHere: [],
-      runs: [
-        { id: 'a', status: 'reached-target', stepsDone: 10, maxSteps: 40, tokensPerSecond: 100, batchSize: 4 },
-        { id: 'b', status: 'running', stepsDone: 20, maxSteps: 40, tokensPerSecond: 250, batchSize: 8 },
-        { id: 'c', status: 'queued', stepsDone: 0, maxSteps: 20, tokensPerSecond: null, batchSize: 16 },
-      ],
-    },
-    60,
-  );
-  expect(p).toEqual({ fraction: 0.6, stepsDone: 60, maxSteps: 100, runsDone: 1, runs: 3, tokensPerSecond: 250, etaSeconds: 40 });
-  expect(formatProgress(p, 60, 10)).toBe('[######....]  60%  steps 60/100  runs 1/3  250 tok/s  elapsed 01:00  ETA 00:40');
+  // Progress: the page's forecast in cost, as the page computes it (src/train/progress.ts).
+  const figures = { fraction: 0.6, elapsedSeconds: 60, remainingSeconds: 40, totalSeconds: 100, tokensDone: 15000, tokensPerSecond: 250, runsDone: 1, runCount: 3 };
+  const state = {
+    status: 'running',
+    error: null,
+    warnings: [],
+    startedHere: [],
+    runs: [
+      { id: 'a', status: 'reached-target', stepsDone: 10, maxSteps: 40, tokensPerSecond: 100, batchSize: 4 },
+      { id: 'b', status: 'running', stepsDone: 20, maxSteps: 40, tokensPerSecond: 250, batchSize: 8 },
+      { id: 'c', status: 'queued', stepsDone: 0, maxSteps: 20, tokensPerSecond: null, batchSize: 16 },
+    ],
+    progress: figures,
+    estimate: null,
+    cost: null,
+  };
+  const p = progressOf(state);
+  expect(p).toEqual({ fraction: 0.6, runsDone: 1, runs: 3, tokensPerSecond: 250, etaSeconds: 40 });
+  expect(formatProgress(p, 60, 10)).toBe('[######....]  60%  runs 1/3  250 tok/s (wall)  elapsed 01:00  ETA 00:40');
+  expect(formatProgress(progressOf({ ...state, progress: { ...figures, fraction: null, remainingSeconds: null } }), 5, 10)).toBe('[..........]   ?%  runs 1/3  250 tok/s (wall)  elapsed 00:05  ETA --:--');
 });

@@ -1,7 +1,7 @@
 // One training run of the paper's protocol: constant LR after warmup, AdamW with clipping,
 // EWA weights, validation on the hybrid schedule, the first step at which the EWA loss reaches
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
-import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
+import type { EvalPoint, RunRecord, RunSpec, RunTiming, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { divergenceReason, divergenceWindow } from './divergence';
 import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
@@ -87,6 +87,13 @@ export interface RunOptions {
   /** Something people should know that does not end the run (a checkpoint that could not be saved). */
   onWarning?: (message: string) => void;
   now?: () => number;
+  /** Seconds this session spent before the loop (data preparation, engine setup), added to the record's timing. */
+  preparation?: Pick<RunTiming, 'dataSeconds' | 'setupSeconds'>;
+}
+
+/** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
+export function checkpointInterval(spec: RunSpec): number {
+  return Math.max(5, Math.min(200, Math.ceil(spec.maxSteps / 8)));
 }
 
 export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
@@ -101,6 +108,7 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
     failure: null,
     wallSeconds: 0,
     adapter,
+    timing: { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 },
   };
 }
 
@@ -131,15 +139,23 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     step = 0;
     initialLoss = null;
   }
+  const timing: RunTiming = (record.timing ??= { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 });
+  timing.dataSeconds += options.preparation?.dataSeconds ?? 0;
+  timing.setupSeconds += options.preparation?.setupSeconds ?? 0;
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
+  // The loop's wall time, split: evaluations and checkpoints are timed, training is the rest of the loop.
+  const clock = () => {
+    record.wallSeconds = (now() - started) / 1000;
+    timing.trainSeconds = Math.max(0, record.wallSeconds - timing.evalSeconds - timing.checkpointSeconds);
+  };
   let checkpointFailed = false;
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
     record.status = status;
     record.failure = failure;
-    record.wallSeconds = (now() - started) / 1000;
+    clock();
     options.onStatus?.(record);
     return record;
   };
@@ -162,11 +178,13 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
 
   /** An evaluation as evaluationPlan says, with the full-set anchor when a probe shows the target is near. */
   const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
+    const evalStarted = now();
     const plan = evaluationPlan(spec.evaluation, context, step);
     const decays = plan.decays === 'every' ? spec.ewaDecays.map((_, i) => i) : [bestDecayIndex(record.evals.at(-1))];
     const set = plan.set === 'probe' ? probe : full;
     let point = await evaluateOn(set, decays, plan.raw);
     if (set !== full && needsFullAnchor(spec.evaluation, context, step, point.ewaLoss)) point = await evaluateOn(full, [bestDecayIndex(point)], false);
+    timing.evalSeconds += (now() - evalStarted) / 1000;
     record.evals.push(point);
     options.onEval?.(point, record);
     return point;
@@ -189,7 +207,6 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       const microBatches: MicroBatch[] = [];
       for (let i = 0; i < microSteps; i++) microBatches.push(data.next(spec.microBatch));
       const lr = learningRate(step, spec.peakLr, spec.warmupSteps);
-      const t0 = now();
       const scalars = await engine.step(microBatches, {
         step,
         lr,
@@ -200,8 +217,10 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         clipNorm: spec.clipNorm,
         ewaDecays: spec.ewaDecays,
       });
-      const seconds = Math.max((now() - t0) / 1000, 1e-9);
       initialLoss ??= scalars.loss;
+      record.stepsDone = step;
+      record.tokensDone = step * tokensPerStep;
+      clock();
       const stats: StepStats = {
         step,
         trainLoss: scalars.loss,
@@ -209,12 +228,9 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         gradNorm: scalars.gradNorm,
         microGradSq: scalars.microGradSq,
         batchGradSq: scalars.batchGradSq,
-        tokensPerSecond: tokensPerStep / seconds,
+        tokensPerSecond: record.tokensDone / Math.max(record.wallSeconds, 1e-9),
       };
       record.steps.push(stats);
-      record.stepsDone = step;
-      record.tokensDone = step * tokensPerStep;
-      record.wallSeconds = (now() - started) / 1000;
       options.onStep?.(stats, record);
 
       const recent = record.steps.slice(-divergenceWindow(tokensPerStep)).map((s) => s.trainLoss);
@@ -236,6 +252,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
 
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
+        const checkpointStarted = now();
         const checkpoint: RunCheckpoint = { spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() };
         try {
           await options.onCheckpoint(checkpoint);
@@ -246,6 +263,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
           }
           checkpointFailed = true;
         }
+        timing.checkpointSeconds += (now() - checkpointStarted) / 1000;
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');

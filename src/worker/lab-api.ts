@@ -7,10 +7,8 @@ import { describeAdapter, describeError, GpuError } from '../gpu';
 import type { GpuContext } from '../gpu';
 import { skippedLines, type CacheUsage, type ProgressEvent, type TokenCache } from '../data';
 import { explainError } from '../util/errors';
-import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
-import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
-import { randomInts } from '../util/random';
+import type { GpuTrainingEngine as Engine } from '../train/gpu-engine';
 import type { RunRecord, RunSpec, ShardNote } from '../experiment/schema';
 import { bestDecayIndex, RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
@@ -18,6 +16,7 @@ import { datasetFor, tokenizerFor } from './data-setup';
 import { tokenizerJsonOf } from '../data/tokenizer';
 import { ewaDebiasRef } from '../kernels/ewa.ref';
 import { reacquiring } from './gpu-once';
+import { calibrateCost, type CalibrationRequest, type CalibrationResult } from './calibrate';
 import type { ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
 
 export interface LabEnvironment {
@@ -118,31 +117,30 @@ export function createLabApi(env: LabEnvironment) {
     },
 
     /**
-     * Measures this adapter's training throughput: a few steps of a small model on random ids,
-     * timed after a warm-up step (pipeline compilation). The page caches the figure per adapter
-     * and uses it for wall-time estimates.
+     * Measures the cost model on this adapter (src/worker/calibrate.ts): the probe's FLOP/s, and per
+     * model shape the seconds of a training step, of an evaluation pass and of the engine's setup.
+     * The page caches the result per adapter and shape.
      */
-    async calibrate(): Promise<{ flopsPerSecond: number; how: string }> {
+    async calibrateCost(request: CalibrationRequest): Promise<CalibrationResult> {
+      const acquiring = performance.now();
       const ctx = await gpu();
-      const model = { name: 'calibration', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
-      const microBatch = 8;
-      const engine = await Engine.create(ctx, { model, microBatch, initSeed: 1, ewaCount: 1 });
-      try {
-        const n = microBatch * model.context;
-        const batch = { inputs: randomInts(n, model.vocabSize, 1), targets: randomInts(n, model.vocabSize, 2), sequences: microBatch };
-        const hp = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecays: [0.9] };
-        await engine.step([batch], hp);
-        const steps = 3;
-        const start = performance.now();
-        for (let i = 0; i < steps; i++) await engine.step([batch], { ...hp, step: i + 2 });
-        const seconds = (performance.now() - start) / 1000;
-        return {
-          flopsPerSecond: (flopsPerToken(model).total * n * steps) / seconds,
-          how: `${steps} training steps of a 1-layer d64 model, ${n} tokens each`,
-        };
-      } finally {
-        engine.destroy();
-      }
+      return calibrateCost(ctx, { ...request, deviceSeconds: (performance.now() - acquiring) / 1000 });
+    },
+
+    /**
+     * Seconds to prepare a run's data as a run does (tokenizer, shards, pool, validation set), timed
+     * the second time: the first fills the token cache, which the experiment's runs then find warm.
+     */
+    async measureDataPreparation(spec: RunSpec, setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<number> {
+      const prepare = async () => {
+        const cache = await tokenCache();
+        const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, setup.files ?? null, env.dataBaseUrl);
+        await prepareRunData(spec, datasetFor(setup.data, setup.files ?? null, env.dataBaseUrl), tokenizer, { cache });
+      };
+      await prepare();
+      const start = performance.now();
+      await prepare();
+      return (performance.now() - start) / 1000;
     },
 
     /** Trains one run to its end and returns its record; progress arrives through `events`. */
@@ -154,8 +152,18 @@ export function createLabApi(env: LabEnvironment) {
       current = run;
       try {
         // Inside the try: without an adapter the run fails, and this worker can still take the next one.
+        const acquiring = performance.now();
         const ctx = await gpu();
+        // The device is acquired once per worker: its first run's setup includes it.
+        const deviceSeconds = (performance.now() - acquiring) / 1000;
         const adapter = describeAdapter(ctx.adapter);
+        let mark = performance.now();
+        const since = () => {
+          const now = performance.now();
+          const elapsed = (now - mark) / 1000;
+          mark = now;
+          return elapsed;
+        };
         const cache = await tokenCache();
         const files = setup.files ?? null;
         const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, files, env.dataBaseUrl);
@@ -173,8 +181,10 @@ export function createLabApi(env: LabEnvironment) {
             if (note) void events.onWarning(note);
           },
         });
+        const dataSeconds = since();
         const engine = await createEngine(ctx, spec);
         run.engine = engine;
+        const setupSeconds = deviceSeconds + since();
         // A lost device ends the run with its reason instead of hanging on GPU work.
         const lost = ctx.lost.then((error) => {
           control.cancel();
@@ -191,7 +201,8 @@ export function createLabApi(env: LabEnvironment) {
           resumeFrom: setup.resumeFrom ?? undefined,
           bestAtBatch: () => run.economy.best,
           censorAfter: () => run.economy.censorAfter,
-          onStep: (stats) => void events.onStep(stats),
+          preparation: { dataSeconds, setupSeconds },
+          onStep: (stats, r) => void events.onStep(stats, r.timing ?? null),
           onEval: (point) => void events.onEval(point),
           onStatus: (r) => void events.onStatus(r.status),
           onCheckpoint: (checkpoint: RunCheckpoint) => events.onCheckpoint(checkpoint),

@@ -70,14 +70,14 @@ export function progressPrinter(quiet: boolean, startedAt: number, where: 'page'
         }
         return;
       }
-      const p = progressOf(state, elapsed);
+      const p = progressOf(state);
       const line = formatProgress(p, elapsed);
       if (tty) {
         process.stdout.write(`\r\x1b[2K${line}`);
         return;
       }
       // Not a terminal (CI, a log file): a line per 10% or per 30 s.
-      const decile = Math.floor(p.fraction * 10);
+      const decile = p.fraction === null ? -1 : Math.floor(p.fraction * 10);
       if (decile !== lastDecile || Date.now() - lastLineAt > 30_000) {
         if (line !== lastLine) log(line);
         lastDecile = decile;
@@ -118,6 +118,8 @@ export interface OutputContext {
    * engine's trained models. Returns the names written; says itself what it could not write.
    */
   extras: () => Promise<string[]>;
+  /** The page's estimate, cost model and forecast samples (bench:sweep reads them from run.json); absent in Node. */
+  timing?: Record<string, unknown>;
 }
 
 /** results.json, report.json, report.txt, the CSVs, the engine's extras and run.json; the summary; the exit code. */
@@ -156,6 +158,7 @@ export async function writeOutputs(outDir: string, raw: ExperimentResults | null
         runs: c.runs,
         trainSeconds,
         wallSeconds,
+        ...(c.timing ?? {}),
         files: ['results.json', 'report.json', 'report.txt', ...Object.keys(csvFiles), ...extras],
       },
       null,

@@ -13,7 +13,10 @@ import { exportConfigJson } from '../../src/experiment/codec';
 import { describeAdapter, GpuError, type GpuContext } from '../../src/gpu';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { ExperimentConfig, ExperimentResults } from '../../src/experiment/schema';
-import { keptModelConfig, progressRows, useRunStore, type KeptWeights } from '../../src/state/run-store';
+import { forecastOf, keptModelConfig, progressRows, useRunStore, type KeptWeights } from '../../src/state/run-store';
+import { planContext, planRuns } from '../../src/experiment/plan';
+import { calibrationPairs, type CostModel } from '../../src/train/cost-model';
+import type { ExperimentForecast } from '../../src/train/progress';
 import type { LocalFiles } from '../../src/worker/data-setup';
 import { ExperimentRunner, type ExperimentHooks, type SweepPersistence } from '../../src/worker/experiment-runner';
 import { groupKey } from '../../src/train/sweep';
@@ -23,6 +26,7 @@ import type { HeadlessArgs } from './args';
 import { EXIT, RunFailure, log, progressPrinter, reportAdapter, slug, warn, writeOutputs } from './common';
 import { fileSweepStore, SweepFolderError, writeFileAtomic } from './file-sweep-store';
 import type { HostCheck, ResolvedInput } from './input';
+import type { ProgressFigures } from './progress';
 import type { AdapterInfo } from './page';
 import type { LabState } from './progress';
 import { serveStatic, type StaticServer } from '../static-files';
@@ -136,6 +140,26 @@ function keptModels(dir: string): Pick<ExperimentHooks, 'runFinished'> & Require
   };
 }
 
+/** About how long one timed calibration measurement may take (as the page's). */
+const CALIBRATION_BUDGET_SECONDS = 2;
+
+/**
+ * The cost model the page would have: calibrated on this device before the first run (the page
+ * keeps it in localStorage per adapter; Node measures it each time, in seconds).
+ */
+async function calibrate(config: ExperimentConfig, gpu: GpuContext, lab: ReturnType<typeof createLabApi>, files: LocalFiles | null): Promise<CostModel> {
+  const info = await lab.describeTokenizer({ data: config.data, tokenizer: config.tokenizer, files });
+  const plan = planRuns(config, planContext(config, info.vocabSize, gpu.adapter.limits));
+  const result = await lab.calibrateCost({ shapes: calibrationPairs(plan), budgetSeconds: CALIBRATION_BUDGET_SECONDS, flopsPerSecond: null });
+  const dataSeconds = plan.length > 0 ? await lab.measureDataPreparation(plan[0], { data: config.data, tokenizer: config.tokenizer, files }) : null;
+  return { shapes: result.shapes, flopsPerSecond: result.flopsPerSecond, evalAdapter: result.evalAdapter, dataSeconds };
+}
+
+function figures(f: ExperimentForecast): ProgressFigures {
+  const { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount } = f;
+  return { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount };
+}
+
 /** Trains the experiment with the page's runner, workers in process, on `gpu`. */
 export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, adapter: AdapterInfo, options: NodeTrainingOptions): Promise<NodeTraining> {
   const files = await localFiles(config, options.dataDir);
@@ -167,6 +191,8 @@ export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, ada
     },
   };
   const startedHere: string[] = [];
+  options.onNote('calibrating the cost model on this device (a few training steps and evaluation passes per model shape)…');
+  const cost = await calibrate(config, gpu, createLabApi(env), files);
   const runStore = useRunStore.getState();
   runStore.clear();
   const models = keptModels(join(options.sweepDir, 'models'));
@@ -174,6 +200,11 @@ export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, ada
     store,
     hooks: {
       ...runStore,
+      experimentStarted: (...started) => {
+        useRunStore.getState().experimentStarted(...started);
+        // After experimentStarted, which loads the (browser-only) cached model: Node's own measurement.
+        useRunStore.setState({ cost });
+      },
       runStarted: (id) => {
         startedHere.push(id);
         useRunStore.getState().runStarted(id);
@@ -190,7 +221,16 @@ export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, ada
   options.onRunner?.(runner);
   const state = (error: string | null = null): LabState => {
     const s = useRunStore.getState();
-    return { status: s.status, error, warnings: [...warnings], runs: progressRows(s), startedHere: [...startedHere] };
+    return {
+      status: s.status,
+      error,
+      warnings: [...warnings],
+      runs: progressRows(s),
+      startedHere: [...startedHere],
+      progress: s.forecast ? figures(forecastOf(s, Date.now()) ?? s.forecast) : null,
+      estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
+      cost: s.cost,
+    };
   };
   const ticker = setInterval(() => options.onState(state()), 1000);
   try {

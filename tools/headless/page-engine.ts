@@ -10,8 +10,8 @@ import { exportConfigJson } from '../../src/experiment/codec';
 import type { HeadlessArgs } from './args';
 import { EXIT, RunFailure, firstLine, log, progressPrinter, reportAdapter, warn, writeOutputs } from './common';
 import type { HostCheck, ResolvedInput } from './input';
-import { BrowserError, AdapterError, PageError, confirmHosts, type AdapterInfo, launchBrowser, pageConfig, pageResults, pageState, downloadModels, exportCharts, startBlocked, startExperiment, waitForAdapter, waitForLinkOpened } from './page';
-import type { LabState } from './progress';
+import { BrowserError, AdapterError, PageError, confirmHosts, confirmLongRun, estimateLine, type AdapterInfo, launchBrowser, pageConfig, pageResults, pageState, downloadModels, exportCharts, startBlocked, startExperiment, waitForAdapter, waitForEstimate, waitForLinkOpened } from './page';
+import type { LabState, ProgressSample } from './progress';
 import { ServeError, buildApp, serveDist, type ServedApp } from './serve';
 
 /** Things to close however the run ends. */
@@ -43,7 +43,7 @@ function describeDiff(expected: unknown, actual: unknown, path = ''): string[] {
   return [`${path || '(root)'}: expected ${JSON.stringify(expected)}, the page has ${JSON.stringify(actual)}`];
 }
 
-async function trainInPage(page: Page, args: HeadlessArgs): Promise<LabState> {
+async function trainInPage(page: Page, args: HeadlessArgs, samples: ProgressSample[]): Promise<LabState> {
   const startedAt = Date.now();
   await startExperiment(page);
   const printer = progressPrinter(args.quiet, startedAt);
@@ -52,6 +52,7 @@ async function trainInPage(page: Page, args: HeadlessArgs): Promise<LabState> {
       if (page.isClosed()) throw new PageError('the page closed (crashed?) during training');
       const state = await pageState(page);
       printer.update(state);
+      if (state.progress) samples.push({ seconds: (Date.now() - startedAt) / 1000, fraction: state.progress.fraction, remainingSeconds: state.progress.remainingSeconds });
       if (state.error) throw new RunFailure(`the experiment failed: ${state.error}`, EXIT.failed);
       if (state.status === 'finished') return state;
       if (state.status === 'stopped') throw new RunFailure('the experiment was stopped before it finished', EXIT.failed);
@@ -125,11 +126,18 @@ async function trainedInPage(args: HeadlessArgs, input: ResolvedInput, hosts: Ho
     await confirmHosts(page);
     log(`data hosts confirmed (--allow-host): ${hosts.hosts.join(', ')}`);
   }
+  await waitForEstimate(page, 10 * 60_000);
+  const estimate = await estimateLine(page);
+  if (estimate) log(`estimate: ${estimate}`);
+  // Running the command is the person's confirmation of a long experiment; say what the page asked.
+  const longRun = await confirmLongRun(page);
+  if (longRun) log(`confirmed a long experiment: ${longRun}`);
   const blocked = await startBlocked(page);
   if (blocked) throw new RunFailure(`the page will not start: ${blocked}`, EXIT.failed);
 
   const trainStart = Date.now();
-  const final = await trainInPage(page, args);
+  const samples: ProgressSample[] = [];
+  const final = await trainInPage(page, args, samples);
   if (pageErrors.length > 0) warn(`page errors during the run:\n  ${pageErrors.slice(0, 5).join('\n  ')}`);
   const raw = await pageResults(page);
   return writeOutputs(outDir, raw, {
@@ -138,6 +146,8 @@ async function trainedInPage(args: HeadlessArgs, input: ResolvedInput, hosts: Ho
     adapter,
     engine: { engine: 'page', browser: launched.executable },
     runs: final.runs,
+    // The page's estimate when the first run started, and its forecast as the run went (docs/time.md).
+    timing: { estimate: final.estimate, costModel: final.cost, progress: samples },
     trainStart,
     t0,
     extras: async () => {

@@ -112,7 +112,7 @@ test('a config link fills the builder and waits for Start; validation speaks inl
   await expect(page.getByTestId('start-blocked')).toContainText('the experiment has problems to fix');
   await batch.fill('4, 8, 16');
   await expect(page.getByTestId('config-invalid')).toHaveCount(0);
-  await expect(page.getByTestId('estimate')).toContainText('4 runs');
+  await expect(page.getByTestId('estimate')).toContainText('12 runs');
 });
 
 test('a link to another data host asks before fetching', async ({ page }) => {

@@ -6,7 +6,7 @@ import { test, expect, type Page, type Locator } from '@playwright/test';
 import { encodeConfigFragment, encodeResultsFragment } from '../src/experiment/codec';
 import { chartModel } from '../src/ui/chart-model';
 import { compactResults } from '../src/ui/compact-results';
-import { measurementReading } from '../src/ui/readings';
+import { dataGrowthSentence, measurementReading } from '../src/ui/readings';
 import { demoResult } from '../src/ui/demo-result';
 import { GLOSSARY } from '../src/ui/glossary';
 import { syntheticResults } from '../src/experiment/synthetic';
@@ -71,8 +71,15 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   const explained = page.getByTestId('cbs-explained');
   expect((await explained.innerText()).split(/(?<=[.!?])\s+/).filter((t) => t.length > 10)).toHaveLength(3);
   await expectInFirstView(page, explained, 'the explanation');
-  // The worked example: the shipped demo result's chart, its fit and B*, and its reading.
-  const m = chartModel(demoResult(), { resamples: 300 }).measurements[0];
+  // The worked example: the shipped demo result (two budgets), the headline on B* growing with
+  // data, and the largest budget's chart, its fit and B*, and its reading.
+  const measurements = [...chartModel(demoResult(), { resamples: 300 }).measurements].sort((p, q) => p.dataSize - q.dataSize);
+  expect(measurements.map((x) => x.dataSize)).toEqual([20_000, 160_000]);
+  const growth = example.getByTestId('example-growth');
+  await expect(growth).toHaveText(dataGrowthSentence(measurements) as string);
+  await expect(growth).toContainText('The two intervals do not overlap');
+  await expectInFirstView(page, growth, 'the growth headline');
+  const m = measurements[1];
   const bStar = `${+(m.cbs!.bStar as number).toPrecision(3)}`;
   await expectInFirstView(page, example.locator('svg.recharts-surface').first(), 'the worked example chart');
   await expect(example.locator('.recharts-label', { hasText: `B* ≈ ${bStar}` })).toHaveCount(1);
@@ -81,7 +88,12 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   await expect(reading).toHaveText(measurementReading(m));
   await expect(reading).toContainText(`B* = ${bStar} sequences`);
   await expectInFirstView(page, reading, 'the reading');
-  await expect(page.getByTestId('example-source')).toContainText('Synthetic example');
+  await expect(page.getByTestId('example-source')).toContainText('Measured by this lab on the demo preset');
+  // The other budget's chart is one click away.
+  await example.getByRole('button', { name: 'D = 20k tokens' }).click();
+  await expect(example.locator('.recharts-label', { hasText: `B* ≈ ${+(measurements[0].cbs!.bStar as number).toPrecision(3)}` })).toHaveCount(1);
+  await expect(reading).toHaveText(measurementReading(measurements[0]));
+  await example.getByRole('button', { name: 'D = 160k tokens' }).click();
   // One Start button, for the demo.
   const start = page.getByTestId('start');
   await expect(start).toHaveText('Start the demo');

@@ -67,6 +67,13 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     expect(an.measurements).toHaveLength(2);
     expect(an.scaling.vsData.points).toHaveLength(2);
     expect(an.scaling.vsData.fit?.e as number).toBeGreaterThan(0);
+    // Each point's error bar spans its B* interval in tokens.
+    for (const p of an.scaling.vsData.points) {
+      const g = an.report!.groups.find((x) => x.key === p.label)!;
+      const [lo, hi] = g.intervalTokens!;
+      expect(p.y - p.err[0]).toBeCloseTo(lo as number, 9);
+      expect(p.y + p.err[1]).toBeCloseTo(hi as number, 9);
+    }
   });
   it('two models with one name and two shapes are two measurements, each shown with its own model and label', () => {
     const tiny = (dModel: number) => ({ ...syntheticConfig(), models: [{ name: 'nano', layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });

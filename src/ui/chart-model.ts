@@ -59,8 +59,11 @@ export interface MeasurementAnalysis {
 }
 
 export interface ScalingPanel {
-  /** B* in tokens against N (non-embedding parameters) or D (tokens). */
-  points: { x: number; y: number; label: string }[];
+  /**
+   * B* in tokens against N (non-embedding parameters) or D (tokens), with its interval in tokens
+   * as the error bar's extent below and above y ([0, 0] where there is none).
+   */
+  points: { x: number; y: number; label: string; err: [number, number] }[];
   fit: PowerLawFit | null;
   note: string | null;
   description: string | null;
@@ -127,7 +130,12 @@ function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: stri
   const points = s.used
     .map((u) => ({ u, g: byKey.get(u.key) }))
     .filter(({ g }) => g?.bStarTokens != null)
-    .map(({ u, g }) => ({ x: u.x, y: g?.bStarTokens as number, label: u.key }));
+    .map(({ u, g }) => {
+      const y = g?.bStarTokens as number;
+      const [lo, hi] = g?.intervalTokens ?? [null, null];
+      const err: [number, number] = [lo !== null && lo <= y ? y - lo : 0, hi !== null && hi >= y ? hi - y : 0];
+      return { x: u.x, y, label: u.key, err };
+    });
   const excluded = s.excluded.map((e) => `${e.key}: ${e.reason}`).join('; ');
   if (new Set(points.map((p) => p.x)).size < 2) return { points, fit: null, description: s.description, note: `Too few B* values for a fit${excluded ? ` (${excluded})` : ''}.` };
   try {

@@ -1,20 +1,14 @@
 // The worked example of the first view: a demo result shipped with the page. This module is the
-// one place the page reads it from; to ship a measured result, replace the JSON file (a results
-// export of the demo preset) and set SYNTHETIC to false.
+// one place the page reads it from. demo-result.json is the demo preset as measured by the lab
+// (seed 1, headless Chromium on the CPU emulator, 2026-11-30; docs/science.md), compacted as a
+// results link compacts it (per-step statistics in blocks; every evaluation kept).
 import type { ExperimentResults } from '../experiment/schema';
 import { resultsFromValue } from '../experiment/codec';
-import demo from '../experiment/fixtures/demo-results.json' with { type: 'json' };
-
-/**
- * True while the shipped example is the synthetic fixture (runs generated from R(B) = 12 + 576/B,
- * src/experiment/fixtures/synthetic.ts), not a sweep the lab measured. The page says so.
- */
-export const DEMO_RESULT_SYNTHETIC = true;
+import demo from './demo-result.json' with { type: 'json' };
 
 /** Where the example comes from, in words the page shows under it. */
-export const DEMO_RESULT_SOURCE = DEMO_RESULT_SYNTHETIC
-  ? 'Synthetic example: generated from the curve R(B) = 12 + 576/B with the demo’s shapes, until a measured demo result ships with the page. Press Start to measure your own.'
-  : 'Measured by the lab on the demo preset.';
+export const DEMO_RESULT_SOURCE =
+  'Measured by this lab on the demo preset (seed 1), in headless Chromium on the CPU emulator, 2026-11-30. Press Start to measure it again on your machine.';
 
 /** The shipped results, read through the codec like any imported file (migrated and validated). */
 export function demoResult(): ExperimentResults {

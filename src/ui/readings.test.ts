@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, type MeasurementAnalysis, type ScalingPanel } from './chart-model';
-import { measurementReading, scalingReading } from './readings';
+import { dataGrowthSentence, measurementReading, scalingReading } from './readings';
 import { syntheticConfig, syntheticResults } from '../experiment/synthetic';
 
 const m = chartModel(syntheticResults(), { resamples: 200 }).measurements[0];
@@ -51,5 +51,25 @@ describe('a scaling chart read aloud', () => {
   it('with one size it says what it needs', () => {
     const empty: ScalingPanel = { points: [], fit: null, note: 'A power law in model size needs B* at two or more model sizes with the other size held fixed.', description: null };
     expect(scalingReading(empty, 'model')).toMatch(/^A power law in model size needs B\* at two or more model sizes.*The paper finds B\* barely changes with model size/);
+  });
+});
+
+describe('the worked example headline', () => {
+  const d1 = syntheticResults();
+  const d2 = syntheticResults({ config: { ...syntheticConfig(), dataSizes: [160_000] }, a: 8, b: 2400, seed: 9 });
+  const both = chartModel({ ...d1, config: { ...d1.config, dataSizes: [20_000, 160_000] }, runs: [...d1.runs, ...d2.runs], targets: [...d1.targets, ...d2.targets] }, { resamples: 200 }).measurements;
+  it('names both budgets, both B* with their intervals, the ratio, and whether the intervals overlap', () => {
+    const [small, large] = [...both].sort((p, q) => p.dataSize - q.dataSize);
+    const text = dataGrowthSentence(both) as string;
+    const b0 = small.cbs!.bStar as number;
+    const b1 = large.cbs!.bStar as number;
+    expect(text).toMatch(/^Same model, 8× the data: B\* ≈ /);
+    expect(text).toContain(`B* ≈ ${+b0.toPrecision(3)} sequences (90% interval ${+small.interval!.lower!.toPrecision(3)}–${+small.interval!.upper!.toPrecision(3)}) at 20k tokens`);
+    expect(text).toContain(`${+(b1 / b0).toPrecision(3)}× larger`);
+    const disjoint = small.interval!.upper! < large.interval!.lower!;
+    expect(text).toContain(disjoint ? 'do not overlap' : 'overlap: this growth is within');
+  });
+  it('says nothing with one budget', () => {
+    expect(dataGrowthSentence([m])).toBeNull();
   });
 });

@@ -88,3 +88,29 @@ export function scalingReading(panel: ScalingPanel, against: 'model' | 'data'): 
   sentences.push(paper);
   return sentences.join(' ');
 }
+
+function bStarText(m: MeasurementAnalysis): string {
+  const b = m.cbs?.bStar ?? null;
+  if (b === null || !Number.isFinite(b)) return `no B* at ${formatCount(m.dataSize)} tokens`;
+  const iv = m.interval?.status === 'ok' && m.interval.lower !== null && m.interval.upper !== null && !m.interval.upperUnbounded ? ` (90% interval ${fmtNum(m.interval.lower)}–${fmtNum(m.interval.upper)})` : '';
+  return `B* ≈ ${fmtNum(b)} sequences${iv} at ${formatCount(m.dataSize)} tokens`;
+}
+
+/** The worked example's headline: how B* moved between the smallest and the largest budget, or null with one budget. */
+export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[]): string | null {
+  const sorted = [...measurements].sort((p, q) => p.dataSize - q.dataSize);
+  if (sorted.length < 2) return null;
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  const b0 = first.cbs?.bStar ?? null;
+  const b1 = last.cbs?.bStar ?? null;
+  if (b0 === null || b1 === null || !Number.isFinite(b0) || !Number.isFinite(b1)) return null;
+  const i0 = first.interval;
+  const i1 = last.interval;
+  const disjoint = i0?.status === 'ok' && i1?.status === 'ok' && i0.upper !== null && i1.lower !== null && !i0.upperUnbounded && i0.upper < i1.lower;
+  const dataTimes = last.dataSize / first.dataSize;
+  return (
+    `Same model, ${fmtNum(dataTimes)}× the data: ${bStarText(first)}, ${bStarText(last)}, ${fmtNum(b1 / b0)}× larger. ` +
+    (disjoint ? 'The two intervals do not overlap: the growth is larger than the measurement’s uncertainty.' : 'The two intervals overlap: this growth is within the measurement’s uncertainty.')
+  );
+}

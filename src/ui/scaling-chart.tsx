@@ -2,7 +2,7 @@
 // law, a sentence reading each, and optionally the paper's laws converted from 512-token
 // sequences to tokens.
 import { useId, useState } from 'react';
-import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ComposedChart, ErrorBar, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ScalingAnalysis, ScalingPanel } from './chart-model';
 import type { PowerLawFit } from '../cbs/scaling';
 import { PAPER_LAWS, paperLawTokens } from '../cbs/paper';
@@ -36,11 +36,12 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
       fitLine.push({ x, fit: data.fit.c * x ** data.fit.e });
     }
   }
-  const ys = [...data.points.map((p) => p.y), ...fitLine.map((p) => p.fit), ...overlay.flatMap((o) => o.points.map((p) => p.y))].filter((y) => y > 0);
+  const ys = [...data.points.flatMap((p) => [p.y, p.y - p.err[0], p.y + p.err[1]]), ...fitLine.map((p) => p.fit), ...overlay.flatMap((o) => o.points.map((p) => p.y))].filter((y) => y > 0);
   const yLo = ys.length ? Math.min(...ys) / 1.5 : 1;
   const yHi = ys.length ? Math.max(...ys) * 1.5 : 10;
   const reading = scalingReading(data, against);
-  const legend: LegendItem[] = [{ label: 'measured B*', color: '#1a365d', kind: 'dot' }];
+  const withIntervals = data.points.some((p) => p.err[0] > 0 || p.err[1] > 0);
+  const legend: LegendItem[] = [{ label: withIntervals ? 'measured B* (bar: 90% interval)' : 'measured B*', color: '#1a365d', kind: 'dot' }];
   if (fitLine.length > 0) legend.push({ label: 'fitted power law', color: '#2b6cb0', kind: 'line' });
   for (const o of overlay) legend.push({ label: o.name, color: o.color, kind: 'dash' });
   return (
@@ -61,7 +62,9 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
               {overlay.map((o) => (
                 <Line key={o.name} data={o.points} dataKey="y" name={o.name} stroke={o.color} strokeDasharray="5 4" dot={false} activeDot={false} isAnimationActive={false} />
               ))}
-              <Scatter data={data.points} dataKey="y" name="measured B*" fill="#1a365d" isAnimationActive={false} />
+              <Scatter data={data.points} dataKey="y" name="measured B*" fill="#1a365d" isAnimationActive={false}>
+                {withIntervals && <ErrorBar dataKey="err" direction="y" width={6} stroke="#1a365d" strokeWidth={1.5} />}
+              </Scatter>
             </ComposedChart>
           </ResponsiveContainer>
         </ChartFrame>

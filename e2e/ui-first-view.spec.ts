@@ -77,7 +77,7 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   expect(measurements.map((x) => x.dataSize)).toEqual([20_000, 160_000]);
   const growth = example.getByTestId('example-growth');
   await expect(growth).toHaveText(dataGrowthSentence(measurements) as string);
-  await expect(growth).toContainText('The two intervals do not overlap');
+  await expect(growth).toContainText('The intervals do not overlap');
   await expectInFirstView(page, growth, 'the growth headline');
   const m = measurements[1];
   const bStar = `${+(m.cbs!.bStar as number).toPrecision(3)}`;
@@ -141,7 +141,8 @@ test('results read aloud, every term one click from its glossary entry, the pape
   // Opened from a link: the results are scrolled into view and hold the focus.
   await expect(section).toBeFocused();
   const top = (await section.boundingBox())!.y;
-  expect(top).toBeGreaterThanOrEqual(0);
+  // Scrolled to the top edge (a fraction of a pixel either way).
+  expect(top).toBeGreaterThanOrEqual(-1);
   expect(top).toBeLessThan(100);
   // The reading beside B* is the generated sentence for these results.
   const m = chartModel(compactResults(results)).measurements[0];

@@ -126,7 +126,7 @@ function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: num
       <ComposedChart margin={{ top: 16, right: 16, bottom: 30, left: 4 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="B" type="number" scale="log" domain={[lo, hi]} ticks={powersOfTwo(lo, hi)} allowDataOverflow label={{ value: 'batch size B (sequences)', position: 'insideBottom', offset: -18 }} />
-        <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} allowDataOverflow width={60} label={{ value: 'steps to target', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+        <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={formatCount} allowDataOverflow width={60} label={{ value: 'steps to target', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
         {interval && interval.lower !== null && (
           <ReferenceArea x1={Math.max(lo, interval.lower)} x2={Math.min(hi, interval.upper ?? hi)} fill={COLORS.interval} fillOpacity={0.18} ifOverflow="hidden" />
         )}

@@ -63,11 +63,10 @@ describe('the worked example headline', () => {
     const text = dataGrowthSentence(both) as string;
     const b0 = small.cbs!.bStar as number;
     const b1 = large.cbs!.bStar as number;
-    expect(text).toMatch(/^Same model, 8× the data: B\* ≈ /);
-    expect(text).toContain(`B* ≈ ${+b0.toPrecision(3)} sequences (90% interval ${+small.interval!.lower!.toPrecision(3)}–${+small.interval!.upper!.toPrecision(3)}) at 20k tokens`);
-    expect(text).toContain(`${+(b1 / b0).toPrecision(3)}× larger`);
+    expect(text).toMatch(new RegExp(`^8× the data, ${+(b1 / b0).toPrecision(3)}× the critical batch size: B\\* ≈ `));
+    expect(text).toContain(`B* ≈ ${+b0.toPrecision(3)} (${+small.interval!.lower!.toPrecision(3)}–${+small.interval!.upper!.toPrecision(3)}) at 20k tokens and ${+b1.toPrecision(3)} (`);
     const disjoint = small.interval!.upper! < large.interval!.lower!;
-    expect(text).toContain(disjoint ? 'do not overlap' : 'overlap: this growth is within');
+    expect(text).toContain(disjoint ? 'The intervals do not overlap' : 'The intervals overlap: this growth is within');
   });
   it('says nothing with one budget', () => {
     expect(dataGrowthSentence([m])).toBeNull();

@@ -92,8 +92,8 @@ export function scalingReading(panel: ScalingPanel, against: 'model' | 'data'): 
 function bStarText(m: MeasurementAnalysis): string {
   const b = m.cbs?.bStar ?? null;
   if (b === null || !Number.isFinite(b)) return `no B* at ${formatCount(m.dataSize)} tokens`;
-  const iv = m.interval?.status === 'ok' && m.interval.lower !== null && m.interval.upper !== null && !m.interval.upperUnbounded ? ` (90% interval ${fmtNum(m.interval.lower)}–${fmtNum(m.interval.upper)})` : '';
-  return `B* ≈ ${fmtNum(b)} sequences${iv} at ${formatCount(m.dataSize)} tokens`;
+  const iv = m.interval?.status === 'ok' && m.interval.lower !== null && m.interval.upper !== null && !m.interval.upperUnbounded ? ` (${fmtNum(m.interval.lower)}–${fmtNum(m.interval.upper)})` : '';
+  return `${fmtNum(b)}${iv} at ${formatCount(m.dataSize)} tokens`;
 }
 
 /** The worked example's headline: how B* moved between the smallest and the largest budget, or null with one budget. */
@@ -108,9 +108,8 @@ export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[])
   const i0 = first.interval;
   const i1 = last.interval;
   const disjoint = i0?.status === 'ok' && i1?.status === 'ok' && i0.upper !== null && i1.lower !== null && !i0.upperUnbounded && i0.upper < i1.lower;
-  const dataTimes = last.dataSize / first.dataSize;
   return (
-    `Same model, ${fmtNum(dataTimes)}× the data: ${bStarText(first)}, ${bStarText(last)}, ${fmtNum(b1 / b0)}× larger. ` +
-    (disjoint ? 'The two intervals do not overlap: the growth is larger than the measurement’s uncertainty.' : 'The two intervals overlap: this growth is within the measurement’s uncertainty.')
+    `${fmtNum(last.dataSize / first.dataSize)}× the data, ${fmtNum(b1 / b0)}× the critical batch size: B* ≈ ${bStarText(first)} and ${bStarText(last)}, in sequences with 90% intervals. ` +
+    (disjoint ? 'The intervals do not overlap: the growth is larger than the uncertainty.' : 'The intervals overlap: this growth is within the uncertainty.')
   );
 }

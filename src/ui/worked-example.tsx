@@ -19,7 +19,7 @@ export function WorkedExample() {
   return (
     <section className="worked-example" aria-labelledby="example-title" data-testid="worked-example">
       <h2 id="example-title">
-        Worked example: the demo model at {measurements.length > 1 ? `${measurements.length} data budgets` : `${formatCount(m.dataSize)} tokens`}, batch sizes {sizes[0]} to {sizes[sizes.length - 1]}
+        Worked example: the demo, batch sizes {sizes[0]}–{sizes[sizes.length - 1]}, {measurements.length > 1 ? `${measurements.length} data budgets` : `${formatCount(m.dataSize)} tokens`}
       </h2>
       {growth && (
         <p className="growth" data-testid="example-growth">
@@ -35,7 +35,7 @@ export function WorkedExample() {
           ))}
         </div>
       )}
-      <CbsChart m={m} compact height={280} title={`Worked example: steps to target against batch size, D = ${formatCount(m.dataSize)} tokens`} />
+      <CbsChart m={m} compact height={230} title={`Worked example: steps to target against batch size, D = ${formatCount(m.dataSize)} tokens`} />
       <p className="source" data-testid="example-source">
         {DEMO_RESULT_SOURCE}
       </p>

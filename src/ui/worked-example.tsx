@@ -14,12 +14,11 @@ export function WorkedExample() {
   const [shown, setShown] = useState(measurements.length - 1);
   const m = measurements[shown];
   if (!m) return null;
-  const sizes = m.points.map((p) => p.batchSize);
   const growth = dataGrowthSentence(measurements);
   return (
     <section className="worked-example" aria-labelledby="example-title" data-testid="worked-example">
       <h2 id="example-title">
-        Worked example: the demo, batch sizes {sizes[0]}–{sizes[sizes.length - 1]}, {measurements.length > 1 ? `${measurements.length} data budgets` : `${formatCount(m.dataSize)} tokens`}
+        Worked example: the demo at {measurements.length > 1 ? `${measurements.length} data budgets` : `${formatCount(m.dataSize)} tokens`}
       </h2>
       {growth && (
         <p className="growth" data-testid="example-growth">

@@ -114,8 +114,10 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
       ? { atSeconds: at25.seconds, fraction: at25.fraction!, predictedSeconds: at25.seconds + at25.remainingSeconds!, error: error(at25.seconds + at25.remainingSeconds!) }
       : null,
     calibrated: run.costModel,
+    // The calibrated model as the prior: it carries the adapter's evaluation chunking, without
+    // which every pass would be priced as one whole-set chunk (probe passes 8× too many tokens).
     measured: refineCost(
-      null,
+      run.costModel ?? null,
       results.runs.flatMap((r) => (r.timing ? [{ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, timing: r.timing }] : [])),
     ),
   };

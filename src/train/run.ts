@@ -3,6 +3,7 @@
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
 import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
+import { batchAt } from '../experiment/batch-schedule';
 import { divergenceReason } from './divergence';
 import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
@@ -63,6 +64,13 @@ export interface RunOptions {
   /** Take a checkpoint every this many steps (0: never). */
   checkpointEvery?: number;
   resumeFrom?: RunCheckpoint;
+  /**
+   * A local-CBS branch: start from another run's checkpoint (its engine state and data position,
+   * so the branch reads new data from there) with a fresh record, continuing its step count.
+   */
+  startFrom?: RunCheckpoint;
+  /** A base run: called with a checkpoint at each of spec.checkpointSteps (its last step included). */
+  onKeep?: (checkpoint: RunCheckpoint) => Promise<void> | void;
   /** Economical mode: the best steps-to-target at this batch size so far (runs that cannot beat it stop). */
   bestAtBatch?: () => number | null;
   /**
@@ -96,11 +104,12 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   const { engine, data, validation } = options;
   const control = options.control ?? new RunControl();
   const now = options.now ?? (() => performance.now());
-  const microSteps = spec.batchSize / spec.microBatch;
-  if (!Number.isInteger(microSteps) || microSteps < 1) {
-    throw new Error(`batch size ${spec.batchSize} is not a multiple of the micro-batch ${spec.microBatch}`);
+  for (const { batchSize } of spec.batchSchedule ?? [spec]) {
+    const microSteps = batchSize / spec.microBatch;
+    if (!Number.isInteger(microSteps) || microSteps < 1) {
+      throw new Error(`batch size ${batchSize} is not a multiple of the micro-batch ${spec.microBatch}`);
+    }
   }
-  const tokensPerStep = spec.batchSize * spec.model.context;
 
   let record: RunRecord;
   let step: number;
@@ -112,11 +121,32 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     record = structuredClone(c.record);
     step = c.step;
     initialLoss = c.initialLoss;
+  } else if (options.startFrom) {
+    const c = options.startFrom;
+    if (spec.branch && (c.step !== spec.branch.fromStep || c.record.tokensDone !== spec.branch.fromTokens)) {
+      throw new Error(`the branch starts at step ${spec.branch.fromStep} (${spec.branch.fromTokens} tokens) but the checkpoint is at step ${c.step} (${c.record.tokensDone} tokens)`);
+    }
+    await engine.loadState(c.engine);
+    data.restore(c.data);
+    record = { ...emptyRecord(spec, options.adapter), stepsDone: c.step, tokensDone: c.record.tokensDone };
+    step = c.step;
+    initialLoss = c.initialLoss;
   } else {
     record = emptyRecord(spec, options.adapter);
     step = 0;
     initialLoss = null;
   }
+  // Training tokens read so far: the batch can change with the step (a schedule, a branch).
+  let tokens = record.tokensDone;
+  const keepAt = new Set(spec.checkpointSteps ?? []);
+  const checkpoint = async (): Promise<RunCheckpoint> => ({
+    spec,
+    step,
+    initialLoss,
+    record: structuredClone(record),
+    engine: await engine.saveState(),
+    data: data.position(),
+  });
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
@@ -130,14 +160,15 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   };
 
   const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
-    const tried = decaysToEvaluate(spec.evaluation, context, step, spec.ewaDecays.length, bestDecayIndex(record.evals.at(-1)));
+    // A branch is read off its raw weights: one EWA decay keeps the record's curves, at a third of the cost.
+    const tried = spec.branch ? [bestDecayIndex(record.evals.at(-1))] : decaysToEvaluate(spec.evaluation, context, step, spec.ewaDecays.length, bestDecayIndex(record.evals.at(-1)));
     const ewaLosses: (number | null)[] = spec.ewaDecays.map(() => null);
     for (const index of tried) ewaLosses[index] = await engine.evaluate(validation, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
     const measured = ewaLosses.filter((l): l is number => l !== null);
     const near = tried.length === spec.ewaDecays.length && step < spec.maxSteps && isNearTarget(spec.evaluation, context);
     const point: EvalPoint = {
       step,
-      tokens: step * tokensPerStep,
+      tokens,
       // The best decay at this evaluation, as the authors' code takes it (NaN if any is NaN).
       ewaLoss: measured.some((l) => Number.isNaN(l)) ? NaN : Math.min(...measured),
       ewaLosses,
@@ -163,9 +194,10 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
 
       step += 1;
+      const { batchSize, peakLr } = batchAt(spec, tokens);
       const microBatches: MicroBatch[] = [];
-      for (let i = 0; i < microSteps; i++) microBatches.push(data.next(spec.microBatch));
-      const lr = learningRate(step, spec.peakLr, spec.warmupSteps);
+      for (let i = 0; i < batchSize / spec.microBatch; i++) microBatches.push(data.next(spec.microBatch));
+      const lr = learningRate(step, peakLr, spec.warmupSteps);
       const t0 = now();
       const scalars = await engine.step(microBatches, {
         step,
@@ -178,6 +210,8 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         ewaDecays: spec.ewaDecays,
       });
       const seconds = Math.max((now() - t0) / 1000, 1e-9);
+      const tokensPerStep = batchSize * spec.model.context;
+      tokens += tokensPerStep;
       initialLoss ??= scalars.loss;
       const stats: StepStats = {
         step,
@@ -190,7 +224,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       };
       record.steps.push(stats);
       record.stepsDone = step;
-      record.tokensDone = step * tokensPerStep;
+      record.tokensDone = tokens;
       record.wallSeconds = (now() - started) / 1000;
       options.onStep?.(stats, record);
 
@@ -199,7 +233,9 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
 
       const last = record.evals.at(-1);
       const evalContext: EvalContext = { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null };
-      if (shouldEvaluate(step, spec.evaluation, evalContext)) {
+      // A branch evaluates at its last finalEvaluations steps only: their losses are what it measures.
+      const evaluateNow = spec.branch ? step > spec.maxSteps - spec.branch.finalEvaluations : shouldEvaluate(step, spec.evaluation, evalContext);
+      if (evaluateNow) {
         const point = await evaluateAt(evalContext);
         if (!Number.isFinite(point.ewaLoss)) {
           return finish('diverged', { step, reason: `the EWA validation loss became ${point.ewaLoss}` });
@@ -210,15 +246,9 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         }
       }
 
+      if (options.onKeep && keepAt.has(step)) await options.onKeep(await checkpoint());
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
-        await options.onCheckpoint({
-          spec,
-          step,
-          initialLoss,
-          record: structuredClone(record),
-          engine: await engine.saveState(),
-          data: data.position(),
-        });
+        await options.onCheckpoint(await checkpoint());
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');

@@ -122,7 +122,7 @@ function emptyRecord(runSpec: RunSpec, adapter: string): RunRecord {
 
 /** A finished branch whose last two validation losses are `a` then `b` (smoothed: (a + b) / 2). */
 function branch(fromStep: number, k: number, a: number, b: number, replicate = 0, status: RunRecord['status'] = 'finished'): RunRecord {
-  const r = emptyRecord(spec({ id: `b${fromStep}k${k}r${replicate}`, batchSize: 4 * k, replicate, branch: { baseRunId: 'base', fromStep, fromTokens: fromStep * 128, multiplier: k, finalEvaluations: 2 } }), 'test');
+  const r = emptyRecord(spec({ id: `b${fromStep}k${k}r${replicate}`, batchSize: 4 * k, replicate, branch: { baseRunId: 'base', fromStep, fromTokens: fromStep * 128, multiplier: k, evalSteps: [fromStep + 1, fromStep + 2] } }), 'test');
   r.status = status;
   r.evals = [a, b].map((loss, i) => ({ step: fromStep + i + 1, tokens: 0, ewaLoss: loss, ewaLosses: [loss], rawLoss: loss }));
   r.steps = [{ step: fromStep + 1, trainLoss: 9, lr: 0.01, gradNorm: 1, microGradSq: 1, batchGradSq: 1, tokensPerSecond: 1 }];

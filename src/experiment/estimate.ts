@@ -41,6 +41,11 @@ export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimit
   const measurements = measurementPairs(config).map(({ model, dataSize }) => {
     const m = { ...model, vocabSize: model.vocabSize || vocab };
     const counts = parameterCounts(m);
+    const perModel = { model: m.name, dataSize, nonEmbeddingParams: counts.nonEmbedding, totalParams: counts.total };
+    if (config.kind === 'local-cbs' && config.localCbs) {
+      const { runs, tokens } = localCbsCost(config, dataSize, m.context);
+      return { ...perModel, runs, maxTokens: tokens, maxFlops: tokens * flopsPerToken(m).total };
+    }
     let tokens = 0;
     for (const B of config.batchSizes) {
       const perStep = B * m.context;
@@ -80,4 +85,20 @@ export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimit
   const maxFlops = measurements.reduce((s, m) => s + m.maxFlops, 0);
   const maxWallSeconds = flopsPerSecond && flopsPerSecond > 0 ? maxFlops / flopsPerSecond / Math.max(1, config.workers) : null;
   return { measurements, runs, maxTokens, maxFlops, maxWallSeconds, adapterErrors };
+}
+
+/**
+ * A local-CBS experiment: per seed replicate the base run (D tokens), one branch of Δ tokens per
+ * checkpoint and multiplier, and, when comparing a batch-size warmup, two runs to the cap.
+ */
+function localCbsCost(config: ExperimentConfig, dataSize: number, context: number): { runs: number; tokens: number } {
+  const local = config.localCbs!;
+  const replicates = config.seeds.length;
+  const branches = local.checkpoints.length * local.multipliers.length;
+  const capTokens = config.cap.kind === 'steps' ? config.cap.steps * local.baseBatch * context : config.cap.factor * dataSize;
+  const compare = local.compareSchedule ? 2 : 0;
+  return {
+    runs: replicates * (1 + branches + compare),
+    tokens: replicates * (dataSize + branches * local.branchTokens + compare * capTokens),
+  };
 }

@@ -194,6 +194,29 @@ export function branchSteps(local: Pick<LocalCbsConfig, 'branchTokens' | 'baseBa
   return Math.max(1, Math.round(local.branchTokens / (multiplier * local.baseBatch * context)));
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The fewest tokens that are a whole number of steps for every branch: the lcm of the k·B·T. */
+export function commonBranchTokens(local: Pick<LocalCbsConfig, 'multipliers' | 'baseBatch'>, context: number): number {
+  return local.multipliers.map((k) => Math.round(k * local.baseBatch) * context).reduce((a, b) => (a / gcd(a, b)) * b);
+}
+
+/**
+ * Where a branch at multiplier k evaluates (steps counted from its checkpoint): after Δ, Δ − s,
+ * Δ − 2s, … tokens, `count` of them, s = commonBranchTokens; every branch of a checkpoint is
+ * evaluated after the same token counts.
+ */
+export function branchEvalSteps(local: Pick<LocalCbsConfig, 'multipliers' | 'baseBatch' | 'branchTokens'>, multiplier: number, context: number, count: number): number[] {
+  const spacing = commonBranchTokens(local, context);
+  const perStep = Math.round(multiplier * local.baseBatch) * context;
+  const steps: number[] = [];
+  for (let j = count - 1; j >= 0; j--) {
+    const tokens = local.branchTokens - j * spacing;
+    if (tokens > 0) steps.push(tokens / perStep);
+  }
+  return steps;
+}
+
 /**
  * One base run per seed replicate, trained for exactly D tokens at batch B and keeping a
  * checkpoint at each requested token count; from each checkpoint one branch per multiplier k, at
@@ -258,7 +281,7 @@ export function planLocalCbs(config: ExperimentConfig, ctx: PlanContext): RunSpe
             fromStep,
             fromTokens: fromStep * B * T,
             multiplier: k,
-            finalEvaluations: local.loss === 'validation' ? local.finalEvaluations : 0,
+            evalSteps: local.loss === 'validation' ? branchEvalSteps(local, k, T, local.finalEvaluations).map((s) => fromStep + s) : [],
           },
         });
       }

@@ -56,6 +56,33 @@ export function defaultConfig(): ExperimentConfig {
   };
 }
 
+/**
+ * Local CBS of the demo model on the same data and budget as the demo sweep: a base run at B = 4
+ * with the sweep's learning rate, checkpoints after warmup, mid-way and at the end, and branches
+ * at the sweep's batch sizes (k = 1–8). Δ = 8192 tokens gives the largest branch 8 steps, more
+ * than Adam's second-moment memory at its batch (β2 by the horizon rule, about 5 steps).
+ */
+export function localCbsDemoConfig(): ExperimentConfig {
+  return {
+    ...defaultConfig(),
+    name: 'Local CBS of the demo model',
+    preset: 'local-cbs-demo',
+    kind: 'local-cbs',
+    localCbs: {
+      baseBatch: 4,
+      learningRate: 1e-2,
+      checkpoints: [6400, 12_800, 19_968],
+      multipliers: [1, 2, 4, 8],
+      branchTokens: 8192,
+      tolerance: 0.01,
+      smoothing: 0.5,
+      loss: 'validation',
+      finalEvaluations: 2,
+      compareSchedule: true,
+    },
+  };
+}
+
 export interface ExperimentPreset {
   id: string;
   label: string;
@@ -133,6 +160,13 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
         evaluation: SWEEP_EVALUATION,
       });
     },
+  },
+  {
+    id: 'local-cbs-demo',
+    label: 'Local CBS (branching)',
+    explanation:
+      'One demo-model run and short branches at 1–8× its batch from three checkpoints: how CBS grows during a run (Merrill et al. 2025), then batch-size warmup against the constant batch.',
+    config: localCbsDemoConfig,
   },
 ];
 

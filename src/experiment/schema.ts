@@ -126,8 +126,9 @@ export interface LocalCbsConfig {
   smoothing: number;
   /**
    * Which loss is smoothed: 'train' (the paper: every step's training loss) or 'validation' (the
-   * raw weights on the fixed held-out set at the branch's last `finalEvaluations` steps: at the
-   * lab's batch sizes a step's training loss is far noisier than ε).
+   * raw weights on the fixed held-out set, at the branch's last `finalEvaluations` token counts
+   * that every branch reaches in whole steps; at the lab's batch sizes a step's training loss is
+   * far noisier than ε, and equal token counts keep the comparison fair).
    */
   loss: 'train' | 'validation';
   finalEvaluations: number;
@@ -199,8 +200,8 @@ export interface BranchSpec {
   fromTokens: number;
   /** Its batch size is multiplier × the base batch, its peak learning rate √multiplier × the base's. */
   multiplier: number;
-  /** Validation evaluations of the raw weights at the branch's last this-many steps (0: none). */
-  finalEvaluations: number;
+  /** The (base-counted) steps at which it evaluates its raw weights on the validation set (none: it is read off its training loss). */
+  evalSteps: number[];
 }
 
 /** One phase of a batch-size schedule: from `fromTokens` training tokens on, this batch and peak LR. */

@@ -5,7 +5,7 @@ import { CONFIG_VERSION, RESULTS_VERSION, type ExperimentConfig, type Experiment
 import { modelConfigErrors } from '../model/config';
 import { warmupSteps } from '../optim/schedule';
 import { formatCount } from '../util/format';
-import { beta2For, branchSteps, budgetSteps } from './plan';
+import { beta2For, branchSteps, budgetSteps, commonBranchTokens } from './plan';
 
 export interface ValidationIssue {
   /** Where, e.g. "batchSizes[2]" or "models[0].dModel"; "" for the whole thing. */
@@ -162,8 +162,6 @@ function checkModel(c: Checker, v: unknown, path: string): void {
 
 const LOCAL_CBS_KEYS = ['baseBatch', 'learningRate', 'checkpoints', 'multipliers', 'branchTokens', 'tolerance', 'smoothing', 'loss', 'finalEvaluations', 'compareSchedule'] as const;
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
 /**
  * The local-CBS section, against the model and data size it trains (the first of each). The
  * checks that need them say which field to change and why.
@@ -208,17 +206,16 @@ function checkLocalCbs(c: Checker, v: Obj, path: string): void {
   if (okB && okDelta && T !== null && multipliers.length > 0) {
     const B = l.baseBatch as number;
     // Every branch trains exactly Δ tokens: Δ must be a whole number of steps at every k·B.
-    const perStep = multipliers.map((k) => Math.round(k * B) * T);
-    const lcm = perStep.reduce((a, b) => (a / gcd(a, b)) * b);
-    if ((l.branchTokens as number) % lcm !== 0) {
-      c.add(`${p}.branchTokens`, `${p}.branchTokens (Δ = ${l.branchTokens}) must be a multiple of ${lcm} tokens, so that every branch trains exactly Δ tokens in whole steps of k·B·T`);
-    }
-    if (isInt(l.finalEvaluations) && l.loss === 'validation') {
-      const local = { branchTokens: l.branchTokens as number, baseBatch: B };
-      const fewest = Math.min(...multipliers.map((k) => branchSteps(local, k, T)));
-      if (l.finalEvaluations > fewest) {
-        c.add(`${p}.finalEvaluations`, `${p}.finalEvaluations (${l.finalEvaluations}) exceeds the steps of the shortest branch (${fewest}): evaluations are taken at a branch's last steps`);
-      }
+    const lcm = commonBranchTokens({ multipliers, baseBatch: B }, T);
+    const delta = l.branchTokens as number;
+    if (delta % lcm !== 0) {
+      c.add(`${p}.branchTokens`, `${p}.branchTokens (Δ = ${delta}) must be a multiple of ${lcm} tokens, so that every branch trains exactly Δ tokens in whole steps of k·B·T`);
+    } else if (isInt(l.finalEvaluations) && l.loss === 'validation' && l.finalEvaluations > delta / lcm) {
+      c.add(
+        `${p}.finalEvaluations`,
+        `${p}.finalEvaluations (${l.finalEvaluations}) is more than the ${delta / lcm} token counts every branch reaches in whole steps (Δ / ${lcm}): ` +
+          'branches are evaluated after the same token counts',
+      );
     }
   }
 
@@ -391,13 +388,13 @@ function checkRunExtras(c: Checker, s: Obj, path: string): void {
   if (s.checkpointSteps !== undefined && c.list(s.checkpointSteps, `${path}.checkpointSteps`, 0, LIMITS.checkpoints)) {
     s.checkpointSteps.forEach((x, i) => c.positiveInt(x, `${path}.checkpointSteps[${i}]`));
   }
-  if (s.branch !== undefined && c.object(s.branch, `${path}.branch`, ['baseRunId', 'fromStep', 'fromTokens', 'multiplier', 'finalEvaluations'])) {
+  if (s.branch !== undefined && c.object(s.branch, `${path}.branch`, ['baseRunId', 'fromStep', 'fromTokens', 'multiplier', 'evalSteps'])) {
     const b = s.branch;
     c.string(b.baseRunId, `${path}.branch.baseRunId`, 400);
     c.positiveInt(b.fromStep, `${path}.branch.fromStep`);
     c.positiveInt(b.fromTokens, `${path}.branch.fromTokens`);
     c.positive(b.multiplier, `${path}.branch.multiplier`, LIMITS.maxBatch);
-    c.int(b.finalEvaluations, `${path}.branch.finalEvaluations`, 0, 64);
+    if (c.list(b.evalSteps, `${path}.branch.evalSteps`, 0, 64)) b.evalSteps.forEach((x, i) => c.positiveInt(x, `${path}.branch.evalSteps[${i}]`));
   }
   if (s.role === 'branch' && s.branch === undefined) c.add(`${path}.branch`, `${path}.branch is missing: a branch run says where it starts`);
   if (s.batchSchedule !== undefined && c.list(s.batchSchedule, `${path}.batchSchedule`, 1, 64)) {

@@ -212,7 +212,7 @@ describe('trainRun', () => {
     const kept: RunCheckpoint[] = [];
     const straight = await trainRun(base, { ...common(), engine: baseEngine, now: clock, onKeep: (c) => void kept.push(c) });
     // k = 1: the branch is the base run's own continuation, exactly.
-    const same = spec({ ...base, id: 'branch1', role: 'branch', checkpointSteps: undefined, branch: { baseRunId: base.id, fromStep: 10, fromTokens: 320, multiplier: 1, finalEvaluations: 3 } });
+    const same = spec({ ...base, id: 'branch1', role: 'branch', checkpointSteps: undefined, branch: { baseRunId: base.id, fromStep: 10, fromTokens: 320, multiplier: 1, evalSteps: [18, 19, 20] } });
     const engine = new ToyEngine();
     const data = new CountingSource();
     const branch = await trainRun(same, { ...common(), engine, data, now: clock, startFrom: kept[0] });
@@ -223,12 +223,12 @@ describe('trainRun', () => {
     expect(data.offset).toBe(20 * 8);
     expect(branch.stepsDone).toBe(20);
     expect(branch.tokensDone).toBe(20 * 8 * 4);
-    // It evaluates at its last three steps only, and records the raw weights' loss there.
+    // It evaluates at its evalSteps only, and records the raw weights' loss there.
     expect(branch.evals.map((e) => [e.step, e.tokens])).toEqual([18, 19, 20].map((s) => [s, s * 32]));
     expect(branch.evals.every((e) => e.rawLoss !== null && e.ewaLosses.filter((l) => l !== null).length === 1)).toBe(true);
 
     // k = 4 at 2× the learning rate: batches of 32 sequences from the checkpoint's data position.
-    const wide = spec({ ...same, id: 'branch4', batchSize: 32, peakLr: 0.02, maxSteps: 12, branch: { ...same.branch!, multiplier: 4 } });
+    const wide = spec({ ...same, id: 'branch4', batchSize: 32, peakLr: 0.02, maxSteps: 12, branch: { ...same.branch!, multiplier: 4, evalSteps: [12] } });
     const wideEngine = new ToyEngine();
     const wideData = new CountingSource();
     const r4 = await trainRun(wide, { ...common(), engine: wideEngine, data: wideData, startFrom: kept[0] });
@@ -241,7 +241,7 @@ describe('trainRun', () => {
   it('refuses a checkpoint that is not where the branch starts', async () => {
     const kept: RunCheckpoint[] = [];
     await trainRun(spec({ targetLoss: null, stopAtTarget: false, maxSteps: 8, checkpointSteps: [8] }), { ...common(), onKeep: (c) => void kept.push(c) });
-    const wrong = spec({ role: 'branch', maxSteps: 12, branch: { baseRunId: 'toy', fromStep: 10, fromTokens: 320, multiplier: 1, finalEvaluations: 1 } });
+    const wrong = spec({ role: 'branch', maxSteps: 12, branch: { baseRunId: 'toy', fromStep: 10, fromTokens: 320, multiplier: 1, evalSteps: [12] } });
     await expect(trainRun(wrong, { ...common(), startFrom: kept[0] })).rejects.toThrow(/starts at step 10 \(320 tokens\) but the checkpoint is at step 8 \(256 tokens\)/);
   });
 

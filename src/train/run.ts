@@ -233,8 +233,8 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
 
       const last = record.evals.at(-1);
       const evalContext: EvalContext = { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null };
-      // A branch evaluates at its last finalEvaluations steps only: their losses are what it measures.
-      const evaluateNow = spec.branch ? step > spec.maxSteps - spec.branch.finalEvaluations : shouldEvaluate(step, spec.evaluation, evalContext);
+      // A branch evaluates at its evalSteps only: their losses are what it measures.
+      const evaluateNow = spec.branch ? spec.branch.evalSteps.includes(step) : shouldEvaluate(step, spec.evaluation, evalContext);
       if (evaluateNow) {
         const point = await evaluateAt(evalContext);
         if (!Number.isFinite(point.ewaLoss)) {

@@ -1,0 +1,186 @@
+// The local-CBS experiment kind: its config's checks, its plan (base run, branches, the warmup
+// comparison) and the batch-schedule arithmetic the run loop relies on.
+import { describe, expect, it } from 'vitest';
+import { batchAt, phaseAt, runTokens, stepsForTokens, tokensAfterSteps } from './batch-schedule';
+import { decodeLink, encodeConfigFragment } from './codec';
+import { estimateExperiment } from './estimate';
+import { branchEvalSteps, commonBranchTokens, planLocalCbs, planRuns, planWarmupComparison, referenceSeeds } from './plan';
+import { defaultConfig, localCbsDemoConfig } from './presets';
+import type { BatchPhase, ExperimentConfig, LocalCbsConfig } from './schema';
+import { configWarnings, validateConfig } from './validate';
+
+const ctx = { vocabSize: 257, microBatchFor: (_m: unknown, b: number) => Math.max(1, Math.floor(b / 2)) };
+const messages = (v: unknown) => validateConfig(v).map((i) => `${i.path}: ${i.message}`);
+const withLocal = (patch: Partial<LocalCbsConfig>, top: Partial<ExperimentConfig> = {}): ExperimentConfig => {
+  const c = localCbsDemoConfig();
+  return { ...c, ...top, localCbs: { ...c.localCbs!, ...patch } };
+};
+
+describe('the local-CBS demo preset', () => {
+  it('is the demo sweep\'s model, data, budget and learning rate, with checkpoints after warmup', () => {
+    const c = localCbsDemoConfig();
+    const sweep = defaultConfig();
+    expect(messages(c)).toEqual([]);
+    expect(c.models).toEqual(sweep.models);
+    expect(c.dataSizes).toEqual(sweep.dataSizes);
+    expect(c.data).toEqual(sweep.data);
+    expect(c.tokenizer).toEqual(sweep.tokenizer);
+    expect(c.localCbs!.learningRate).toBe(sweep.learningRates.values[0]);
+    expect(c.localCbs!.multipliers.map((k) => k * c.localCbs!.baseBatch)).toEqual(sweep.batchSizes);
+    // No branch ends before Adam's second moment has adapted to its batch.
+    expect(configWarnings(c, 10_000_000)).toEqual([]);
+  });
+
+  it('travels in a share link like any config', () => {
+    const c = localCbsDemoConfig();
+    const decoded = decodeLink(encodeConfigFragment(c));
+    expect(decoded.ok && decoded.kind === 'config' ? decoded.config : decoded).toEqual(c);
+  });
+});
+
+describe('local-CBS validation', () => {
+  it('refuses a checkpoint before warmup ends, and says why', () => {
+    // The demo's warmup: 0.25 × 20000 / (4 · 32) ≈ 39 steps = 4992 tokens.
+    expect(messages(withLocal({ checkpoints: [3840, 12_800] }))).toEqual([
+      'localCbs.checkpoints[0]: localCbs.checkpoints[0] (3840 tokens) is not after the base run\'s warmup, which ends at 4992 tokens: ' +
+        'its learning rate is still rising there, so branches at √k times it would compare warmups, not batch sizes. Take checkpoints after 4992 tokens',
+    ]);
+  });
+
+  it('says what is wrong with checkpoints, multipliers and Δ', () => {
+    const m = messages(withLocal({ checkpoints: [6400, 6000, 25_600], multipliers: [1, 1, 0.3], branchTokens: 5000 }));
+    expect(m).toContain('localCbs.checkpoints[1]: localCbs.checkpoints must increase (localCbs.checkpoints[1] = 6000 follows 6400)');
+    expect(m).toContain('localCbs.checkpoints[1]: localCbs.checkpoints[1] (6000 tokens) must be a multiple of the base run\'s tokens per step B·T = 128');
+    expect(m).toContain('localCbs.checkpoints[2]: localCbs.checkpoints[2] (25600 tokens) is past the base run\'s end: it trains D = 20000 tokens');
+    expect(m).toContain('localCbs.multipliers[1]: localCbs.multipliers[1] repeats the multiplier 1');
+    expect(m).toContain('localCbs.multipliers[2]: localCbs.multipliers[2]: k·B = 0.3 × 4 is not a whole number of sequences');
+    expect(m).toContain('localCbs.branchTokens: localCbs.branchTokens (Δ = 5000) must be a multiple of 128 tokens, so that every branch trains exactly Δ tokens in whole steps of k·B·T');
+  });
+
+  it('Δ is a whole number of steps at every k, and the final evaluations fit in it', () => {
+    expect(messages(withLocal({ branchTokens: 4096 + 512 }))[0]).toMatch(/must be a multiple of 1024 tokens/);
+    expect(messages(withLocal({ finalEvaluations: 9 }))).toEqual([
+      'localCbs.finalEvaluations: localCbs.finalEvaluations (9) is more than the 8 token counts every branch reaches in whole steps (Δ / 1024): branches are evaluated after the same token counts',
+    ]);
+    // Read off the training loss, no evaluation is needed.
+    expect(messages(withLocal({ loss: 'train', finalEvaluations: 0 }))).toEqual([]);
+    expect(messages(withLocal({ loss: 'validation', finalEvaluations: 0 }))[0]).toMatch(/finalEvaluations must be an integer from 1 to 64/);
+  });
+
+  it('ranges, kinds, one model and one data size; localCbs only with its kind', () => {
+    const m = messages(withLocal({ tolerance: -1, smoothing: 0, loss: 'median' as never }, { models: [...defaultConfig().models, ...defaultConfig().models] }));
+    expect(m).toContain('models: a local-CBS experiment trains one model (got 2)');
+    expect(m).toContain('localCbs.tolerance: localCbs.tolerance must be a number from 0 to 10 (got -1)');
+    expect(m).toContain('localCbs.smoothing: localCbs.smoothing (α) must be above 0 and at most 1 (got 0)');
+    expect(m).toContain('localCbs.loss: localCbs.loss must be "train" or "validation" (got "median")');
+    expect(messages({ ...defaultConfig(), localCbs: localCbsDemoConfig().localCbs })).toEqual(['localCbs: localCbs is for kind "local-cbs" only (kind is "sweep")']);
+    expect(messages({ ...defaultConfig(), kind: 'grid' })).toEqual(['kind: kind must be "sweep" or "local-cbs" (got "grid")']);
+    expect(messages({ ...localCbsDemoConfig(), localCbs: undefined })).toEqual(['localCbs: localCbs must be an object (got nothing)']);
+    expect(messages({ ...defaultConfig(), kind: 'sweep' })).toEqual([]);
+  });
+
+  it('warns when a branch ends before Adam\'s second moment has adapted to its batch', () => {
+    const w = configWarnings(withLocal({}, { optimizer: { ...defaultConfig().optimizer, beta2: { kind: 'fixed', value: 0.99 } } }), 10_000_000);
+    expect(w).toHaveLength(4);
+    expect(w[3]).toMatch(/^The branch at k = 8 trains 8 steps, fewer than Adam's second-moment memory there \(1\/\(1 − β2\) ≈ 100 steps\)/);
+  });
+});
+
+describe('planLocalCbs', () => {
+  const config = localCbsDemoConfig();
+  const runs = planRuns(config, ctx);
+
+  it('one base run per replicate, trained for D at B and η, keeping a checkpoint at each requested token count', () => {
+    const base = runs.filter((r) => r.role === 'base');
+    expect(base).toHaveLength(1);
+    expect(base[0]).toMatchObject({ batchSize: 4, microBatch: 2, peakLr: 0.01, maxSteps: 156, stopAtTarget: false, targetLoss: null, checkpointSteps: [50, 100, 156] });
+    expect(base[0].model.vocabSize).toBe(257);
+    expect(base[0].warmupSteps).toBe(39);
+  });
+
+  it('a branch per checkpoint and k: batch k·B, LR √k·η, Δ tokens from the checkpoint, the base run\'s seeds and pool', () => {
+    const base = runs.find((r) => r.role === 'base')!;
+    const branches = runs.filter((r) => r.role === 'branch');
+    expect(branches).toHaveLength(3 * 4);
+    const b = branches.find((r) => r.branch!.fromStep === 100 && r.branch!.multiplier === 4)!;
+    expect(b).toMatchObject({ batchSize: 16, microBatch: 8, maxSteps: 100 + 8192 / (16 * 32), seeds: base.seeds, poolTokens: base.poolTokens, warmupSteps: 39, ewaDecays: base.ewaDecays });
+    expect(b.peakLr).toBeCloseTo(0.02, 12);
+    expect(b.branch).toEqual({ baseRunId: base.id, fromStep: 100, fromTokens: 12_800, multiplier: 4, evalSteps: [114, 116] });
+    // β2 is the horizon rule's at k·B, as a sweep run at that batch has it.
+    const sweepAt16 = planRuns({ ...defaultConfig(), batchSizes: [16] }, ctx).find((r) => r.role === 'sweep')!;
+    expect(b.beta2).toBe(sweepAt16.beta2);
+    // Every id is distinct (resuming recognises each run), and the plan does not depend on when it is made.
+    expect(new Set(runs.map((r) => r.id)).size).toBe(runs.length);
+    expect(planRuns(config, ctx)).toEqual(runs);
+  });
+
+  it('every branch of a checkpoint is evaluated after the same token counts', () => {
+    const local = config.localCbs!;
+    expect(commonBranchTokens(local, 32)).toBe(1024);
+    for (const k of local.multipliers) {
+      const tokens = branchEvalSteps(local, k, 32, 3).map((s) => s * k * 4 * 32);
+      expect(tokens).toEqual([8192 - 2048, 8192 - 1024, 8192]);
+    }
+  });
+
+  it('seed replicates each get a base run and branches; the pool covers every run on a remote source', () => {
+    const c = withLocal({}, { seeds: [{ init: 1, data: 1 }, { init: 2, data: 3 }], data: { kind: 'urls', train: ['https://x.example/t.json'], validation: ['https://x.example/v.json'] } });
+    const plan = planLocalCbs(c, ctx);
+    expect(plan.filter((r) => r.role === 'base').map((r) => r.seeds)).toEqual(c.seeds);
+    expect(plan.filter((r) => r.replicate === 1 && r.role === 'branch').every((r) => r.seeds.data === 3)).toBe(true);
+    // The last checkpoint's branches read furthest: 19968 + 8192 tokens.
+    expect(new Set(plan.map((r) => r.poolTokens))).toEqual(new Set([19_968 + 8192]));
+    expect(Math.max(...plan.map(runTokens))).toBe(19_968 + 8192);
+  });
+
+  it('estimates its cost from the base run, the branches and the comparison', () => {
+    const e = estimateExperiment(config, null, null);
+    expect(e.runs).toBe(1 + 12 + 2);
+    expect(e.maxTokens).toBe(20_000 + 12 * 8192 + 2 * 4 * 20_000);
+  });
+});
+
+describe('planWarmupComparison', () => {
+  const config = localCbsDemoConfig();
+  const base = planRuns(config, ctx).find((r) => r.role === 'base')!;
+  const schedule: BatchPhase[] = [
+    { fromTokens: 0, batchSize: 4, peakLr: 0.01 },
+    { fromTokens: 12_800, batchSize: 16, peakLr: 0.02 },
+  ];
+
+  it('the constant batch and the schedule, to the same target, the same seeds (not the base run\'s), capped at the same tokens', () => {
+    const [constant, scheduled] = planWarmupComparison(config, base, schedule, 2.5);
+    expect(constant).toMatchObject({ role: 'constant', batchSize: 4, peakLr: 0.01, targetLoss: 2.5, stopAtTarget: true, seeds: referenceSeeds(base.seeds) });
+    expect(scheduled).toMatchObject({ role: 'schedule', batchSchedule: schedule, targetLoss: 2.5, stopAtTarget: true, seeds: constant.seeds });
+    expect(constant.branch).toBeUndefined();
+    expect(constant.checkpointSteps).toBeUndefined();
+    expect(constant.batchSchedule).toBeUndefined();
+    // Cap: 4 × D at B = 4 → 625 steps = 80000 tokens; the schedule reads as many in fewer steps.
+    expect(constant.maxSteps).toBe(625);
+    expect(runTokens(constant)).toBe(80_000);
+    // 100 steps to 12800 tokens, then ⌈67200 / 512⌉ = 132 steps of 16 sequences: the first to reach the cap.
+    expect(scheduled.maxSteps).toBe(100 + 132);
+    expect(runTokens(scheduled)).toBe(12_800 + 132 * 512);
+    expect(constant.id).not.toBe(scheduled.id);
+  });
+});
+
+describe('batch schedules', () => {
+  const schedule: BatchPhase[] = [
+    { fromTokens: 0, batchSize: 2, peakLr: 1 },
+    { fromTokens: 40, batchSize: 4, peakLr: 2 },
+    { fromTokens: 100, batchSize: 8, peakLr: 3 },
+  ];
+
+  it('the phase in force by tokens read, and the steps and tokens it takes', () => {
+    expect(phaseAt(schedule, 0).batchSize).toBe(2);
+    expect(phaseAt(schedule, 39).batchSize).toBe(2);
+    expect(phaseAt(schedule, 40).batchSize).toBe(4);
+    expect(batchAt({ batchSize: 2, peakLr: 1, batchSchedule: schedule }, 120)).toEqual({ batchSize: 8, peakLr: 3 });
+    expect(batchAt({ batchSize: 2, peakLr: 1 }, 120)).toEqual({ batchSize: 2, peakLr: 1 });
+    // Context 10: steps of 20, 20 (40 read), 40, 40 (120 read: past 100), 80 …
+    expect([1, 2, 3, 4, 5].map((s) => tokensAfterSteps(schedule, s, 10))).toEqual([20, 40, 80, 120, 200]);
+    expect(stepsForTokens(schedule, 120, 10)).toBe(4);
+    expect(stepsForTokens(schedule, 121, 10)).toBe(5);
+  });
+});

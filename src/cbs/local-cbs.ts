@@ -6,7 +6,8 @@
 // Done at several checkpoints this gives CBS against tokens seen, shown beside the base run's
 // gradient noise scale, and a batch-size warmup schedule derived from it. Pure functions of stored
 // results; the report is JSON-able (no NaN, no Infinity).
-import type { BatchPhase, ExperimentResults, LocalCbsConfig, RunRecord } from '../experiment/schema';
+import type { BatchPhase, ExperimentConfig, ExperimentResults, GroupTarget, LocalCbsConfig, RunRecord, RunSpec } from '../experiment/schema';
+import { localCbsOf, planWarmupComparison } from '../experiment/plan';
 import { formatCount } from '../util/format';
 import { estimateNoiseScale, type NoiseScaleEstimate } from './noise-scale';
 
@@ -170,6 +171,19 @@ export function proposeBatchSchedule(points: readonly LocalCbsPoint[], baseBatch
   return schedule;
 }
 
+/**
+ * The batch-size warmup comparison an experiment trains after its branches: the schedule their
+ * local CBS proposes, against the constant batch, for each base run, to `target`. None when the
+ * schedule never grows past the base batch (there would be nothing to compare).
+ */
+export function warmupComparisonRuns(config: ExperimentConfig, records: readonly RunRecord[], target: GroupTarget): RunSpec[] {
+  const local = localCbsOf(config);
+  const schedule = proposeBatchSchedule(localCbsPoints(records, local), local.baseBatch, local.learningRate);
+  if (schedule.length < 2) return [];
+  const bases = records.filter((r) => r.spec.role === 'base').sort((a, b) => a.spec.replicate - b.spec.replicate);
+  return bases.flatMap((base) => planWarmupComparison(config, base.spec, schedule, target.loss));
+}
+
 /** Steps and tokens to the target of one run of the warmup comparison. */
 export interface ToTarget {
   runId: string;
@@ -309,6 +323,7 @@ export function readLocalCbs(report: Omit<LocalCbsReport, 'reading'>): string {
         (ratio >= 1 ? `${ratio.toPrecision(2)}× below the last local CBS.` : `${(1 / ratio).toPrecision(2)}× above the last local CBS.`),
     );
   }
+  if (report.schedule.length < 2) sentences.push(`It never reached twice the base batch, so batch-size warmup would keep B = ${report.baseBatch}: there is nothing to compare.`);
   const done = report.comparisons.filter((c) => c.stepsSaved !== null);
   if (done.length > 0) {
     const saved = done.reduce((s, c) => s + c.stepsSaved!, 0) / done.length;

@@ -13,6 +13,7 @@ import {
   type TokenStreamState,
 } from '../data';
 import type { RunSpec } from '../experiment/schema';
+import { runTokens } from '../experiment/batch-schedule';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
 import type { BatchSource } from './run';
@@ -37,7 +38,7 @@ export async function prepareRunData(
   const prepared: PreparedData = await prepareData(dataset, tokenizer, {
     context,
     dataSeed: spec.seeds.data,
-    trainTokens: spec.maxSteps * spec.batchSize * context,
+    trainTokens: runTokens(spec),
     poolTokens: spec.poolTokens,
     validationSequences: Math.max(1, Math.ceil(spec.evaluation.validationTokens / context)),
     cache: options.cache ?? null,

@@ -45,6 +45,23 @@ export function targetFromReferences(records: readonly RunRecord[]): GroupTarget
   return { group: groupKey(records[0].spec), loss, from: usable.map((r) => r.id) };
 }
 
+/** A run that failed (a lost device, say) is tried again, up to `maxRetries` more times. */
+export async function withRetries(attempt: () => Promise<RunRecord>, maxRetries: number): Promise<RunRecord> {
+  let record = await attempt();
+  for (let i = 0; i < maxRetries && record.status === 'failed'; i++) record = await attempt();
+  return record;
+}
+
+/** Works through `items` in order with at most `workers` of them in flight at once. */
+export async function inPool<T>(items: readonly T[], workers: number, each: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(workers, queue.length)) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await each(item);
+    }),
+  );
+}
+
 export async function runSweep(
   config: ExperimentConfig,
   plan: RunSpec[],
@@ -79,25 +96,13 @@ export async function runSweep(
   };
 
   const runOne = async (spec: RunSpec): Promise<RunRecord> => {
-    let record: RunRecord | null = null;
-    for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      record = await execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) });
-      if (record.status !== 'failed') break;
-    }
-    finished.set(spec.id, record!);
-    await hooks.onRunFinished?.(record!);
-    return record!;
+    const record = await withRetries(() => execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) }), maxRetries);
+    finished.set(spec.id, record);
+    await hooks.onRunFinished?.(record);
+    return record;
   };
 
-  const runPool = async (specs: RunSpec[]): Promise<void> => {
-    const queue = specs.filter((s) => !finished.has(s.id));
-    const workers = Math.max(1, Math.min(config.workers, queue.length));
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let spec = queue.shift(); spec; spec = queue.shift()) await runOne(spec);
-      }),
-    );
-  };
+  const runPool = (specs: RunSpec[]): Promise<void> => inPool(specs.filter((s) => !finished.has(s.id)), config.workers, runOne);
 
   // Reference runs first: the target of their measurement comes from them.
   const references = plan.filter((s) => s.role === 'reference');

@@ -132,6 +132,9 @@ const api = {
         adapter,
         checkpointEvery: setup.checkpointEvery,
         resumeFrom: setup.resumeFrom ?? undefined,
+        startFrom: setup.startFrom ?? undefined,
+        // Only a base run keeps checkpoints for branches (a Comlink proxy cannot say whether onKeep exists).
+        onKeep: spec.checkpointSteps?.length ? (checkpoint: RunCheckpoint) => events.onKeep!(checkpoint) : undefined,
         bestAtBatch: () => current?.economy.best ?? null,
         censorAfter: () => current?.economy.censorAfter ?? null,
         onStep: (stats) => void events.onStep(stats),

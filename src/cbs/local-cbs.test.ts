@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, smoothedLoss, warmupComparisons, type BranchLoss } from './local-cbs';
+import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, smoothedLoss, sweepBStars, warmupComparisonRuns, warmupComparisons, type BranchLoss } from './local-cbs';
+import { analyzeResults } from './report';
+import { syntheticResults } from '../experiment/synthetic';
+import { localCbsDemoConfig } from '../experiment/presets';
 import type { ExperimentConfig, LocalCbsConfig, RunRecord, RunSpec } from '../experiment/schema';
 import { defaultConfig } from '../experiment/presets';
 
@@ -234,5 +237,37 @@ describe('warmupComparisons and analyzeLocalCbs', () => {
 
   it('refuses results of a sweep', () => {
     expect(() => analyzeLocalCbs({ config: defaultConfig(), runs: [] })).toThrow(/not a local-CBS experiment/);
+  });
+});
+
+describe('warmupComparisonRuns', () => {
+  it('plans nothing when the local CBS never reaches twice the base batch', () => {
+    const base = emptyRecord(spec({ id: 'base', role: 'base' }), 'test');
+    const flat = [base, branch(10, 1, 3, 3), branch(10, 2, 3.5, 3.5)];
+    expect(warmupComparisonRuns(config, flat, { group: 'g', loss: 3, from: [] })).toEqual([]);
+    const grows = [base, branch(10, 1, 3, 3), branch(10, 2, 3, 3)];
+    const runs = warmupComparisonRuns(config, grows, { group: 'g', loss: 3, from: [] });
+    expect(runs.map((r) => r.role)).toEqual(['constant', 'schedule']);
+    expect(runs[1].batchSchedule!.map((p) => [p.fromTokens, p.batchSize])).toEqual([[0, 4], [1280, 8]]);
+  });
+});
+
+describe('sweepBStars', () => {
+  it('the B* of sweeps of the same model, data and tokenizer, at their data size; others are left out', () => {
+    const sweep = syntheticResults();
+    const expected = analyzeResults(sweep).groups[0];
+    const local = localCbsDemoConfig();
+    const otherData = syntheticResults({ config: { ...defaultConfig(), data: { kind: 'urls', train: ['https://x.example/t'], validation: ['https://x.example/v'] } } });
+    const otherModel = syntheticResults({ config: { ...defaultConfig(), models: [{ ...defaultConfig().models[0], dModel: 64 }] } });
+    const found = sweepBStars(local, [
+      { name: 'the demo sweep', results: sweep },
+      { name: 'other data', results: otherData },
+      { name: 'other model', results: otherModel },
+    ]);
+    expect(found).toEqual([
+      { name: 'the demo sweep', dataSize: 20_000, bStar: expected.cbs.bStar, lower: expected.interval.lower, upper: expected.interval.upper },
+    ]);
+    // R = 12 + 576/B from B = 4: B* = 1.2 · 4 + 0.2 · 576/12 = 14.4 (the synthetic steps are whole numbers).
+    expect(Math.abs(found[0].bStar - 14.4)).toBeLessThan(0.5);
   });
 });

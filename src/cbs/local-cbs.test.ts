@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, smoothedLoss, sweepBStars, warmupComparisonRuns, warmupComparisons, type BranchLoss } from './local-cbs';
+import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, smoothedLoss, warmupComparisonRuns, warmupComparisons, type BranchLoss } from './local-cbs';
+import { sweepBStars } from './local-cbs-sweeps';
 import { analyzeResults } from './report';
 import { syntheticResults } from '../experiment/synthetic';
 import { localCbsDemoConfig } from '../experiment/presets';

@@ -7,8 +7,7 @@
 // gradient noise scale, and a batch-size warmup schedule derived from it. Pure functions of stored
 // results; the report is JSON-able (no NaN, no Infinity).
 import type { BatchPhase, ExperimentConfig, ExperimentResults, GroupTarget, LocalCbsConfig, RunRecord, RunSpec } from '../experiment/schema';
-import { localCbsOf, measurementKey, modelShapeKey, planWarmupComparison } from '../experiment/plan';
-import { analyzeResults } from './report';
+import { localCbsOf, planWarmupComparison } from '../experiment/plan';
 import { formatCount } from '../util/format';
 import { estimateNoiseScale, type NoiseScaleEstimate } from './noise-scale';
 
@@ -335,38 +334,4 @@ export function readLocalCbs(report: Omit<LocalCbsReport, 'reading'>): string {
     );
   } else if (report.comparisons.length > 0) sentences.push('Batch-size warmup and the constant batch have not both reached the target.');
   return sentences.join(' ');
-}
-
-/** The steps-to-target B* of a sweep of the same model and data, to show beside the local CBS. */
-export interface SweepBStar {
-  /** Where it comes from (the saved experiment's name), and its data size D. */
-  name: string;
-  dataSize: number;
-  bStar: number;
-  /** Its bootstrap interval, when it has one (upper null: unbounded). */
-  lower: number | null;
-  upper: number | null;
-}
-
-const sameShape = (a: ExperimentConfig['models'][number], b: ExperimentConfig['models'][number]) => modelShapeKey({ ...a, vocabSize: 0 }) === modelShapeKey({ ...b, vocabSize: 0 });
-
-/**
- * The B* of every measurement, in the given sweeps, of the local-CBS experiment's model on the
- * same data and tokenizer (any data size D): steps to target at D, which Merrill et al. relate
- * to the local CBS accumulated up to D tokens.
- */
-export function sweepBStars(local: ExperimentConfig, sweeps: readonly { name: string; results: ExperimentResults }[]): SweepBStar[] {
-  const model = local.models[0];
-  const same = (c: ExperimentConfig) => (c.kind ?? 'sweep') === 'sweep' && JSON.stringify(c.data) === JSON.stringify(local.data) && JSON.stringify(c.tokenizer) === JSON.stringify(local.tokenizer);
-  const out: SweepBStar[] = [];
-  for (const { name, results } of sweeps) {
-    if (!same(results.config) || !results.config.models.some((m) => sameShape(m, model))) continue;
-    for (const group of analyzeResults(results).groups) {
-      const run = results.runs.find((r) => measurementKey(r.spec.model, r.spec.dataSize) === group.key);
-      if (!run || !sameShape(run.spec.model, model) || group.cbs.bStar === null || group.dataSize === null) continue;
-      const ok = group.interval.status === 'ok';
-      out.push({ name, dataSize: group.dataSize, bStar: group.cbs.bStar, lower: ok ? group.interval.lower : null, upper: ok && !group.interval.upperUnbounded ? group.interval.upper : null });
-    }
-  }
-  return out;
 }

@@ -409,6 +409,7 @@ export function ExperimentBuilder({ limits, flopsPerSecond }: BuilderProps) {
         </Section>
         <ModelsEditor />
         <DataEditor />
+        {config.kind === 'local-cbs' && <LocalCbsSection />}
         <Section title="Sweep">
           <ListField label="Data sizes D (tokens)" path={['dataSizes']} hint="comma-separated, e.g. 20000, 40000" />
           <SelectField
@@ -480,6 +481,31 @@ export function ExperimentBuilder({ limits, flopsPerSecond }: BuilderProps) {
         <EstimateView estimate={estimate} issues={issues} warnings={warnings} config={config} />
       </section>
     </FormContext.Provider>
+  );
+}
+
+/** A local-CBS experiment's own settings (docs/science.md, "Local CBS"); it trains the first model on the first data size. */
+function LocalCbsSection() {
+  return (
+    <Section title="Local CBS by branching (the sweep's batch sizes, learning rates and target are not used)">
+      <NumberField label="Base batch B (sequences)" path={['localCbs', 'baseBatch']} />
+      <NumberField label="Base peak learning rate η" path={['localCbs', 'learningRate']} />
+      <ListField label="Checkpoints (tokens seen by the base run)" path={['localCbs', 'checkpoints']} hint="after warmup, multiples of B × context, at most D" />
+      <ListField label="Branch multipliers k (batch k·B, LR √k·η)" path={['localCbs', 'multipliers']} hint="e.g. 1, 2, 4, 8" />
+      <NumberField label="Branch budget Δ (tokens)" path={['localCbs', 'branchTokens']} />
+      <NumberField label="Tolerance ε (nats)" path={['localCbs', 'tolerance']} />
+      <NumberField label="Smoothing α (weight of the newest loss)" path={['localCbs', 'smoothing']} />
+      <SelectField
+        label="Branch loss"
+        path={['localCbs', 'loss']}
+        options={[
+          ['validation', 'validation loss after the same token counts'],
+          ['train', 'every step’s training loss (the paper)'],
+        ]}
+      />
+      <NumberField label="Final evaluations per branch" path={['localCbs', 'finalEvaluations']} />
+      <CheckField label="then compare batch-size warmup with the constant batch" path={['localCbs', 'compareSchedule']} />
+    </Section>
   );
 }
 

@@ -20,6 +20,7 @@ import { LinkBanner, type LinkNotice } from './LinkBanner';
 
 // The charts (recharts) load on their own, so the builder does not wait for them.
 const ResultsView = lazy(() => import('./ResultsView').then((m) => ({ default: m.ResultsView })));
+const LocalCbsView = lazy(() => import('./LocalCbsView').then((m) => ({ default: m.LocalCbsView })));
 const RunMonitor = lazy(() => import('./RunMonitor').then((m) => ({ default: m.RunMonitor })));
 
 export interface LabProps {
@@ -116,7 +117,7 @@ export function Lab({ probe, onStart, controls = null, flopsPerSecond = null, hi
 
   const charts = results && (
     <Suspense fallback={<p>Loading the charts…</p>}>
-      <ResultsView results={results} />
+      {results.config.kind === 'local-cbs' ? <LocalCbsView results={results} history={history} /> : <ResultsView results={results} />}
     </Suspense>
   );
   // Shared, imported or reopened results come first: that is what the visitor came to see.

@@ -1,0 +1,62 @@
+// Local CBS by branching in the built app on the CPU emulator: a tiny base run keeps its
+// checkpoints, branches at 1× and 2× its batch train from them in workers, the page shows the
+// local CBS against tokens with the branch losses and a reading, and the results are valid.
+import { test, expect, type Page } from '@playwright/test';
+import { encodeConfigFragment } from '../src/experiment/codec';
+import { validateResults } from '../src/experiment/validate';
+import { analyzeLocalCbs } from '../src/cbs/local-cbs';
+import { tinyLocalCbsConfig } from './fixtures/sweep-configs';
+import { APP_URL } from './servers';
+
+type LabState = ReturnType<NonNullable<Window['cbsLab']>['state']>;
+
+async function waitFinished(page: Page, timeoutMs: number): Promise<LabState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await page.evaluate(() => window.cbsLab!.state());
+    if (s.error) throw new Error(`the experiment stopped: ${s.error}`);
+    if (s.status === 'finished') return s;
+    if (Date.now() > deadline) throw new Error(`timed out; last state: ${JSON.stringify(s.runs)}`);
+    await page.waitForTimeout(500);
+  }
+}
+
+test('a tiny local-CBS experiment: base run, branches from its checkpoints, the curve, the branch losses, a reading', async ({ page }) => {
+  test.setTimeout(180_000);
+  const config = tinyLocalCbsConfig();
+  await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
+  await expect(page.getByTestId('adapter')).toContainText('Adapter:', { timeout: 60_000 });
+  await page.getByTestId('start').click();
+  const started = Date.now();
+  await waitFinished(page, 150_000);
+  console.log(`trained in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  const results = (await page.evaluate(() => window.cbsLab!.results()))!;
+  expect(validateResults(JSON.parse(JSON.stringify(results)))).toEqual([]);
+  const roles = results.runs.map((r) => r.spec.role);
+  expect(roles.filter((r) => r === 'base')).toHaveLength(1);
+  expect(roles.filter((r) => r === 'branch')).toHaveLength(4);
+  const base = results.runs.find((r) => r.spec.role === 'base')!;
+  expect(base.status).toBe('finished');
+  expect(base.tokensDone).toBe(1024);
+  for (const b of results.runs.filter((r) => r.spec.role === 'branch')) {
+    // Each branch continued from its checkpoint: its steps count on from there, and it read Δ more tokens.
+    expect(b.status, b.failure?.reason).toBe('finished');
+    expect(b.steps[0].step).toBe(b.spec.branch!.fromStep + 1);
+    expect(b.tokensDone).toBe(b.spec.branch!.fromTokens + 256);
+    expect(b.evals.map((e) => e.tokens)).toEqual([b.spec.branch!.fromTokens + 192, b.spec.branch!.fromTokens + 256]);
+    // It started from the trained checkpoint, not from a fresh model: its loss is well below the untrained one.
+    expect(b.evals.at(-1)!.rawLoss!).toBeLessThan(base.evals[0].rawLoss! - 0.5);
+  }
+  const report = analyzeLocalCbs(results);
+  expect(report.points.map((p) => p.tokens)).toEqual([512, 1024]);
+  for (const p of report.points) expect(p.lower === 2 || p.lower === 4).toBe(true);
+
+  const view = page.getByTestId('local-cbs');
+  await expect(view).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('local-cbs-curve')).toBeVisible();
+  await expect(page.getByTestId('local-cbs-branches')).toHaveCount(2);
+  await expect(page.getByTestId('local-cbs-reading')).toContainText('The local CBS');
+  await expect(page.getByTestId('local-cbs-reading')).toHaveText(report.reading);
+  await page.screenshot({ path: 'e2e/artifacts/local-cbs.png', fullPage: true });
+});

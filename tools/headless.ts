@@ -12,6 +12,9 @@ import { exportConfigJson, exportResultsJson, importJson } from '../src/experime
 import { analyzeResults } from '../src/cbs/report';
 import { formatReport } from '../src/cbs/format';
 import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
+import { analyzeLocalCbs } from '../src/cbs/local-cbs';
+import { formatLocalCbsReport } from '../src/cbs/local-cbs-format';
+import type { ExperimentResults } from '../src/experiment/schema';
 import { USAGE, UsageError, parseArgs, type HeadlessArgs } from './headless/args';
 import { InputError, checkDataHosts, resolveInput } from './headless/input';
 import { BrowserError, AdapterError, PageError, confirmHosts, launchBrowser, pageConfig, pageResults, pageState, screenshotCharts, startBlocked, startExperiment, waitForAdapter, waitForLinkOpened } from './headless/page';
@@ -126,6 +129,21 @@ async function trainInPage(page: Page, args: HeadlessArgs): Promise<LabState> {
   }
 }
 
+/**
+ * The analysis a finished experiment gets: the CBS report of a sweep (report.json, report.txt and
+ * the steps-to-target CSV), or the local-CBS report of a local-CBS experiment (local-cbs.json,
+ * local-cbs.txt), with the text printed at the end.
+ */
+function analyse(results: ExperimentResults): { json: string; text: string; report: unknown; summary: { full: string; short: string }; csv: Record<string, string> } {
+  if (results.config.kind === 'local-cbs') {
+    const report = analyzeLocalCbs(results);
+    const text = formatLocalCbsReport(report);
+    return { json: 'local-cbs.json', text: 'local-cbs.txt', report, summary: { full: text, short: text }, csv: {} };
+  }
+  const report = analyzeResults(results, { analysis: { ...results.config.analysis } });
+  return { json: 'report.json', text: 'report.txt', report, summary: { full: formatReport(report), short: formatSummary(report) }, csv: { 'steps.csv': stepsCsv(results, report) } };
+}
+
 async function run(args: HeadlessArgs): Promise<number> {
   const t0 = Date.now();
   const input = resolveInput(args.input);
@@ -215,11 +233,11 @@ async function run(args: HeadlessArgs): Promise<number> {
     throw new RunFailure(`the page's results do not pass validation: ${decoded.ok ? 'not results' : decoded.message}`, EXIT.failed);
   }
   const results = decoded.results;
-  const report = analyzeResults(results, { analysis: { ...results.config.analysis } });
-  writeFileSync(resolve(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(resolve(outDir, 'report.txt'), formatReport(report));
+  const analysis = analyse(results);
+  writeFileSync(resolve(outDir, analysis.json), JSON.stringify(analysis.report, null, 2) + '\n');
+  writeFileSync(resolve(outDir, analysis.text), analysis.summary.full);
   // The same CSV files as the page's export buttons.
-  const csvFiles = { 'steps.csv': stepsCsv(results, report), 'evaluations.csv': evaluationsCsv(results), 'train-steps.csv': trainStepsCsv(results) };
+  const csvFiles = { ...analysis.csv, 'evaluations.csv': evaluationsCsv(results), 'train-steps.csv': trainStepsCsv(results) };
   for (const [name, text] of Object.entries(csvFiles)) writeFileSync(resolve(outDir, name), text);
 
   let charts: string[] = [];
@@ -245,7 +263,7 @@ async function run(args: HeadlessArgs): Promise<number> {
         runs: final.runs,
         trainSeconds,
         wallSeconds,
-        files: ['results.json', 'report.json', 'report.txt', ...Object.keys(csvFiles), ...charts],
+        files: ['results.json', analysis.json, analysis.text, ...Object.keys(csvFiles), ...charts],
       },
       null,
       2,
@@ -254,9 +272,9 @@ async function run(args: HeadlessArgs): Promise<number> {
 
   log('');
   log(`finished ${results.runs.length} runs in ${formatDuration(trainSeconds)} on ${adapter?.fallback ? 'the software fallback' : 'the GPU'} (${adapter?.description.split(';')[0] ?? 'unknown adapter'})`);
-  process.stdout.write(formatSummary(report));
+  process.stdout.write(analysis.summary.short);
   for (const r of diverged) warn(`warning: run ${r.spec.id} diverged at step ${r.failure?.step ?? '?'}: ${r.failure?.reason ?? ''}`);
-  log(`written to ${outDir}: results.json, report.json, report.txt, ${Object.keys(csvFiles).join(', ')}${charts.length ? `, ${charts.join(', ')}` : ''}`);
+  log(`written to ${outDir}: results.json, ${analysis.json}, ${analysis.text}, ${Object.keys(csvFiles).join(', ')}${charts.length ? `, ${charts.join(', ')}` : ''}`);
   if (failed.length > 0) {
     warn(`headless: ${failed.length} run(s) failed: ${failed.map((r) => `${r.spec.id} (${r.failure?.reason ?? 'unknown'})`).join('; ')}`);
     return EXIT.failed;

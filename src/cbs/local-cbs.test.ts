@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, smoothedLoss, warmupComparisonRuns, warmupComparisons, type BranchLoss } from './local-cbs';
 import { sweepBStars } from './local-cbs-sweeps';
+import { formatLocalCbsReport } from './local-cbs-format';
 import { analyzeResults } from './report';
 import { syntheticResults } from '../experiment/synthetic';
 import { localCbsDemoConfig } from '../experiment/presets';
@@ -230,7 +231,7 @@ describe('warmupComparisons and analyzeLocalCbs', () => {
     expect(report.noiseScale[0].estimate.summary).toBeCloseTo(2, 12);
     expect(report.noiseScale[0].series.at(-1)).toEqual({ tokens: 20 * 4 * 32, bSimple: expect.closeTo(2, 12) });
     expect(report.schedule.map((p) => p.batchSize)).toEqual([4, 8]);
-    expect(report.reading).toContain('The local CBS is 8 sequences–16 at 1.28k tokens.');
+    expect(report.reading).toContain('The local CBS is 8–16 sequences at 1.28k tokens.');
     expect(report.reading).toContain("noise scale is about 2 sequences, 5.7× below the last local CBS");
     expect(report.reading).toContain('40% fewer steps');
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
@@ -270,5 +271,16 @@ describe('sweepBStars', () => {
     ]);
     // R = 12 + 576/B from B = 4: B* = 1.2 · 4 + 0.2 · 576/12 = 14.4 (the synthetic steps are whole numbers).
     expect(Math.abs(found[0].bStar - 14.4)).toBeLessThan(0.5);
+  });
+});
+
+describe('formatLocalCbsReport', () => {
+  it('prints each checkpoint with every branch verdict, the schedule and the reading', () => {
+    const runs = [branch(10, 1, 3, 3), branch(10, 2, 3, 3), branch(10, 4, 3.2, 3.2), branch(10, 8, 3.5, 3.5, 0, 'diverged')];
+    const text = formatLocalCbsReport(analyzeLocalCbs({ config, runs }));
+    expect(text).toContain('after 1280 tokens (step 10): local CBS 8–16 (estimate 11.31) sequences');
+    expect(text).toContain('k = 8    B = 32    loss —       NOT within: not within tolerance: diverged (the training loss became NaN at step 11)');
+    expect(text).toContain('batch-size warmup proposed: 4 from 0 tokens, 8 from 1280 tokens');
+    expect(text.endsWith('\nThe local CBS is 8–16 sequences at 1.28k tokens.\n')).toBe(true);
   });
 });

@@ -296,9 +296,9 @@ export function analyzeLocalCbs(results: Pick<ExperimentResults, 'config' | 'run
 
 const seq = (n: number) => `${formatCount(n)} sequence${n === 1 ? '' : 's'}`;
 
-function pointPhrase(p: LocalCbsPoint): string {
-  if (p.lower === null) return `unknown at ${formatCount(p.tokens)} tokens`;
-  return p.censored ? `at least ${seq(p.lower)} at ${formatCount(p.tokens)} tokens` : `${seq(p.lower)}–${formatCount(p.upper!)} at ${formatCount(p.tokens)} tokens`;
+/** "4–8 sequences", or "at least 32 sequences" when even the largest branch was within tolerance. */
+function cbsPhrase(p: LocalCbsPoint): string {
+  return p.censored ? `at least ${seq(p.lower!)}` : `${formatCount(p.lower!)}–${seq(p.upper!)}`;
 }
 
 /** A plain reading of the report: how the local CBS moves, how the noise scale compares, what warmup saved. */
@@ -308,10 +308,13 @@ export function readLocalCbs(report: Omit<LocalCbsReport, 'reading'>): string {
   const first = known[0];
   const last = known[known.length - 1];
   const sentences: string[] = [];
-  if (known.length === 1) sentences.push(`The local CBS is ${pointPhrase(first)}.`);
-  else {
-    const trend = last.estimate! > first.estimate! ? 'grows' : last.estimate! < first.estimate! ? 'falls' : 'stays';
-    sentences.push(`The local CBS ${trend} from ${pointPhrase(first)} to ${pointPhrase(last)}.`);
+  const at = (p: LocalCbsPoint) => `${formatCount(p.tokens)} tokens`;
+  if (known.length === 1) sentences.push(`The local CBS is ${cbsPhrase(first)} at ${at(first)}.`);
+  else if (last.estimate === first.estimate && last.censored === first.censored) {
+    sentences.push(`The local CBS stays at ${cbsPhrase(first)} from ${at(first)} to ${at(last)}.`);
+  } else {
+    const trend = last.estimate! > first.estimate! ? 'grows' : 'falls';
+    sentences.push(`The local CBS ${trend} from ${cbsPhrase(first)} at ${at(first)} to ${cbsPhrase(last)} at ${at(last)}.`);
   }
   if (last.censored) sentences.push('Even the largest branch stayed within tolerance at the last checkpoint: try larger multipliers to find its upper end.');
   const noise = report.noiseScale.map((n) => n.estimate.summary).filter((x): x is number => x !== null);

@@ -26,7 +26,7 @@ describe('the local-CBS demo preset', () => {
     expect(c.data).toEqual(sweep.data);
     expect(c.tokenizer).toEqual(sweep.tokenizer);
     expect(c.localCbs!.learningRate).toBe(sweep.learningRates.values[0]);
-    expect(c.localCbs!.multipliers.map((k) => k * c.localCbs!.baseBatch)).toEqual(sweep.batchSizes);
+    expect(c.localCbs!.baseBatch).toBe(Math.min(...sweep.batchSizes));
     // No branch ends before Adam's second moment has adapted to its batch.
     expect(configWarnings(c, 10_000_000)).toEqual([]);
   });
@@ -58,9 +58,10 @@ describe('local-CBS validation', () => {
   });
 
   it('Δ is a whole number of steps at every k, and the final evaluations fit in it', () => {
-    expect(messages(withLocal({ branchTokens: 4096 + 512 }))[0]).toMatch(/must be a multiple of 1024 tokens/);
-    expect(messages(withLocal({ finalEvaluations: 9 }))).toEqual([
-      'localCbs.finalEvaluations: localCbs.finalEvaluations (9) is more than the 8 token counts every branch reaches in whole steps (Δ / 1024): branches are evaluated after the same token counts',
+    // k·B = 4, 6, 8, 12, 16 sequences of 32 tokens: whole steps at every k are multiples of 48 · 32 = 1536 tokens.
+    expect(messages(withLocal({ branchTokens: 6144 + 512 }))[0]).toMatch(/must be a multiple of 1536 tokens/);
+    expect(messages(withLocal({ finalEvaluations: 5 }))).toEqual([
+      'localCbs.finalEvaluations: localCbs.finalEvaluations (5) is more than the 4 token counts every branch reaches in whole steps (Δ / 1536): branches are evaluated after the same token counts',
     ]);
     // Read off the training loss, no evaluation is needed.
     expect(messages(withLocal({ loss: 'train', finalEvaluations: 0 }))).toEqual([]);
@@ -81,8 +82,8 @@ describe('local-CBS validation', () => {
 
   it('warns when a branch ends before Adam\'s second moment has adapted to its batch', () => {
     const w = configWarnings(withLocal({}, { optimizer: { ...defaultConfig().optimizer, beta2: { kind: 'fixed', value: 0.99 } } }), 10_000_000);
-    expect(w).toHaveLength(4);
-    expect(w[3]).toMatch(/^The branch at k = 8 trains 8 steps, fewer than Adam's second-moment memory there \(1\/\(1 − β2\) ≈ 100 steps\)/);
+    expect(w).toHaveLength(5);
+    expect(w[4]).toMatch(/^The branch at k = 4 trains 12 steps, fewer than Adam's second-moment memory there \(1\/\(1 − β2\) ≈ 100 steps\)/);
   });
 });
 
@@ -101,11 +102,15 @@ describe('planLocalCbs', () => {
   it('a branch per checkpoint and k: batch k·B, LR √k·η, Δ tokens from the checkpoint, the base run\'s seeds and pool', () => {
     const base = runs.find((r) => r.role === 'base')!;
     const branches = runs.filter((r) => r.role === 'branch');
-    expect(branches).toHaveLength(3 * 4);
+    expect(branches).toHaveLength(3 * 5);
     const b = branches.find((r) => r.branch!.fromStep === 100 && r.branch!.multiplier === 4)!;
-    expect(b).toMatchObject({ batchSize: 16, microBatch: 8, maxSteps: 100 + 8192 / (16 * 32), seeds: base.seeds, poolTokens: base.poolTokens, warmupSteps: 39, ewaDecays: base.ewaDecays });
+    expect(b).toMatchObject({ batchSize: 16, microBatch: 8, maxSteps: 100 + 6144 / (16 * 32), seeds: base.seeds, poolTokens: base.poolTokens, warmupSteps: 39, ewaDecays: base.ewaDecays });
     expect(b.peakLr).toBeCloseTo(0.02, 12);
-    expect(b.branch).toEqual({ baseRunId: base.id, fromStep: 100, fromTokens: 12_800, multiplier: 4, evalSteps: [114, 116] });
+    // Evaluated after 4608 and 6144 tokens: steps 9 and 12 of 16 sequences.
+    expect(b.branch).toEqual({ baseRunId: base.id, fromStep: 100, fromTokens: 12_800, multiplier: 4, evalSteps: [109, 112] });
+    const b15 = branches.find((r) => r.branch!.fromStep === 100 && r.branch!.multiplier === 1.5)!;
+    expect(b15).toMatchObject({ batchSize: 6, microBatch: 3, maxSteps: 100 + 32 });
+    expect(b15.peakLr).toBeCloseTo(0.01 * Math.sqrt(1.5), 6);
     // β2 is the horizon rule's at k·B, as a sweep run at that batch has it.
     const sweepAt16 = planRuns({ ...defaultConfig(), batchSizes: [16] }, ctx).find((r) => r.role === 'sweep')!;
     expect(b.beta2).toBe(sweepAt16.beta2);
@@ -116,10 +121,10 @@ describe('planLocalCbs', () => {
 
   it('every branch of a checkpoint is evaluated after the same token counts', () => {
     const local = config.localCbs!;
-    expect(commonBranchTokens(local, 32)).toBe(1024);
+    expect(commonBranchTokens(local, 32)).toBe(1536);
     for (const k of local.multipliers) {
       const tokens = branchEvalSteps(local, k, 32, 3).map((s) => s * k * 4 * 32);
-      expect(tokens).toEqual([8192 - 2048, 8192 - 1024, 8192]);
+      expect(tokens).toEqual([6144 - 3072, 6144 - 1536, 6144]);
     }
   });
 
@@ -128,15 +133,15 @@ describe('planLocalCbs', () => {
     const plan = planLocalCbs(c, ctx);
     expect(plan.filter((r) => r.role === 'base').map((r) => r.seeds)).toEqual(c.seeds);
     expect(plan.filter((r) => r.replicate === 1 && r.role === 'branch').every((r) => r.seeds.data === 3)).toBe(true);
-    // The last checkpoint's branches read furthest: 19968 + 8192 tokens.
-    expect(new Set(plan.map((r) => r.poolTokens))).toEqual(new Set([19_968 + 8192]));
-    expect(Math.max(...plan.map(runTokens))).toBe(19_968 + 8192);
+    // The last checkpoint's branches read furthest: 19968 + 6144 tokens.
+    expect(new Set(plan.map((r) => r.poolTokens))).toEqual(new Set([19_968 + 6144]));
+    expect(Math.max(...plan.map(runTokens))).toBe(19_968 + 6144);
   });
 
   it('estimates its cost from the base run, the branches and the comparison', () => {
     const e = estimateExperiment(config, null, null);
-    expect(e.runs).toBe(1 + 12 + 2);
-    expect(e.maxTokens).toBe(20_000 + 12 * 8192 + 2 * 4 * 20_000);
+    expect(e.runs).toBe(1 + 15 + 2);
+    expect(e.maxTokens).toBe(20_000 + 15 * 6144 + 2 * 4 * 20_000);
   });
 });
 

@@ -57,10 +57,11 @@ export function defaultConfig(): ExperimentConfig {
 }
 
 /**
- * Local CBS of the demo model on the same data and budget as the demo sweep: a base run at B = 4
- * with the sweep's learning rate, checkpoints after warmup, mid-way and at the end, and branches
- * at the sweep's batch sizes (k = 1–8). Δ = 8192 tokens gives the largest branch 8 steps, more
- * than Adam's second-moment memory at its batch (β2 by the horizon rule, about 5 steps).
+ * Local CBS of the demo model on the same data and budget as the demo sweep: a base run at its
+ * smallest batch (B = 4) and learning rate, checkpoints after warmup, mid-way and at the end, and
+ * branches at 4 to 16 sequences in steps of about √2 (the demo's CBS lies in that range). Δ = 6144
+ * tokens gives the largest branch 12 steps, more than Adam's second-moment memory at its batch
+ * (β2 by the horizon rule, about 10 steps), and every branch is evaluated after 4608 and 6144 tokens.
  */
 export function localCbsDemoConfig(): ExperimentConfig {
   return {
@@ -72,8 +73,8 @@ export function localCbsDemoConfig(): ExperimentConfig {
       baseBatch: 4,
       learningRate: 1e-2,
       checkpoints: [6400, 12_800, 19_968],
-      multipliers: [1, 2, 4, 8],
-      branchTokens: 8192,
+      multipliers: [1, 1.5, 2, 3, 4],
+      branchTokens: 6144,
       tolerance: 0.01,
       smoothing: 0.5,
       loss: 'validation',
@@ -165,7 +166,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'local-cbs-demo',
     label: 'Local CBS (branching)',
     explanation:
-      'One demo-model run and short branches at 1–8× its batch from three checkpoints: how CBS grows during a run (Merrill et al. 2025), then batch-size warmup against the constant batch.',
+      'One demo-model run and short branches at 1–4× its batch from three checkpoints: how CBS moves during a run (Merrill et al. 2025), then batch-size warmup against the constant batch.',
     config: localCbsDemoConfig,
   },
 ];

@@ -34,12 +34,12 @@ describe('runLocalCbs', () => {
         return planWarmupComparison(config, base, [{ fromTokens: 0, batchSize: 4, peakLr: 0.01 }, { fromTokens: 6400, batchSize: 8, peakLr: 0.0141421 }], target.loss);
       },
     });
-    expect(log.map((s) => s.role)).toEqual(['base', ...Array(12).fill('branch'), 'constant', 'schedule']);
-    expect(asked).toBe(13);
+    expect(log.map((s) => s.role)).toEqual(['base', ...Array(15).fill('branch'), 'constant', 'schedule']);
+    expect(asked).toBe(16);
     expect(results.targets).toEqual([{ group: expect.stringContaining('D20000'), loss: 2.5, from: [plan[0].id] }]);
     expect(log.at(-1)!.targetLoss).toBe(2.5);
-    expect(results.runs).toHaveLength(15);
-    expect(saved).toHaveLength(15);
+    expect(results.runs).toHaveLength(18);
+    expect(saved).toHaveLength(18);
     expect(results.config).toBe(config);
   });
 
@@ -48,9 +48,9 @@ describe('runLocalCbs', () => {
     const results = await runLocalCbs(config, plan, fake(log, 120), [], { maxRetries: 0 });
     const branches = results.runs.filter((r) => r.spec.role === 'branch');
     // Checkpoints at steps 50 and 100 were reached; 156 was not.
-    expect(log.filter((s) => s.role === 'branch').map((s) => s.branch!.fromStep)).toEqual([50, 50, 50, 50, 100, 100, 100, 100]);
+    expect(log.filter((s) => s.role === 'branch').map((s) => s.branch!.fromStep)).toEqual([...Array(5).fill(50), ...Array(5).fill(100)]);
     const blocked = branches.filter((r) => r.spec.branch!.fromStep === 156);
-    expect(blocked).toHaveLength(4);
+    expect(blocked).toHaveLength(5);
     for (const r of blocked) {
       expect(r.status).toBe('failed');
       expect(r.failure!.reason).toBe('not run: its base run ended at step 120 (diverged: the training loss became NaN at step 120), before the checkpoint at step 156');
@@ -69,7 +69,7 @@ describe('runLocalCbs', () => {
     const kept = all.runs.filter((r) => r.spec.role === 'base' || r.spec.role === 'constant' || (r.spec.role === 'branch' && r.spec.branch!.fromStep === 50));
     const again: RunSpec[] = [];
     const resumed = await runLocalCbs(config, plan, fake(again), kept, { comparisonRuns: plannedComparison });
-    expect(again.map((s) => s.role)).toEqual([...Array(8).fill('branch'), 'schedule']);
+    expect(again.map((s) => s.role)).toEqual([...Array(10).fill('branch'), 'schedule']);
     expect(resumed.runs.map((r) => r.spec.id)).toEqual(all.runs.map((r) => r.spec.id));
   });
 });

@@ -110,7 +110,8 @@ function BranchChart({ point, report }: { point: LocalCbsPoint; report: LocalCbs
   const ref = useRef<HTMLDivElement>(null);
   const B = report.baseBatch;
   const plotted = point.verdicts.filter((v) => v.loss !== null).map((v) => ({ batch: v.multiplier * B, loss: v.loss!, within: v.within }));
-  const bar = point.verdicts.filter((v) => v.threshold !== null).map((v) => ({ batch: v.multiplier * B, bar: v.threshold! }));
+  // Each k's bar spans from the next smaller k to it, so even one bar shows as a segment.
+  const bar = point.verdicts.flatMap((v, i) => (v.threshold === null || i === 0 ? [] : [{ batch: point.verdicts[i - 1].multiplier * B, bar: v.threshold }, { batch: v.multiplier * B, bar: v.threshold }]));
   const batches = point.verdicts.map((v) => v.multiplier * B);
   const lo = Math.min(...batches) / 1.5;
   const hi = Math.max(...batches) * 1.5;
@@ -126,7 +127,7 @@ function BranchChart({ point, report }: { point: LocalCbsPoint; report: LocalCbs
             <XAxis dataKey="batch" type="number" scale="log" domain={[lo, hi]} ticks={batches} allowDataOverflow label={{ value: 'branch batch k·B', position: 'insideBottom', offset: -15 }} />
             <YAxis type="number" domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(3)} width={60} />
             <Tooltip formatter={(v) => fmtNum(Number(v), 5)} labelFormatter={(l) => `batch ${l}`} />
-            <Line data={bar} dataKey="bar" name="bar: least smaller-k loss + ε" stroke="#c05621" strokeDasharray="4 3" type="stepAfter" dot={false} isAnimationActive={false} />
+            <Line data={bar} dataKey="bar" name="bar: least smaller-k loss + ε" stroke="#c05621" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
             <Scatter data={plotted.filter((d) => d.within)} dataKey="loss" name="within tolerance" fill="#2f855a" isAnimationActive={false} />
             <Scatter data={plotted.filter((d) => !d.within)} dataKey="loss" name="not within tolerance" fill="#c53030" shape="cross" isAnimationActive={false} />
             {point.lower !== null && <ReferenceLine x={point.lower} stroke="#1a365d" label={{ value: 'k*·B', position: 'insideTopLeft', fill: '#1a365d' }} />}

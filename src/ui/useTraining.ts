@@ -28,7 +28,7 @@ export interface LabAutomation {
     status: string;
     error: string | null;
     warnings: string[];
-    runs: { id: string; status: string; stepsDone: number; maxSteps: number; tokensPerSecond: number | null; batchSize: number }[];
+    runs: { id: string; status: string; stepsDone: number; maxSteps: number; tokensPerSecond: number | null; batchSize: number; startStep: number }[];
     /** Run ids this page started training, in order. */
     startedHere: string[];
   };
@@ -128,6 +128,7 @@ export function useTraining(probe: ProbeResult | null): Training {
               maxSteps: r.spec.maxSteps,
               tokensPerSecond: r.tokensPerSecond,
               batchSize: r.spec.batchSize,
+              startStep: r.spec.branch?.fromStep ?? 0,
             };
           }),
         };

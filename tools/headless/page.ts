@@ -118,6 +118,7 @@ function slug(text: string): string {
 /** PNG screenshots of the results' charts and the loss chart; returns the file names written. */
 export async function screenshotCharts(page: Page, dir: string, timeoutMs: number): Promise<string[]> {
   const written: string[] = [];
+  if ((await page.getByTestId('local-cbs').count()) > 0) return screenshotLocalCbs(page, dir, timeoutMs);
   await page.getByTestId('results').waitFor({ state: 'visible', timeout: timeoutMs });
   await page.getByTestId('cbs-chart').first().waitFor({ state: 'visible', timeout: timeoutMs });
   // recharts animates its first draw.
@@ -140,6 +141,25 @@ export async function screenshotCharts(page: Page, dir: string, timeoutMs: numbe
       await el.screenshot({ path: `${dir}/${name}`, timeout: timeoutMs });
       written.push(name);
     }
+  }
+  await page.screenshot({ path: `${dir}/page.png`, fullPage: true, timeout: timeoutMs });
+  written.push('page.png');
+  return written;
+}
+
+/** A local-CBS experiment's charts: the curve (local-cbs.png), each checkpoint's branch losses, the loss chart, the page. */
+async function screenshotLocalCbs(page: Page, dir: string, timeoutMs: number): Promise<string[]> {
+  const written: string[] = [];
+  await page.getByTestId('local-cbs-curve').waitFor({ state: 'visible', timeout: timeoutMs });
+  await page.waitForTimeout(1500);
+  const shots: [ReturnType<Page['getByTestId']>, string][] = [[page.getByTestId('local-cbs-curve'), 'local-cbs.png']];
+  const branches = page.getByTestId('local-cbs-branches');
+  for (let i = 0; i < (await branches.count()); i++) shots.push([branches.nth(i), `local-cbs-branches-${i + 1}.png`]);
+  shots.push([page.getByTestId('loss-chart').first(), 'loss.png']);
+  for (const [el, name] of shots) {
+    if ((await el.count()) === 0 || !(await el.isVisible())) continue;
+    await el.screenshot({ path: `${dir}/${name}`, timeout: timeoutMs });
+    written.push(name);
   }
   await page.screenshot({ path: `${dir}/page.png`, fullPage: true, timeout: timeoutMs });
   written.push('page.png');

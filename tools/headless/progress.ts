@@ -8,6 +8,8 @@ export interface RunState {
   maxSteps: number;
   tokensPerSecond: number | null;
   batchSize: number;
+  /** A local-CBS branch counts its steps from its base run's checkpoint (absent: 0). */
+  startStep?: number;
 }
 export interface LabState {
   status: string;
@@ -38,12 +40,13 @@ export function progressOf(state: LabState, elapsedSeconds: number): Progress {
   let runsDone = 0;
   let tps: number | null = null;
   for (const r of state.runs) {
-    max += r.maxSteps;
+    const start = r.startStep ?? 0;
+    max += r.maxSteps - start;
     if (DONE.has(r.status)) {
-      done += r.maxSteps;
+      done += r.maxSteps - start;
       runsDone++;
     } else {
-      done += Math.min(r.stepsDone, r.maxSteps);
+      done += Math.max(0, Math.min(r.stepsDone, r.maxSteps) - start);
     }
     if (r.status === 'running' && r.tokensPerSecond !== null && Number.isFinite(r.tokensPerSecond)) tps = (tps ?? 0) + r.tokensPerSecond;
   }

@@ -2,9 +2,13 @@
 // checkpoints, branches at 1× and 2× its batch train from them in workers, the page shows the
 // local CBS against tokens with the branch losses and a reading, and the results are valid.
 import { test, expect, type Page } from '@playwright/test';
-import { encodeConfigFragment } from '../src/experiment/codec';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeConfigFragment, exportConfigJson } from '../src/experiment/codec';
 import { validateResults } from '../src/experiment/validate';
-import { analyzeLocalCbs } from '../src/cbs/local-cbs';
+import { analyzeLocalCbs, type LocalCbsReport } from '../src/cbs/local-cbs';
 import { tinyLocalCbsConfig } from './fixtures/sweep-configs';
 import { APP_URL } from './servers';
 
@@ -59,4 +63,24 @@ test('a tiny local-CBS experiment: base run, branches from its checkpoints, the 
   await expect(page.getByTestId('local-cbs-reading')).toContainText('The local CBS');
   await expect(page.getByTestId('local-cbs-reading')).toHaveText(report.reading);
   await page.screenshot({ path: 'e2e/artifacts/local-cbs.png', fullPage: true });
+});
+
+test('the headless runner runs a local-CBS config and writes its report and charts', () => {
+  test.setTimeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'local-cbs-headless-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, exportConfigJson(tinyLocalCbsConfig()));
+  // --no-build: the specs run against dist/, built before them.
+  const ran = spawnSync('npm', ['run', '--silent', 'headless', '--', file, '--no-build', '--out', join(dir, 'out'), '--timeout', '4'], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 280_000 });
+  const show = `exit ${ran.status}\n${ran.stdout.slice(-3000)}\n${ran.stderr.slice(-3000)}`;
+  expect(ran.status, show).toBe(0);
+  expect(ran.stdout).toContain('local CBS by branching: base batch 2 sequences of 16 tokens');
+  const out = (name: string) => join(dir, 'out', name);
+  for (const name of ['results.json', 'local-cbs.json', 'local-cbs.txt', 'evaluations.csv', 'train-steps.csv', 'run.json', 'local-cbs.png', 'local-cbs-branches-1.png', 'page.png']) {
+    expect(existsSync(out(name)), name).toBe(true);
+  }
+  expect(existsSync(out('report.json'))).toBe(false);
+  const report = JSON.parse(readFileSync(out('local-cbs.json'), 'utf8')) as LocalCbsReport;
+  expect(report.points.map((p) => p.tokens)).toEqual([512, 1024]);
+  expect(readFileSync(out('local-cbs.txt'), 'utf8')).toContain(report.reading);
 });

@@ -14,12 +14,38 @@ import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { defaultConfig } from '../src/experiment/presets';
 import type { ExperimentConfig, ExperimentResults } from '../src/experiment/schema';
 import { chromiumExecutable } from '../tools/browser';
+import { readSafetensors } from '../src/model/safetensors';
+import { buildLayout } from '../src/model/layout';
+import type { ModelConfig } from '../src/model/config';
+import { ByteTokenizer } from '../src/data/tokenizer';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { parseArgs } from '../tools/headless/args';
 import { checkDataHosts, resolveInput } from '../tools/headless/input';
 import { formatProgress, progressOf } from '../tools/headless/progress';
 import { APP_URL } from './servers';
 
 const FIXTURE = 'e2e/fixtures/tiny.json';
+
+/** model.safetensors, config.json and tokenizer.json as the page exports them, read back. */
+function checkModelFiles(dir: string, model: ModelConfig): void {
+  const file = readSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+  const layout = buildLayout(model);
+  expect([...file.tensors.keys()].sort()).toEqual(layout.tensors.map((t) => t.name).sort());
+  for (const t of layout.tensors) {
+    const got = file.tensors.get(t.name)!;
+    expect(got.shape, t.name).toEqual(t.shape);
+    expect(got.data.every(Number.isFinite), t.name).toBe(true);
+  }
+  // Trained, not initial: the LayerNorm scales (initialised to 1) have moved.
+  expect(file.tensors.get('norm.weight')!.data.some((x) => Math.abs(x - 1) > 1e-3)).toBe(true);
+  expect(file.metadata.weights).toBe('ewa');
+  expect(JSON.parse(file.metadata.config)).toEqual(model);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  expect(config).toMatchObject({ model_type: 'cbs_lab_decoder', vocab_size: model.vocabSize, hidden_size: model.dModel, num_hidden_layers: model.layers, num_attention_heads: model.heads, max_position_embeddings: model.context, tie_word_embeddings: false });
+  const tokenizer = new HfTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as Record<string, unknown>, {});
+  const text = 'Doubling the batch — naïve.';
+  expect(tokenizer.encode(text, { add_special_tokens: false }).ids).toEqual([...new ByteTokenizer().encode(text)]);
+}
 
 interface Ran {
   code: number | null;
@@ -89,6 +115,7 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
     expect(first.ewaLoss, run.spec.id).toBeGreaterThan(5);
     expect(last.ewaLoss, run.spec.id).toBeLessThan(first.ewaLoss - 0.5);
     // Raw losses are measured far from the target (the first evaluation always is).
+    // (importJson revives a JSON null as NaN: "not measured" reads as NaN here.)
     const lastRaw = run.evals.filter((e) => e.rawLoss !== null).at(-1)!;
     expect(lastRaw.rawLoss as number, run.spec.id).toBeLessThan((first.rawLoss as number) - 0.5);
     expect(run.steps[run.steps.length - 1].trainLoss, run.spec.id).toBeLessThan(run.steps[0].trainLoss);
@@ -121,13 +148,29 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
   for (const p of points) expect(ran.stdout).toContain(`B = ${String(p.batchSize).padStart(5)}: ${p.steps} steps to target`);
   expect(ran.stdout).toMatch(/B\* \(20% rule\)/);
 
-  // The charts as PNGs.
-  const pngs = ['scaling.png', 'page.png', ...readFileSync(join(out, 'run.json'), 'utf8').match(/cbs-1-[a-z0-9-]+\.png/g)!];
+  // The charts as the page exports them (title, legend, B*): one measurement, so no scaling chart,
+  // and the runner says why instead of writing a picture of an empty section.
+  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { files: string[] };
+  const pngs = run.files.filter((f) => f.endsWith('.png'));
+  expect(pngs).toEqual(expect.arrayContaining(['page.png', 'loss.png']));
+  expect(pngs.some((f) => /^cbs-1-[a-z0-9-]+\.png$/.test(f))).toBe(true);
+  expect(existsSync(join(out, 'scaling.png'))).toBe(false);
+  expect(ran.stdout).toContain('scaling.png not written: a scaling chart needs B* at two or more model or data sizes');
   for (const name of pngs) {
     const bytes = readFileSync(join(out, name));
     expect([...bytes.subarray(0, 8)], name).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(bytes.length, name).toBeGreaterThan(2000);
+    // The page's export draws the title and legend around the plot: taller than the plot's 360 px (×2).
+    if (name.startsWith('cbs-')) expect(bytes.readUInt32BE(20), name).toBeGreaterThan(2 * 400);
   }
+
+  // The trained model, in the Hugging Face layout: the reference run's EWA weights, its config.json
+  // and the byte tokenizer's tokenizer.json.
+  const folder = run.files.find((f) => f.endsWith('/model.safetensors'))?.replace(/\/model\.safetensors$/, '');
+  expect(folder, run.files.join(', ')).toBeDefined();
+  const reference = results.runs.find((r) => r.spec.role === 'reference')!;
+  expect(folder).toBe(`model/${reference.spec.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)}`);
+  checkModelFiles(join(out, folder!), reference.spec.model);
 });
 
 test('a share link made by the UI gives the same config in the headless run', async ({ page }) => {
@@ -135,7 +178,8 @@ test('a share link made by the UI gives the same config in the headless run', as
   await page.goto(APP_URL);
   const builder = page.getByTestId('builder');
   await expect(builder).toBeVisible();
-  // Change settings in the builder, as a person would.
+  // Change settings in the builder, as a person would: unfold Customize first.
+  await page.getByTestId('customize').click();
   await page.getByLabel('Experiment name').fill('Shared from the UI for a headless run');
   const batches = page.getByLabel('Batch sizes (sequences)');
   await batches.fill('4, 8, 64');

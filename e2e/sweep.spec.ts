@@ -63,7 +63,7 @@ test('a tiny sweep trains end to end, shows a CBS, and resumes after a reload wi
   expect(steps.at(-1)!).toBeLessThan(steps[0]!);
 
   // The CBS chart shows a B*.
-  await expect(page.getByTestId('cbs-chart')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('results').getByTestId('cbs-chart')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('bstar-value')).toHaveText(/\d/);
   // Each step accumulates at least two micro-batches, so the noise-scale estimator runs: it gives
   // a positive B_simple, or says the noise is not resolved in runs this short; never "no

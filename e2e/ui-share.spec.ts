@@ -11,7 +11,8 @@ import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { readStepsTable } from '../src/cbs/input';
 import { analyzeTable } from '../src/cbs/report';
 import { formatReport } from '../src/cbs/format';
-import { syntheticResults } from '../src/experiment/synthetic';
+import { compactResults } from '../src/ui/compact-results';
+import { syntheticConfig, syntheticResults } from '../src/experiment/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
 import { APP_URL } from './servers';
@@ -21,8 +22,9 @@ const analysis = chartModel(results);
 const bStar = analysis.measurements[0].cbs?.bStar as number;
 const bStarText = `${+bStar.toPrecision(3)}`;
 
+/** The link the page makes: the results compacted to what the charts need. */
 function resultsLink(): string {
-  const enc = encodeResultsFragment(results);
+  const enc = encodeResultsFragment(compactResults(results));
   if (!enc.ok) throw new Error(enc.message);
   return `${APP_URL}${enc.fragment}`;
 }
@@ -38,7 +40,7 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   const errors = watchErrors(page);
   await page.goto(resultsLink());
   await expect(page.getByTestId('link-notice')).toContainText(`Opened shared results (${results.runs.length} runs)`);
-  const chart = page.getByTestId('cbs-chart');
+  const chart = page.getByTestId('results').getByTestId('cbs-chart');
   await expect(chart).toBeVisible();
   await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
   expect(bStar).toBeGreaterThan(12);
@@ -46,7 +48,7 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   await expect(page.getByTestId('target-loss')).toHaveText('2.6');
   await expect(page.getByTestId('bstar-interval')).toContainText('–');
   await expect(page.getByTestId('noise-scale')).toContainText('B_simple ≈');
-  // One dot per run that reached the target: 6 best and 5 faded (the reference run sets the
+  // One dot per sweep run that reached the target: 6 best and 5 faded (the reference run sets the
   // target and is not a point; B = 128 at the second learning rate never reached the target).
   await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(11);
   await expect(chart.locator('.recharts-reference-line')).toHaveCount(1);
@@ -68,6 +70,9 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   const bytes = readFileSync(pngPath);
   expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   expect(bytes.length).toBeGreaterThan(5000);
+  // The export draws the title, the legend, B* with its interval and the reading around the
+  // 360 px plot (at 2×): taller than the plot alone.
+  expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (360 + 60));
   expect(errors).toEqual([]);
 });
 
@@ -81,7 +86,7 @@ test('a tampered link gives a clear message and falls back to the default experi
   await expect(banner).toContainText('This link could not be opened.');
   await expect(banner).toContainText(/damaged|changed after it was made/);
   await expect(banner).toContainText('nothing was run');
-  await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
+  await expect(page.getByTestId('results')).toHaveCount(0);
   await expect(page.getByLabel('Experiment name')).toHaveValue(defaultConfig().name);
   await page.screenshot({ path: 'e2e/artifacts/ui-share-tampered.png', fullPage: true });
   // A link from the future is refused in words, too.
@@ -134,7 +139,8 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   const exported = JSON.parse(readFileSync(file, 'utf8')) as { format: string; kind: string; data: unknown };
   expect(exported.format).toBe('cbs-lab');
   expect(exported.kind).toBe('results');
-  expect(exported.data).toEqual(JSON.parse(JSON.stringify(results)));
+  // Opened from a link, the page holds what the link carries: the compacted results.
+  expect(exported.data).toEqual(JSON.parse(JSON.stringify(compactResults(results))));
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   const csvFile = join(dir, csv.suggestedFilename());
   await csv.saveAs(csvFile);
@@ -142,11 +148,13 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   const rows = stepsText.trim().split('\n');
   expect(rows[0]).toMatch(/^run_id,model,non_embedding_params,data_size,batch_size,peak_lr,replicate,status,reference,steps_to_target/);
   expect(rows).toHaveLength(results.runs.length + 1);
-  expect(stepsText).toBe(stepsCsv(results, chartModel(results, { resamples: 10 }).report));
-  // The long-format curves: the same text the core writes for the headless runner.
+  // The page holds what the link carried (the compacted results): its exports are the core's
+  // text for those, as the headless runner writes it for full results.
+  const held = compactResults(results);
+  expect(stepsText).toBe(stepsCsv(held, chartModel(held, { resamples: 10 }).report));
   for (const [id, expected] of [
-    ['export-evals-csv', evaluationsCsv(results)],
-    ['export-train-csv', trainStepsCsv(results)],
+    ['export-evals-csv', evaluationsCsv(held)],
+    ['export-train-csv', trainStepsCsv(held)],
   ] as const) {
     const [saved] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
     const path = join(dir, saved.suggestedFilename());
@@ -155,16 +163,20 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   }
 
   await page.goto(APP_URL);
-  await expect(page.getByTestId('cbs-chart')).toHaveCount(0);
+  await expect(page.getByTestId('results')).toHaveCount(0);
   await page.getByTestId('import-file').setInputFiles(file);
   await expect(page.getByTestId('link-notice')).toContainText('Imported results');
   await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
   await page.getByTestId('copy-link-results').click();
   await expect(page.getByTestId('share-link')).toHaveValue(resultsLink());
 
-  // Results too large for a link: the page says so and points to the JSON file.
-  const big = syntheticResults({ stepStride: 1, batchSizes: [4, 8, 16, 32, 64, 128, 256, 512], learningRates: [1e-2, 5e-3, 3e-3, 1e-3] });
-  expect(encodeResultsFragment(big).ok).toBe(false);
+  // Results too large for a link even compacted (512 runs): the page says so and points to the JSON file.
+  const big = syntheticResults({
+    batchSizes: Array.from({ length: 32 }, (_, i) => 4 + 4 * i),
+    learningRates: Array.from({ length: 16 }, (_, i) => +(1e-2 / 1.2 ** i).toPrecision(3)),
+    lrPenalty: 1.01,
+  });
+  expect(encodeResultsFragment(compactResults(big)).ok).toBe(false);
   const bigFile = join(dir, 'big.json');
   writeFileSync(bigFile, JSON.stringify(big));
   await page.getByTestId('import-file').setInputFiles(bigFile);
@@ -188,12 +200,26 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   writeFileSync(junk, '{"hello": "world"}');
   await page.getByTestId('import-file').setInputFiles(junk);
   await expect(page.getByTestId('import-error')).toContainText('does not hold a CBS Lab experiment');
+
+  // The steps CSV also shows the charts, from its table: the same B*, brought into view.
+  await page.getByTestId('import-file').setInputFiles(csvFile);
+  await expect(page.getByTestId('results-meta')).toContainText(`${table.rows.length} rows of steps to target`);
+  await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  await expect(page.getByTestId('results')).toBeFocused();
+  // And a CSV as another framework writes it (batch_size, steps), with its B* as analyzeTable finds it.
+  const cli = [4, 8, 16, 32, 64].map((b) => ({ batchSize: b, steps: Math.round(12 + 576 / b), modelSize: null, dataSize: null }));
+  const cliCsv = join(dir, 'steps.csv');
+  writeFileSync(cliCsv, `batch_size,steps\n${cli.map((r) => `${r.batchSize},${r.steps}`).join('\n')}\n`);
+  await page.getByTestId('import-file').setInputFiles(cliCsv);
+  await expect(page.getByTestId('results-meta')).toContainText('5 rows of steps to target');
+  await expect(page.getByTestId('bstar-value')).toHaveText(`${+(analyzeTable(cli).groups[0].cbs.bStar as number).toPrecision(3)}`);
   expect(errors).toEqual([]);
 });
 
 test('the scaling chart fits B* against data size across two data sizes', async ({ page }) => {
   // Two synthetic measurements of the demo model: D = 20k (R = 12 + 576/B) and D = 40k (R = 8 + 800/B).
-  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.5 });
+  // Each measurement has its own target (2.6 and 2.7), so the page names no single one.
+  const d2 = syntheticResults({ config: { ...syntheticConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.7 });
   const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targets: [...results.targets, ...d2.targets], runs: [...results.runs, ...d2.runs] };
   const expected = chartModel(combined).scaling.vsData;
   expect(expected.fit?.e).toBeGreaterThan(0);
@@ -202,7 +228,7 @@ test('the scaling chart fits B* against data size across two data sizes', async 
   writeFileSync(file, JSON.stringify(combined));
   await page.goto(APP_URL);
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(page.getByTestId('cbs-chart')).toHaveCount(2);
+  await expect(page.getByTestId('results').getByTestId('cbs-chart')).toHaveCount(2);
   await expect(page.getByTestId('scaling-data').locator('.recharts-scatter-symbol')).toHaveCount(2);
   await expect(page.getByTestId('scaling-data-law')).toContainText(`D^${+(expected.fit?.e as number).toPrecision(3)}`);
   await expect(page.getByTestId('target-loss')).toContainText('set per model and data size');
@@ -220,6 +246,8 @@ test('history: save, reopen and delete in IndexedDB', async ({ page }) => {
   await expect(item).toBeVisible();
   await item.getByRole('button', { name: 'Open' }).click();
   await expect(page.getByTestId('bstar-value')).toHaveText(bStarText);
+  // Opened from the history, the results come into view with the focus.
+  await expect(page.getByTestId('results')).toBeFocused();
   await item.getByRole('checkbox', { name: /Compare/ }).check();
   await expect(page.getByTestId('compare')).toContainText(bStarText);
   await page.screenshot({ path: 'e2e/artifacts/ui-history.png', fullPage: true });

@@ -114,7 +114,7 @@ describe('cbs command line', () => {
     // Branch losses flat up to k = 2 (B = 8), then rising by 0.05 per k; the base run has gradient statistics.
     const runs: RunRecord[] = plan.map((spec) => {
       const loss = spec.role === 'branch' ? 2.5 + 0.05 * Math.max(0, spec.branch!.multiplier - 2) : 2.5;
-      const evals = (spec.branch?.evalSteps ?? [spec.maxSteps]).map((step) => ({ step, tokens: 0, ewaLoss: loss, ewaLosses: [loss, loss, loss], rawLoss: loss }));
+      const evals = (spec.branch?.evalSteps ?? [spec.maxSteps]).map((step) => ({ step, tokens: 0, validationTokens: 4096, ewaLoss: loss, ewaLosses: [loss, loss, loss], rawLoss: loss }));
       const steps = spec.role === 'base' ? Array.from({ length: 20 }, (_, i) => ({ step: i + 1, trainLoss: 3, lr: 0.01, gradNorm: 1, microGradSq: 2, batchGradSq: 1.5, tokensPerSecond: 1 })) : [];
       return { spec, status: 'finished', evals, steps, stepsToTarget: null, stepsDone: spec.maxSteps, tokensDone: 0, failure: null, wallSeconds: 1, adapter: 'test' };
     });
@@ -122,7 +122,7 @@ describe('cbs command line', () => {
     writeFileSync(file, exportResultsJson({ version: RESULTS_VERSION, config, targets: [], runs, startedAt: 'then', finishedAt: 'now', adapter: 'test' }));
     const r = cbs(file, '--out', join(dir, 'local-cbs-report.json'));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('after 6400 tokens (step 50): local CBS 8–12 (estimate 9.798) sequences');
+    expect(r.stdout).toContain('after 6400 tokens (step 100): local CBS 8–12 (estimate 9.798) sequences');
     expect(r.stdout).toContain('gradient noise scale of the base run (replicate 0): B_simple ≈ 2 sequences');
     expect(r.stdout).toContain('batch-size warmup proposed: 4 from 0 tokens, 8 from 6400 tokens');
     const report = JSON.parse(readFileSync(join(dir, 'local-cbs-report.json'), 'utf8')) as LocalCbsReport;
@@ -136,7 +136,10 @@ describe('cbs command line', () => {
     writeFileSync(badJson, '{"version": 1, "runs": 3}');
     const garbled = join(dir, 'garbled.json');
     writeFileSync(garbled, '{"version": 1, runs');
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `{"version":1,"runs":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
     const cases: [string[], number, RegExp][] = [
+      [[deep], 1, /deep\.json: The file is nested more than 32 levels deep/],
       [[bad], 1, /line 3: steps "oops" is not a positive number/],
       [[badJson], 1, /bad\.json: .*config is not an object/],
       [[garbled], 1, /garbled\.json: The file is not valid JSON/],
@@ -147,6 +150,8 @@ describe('cbs command line', () => {
       [[fixture('noisy-sweep.csv'), '--resamples', '5'], 2, /--resamples must be an integer ≥ 10 and ≤ 1000000 \(got "5"\)/],
       [[fixture('noisy-sweep.csv'), '--model-size-unit', 'lots'], 2, /--model-size-unit must be units, thousands, millions, billions/],
       [[fixture('noisy-sweep.csv'), '--group-col', 'team'], 1, /line 2: no column "team" \(--group-col\)/],
+      [[fixture('noisy-sweep.csv'), '--overhead', '1e308'], 1, /overhead must be a positive number up to 10/],
+      [[fixture('synthetic-results.json'), '--target=-1'], 2, /--target must be a number > 0/],
       [[], 2, /no input file given/],
     ];
     for (const [args, code, message] of cases) {
@@ -155,6 +160,12 @@ describe('cbs command line', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // A byte-order mark (Windows editors) is accepted in JSON as in CSV.
+    const bom = join(dir, 'bom.json');
+    writeFileSync(bom, `\uFEFF${readFileSync(fixture('synthetic-results.json'), 'utf8')}`);
+    const withBom = cbs(bom, '--resamples', '100');
+    expect(withBom.stderr).toBe('');
+    expect(withBom.code).toBe(0);
     const help = cbs('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: npm run cbs/);

@@ -2,7 +2,8 @@
 // Builds and serves the app, opens the config in headless Chromium, starts it through the page's
 // automation handle (the same path as the Start button: workers, WebGPU), streams progress, and
 // writes results.json (the UI's export format), report.json (the CBS analysis), the CSV exports
-// (steps to target, evaluations, train steps) and chart PNGs.
+// (steps to target, evaluations, train steps), the page's chart PNGs and the trained models
+// (model/<run>/model.safetensors, config.json, tokenizer.json).
 // Every failure prints one clear line and exits with the code documented in USAGE (args.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { formatLocalCbsReport } from '../src/cbs/local-cbs-format';
 import type { ExperimentResults } from '../src/experiment/schema';
 import { USAGE, UsageError, parseArgs, type HeadlessArgs } from './headless/args';
 import { InputError, checkDataHosts, resolveInput } from './headless/input';
-import { BrowserError, AdapterError, PageError, confirmHosts, launchBrowser, pageConfig, pageResults, pageState, screenshotCharts, startBlocked, startExperiment, waitForAdapter, waitForLinkOpened } from './headless/page';
+import { BrowserError, AdapterError, PageError, confirmHosts, launchBrowser, pageConfig, pageResults, pageState, downloadModels, exportCharts, startBlocked, startExperiment, waitForAdapter, waitForLinkOpened } from './headless/page';
 import { formatDuration, formatProgress, progressOf, type LabState } from './headless/progress';
 import { ServeError, buildApp, serveDist, type ServedApp } from './headless/serve';
 import { formatSummary } from './headless/summary';
@@ -242,9 +243,17 @@ async function run(args: HeadlessArgs): Promise<number> {
 
   let charts: string[] = [];
   try {
-    charts = await screenshotCharts(page, outDir, 60_000);
+    const exported = await exportCharts(page, outDir, 60_000);
+    charts = exported.written;
+    for (const note of exported.notes) log(note);
   } catch (e) {
-    warn(`warning: the charts could not be captured: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    warn(`warning: the charts could not be exported: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  let models: string[] = [];
+  try {
+    models = await downloadModels(page, outDir, 60_000);
+  } catch (e) {
+    warn(`warning: the trained models could not be downloaded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
 
   const wallSeconds = (Date.now() - t0) / 1000;
@@ -263,7 +272,7 @@ async function run(args: HeadlessArgs): Promise<number> {
         runs: final.runs,
         trainSeconds,
         wallSeconds,
-        files: ['results.json', analysis.json, analysis.text, ...Object.keys(csvFiles), ...charts],
+        files: ['results.json', analysis.json, analysis.text, ...Object.keys(csvFiles), ...charts, ...models],
       },
       null,
       2,
@@ -274,7 +283,7 @@ async function run(args: HeadlessArgs): Promise<number> {
   log(`finished ${results.runs.length} runs in ${formatDuration(trainSeconds)} on ${adapter?.fallback ? 'the software fallback' : 'the GPU'} (${adapter?.description.split(';')[0] ?? 'unknown adapter'})`);
   process.stdout.write(analysis.summary.short);
   for (const r of diverged) warn(`warning: run ${r.spec.id} diverged at step ${r.failure?.step ?? '?'}: ${r.failure?.reason ?? ''}`);
-  log(`written to ${outDir}: results.json, ${analysis.json}, ${analysis.text}, ${Object.keys(csvFiles).join(', ')}${charts.length ? `, ${charts.join(', ')}` : ''}`);
+  log(`written to ${outDir}: results.json, ${analysis.json}, ${analysis.text}, ${Object.keys(csvFiles).join(', ')}${charts.length ? `, ${charts.join(', ')}` : ''}${models.length ? `, ${models.join(', ')}` : ''}`);
   if (failed.length > 0) {
     warn(`headless: ${failed.length} run(s) failed: ${failed.map((r) => `${r.spec.id} (${r.failure?.reason ?? 'unknown'})`).join('; ')}`);
     return EXIT.failed;

@@ -4,9 +4,9 @@ import { sweepBStars } from './local-cbs-sweeps';
 import { formatLocalCbsReport } from './local-cbs-format';
 import { analyzeResults } from './report';
 import { syntheticResults } from '../experiment/synthetic';
-import { localCbsDemoConfig } from '../experiment/presets';
+import { defaultConfig, localCbsDemoConfig } from '../experiment/presets';
 import type { ExperimentConfig, LocalCbsConfig, RunRecord, RunSpec } from '../experiment/schema';
-import { defaultConfig } from '../experiment/presets';
+import { emptyRecord } from '../train/run';
 
 const losses = (pairs: [number, number | null][]): BranchLoss[] => pairs.map(([multiplier, loss]) => ({ multiplier, loss, note: loss === null ? 'diverged' : null }));
 
@@ -121,15 +121,11 @@ function spec(patch: Partial<RunSpec>): RunSpec {
   };
 }
 
-function emptyRecord(runSpec: RunSpec, adapter: string): RunRecord {
-  return { spec: runSpec, status: 'queued', evals: [], steps: [], stepsToTarget: null, stepsDone: 0, tokensDone: 0, failure: null, wallSeconds: 0, adapter };
-}
-
 /** A finished branch whose last two validation losses are `a` then `b` (smoothed: (a + b) / 2). */
 function branch(fromStep: number, k: number, a: number, b: number, replicate = 0, status: RunRecord['status'] = 'finished'): RunRecord {
   const r = emptyRecord(spec({ id: `b${fromStep}k${k}r${replicate}`, batchSize: 4 * k, replicate, branch: { baseRunId: 'base', fromStep, fromTokens: fromStep * 128, multiplier: k, evalSteps: [fromStep + 1, fromStep + 2] } }), 'test');
   r.status = status;
-  r.evals = [a, b].map((loss, i) => ({ step: fromStep + i + 1, tokens: 0, ewaLoss: loss, ewaLosses: [loss], rawLoss: loss }));
+  r.evals = [a, b].map((loss, i) => ({ step: fromStep + i + 1, tokens: 0, validationTokens: 4096, ewaLoss: loss, ewaLosses: [loss], rawLoss: loss }));
   r.steps = [{ step: fromStep + 1, trainLoss: 9, lr: 0.01, gradNorm: 1, microGradSq: 1, batchGradSq: 1, tokensPerSecond: 1 }];
   if (status === 'diverged') r.failure = { step: fromStep + 1, reason: 'the training loss became NaN at step 11' };
   return r;
@@ -204,7 +200,7 @@ describe('warmupComparisons and analyzeLocalCbs', () => {
     const r = emptyRecord(spec({ id: role, role, targetLoss: 3 }), 'test');
     r.status = steps === null ? 'finished' : 'reached-target';
     r.stepsToTarget = steps;
-    r.evals = steps === null ? [] : [{ step: steps, tokens: tokensAt, ewaLoss: 3, ewaLosses: [3], rawLoss: 3 }];
+    r.evals = steps === null ? [] : [{ step: steps, tokens: tokensAt, validationTokens: 4096, ewaLoss: 3, ewaLosses: [3], rawLoss: 3 }];
     r.stepsDone = steps ?? 100;
     return r;
   }
@@ -256,9 +252,10 @@ describe('warmupComparisonRuns', () => {
 
 describe('sweepBStars', () => {
   it('the B* of sweeps of the same model, data and tokenizer, at their data size; others are left out', () => {
-    const sweep = syntheticResults();
-    const expected = analyzeResults(sweep).groups[0];
     const local = localCbsDemoConfig();
+    // A sweep of the demo model (the sweep preset's optimizer: a different β2 rule does not matter).
+    const sweep = syntheticResults({ config: { ...defaultConfig(), dataSizes: [20_000] } });
+    const expected = analyzeResults(sweep).groups[0];
     const otherData = syntheticResults({ config: { ...defaultConfig(), data: { kind: 'urls', train: ['https://x.example/t'], validation: ['https://x.example/v'] } } });
     const otherModel = syntheticResults({ config: { ...defaultConfig(), models: [{ ...defaultConfig().models[0], dModel: 64 }] } });
     const found = sweepBStars(local, [

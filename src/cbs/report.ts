@@ -3,6 +3,7 @@
 // (model, data size) groups. Everything in the report is JSON-able: no NaN, no Infinity.
 import { parameterCounts } from '../model/config';
 import type { AnalysisConfig, ExperimentResults, RunRecord, StepStats } from '../experiment/schema';
+import { field, type FieldCheck } from '../experiment/fields';
 import { type BootstrapInterval, type BootstrapOptions, DEFAULT_BOOTSTRAP, bootstrapCbs } from './bootstrap';
 import { type CbsEstimate, type RawCbs, cbsFromFit, rawCbs } from './cbs';
 import { type PaperFit, fitPaperCurve } from './fit';
@@ -11,6 +12,7 @@ import { PAPER_LAWS, type PaperLaw, paperLawTokens } from './paper';
 import { type PowerLawFit, fitPowerLaw } from './scaling';
 import { type BatchPoint, type RunOutcome, batchPoints, curvePoints, pooledPoints, runOutcome } from './steps-to-target';
 import { measurementKey } from '../experiment/plan';
+import { targetFromReference } from '../experiment/results';
 import { formatCount } from '../util/format';
 import type { CurvePoint } from './fit';
 import type { TableSource } from './input';
@@ -143,6 +145,11 @@ export interface TableRow {
 /** What callers pass: any subset of the options, the bootstrap's and noise scale's included. */
 export type ReportInput = Partial<Omit<ReportOptions, 'bootstrap' | 'noiseScale'>> & { bootstrap?: Partial<BootstrapOptions>; noiseScale?: Partial<NoiseScaleOptions> };
 
+/** The config's own limits (src/experiment/fields.ts): an overhead of 1e308 would make every B* infinite. */
+const maxOf = (check: FieldCheck): number => ('max' in check ? check.max : Infinity);
+const MAX_OVERHEAD = maxOf(field('analysis.overhead').check);
+const MAX_TARGET_LOSS = maxOf(field('target.loss').check);
+
 function resolveOptions(options: ReportInput): ReportOptions {
   const analysis = { ...DEFAULT_ANALYSIS, ...(options.analysis ?? {}) };
   const out: ReportOptions = {
@@ -152,12 +159,16 @@ function resolveOptions(options: ReportInput): ReportOptions {
     noiseScale: { ...DEFAULT_NOISE_SCALE, ...(options.noiseScale ?? {}) },
     context: options.context ?? null,
   };
-  if (!(Number.isFinite(analysis.overhead) && analysis.overhead > 0)) throw new RangeError(`overhead must be a positive number (got ${analysis.overhead})`);
+  if (!(Number.isFinite(analysis.overhead) && analysis.overhead > 0 && analysis.overhead <= MAX_OVERHEAD)) {
+    throw new RangeError(`overhead must be a positive number up to ${MAX_OVERHEAD} (got ${analysis.overhead})`);
+  }
   if (analysis.baselineBatch !== null && !(Number.isFinite(analysis.baselineBatch) && analysis.baselineBatch > 0)) {
     throw new RangeError(`baseline batch size must be a positive number (got ${analysis.baselineBatch})`);
   }
   const overrides = out.targetLoss === null ? [] : typeof out.targetLoss === 'number' ? [out.targetLoss] : Object.values(out.targetLoss);
-  for (const t of overrides) if (!(Number.isFinite(t) && t > 0)) throw new RangeError(`a target loss must be a positive number (got ${t})`);
+  for (const t of overrides) {
+    if (!(Number.isFinite(t) && t > 0 && t <= MAX_TARGET_LOSS)) throw new RangeError(`a target loss must be a positive number up to ${MAX_TARGET_LOSS} (got ${t})`);
+  }
   if (out.context !== null && !(Number.isFinite(out.context) && out.context > 0)) throw new RangeError(`context must be a positive number (got ${out.context})`);
   return out;
 }
@@ -369,7 +380,7 @@ export function analyzeResults(results: ExperimentResults, options: ReportInput 
     const target: GroupTargetReport = {
       loss,
       source: override !== null ? 'override' : stored !== null ? 'results' : 'none',
-      references: references.map((r) => ({ runId: r.spec.id, replicate: r.spec.replicate, finalLoss: targetFromReferenceRecord(r), status: r.status })),
+      references: references.map((r) => ({ runId: r.spec.id, replicate: r.spec.replicate, finalLoss: targetFromReference(r), status: r.status })),
     };
     if (loss === null) warnings.push(`${g.label}: no target loss (its reference runs did not finish and none was given): no steps to target`);
     const outcomes = sweep.map((r): RunOutcome => {
@@ -393,11 +404,6 @@ export function analyzeResults(results: ExperimentResults, options: ReportInput 
   };
 }
 
-/** A reference run's final EWA loss after exactly its budget (what it contributes to the target). */
-function targetFromReferenceRecord(record: RunRecord): number | null {
-  const last = record.evals.at(-1);
-  return (record.status === 'finished' || record.status === 'reached-target') && last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
-}
 
 /** The report for a table of steps to target (e.g. a CSV from a sweep run elsewhere). */
 export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {}, input: TableSource | null = null): CbsReport {

@@ -148,6 +148,20 @@ export async function loadGpt2Tokenizer(): Promise<TextTokenizer> {
   };
 }
 
+/**
+ * The tokenizer as a Hugging Face tokenizer.json, to ship beside trained weights: a trained BPE's
+ * own file, or for bytes a byte-level BPE with no merges (the same 256 ids, end-of-text 256).
+ * null for GPT-2, whose tokenizer.json is the hub's (openai-community/gpt2).
+ */
+export function tokenizerJsonOf(tokenizer: TextTokenizer): Record<string, unknown> | null {
+  if (tokenizer instanceof BpeTokenizer) return tokenizer.json;
+  if (tokenizer.kind === 'bytes') {
+    const tokenBytes = Array.from({ length: 256 }, (_, b) => Uint8Array.of(b));
+    return toTokenizerJson({ vocabSize: 257, merges: [], tokenBytes });
+  }
+  return null;
+}
+
 /** Where the pre-built BPE for the bundled shards lives, relative to the data folder. */
 export const BUNDLED_TOKENIZER_FILE = 'tokenizer.json';
 

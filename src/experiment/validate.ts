@@ -6,6 +6,9 @@ import { modelConfigErrors } from '../model/config';
 import { warmupSteps } from '../optim/schedule';
 import { formatCount } from '../util/format';
 import { beta2For, branchSteps, budgetSteps, commonBranchTokens } from './plan';
+import { field, LIMITS, type FieldCheck, type FieldPath } from './fields';
+
+export { LIMITS };
 
 export interface ValidationIssue {
   /** Where, e.g. "batchSizes[2]" or "models[0].dModel"; "" for the whole thing. */
@@ -18,13 +21,17 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
-const show = (v: unknown): string => {
+/** A value in a message: short text quoted (cut at 40 characters), a list or an object named, never dumped. */
+export const describeValue = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (isObj(v)) return 'an object';
   return String(v);
 };
+const show = describeValue;
+/** A key from the input, as a path: cut, so that a megabyte-long key does not become a megabyte-long message. */
+const clipKey = (k: string): string => (k.length > 40 ? `${k.slice(0, 40)}…` : k);
 
 /** A small collector: each check adds a sentence at a path and returns whether the value was fine. */
 class Checker {
@@ -37,7 +44,7 @@ class Checker {
     if (!isObj(v)) return this.add(path, `${path || 'the config'} must be an object (got ${show(v)})`);
     for (const k of keys) if (!(k in v)) this.add(join(path, k), `${join(path, k)} is missing`);
     for (const k of Object.keys(v)) {
-      if (!keys.includes(k) && !optional.includes(k)) this.add(join(path, k), `unknown field ${join(path, k)}`);
+      if (!keys.includes(k) && !optional.includes(k)) this.add(join(path, clipKey(k)), `unknown field ${join(path, clipKey(k))}`);
     }
     return true;
   }
@@ -77,6 +84,34 @@ class Checker {
     if (v.length > maxLength) return this.add(path, `${path} may hold at most ${maxLength} values (got ${v.length})`);
     return true;
   }
+  /** The scalar check of a field of the field table (./fields.ts), at the concrete path `at`. */
+  field(row: FieldPath, v: unknown, at: string): boolean {
+    const f = field(row);
+    if (f.nullable && v === null) return true;
+    return this.scalar(f.check, v, at);
+  }
+  /** The list bounds of a list field of the field table; its items are checked with field(). */
+  listOf(row: FieldPath, v: unknown, at: string): v is unknown[] {
+    const bounds = field(row).list;
+    if (!bounds) throw new Error(`${row} is not a list field`);
+    return this.list(v, at, bounds.min, bounds.max);
+  }
+  private scalar(check: FieldCheck, v: unknown, at: string): boolean {
+    switch (check.kind) {
+      case 'int':
+        return this.int(v, at, check.min, check.max);
+      case 'positive-int':
+        return this.positiveInt(v, at, check.max);
+      case 'number':
+        return this.range(v, at, check.min, check.max, check.maxExclusive === true);
+      case 'positive':
+        return this.positive(v, at, check.max);
+      case 'bool':
+        return this.bool(v, at);
+      case 'text':
+        return this.string(v, at, check.maxLength);
+    }
+  }
   kind(v: unknown, path: string, kinds: readonly string[]): v is Obj & { kind: string } {
     if (!isObj(v)) return this.add(path, `${path} must be an object (got ${show(v)})`);
     if (typeof v.kind !== 'string' || !kinds.includes(v.kind)) {
@@ -88,38 +123,23 @@ class Checker {
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-export const LIMITS = {
-  models: 16,
-  dataSizes: 32,
-  batchSizes: 32,
-  learningRates: 16,
-  urls: 64,
-  maxDataSize: 1e12,
-  maxBatch: 1 << 20,
-  maxWorkers: 16,
-  ewaDecays: 8,
-  replicates: 16,
-  checkpoints: 32,
-  multipliers: 16,
-} as const;
-
 const CONFIG_KEYS = [
   'version', 'name', 'preset', 'models', 'data', 'tokenizer', 'dataSizes', 'batchSizes', 'learningRates',
-  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'evaluation', 'analysis', 'seeds', 'workers',
+  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'measureNoiseScale', 'evaluation', 'analysis', 'seeds', 'workers',
 ] as const;
 
 function checkBeta2(c: Checker, v: unknown, path: string): void {
   if (!c.kind(v, path, ['paper-table', 'fixed', 'horizon'])) return;
   if (v.kind === 'paper-table') c.object(v, path, ['kind']);
   else if (v.kind === 'fixed') {
-    if (c.object(v, path, ['kind', 'value'])) c.range(v.value, `${path}.value`, 0, 1, true);
-  } else if (c.object(v, path, ['kind', 'fraction'])) c.positive(v.fraction, `${path}.fraction`, 100);
+    if (c.object(v, path, ['kind', 'value'])) c.field('optimizer.beta2.value', v.value, `${path}.value`);
+  } else if (c.object(v, path, ['kind', 'fraction'])) c.field('optimizer.beta2.fraction', v.fraction, `${path}.fraction`);
 }
 
 function checkSeedPair(c: Checker, v: unknown, path: string): void {
   if (!c.object(v, path, ['init', 'data'])) return;
-  c.int(v.init, `${path}.init`, 0, 0xffffffff);
-  c.int(v.data, `${path}.data`, 0, 0xffffffff);
+  c.field('seeds[].init', v.init, `${path}.init`);
+  c.field('seeds[].data', v.data, `${path}.data`);
 }
 
 function checkUrlList(c: Checker, v: unknown, path: string, requireHttps: boolean): void {
@@ -141,12 +161,12 @@ function checkUrlList(c: Checker, v: unknown, path: string, requireHttps: boolea
 
 function checkModel(c: Checker, v: unknown, path: string): void {
   if (!c.object(v, path, ['name', 'layers', 'dModel', 'heads', 'context', 'vocabSize'])) return;
-  c.string(v.name, `${path}.name`, 40);
-  const okLayers = c.positiveInt(v.layers, `${path}.layers`, 128);
-  const okD = c.positiveInt(v.dModel, `${path}.dModel`, 16384);
-  const okH = c.positiveInt(v.heads, `${path}.heads`, 256);
-  const okT = c.positiveInt(v.context, `${path}.context`, 65536);
-  const okV = c.int(v.vocabSize, `${path}.vocabSize`, 0, 1 << 24);
+  c.field('models[].name', v.name, `${path}.name`);
+  const okLayers = c.field('models[].layers', v.layers, `${path}.layers`);
+  const okD = c.field('models[].dModel', v.dModel, `${path}.dModel`);
+  const okH = c.field('models[].heads', v.heads, `${path}.heads`);
+  const okT = c.field('models[].context', v.context, `${path}.context`);
+  const okV = c.field('models[].vocabSize', v.vocabSize, `${path}.vocabSize`);
   if (okD && okH) {
     const d = v.dModel as number;
     const h = v.heads as number;
@@ -158,6 +178,41 @@ function checkModel(c: Checker, v: unknown, path: string): void {
     const m = { name: String(v.name), layers: v.layers as number, dModel: v.dModel as number, heads: v.heads as number, context: v.context as number, vocabSize: (v.vocabSize as number) || 256 };
     for (const e of modelConfigErrors(m)) if (!/divisible|even/.test(e)) c.add(path, e);
   }
+}
+
+const SHAPE_FIELDS = ['layers', 'dModel', 'heads', 'context', 'vocabSize'] as const;
+
+/**
+ * A name is what people read in charts and reports, so it must name one shape: two models with
+ * one name and different shapes would look like one measurement (the analysis keys groups by
+ * shape, but a reader cannot). Two entries with the same name and the same shape are the same
+ * model listed twice, which is harmless.
+ */
+function checkModelNames(c: Checker, models: unknown[], path: string): void {
+  const shapes = new Map<string, string>();
+  models.forEach((m, i) => {
+    if (!isObj(m) || typeof m.name !== 'string') return;
+    const shape = SHAPE_FIELDS.map((k) => String(m[k])).join('/');
+    const first = shapes.get(m.name);
+    if (first === undefined) shapes.set(m.name, shape);
+    else if (first !== shape) {
+      c.add(
+        `${path}[${i}].name`,
+        `two models are named ${show(m.name)} but differ in shape (layers, dModel, heads, context or vocabSize): give each its own name`,
+      );
+    }
+  });
+}
+
+function checkEvaluation(c: Checker, ev: unknown, evp: string): void {
+  if (!c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens', 'probeTokens'])) return;
+  c.field('evaluation.probeTokens', ev.probeTokens, `${evp}.probeTokens`);
+  c.field('evaluation.spacing', ev.spacing, `${evp}.spacing`);
+  if (c.field('evaluation.nearSpacing', ev.nearSpacing, `${evp}.nearSpacing`) && isNum(ev.spacing) && (ev.nearSpacing as number) > ev.spacing) {
+    c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);
+  }
+  c.field('evaluation.nearMargin', ev.nearMargin, `${evp}.nearMargin`);
+  c.field('evaluation.validationTokens', ev.validationTokens, `${evp}.validationTokens`);
 }
 
 const LOCAL_CBS_KEYS = ['baseBatch', 'learningRate', 'checkpoints', 'multipliers', 'branchTokens', 'tolerance', 'smoothing', 'loss', 'finalEvaluations', 'compareSchedule'] as const;
@@ -174,14 +229,16 @@ function checkLocalCbs(c: Checker, v: Obj, path: string): void {
     c.add(join(path, 'dataSizes'), `a local-CBS experiment has one data size, the base run's budget D (got ${v.dataSizes.length})`);
   }
   if (!c.object(l, p, LOCAL_CBS_KEYS)) return;
-  const okB = c.positiveInt(l.baseBatch, `${p}.baseBatch`, LIMITS.maxBatch);
-  c.positive(l.learningRate, `${p}.learningRate`, 10);
-  c.range(l.tolerance, `${p}.tolerance`, 0, 10);
-  if (!isNum(l.smoothing) || l.smoothing <= 0 || l.smoothing > 1) c.add(`${p}.smoothing`, `${p}.smoothing (α) must be above 0 and at most 1 (got ${show(l.smoothing)})`);
+  const okB = c.field('localCbs.baseBatch', l.baseBatch, `${p}.baseBatch`);
+  c.field('localCbs.learningRate', l.learningRate, `${p}.learningRate`);
+  c.field('localCbs.tolerance', l.tolerance, `${p}.tolerance`);
+  c.field('localCbs.smoothing', l.smoothing, `${p}.smoothing`);
   if (l.loss !== 'train' && l.loss !== 'validation') c.add(`${p}.loss`, `${p}.loss must be "train" or "validation" (got ${show(l.loss)})`);
-  c.int(l.finalEvaluations, `${p}.finalEvaluations`, l.loss === 'validation' ? 1 : 0, 64);
-  c.bool(l.compareSchedule, `${p}.compareSchedule`);
-  const okDelta = c.positiveInt(l.branchTokens, `${p}.branchTokens`, LIMITS.maxDataSize);
+  if (c.field('localCbs.finalEvaluations', l.finalEvaluations, `${p}.finalEvaluations`) && l.loss === 'validation' && l.finalEvaluations === 0) {
+    c.add(`${p}.finalEvaluations`, `${p}.finalEvaluations must be at least 1 with the validation loss: a branch is read off its evaluations`);
+  }
+  c.field('localCbs.compareSchedule', l.compareSchedule, `${p}.compareSchedule`);
+  const okDelta = c.field('localCbs.branchTokens', l.branchTokens, `${p}.branchTokens`);
 
   const model = Array.isArray(v.models) && isObj(v.models[0]) ? v.models[0] : null;
   const T = model && isInt(model.context) && model.context > 0 ? model.context : null;
@@ -189,17 +246,17 @@ function checkLocalCbs(c: Checker, v: Obj, path: string): void {
   const optimizer = isObj(v.optimizer) ? v.optimizer : null;
 
   const multipliers: number[] = [];
-  if (c.list(l.multipliers, `${p}.multipliers`, 2, LIMITS.multipliers)) {
+  if (c.listOf('localCbs.multipliers[]', l.multipliers, `${p}.multipliers`)) {
     const seen = new Set<number>();
     l.multipliers.forEach((k, i) => {
       const kp = `${p}.multipliers[${i}]`;
-      if (!c.positive(k, kp, LIMITS.maxBatch)) return;
-      if (seen.has(k)) return void c.add(kp, `${kp} repeats the multiplier ${k}`);
-      seen.add(k);
-      if (okB && !Number.isInteger(k * (l.baseBatch as number))) {
-        return void c.add(kp, `${kp}: k·B = ${k} × ${l.baseBatch} is not a whole number of sequences`);
+      if (!c.field('localCbs.multipliers[]', k, kp)) return;
+      if (seen.has(k as number)) return void c.add(kp, `${kp} repeats the multiplier ${k as number}`);
+      seen.add(k as number);
+      if (okB && !Number.isInteger((k as number) * (l.baseBatch as number))) {
+        return void c.add(kp, `${kp}: k·B = ${k as number} × ${l.baseBatch as number} is not a whole number of sequences`);
       }
-      multipliers.push(k);
+      multipliers.push(k as number);
     });
   }
 
@@ -219,13 +276,13 @@ function checkLocalCbs(c: Checker, v: Obj, path: string): void {
     }
   }
 
-  if (c.list(l.checkpoints, `${p}.checkpoints`, 1, LIMITS.checkpoints)) {
+  if (c.listOf('localCbs.checkpoints[]', l.checkpoints, `${p}.checkpoints`)) {
     const ratio = optimizer && isNum(optimizer.warmupRatio) ? optimizer.warmupRatio : null;
     const warmupEnd = okB && T !== null && D !== null && ratio !== null ? warmupSteps(ratio, D, l.baseBatch as number, T) * (l.baseBatch as number) * T : null;
     let previous = -1;
     l.checkpoints.forEach((t, i) => {
       const tp = `${p}.checkpoints[${i}]`;
-      if (!c.positiveInt(t, tp, LIMITS.maxDataSize)) return;
+      if (!c.field('localCbs.checkpoints[]', t, tp) || !isInt(t)) return;
       if (t <= previous) c.add(tp, `${p}.checkpoints must increase (${tp} = ${t} follows ${previous})`);
       previous = t;
       if (okB && T !== null && t % ((l.baseBatch as number) * T) !== 0) {
@@ -252,10 +309,13 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   else if (v.localCbs !== undefined) c.add(join(path, 'localCbs'), `localCbs is for kind "local-cbs" only (kind is ${show(v.kind ?? 'sweep')})`);
   const p = (k: string) => join(path, k);
   if (v.version !== CONFIG_VERSION) c.add(p('version'), `version must be ${CONFIG_VERSION} (got ${show(v.version)})`);
-  c.string(v.name, p('name'));
+  c.field('name', v.name, p('name'));
   if (v.preset !== null) c.string(v.preset, p('preset'), 40);
 
-  if (c.list(v.models, p('models'), 1, LIMITS.models)) v.models.forEach((m, i) => checkModel(c, m, `${p('models')}[${i}]`));
+  if (c.list(v.models, p('models'), 1, LIMITS.models)) {
+    v.models.forEach((m, i) => checkModel(c, m, `${p('models')}[${i}]`));
+    checkModelNames(c, v.models, p('models'));
+  }
 
   if (c.kind(v.data, p('data'), ['bundled', 'urls', 'local'])) {
     const d = v.data;
@@ -270,14 +330,14 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     const t = v.tokenizer;
     if (t.kind === 'bpe') {
       if (c.object(t, p('tokenizer'), ['kind', 'vocabSize'], ['hash'])) {
-        c.int(t.vocabSize, `${p('tokenizer')}.vocabSize`, 257, 65536);
+        c.field('tokenizer.vocabSize', t.vocabSize, `${p('tokenizer')}.vocabSize`);
         if ('hash' in t && t.hash !== undefined) c.string(t.hash, `${p('tokenizer')}.hash`, 128);
       }
     } else c.object(t, p('tokenizer'), ['kind']);
   }
 
-  if (c.list(v.dataSizes, p('dataSizes'), 1, LIMITS.dataSizes)) {
-    v.dataSizes.forEach((d, i) => c.positiveInt(d, `${p('dataSizes')}[${i}]`, LIMITS.maxDataSize));
+  if (c.listOf('dataSizes[]', v.dataSizes, p('dataSizes'))) {
+    v.dataSizes.forEach((d, i) => c.field('dataSizes[]', d, `${p('dataSizes')}[${i}]`));
   }
   if (v.pairing !== undefined && v.pairing !== 'grid' && v.pairing !== 'paired') {
     c.add(p('pairing'), `pairing must be "grid" or "paired" (got ${show(v.pairing)})`);
@@ -286,76 +346,71 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     c.add(p('dataSizes'), `paired models and data sizes need one data size per model (${v.models.length} models, ${v.dataSizes.length} data sizes)`);
   }
 
-  if (c.list(v.batchSizes, p('batchSizes'), 1, LIMITS.batchSizes)) {
+  if (c.listOf('batchSizes[]', v.batchSizes, p('batchSizes'))) {
     const seen = new Set<number>();
     v.batchSizes.forEach((b, i) => {
-      if (!c.positiveInt(b, `${p('batchSizes')}[${i}]`, LIMITS.maxBatch)) return;
-      if (seen.has(b)) c.add(`${p('batchSizes')}[${i}]`, `batchSizes[${i}] repeats batch size ${b}`);
-      seen.add(b);
+      if (!c.field('batchSizes[]', b, `${p('batchSizes')}[${i}]`)) return;
+      const batch = b as number;
+      if (seen.has(batch)) c.add(`${p('batchSizes')}[${i}]`, `batchSizes[${i}] repeats batch size ${batch}`);
+      seen.add(batch);
     });
   }
 
   const lr = v.learningRates;
-  if (c.object(lr, p('learningRates'), ['values', 'sqrtScaling', 'baseBatch'])) {
-    if (c.list(lr.values, `${p('learningRates')}.values`, 1, LIMITS.learningRates)) {
-      lr.values.forEach((x, i) => c.positive(x, `${p('learningRates')}.values[${i}]`, 10));
+  if (c.object(lr, p('learningRates'), ['values', 'exponent', 'baseBatch'])) {
+    if (c.listOf('learningRates.values[]', lr.values, `${p('learningRates')}.values`)) {
+      lr.values.forEach((x, i) => c.field('learningRates.values[]', x, `${p('learningRates')}.values[${i}]`));
     }
-    c.bool(lr.sqrtScaling, `${p('learningRates')}.sqrtScaling`);
-    c.positiveInt(lr.baseBatch, `${p('learningRates')}.baseBatch`, LIMITS.maxBatch);
+    c.field('learningRates.exponent', lr.exponent, `${p('learningRates')}.exponent`);
+    c.field('learningRates.baseBatch', lr.baseBatch, `${p('learningRates')}.baseBatch`);
   }
 
   const o = v.optimizer;
   const op = p('optimizer');
   if (c.object(o, op, ['beta1', 'beta2', 'eps', 'weightDecay', 'warmupRatio', 'clipNorm'])) {
-    c.range(o.beta1, `${op}.beta1`, 0, 1, true);
+    c.field('optimizer.beta1', o.beta1, `${op}.beta1`);
     checkBeta2(c, o.beta2, `${op}.beta2`);
-    c.positive(o.eps, `${op}.eps`, 1);
-    c.range(o.weightDecay, `${op}.weightDecay`, 0, 1);
-    c.range(o.warmupRatio, `${op}.warmupRatio`, 0, 1);
-    c.range(o.clipNorm, `${op}.clipNorm`, 0, 1e6);
+    c.field('optimizer.eps', o.eps, `${op}.eps`);
+    c.field('optimizer.weightDecay', o.weightDecay, `${op}.weightDecay`);
+    c.field('optimizer.warmupRatio', o.warmupRatio, `${op}.warmupRatio`);
+    c.field('optimizer.clipNorm', o.clipNorm, `${op}.clipNorm`);
   }
 
   const e = v.ewa;
-  if (c.object(e, p('ewa'), ['horizons']) && c.list(e.horizons, `${p('ewa')}.horizons`, 1, LIMITS.ewaDecays)) {
-    e.horizons.forEach((h, i) => c.positive(h, `${p('ewa')}.horizons[${i}]`, 100));
+  if (c.object(e, p('ewa'), ['horizons']) && c.listOf('ewa.horizons[]', e.horizons, `${p('ewa')}.horizons`)) {
+    e.horizons.forEach((h, i) => c.field('ewa.horizons[]', h, `${p('ewa')}.horizons[${i}]`));
   }
 
   if (c.kind(v.target, p('target'), ['fixed', 'reference'])) {
     const t = v.target;
     if (t.kind === 'fixed') {
-      if (c.object(t, p('target'), ['kind', 'loss'])) c.positive(t.loss, `${p('target')}.loss`, 100);
-    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRate'])) {
-      c.positiveInt(t.batchSize, `${p('target')}.batchSize`, LIMITS.maxBatch);
-      if (t.learningRate !== null) c.positive(t.learningRate, `${p('target')}.learningRate`, 10);
+      if (c.object(t, p('target'), ['kind', 'loss'])) c.field('target.loss', t.loss, `${p('target')}.loss`);
+    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRates'])) {
+      c.field('target.batchSize', t.batchSize, `${p('target')}.batchSize`);
+      if (t.learningRates !== null && c.listOf('target.learningRates[]', t.learningRates, `${p('target')}.learningRates`)) {
+        t.learningRates.forEach((x, i) => c.field('target.learningRates[]', x, `${p('target')}.learningRates[${i}]`));
+      }
     }
   }
 
   if (c.kind(v.cap, p('cap'), ['multiple-of-data', 'steps'])) {
     const k = v.cap;
     if (k.kind === 'multiple-of-data') {
-      if (c.object(k, p('cap'), ['kind', 'factor'])) c.range(k.factor, `${p('cap')}.factor`, 1, 1000);
-    } else if (c.object(k, p('cap'), ['kind', 'steps'])) c.positiveInt(k.steps, `${p('cap')}.steps`, 1e9);
+      if (c.object(k, p('cap'), ['kind', 'factor'])) c.field('cap.factor', k.factor, `${p('cap')}.factor`);
+    } else if (c.object(k, p('cap'), ['kind', 'steps'])) c.field('cap.steps', k.steps, `${p('cap')}.steps`);
   }
 
-  c.bool(v.stopAtTarget, p('stopAtTarget'));
-  if (v.censorFactor !== null) c.range(v.censorFactor, p('censorFactor'), 1.5, 100);
+  c.field('stopAtTarget', v.stopAtTarget, p('stopAtTarget'));
+  c.field('censorFactor', v.censorFactor, p('censorFactor'));
+  c.field('measureNoiseScale', v.measureNoiseScale, p('measureNoiseScale'));
 
-  const ev = v.evaluation;
-  const evp = p('evaluation');
-  if (c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens'])) {
-    c.range(ev.spacing, `${evp}.spacing`, 1, 16);
-    if (c.range(ev.nearSpacing, `${evp}.nearSpacing`, 1, 16) && isNum(ev.spacing) && ev.nearSpacing > ev.spacing) {
-      c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);
-    }
-    c.range(ev.nearMargin, `${evp}.nearMargin`, 0, 1);
-    c.positiveInt(ev.validationTokens, `${evp}.validationTokens`, 1e9);
-  }
+  checkEvaluation(c, v.evaluation, p('evaluation'));
 
   const a = v.analysis;
   if (c.object(a, p('analysis'), ['overhead', 'baselineBatch', 'interpolate'])) {
-    c.positive(a.overhead, `${p('analysis')}.overhead`, 10);
-    if (a.baselineBatch !== null) c.positiveInt(a.baselineBatch, `${p('analysis')}.baselineBatch`, LIMITS.maxBatch);
-    c.bool(a.interpolate, `${p('analysis')}.interpolate`);
+    c.field('analysis.overhead', a.overhead, `${p('analysis')}.overhead`);
+    c.field('analysis.baselineBatch', a.baselineBatch, `${p('analysis')}.baselineBatch`);
+    c.field('analysis.interpolate', a.interpolate, `${p('analysis')}.interpolate`);
   }
 
   if (c.list(v.seeds, p('seeds'), 1, LIMITS.replicates)) {
@@ -367,7 +422,7 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
       seen.add(key);
     });
   }
-  c.int(v.workers, p('workers'), 1, LIMITS.maxWorkers);
+  c.field('workers', v.workers, p('workers'));
 }
 
 /** Every problem with a config; empty when it is a valid ExperimentConfig of the current version. */
@@ -409,7 +464,50 @@ function checkRunExtras(c: Checker, s: Obj, path: string): void {
 }
 
 const RUN_STATUSES = ['queued', 'running', 'paused', 'reached-target', 'finished', 'censored', 'diverged', 'stopped', 'failed'] as const;
-const SPEC_NUMBERS = ['dataSize', 'batchSize', 'microBatch', 'peakLr', 'beta1', 'beta2', 'eps', 'weightDecay', 'warmupSteps', 'clipNorm', 'maxSteps', 'replicate'] as const;
+
+/** A run spec: the same limits as the config it was planned from, so a results link cannot carry a run no config could make. */
+function checkSpec(c: Checker, s: Obj, path: string): void {
+  c.string(s.id, `${path}.id`, 400);
+  checkModel(c, s.model, `${path}.model`);
+  c.positiveInt(s.dataSize, `${path}.dataSize`, LIMITS.maxDataSize);
+  const okB = c.positiveInt(s.batchSize, `${path}.batchSize`, LIMITS.maxBatch);
+  if (c.positiveInt(s.microBatch, `${path}.microBatch`, LIMITS.maxBatch) && okB && (s.batchSize as number) % (s.microBatch as number) !== 0) {
+    c.add(`${path}.microBatch`, `${path}.microBatch ${s.microBatch as number} does not divide the batch size ${s.batchSize as number}`);
+  }
+  c.positive(s.peakLr, `${path}.peakLr`, 10);
+  c.range(s.beta1, `${path}.beta1`, 0, 1, true);
+  c.range(s.beta2, `${path}.beta2`, 0, 1, true);
+  c.positive(s.eps, `${path}.eps`, 1);
+  c.range(s.weightDecay, `${path}.weightDecay`, 0, 1);
+  c.int(s.warmupSteps, `${path}.warmupSteps`, 0, 1e9);
+  c.range(s.clipNorm, `${path}.clipNorm`, 0, 1e6);
+  if (c.list(s.ewaDecays, `${path}.ewaDecays`, 1, LIMITS.ewaDecays)) s.ewaDecays.forEach((d, i) => c.range(d, `${path}.ewaDecays[${i}]`, 0, 1, true));
+  c.positiveInt(s.maxSteps, `${path}.maxSteps`, 1e9);
+  if (s.targetLoss !== null && !isNum(s.targetLoss)) c.add(`${path}.targetLoss`, `${path}.targetLoss must be a number or null`);
+  c.bool(s.stopAtTarget, `${path}.stopAtTarget`);
+  if (typeof s.role !== 'string' || !(RUN_ROLES as readonly string[]).includes(s.role)) {
+    c.add(`${path}.role`, `${path}.role must be one of ${RUN_ROLES.join(', ')} (got ${show(s.role)})`);
+  }
+  checkRunExtras(c, s, path);
+  checkEvaluation(c, s.evaluation, `${path}.evaluation`);
+  c.int(s.replicate, `${path}.replicate`, 0, LIMITS.replicates - 1);
+  checkSeedPair(c, s.seeds, `${path}.seeds`);
+  if (s.poolTokens !== null) c.positiveInt(s.poolTokens, `${path}.poolTokens`, LIMITS.maxDataSize * 1000);
+}
+
+const COUNTERS = ['lines', 'documents', 'badUtf8', 'badJson', 'noText', 'blank', 'tooLong'] as const;
+
+function checkShardNote(c: Checker, n: unknown, path: string): void {
+  if (!c.object(n, path, ['shard', 'split', 'source', 'stats'])) return;
+  c.string(n.shard, `${path}.shard`, 2000);
+  if (n.split !== 'train' && n.split !== 'validation') c.add(`${path}.split`, `${path}.split must be "train" or "validation" (got ${show(n.split)})`);
+  if (n.source !== 'download' && n.source !== 'cache' && n.source !== 'redownload') {
+    c.add(`${path}.source`, `${path}.source must be "download", "cache" or "redownload" (got ${show(n.source)})`);
+  }
+  if (n.stats !== null && c.object(n.stats, `${path}.stats`, COUNTERS)) {
+    for (const k of COUNTERS) c.int(n.stats[k], `${path}.stats.${k}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+}
 
 /** A loss or norm: a number, or null (JSON's spelling of NaN, e.g. a diverged run). */
 function lossLike(c: Checker, v: unknown, path: string): void {
@@ -424,20 +522,7 @@ function checkRun(c: Checker, r: unknown, path: string): void {
   }
   const s = r.spec;
   if (!isObj(s)) c.add(`${path}.spec`, `${path}.spec must be an object (got ${show(s)})`);
-  else {
-    c.string(s.id, `${path}.spec.id`, 400);
-    checkModel(c, s.model, `${path}.spec.model`);
-    for (const k of SPEC_NUMBERS) if (!isNum(s[k])) c.add(`${path}.spec.${k}`, `${path}.spec.${k} must be a number (got ${show(s[k])})`);
-    if (s.targetLoss !== null && !isNum(s.targetLoss)) c.add(`${path}.spec.targetLoss`, `${path}.spec.targetLoss must be a number or null`);
-    c.bool(s.stopAtTarget, `${path}.spec.stopAtTarget`);
-    if (typeof s.role !== 'string' || !(RUN_ROLES as readonly string[]).includes(s.role)) {
-      c.add(`${path}.spec.role`, `${path}.spec.role must be one of ${RUN_ROLES.join(', ')} (got ${show(s.role)})`);
-    }
-    checkRunExtras(c, s, `${path}.spec`);
-    if (c.list(s.ewaDecays, `${path}.spec.ewaDecays`, 1, LIMITS.ewaDecays)) s.ewaDecays.forEach((d, i) => c.range(d, `${path}.spec.ewaDecays[${i}]`, 0, 1, true));
-    checkSeedPair(c, s.seeds, `${path}.spec.seeds`);
-    if (s.poolTokens !== null) c.positiveInt(s.poolTokens, `${path}.spec.poolTokens`, LIMITS.maxDataSize * 1000);
-  }
+  else checkSpec(c, s, `${path}.spec`);
   if (typeof r.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(r.status)) {
     c.add(`${path}.status`, `${path}.status must be one of ${RUN_STATUSES.join(', ')} (got ${show(r.status)})`);
   }
@@ -474,6 +559,17 @@ function checkRun(c: Checker, r: unknown, path: string): void {
   }
   c.range(r.wallSeconds, `${path}.wallSeconds`, 0, Number.MAX_SAFE_INTEGER);
   c.string(r.adapter, `${path}.adapter`, 1000);
+  if (r.retries !== undefined && c.list(r.retries, `${path}.retries`, 0, 100)) {
+    r.retries.forEach((t, i) => {
+      const tp = `${path}.retries[${i}]`;
+      if (!c.object(t, tp, ['step', 'reason'])) return;
+      c.int(t.step, `${tp}.step`, 0, Number.MAX_SAFE_INTEGER);
+      c.string(t.reason, `${tp}.reason`, 2000);
+    });
+  }
+  if (r.shards !== undefined && c.list(r.shards, `${path}.shards`, 0, 2 * LIMITS.urls)) {
+    r.shards.forEach((n, i) => checkShardNote(c, n, `${path}.shards[${i}]`));
+  }
 }
 
 /** Every problem with a results object (its config included); empty when valid. */
@@ -511,11 +607,10 @@ export function validateResults(value: unknown): ValidationIssue[] {
 /** JSON writes NaN as null: turn the loss-like nulls of valid results back into NaN, in place. */
 export function reviveResultNumbers(results: ExperimentResults): ExperimentResults {
   for (const run of results.runs) {
-    for (const e of run.evals) {
-      if (e.ewaLoss === null) e.ewaLoss = NaN;
-      e.ewaLosses = e.ewaLosses.map((l) => (l === null ? NaN : l));
-      if (e.rawLoss === null) e.rawLoss = NaN;
-    }
+    // ewaLoss is always measured, so its null is a NaN; a null in ewaLosses or rawLoss means
+    // "not measured at this evaluation" and stays null (a NaN there was a diverged decay or raw
+    // loss, which the evaluation's ewaLoss already records as NaN).
+    for (const e of run.evals) if (e.ewaLoss === null) e.ewaLoss = NaN;
     for (const s of run.steps) {
       for (const k of ['trainLoss', 'lr', 'gradNorm', 'microGradSq', 'batchGradSq', 'tokensPerSecond'] as const) {
         if (s[k] === null) s[k] = NaN;

@@ -3,6 +3,7 @@
 // with the experiment's config on a line of its own. The outcome is the lab's ExperimentResults,
 // validated by the lab's codec, so the analysis, the charts and share links take it like any sweep.
 // Pure: the command line (tools/cbs.ts) and the page's Import both call it.
+import { targetFromReference } from '../experiment/results';
 import { FILE_FORMAT, exportConfigJson, importJson, resultsFromValue, type DecodeResult } from '../experiment/codec';
 import { measurementKey } from '../experiment/plan';
 import { RESULTS_VERSION, type ExperimentConfig, type ExperimentResults, type GroupTarget, type RunRecord } from '../experiment/schema';
@@ -129,9 +130,7 @@ function groupTargets(runs: RunRecord[]): GroupTarget[] {
     if (run.spec.role !== 'sweep' || run.spec.targetLoss === null) continue;
     const group = measurementKey(run.spec.model, run.spec.dataSize);
     if (targets.has(group)) continue;
-    const from = runs
-      .filter((r) => r.spec.role === 'reference' && measurementKey(r.spec.model, r.spec.dataSize) === group && (r.status === 'finished' || r.status === 'reached-target'))
-      .map((r) => r.spec.id);
+    const from = runs.filter((r) => r.spec.role === 'reference' && measurementKey(r.spec.model, r.spec.dataSize) === group && targetFromReference(r) !== null).map((r) => r.spec.id);
     targets.set(group, { group, loss: run.spec.targetLoss, from });
   }
   return [...targets.values()];

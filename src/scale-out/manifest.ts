@@ -3,7 +3,8 @@
 // hyper-parameters. Pure.
 import { chooseMicroBatch } from '../model/config';
 import type { ExperimentConfig, RunSpec } from '../experiment/schema';
-import { planRuns } from '../experiment/plan';
+import { planRuns, microBatchLimit } from '../experiment/plan';
+import { VALIDATION_SPREAD } from '../data/corpus';
 
 /** No memory limit: the lab's rule (at least two micro-batches where B allows) without an adapter. */
 const UNBOUNDED = { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity, activationBudgetBytes: Infinity };
@@ -15,7 +16,7 @@ const UNBOUNDED = { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infini
 export function packagePlan(config: ExperimentConfig, vocabSize: number): RunSpec[] {
   return planRuns(config, {
     vocabSize,
-    microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, UNBOUNDED, Math.max(1, Math.floor(batchSize / 2))),
+    microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, UNBOUNDED, microBatchLimit(config, batchSize)),
   });
 }
 
@@ -38,8 +39,6 @@ export function parseManifest(text: string): RunSpec[] {
     });
 }
 
-/** The lab loads this many times a run's validation sequences and spreads them over it (src/data/corpus.ts). */
-export const VALIDATION_SPREAD = 64;
 
 /**
  * Tokens the data must hold, as the lab loads them (src/data/corpus.ts prepareData): the shared

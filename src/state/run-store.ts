@@ -26,6 +26,14 @@ export interface LiveRun {
 
 export type ResultsOrigin = 'live' | 'link' | 'import' | 'history' | 'fixture';
 
+/** The trained model kept for one (model, D) group: its run, and its final EWA weights. */
+export interface KeptWeights {
+  spec: RunSpec;
+  /** The run's final EWA validation loss. */
+  finalLoss: number;
+  safetensors: Uint8Array;
+}
+
 export const MAX_LIVE_POINTS = 2000;
 
 export interface RunStoreState extends ExperimentHooks {
@@ -47,6 +55,11 @@ export interface RunStoreState extends ExperimentHooks {
   /** What the charts show. */
   results: ExperimentResults | null;
   resultsOrigin: ResultsOrigin | null;
+  /**
+   * The trained model of each group (sweep.ts's groupKey), in this page only: the reference run's
+   * (trained for exactly D tokens), or where there is none the run with the lowest final EWA loss.
+   */
+  weights: Record<string, KeptWeights>;
 
   // The runner's hooks (ExperimentHooks) are the scheduler-facing actions.
 
@@ -89,6 +102,7 @@ const initial = {
   records: {},
   results: null,
   resultsOrigin: null,
+  weights: {},
 };
 
 export const useRunStore = create<RunStoreState>((set, get) => {
@@ -163,6 +177,16 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const targetLoss = sharedTarget({ targets: Object.values(targets) });
       const next = { ...s, targets, targetLoss };
       set({ targets, targetLoss, runs, results: resultsFrom(next, false) });
+    },
+    runWeights(record, safetensors) {
+      const key = groupKey(record.spec);
+      const finalLoss = record.evals.at(-1)?.ewaLoss ?? NaN;
+      const kept = get().weights[key];
+      // A reference run (trained for exactly D) wins over a sweep run; among equals, the lower final loss.
+      const isRef = record.spec.role === 'reference';
+      const keptRef = kept?.spec.role === 'reference';
+      const better = !kept || (isRef && !keptRef) || (isRef === keptRef && finalLoss < kept.finalLoss);
+      if (better && Number.isFinite(finalLoss)) set({ weights: { ...get().weights, [key]: { spec: record.spec, finalLoss, safetensors } } });
     },
     experimentStatus(status) {
       set({ status });

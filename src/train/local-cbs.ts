@@ -6,7 +6,8 @@
 import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec } from '../experiment/schema';
 import { RESULTS_VERSION } from '../experiment/schema';
 import { emptyRecord } from './run';
-import { inPool, targetFromReferences, withRetries, type RunExecutor } from './sweep';
+import { targetFromReferences } from '../experiment/results';
+import { inPool, withRetries, type RunExecutor } from './sweep';
 
 export interface LocalCbsHooks {
   /** Called as soon as a run ends (persist it at once). */

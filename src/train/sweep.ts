@@ -3,9 +3,10 @@
 // their mean final EWA loss. Finished runs are never repeated, so a reload resumes where the
 // sweep stopped. Economy: a run stops once another run at its batch size (same measurement and
 // replicate) has reached the target in fewer steps, or once it is censored (censorFactor).
-import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec } from '../experiment/schema';
+import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunRetry, RunSpec } from '../experiment/schema';
 import { RESULTS_VERSION } from '../experiment/schema';
 import { measurementKey } from '../experiment/plan';
+import { targetFromReferences } from '../experiment/results';
 
 export interface ExecuteOptions {
   /** Best steps-to-target so far among finished runs at this run's (measurement, replicate, batch size). */
@@ -30,26 +31,19 @@ export function groupKey(spec: RunSpec): string {
   return measurementKey(spec.model, spec.dataSize);
 }
 
-/** The loss a reference run sets: its final EWA validation loss after exactly D tokens. */
-export function targetFromReference(record: RunRecord): number | null {
-  if (record.status !== 'finished' && record.status !== 'reached-target') return null;
-  const last = record.evals.at(-1);
-  return last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
-}
-
-/** A measurement's target from its reference runs: the mean of those that finished; null when none did. */
-export function targetFromReferences(records: readonly RunRecord[]): GroupTarget | null {
-  const usable = records.map((r) => ({ id: r.spec.id, loss: targetFromReference(r) })).filter((r): r is { id: string; loss: number } => r.loss !== null);
-  if (usable.length === 0 || records.length === 0) return null;
-  const loss = usable.reduce((s, r) => s + r.loss, 0) / usable.length;
-  return { group: groupKey(records[0].spec), loss, from: usable.map((r) => r.id) };
-}
-
-/** A run that failed (a lost device, say) is tried again, up to `maxRetries` more times. */
+/**
+ * A run that failed (a lost device, say) is tried again, up to `maxRetries` more times. Failed
+ * attempts before the one that counts stay in its record: a retried run is not the same evidence
+ * as a clean one.
+ */
 export async function withRetries(attempt: () => Promise<RunRecord>, maxRetries: number): Promise<RunRecord> {
   let record = await attempt();
-  for (let i = 0; i < maxRetries && record.status === 'failed'; i++) record = await attempt();
-  return record;
+  const retries: RunRetry[] = [];
+  for (let i = 0; i < maxRetries && record.status === 'failed'; i++) {
+    retries.push({ step: record.failure?.step ?? record.stepsDone, reason: record.failure?.reason ?? 'failed' });
+    record = await attempt();
+  }
+  return retries.length > 0 ? { ...record, retries } : record;
 }
 
 /** Works through `items` in order with at most `workers` of them in flight at once. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel } from './chart-model';
-import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
+import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves } from './chart-model';
+import { syntheticConfig, syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
-import { defaultConfig } from '../experiment/presets';
+import { targetOf } from '../experiment/results';
 
 describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 steps near the crossing)', () => {
   const results = syntheticResults();
@@ -60,12 +60,56 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
   });
   it('B* against data size across two synthetic data sizes gives a power law', () => {
     const d1 = syntheticResults();
-    const cfg2 = { ...defaultConfig(), dataSizes: [40_000] };
+    const cfg2 = { ...syntheticConfig(), dataSizes: [40_000] };
     const d2 = syntheticResults({ config: cfg2, a: 8, b: 800, seed: 9 });
     const combined = { ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...d2.runs], targets: [...d1.targets, ...d2.targets] };
     const an = chartModel(combined, { resamples: 50 });
     expect(an.measurements).toHaveLength(2);
     expect(an.scaling.vsData.points).toHaveLength(2);
     expect(an.scaling.vsData.fit?.e as number).toBeGreaterThan(0);
+  });
+  it('two models with one name and two shapes are two measurements, each shown with its own model and label', () => {
+    const tiny = (dModel: number) => ({ ...syntheticConfig(), models: [{ name: 'nano', layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });
+    const a = syntheticResults({ config: tiny(32), seed: 3 });
+    const b = syntheticResults({ config: tiny(64), a: 8, b: 900, seed: 4 });
+    const an = chartModel({ ...a, targets: [...a.targets, ...b.targets], runs: [...a.runs, ...b.runs] }, { resamples: 50 });
+    expect(an.measurements.map((m) => m.model.dModel).sort()).toEqual([32, 64]);
+    expect(new Set(an.measurements.map((m) => m.label)).size).toBe(2);
+  });
+});
+
+describe('the loss curves and the paper overlay', () => {
+  const results = syntheticResults();
+  it('one panel per measurement, one series per run, coloured by batch size, with the target', () => {
+    const panels = lossPanels(lossRunsOf(results), (spec) => targetOf(results.targets, spec));
+    expect(panels).toHaveLength(1);
+    expect(panels[0].series).toHaveLength(results.runs.length);
+    expect(panels[0].target).toBe(2.6);
+    expect(panels[0].batchSizes.map((b) => b.batchSize)).toEqual([4, 8, 16, 32, 64, 128]);
+    // Distinct colours per batch size, the same colour for the runs of one batch size.
+    expect(new Set(panels[0].batchSizes.map((b) => b.color)).size).toBe(6);
+    const at4 = panels[0].series.filter((s) => s.batchSize === 4);
+    expect(new Set(at4.map((s) => s.color)).size).toBe(1);
+    // Points are the evaluations' tokens and EWA losses.
+    expect(panels[0].series[1].points[0]).toEqual({ tokens: results.runs[1].evals[0].tokens, loss: results.runs[1].evals[0].ewaLoss });
+  });
+  it('the paper’s five curves: 1 at the smallest batch, falling, and 20% above perfect scaling at B = B* from the baseline', () => {
+    const curves = paperNormalisedCurves();
+    expect(curves).toHaveLength(5);
+    for (const c of curves) {
+      expect(c.points[0].y).toBeCloseTo(1, 12);
+      for (let i = 1; i < c.points.length; i++) expect(c.points[i].y).toBeLessThan(c.points[i - 1].y);
+    }
+    // 85M: B* = 745 sequences; at B = B* the fit is 1.2 × (R(256) · 256 / B*), the 20% rule.
+    const bCrit = (745 - 1.2 * 256) / 0.2;
+    const r = (b: number) => 1 + bCrit / b;
+    expect(r(745) / (r(256) * (256 / 745))).toBeCloseTo(1.2, 10);
+  });
+  it('the lab’s curve on the same axes: 1 at its smallest batch, x = 1 at its B*', () => {
+    const m = chartModel(results, { resamples: 50 }).measurements[0];
+    const n = normalisedMeasurement(m)!;
+    expect(n.points[0]).toEqual({ x: 4 / (m.cbs!.bStar as number), y: 1, batchSize: 4 });
+    expect(n.fit[0].y).toBeCloseTo(1, 12);
+    expect(normalisedMeasurement({ ...m, cbs: { ...m.cbs!, bStar: null } })).toBeNull();
   });
 });

@@ -3,17 +3,20 @@
 // across them. Total: a failure becomes a note, never an exception, so a shared link cannot crash
 // the charts. The scaling charts are in tokens (B* × context) so that models with different
 // contexts, and the paper's 512-token sequences, share one unit; the report's fits are in sequences.
+import type { EvalPoint, ExperimentResults, RunSpec } from '../experiment/schema';
 import { formatCount } from '../util/format';
-import type { ExperimentResults } from '../experiment/schema';
 import type { ModelConfig } from '../model/config';
 import type { BatchPoint, RunOutcome } from '../cbs/steps-to-target';
 import type { CurvePoint, PaperFit } from '../cbs/fit';
 import type { CbsEstimate, RawCbs } from '../cbs/cbs';
 import type { BootstrapInterval } from '../cbs/bootstrap';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
-import { analyzeResults, type CbsReport, type GroupReport, type ScalingReport } from '../cbs/report';
+import { analyzeResults, analyzeTable, DEFAULT_ANALYSIS, type CbsReport, type GroupReport, type ScalingReport } from '../cbs/report';
+import type { TableInput } from '../cbs/input';
 import { nonEmbeddingParams } from '../experiment/presets';
+import { measurementKey } from '../experiment/plan';
 import { sharedTarget } from '../experiment/results';
+import { PAPER_TABLE } from '../cbs/paper';
 
 export interface ChartModelOptions {
   /** Target loss; defaults to the results' target. */
@@ -80,8 +83,15 @@ export interface ChartModel {
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function measurementOf(g: GroupReport, results: ExperimentResults): MeasurementAnalysis {
-  const run = results.runs.find((r) => r.spec.model.name === g.model && r.spec.dataSize === g.dataSize);
+/** Every group's measurement; labels that two groups would share are replaced by the report's exact ones. */
+function measurementsOf(report: CbsReport, results: ExperimentResults | null): MeasurementAnalysis[] {
+  const short = report.groups.map((g) => (g.model === null ? g.key : measurementLabel(g.model, g.dataSize ?? 0)));
+  return report.groups.map((g, i) => measurementOf(g, results, short.filter((l) => l === short[i]).length > 1));
+}
+
+function measurementOf(g: GroupReport, results: ExperimentResults | null, sharedLabel: boolean): MeasurementAnalysis {
+  // By the measurement's key (shape and exact D): two models may share a name in older results.
+  const run = results?.runs.find((r) => measurementKey(r.spec.model, r.spec.dataSize) === g.key);
   const model = run?.spec.model ?? { name: g.model ?? '?', layers: 0, dModel: 0, heads: 0, context: g.context ?? 0, vocabSize: 0 };
   const notes: string[] = [];
   if (g.fit.note) notes.push(g.fit.note);
@@ -89,7 +99,8 @@ function measurementOf(g: GroupReport, results: ExperimentResults): MeasurementA
   if (g.interval.status !== 'ok' && g.interval.note) notes.push(`Interval: ${g.interval.note}`);
   return {
     key: g.key,
-    label: `${g.model ?? '?'} · D = ${formatCount(g.dataSize ?? 0)}`,
+    // The short label, unless another measurement reads the same: then the report's, which names the shape and the exact D.
+    label: g.model === null ? g.key : sharedLabel ? g.label : measurementLabel(g.model, g.dataSize ?? 0),
     model,
     dataSize: g.dataSize ?? 0,
     nonEmbeddingParams: g.modelSize ?? nonEmbeddingParams(model),
@@ -149,7 +160,7 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
     const note = `The analysis failed: ${errorText(e)}`;
     return { target, overhead, measurements: [], scaling: { vsModel: emptyPanel(note), vsData: emptyPanel(note) }, notes: [note], report: null };
   }
-  const measurements = report.groups.map((g) => measurementOf(g, results));
+  const measurements = measurementsOf(report, results);
   const notes: string[] = [];
   for (const g of report.groups) if (g.target.loss === null) notes.push(`${g.label}: the target loss is not known yet (its reference runs have not finished).`);
   const known = [...new Set(report.groups.map((g) => g.target.loss).filter((l): l is number => l !== null))];
@@ -164,4 +175,180 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
     notes,
     report,
   };
+}
+
+/** The name of one (model, data size) measurement, e.g. "micro · D = 1M". */
+/**
+ * The charts of a table of steps to target (a CSV: the lab's steps export or any the command line
+ * reads). There are no evaluation curves, so the target is the one the table was measured at.
+ */
+export function tableChartModel(table: TableInput, options: Pick<ChartModelOptions, 'overhead' | 'baselineBatch' | 'resamples'> = {}): ChartModel {
+  const overhead = options.overhead ?? DEFAULT_ANALYSIS.overhead;
+  let report: CbsReport;
+  try {
+    report = analyzeTable(
+      table.rows,
+      {
+        analysis: { ...DEFAULT_ANALYSIS, overhead, baselineBatch: options.baselineBatch ?? null },
+        ...(options.resamples ? { bootstrap: { resamples: options.resamples } } : {}),
+      },
+      table.source,
+    );
+  } catch (e) {
+    const note = `The analysis failed: ${errorText(e)}`;
+    return { target: null, overhead, measurements: [], scaling: { vsModel: emptyPanel(note), vsData: emptyPanel(note) }, notes: [note], report: null };
+  }
+  return {
+    target: null,
+    overhead,
+    measurements: measurementsOf(report, null),
+    scaling: {
+      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size'),
+      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size'),
+    },
+    notes: ['These are steps to target from a table: the target is the one they were measured at, and there are no loss curves.'],
+    report,
+  };
+}
+
+export function measurementLabel(model: string, dataSize: number): string {
+  return `${model} · D = ${formatCount(dataSize)}`;
+}
+
+
+// ---------- live loss curves ----------
+
+/** One run's EWA validation loss against tokens seen. */
+export interface LossSeries {
+  runId: string;
+  batchSize: number;
+  peakLr: number;
+  /** A reference run (it sets the target), drawn dashed. */
+  reference: boolean;
+  status: string;
+  color: string;
+  points: { tokens: number; loss: number }[];
+}
+
+/** Every run of one (model, data size) measurement, coloured by batch size, with its target. */
+export interface LossPanel {
+  key: string;
+  label: string;
+  target: number | null;
+  series: LossSeries[];
+  /** The legend: one entry per batch size. */
+  batchSizes: { batchSize: number; color: string }[];
+}
+
+/** A run as the loss chart needs it: live (from the run store) or stored (a RunRecord). */
+export interface LossRun {
+  spec: RunSpec;
+  status: string;
+  evals: readonly EvalPoint[];
+}
+
+// A sequential palette (dark blue → orange) that stays distinguishable for colour-blind readers
+// at the handful of batch sizes a sweep has; the smallest batch is the darkest.
+const BATCH_PALETTE = ['#1a365d', '#2b6cb0', '#3182ce', '#319795', '#38a169', '#b7791f', '#dd6b20', '#c53030', '#97266d', '#553c9a'];
+
+/** The colour of a batch size among `all` (by rank, so doubling steps through the palette). */
+export function batchColor(batchSize: number, all: readonly number[]): string {
+  const sorted = [...new Set(all)].sort((p, q) => p - q);
+  const rank = Math.max(0, sorted.indexOf(batchSize));
+  // Spread the ranks over the whole palette, so four batch sizes are four distinct hues.
+  const index = sorted.length <= 1 ? 1 : Math.round((rank * (BATCH_PALETTE.length - 1)) / (sorted.length - 1));
+  return BATCH_PALETTE[index];
+}
+
+/**
+ * The loss curves of every run, one panel per (model, data size), in the order runs appear.
+ * `targetOf` gives a run's target (null while the reference run has not set it).
+ */
+export function lossPanels(runs: readonly LossRun[], targetOf: (spec: RunSpec) => number | null): LossPanel[] {
+  const panels = new Map<string, LossPanel>();
+  for (const run of runs) {
+    const label = measurementLabel(run.spec.model.name, run.spec.dataSize);
+    const key = measurementKey(run.spec.model, run.spec.dataSize);
+    let panel = panels.get(key);
+    if (!panel) {
+      panel = { key, label, target: null, series: [], batchSizes: [] };
+      panels.set(key, panel);
+    }
+    const reference = run.spec.role === 'reference';
+    if (!reference) panel.target = targetOf(run.spec) ?? panel.target;
+    panel.series.push({
+      runId: run.spec.id,
+      batchSize: run.spec.batchSize,
+      peakLr: run.spec.peakLr,
+      reference,
+      status: run.status,
+      color: '',
+      points: run.evals.filter((e) => Number.isFinite(e.ewaLoss) && e.tokens > 0).map((e) => ({ tokens: e.tokens, loss: e.ewaLoss })),
+    });
+  }
+  for (const panel of panels.values()) {
+    const all = panel.series.map((s) => s.batchSize);
+    for (const s of panel.series) s.color = batchColor(s.batchSize, all);
+    panel.batchSizes = [...new Set(all)].sort((p, q) => p - q).map((batchSize) => ({ batchSize, color: batchColor(batchSize, all) }));
+  }
+  return [...panels.values()];
+}
+
+/** The runs of stored results as loss-chart input. */
+export function lossRunsOf(results: ExperimentResults): LossRun[] {
+  return results.runs.map((r) => ({ spec: r.spec, status: r.status, evals: r.evals }));
+}
+
+// ---------- the paper's curves, normalised ----------
+
+/** The paper's linear-scaling baseline and its smallest and largest batch sizes (sequences). */
+export const PAPER_BASELINE_BATCH = 256;
+export const PAPER_SMALLEST_BATCH = 64;
+export const PAPER_LARGEST_BATCH = 16384;
+
+export interface NormalisedCurve {
+  name: string;
+  /** x = B / B*, y = R(B) / R(smallest B). */
+  points: { x: number; y: number }[];
+}
+
+/**
+ * The paper's five fitted curves (Chinchilla setting, src/cbs/paper.ts's table), as its notebook
+ * plots them: steps over steps at the smallest batch (64), against B / B*. Each model's table B*
+ * and the 20% rule from the baseline 256 give its B_crit = b/a = (B* − 1.2·256) / 0.2, and the
+ * fitted curve a + b/B normalised is (1 + B_crit/B) / (1 + B_crit/64).
+ */
+export function paperNormalisedCurves(overhead = 0.2): NormalisedCurve[] {
+  return PAPER_TABLE.map((row) => {
+    const bCrit = (row.bStarSequences - (1 + overhead) * PAPER_BASELINE_BATCH) / overhead;
+    const r = (batch: number) => 1 + bCrit / batch;
+    const points: { x: number; y: number }[] = [];
+    for (let i = 0; i <= 32; i++) {
+      const batch = PAPER_SMALLEST_BATCH * (PAPER_LARGEST_BATCH / PAPER_SMALLEST_BATCH) ** (i / 32);
+      points.push({ x: batch / row.bStarSequences, y: r(batch) / r(PAPER_SMALLEST_BATCH) });
+    }
+    return { name: `paper ${row.model}`, points };
+  });
+}
+
+/**
+ * A lab measurement on the same axes: its best runs and its fit, steps over steps at its smallest
+ * measured batch, against B / B*. Null when there is no finite B* or no fit to normalise by.
+ */
+export function normalisedMeasurement(m: MeasurementAnalysis): { points: { x: number; y: number; batchSize: number }[]; fit: { x: number; y: number }[] } | null {
+  const bStar = m.cbs?.bStar ?? null;
+  const a = m.fit?.a ?? null;
+  const b = m.fit?.b ?? null;
+  if (bStar === null || !Number.isFinite(bStar) || a === null || b === null || m.curve.length === 0) return null;
+  const smallest = m.curve[0];
+  const points = m.curve.map((p) => ({ x: p.batchSize / bStar, y: p.steps / smallest.steps, batchSize: p.batchSize }));
+  const fitAt = (batch: number) => a + b / batch;
+  const lo = smallest.batchSize;
+  const hi = Math.max(m.curve[m.curve.length - 1].batchSize, bStar) * 2;
+  const fit: { x: number; y: number }[] = [];
+  for (let i = 0; i <= 32; i++) {
+    const batch = lo * (hi / lo) ** (i / 32);
+    fit.push({ x: batch / bStar, y: fitAt(batch) / fitAt(lo) });
+  }
+  return { points, fit };
 }

@@ -3,36 +3,53 @@
 import * as Comlink from 'comlink';
 import { acquireGpu, describeAdapter, describeError, GpuError } from '../gpu';
 import type { GpuContext } from '../gpu';
-import { TokenCache, type CacheUsage, type ProgressEvent } from '../data';
+import { skippedLines, TokenCache, type CacheUsage, type ProgressEvent } from '../data';
+import { explainError } from '../util/errors';
 import { flopsPerToken } from '../model/config';
 import { exportModelSafetensors } from '../model/safetensors';
 import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
 import { randomInts } from '../util/random';
-import type { RunRecord, RunSpec } from '../experiment/schema';
-import { RunControl, trainRun, type RunCheckpoint } from '../train/run';
+import type { RunRecord, RunSpec, ShardNote } from '../experiment/schema';
+import { bestDecayIndex, RunControl, trainRun, type RunCheckpoint } from '../train/run';
 import { createEngine, prepareRunData } from '../train/setup';
 import { datasetFor, tokenizerFor } from './data-setup';
+import { tokenizerJsonOf } from '../data/tokenizer';
+import { ewaDebiasRef } from '../kernels/ewa.ref';
+import { reacquiring } from './gpu-once';
 import type { ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
 
-let gpuPromise: Promise<GpuContext> | null = null;
 let cachePromise: Promise<TokenCache | null> | null = null;
-let current: { control: RunControl; engine: Engine | null; economy: Economy } | null = null;
+
+/** The last run's final EWA weights, kept when its setup asked (the engine is destroyed after each run). */
+let keptWeights: Uint8Array | null = null;
 
 /** The economy bounds of the run in flight, as the page's scheduler last sent them. */
-interface Economy {
+export interface Economy {
   best: number | null;
   censorAfter: number | null;
 }
 
-function gpu(): Promise<GpuContext> {
-  if (!gpuPromise) {
-    gpuPromise = acquireGpu();
-    // A failed or lost device is forgotten, so the next call tries again.
-    gpuPromise.catch(() => (gpuPromise = null));
-    void gpuPromise.then((ctx) => ctx.lost.then(() => (gpuPromise = null)));
-  }
-  return gpuPromise;
+/**
+ * The run's averaged weights as safetensors: of its EWA copies, the one whose last evaluation was
+ * lowest (the loss the run reports), debiased (w̄ / (1 − τ^t)).
+ */
+async function ewaSafetensors(engine: Engine, record: RunRecord): Promise<Uint8Array> {
+  const { ewas } = await engine.saveState();
+  const best = bestDecayIndex(record.evals.at(-1));
+  const decay = record.spec.ewaDecays[best];
+  const weights = ewaDebiasRef(ewas[best], decay, record.stepsDone);
+  return exportModelSafetensors(engine.layout, weights, { weights: 'ewa', ewa_decay: String(decay), run: record.spec.id, steps: String(record.stepsDone) });
 }
+
+/** The run this worker is training, if any. */
+interface CurrentRun {
+  control: RunControl;
+  engine: Engine | null;
+  economy: Economy;
+}
+let current: CurrentRun | null = null;
+
+const gpu: () => Promise<GpuContext> = reacquiring(acquireGpu);
 
 /** The tokenized-shard cache in IndexedDB; training still works, uncached, where it is unavailable. */
 function tokenCache(): Promise<TokenCache | null> {
@@ -49,9 +66,28 @@ function downloadNote(event: ProgressEvent): string | null {
       return `the download of ${event.url} broke and the server cannot resume it (${event.reason}); restarted from the beginning (attempt ${event.attempt})`;
     case 'gunzip-fallback':
       return `${event.url}: the browser's gunzip refused this file (${event.reason}); read it with fflate instead`;
+    case 'redownload':
+      return `${event.url}: ${event.reason}, so it was downloaded again`;
+    case 'revalidation-failed':
+      return `${event.url}: the cached copy could not be checked against the server (${event.reason}); trained on the cached copy`;
+    case 'cache-write-failed':
+      return explainError(event.error, `${event.url} was not kept in the data cache (this run trains on it anyway)`);
     default:
       return null;
   }
+}
+
+/** A shard's skipped lines in words, or null when it skipped none. */
+function skippedNote(note: ShardNote): string | null {
+  const s = note.stats;
+  if (!s || skippedLines(s) === 0) return null;
+  const parts = [
+    s.badJson > 0 ? `${s.badJson} not JSON` : null,
+    s.noText > 0 ? `${s.noText} without text` : null,
+    s.badUtf8 > 0 ? `${s.badUtf8} not valid UTF-8` : null,
+    s.tooLong > 0 ? `${s.tooLong} too long` : null,
+  ].filter((p) => p !== null);
+  return `${note.shard} (${note.split}): ${skippedLines(s)} of ${s.lines} lines skipped (${parts.join(', ')})`;
 }
 
 const api = {
@@ -102,13 +138,17 @@ const api = {
   async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
     if (current) throw new Error('this worker is already training a run');
     const control = new RunControl();
-    current = { control, engine: null, economy: { best: null, censorAfter: null } };
-    const ctx = await gpu();
-    const adapter = describeAdapter(ctx.adapter);
+    // The bounds known when the run starts come with it: a setEconomy before train() finds no run.
+    const run: CurrentRun = { control, engine: null, economy: setup.economy ?? { best: null, censorAfter: null } };
+    current = run;
     try {
+      // Inside the try: without an adapter the run fails, and this worker can still take the next one.
+      const ctx = await gpu();
+      const adapter = describeAdapter(ctx.adapter);
       const cache = await tokenCache();
       const files = setup.files ?? null;
       const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, files);
+      const shards: ShardNote[] = [];
       const data = await prepareRunData(spec, datasetFor(setup.data, files), tokenizer, {
         cache,
         onWarning: (message) => void events.onWarning(message),
@@ -116,9 +156,14 @@ const api = {
           const note = downloadNote(event);
           if (note) void events.onWarning(note);
         },
+        onShard: (load) => {
+          shards.push(load);
+          const note = skippedNote(load);
+          if (note) void events.onWarning(note);
+        },
       });
       const engine = await createEngine(ctx, spec);
-      current.engine = engine;
+      run.engine = engine;
       // A lost device ends the run with its reason instead of hanging on GPU work.
       const lost = ctx.lost.then((error) => {
         control.cancel();
@@ -128,6 +173,7 @@ const api = {
         engine,
         data: data.source,
         validation: data.validation,
+        probe: data.probe,
         control,
         adapter,
         checkpointEvery: setup.checkpointEvery,
@@ -141,15 +187,21 @@ const api = {
         onEval: (point) => void events.onEval(point),
         onStatus: (r) => void events.onStatus(r.status),
         onCheckpoint: (checkpoint: RunCheckpoint) => events.onCheckpoint(checkpoint),
+        onWarning: (message) => void events.onWarning(message),
       });
+      record.shards = shards;
       const lostError = await Promise.race([lost, Promise.resolve(null)]);
       if (lostError) {
         record.status = 'failed';
         record.failure = { step: record.stepsDone, reason: lostError.message };
       }
+      keptWeights = null;
+      if (setup.keepWeights && (record.status === 'reached-target' || record.status === 'finished') && record.stepsDone > 0) {
+        keptWeights = await ewaSafetensors(engine, record);
+      }
       return record;
     } finally {
-      current.engine?.destroy();
+      run.engine?.destroy();
       current = null;
     }
   },
@@ -175,6 +227,18 @@ const api = {
   },
   async clearCache(): Promise<void> {
     await (await tokenCache())?.clear();
+  },
+
+  /** The last run's final EWA weights (see RunSetup.keepWeights), once: the worker forgets them. */
+  takeWeights(): Uint8Array | null {
+    const bytes = keptWeights;
+    keptWeights = null;
+    return bytes ? Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]) : null;
+  },
+
+  /** The experiment's tokenizer as a Hugging Face tokenizer.json (null for GPT-2: use the hub's). */
+  async tokenizerJson(setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<Record<string, unknown> | null> {
+    return tokenizerJsonOf(await tokenizerFor(setup.tokenizer, setup.data, await tokenCache(), setup.files ?? null));
   },
 
   /** The current run's raw weights as safetensors (tensor names in docs/model.md). */

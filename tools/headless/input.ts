@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ExperimentConfig } from '../../src/experiment/schema';
 import { decodeLink, encodeConfigFragment, importJson, looksLikeLabLink, type DecodeError } from '../../src/experiment/codec';
 import { EXPERIMENT_PRESETS, findExperimentPreset } from '../../src/experiment/presets';
-import { hostsNeedingConfirmation } from '../../src/experiment/data-source';
+import { approvalCovers, hostsNeedingConfirmation } from '../../src/experiment/data-source';
 
 export class InputError extends Error {}
 
@@ -60,7 +60,10 @@ export function resolveInput(input: string): ResolvedInput {
 
 export type HostCheck = { ok: true; hosts: string[] } | { ok: false; message: string };
 
-/** Data hosts the page would ask a person to confirm: all must be pre-approved with --allow-host. */
+/**
+ * Data locations (host and path prefix) the page would ask a person to confirm: each must be
+ * covered by an --allow-host, which names a host (any path on it) or a host and path prefix.
+ */
 export function checkDataHosts(config: ExperimentConfig, allowed: readonly string[]): HostCheck {
   if (config.data.kind === 'local') {
     return {
@@ -71,8 +74,7 @@ export function checkDataHosts(config: ExperimentConfig, allowed: readonly strin
     };
   }
   const hosts = hostsNeedingConfirmation(config.data);
-  const allow = new Set(allowed.map((h) => h.toLowerCase()));
-  const refused = hosts.filter((h) => !allow.has(h.toLowerCase()));
+  const refused = hosts.filter((h) => !allowed.some((a) => approvalCovers(a, h)));
   if (refused.length > 0) {
     return {
       ok: false,

@@ -1,12 +1,14 @@
 // Driving the built app in Chromium: launch with the WebGPU (and, on Linux, Vulkan) flags, read the
 // adapter line, open a config link, confirm data hosts, start through window.cbsLab, screenshot
-// the charts. Only the page's public surface is used: test ids and the automation handle.
-import { chromium, type Browser, type Page } from '@playwright/test';
+// the charts and download the trained models. Only the page's public surface is used: test ids,
+// buttons and the automation handle.
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 import type { ExperimentConfig, ExperimentResults } from '../../src/experiment/schema';
 import { chromiumArgs, chromiumExecutable } from '../browser';
 import type { LabState } from './progress';
 
-/** window.cbsLab as defined in src/ui/useTraining.ts (LabAutomation). */
+/** window.cbsLab as defined in src/ui/use-training.ts (LabAutomation). */
 interface Automation {
   start(): void;
   state(): LabState;
@@ -115,53 +117,112 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'chart';
 }
 
-/** PNG screenshots of the results' charts and the loss chart; returns the file names written. */
-export async function screenshotCharts(page: Page, dir: string, timeoutMs: number): Promise<string[]> {
+/** Clicks a download button and saves what it downloads at `path`. */
+async function saveDownload(page: Page, button: Locator, path: string, timeoutMs: number): Promise<void> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: timeoutMs }), button.click({ timeout: timeoutMs })]);
+  const failure = await download.failure();
+  if (failure) throw new PageError(`the download for ${path} failed: ${failure}`);
+  await download.saveAs(path);
+}
+
+/**
+ * The results' charts as the page exports them ("Save chart as PNG": title, legend, B* and its
+ * interval), one file per chart; scaling.png only when a scaling panel has a chart (two or more
+ * model or data sizes). Returns the file names written, and why any expected one is missing.
+ */
+export async function exportCharts(page: Page, dir: string, timeoutMs: number): Promise<{ written: string[]; notes: string[] }> {
   const written: string[] = [];
-  if ((await page.getByTestId('local-cbs').count()) > 0) return screenshotLocalCbs(page, dir, timeoutMs);
-  await page.getByTestId('results').waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.getByTestId('cbs-chart').first().waitFor({ state: 'visible', timeout: timeoutMs });
-  // recharts animates its first draw.
-  await page.waitForTimeout(1500);
-  const charts = page.getByTestId('cbs-chart');
+  if ((await page.getByTestId('local-cbs').count()) > 0) return exportLocalCbsCharts(page, dir, timeoutMs);
+  const notes: string[] = [];
+  const results = page.getByTestId('results');
+  await results.waitFor({ state: 'visible', timeout: timeoutMs });
+  const charts = results.getByTestId('cbs-chart');
+  await charts.first().waitFor({ state: 'visible', timeout: timeoutMs });
   const n = await charts.count();
   for (let i = 0; i < n; i++) {
     const chart = charts.nth(i);
     const label = (await chart.getAttribute('aria-label')) ?? `chart ${i + 1}`;
     const name = `cbs-${i + 1}-${slug(label.replace(/^Steps to target against batch size for /, ''))}.png`;
-    await chart.screenshot({ path: `${dir}/${name}`, timeout: timeoutMs });
+    await saveDownload(page, chart.getByRole('button', { name: 'Save chart as PNG' }), `${dir}/${name}`, timeoutMs);
     written.push(name);
   }
-  for (const [testId, name] of [
-    ['scaling-chart', 'scaling.png'],
-    ['loss-chart', 'loss.png'],
-  ] as const) {
-    const el = page.getByTestId(testId).first();
-    if ((await el.count()) > 0 && (await el.isVisible())) {
-      await el.screenshot({ path: `${dir}/${name}`, timeout: timeoutMs });
-      written.push(name);
-    }
+  const scaling = results.getByTestId('scaling-chart').getByRole('button', { name: 'Save chart as PNG' });
+  const panels = await scaling.count();
+  for (let i = 0; i < panels; i++) {
+    const name = panels === 1 ? 'scaling.png' : `scaling-${i + 1}.png`;
+    await saveDownload(page, scaling.nth(i), `${dir}/${name}`, timeoutMs);
+    written.push(name);
+  }
+  if (panels === 0) notes.push('scaling.png not written: a scaling chart needs B* at two or more model or data sizes, and this experiment measured one');
+  written.push(...(await exportLossAndPage(page, results, dir, timeoutMs)));
+  return { written, notes };
+}
+
+/** The loss curves of every run (loss.png, when the results show them) and the whole page (page.png). */
+async function exportLossAndPage(page: Page, results: Locator, dir: string, timeoutMs: number): Promise<string[]> {
+  const written: string[] = [];
+  const lossDetails = results.locator('details.loss-details');
+  if ((await lossDetails.count()) > 0) {
+    await lossDetails.locator('summary').click({ timeout: timeoutMs });
+    await saveDownload(page, lossDetails.getByRole('button', { name: 'Save chart as PNG' }), `${dir}/loss.png`, timeoutMs);
+    written.push('loss.png');
   }
   await page.screenshot({ path: `${dir}/page.png`, fullPage: true, timeout: timeoutMs });
   written.push('page.png');
   return written;
 }
 
-/** A local-CBS experiment's charts: the curve (local-cbs.png), each checkpoint's branch losses, the loss chart, the page. */
-async function screenshotLocalCbs(page: Page, dir: string, timeoutMs: number): Promise<string[]> {
+/**
+ * The trained models as the page offers them: per (model, D) group, model/<group>/ holds
+ * model.safetensors, config.json and tokenizer.json (the Hugging Face layout). Returns the paths
+ * written, relative to `dir`.
+ */
+export async function downloadModels(page: Page, dir: string, timeoutMs: number): Promise<string[]> {
   const written: string[] = [];
-  await page.getByTestId('local-cbs-curve').waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.waitForTimeout(1500);
-  const shots: [ReturnType<Page['getByTestId']>, string][] = [[page.getByTestId('local-cbs-curve'), 'local-cbs.png']];
-  const branches = page.getByTestId('local-cbs-branches');
-  for (let i = 0; i < (await branches.count()); i++) shots.push([branches.nth(i), `local-cbs-branches-${i + 1}.png`]);
-  shots.push([page.getByTestId('loss-chart').first(), 'loss.png']);
-  for (const [el, name] of shots) {
-    if ((await el.count()) === 0 || !(await el.isVisible())) continue;
-    await el.screenshot({ path: `${dir}/${name}`, timeout: timeoutMs });
+  const models = page.getByTestId('model-download');
+  const n = await models.count();
+  for (let i = 0; i < n; i++) {
+    const item = models.nth(i);
+    const folder = `model/${slug((await item.getAttribute('data-run')) ?? `run-${i + 1}`)}`;
+    mkdirSync(`${dir}/${folder}`, { recursive: true });
+    await saveDownload(page, item.getByTestId('download-weights'), `${dir}/${folder}/model.safetensors`, timeoutMs);
+    await saveDownload(page, item.getByTestId('download-config'), `${dir}/${folder}/config.json`, timeoutMs);
+    written.push(`${folder}/model.safetensors`, `${folder}/config.json`);
+    const tokenizer = page.getByTestId('download-tokenizer');
+    if ((await tokenizer.count()) > 0) {
+      try {
+        await saveDownload(page, tokenizer, `${dir}/${folder}/tokenizer.json`, timeoutMs);
+        written.push(`${folder}/tokenizer.json`);
+      } catch {
+        // GPT-2: the page says its tokenizer.json is the hub's, and downloads nothing.
+      }
+    }
+  }
+  return written;
+}
+
+/**
+ * A local-CBS experiment's charts as the page exports them: the local CBS against tokens
+ * (local-cbs.png), each checkpoint's branch losses (local-cbs-branches-<n>.png), the loss curves
+ * and the page.
+ */
+async function exportLocalCbsCharts(page: Page, dir: string, timeoutMs: number): Promise<{ written: string[]; notes: string[] }> {
+  const written: string[] = [];
+  const notes: string[] = [];
+  const results = page.getByTestId('local-cbs');
+  await results.waitFor({ state: 'visible', timeout: timeoutMs });
+  const save = (figure: Locator) => figure.getByRole('button', { name: 'Save chart as PNG' });
+  const curve = save(results.getByTestId('local-cbs-curve'));
+  if ((await curve.count()) > 0) {
+    await saveDownload(page, curve, `${dir}/local-cbs.png`, timeoutMs);
+    written.push('local-cbs.png');
+  } else notes.push('local-cbs.png not written: no checkpoint has a local CBS (its branches failed or did not run)');
+  const branches = results.getByTestId('local-cbs-branches');
+  for (let i = 0; i < (await branches.count()); i++) {
+    const name = `local-cbs-branches-${i + 1}.png`;
+    await saveDownload(page, save(branches.nth(i)), `${dir}/${name}`, timeoutMs);
     written.push(name);
   }
-  await page.screenshot({ path: `${dir}/page.png`, fullPage: true, timeout: timeoutMs });
-  written.push('page.png');
-  return written;
+  written.push(...(await exportLossAndPage(page, results, dir, timeoutMs)));
+  return { written, notes };
 }

@@ -1,6 +1,6 @@
 // The terminal progress bar: steps done over all runs' step budgets, tokens/s, ETA (pure).
 
-/** What window.cbsLab.state() returns (src/ui/useTraining.ts, LabAutomation), as the runner reads it. */
+/** What window.cbsLab.state() returns (src/ui/use-training.ts, LabAutomation), as the runner reads it. */
 export interface RunState {
   id: string;
   status: string;

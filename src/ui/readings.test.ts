@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { chartModel, type MeasurementAnalysis, type ScalingPanel } from './chart-model';
+import { measurementReading, scalingReading } from './readings';
+import { syntheticConfig, syntheticResults } from '../experiment/synthetic';
+
+const m = chartModel(syntheticResults(), { resamples: 200 }).measurements[0];
+
+describe('a measurement read aloud', () => {
+  it('says what the first and last doubling did, against perfect scaling, and where B* lies', () => {
+    const text = measurementReading(m);
+    // R(B) as measured at B = 4 … 128 (about 12 + 576/B).
+    const r = m.curve.map((p) => p.steps);
+    expect(m.curve.map((p) => p.batchSize)).toEqual([4, 8, 16, 32, 64, 128]);
+    expect(text).toContain(`Doubling the batch from 4 to 8 sequences cut the steps to target by ${Math.round((1 - r[1] / r[0]) * 100)}% (${r[0]} → ${r[1]} steps); perfect scaling would cut them by 50%.`);
+    expect(text).toContain(`From 64 to 128 it cut them by only ${Math.round((1 - r[5] / r[4]) * 100)}% (${r[4]} → ${r[5]} steps).`);
+    const bStar = m.cbs!.bStar as number;
+    expect(text).toContain(`B* = ${+bStar.toPrecision(3)} sequences (${+(bStar * 32).toPrecision(3)} tokens)`);
+    expect(text).toContain('more than 20% more steps than perfect scaling from B = 4');
+    expect(text).toMatch(/90% interval [\d.]+ to [\d.]+/);
+  });
+  it('follows the overhead: a 50% rule reads 50%', () => {
+    const loose = chartModel(syntheticResults(), { overhead: 0.5, resamples: 50 }).measurements[0];
+    expect(measurementReading(loose)).toContain('more than 50% more steps');
+  });
+  it('says when there is too little to read, and when B* is an extrapolation or unbounded', () => {
+    expect(measurementReading({ ...m, curve: [] })).toMatch(/No batch size has reached the target yet/);
+    expect(measurementReading({ ...m, curve: m.curve.slice(0, 1) })).toContain(`Only batch size 4 has reached the target so far (${m.curve[0].steps} steps)`);
+    const extrapolated: MeasurementAnalysis = { ...m, cbs: { ...m.cbs!, extrapolated: true } };
+    expect(measurementReading(extrapolated)).toContain('B* lies beyond the largest batch measured (128), so it extrapolates the fit');
+    const unbounded: MeasurementAnalysis = { ...m, cbs: { ...m.cbs!, status: 'unbounded', bStar: null } };
+    expect(measurementReading(unbounded)).toContain('B* is above 128, the largest batch here');
+    const noFit: MeasurementAnalysis = { ...m, cbs: { ...m.cbs!, status: 'no-fit', bStar: null, note: 'the fit failed to converge' } };
+    expect(measurementReading(noFit)).toContain('There is no B* yet: the fit failed to converge.');
+  });
+  it('says when a doubling did not help at all', () => {
+    const flat: MeasurementAnalysis = { ...m, curve: [{ batchSize: 4, steps: 50 }, { batchSize: 8, steps: 50 }] };
+    expect(measurementReading(flat)).toContain('Doubling the batch from 4 to 8 sequences did not cut the steps to target at all (50 → 50 steps).');
+  });
+});
+
+describe('a scaling chart read aloud', () => {
+  it('B* against data size: how it moved, the exponent and its interval, and the paper', () => {
+    const d2 = syntheticResults({ config: { ...syntheticConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
+    const d1 = syntheticResults();
+    const panel = chartModel({ ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...d2.runs], targets: [...d1.targets, ...d2.targets] }, { resamples: 50 }).scaling.vsData;
+    const text = scalingReading(panel, 'data');
+    expect(text).toMatch(/^B\* grew from [\d.]+k? to [\d.]+k? tokens \(×[\d.]+\) as data size D went from 20k to 40k tokens \(×2\)\./);
+    expect(text).toContain(`exponent ${+(panel.fit!.e as number).toPrecision(3)}`);
+    expect(text).toContain('The paper finds B* grows with the data size');
+  });
+  it('with one size it says what it needs', () => {
+    const empty: ScalingPanel = { points: [], fit: null, note: 'A power law in model size needs B* at two or more model sizes with the other size held fixed.', description: null };
+    expect(scalingReading(empty, 'model')).toMatch(/^A power law in model size needs B\* at two or more model sizes.*The paper finds B\* barely changes with model size/);
+  });
+});

@@ -1,0 +1,90 @@
+// Every result read aloud: plain sentences, generated from the chart view-model, that say what a
+// measurement means. Beside each B*: what doubling the batch did to the steps, and where the
+// overhead rule puts the critical batch size. Beside each scaling chart: how B* moved with the
+// model or the data, and what the paper found. Nothing here is a number the charts do not show.
+import type { MeasurementAnalysis, ScalingPanel } from './chart-model';
+import { fmtNum } from './format';
+import { formatCount } from '../util/format';
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const times = (x: number) => `×${+x.toPrecision(2)}`;
+
+interface Step {
+  from: { batchSize: number; steps: number };
+  to: { batchSize: number; steps: number };
+}
+
+/** Consecutive measured batch sizes, smallest first. */
+function steps(m: MeasurementAnalysis): Step[] {
+  const curve = [...m.curve].sort((p, q) => p.batchSize - q.batchSize);
+  return curve.slice(1).map((to, i) => ({ from: curve[i], to }));
+}
+
+/** "Doubling the batch from 4 to 8 sequences cut the steps to target by 46% (156 → 84); perfect scaling would cut them by 50%." */
+function stepSentence(s: Step, first: boolean): string {
+  const factor = s.to.batchSize / s.from.batchSize;
+  const cut = 1 - s.to.steps / s.from.steps;
+  const ideal = 1 - 1 / factor;
+  const what = factor === 2 ? 'Doubling the batch' : `Growing the batch ${times(factor)}`;
+  const counts = `(${fmtNum(s.from.steps, 4)} → ${fmtNum(s.to.steps, 4)} steps)`;
+  if (cut <= 0) return `${first ? what : 'Going'} from ${s.from.batchSize} to ${s.to.batchSize} sequences did not cut the steps to target at all ${counts}.`;
+  if (first) return `${what} from ${s.from.batchSize} to ${s.to.batchSize} sequences cut the steps to target by ${pct(cut)} ${counts}; perfect scaling would cut them by ${pct(ideal)}.`;
+  return `From ${s.from.batchSize} to ${s.to.batchSize} it cut them by only ${pct(cut)} ${counts}.`;
+}
+
+/** The reading of one measurement: two to four sentences. */
+export function measurementReading(m: MeasurementAnalysis): string {
+  const measured = m.curve.length;
+  if (measured === 0) return 'No batch size has reached the target yet, so there is nothing to read: each point appears when its runs reach the target.';
+  if (measured === 1) {
+    const only = m.curve[0];
+    return `Only batch size ${only.batchSize} has reached the target so far (${fmtNum(only.steps, 4)} steps). B* needs at least two batch sizes, and three or more make it trustworthy.`;
+  }
+  const all = steps(m);
+  const sentences = [stepSentence(all[0], true)];
+  if (all.length > 1) sentences.push(stepSentence(all[all.length - 1], false));
+  const overhead = pct(m.overhead);
+  const largest = m.curve[measured - 1].batchSize;
+  const cbs = m.cbs;
+  const bStar = cbs?.bStar ?? null;
+  if (cbs?.status === 'ok' && bStar !== null) {
+    const tokens = m.model.context > 0 ? ` (${formatCount(bStar * m.model.context)} tokens)` : '';
+    const interval = m.interval?.status === 'ok' && m.interval.lower !== null ? `; ${Math.round(m.interval.level * 100)}% interval ${fmtNum(m.interval.lower)} to ${m.interval.upperUnbounded || m.interval.upper === null ? '∞' : fmtNum(m.interval.upper)}` : '';
+    sentences.push(
+      `So the critical batch size is about B* = ${fmtNum(bStar)} sequences${tokens}${interval}: past it, a bigger batch needs more than ${overhead} more steps than perfect scaling from B = ${m.baselineBatch} predicts, so extra sequences per step buy less and less.`,
+    );
+    if (cbs.extrapolated) sentences.push(`B* lies beyond the largest batch measured (${largest}), so it extrapolates the fit: measure larger batches to pin it down.`);
+  } else if (cbs?.status === 'unbounded') {
+    sentences.push(`The fit follows perfect scaling at every batch size measured, so B* is above ${largest}, the largest batch here: measure larger batches to find it.`);
+  } else {
+    sentences.push(`There is no B* yet: ${cbs?.note ?? m.fit?.note ?? 'the fit failed'}.`);
+  }
+  return sentences.join(' ');
+}
+
+/** The reading of a scaling chart: how B* moved with model size (N) or data size (D). */
+export function scalingReading(panel: ScalingPanel, against: 'model' | 'data'): string {
+  const what = against === 'model' ? 'model size N' : 'data size D';
+  const paper =
+    against === 'model'
+      ? 'The paper finds B* barely changes with model size at fixed data (∝ N^0.087), and grows with it only because data grows alongside (Chinchilla setting, ∝ N^0.47).'
+      : 'The paper finds B* grows with the data size: more data, larger useful batches.';
+  const points = [...panel.points].sort((p, q) => p.x - q.x);
+  if (points.length < 2 || new Set(points.map((p) => p.x)).size < 2) {
+    return `${panel.note ?? `B* against ${what} needs B* at two or more sizes.`} ${paper}`;
+  }
+  const first = points[0];
+  const last = points[points.length - 1];
+  const moved = last.y >= first.y ? 'grew' : 'shrank';
+  const unit = against === 'model' ? 'parameters' : 'tokens';
+  const sentences = [
+    `B* ${moved} from ${formatCount(first.y)} to ${formatCount(last.y)} tokens (${times(last.y / first.y)}) as ${what} went from ${formatCount(first.x)} to ${formatCount(last.x)} ${unit} (${times(last.x / first.x)}).`,
+  ];
+  const fit = panel.fit;
+  if (fit && fit.e !== null) {
+    const interval = fit.exponentInterval ? ` (${Math.round(fit.level * 100)}% interval ${fmtNum(fit.exponentInterval[0])} to ${fmtNum(fit.exponentInterval[1])})` : '';
+    sentences.push(`A power law through them has exponent ${fmtNum(fit.e)}${interval}: B* ∝ ${against === 'model' ? 'N' : 'D'}^${fmtNum(fit.e)}.`);
+  }
+  sentences.push(paper);
+  return sentences.join(' ');
+}

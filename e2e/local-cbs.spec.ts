@@ -1,6 +1,8 @@
 // Local CBS by branching in the built app on the CPU emulator: a tiny base run keeps its
 // checkpoints, branches at 1× and 2× its batch train from them in workers, the page shows the
 // local CBS against tokens with the branch losses and a reading, and the results are valid.
+// The view at 1440×900 is saved as e2e/artifacts/local-cbs-view.png (and the whole page as
+// local-cbs.png) for a person to look at.
 import { test, expect, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ async function waitFinished(page: Page, timeoutMs: number): Promise<LabState> {
 test('a tiny local-CBS experiment: base run, branches from its checkpoints, the curve, the branch losses, a reading', async ({ page }) => {
   test.setTimeout(180_000);
   const config = tinyLocalCbsConfig();
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(`${APP_URL}${encodeConfigFragment(config)}`);
   await expect(page.getByTestId('adapter')).toContainText('Adapter:', { timeout: 60_000 });
   await page.getByTestId('start').click();
@@ -51,10 +54,15 @@ test('a tiny local-CBS experiment: base run, branches from its checkpoints, the 
     expect(b.evals.map((e) => e.tokens)).toEqual([b.spec.branch!.fromTokens + 192, b.spec.branch!.fromTokens + 256]);
     // It started from the trained checkpoint, not from a fresh model: its loss is well below the untrained one.
     expect(b.evals.at(-1)!.rawLoss!).toBeLessThan(base.evals[0].rawLoss! - 0.5);
+    // Branches are compared on the full validation set (64 tokens), never on a probe.
+    expect(b.evals.map((e) => e.validationTokens)).toEqual([64, 64]);
   }
+  // The base run measured its noise scale (two micro-batches a step), drawn beside the local CBS.
+  expect(base.spec.microBatch).toBe(1);
   const report = analyzeLocalCbs(results);
   expect(report.points.map((p) => p.tokens)).toEqual([512, 1024]);
   for (const p of report.points) expect(p.lower === 2 || p.lower === 4).toBe(true);
+  expect(report.noiseScale[0].series.length).toBeGreaterThan(0);
 
   const view = page.getByTestId('local-cbs');
   await expect(view).toBeVisible({ timeout: 30_000 });
@@ -62,6 +70,14 @@ test('a tiny local-CBS experiment: base run, branches from its checkpoints, the 
   await expect(page.getByTestId('local-cbs-branches')).toHaveCount(2);
   await expect(page.getByTestId('local-cbs-reading')).toContainText('The local CBS');
   await expect(page.getByTestId('local-cbs-reading')).toHaveText(report.reading);
+  await expect(page.getByTestId('local-cbs-points').locator('tbody tr')).toHaveCount(2);
+  // Every run's row says what it is for.
+  await expect(page.getByTestId('run-row').filter({ hasText: 'local-CBS base run' })).toHaveCount(1);
+  await expect(page.getByTestId('run-row').filter({ hasText: 'branch k = 2 from step' })).toHaveCount(2);
+  // recharts animates nothing here, but lays out after the first frame.
+  await page.waitForTimeout(500);
+  await view.scrollIntoViewIfNeeded();
+  await view.screenshot({ path: 'e2e/artifacts/local-cbs-view.png' });
   await page.screenshot({ path: 'e2e/artifacts/local-cbs.png', fullPage: true });
 });
 
@@ -76,7 +92,7 @@ test('the headless runner runs a local-CBS config and writes its report and char
   expect(ran.status, show).toBe(0);
   expect(ran.stdout).toContain('local CBS by branching: base batch 2 sequences of 16 tokens');
   const out = (name: string) => join(dir, 'out', name);
-  for (const name of ['results.json', 'local-cbs.json', 'local-cbs.txt', 'evaluations.csv', 'train-steps.csv', 'run.json', 'local-cbs.png', 'local-cbs-branches-1.png', 'page.png']) {
+  for (const name of ['results.json', 'local-cbs.json', 'local-cbs.txt', 'evaluations.csv', 'train-steps.csv', 'run.json', 'local-cbs.png', 'local-cbs-branches-1.png', 'local-cbs-branches-2.png', 'loss.png', 'page.png']) {
     expect(existsSync(out(name)), name).toBe(true);
   }
   expect(existsSync(out('report.json'))).toBe(false);

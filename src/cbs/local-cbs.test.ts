@@ -6,7 +6,6 @@ import { analyzeResults } from './report';
 import { syntheticResults } from '../experiment/synthetic';
 import { defaultConfig, localCbsDemoConfig } from '../experiment/presets';
 import type { ExperimentConfig, LocalCbsConfig, RunRecord, RunSpec } from '../experiment/schema';
-import { emptyRecord } from '../train/run';
 
 const losses = (pairs: [number, number | null][]): BranchLoss[] => pairs.map(([multiplier, loss]) => ({ multiplier, loss, note: loss === null ? 'diverged' : null }));
 
@@ -119,6 +118,11 @@ function spec(patch: Partial<RunSpec>): RunSpec {
     poolTokens: null,
     ...patch,
   };
+}
+
+/** A queued record (src/train/run.ts has one too, but cbs may not import train: they are one layer). */
+function emptyRecord(runSpec: RunSpec, adapter: string): RunRecord {
+  return { spec: runSpec, status: 'queued', evals: [], steps: [], stepsToTarget: null, stepsDone: 0, tokensDone: 0, failure: null, wallSeconds: 0, adapter };
 }
 
 /** A finished branch whose last two validation losses are `a` then `b` (smoothed: (a + b) / 2). */

@@ -16,6 +16,9 @@ import { logTicks } from './cbs-chart';
 import { fmtNum } from './format';
 import { Term } from './glossary-view';
 import { useFocusOnSignal } from './results-view';
+import { lossPanels, lossRunsOf } from './chart-model';
+import { LossCurves } from './loss-curves';
+import { targetOf } from '../experiment/results';
 
 const COLORS = { cbs: '#1a365d', bounds: '#a0aec0', noise: '#718096', sweep: '#c05621', base: '#2f855a', within: '#2f855a', outside: '#c53030', bar: '#c05621' };
 
@@ -245,6 +248,7 @@ export function LocalCbsView({ results, history, focusSignal }: { results: Exper
   const section = useRef<HTMLElement>(null);
   useFocusOnSignal(section, focusSignal);
   const local = results.config.localCbs!;
+  const curves = useMemo(() => lossPanels(lossRunsOf(results), (spec) => targetOf(results.targets, spec)), [results]);
   return (
     <section className="results" aria-labelledby="local-cbs-title" data-testid="local-cbs" ref={section} tabIndex={-1}>
       <h2 id="local-cbs-title">Results: the local critical batch size</h2>
@@ -264,6 +268,10 @@ export function LocalCbsView({ results, history, focusSignal }: { results: Exper
         ))}
       </div>
       <WarmupTable report={report} />
+      <details className="loss-details">
+        <summary>Loss curves of every run (base run, branches, warmup comparison)</summary>
+        <LossCurves panels={curves} />
+      </details>
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, smoothedLoss, warmupComparisonRuns, warmupComparisons, type BranchLoss } from './local-cbs';
+import { analyzeLocalCbs, applyLocalCbsRule, branchLoss, localCbsPoints, proposeBatchSchedule, readLocalCbs, smoothedLoss, warmupComparisonRuns, warmupComparisons, type BranchLoss } from './local-cbs';
 import { sweepBStars } from './local-cbs-sweeps';
 import { formatLocalCbsReport } from './local-cbs-format';
 import { analyzeResults } from './report';
@@ -234,6 +234,11 @@ describe('warmupComparisons and analyzeLocalCbs', () => {
     expect(report.reading).toContain('The local CBS is 8–16 sequences at 1.28k tokens.');
     expect(report.reading).toContain("noise scale is about 2 sequences, 5.7× below the last local CBS");
     expect(report.reading).toContain('40% fewer steps');
+    // Every checkpoint alike, and every branch within tolerance: a lower bound, said once.
+    const atLeast4 = { ...report.points[0], lower: 4, upper: null, estimate: 4, censored: true };
+    const flat = readLocalCbs({ ...report, points: [atLeast4, { ...atLeast4, step: 20, tokens: 2560 }] });
+    expect(flat).toContain('The local CBS is at least 4 sequences at every checkpoint, from 1.28k tokens to 2.56k tokens.');
+    expect(flat).toContain("noise scale is about 2 sequences, 2.0× below the last local CBS's lower bound");
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 

@@ -1,5 +1,5 @@
-// Local CBS by branching (Merrill et al. 2025, "Critical Batch Size Revisited"; docs/science.md,
-// "Local CBS"): from a checkpoint of a run at batch B, branches at k·B with the learning rate
+// Local CBS by branching (Merrill et al. 2025, "Critical Batch Size Revisited"; docs/local-cbs.md):
+// from a checkpoint of a run at batch B, branches at k·B with the learning rate
 // scaled by √k train Δ tokens each; their losses are smoothed by an exponential moving average;
 // the local CBS is k*·B, k* the largest k whose smoothed loss is within ε of every smaller k's:
 //   k* = max { k : L_k ≤ L_k' + ε for every tested k' < k }.
@@ -311,7 +311,7 @@ export function readLocalCbs(report: Omit<LocalCbsReport, 'reading'>): string {
   const at = (p: LocalCbsPoint) => `${formatCount(p.tokens)} tokens`;
   if (known.length === 1) sentences.push(`The local CBS is ${cbsPhrase(first)} at ${at(first)}.`);
   else if (last.estimate === first.estimate && last.censored === first.censored) {
-    sentences.push(`The local CBS stays at ${cbsPhrase(first)} from ${at(first)} to ${at(last)}.`);
+    sentences.push(`The local CBS is ${cbsPhrase(first)} at every checkpoint, from ${at(first)} to ${at(last)}.`);
   } else {
     const trend = last.estimate! > first.estimate! ? 'grows' : 'falls';
     sentences.push(`The local CBS ${trend} from ${cbsPhrase(first)} at ${at(first)} to ${cbsPhrase(last)} at ${at(last)}.`);
@@ -321,9 +321,11 @@ export function readLocalCbs(report: Omit<LocalCbsReport, 'reading'>): string {
   if (noise.length > 0) {
     const b = noise.reduce((s, x) => s + x, 0) / noise.length;
     const ratio = last.estimate! / b;
+    // A censored local CBS is a lower bound: the noise scale can only be said to be below or above that bound.
+    const lastCbs = last.censored ? "the last local CBS's lower bound" : 'the last local CBS';
     sentences.push(
       `The base run's gradient noise scale is about ${seq(Number(b.toPrecision(2)))}, ` +
-        (ratio >= 1 ? `${ratio.toPrecision(2)}× below the last local CBS.` : `${(1 / ratio).toPrecision(2)}× above the last local CBS.`),
+        (ratio >= 1 ? `${ratio.toPrecision(2)}× below ${lastCbs}.` : `${(1 / ratio).toPrecision(2)}× above ${lastCbs}.`),
     );
   }
   if (report.schedule.length < 2) sentences.push(`It never reached twice the base batch, so batch-size warmup would keep B = ${report.baseBatch}: there is nothing to compare.`);

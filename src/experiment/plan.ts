@@ -176,7 +176,7 @@ export function measurementPairs(config: ExperimentConfig): { model: ModelConfig
   return config.models.flatMap((m) => config.dataSizes.map((dataSize) => ({ model: m, dataSize })));
 }
 
-// ---------- local CBS by branching (Merrill et al. 2025; docs/science.md, "Local CBS") ----------
+// ---------- local CBS by branching (Merrill et al. 2025; docs/local-cbs.md) ----------
 
 /** The local-CBS settings of a config, or an error for a config of another kind. */
 export function localCbsOf(config: ExperimentConfig): LocalCbsConfig {

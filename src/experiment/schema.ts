@@ -112,7 +112,7 @@ export interface SeedPair {
 }
 
 /**
- * Local CBS by branching (Merrill et al. 2025; docs/science.md, "Local CBS"): one base run at
+ * Local CBS by branching (Merrill et al. 2025; docs/local-cbs.md): one base run at
  * batch B, checkpoints at given token counts, and from each a short branch per multiplier k at
  * batch k·B with the peak learning rate scaled by √k (Adam's rule). The local CBS at a checkpoint
  * is read off the branches' smoothed losses. The base run trains models[0] on dataSizes[0] tokens
@@ -136,7 +136,7 @@ export interface LocalCbsConfig {
   smoothing: number;
   /**
    * Which loss is smoothed: 'train' (the paper: every step's training loss) or 'validation' (the
-   * raw weights on the fixed held-out set, at the branch's last `finalEvaluations` token counts
+   * raw weights on the full validation set, never the probe, at the last `finalEvaluations` token counts
    * that every branch reaches in whole steps; at the lab's batch sizes a step's training loss is
    * far noisier than ε, and equal token counts keep the comparison fair).
    */

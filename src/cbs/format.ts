@@ -80,8 +80,14 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
   for (const u of g.unreached) out.push(`  unreached: ${u.runId} (B = ${fmt(u.batchSize)}${u.peakLr !== null ? `, lr ${fmt(u.peakLr, 3)}` : ''}): ${u.reason}`);
   if (g.noiseScale) {
     const ns = g.noiseScale;
-    out.push(`  noise scale B_simple (beside B*, not a substitute): median ${fmt(ns.median)} sequences over ${ns.runs.filter((r) => r.summary !== null).length} run(s)`);
-    for (const r of ns.runs) out.push(`    B = ${fmt(r.batchSize)} (micro ${fmt(r.microBatch)}): ${r.summary !== null ? fmt(r.summary) : `undefined — ${r.note}`}`);
+    const measured = ns.runs.filter((r) => r.summary !== null).length;
+    if (measured === 0 && ns.runs.every((r) => r.microBatch === r.batchSize)) {
+      // One line, not one per run: no run accumulated micro-batches (measureNoiseScale off).
+      out.push('  noise scale B_simple: not measured (no run split its batch into micro-batches; measureNoiseScale turns that on)');
+    } else {
+      out.push(`  noise scale B_simple (beside B*, not a substitute): median ${fmt(ns.median)} sequences over ${measured} run(s)`);
+      for (const r of ns.runs) out.push(`    B = ${fmt(r.batchSize)} (micro ${fmt(r.microBatch)}): ${r.summary !== null ? fmt(r.summary) : `undefined — ${r.note}`}`);
+    }
   }
   return out;
 }

@@ -66,6 +66,12 @@ describe('analyzeResults', () => {
     // True B_simple = 20 / 0.5 = 40; 60 noisy steps per run (5% noise on each squared norm).
     expect(Math.abs((ns?.median as number) / 40 - 1)).toBeLessThan(0.15);
   });
+  it('says in one line that the noise scale was not measured when no run split its batch', () => {
+    const whole = { ...results, runs: results.runs.map((r) => ({ ...r, spec: { ...r.spec, microBatch: r.spec.batchSize } })) };
+    const text = formatReport(analyzeResults(whole, fast));
+    expect(text).toContain('noise scale B_simple: not measured');
+    expect(text).not.toMatch(/micro-batch equals batch size/);
+  });
 
   it('overhead and baseline are settings: B* = (1+x)·B_opt + x·b/a on the fitted curve', () => {
     const report = analyzeResults(results, { ...fast, analysis: { overhead: 0.5, baselineBatch: 8, interpolate: true } });

@@ -2,6 +2,7 @@
 // `id` names the tokenizer exactly (a trained BPE is named by the sha256 of its canonical
 // tokenizer.json), so it can go into an experiment config and into cache keys.
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { BYTE_VOCAB_SIZE, GPT2_VOCAB_SIZE } from './vocab';
 import { BYTE_TO_UNICODE, END_OF_TEXT, PRETOKENIZE_PATTERN, tokenizerJsonHash, toTokenizerJson, type BpeModel } from './bpe';
 
 export type TokenizerKind = 'bytes' | 'bpe' | 'gpt2';
@@ -22,7 +23,7 @@ export interface TextTokenizer {
 export class ByteTokenizer implements TextTokenizer {
   readonly kind = 'bytes';
   readonly id = 'bytes';
-  readonly vocabSize = 257;
+  readonly vocabSize = BYTE_VOCAB_SIZE;
   readonly eotId = 256;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder('utf-8');
@@ -140,8 +141,8 @@ export async function loadGpt2Tokenizer(): Promise<TextTokenizer> {
   return {
     kind: 'gpt2',
     id: 'gpt2',
-    vocabSize: 50257,
-    eotId: 50256,
+    vocabSize: GPT2_VOCAB_SIZE,
+    eotId: GPT2_VOCAB_SIZE - 1,
     // Text that happens to contain '<|endoftext|>' is encoded as plain text, not as the special id.
     encode: (text) => Uint32Array.from(tiktoken.encode(text, [], [])),
     decode: (ids) => tiktoken.decode(Array.from(ids)),

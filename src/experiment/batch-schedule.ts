@@ -45,3 +45,19 @@ export function runTokens(spec: Spec): number {
   if (spec.batchSchedule && spec.batchSchedule.length > 0) return tokensAfterSteps(spec.batchSchedule, spec.maxSteps, context);
   return spec.maxSteps * spec.batchSize * context;
 }
+
+/**
+ * Training tokens a run has read itself once its step count is `stepsDone`: a branch counts from
+ * its checkpoint (its steps continue its base run's count), a schedule over its phases.
+ */
+export function tokensReadBy(spec: Spec, stepsDone: number): number {
+  const context = spec.model.context;
+  if (spec.branch) return Math.max(0, stepsDone - spec.branch.fromStep) * spec.batchSize * context;
+  if (spec.batchSchedule && spec.batchSchedule.length > 0) return tokensAfterSteps(spec.batchSchedule, stepsDone, context);
+  return stepsDone * spec.batchSize * context;
+}
+
+/** Training tokens a run reads itself when it reaches its step cap (a branch only its own, from its checkpoint). */
+export function trainedTokens(spec: Spec): number {
+  return tokensReadBy(spec, spec.maxSteps);
+}

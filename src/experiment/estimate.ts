@@ -1,14 +1,18 @@
-// What an experiment will cost before it starts: parameters, runs, tokens, FLOPs and (given a
-// calibrated throughput) wall time, and whether its models fit the adapter. Uses src/model's
-// parameter, FLOP and memory formulas. Upper bounds: runs that stop at the target cost less.
-import type { ExperimentConfig, TokenizerSpec } from './schema';
+// What an experiment will cost before it starts: its runs as the runner plans them (planRuns, with
+// the tokenizer's real vocabulary), parameters, tokens and FLOPs at most, and whether its models
+// fit the adapter. Uses src/model's parameter, FLOP and memory formulas. Tokens and FLOPs are
+// upper bounds (every run to its cap); the predicted wall time, which counts where runs stop, the
+// evaluations and data preparation, is src/train/progress.ts's forecast of this plan.
+import type { ExperimentConfig, RunSpec, TokenizerSpec } from './schema';
+import { BYTE_VOCAB_SIZE, GPT2_VOCAB_SIZE } from '../data/vocab';
 import { flopsPerToken, maxMicroBatch, modelConfigErrors, parameterCounts, type MemoryLimits } from '../model/config';
-import { learningRatesFor, measurementPairs } from './plan';
+import { maxStepsFor, measurementKey, measurementPairs, planContext, planRuns, type PlanContext } from './plan';
+import { trainedTokens } from './batch-schedule';
 
 export function tokenizerVocab(t: TokenizerSpec): number {
-  if (t.kind === 'byte') return 256;
+  if (t.kind === 'byte') return BYTE_VOCAB_SIZE;
   if (t.kind === 'bpe') return t.vocabSize;
-  return 50257;
+  return GPT2_VOCAB_SIZE;
 }
 
 export interface MeasurementEstimate {
@@ -17,51 +21,58 @@ export interface MeasurementEstimate {
   nonEmbeddingParams: number;
   totalParams: number;
   runs: number;
-  /** Tokens if every run goes to its cap (plus the reference run's D). */
+  /** Tokens if every run goes to its cap (a reference trains D tokens, rounded to whole steps). */
   maxTokens: number;
   maxFlops: number;
 }
 
 export interface ExperimentEstimate {
+  /** The runs the experiment will train, as the runner plans them (the vocabulary from the tokenizer spec). */
+  plan: RunSpec[];
   measurements: MeasurementEstimate[];
   runs: number;
   maxTokens: number;
   maxFlops: number;
-  /** Seconds at the calibrated FLOP/s, divided among workers; null without a calibration. */
-  maxWallSeconds: number | null;
   /** Reasons the adapter cannot run this experiment (empty when it can, or when limits are unknown). */
   adapterErrors: string[];
 }
 
-/** Cheap and total on valid configs; callers validate first. */
-export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimits | null, flopsPerSecond: number | null): ExperimentEstimate {
+/**
+ * The plan context for an estimate: the adapter's micro-batches where the model fits (a model that
+ * does not is reported in adapterErrors, and planned one sequence at a time here).
+ */
+function estimateContext(config: ExperimentConfig, vocabSize: number, limits: MemoryLimits | null): PlanContext {
+  const ctx = limits ? planContext(config, vocabSize, limits) : null;
+  return {
+    vocabSize,
+    microBatchFor: (model, batchSize) => {
+      try {
+        return ctx ? ctx.microBatchFor(model, batchSize) : 1;
+      } catch {
+        return 1;
+      }
+    },
+  };
+}
+
+/** Cheap and total on valid configs; callers validate first. Wall time: forecastExperiment (src/train/progress.ts) prices this plan. */
+export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimits | null): ExperimentEstimate {
   const vocab = tokenizerVocab(config.tokenizer);
-  const lrs = config.learningRates.values.length;
-  const replicates = config.seeds.length;
+  const plan = planRuns(config, estimateContext(config, vocab, limits));
   const adapterErrors: string[] = [];
   const measurements = measurementPairs(config).map(({ model, dataSize }) => {
     const m = { ...model, vocabSize: model.vocabSize || vocab };
     const counts = parameterCounts(m);
-    const perModel = { model: m.name, dataSize, nonEmbeddingParams: counts.nonEmbedding, totalParams: counts.total };
-    if (config.kind === 'local-cbs' && config.localCbs) {
-      const { runs, tokens } = localCbsCost(config, dataSize, m.context);
-      return { ...perModel, runs, maxTokens: tokens, maxFlops: tokens * flopsPerToken(m).total };
-    }
-    let tokens = 0;
-    for (const B of config.batchSizes) {
-      const perStep = B * m.context;
-      const steps = config.cap.kind === 'steps' ? config.cap.steps : Math.ceil((config.cap.factor * dataSize) / perStep);
-      tokens += lrs * steps * perStep * replicates;
-    }
-    const references = config.target.kind === 'reference' ? (config.target.learningRates ?? learningRatesFor(config, config.target.batchSize)).length * replicates : 0;
-    const runs = config.batchSizes.length * lrs * replicates + references;
-    tokens += references * dataSize;
+    const key = measurementKey(m, dataSize);
+    const runs = plan.filter((r) => measurementKey(r.model, r.dataSize) === key);
+    const comparison = warmupComparisonCost(config, runs);
+    const tokens = runs.reduce((s, r) => s + trainedTokens(r), 0) + comparison.tokens;
     return {
       model: m.name,
       dataSize,
       nonEmbeddingParams: counts.nonEmbedding,
       totalParams: counts.total,
-      runs,
+      runs: runs.length + comparison.runs,
       maxTokens: tokens,
       maxFlops: tokens * flopsPerToken(m).total,
     };
@@ -85,22 +96,17 @@ export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimit
   const runs = measurements.reduce((s, m) => s + m.runs, 0);
   const maxTokens = measurements.reduce((s, m) => s + m.maxTokens, 0);
   const maxFlops = measurements.reduce((s, m) => s + m.maxFlops, 0);
-  const maxWallSeconds = flopsPerSecond && flopsPerSecond > 0 ? maxFlops / flopsPerSecond / Math.max(1, config.workers) : null;
-  return { measurements, runs, maxTokens, maxFlops, maxWallSeconds, adapterErrors };
+  return { plan, measurements, runs, maxTokens, maxFlops, adapterErrors };
 }
 
 /**
- * A local-CBS experiment: per seed replicate the base run (D tokens), one branch of Δ tokens per
- * checkpoint and multiplier, and, when comparing a batch-size warmup, two runs to the cap.
+ * A local-CBS experiment's batch-size warmup comparison, planned only once its curve is measured
+ * (planWarmupComparison): per base run, a constant-batch run and a scheduled run, each at most the
+ * cap's tokens at the base batch.
  */
-function localCbsCost(config: ExperimentConfig, dataSize: number, context: number): { runs: number; tokens: number } {
-  const local = config.localCbs!;
-  const replicates = config.seeds.length;
-  const branches = local.checkpoints.length * local.multipliers.length;
-  const capTokens = config.cap.kind === 'steps' ? config.cap.steps * local.baseBatch * context : config.cap.factor * dataSize;
-  const compare = local.compareSchedule ? 2 : 0;
-  return {
-    runs: replicates * (1 + branches + compare),
-    tokens: replicates * (dataSize + branches * local.branchTokens + compare * capTokens),
-  };
+function warmupComparisonCost(config: ExperimentConfig, runs: readonly RunSpec[]): { runs: number; tokens: number } {
+  if (config.kind !== 'local-cbs' || !config.localCbs?.compareSchedule) return { runs: 0, tokens: 0 };
+  const bases = runs.filter((r) => r.role === 'base');
+  const capTokens = (r: RunSpec) => maxStepsFor(config, r.dataSize, r.batchSize, r.model.context) * r.batchSize * r.model.context;
+  return { runs: 2 * bases.length, tokens: bases.reduce((s, r) => s + 2 * capTokens(r), 0) };
 }

@@ -156,9 +156,11 @@ describe('planLocalCbs', () => {
   });
 
   it('estimates its cost from the base run, the branches and the comparison', () => {
-    const e = estimateExperiment(config, null, null);
+    const e = estimateExperiment(config, null);
     expect(e.runs).toBe(1 + 18 + 2);
-    expect(e.maxTokens).toBe(20_000 + 18 * 6144 + 2 * 4 * 20_000);
+    // The base run: D = 20000 tokens rounded to 313 whole steps of 4 × 16 tokens; each branch Δ; the comparison to the cap, 4 × D.
+    expect(e.maxTokens).toBe(313 * 64 + 18 * 6144 + 2 * 4 * 20_000);
+    expect(e.plan).toHaveLength(1 + 18);
   });
 });
 

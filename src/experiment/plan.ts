@@ -3,7 +3,7 @@
 // reference run that sets the target. Pure and deterministic, so a resumed sweep recognises its
 // finished runs. The protocol's reasons are in docs/science.md.
 import type { BatchPhase, Beta2Rule, DataSourceSpec, ExperimentConfig, LocalCbsConfig, RunRole, RunSpec, SeedPair } from './schema';
-import type { ModelConfig } from '../model/config';
+import { chooseMicroBatch, type MemoryLimits, type ModelConfig } from '../model/config';
 import { paperRow } from '../optim/paper-tables';
 import { warmupSteps } from '../optim/schedule';
 import { runTokens, stepsForTokens } from './batch-schedule';
@@ -13,6 +13,15 @@ export interface PlanContext {
   vocabSize: number;
   /** Sequences per micro-batch for this model and batch size (fits the adapter's memory). */
   microBatchFor: (model: ModelConfig, batchSize: number) => number;
+}
+
+/**
+ * The plan context the app trains with (the runner and the page's estimate): the tokenizer's
+ * vocabulary, and micro-batches that fit the adapter, two per step where the config measures the
+ * noise scale (microBatchLimit).
+ */
+export function planContext(config: ExperimentConfig, vocabSize: number, limits: MemoryLimits): PlanContext {
+  return { vocabSize, microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, microBatchLimit(config, batchSize)) };
 }
 
 /** A model's full shape: what makes two models the same model, whatever their display names. */

@@ -293,7 +293,28 @@ export interface StepStats {
   microGradSq: number;
   /** Squared norm of the accumulated gradient (batch batchSize), before clipping. */
   batchGradSq: number;
+  /**
+   * Wall-clock training tokens per second of the run so far: tokens trained over the seconds since
+   * the run's loop started, evaluations and checkpoints included (not the training step alone).
+   */
   tokensPerSecond: number;
+}
+
+/**
+ * Where a run's wall time went, in seconds (src/train/run.ts and the worker measure it). The cost
+ * model of src/train/cost-model.ts is refitted from these as runs finish.
+ */
+export interface RunTiming {
+  /** The training loop outside evaluations and checkpoints: steps, batch assembly, progress events. */
+  trainSeconds: number;
+  /** Evaluations of the validation loss (every EWA decay and the raw weights tried). */
+  evalSeconds: number;
+  /** Checkpoints: the engine's state read back, and stored by the page for resuming. */
+  checkpointSeconds: number;
+  /** Data preparation before the first step: tokenizer, shards, the shuffled pool, the validation set. */
+  dataSeconds: number;
+  /** Building the engine on the device: buffers and pipelines. */
+  setupSeconds: number;
 }
 
 /**
@@ -331,12 +352,15 @@ export interface RunRecord {
   tokensDone: number;
   /** Why a run ended before reaching its target or cap: divergence, an error, economy, the user. */
   failure: { step: number; reason: string } | null;
+  /** Seconds in the training loop (training and evaluation; data preparation and setup are in timing). */
   wallSeconds: number;
   adapter: string;
   /** Earlier failed attempts, when the run was retried (absent when the first attempt is this one). */
   retries?: RunRetry[];
   /** The shards this run trained and evaluated on (absent in results from before it was recorded). */
   shards?: ShardNote[];
+  /** Where the run's time went; absent in results recorded before it was measured. */
+  timing?: RunTiming;
 }
 
 /** The target loss of one measurement (a model and a data size: see measurementKey in ./plan.ts). */

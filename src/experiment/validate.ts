@@ -1,7 +1,7 @@
 // Validation of experiment configs and results that come from anywhere: the builder form, a share
 // link, a JSON file, IndexedDB. Input is `unknown`; the answer is a list of {path, message}, in
 // words a person can act on. Nothing here throws on user input.
-import { CONFIG_VERSION, RESULTS_VERSION, type ExperimentConfig, type ExperimentResults } from './schema';
+import { CONFIG_VERSION, RESULTS_VERSION, type ExperimentConfig, type ExperimentResults, type RunTiming } from './schema';
 import { modelConfigErrors } from '../model/config';
 import { warmupSteps } from '../optim/schedule';
 import { formatCount } from '../util/format';
@@ -570,7 +570,12 @@ function checkRun(c: Checker, r: unknown, path: string): void {
   if (r.shards !== undefined && c.list(r.shards, `${path}.shards`, 0, 2 * LIMITS.urls)) {
     r.shards.forEach((n, i) => checkShardNote(c, n, `${path}.shards[${i}]`));
   }
+  if (r.timing !== undefined && c.object(r.timing, `${path}.timing`, TIMING_KEYS)) {
+    for (const k of TIMING_KEYS) if (k in r.timing) c.range(r.timing[k], `${path}.timing.${k}`, 0, Number.MAX_SAFE_INTEGER);
+  }
 }
+
+const TIMING_KEYS = ['trainSeconds', 'evalSeconds', 'checkpointSeconds', 'dataSeconds', 'setupSeconds'] as const satisfies readonly (keyof RunTiming)[];
 
 /** Every problem with a results object (its config included); empty when valid. */
 export function validateResults(value: unknown): ValidationIssue[] {

@@ -71,8 +71,10 @@ class LabProtocol(unittest.TestCase):
 
     def test_divergence_rules_and_messages_are_the_labs(self):
         for case in self.vectors["divergence"]:
-            reason = train.divergence_reason(case["step"], float(case["loss"]), case["initialLoss"], case["warmupSteps"])
+            reason = train.divergence_reason(case["step"], [float(x) for x in case["losses"]], case["initialLoss"], case["warmupSteps"])
             self.assertEqual(reason, case["reason"])
+        for case in self.vectors["divergenceWindow"]:
+            self.assertEqual(train.divergence_window(case["tokensPerStep"]), case["window"], case)
 
     def test_initial_weights_are_the_labs_bit_for_bit(self):
         for file in ("weights.safetensors", "init-large.safetensors"):

@@ -46,6 +46,7 @@ MLP_RATIO = 4
 INIT_STD = 0.02
 IGNORE_TARGET = 0xFFFFFFFF
 DIVERGENCE_MARGIN_NATS = 1.0
+DIVERGENCE_WINDOW_TOKENS = 1024
 CLIP_EPS = 1e-6
 JS_EPSILON = 2.220446049250313e-16
 MASK32 = 0xFFFFFFFF
@@ -563,13 +564,26 @@ def js_fixed(x, digits):
     return str(decimal.Decimal(x).quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP))
 
 
-def divergence_reason(step, loss, initial_loss, warmup_steps, margin=DIVERGENCE_MARGIN_NATS):
+def divergence_window(tokens_per_step):
+    """How many of the latest steps the divergence rule averages (src/train/divergence.ts)."""
+    return max(1, -(-DIVERGENCE_WINDOW_TOKENS // tokens_per_step))
+
+
+def divergence_reason(step, recent_losses, initial_loss, warmup_steps, margin=DIVERGENCE_MARGIN_NATS):
+    """recent_losses: the latest steps' training losses, this step's last (the lab's window)."""
+    loss = recent_losses[-1]
     if not math.isfinite(loss):
         return f"the training loss became {js_number(loss)} at step {step}"
-    if step > warmup_steps and loss > initial_loss + margin:
-        return (f"the training loss {js_fixed(loss, 3)} at step {step} is over {margin:g} nats above "
-                f"the initial loss {js_fixed(initial_loss, 3)}")
-    return None
+    if step <= warmup_steps:
+        return None
+    mean = sum(recent_losses) / len(recent_losses)
+    if mean <= initial_loss + margin:
+        return None
+    if len(recent_losses) == 1:
+        over = f"the training loss {js_fixed(mean, 3)} at step {step}"
+    else:
+        over = f"the mean training loss {js_fixed(mean, 3)} over steps {step - len(recent_losses) + 1}\u2013{step}"
+    return f"{over} is over {margin:g} nats above the initial loss {js_fixed(initial_loss, 3)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -811,7 +825,8 @@ def train_run(spec, s, trainer, stream, validation, micro, adapter, on_eval=None
             record["tokensDone"] = step * s.tokens_per_step
             record["wallSeconds"] = clock() - started
 
-            diverged = divergence_reason(step, loss, initial_loss, s.warmup_steps)
+            recent = [x["trainLoss"] for x in record["steps"][-divergence_window(s.tokens_per_step):]]
+            diverged = divergence_reason(step, recent, initial_loss, s.warmup_steps)
             if diverged:
                 return finish("diverged", {"step": step, "reason": diverged})
 

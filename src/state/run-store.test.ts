@@ -20,13 +20,25 @@ describe('run store: the actions the scheduler calls', () => {
     s().runQueued({ ...run.spec, targetLoss: null });
     expect(s().order).toEqual([ref.spec.id, run.spec.id]);
     s().runStarted(run.spec.id);
-    s().runProgress(run.spec.id, { ...run.steps[0], step: 10, tokensPerSecond: 1280 });
+    // The estimate is the forecast before any training; no cost model is cached here, so no time yet.
+    expect(s().estimate).toMatchObject({ runCount: 2, runsDone: 0, remainingSeconds: null });
+    s().runProgress(run.spec.id, { ...run.steps[0], step: 9, tokensPerSecond: 1200 }, null);
+    s().runProgress(run.spec.id, { ...run.steps[0], step: 10, tokensPerSecond: 1280 }, { trainSeconds: 0.5, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 1, setupSeconds: 2 });
+    // Steps are shown in batches (at most every PROGRESS_EVERY_MS), or at once when asked.
+    expect(s().runs[run.spec.id].stepsDone).toBe(0);
+    s().flushProgress();
     const live = s().runs[run.spec.id];
+    expect(live.trainLoss.map((p) => p.step)).toEqual([9, 10]);
     expect(live.status).toBe('running');
     expect(live.stepsDone).toBe(10);
     expect(live.tokensDone).toBe(10 * 4 * 32);
-    // ETA: (maxSteps − 10) steps of 128 tokens at 1280 tokens/s.
-    expect(live.etaSeconds).toBeCloseTo(((run.spec.maxSteps - 10) * 128) / 1280, 10);
+    expect(live.tokensPerSecond).toBe(1280);
+    // The ETA counts cost: the forecast, refitted from this run's own timing (0.05 s per step so far).
+    const forecast = s().forecast!;
+    expect(forecast.cost?.shapes[Object.keys(forecast.cost.shapes)[0]].stepSecondsPerSequence).toBeCloseTo(0.05 / 4, 12);
+    expect(live.etaSeconds).toBe(forecast.runs[run.spec.id].remainingSeconds);
+    expect(live.etaSeconds).toBeGreaterThan(0);
+    expect(forecast.tokensDone).toBe(10 * 4 * 32);
     s().runEval(run.spec.id, run.evals[0]);
     expect(s().runs[run.spec.id].evals).toHaveLength(1);
     s().runFinished(ref);

@@ -24,10 +24,14 @@ export function isNearTarget(cfg: EvaluationConfig, ctx: EvalContext): boolean {
  */
 export function shouldEvaluate(step: number, cfg: EvaluationConfig, ctx: EvalContext): boolean {
   if (step <= 0) return false;
-  if (step >= ctx.maxSteps) return true;
-  if (ctx.last === null) return true;
+  return step >= nextEvaluationStep(cfg, ctx);
+}
+
+/** The step of the next evaluation after ctx.last (the run's time model replays the schedule with it). */
+export function nextEvaluationStep(cfg: EvaluationConfig, ctx: EvalContext): number {
+  if (ctx.last === null) return 1;
   const factor = isNearTarget(cfg, ctx) ? cfg.nearSpacing : cfg.spacing;
-  return step >= Math.max(ctx.last.step + 1, Math.ceil(ctx.last.step * factor));
+  return Math.min(ctx.maxSteps, Math.max(ctx.last.step + 1, Math.ceil(ctx.last.step * factor)));
 }
 
 /**

@@ -32,9 +32,16 @@ export function branchBlocked(spec: RunSpec, base: RunRecord | undefined): strin
   return `its base run ended at step ${base.stepsDone} (${base.status}${why}), before the checkpoint at step ${from}`;
 }
 
+const BRANCH_POINT = '|branch-point@';
+
 /** Where a base run's checkpoint for its branches is kept: beside the runs' own checkpoints, under this key. */
 export function branchPointKey(baseRunId: string, step: number): string {
-  return `${baseRunId}|branch-point@${step}`;
+  return `${baseRunId}${BRANCH_POINT}${step}`;
+}
+
+/** Whether a checkpoint key is a branch point's (branchPointKey), not a run's own checkpoint. */
+export function isBranchPointKey(key: string): boolean {
+  return key.includes(BRANCH_POINT);
 }
 
 const NO_ECONOMY = { bestAtBatch: () => null, censorAfter: () => null };

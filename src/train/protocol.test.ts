@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { divergenceReason } from './divergence';
+import { divergenceReason, divergenceWindow } from './divergence';
 import { evaluationPlan, isNearTarget, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
 
 
@@ -39,9 +39,18 @@ describe('evaluation schedule', () => {
 
 describe('divergence', () => {
   it('stops on NaN at once, and on an exploding loss only after warmup', () => {
-    expect(divergenceReason(3, NaN, 5.5, 10)).toMatch(/NaN at step 3/);
-    expect(divergenceReason(5, 7, 5.5, 10)).toBeNull();
-    expect(divergenceReason(20, 7, 5.5, 10)).toMatch(/above the initial loss/);
-    expect(divergenceReason(20, 5, 5.5, 10)).toBeNull();
+    expect(divergenceReason(3, [5, NaN], 5.5, 10)).toMatch(/NaN at step 3/);
+    expect(divergenceReason(5, [7], 5.5, 10)).toBeNull();
+    expect(divergenceReason(20, [7], 5.5, 10)).toBe('the training loss 7.000 at step 20 is over 1 nats above the initial loss 5.500');
+    expect(divergenceReason(20, [5], 5.5, 10)).toBeNull();
+  });
+  it('judges the mean of the latest 1,024 training tokens, so one outlying small batch does not end a run', () => {
+    expect(divergenceWindow(16)).toBe(64);
+    expect(divergenceWindow(1024)).toBe(1);
+    expect(divergenceWindow(4096)).toBe(1);
+    // Mean 4.8: a healthy run with one bad batch.
+    expect(divergenceReason(40, [4.1, 7.2, 4.0, 3.9], 5.5, 10)).toBeNull();
+    // Mean 6.875: every batch is up.
+    expect(divergenceReason(40, [6.6, 7.2, 6.8, 6.9], 5.5, 10)).toBe('the mean training loss 6.875 over steps 37–40 is over 1 nats above the initial loss 5.500');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunControl, bestDecayIndex, trainRun, type BatchSource, type RunCheckpoint } from './run';
 import type { EngineState, EvalWeights, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
-import type { EvalPoint, RunSpec } from '../experiment/schema';
+import type { EvalPoint, RunSpec, StepStats } from '../experiment/schema';
 
 /**
  * A deterministic stand-in for a model: one "weight" w decays towards 0 at a rate set by the
@@ -187,6 +187,44 @@ describe('trainRun', () => {
     expect(reference.stepsDone).toBe(20);
   });
 
+  it('splits its wall time into training, evaluation and checkpoints, and reports wall-clock tokens per second', async () => {
+    // A virtual clock (milliseconds): a step costs 2, an evaluation 30, a checkpoint 50; nothing else advances it.
+    const clock = { ms: 0 };
+    class ClockedEngine extends ToyEngine {
+      override async step(batches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars> {
+        clock.ms += 2;
+        return super.step(batches, hp);
+      }
+      override async evaluate(b: MicroBatch[], weights: EvalWeights): Promise<number> {
+        clock.ms += 30;
+        return super.evaluate(b, weights);
+      }
+    }
+    const seen: number[] = [];
+    const record = await trainRun(spec({ targetLoss: 0, maxSteps: 30 }), {
+      ...common(),
+      engine: new ClockedEngine(),
+      now: () => clock.ms,
+      preparation: { dataSeconds: 1.5, setupSeconds: 0.25 },
+      checkpointEvery: 10,
+      onCheckpoint: () => void (clock.ms += 50),
+      onStep: (s) => void seen.push(s.tokensPerSecond),
+    });
+    const passes = record.evals.reduce((n, e) => n + e.ewaLosses.filter((l) => l !== null).length + (e.rawLoss === null ? 0 : 1), 0);
+    const timing = record.timing!;
+    expect(timing.trainSeconds).toBeCloseTo((30 * 2) / 1000, 12);
+    expect(timing.evalSeconds).toBeCloseTo((passes * 30) / 1000, 12);
+    // At steps 10 and 20 (none at the last step).
+    expect(timing.checkpointSeconds).toBeCloseTo((2 * 50) / 1000, 12);
+    expect([timing.dataSeconds, timing.setupSeconds]).toEqual([1.5, 0.25]);
+    expect(record.wallSeconds).toBeCloseTo((30 * 2 + passes * 30 + 2 * 50) / 1000, 12);
+    // Step 1: 2 ms of training, no evaluation before it yet: 32 tokens in 0.002 s.
+    expect(seen[0]).toBeCloseTo(32 / 0.002, 6);
+    // The last step's figure counts every evaluation and checkpoint before it (the final evaluation comes after).
+    const evalsBefore = record.evals.slice(0, -1).reduce((n, e) => n + e.ewaLosses.filter((l) => l !== null).length + (e.rawLoss === null ? 0 : 1), 0);
+    expect(seen.at(-1)).toBeCloseTo((30 * 32) / ((30 * 2 + evalsBefore * 30 + 2 * 50) / 1000), 6);
+  });
+
   it('far from the target: every decay and the raw weights on the probe; near it: the best decay on the full set; the last step: everything on the full set', async () => {
     const decays = [0.5, 0.9, 0.99];
     const evaluation = { spacing: 2, nearSpacing: 1.05, nearMargin: 0.02, validationTokens: 16, probeTokens: 4 };
@@ -248,7 +286,10 @@ describe('trainRun', () => {
     const branch = await trainRun(same, { ...common(), engine, data, now: clock, startFrom: kept[0], probe: { batches: [], tokens: 4 } });
     expect(branch.status).toBe('finished');
     expect(engine.steps.map((h) => h.step)).toEqual(Array.from({ length: 10 }, (_, i) => 11 + i));
-    expect(branch.steps).toEqual(straight.steps.slice(10));
+    const withoutRate = (steps: StepStats[]) => steps.map(({ tokensPerSecond: _, ...rest }) => rest);
+    expect(withoutRate(branch.steps)).toEqual(withoutRate(straight.steps.slice(10)));
+    // Its rate counts its own tokens over its own wall time: as the base run's first ten steps (the clock stands still).
+    expect(branch.steps.map((s) => s.tokensPerSecond)).toEqual(straight.steps.slice(0, 10).map((s) => s.tokensPerSecond));
     expect(engine.w).toBe(baseEngine.w);
     expect(data.offset).toBe(20 * 8);
     expect(branch.stepsDone).toBe(20);

@@ -1,10 +1,10 @@
 // One training run of the paper's protocol: constant LR after warmup, AdamW with clipping,
 // EWA weights, validation on the hybrid schedule, the first step at which the EWA loss reaches
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
-import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
+import type { EvalPoint, RunRecord, RunSpec, RunTiming, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { batchAt } from '../experiment/batch-schedule';
-import { divergenceReason } from './divergence';
+import { divergenceReason, divergenceWindow } from './divergence';
 import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext, type EvalPlan } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
 import { explainError } from '../util/errors';
@@ -95,6 +95,13 @@ export interface RunOptions {
   /** Something people should know that does not end the run (a checkpoint that could not be saved). */
   onWarning?: (message: string) => void;
   now?: () => number;
+  /** Seconds this session spent before the loop (data preparation, engine setup), added to the record's timing. */
+  preparation?: Pick<RunTiming, 'dataSeconds' | 'setupSeconds'>;
+}
+
+/** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
+export function checkpointInterval(spec: RunSpec): number {
+  return Math.max(5, Math.min(200, Math.ceil(spec.maxSteps / 8)));
 }
 
 export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
@@ -109,11 +116,12 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
     failure: null,
     wallSeconds: 0,
     adapter,
+    timing: { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 },
   };
 }
 
 /** Every evaluation of a local-CBS branch: the raw weights and the best EWA decay so far, on the full set. */
-const BRANCH_EVALUATION: EvalPlan = { set: 'full', decays: 'best', raw: true };
+export const BRANCH_EVALUATION: EvalPlan = { set: 'full', decays: 'best', raw: true };
 
 export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunRecord> {
   const { engine, data } = options;
@@ -155,24 +163,35 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   }
   // Training tokens read so far: the batch can change with the step (a schedule, a branch).
   let tokens = record.tokensDone;
+  // A branch's record counts its base run's tokens, but its wall time starts at the branch.
+  const tokensBeforeThisRun = spec.branch?.fromTokens ?? 0;
   const keepAt = new Set(spec.checkpointSteps ?? []);
-  const checkpoint = async (): Promise<RunCheckpoint> => ({
-    spec,
-    step,
-    initialLoss,
-    record: structuredClone(record),
-    engine: await engine.saveState(),
-    data: data.position(),
-  });
+  const timing: RunTiming = (record.timing ??= { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 });
+  timing.dataSeconds += options.preparation?.dataSeconds ?? 0;
+  timing.setupSeconds += options.preparation?.setupSeconds ?? 0;
+  /** A checkpoint of the run now, timed as checkpoint time (kept for branches or for a resume). */
+  const saveCheckpoint = async (save: (checkpoint: RunCheckpoint) => Promise<void> | void): Promise<void> => {
+    const checkpointStarted = now();
+    try {
+      await save({ spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() });
+    } finally {
+      timing.checkpointSeconds += (now() - checkpointStarted) / 1000;
+    }
+  };
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
+  // The loop's wall time, split: evaluations and checkpoints are timed, training is the rest of the loop.
+  const clock = () => {
+    record.wallSeconds = (now() - started) / 1000;
+    timing.trainSeconds = Math.max(0, record.wallSeconds - timing.evalSeconds - timing.checkpointSeconds);
+  };
   let checkpointFailed = false;
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
     record.status = status;
     record.failure = failure;
-    record.wallSeconds = (now() - started) / 1000;
+    clock();
     options.onStatus?.(record);
     return record;
   };
@@ -200,11 +219,13 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
    * record's curves, at a fraction of the cost of every decay).
    */
   const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
+    const evalStarted = now();
     const plan: EvalPlan = spec.branch ? BRANCH_EVALUATION : evaluationPlan(spec.evaluation, context, step);
     const decays = plan.decays === 'every' ? spec.ewaDecays.map((_, i) => i) : [bestDecayIndex(record.evals.at(-1))];
     const set = plan.set === 'probe' ? probe : full;
     let point = await evaluateOn(set, decays, plan.raw);
     if (set !== full && needsFullAnchor(spec.evaluation, context, step, point.ewaLoss)) point = await evaluateOn(full, [bestDecayIndex(point)], false);
+    timing.evalSeconds += (now() - evalStarted) / 1000;
     record.evals.push(point);
     options.onEval?.(point, record);
     return point;
@@ -228,7 +249,6 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       const microBatches: MicroBatch[] = [];
       for (let i = 0; i < batchSize / spec.microBatch; i++) microBatches.push(data.next(spec.microBatch));
       const lr = learningRate(step, peakLr, spec.warmupSteps);
-      const t0 = now();
       const scalars = await engine.step(microBatches, {
         step,
         lr,
@@ -239,10 +259,12 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         clipNorm: spec.clipNorm,
         ewaDecays: spec.ewaDecays,
       });
-      const seconds = Math.max((now() - t0) / 1000, 1e-9);
       const tokensPerStep = batchSize * spec.model.context;
       tokens += tokensPerStep;
       initialLoss ??= scalars.loss;
+      record.stepsDone = step;
+      record.tokensDone = tokens;
+      clock();
       const stats: StepStats = {
         step,
         trainLoss: scalars.loss,
@@ -250,15 +272,13 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         gradNorm: scalars.gradNorm,
         microGradSq: scalars.microGradSq,
         batchGradSq: scalars.batchGradSq,
-        tokensPerSecond: tokensPerStep / seconds,
+        tokensPerSecond: (tokens - tokensBeforeThisRun) / Math.max(record.wallSeconds, 1e-9),
       };
       record.steps.push(stats);
-      record.stepsDone = step;
-      record.tokensDone = tokens;
-      record.wallSeconds = (now() - started) / 1000;
       options.onStep?.(stats, record);
 
-      const diverged = divergenceReason(step, scalars.loss, initialLoss, spec.warmupSteps);
+      const recent = record.steps.slice(-divergenceWindow(tokensPerStep)).map((s) => s.trainLoss);
+      const diverged = divergenceReason(step, recent, initialLoss, spec.warmupSteps);
       if (diverged) return finish('diverged', { step, reason: diverged });
 
       const last = record.evals.at(-1);
@@ -279,7 +299,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
 
       if (options.onKeep && keepAt.has(step)) {
         try {
-          await options.onKeep(await checkpoint());
+          await saveCheckpoint(options.onKeep);
         } catch (error) {
           // The base run goes on; the branches from this checkpoint fail, saying it was not saved.
           options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id}, kept for its branches, was not saved`));
@@ -287,7 +307,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
         try {
-          await options.onCheckpoint(await checkpoint());
+          await saveCheckpoint(options.onCheckpoint);
         } catch (error) {
           // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run. Said once per run.
           if (!checkpointFailed) {

@@ -2,7 +2,6 @@
 // data pipeline, and the engine on the device. Shared by the worker and the browser tests, so
 // that tests exercise the same path as the app.
 import type { GpuContext } from '../gpu';
-import { maxMicroBatch } from '../model/config';
 import {
   prepareData,
   type DatasetSpec,
@@ -17,6 +16,7 @@ import { runTokens } from '../experiment/batch-schedule';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
 import type { BatchSource, EvalSet } from './run';
+import { evalChunkSequences, probeSequencesFor, validationSequencesFor } from './eval-sets';
 
 export interface RunData {
   source: BatchSource;
@@ -42,7 +42,7 @@ export async function prepareRunData(
     dataSeed: spec.seeds.data,
     trainTokens: runTokens(spec),
     poolTokens: spec.poolTokens,
-    validationSequences: Math.max(1, Math.ceil(spec.evaluation.validationTokens / context)),
+    validationSequences: validationSequencesFor(spec),
     cache: options.cache ?? null,
     onWarning: options.onWarning,
     onProgress: options.onProgress,
@@ -58,11 +58,14 @@ export async function prepareRunData(
   };
   const v = prepared.validation;
   const full: MicroBatch = { inputs: v.inputs, targets: v.targets, sequences: v.sequences };
-  const probeSequences = Math.min(v.sequences, Math.ceil(spec.evaluation.probeTokens / context));
+  const validation: EvalSet = { batches: [full], tokens: v.sequences * context };
+  const probeSequences = probeSequencesFor(spec, v.sequences);
   return {
     source,
-    validation: { batches: [full], tokens: v.sequences * context },
-    probe: probeSequences > 0 && probeSequences < v.sequences ? { batches: [spreadSubset(full, probeSequences, context)], tokens: probeSequences * context } : { batches: [full], tokens: v.sequences * context },
+    validation,
+    // Without a real probe, the very set: trainRun then takes a far reading near the target as the
+    // full set's, instead of reading the same set again as its anchor.
+    probe: probeSequences !== null ? { batches: [spreadSubset(full, probeSequences, context)], tokens: probeSequences * context } : validation,
     warnings: prepared.warnings,
     trainCorpusTokens: prepared.trainCorpusTokens,
   };
@@ -81,20 +84,8 @@ export function spreadSubset(batch: MicroBatch, count: number, context: number):
   return { inputs, targets, sequences: count };
 }
 
-/** Tokens per evaluation chunk on a CPU emulator: small chunks run fastest there (docs/science.md). */
-export const FALLBACK_EVAL_CHUNK_TOKENS = 128;
-
-/**
- * The engine for a run. On a GPU, evaluation takes the whole validation set in one chunk when it
- * fits the adapter, else the largest chunk that does (at least the training micro-batch). On the
- * CPU emulator (a fallback adapter), chunks of about FALLBACK_EVAL_CHUNK_TOKENS tokens, which
- * measured 5–12 times faster there than one big chunk.
- */
+/** The engine for a run, evaluating in the adapter's chunks (evalChunkSequences in ./eval-sets.ts). */
 export function createEngine(gpu: GpuContext, spec: RunSpec): Promise<GpuTrainingEngine> {
-  const validationSequences = Math.max(1, Math.ceil(spec.evaluation.validationTokens / spec.model.context));
-  const fits = maxMicroBatch(spec.model, gpu.adapter.limits);
-  const evalMicroBatch = gpu.adapter.isFallbackAdapter
-    ? Math.max(1, Math.min(fits, Math.floor(FALLBACK_EVAL_CHUNK_TOKENS / spec.model.context)))
-    : Math.max(spec.microBatch, Math.min(validationSequences, fits));
+  const evalMicroBatch = evalChunkSequences(spec, gpu.adapter);
   return GpuTrainingEngine.create(gpu, { model: spec.model, microBatch: spec.microBatch, initSeed: spec.seeds.init, ewaCount: spec.ewaDecays.length, evalMicroBatch });
 }

@@ -4,7 +4,6 @@ import type { ProbeResult } from '../worker/protocol';
 import { NO_WEBGPU_MESSAGE } from '../gpu/errors';
 import { AdapterStatus } from './adapter-status';
 import { Lab } from './lab';
-import { loadCalibration, saveCalibration } from '../state/calibration';
 import { TrainingBanner } from './training-banner';
 import { DataCachePanel } from './data-cache-panel';
 import { useTraining } from './use-training';
@@ -17,7 +16,6 @@ export function App() {
   );
 
   const training = useTraining(probe);
-  const [flopsPerSecond, setFlopsPerSecond] = useState<number | null>(null);
 
   useEffect(() => {
     if (!hasWebGpu) return;
@@ -25,15 +23,8 @@ export function App() {
     let live = true;
     worker.api
       .probe()
-      .then(async (result) => {
-        if (!live) return;
-        setProbe(result);
-        // A short calibration of this adapter for wall-time estimates, measured once and cached.
-        if (result.ok && !loadCalibration(result.description)) {
-          const c = await worker.api.calibrate();
-          saveCalibration(result.description, { ...c, measuredAt: new Date().toISOString() });
-          if (live) setFlopsPerSecond(c.flopsPerSecond);
-        }
+      .then((result) => {
+        if (live) setProbe(result);
       })
       .catch((error: unknown) => live && setProbe({ ok: false, kind: 'worker', message: String(error) }));
     return () => {
@@ -67,7 +58,6 @@ export function App() {
         controls={training.controls}
         trainingError={training.error}
         cancelled={training.cancelled}
-        flopsPerSecond={flopsPerSecond}
       />
       {probe?.ok && <DataCachePanel />}
       <GlossaryPopovers />

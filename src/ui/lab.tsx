@@ -15,9 +15,12 @@ import { createHistory, type History } from '../state/history';
 import { hostsNeedingConfirmation } from '../experiment/data-source';
 import { estimateExperiment } from '../experiment/estimate';
 import { findExperimentPreset } from '../experiment/presets';
-import { loadCalibration } from '../state/calibration';
+import { forecastExperiment } from '../train/progress';
+import { laptopCost, LAPTOP_GPU, type CostModel } from '../train/cost-model';
 import { ExperimentBuilder } from './builder/experiment-builder';
 import { estimateLine } from './builder/estimate-view';
+import { useCostModel } from './use-cost-model';
+import { fmtSeconds } from './format';
 import type { RunControls } from './use-training';
 import { SharePanel } from './share-panel';
 import { ImportPanel } from './import-panel';
@@ -43,8 +46,6 @@ export interface LabProps {
   /** Why training stopped (not a cancel), and whether the user cancelled the experiment. */
   trainingError?: string | null;
   cancelled?: boolean;
-  /** Calibrated training FLOP/s on this adapter, for the wall-time estimate. */
-  flopsPerSecond?: number | null;
   /** For tests: a history other than this browser's IndexedDB. */
   history?: History;
 }
@@ -52,7 +53,10 @@ export interface LabProps {
 /** The address bar follows the config for these origins (a results link stays as it was opened). */
 const FOLLOWS_ADDRESS_BAR = new Set(['edited', 'preset', 'import', 'history']);
 
-export function Lab({ probe, onStart, controls = null, trainingError = null, cancelled = false, flopsPerSecond = null, history: historyProp }: LabProps) {
+/** An estimate longer than this on this adapter asks for confirmation before Start. */
+export const LONG_RUN_SECONDS = 3600;
+
+export function Lab({ probe, onStart, controls = null, trainingError = null, cancelled = false, history: historyProp }: LabProps) {
   const [history] = useState<History>(() => historyProp ?? createHistory());
   const [historyVersion, setHistoryVersion] = useState(0);
   const [notice, setNotice] = useState<LinkNotice | null>(null);
@@ -74,6 +78,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
   const hasRuns = useRunStore((s) => s.order.length > 0);
   const weights = useRunStore((s) => s.weights);
   const [confirmedHosts, setConfirmedHosts] = useState('');
+  const [confirmedLong, setConfirmedLong] = useState('');
 
   const applyDecoded = useCallback(
     (decoded: Decoded, from: 'link' | 'import' | 'history') => {
@@ -166,19 +171,29 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
   const hosts = hostsNeedingConfirmation(config.data);
   const hostsKey = hosts.join(' ');
   const limits = probe?.ok ? probe.adapter.limits : null;
-  // The engine's cached calibration of this adapter, when the caller gave none.
-  const probeDescription = probe?.ok ? probe.description : null;
-  const cachedFlops = useMemo(() => (probeDescription ? (loadCalibration(probeDescription)?.flopsPerSecond ?? null) : null), [probeDescription]);
-  const flops = flopsPerSecond ?? cachedFlops;
-  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits, flops) : null), [config, issues, limits, flops]);
+  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits) : null), [config, issues, limits]);
+  const adapterErrors = limits && estimate ? estimate.adapterErrors : [];
+  // The wall time on this adapter (its measured cost model), and on the assumed laptop GPU.
+  const busy = runStatus === 'running' || runStatus === 'paused';
+  const costState = useCostModel(probe?.ok ? probe.description : null, config, estimate && adapterErrors.length === 0 ? estimate.plan : null, busy);
+  const time = useMemo(() => {
+    if (!estimate) return { forecast: null, laptop: null };
+    const at = (prior: CostModel) => forecastExperiment({ config, plan: estimate.plan, prior, finished: [], live: [], elapsedSeconds: 0 });
+    return { forecast: costState.cost ? at(costState.cost) : null, laptop: at(laptopCost(estimate.plan, costState.cost)) };
+  }, [config, estimate, costState.cost]);
+  const estimatedSeconds = costState.measuring ? null : (time.forecast?.totalSeconds ?? null);
+  const long = estimatedSeconds !== null && estimatedSeconds > LONG_RUN_SECONDS;
+  const configKey = JSON.stringify(config);
   const reasons: string[] = [];
   if (issues.length > 0) reasons.push('the experiment has problems to fix (see Customize)');
   if (!probe) reasons.push('the lab is still looking for a WebGPU adapter');
   else if (!probe.ok) reasons.push('this browser has no WebGPU (shared and imported results still open here)');
-  if (estimate && limits && estimate.adapterErrors.length > 0) reasons.push('a model does not fit this adapter');
+  if (adapterErrors.length > 0) reasons.push('a model does not fit this adapter');
   if (runStatus === 'running' || runStatus === 'paused') reasons.push('an experiment is already running');
   if (!onStart) reasons.push('the training engine is not connected in this build');
   if (hosts.length > 0 && confirmedHosts !== hostsKey) reasons.push('the data hosts must be confirmed');
+  if (costState.measuring) reasons.push("the lab is measuring this adapter's speed for the time estimate");
+  if (long && confirmedLong !== configKey) reasons.push('the estimated time (over an hour on this adapter) must be confirmed');
 
   const isDemo = config.preset === 'demo' && (origin === 'default' || origin === 'preset');
   const start = () => {
@@ -214,11 +229,22 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
           </label>
         </div>
       )}
+      {long && (
+        <div className="confirm-long" role="group" aria-label="confirm a long experiment" data-testid="confirm-long">
+          <p>
+            This experiment is estimated at about <strong>{fmtSeconds(estimatedSeconds)}</strong> on this adapter.
+            {time.laptop?.totalSeconds != null && ` On ${LAPTOP_GPU.label}, it would need about ${fmtSeconds(time.laptop.totalSeconds)}.`}
+          </p>
+          <label>
+            <input type="checkbox" checked={confirmedLong === configKey} onChange={(e) => setConfirmedLong(e.target.checked ? configKey : '')} /> Start it anyway here
+          </label>
+        </div>
+      )}
       <button type="button" className="primary" ref={startButton} data-testid="start" disabled={reasons.length > 0} onClick={start}>
         {isDemo ? 'Start the demo' : 'Start this experiment'}
       </button>
       <p className="start-what" data-testid="start-what">
-        {isDemo ? findExperimentPreset('demo')?.explanation : `${config.name}.`} {estimate ? `${estimateLine(estimate)}.` : ''} You will watch every run&apos;s loss fall and{' '}
+        {isDemo ? findExperimentPreset('demo')?.explanation : `${config.name}.`} {estimate ? `${estimateLine(estimate, estimatedSeconds)}.` : ''} You will watch every run&apos;s loss fall and{' '}
         {config.kind === 'local-cbs' ? 'the local CBS appear checkpoint by checkpoint.' : 'the steps-to-target chart fill in.'}
       </p>
       {reasons.length > 0 && (
@@ -235,7 +261,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
       <FirstView start={startBlock} />
       <ExperimentBuilder
         limits={limits}
-        flopsPerSecond={flops}
+        time={{ ...time, measuring: costState.measuring, error: costState.error }}
         open={customizeOpen}
         onOpenChange={setCustomizeOpen}
         onBackToStart={() => startButton.current?.focus()}

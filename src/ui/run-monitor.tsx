@@ -13,6 +13,7 @@ import { experimentSummary, isFinal, runProgress, type RunLine } from './run-sum
 import { fmtSeconds } from './format';
 import { formatCount } from '../util/format';
 import type { RunControls } from './use-training';
+import { ExperimentProgress } from './experiment-progress';
 
 const STATUS_TEXT: Record<string, string> = {
   queued: 'queued',
@@ -95,6 +96,7 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
       <p data-testid="experiment-status" className={`experiment-status outcome-${summary.outcome}`} role="status" ref={statusLine} tabIndex={-1}>
         {summary.text}
       </p>
+      <ExperimentProgress />
       {controls && active && (
         <div className="button-row">
           {status === 'paused' ? (
@@ -136,7 +138,9 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
                   <th scope="col">run</th>
                   <th scope="col">status</th>
                   <th scope="col">progress</th>
-                  <th scope="col">tokens/s</th>
+                  <th scope="col" title="wall clock, evaluation included">
+                    tokens/s
+                  </th>
                   <th scope="col">ETA</th>
                   <th scope="col">
                     <span className="sr-only">actions</span>

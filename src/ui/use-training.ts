@@ -4,11 +4,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import { ExperimentCancelled, ExperimentRunner } from '../worker/experiment-runner';
-import { useRunStore } from '../state/run-store';
+import { forecastOf, progressRows, useRunStore, type RunProgressRow } from '../state/run-store';
 import { useExperimentStore } from '../state/experiment-store';
 import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
+import type { CostSplit, ExperimentForecast } from '../train/progress';
+import type { CostModel } from '../train/cost-model';
 
 export interface RunControls {
   /** Without an id: the whole experiment. */
@@ -62,12 +64,35 @@ export interface LabAutomation {
     status: string;
     error: string | null;
     warnings: string[];
-    runs: { id: string; status: string; stepsDone: number; maxSteps: number; tokensPerSecond: number | null; batchSize: number; startStep: number }[];
+    runs: RunProgressRow[];
     /** Run ids this page started training, in order. */
     startedHere: string[];
+    /** The experiment's progress and ETA in cost, as the page shows them (src/train/progress.ts); null before it starts. */
+    progress: ProgressFigures | null;
+    /** The forecast when the first run started (the estimate, for judging the ETA); null before. */
+    estimate: (ProgressFigures & { split: CostSplit | null }) | null;
+    /** The adapter's calibrated cost model the forecast started from (src/train/cost-model.ts). */
+    cost: CostModel | null;
   };
   config(): ExperimentConfig;
   results(): ExperimentResults | null;
+}
+
+/** The headline figures of an ExperimentForecast, as plain data. */
+export interface ProgressFigures {
+  fraction: number | null;
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  totalSeconds: number | null;
+  tokensDone: number;
+  tokensPerSecond: number | null;
+  runsDone: number;
+  runCount: number;
+}
+
+function figures(f: ExperimentForecast): ProgressFigures {
+  const { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount } = f;
+  return { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount };
 }
 
 declare global {
@@ -157,24 +182,18 @@ export function useTraining(probe: ProbeResult | null): Training {
     window.cbsLab = {
       start: () => onStart(structuredClone(useExperimentStore.getState().config)),
       state: () => {
+        useRunStore.getState().flushProgress();
         const s = useRunStore.getState();
         return {
           status: s.status,
           error,
           warnings,
           startedHere: [...startedHere.current],
-          runs: s.order.map((id) => {
-            const r = s.runs[id];
-            return {
-              id,
-              status: r.status,
-              stepsDone: r.stepsDone,
-              maxSteps: r.spec.maxSteps,
-              tokensPerSecond: r.tokensPerSecond,
-              batchSize: r.spec.batchSize,
-              startStep: r.spec.branch?.fromStep ?? 0,
-            };
-          }),
+          // The store's forecast, brought up to this moment (the page refreshes it at each event).
+          progress: s.forecast ? figures(forecastOf(s, Date.now()) ?? s.forecast) : null,
+          estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
+          cost: s.cost,
+          runs: progressRows(s),
         };
       },
       config: () => useExperimentStore.getState().config,

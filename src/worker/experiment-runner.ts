@@ -3,10 +3,9 @@
 // start/pause/resume/cancel, and the headless runner drives the same object.
 import * as Comlink from 'comlink';
 import type { GpuLimits } from '../gpu/device';
-import { chooseMicroBatch } from '../model/config';
-import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
-import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
-import { planRuns, microBatchLimit } from '../experiment/plan';
+import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, RunTiming, StepStats } from '../experiment/schema';
+import { checkpointInterval, emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
+import { planContext, planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { branchPointKey, runLocalCbs } from '../train/local-cbs';
 import { warmupComparisonRuns } from '../cbs/local-cbs';
@@ -21,7 +20,8 @@ export interface ExperimentHooks {
   experimentStarted(config: ExperimentConfig, adapter: string, dataRevisions: DataRevision[]): void;
   runQueued(spec: RunSpec): void;
   runStarted(id: string): void;
-  runProgress(id: string, stats: StepStats): void;
+  /** A step's statistics, and the run's timing so far (training, evaluation, data, setup). */
+  runProgress(id: string, stats: StepStats, timing: RunTiming | null): void;
   runEval(id: string, point: EvalPoint): void;
   /** A status change without a final record (paused, resumed → running, stopped). */
   runStatus(id: string, status: RunStatus): void;
@@ -59,11 +59,6 @@ export interface ExperimentRunnerOptions {
   startWorker?: () => LabWorker;
   /** The picked files of a 'local' data source. */
   files?: LocalFiles | null;
-}
-
-/** How often a run in flight is checkpointed: about eight times over its budget, at least every 200 steps. */
-export function checkpointInterval(spec: RunSpec): number {
-  return Math.max(5, Math.min(200, Math.ceil(spec.maxSteps / 8)));
 }
 
 export class ExperimentCancelled extends Error {
@@ -121,12 +116,7 @@ export class ExperimentRunner {
       tokenizer: this.config.tokenizer,
       files: this.options.files ?? null,
     });
-    const limits = this.options.limits;
-    return planRuns(this.config, {
-      vocabSize: info.vocabSize,
-      // Two micro-batches per step when the config measures the noise scale (microBatchLimit).
-      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, microBatchLimit(this.config, batchSize)),
-    });
+    return planRuns(this.config, planContext(this.config, info.vocabSize, this.options.limits));
   }
 
   async run(): Promise<ExperimentResults> {
@@ -167,8 +157,8 @@ export class ExperimentRunner {
         }
       };
       const events: RunEvents = {
-        onStep: (stats) => {
-          hooks.runProgress(spec.id, stats);
+        onStep: (stats, timing) => {
+          hooks.runProgress(spec.id, stats, timing);
           pushBest();
         },
         onEval: (point) => hooks.runEval(spec.id, point),

@@ -1,6 +1,6 @@
 // Types shared by the page and the worker. Plain data only: everything crosses postMessage.
 import type { AdapterSummary } from '../gpu/device';
-import type { DataSourceSpec, EvalPoint, RunStatus, StepStats, TokenizerSpec } from '../experiment/schema';
+import type { DataSourceSpec, EvalPoint, RunStatus, RunTiming, StepStats, TokenizerSpec } from '../experiment/schema';
 import type { RunCheckpoint } from '../train/run';
 import type { LocalFiles } from './data-setup';
 
@@ -33,7 +33,8 @@ export interface RunSetup {
 
 /** Progress from a training worker; the page passes these wrapped in Comlink.proxy. */
 export interface RunEvents {
-  onStep(stats: StepStats): void;
+  /** A step's statistics, and the run's timing so far. */
+  onStep(stats: StepStats, timing: RunTiming | null): void;
   onEval(point: EvalPoint): void;
   onStatus(status: RunStatus): void;
   onCheckpoint(checkpoint: RunCheckpoint): Promise<void>;

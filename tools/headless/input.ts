@@ -63,14 +63,17 @@ export type HostCheck = { ok: true; hosts: string[] } | { ok: false; message: st
 /**
  * Data locations (host and path prefix) the page would ask a person to confirm: each must be
  * covered by an --allow-host, which names a host (any path on it) or a host and path prefix.
+ * `localFiles`: the engine reads local files by path (Node); the page needs a person to pick them.
  */
-export function checkDataHosts(config: ExperimentConfig, allowed: readonly string[]): HostCheck {
+export function checkDataHosts(config: ExperimentConfig, allowed: readonly string[], engine: { localFiles?: boolean } = {}): HostCheck {
   if (config.data.kind === 'local') {
+    if (engine.localFiles) return { ok: true, hosts: [] };
     return {
       ok: false,
       message:
         `the config reads local files (${[...config.data.train, ...config.data.validation].join(', ')}), which a person picks in the page: ` +
-        'a headless run cannot pick them. Serve the files over https and use a "urls" data source, or the bundled data.',
+        'a headless run in the browser cannot pick them. Run it with --engine node (files read by path, --data-dir), serve the files over https ' +
+          'and use a "urls" data source, or use the bundled data.',
     };
   }
   const hosts = hostsNeedingConfirmation(config.data);

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 import type { ExperimentConfig, ExperimentResults } from '../../src/experiment/schema';
 import { chromiumArgs, chromiumExecutable } from '../browser';
+import { slug } from './common';
 import type { LabState } from './progress';
 
 /** window.cbsLab as defined in src/ui/use-training.ts (LabAutomation). */
@@ -104,17 +105,39 @@ export async function confirmHosts(page: Page): Promise<void> {
 
 /** Why Start is unavailable, as the page says it; null when Start is enabled. */
 export async function startBlocked(page: Page): Promise<string | null> {
-  const hint = page.getByTestId('start-blocked');
-  if ((await hint.count()) === 0) return null;
-  return (await hint.innerText()).replace(/\s+/g, ' ').trim();
+  // Read without waiting: the hint goes away the moment Start becomes available (a count, then a
+  // wait for its text, would wait for an element that is gone).
+  const [text] = await page.getByTestId('start-blocked').allInnerTexts();
+  return text === undefined ? null : text.replace(/\s+/g, ' ').trim();
+}
+
+/** Waits while the page measures this adapter for its time estimate (Start waits for it too). */
+export async function waitForEstimate(page: Page, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (/measuring this adapter/.test((await startBlocked(page)) ?? '')) {
+    if (Date.now() > deadline) throw new PageError(`the page was still measuring this adapter for its time estimate after ${Math.round(timeoutMs / 1000)} s`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** The page's wall-time estimate line, as the builder's estimate says it (null if absent). */
+export async function estimateLine(page: Page): Promise<string | null> {
+  const el = page.getByTestId('time-estimate').locator('p').first();
+  // The text, not innerText: the builder is folded under Customize, and folded text has no innerText.
+  return (await el.count()) > 0 ? ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim() || null : null;
+}
+
+/** Confirms a run estimated at over an hour, as a person would tick the box; returns what the page said, or null if it asked nothing. */
+export async function confirmLongRun(page: Page): Promise<string | null> {
+  const group = page.getByTestId('confirm-long');
+  if ((await group.count()) === 0) return null;
+  const text = (await group.locator('p').innerText()).replace(/\s+/g, ' ').trim();
+  await group.locator('input[type=checkbox]').check({ timeout: 10_000 });
+  return text;
 }
 
 export async function startExperiment(page: Page): Promise<void> {
   await page.evaluate(() => (window as LabWindow).cbsLab!.start());
-}
-
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'chart';
 }
 
 /** Clicks a download button and saves what it downloads at `path`. */

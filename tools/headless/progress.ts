@@ -1,4 +1,6 @@
-// The terminal progress bar: steps done over all runs' step budgets, tokens/s, ETA (pure).
+// The terminal progress bar: the page's own progress and ETA in cost (src/train/progress.ts, read
+// through window.cbsLab.state()), so that the terminal and the page show the same numbers (pure).
+import type { CostModel } from '../../src/train/cost-model';
 
 /** What window.cbsLab.state() returns (src/ui/use-training.ts, LabAutomation), as the runner reads it. */
 export interface RunState {
@@ -8,51 +10,59 @@ export interface RunState {
   maxSteps: number;
   tokensPerSecond: number | null;
   batchSize: number;
-  /** A local-CBS branch counts its steps from its base run's checkpoint (absent: 0). */
-  startStep?: number;
 }
+
+/** The page's forecast figures (ProgressFigures in src/ui/useTraining.ts). */
+export interface ProgressFigures {
+  fraction: number | null;
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  totalSeconds: number | null;
+  tokensDone: number;
+  tokensPerSecond: number | null;
+  runsDone: number;
+  runCount: number;
+}
+
 export interface LabState {
   status: string;
   error: string | null;
   warnings: string[];
   runs: RunState[];
   startedHere: string[];
+  progress: ProgressFigures | null;
+  estimate: (ProgressFigures & { split: { trainSeconds: number; evalSeconds: number; checkpointSeconds: number; dataSeconds: number; setupSeconds: number } | null }) | null;
+  /** The calibrated cost model the page's forecast started from. */
+  cost: CostModel | null;
 }
 
-const DONE = new Set(['reached-target', 'finished', 'diverged', 'stopped', 'failed']);
+/** The page's forecast as a headless run went (run.json): seconds since Start, progress in cost, seconds predicted left. */
+export interface ProgressSample {
+  seconds: number;
+  fraction: number | null;
+  remainingSeconds: number | null;
+}
 
 export interface Progress {
-  /** 0..1: steps done over all runs' max steps; a run that ended early counts as complete. */
-  fraction: number;
-  stepsDone: number;
-  maxSteps: number;
+  /** 0..1 in cost (seconds of predicted work); null while the page has no cost model. */
+  fraction: number | null;
   runsDone: number;
   runs: number;
-  /** Sum over running runs (null when none reports yet). */
+  /** Wall-clock training tokens per second of the experiment so far, evaluation included. */
   tokensPerSecond: number | null;
-  /** Seconds left at the rate so far; null until there is progress. */
+  /** Seconds left as the page predicts them; null until it can. */
   etaSeconds: number | null;
 }
 
-export function progressOf(state: LabState, elapsedSeconds: number): Progress {
-  let done = 0;
-  let max = 0;
-  let runsDone = 0;
-  let tps: number | null = null;
-  for (const r of state.runs) {
-    const start = r.startStep ?? 0;
-    max += r.maxSteps - start;
-    if (DONE.has(r.status)) {
-      done += r.maxSteps - start;
-      runsDone++;
-    } else {
-      done += Math.max(0, Math.min(r.stepsDone, r.maxSteps) - start);
-    }
-    if (r.status === 'running' && r.tokensPerSecond !== null && Number.isFinite(r.tokensPerSecond)) tps = (tps ?? 0) + r.tokensPerSecond;
-  }
-  const fraction = max > 0 ? done / max : 0;
-  const etaSeconds = fraction > 0 && fraction < 1 ? (elapsedSeconds * (1 - fraction)) / fraction : fraction >= 1 ? 0 : null;
-  return { fraction, stepsDone: done, maxSteps: max, runsDone, runs: state.runs.length, tokensPerSecond: tps, etaSeconds };
+export function progressOf(state: LabState): Progress {
+  const p = state.progress;
+  return {
+    fraction: p?.fraction ?? null,
+    runsDone: p?.runsDone ?? 0,
+    runs: p?.runCount ?? state.runs.length,
+    tokensPerSecond: p?.tokensPerSecond ?? null,
+    etaSeconds: state.status === 'finished' ? 0 : (p?.remainingSeconds ?? null),
+  };
 }
 
 export function formatDuration(seconds: number | null): string {
@@ -72,10 +82,11 @@ function formatRate(tps: number | null): string {
   return `${tps.toFixed(0)} tok/s`;
 }
 
-/** One line: "[#######.....]  42% steps 120/288 runs 1/3 1.2k tok/s elapsed 00:31 ETA 00:43". */
+/** One line: "[#######.....]  42%  runs 1/3  1.2k tok/s (wall)  elapsed 00:31  ETA 00:43". */
 export function formatProgress(p: Progress, elapsedSeconds: number, width = 30): string {
-  const filled = Math.round(Math.min(1, Math.max(0, p.fraction)) * width);
+  const f = p.fraction ?? 0;
+  const filled = Math.round(Math.min(1, Math.max(0, f)) * width);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-  const pct = `${String(Math.floor(p.fraction * 100)).padStart(3)}%`;
-  return `${bar} ${pct}  steps ${p.stepsDone}/${p.maxSteps}  runs ${p.runsDone}/${p.runs}  ${formatRate(p.tokensPerSecond)}  elapsed ${formatDuration(elapsedSeconds)}  ETA ${formatDuration(p.etaSeconds)}`;
+  const pct = p.fraction === null ? '  ?%' : `${String(Math.floor(f * 100)).padStart(3)}%`;
+  return `${bar} ${pct}  runs ${p.runsDone}/${p.runs}  ${formatRate(p.tokensPerSecond)} (wall)  elapsed ${formatDuration(elapsedSeconds)}  ETA ${formatDuration(p.etaSeconds)}`;
 }

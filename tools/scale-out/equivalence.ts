@@ -11,7 +11,7 @@ import type { ModelConfig } from '../../src/model/config';
 import { tensorSeed } from '../../src/model/init';
 import { buildLayout } from '../../src/model/layout';
 import { learningRate } from '../../src/optim/schedule';
-import { divergenceReason } from '../../src/train/divergence';
+import { divergenceReason, divergenceWindow } from '../../src/train/divergence';
 import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext, type EvalPlan } from '../../src/train/eval-schedule';
 import { bestDecayIndex, trainRun } from '../../src/train/run';
 import { prepareRunData } from '../../src/train/setup';
@@ -99,7 +99,8 @@ export interface ProtocolVectors {
   schedule: ScheduleCase[];
   bestDecayIndex: { ewaLosses: (number | string | null)[]; index: number }[];
   /** A non-finite loss is written as the string JavaScript prints for it (JSON has no NaN or Infinity). */
-  divergence: { step: number; loss: number | string; initialLoss: number; warmupSteps: number; reason: string | null }[];
+  divergence: { step: number; losses: (number | string)[]; initialLoss: number; warmupSteps: number; reason: string | null }[];
+  divergenceWindow: { tokensPerStep: number; window: number }[];
 }
 
 /** JSON has no NaN or Infinity: such a number travels as the string JavaScript prints for it. */
@@ -122,12 +123,15 @@ export function protocolVectors(): ProtocolVectors {
   const seeds = [0, 1, 42, 0xdeadbeef, 0xffffffff];
   const stream = new TokenStream(new Uint16Array(8 * 13 + 3), { context: 8, dataSeed: 11 });
   const divergence = [
-    { step: 3, loss: NaN, initialLoss: 5, warmupSteps: 10 },
-    { step: 3, loss: Infinity, initialLoss: 5, warmupSteps: 10 },
-    { step: 9, loss: 7, initialLoss: 5, warmupSteps: 10 },
+    { step: 3, losses: [5, NaN], initialLoss: 5, warmupSteps: 10 },
+    { step: 3, losses: [Infinity], initialLoss: 5, warmupSteps: 10 },
+    { step: 9, losses: [7], initialLoss: 5, warmupSteps: 10 },
     // 6.0625 is exactly halfway between 6.062 and 6.063: JavaScript's toFixed rounds it up.
-    { step: 11, loss: 6.0625, initialLoss: 5.0004, warmupSteps: 10 },
-    { step: 11, loss: 5.9, initialLoss: 5, warmupSteps: 10 },
+    { step: 11, losses: [6.0625], initialLoss: 5.0004, warmupSteps: 10 },
+    { step: 11, losses: [5.9], initialLoss: 5, warmupSteps: 10 },
+    // One outlying batch in a window does not stop a run; a window whose mean is over does.
+    { step: 40, losses: [4.1, 7.2, 4.0, 3.9], initialLoss: 5.5, warmupSteps: 10 },
+    { step: 40, losses: [6.6, 7.2, 6.8, 6.9], initialLoss: 5.5, warmupSteps: 10 },
   ];
   const arange = (n: number) => Uint16Array.from({ length: n }, (_, i) => i);
   return {
@@ -174,6 +178,7 @@ export function protocolVectors(): ProtocolVectors {
       ewaLosses: losses.map((l) => (l === null ? null : jsonNumber(l))),
       index: bestDecayIndex({ step: 1, tokens: 0, validationTokens: 0, ewaLoss: 0, ewaLosses: losses, rawLoss: null }),
     })),
-    divergence: divergence.map((d) => ({ ...d, loss: jsonNumber(d.loss), reason: divergenceReason(d.step, d.loss, d.initialLoss, d.warmupSteps) })),
+    divergence: divergence.map((d) => ({ ...d, losses: d.losses.map(jsonNumber), reason: divergenceReason(d.step, d.losses, d.initialLoss, d.warmupSteps) })),
+    divergenceWindow: [1, 16, 17, 256, 1024, 4096].map((tokensPerStep) => ({ tokensPerStep, window: divergenceWindow(tokensPerStep) })),
   };
 }

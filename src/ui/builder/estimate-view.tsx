@@ -1,19 +1,32 @@
 // What the experiment in the builder will cost: per (model, D) its parameters, runs, tokens and
-// compute at most, the wall time from this adapter's calibration, and the adapter's refusals.
+// compute at most, the wall time from this adapter's cost model (./time-estimate.tsx), and the
+// adapter's refusals.
 import type { ExperimentConfig } from '../../experiment/schema';
 import type { ExperimentEstimate } from '../../experiment/estimate';
 import type { ValidationIssue } from '../../experiment/validate';
 import { hostsNeedingConfirmation } from '../../experiment/data-source';
 import { fmtFlops, fmtSeconds } from '../format';
 import { formatCount } from '../../util/format';
+import { TimeEstimate, type TimeEstimateProps } from './time-estimate';
 
-/** One line: runs, tokens, compute and wall time at most (shown beside Start as well). */
-export function estimateLine(estimate: ExperimentEstimate): string {
-  const wall = estimate.maxWallSeconds === null ? '' : `, at most ${fmtSeconds(estimate.maxWallSeconds)} on this adapter`;
+/**
+ * One line: runs, tokens and compute at most, and the predicted wall time on this adapter when its
+ * cost model is known (shown beside Start as well).
+ */
+export function estimateLine(estimate: ExperimentEstimate, wallSeconds: number | null): string {
+  const wall = wallSeconds === null ? '' : `; about ${fmtSeconds(wallSeconds)} on this adapter`;
   return `${estimate.runs} runs, at most ${formatCount(estimate.maxTokens)} tokens and ${fmtFlops(estimate.maxFlops)}${wall}`;
 }
 
-export function EstimateView({ estimate, issues, warnings, config }: { estimate: ExperimentEstimate | null; issues: ValidationIssue[]; warnings: string[]; config: ExperimentConfig }) {
+export interface EstimateViewProps {
+  estimate: ExperimentEstimate | null;
+  issues: ValidationIssue[];
+  warnings: string[];
+  config: ExperimentConfig;
+  time: TimeEstimateProps;
+}
+
+export function EstimateView({ estimate, issues, warnings, config, time }: EstimateViewProps) {
   const hosts = hostsNeedingConfirmation(config.data);
   return (
     <div className="estimate" data-testid="estimate" aria-live="polite">
@@ -51,7 +64,10 @@ export function EstimateView({ estimate, issues, warnings, config }: { estimate:
               </tbody>
             </table>
           </div>
-          <p>{estimateLine(estimate)}. Runs that stop at the target cost less.</p>
+          <p>
+            {estimate.runs} runs, at most {formatCount(estimate.maxTokens)} tokens and {fmtFlops(estimate.maxFlops)} if every run went to its cap.
+          </p>
+          <TimeEstimate {...time} />
           {estimate.adapterErrors.map((e, i) => (
             <p key={i} className="estimate-refused" role="alert">
               {e}

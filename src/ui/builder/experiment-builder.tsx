@@ -16,12 +16,13 @@ import { DataEditor } from './data-editor';
 import { Beta2RuleSelect, BranchLossSelect, CapKindSelect, ExperimentKindSelect, PairingSelect, TargetKindSelect } from './rule-selects';
 import { SeedsEditor } from './seeds-editor';
 import { EstimateView } from './estimate-view';
+import type { TimeEstimateProps } from './time-estimate';
 
 export interface BuilderProps {
   /** The adapter's limits, when one was found: models that do not fit are refused with a reason. */
   limits: MemoryLimits | null;
-  /** Calibrated training throughput on this adapter (FLOP/s), for the wall-time estimate. */
-  flopsPerSecond: number | null;
+  /** The wall time on this adapter, from its measured cost model (./time-estimate.tsx). */
+  time: TimeEstimateProps;
   /** Whether "Customize" is unfolded (the page opens it for a shared config). */
   open: boolean;
   onOpenChange(open: boolean): void;
@@ -34,11 +35,11 @@ export interface BuilderProps {
 /** Does a validation issue concern a field folded under Advanced? */
 const isAdvanced = (issuePath: string) => FIELD_ROWS.some((f) => f.advanced && (f.path === rowPathOf(issuePath) || f.path === `${rowPathOf(issuePath)}[]`));
 
-export function ExperimentBuilder({ limits, flopsPerSecond, open, onOpenChange, onBackToStart, onReset }: BuilderProps) {
+export function ExperimentBuilder({ limits, time, open, onOpenChange, onBackToStart, onReset }: BuilderProps) {
   const { config, issues, update, loadPreset, origin } = useExperimentStore();
   const form: FormApi = useMemo(() => ({ config, issues, set: (path, value) => update((c) => setIn(c, path, value)) }), [config, issues, update]);
   const preset = EXPERIMENT_PRESETS.find((p) => p.id === config.preset);
-  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits, flopsPerSecond) : null), [config, issues, limits, flopsPerSecond]);
+  const estimate = useMemo(() => (issues.length === 0 ? estimateExperiment(config, limits) : null), [config, issues, limits]);
   const warnings = issues.length === 0 ? configWarnings(config, BUNDLED_TRAIN_TOKENS_ESTIMATE) : [];
   const presetId = useId();
   // A problem in a folded field unfolds "Advanced", so no message is ever hidden.
@@ -100,7 +101,7 @@ export function ExperimentBuilder({ limits, flopsPerSecond, open, onOpenChange, 
             <TableSection title="Seeds and workers" section="seeds" advanced leading={<SeedsEditor />} />
           </details>
           <Issues path={[]} exact />
-          <EstimateView estimate={estimate} issues={issues} warnings={warnings} config={config} />
+          <EstimateView estimate={estimate} issues={issues} warnings={warnings} config={config} time={time} />
           <p className="button-row">
             <button type="button" onClick={onBackToStart}>
               Back to Start

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeConfigFragment, exportConfigJson } from '../src/experiment/codec';
 import { validateResults } from '../src/experiment/validate';
+import type { ExperimentResults, RunRecord } from '../src/experiment/schema';
 import { analyzeLocalCbs, type LocalCbsReport } from '../src/cbs/local-cbs';
 import { tinyLocalCbsConfig } from './fixtures/sweep-configs';
 import { APP_URL } from './servers';
@@ -102,14 +103,20 @@ test('the builder switches the demo to a local-CBS experiment and back, its fiel
   await expect(page.getByTestId('start-blocked')).toHaveCount(0);
 });
 
-test('the headless runner runs a local-CBS config and writes its report and charts', () => {
-  test.setTimeout(300_000);
+test('the headless runner runs a local-CBS config in the page and in Node, bit for bit the same, and writes its report and charts', () => {
+  test.setTimeout(600_000);
   const dir = mkdtempSync(join(tmpdir(), 'local-cbs-headless-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, exportConfigJson(tinyLocalCbsConfig()));
+  const headless = (out: string, ...flags: string[]) => {
+    // SwiftShader's Vulkan ICD from Debian's chromium for the Node engine: the adapter the page has here.
+    const env = { ...process.env, FORCE_COLOR: '0', LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? '/usr/lib/chromium', VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json' };
+    const ran = spawnSync('npm', ['run', '--silent', 'headless', '--', file, '--out', join(dir, out), '--timeout', '4', ...flags], { encoding: 'utf8', env, timeout: 280_000 });
+    return { ...ran, show: `exit ${ran.status}\n${ran.stdout.slice(-3000)}\n${ran.stderr.slice(-3000)}` };
+  };
   // --no-build: the specs run against dist/, built before them.
-  const ran = spawnSync('npm', ['run', '--silent', 'headless', '--', file, '--no-build', '--out', join(dir, 'out'), '--timeout', '4'], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 280_000 });
-  const show = `exit ${ran.status}\n${ran.stdout.slice(-3000)}\n${ran.stderr.slice(-3000)}`;
+  const ran = headless('out', '--no-build');
+  const show = ran.show;
   expect(ran.status, show).toBe(0);
   expect(ran.stdout).toContain('local CBS by branching: base batch 2 sequences of 16 tokens');
   const out = (name: string) => join(dir, 'out', name);
@@ -120,4 +127,26 @@ test('the headless runner runs a local-CBS config and writes its report and char
   const report = JSON.parse(readFileSync(out('local-cbs.json'), 'utf8')) as LocalCbsReport;
   expect(report.points.map((p) => p.tokens)).toEqual([512, 1024]);
   expect(readFileSync(out('local-cbs.txt'), 'utf8')).toContain(report.reading);
+
+  // The Node engine on Dawn: branches start from the base run's kept checkpoints there too (not a
+  // resume), and every loss comes out the same as in the page, bit for bit.
+  const node = headless('node', '--engine', 'node');
+  expect(node.status, node.show).toBe(0);
+  expect(node.stdout).toMatch(/^engine: Node on Dawn/m);
+  expect(node.stdout).not.toContain('continues from its checkpoint');
+  const results = (sub: string) => (JSON.parse(readFileSync(join(dir, sub, 'results.json'), 'utf8')) as { data: ExperimentResults }).data;
+  const [inPage, inNode] = [results('out'), results('node')];
+  expect(inNode.runs.map((r) => r.spec)).toEqual(inPage.runs.map((r) => r.spec));
+  for (const [i, n] of inNode.runs.entries()) {
+    const p = inPage.runs[i];
+    const evals = (r: RunRecord) => r.evals.map((e) => [e.step, e.tokens, e.ewaLoss, e.rawLoss]);
+    const steps = (r: RunRecord) => r.steps.map((x) => [x.step, x.trainLoss, x.gradNorm]);
+    expect([n.status, n.stepsDone, n.tokensDone, evals(n), steps(n)], n.spec.id).toEqual([p.status, p.stepsDone, p.tokensDone, evals(p), steps(p)]);
+  }
+  expect(readFileSync(join(dir, 'node', 'local-cbs.json'), 'utf8')).toBe(readFileSync(out('local-cbs.json'), 'utf8'));
+  // Its trained model is the base run's, trained for exactly D tokens.
+  const files = (JSON.parse(readFileSync(join(dir, 'node', 'run.json'), 'utf8')) as { files: string[] }).files;
+  const config = files.find((f) => f.startsWith('model/') && f.endsWith('config.json'))!;
+  const base = inNode.runs.find((r) => r.spec.role === 'base')!;
+  expect((JSON.parse(readFileSync(join(dir, 'node', config), 'utf8')) as { cbs_lab: { run: string } }).cbs_lab.run).toBe(base.spec.id);
 });

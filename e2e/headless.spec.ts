@@ -328,7 +328,7 @@ test('failures exit non-zero with a clear message and never hang', async () => {
   // An unknown input: usage error.
   let ran = await headless(['no-such-preset', '--no-build', '--out', out], 60_000);
   expect(ran.code, show(ran)).toBe(2);
-  expect(ran.stderr).toContain('neither a preset (demo, cbs-vs-model, cbs-vs-data, chinchilla)');
+  expect(ran.stderr).toContain('neither a preset (demo, cbs-vs-model, cbs-vs-data, chinchilla, local-cbs-demo)');
   // An unknown flag.
   ran = await headless(['demo', '--fast'], 60_000);
   expect(ran.code, show(ran)).toBe(2);

@@ -8,6 +8,11 @@ import type { CbsReport } from '../src/cbs/report';
 import { FIXTURE_SWEEP, noisySweepCsv, paperChinchillaCsv, paperNotebookCsv } from '../src/cbs/synthetic';
 import { syntheticResults } from '../src/experiment/synthetic';
 import { NOTEBOOK_CHINCHILLA_FIT, PAPER_TABLE } from '../src/cbs/paper';
+import { planRuns } from '../src/experiment/plan';
+import { localCbsDemoConfig } from '../src/experiment/presets';
+import { exportResultsJson } from '../src/experiment/codec';
+import { RESULTS_VERSION, type RunRecord } from '../src/experiment/schema';
+import type { LocalCbsReport } from '../src/cbs/local-cbs';
 
 const dir = mkdtempSync(join(tmpdir(), 'cbs-cli-'));
 const fixture = (name: string) => join('src/cbs/fixtures', name);
@@ -101,6 +106,27 @@ describe('cbs command line', () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as CbsReport;
     expect(report.groups[0].cbs.bStar as number).toBeCloseTo(1.5 * 8 + 0.5 * 32, 5);
     expect(report.groups[0].points[0].steps as number).toBeCloseTo(1800 * Math.exp(-1 / 3), 5);
+  });
+
+  it('results of a local-CBS experiment: the local-CBS report, as text and as JSON', () => {
+    const config = localCbsDemoConfig();
+    const plan = planRuns(config, { vocabSize: 256, microBatchFor: (_m, b) => b / 2 });
+    // Branch losses flat up to k = 2 (B = 8), then rising by 0.05 per k; the base run has gradient statistics.
+    const runs: RunRecord[] = plan.map((spec) => {
+      const loss = spec.role === 'branch' ? 2.5 + 0.05 * Math.max(0, spec.branch!.multiplier - 2) : 2.5;
+      const evals = (spec.branch?.evalSteps ?? [spec.maxSteps]).map((step) => ({ step, tokens: 0, validationTokens: 4096, ewaLoss: loss, ewaLosses: [loss, loss, loss], rawLoss: loss }));
+      const steps = spec.role === 'base' ? Array.from({ length: 20 }, (_, i) => ({ step: i + 1, trainLoss: 3, lr: 0.01, gradNorm: 1, microGradSq: 2, batchGradSq: 1.5, tokensPerSecond: 1 })) : [];
+      return { spec, status: 'finished', evals, steps, stepsToTarget: null, stepsDone: spec.maxSteps, tokensDone: 0, failure: null, wallSeconds: 1, adapter: 'test' };
+    });
+    const file = join(dir, 'local-cbs.json');
+    writeFileSync(file, exportResultsJson({ version: RESULTS_VERSION, config, targets: [], runs, startedAt: 'then', finishedAt: 'now', adapter: 'test' }));
+    const r = cbs(file, '--out', join(dir, 'local-cbs-report.json'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('after 6400 tokens (step 100): local CBS 8–12 (estimate 9.798) sequences');
+    expect(r.stdout).toContain('gradient noise scale of the base run (replicate 0): B_simple ≈ 2 sequences');
+    expect(r.stdout).toContain('batch-size warmup proposed: 4 from 0 tokens, 8 from 6400 tokens');
+    const report = JSON.parse(readFileSync(join(dir, 'local-cbs-report.json'), 'utf8')) as LocalCbsReport;
+    expect(report.points.map((p) => p.lower)).toEqual([8, 8, 8]);
   });
 
   it('bad input: one clear line on stderr, a non-zero exit, never a stack trace', () => {

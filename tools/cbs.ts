@@ -7,6 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BootstrapOptions } from '../src/cbs/bootstrap';
 import { formatReport } from '../src/cbs/format';
+import { analyzeLocalCbs, type LocalCbsReport } from '../src/cbs/local-cbs';
+import { formatLocalCbsReport } from '../src/cbs/local-cbs-format';
 import { importJson } from '../src/experiment/codec';
 import type { ExperimentResults } from '../src/experiment/schema';
 import { COLUMN_ALIASES, InputError, SIZE_UNITS, type TableInput, type TableReadOptions, readStepsTable } from '../src/cbs/input';
@@ -27,6 +29,8 @@ skipped. The columns are found by these names (any case) unless named with the f
   data size D     ${COLUMN_ALIASES.dataSize.join(', ')}  (optional)
   seed replicate  ${COLUMN_ALIASES.replicate.join(', ')}  (optional)
 Rows marked as reference runs (a column reference = yes, or role = reference) are skipped.
+Results of a local-CBS experiment (kind "local-cbs") get the local-CBS report instead: the local
+CBS at each checkpoint with every branch's verdict, the noise scale, the warmup schedule.
 This reads the lab's steps CSV export and the paper's notebook table (model_params_m,
 batch_size,steps_to_target) as they are. A size header ending in _k, _m or _b (model_params_m)
 gives its unit; cells like 85M or 3.07B carry their own. The report says what it read.
@@ -175,8 +179,18 @@ function readInput(file: string, table: TableReadOptions): Input {
   return { kind: 'table', table: readStepsTable(text, table) };
 }
 
-function analyze(args: CliArgs): CbsReport {
+/** A report and its text: the CBS report, or the local-CBS report of a local-CBS experiment's results. */
+function analyze(args: CliArgs): { report: CbsReport | LocalCbsReport; text: string } {
   const input = readInput(args.file, args.table);
+  if (input.kind === 'results' && input.results.config.kind === 'local-cbs') {
+    const report = analyzeLocalCbs(input.results);
+    return { report, text: formatLocalCbsReport(report) };
+  }
+  const report = analyzeSweep(args, input);
+  return { report, text: formatReport(report) };
+}
+
+function analyzeSweep(args: CliArgs, input: Input): CbsReport {
   if (input.kind === 'results') {
     const analysis = { ...input.results.config.analysis, ...args.analysis };
     return analyzeResults(input.results, { ...args.options, analysis, targetLoss: args.target });
@@ -191,9 +205,9 @@ runCommand(
   () => {
     const args = cliArgs(process.argv.slice(2));
     if (args === null) return printUsage(USAGE);
-    const report = analyze(args);
+    const { report, text } = analyze(args);
     const json = JSON.stringify(report, null, 2);
-    process.stdout.write(args.json ? json + '\n' : formatReport(report));
+    process.stdout.write(args.json ? json + '\n' : text);
     if (args.out) {
       try {
         writeFileSync(args.out, json + '\n');

@@ -6,7 +6,8 @@
 import type { ExperimentConfig, RunSpec, TokenizerSpec } from './schema';
 import { BYTE_VOCAB_SIZE, GPT2_VOCAB_SIZE } from '../data/vocab';
 import { flopsPerToken, maxMicroBatch, modelConfigErrors, parameterCounts, type MemoryLimits } from '../model/config';
-import { measurementKey, measurementPairs, planContext, planRuns, type PlanContext } from './plan';
+import { maxStepsFor, measurementKey, measurementPairs, planContext, planRuns, type PlanContext } from './plan';
+import { trainedTokens } from './batch-schedule';
 
 export function tokenizerVocab(t: TokenizerSpec): number {
   if (t.kind === 'byte') return BYTE_VOCAB_SIZE;
@@ -64,13 +65,14 @@ export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimit
     const counts = parameterCounts(m);
     const key = measurementKey(m, dataSize);
     const runs = plan.filter((r) => measurementKey(r.model, r.dataSize) === key);
-    const tokens = runs.reduce((s, r) => s + r.maxSteps * r.batchSize * r.model.context, 0);
+    const comparison = warmupComparisonCost(config, runs);
+    const tokens = runs.reduce((s, r) => s + trainedTokens(r), 0) + comparison.tokens;
     return {
       model: m.name,
       dataSize,
       nonEmbeddingParams: counts.nonEmbedding,
       totalParams: counts.total,
-      runs: runs.length,
+      runs: runs.length + comparison.runs,
       maxTokens: tokens,
       maxFlops: tokens * flopsPerToken(m).total,
     };
@@ -95,4 +97,16 @@ export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimit
   const maxTokens = measurements.reduce((s, m) => s + m.maxTokens, 0);
   const maxFlops = measurements.reduce((s, m) => s + m.maxFlops, 0);
   return { plan, measurements, runs, maxTokens, maxFlops, adapterErrors };
+}
+
+/**
+ * A local-CBS experiment's batch-size warmup comparison, planned only once its curve is measured
+ * (planWarmupComparison): per base run, a constant-batch run and a scheduled run, each at most the
+ * cap's tokens at the base batch.
+ */
+function warmupComparisonCost(config: ExperimentConfig, runs: readonly RunSpec[]): { runs: number; tokens: number } {
+  if (config.kind !== 'local-cbs' || !config.localCbs?.compareSchedule) return { runs: 0, tokens: 0 };
+  const bases = runs.filter((r) => r.role === 'base');
+  const capTokens = (r: RunSpec) => maxStepsFor(config, r.dataSize, r.batchSize, r.model.context) * r.batchSize * r.model.context;
+  return { runs: 2 * bases.length, tokens: bases.reduce((s, r) => s + 2 * capTokens(r), 0) };
 }

@@ -21,7 +21,7 @@ export type FieldCheck =
   | { kind: 'text'; maxLength: number };
 
 /** Where the builder shows a field: the basic form, or folded under "Advanced". */
-export type FieldSection = 'experiment' | 'models' | 'data' | 'sweep' | 'target' | 'optimizer' | 'run-length' | 'evaluation' | 'analysis' | 'seeds';
+export type FieldSection = 'experiment' | 'models' | 'data' | 'sweep' | 'local-cbs' | 'target' | 'optimizer' | 'run-length' | 'evaluation' | 'analysis' | 'seeds';
 
 export interface FieldRow {
   /**
@@ -56,9 +56,14 @@ export const LIMITS = {
   maxWorkers: 16,
   ewaDecays: 8,
   replicates: 16,
+  checkpoints: 32,
+  multipliers: 16,
 } as const;
 
 const UINT32_MAX = 0xffffffff;
+
+/** Rows of a local-CBS experiment's own settings, shown only for that kind of experiment. */
+const LOCAL_CBS = { path: 'kind', equals: 'local-cbs' };
 
 export const FIELDS = [
   { path: 'name', label: 'Experiment name', check: { kind: 'text', maxLength: 200 }, unit: null, help: 'Free text, shown as text (never as HTML).', section: 'experiment', advanced: false },
@@ -77,6 +82,16 @@ export const FIELDS = [
   { path: 'learningRates.values[]', label: 'Peak learning rates', check: { kind: 'positive', max: 10 }, list: { min: 1, max: LIMITS.learningRates }, unit: null, help: 'The grid tried at the base batch size; the best run at each batch size counts.', section: 'sweep', advanced: false },
   { path: 'learningRates.exponent', label: 'LR scaling exponent (0.5 = √B)', check: { kind: 'number', min: 0, max: 1 }, unit: null, help: 'The grid at batch size B is the base grid × (B / base batch)^exponent: 0.5 is Adam’s square-root rule, 0 the same grid at every B.', section: 'sweep', advanced: true },
   { path: 'learningRates.baseBatch', label: 'LR base batch', check: { kind: 'positive-int', max: LIMITS.maxBatch }, unit: 'sequences', help: 'The batch size the learning-rate grid is given for.', section: 'sweep', advanced: true },
+
+  { path: 'localCbs.baseBatch', label: 'Base batch size B', check: { kind: 'positive-int', max: LIMITS.maxBatch }, unit: 'sequences', help: 'The batch size of the base run, whose checkpoints the branches start from.', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.learningRate', label: 'Base peak learning rate η', check: { kind: 'positive', max: 10 }, unit: null, help: 'The base run’s peak learning rate; the branch at k·B trains at √k·η (Adam’s square-root rule).', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.checkpoints[]', label: 'Checkpoints (tokens seen by the base run)', check: { kind: 'positive-int', max: LIMITS.maxDataSize }, list: { min: 1, max: LIMITS.checkpoints }, unit: 'tokens', help: 'Increasing, multiples of B × context, after the base run’s warmup and at most D: the local CBS is measured at each.', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.multipliers[]', label: 'Branch multipliers k', check: { kind: 'positive', max: LIMITS.maxBatch }, list: { min: 2, max: LIMITS.multipliers }, unit: null, help: 'Distinct, e.g. 1, 2, 4, 8: from each checkpoint a branch trains at batch k·B (a whole number of sequences) and learning rate √k·η.', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.branchTokens', label: 'Branch budget Δ', check: { kind: 'positive-int', max: LIMITS.maxDataSize }, unit: 'tokens', help: 'Tokens each branch trains from its checkpoint: a whole number of steps at every k·B.', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.tolerance', label: 'Tolerance ε', check: { kind: 'number', min: 0, max: 10 }, unit: 'nats', help: 'A branch is within tolerance when its smoothed loss is at most the best smaller batch’s plus ε; the local CBS is the largest such k·B.', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.compareSchedule', label: 'then compare batch-size warmup with the constant batch', check: { kind: 'bool' }, unit: null, help: 'After the branches, train the batch-size schedule their local CBS proposes against the constant base batch, both to the base run’s final EWA loss, and report steps and tokens to it.', section: 'local-cbs', advanced: false, when: LOCAL_CBS },
+  { path: 'localCbs.smoothing', label: 'Smoothing α (weight of the newest loss)', check: { kind: 'positive', max: 1 }, unit: null, help: 'A branch’s losses are smoothed by an exponential moving average with this weight on the newest one; 1 keeps the last loss alone.', section: 'local-cbs', advanced: true, when: LOCAL_CBS },
+  { path: 'localCbs.finalEvaluations', label: 'Evaluations per branch', check: { kind: 'int', min: 0, max: 64 }, unit: null, help: 'With the validation loss, each branch is evaluated on the full validation set after this many token counts, the last ones every branch reaches in whole steps; at least 1. Unused with the training loss.', section: 'local-cbs', advanced: true, when: LOCAL_CBS },
 
   { path: 'target.loss', label: 'Target EWA validation loss', check: { kind: 'positive', max: 100 }, unit: 'nats', help: 'Steps to target count the steps until the EWA validation loss first reaches this.', section: 'target', advanced: false, when: { path: 'target.kind', equals: 'fixed' } },
   { path: 'target.batchSize', label: 'Reference batch size (trained for exactly D)', check: { kind: 'positive-int', max: LIMITS.maxBatch }, unit: 'sequences', help: 'The paper’s target: the mean final EWA loss of reference runs at this batch size trained for exactly D tokens (one per seed replicate).', section: 'target', advanced: false, when: { path: 'target.kind', equals: 'reference' } },

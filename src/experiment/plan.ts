@@ -2,10 +2,11 @@
 // data size) and each seed replicate, one run per (batch size, learning rate), plus the
 // reference run that sets the target. Pure and deterministic, so a resumed sweep recognises its
 // finished runs. The protocol's reasons are in docs/science.md.
-import type { Beta2Rule, DataSourceSpec, ExperimentConfig, RunRole, RunSpec, SeedPair } from './schema';
+import type { BatchPhase, Beta2Rule, DataSourceSpec, ExperimentConfig, LocalCbsConfig, RunRole, RunSpec, SeedPair } from './schema';
 import { chooseMicroBatch, type MemoryLimits, type ModelConfig } from '../model/config';
 import { paperRow } from '../optim/paper-tables';
 import { warmupSteps } from '../optim/schedule';
+import { runTokens, stepsForTokens } from './batch-schedule';
 
 export interface PlanContext {
   /** The tokenizer's vocabulary size (models with vocabSize 0 take it). */
@@ -94,14 +95,25 @@ export function referenceSeeds(seeds: SeedPair): SeedPair {
 }
 
 export function runId(spec: Omit<RunSpec, 'id'>): string {
-  return [
+  const parts = [
     `${spec.model.name}:${modelShapeKey(spec.model)}`,
     `D${spec.dataSize}`,
     `B${spec.batchSize}`,
     `lr${spec.peakLr}`,
     `s${spec.seeds.init}.${spec.seeds.data}`,
-    spec.role === 'reference' ? 'ref' : 'sweep',
-  ].join('|');
+  ];
+  switch (spec.role) {
+    case 'reference':
+      return [...parts, 'ref'].join('|');
+    case 'sweep':
+      return [...parts, 'sweep'].join('|');
+    case 'branch':
+      return [...parts, `branch@${spec.branch?.fromStep}`].join('|');
+    case 'schedule':
+      return [...parts, `schedule:${(spec.batchSchedule ?? []).map((p) => `${p.fromTokens}>${p.batchSize}`).join(',')}`].join('|');
+    default:
+      return [...parts, spec.role].join('|');
+  }
 }
 
 /**
@@ -111,10 +123,11 @@ export function runId(spec: Omit<RunSpec, 'id'>): string {
  */
 export function poolTokensFor(data: DataSourceSpec, runs: readonly Omit<RunSpec, 'id' | 'poolTokens'>[]): number | null {
   if (data.kind === 'bundled') return null;
-  return Math.max(...runs.map((r) => r.maxSteps * r.batchSize * r.model.context));
+  return Math.max(...runs.map(runTokens));
 }
 
 export function planRuns(config: ExperimentConfig, ctx: PlanContext): RunSpec[] {
+  if (config.kind === 'local-cbs') return planLocalCbs(config, ctx);
   const runs: Omit<RunSpec, 'id' | 'poolTokens'>[] = [];
   for (const pair of measurementPairs(config)) {
     const model: ModelConfig = { ...pair.model, vocabSize: pair.model.vocabSize || ctx.vocabSize };
@@ -170,4 +183,147 @@ export function measurementPairs(config: ExperimentConfig): { model: ModelConfig
     return Array.from({ length: n }, (_, i) => ({ model: config.models[i], dataSize: config.dataSizes[i] }));
   }
   return config.models.flatMap((m) => config.dataSizes.map((dataSize) => ({ model: m, dataSize })));
+}
+
+// ---------- local CBS by branching (Merrill et al. 2025; docs/local-cbs.md) ----------
+
+/** The local-CBS settings of a config, or an error for a config of another kind. */
+export function localCbsOf(config: ExperimentConfig): LocalCbsConfig {
+  if (config.kind !== 'local-cbs' || !config.localCbs) throw new Error(`"${config.name}" is not a local-CBS experiment`);
+  return config.localCbs;
+}
+
+/** The step of the base run at which it has read `tokens` tokens (checkpoints are multiples of B·T). */
+export function checkpointStep(tokens: number, baseBatch: number, context: number): number {
+  return Math.round(tokens / (baseBatch * context));
+}
+
+/** The step the base run's warmup ends at (its learning rate is at its peak from there on). */
+export function baseWarmupSteps(config: ExperimentConfig): number {
+  const { baseBatch } = localCbsOf(config);
+  return warmupSteps(config.optimizer.warmupRatio, config.dataSizes[0], baseBatch, config.models[0].context);
+}
+
+/** Branch steps at multiplier k: Δ / (k·B·T), Δ a multiple of every branch's tokens per step. */
+export function branchSteps(local: Pick<LocalCbsConfig, 'branchTokens' | 'baseBatch'>, multiplier: number, context: number): number {
+  return Math.max(1, Math.round(local.branchTokens / (multiplier * local.baseBatch * context)));
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The fewest tokens that are a whole number of steps for every branch: the lcm of the k·B·T. */
+export function commonBranchTokens(local: Pick<LocalCbsConfig, 'multipliers' | 'baseBatch'>, context: number): number {
+  return local.multipliers.map((k) => Math.round(k * local.baseBatch) * context).reduce((a, b) => (a / gcd(a, b)) * b);
+}
+
+/**
+ * Where a branch at multiplier k evaluates (steps counted from its checkpoint): after Δ, Δ − s,
+ * Δ − 2s, … tokens, `count` of them, s = commonBranchTokens; every branch of a checkpoint is
+ * evaluated after the same token counts.
+ */
+export function branchEvalSteps(local: Pick<LocalCbsConfig, 'multipliers' | 'baseBatch' | 'branchTokens'>, multiplier: number, context: number, count: number): number[] {
+  const spacing = commonBranchTokens(local, context);
+  const perStep = Math.round(multiplier * local.baseBatch) * context;
+  const steps: number[] = [];
+  for (let j = count - 1; j >= 0; j--) {
+    const tokens = local.branchTokens - j * spacing;
+    if (tokens > 0) steps.push(tokens / perStep);
+  }
+  return steps;
+}
+
+/**
+ * One base run per seed replicate, trained for exactly D tokens at batch B and keeping a
+ * checkpoint at each requested token count; from each checkpoint one branch per multiplier k, at
+ * batch k·B and peak learning rate √k·η, for Δ tokens. A branch reads the base run's data stream
+ * from the checkpoint's position on (the same seeds), so every branch of a checkpoint reads the
+ * same Δ new tokens, grouped into batches of different sizes. Its β2 is the one the config's
+ * rule gives at k·B, as a sweep run at that batch would have; warmup and EWA decays are the base
+ * run's (a branch starts after the warmup and continues its EWA copies).
+ */
+export function planLocalCbs(config: ExperimentConfig, ctx: PlanContext): RunSpec[] {
+  const local = localCbsOf(config);
+  const model: ModelConfig = { ...config.models[0], vocabSize: config.models[0].vocabSize || ctx.vocabSize };
+  const dataSize = config.dataSizes[0];
+  const B = local.baseBatch;
+  const T = model.context;
+  const baseBudget = budgetSteps(dataSize, B, T);
+  const steps = [...new Set(local.checkpoints.map((t) => checkpointStep(t, B, T)))].sort((a, b) => a - b);
+  const runs: Omit<RunSpec, 'id' | 'poolTokens'>[] = [];
+  const common = {
+    model,
+    dataSize,
+    beta1: config.optimizer.beta1,
+    eps: config.optimizer.eps,
+    weightDecay: config.optimizer.weightDecay,
+    warmupSteps: warmupSteps(config.optimizer.warmupRatio, dataSize, B, T),
+    clipNorm: config.optimizer.clipNorm,
+    ewaDecays: ewaDecaysFor(config.ewa.horizons, baseBudget),
+    targetLoss: null,
+    stopAtTarget: false,
+    evaluation: config.evaluation,
+  };
+  config.seeds.forEach((seeds, replicate) => {
+    const base: Omit<RunSpec, 'id' | 'poolTokens'> = {
+      ...common,
+      role: 'base',
+      batchSize: B,
+      microBatch: ctx.microBatchFor(model, B),
+      peakLr: local.learningRate,
+      beta2: beta2For(config.optimizer.beta2, B, baseBudget),
+      maxSteps: Math.max(1, Math.round(baseBudget)),
+      replicate,
+      seeds: { ...seeds },
+      checkpointSteps: steps,
+    };
+    runs.push(base);
+    const baseId = runId({ ...base, poolTokens: null });
+    for (const fromStep of steps) {
+      for (const k of local.multipliers) {
+        const batchSize = Math.round(k * B);
+        runs.push({
+          ...common,
+          role: 'branch',
+          batchSize,
+          microBatch: ctx.microBatchFor(model, batchSize),
+          peakLr: round6(Math.sqrt(k) * local.learningRate),
+          beta2: beta2For(config.optimizer.beta2, batchSize, budgetSteps(dataSize, batchSize, T)),
+          maxSteps: fromStep + branchSteps(local, k, T),
+          replicate,
+          seeds: { ...seeds },
+          branch: {
+            baseRunId: baseId,
+            fromStep,
+            fromTokens: fromStep * B * T,
+            multiplier: k,
+            evalSteps: local.loss === 'validation' ? branchEvalSteps(local, k, T, local.finalEvaluations).map((s) => fromStep + s) : [],
+          },
+        });
+      }
+    }
+  });
+  // The pool is the base run's: a branch reads on from its checkpoint in the same stream.
+  const poolTokens = poolTokensFor(config.data, runs);
+  return runs.map((r) => ({ ...r, poolTokens, id: runId({ ...r, poolTokens }) }));
+}
+
+/**
+ * Batch-size warmup against the constant batch (Merrill et al. 2025, section 4): for one base
+ * run, a run at the constant batch B and learning rate η, and a run on `schedule`, both to the
+ * same target loss (stopping there) and capped at the same tokens (the config's cap at B). Both
+ * take the base run's reference seeds: the same data order for the two, not the base run's, so
+ * that neither meets the target at D tokens by construction. β2 and the EWA decays stay the
+ * base run's through the schedule, as an optimizer's settings do when the batch grows.
+ */
+export function planWarmupComparison(config: ExperimentConfig, base: RunSpec, schedule: readonly BatchPhase[], targetLoss: number): RunSpec[] {
+  const T = base.model.context;
+  const capTokens = maxStepsFor(config, base.dataSize, base.batchSize, T) * base.batchSize * T;
+  const { id: _id, poolTokens: _pool, checkpointSteps: _points, branch: _branch, batchSchedule: _schedule, ...rest } = base;
+  const common = { ...rest, seeds: referenceSeeds(base.seeds), targetLoss, stopAtTarget: true, evaluation: config.evaluation };
+  const runs: Omit<RunSpec, 'id' | 'poolTokens'>[] = [
+    { ...common, role: 'constant', maxSteps: capTokens / (base.batchSize * T) },
+    { ...common, role: 'schedule', batchSchedule: schedule.map((p) => ({ ...p })), maxSteps: stepsForTokens(schedule, capTokens, T) },
+  ];
+  const poolTokens = poolTokensFor(config.data, runs);
+  return runs.map((r) => ({ ...r, poolTokens, id: runId({ ...r, poolTokens }) }));
 }

@@ -1,9 +1,11 @@
 // The default experiment config and the experiment presets, each with a one-line explanation.
 // Model shapes come from src/model/presets.ts (one ladder for the whole lab). Pure TypeScript.
-import { CONFIG_VERSION, type ExperimentConfig } from './schema';
+import { CONFIG_VERSION, type ExperimentConfig, type ExperimentKind } from './schema';
 import type { ModelConfig } from '../model/config';
 import { presetConfig } from '../model/presets';
 import { parameterCounts } from '../model/config';
+import { warmupSteps } from '../optim/schedule';
+import { commonBranchTokens, learningRatesFor } from './plan';
 
 /** C4 on the Hugging Face hub: the one remote source the UI fetches without asking first. */
 export const C4_HUB_PREFIX = 'https://huggingface.co/datasets/allenai/c4/';
@@ -61,6 +63,83 @@ export function defaultConfig(): ExperimentConfig {
     measureNoiseScale: false,
     seeds: [{ init: 1, data: 1 }],
     workers: 1,
+  };
+}
+
+/**
+ * Local CBS of the demo model on the demo's data at its smaller budget, D = 20k tokens: a base run
+ * at B = 4 with the demo's learning rate there, checkpoints after warmup (78 steps, 4992 tokens),
+ * mid-way and at the end, and branches at 4 to 32 sequences. β2 follows the horizon rule (a memory
+ * of a quarter of D's steps at each batch) rather than the demo's fixed 0.99: a branch trains a few
+ * dozen steps, and with a 100-step memory Adam's second moment would still be the base run's when
+ * it ends. Δ = 6144 tokens gives the largest branch (32 sequences) 12 steps, more than its β2
+ * memory (about 10 steps), and every branch is evaluated after 4608 and 6144 tokens.
+ */
+export function localCbsDemoConfig(): ExperimentConfig {
+  const demo = defaultConfig();
+  const baseBatch = 4;
+  return {
+    ...demo,
+    name: 'Local CBS of the demo model (20k tokens, branches at 4–32 sequences)',
+    preset: 'local-cbs-demo',
+    kind: 'local-cbs',
+    dataSizes: [20_000],
+    optimizer: { ...demo.optimizer, beta2: { kind: 'horizon', fraction: 0.25 } },
+    // The base run's noise scale is drawn beside the local CBS.
+    measureNoiseScale: true,
+    localCbs: {
+      baseBatch,
+      learningRate: learningRatesFor(demo, baseBatch)[0],
+      checkpoints: [6400, 12_800, 19_968],
+      multipliers: [1, 2, 3, 4, 6, 8],
+      branchTokens: 6144,
+      tolerance: 0.01,
+      smoothing: 0.5,
+      loss: 'validation',
+      finalEvaluations: 2,
+      compareSchedule: true,
+    },
+  };
+}
+
+/**
+ * A config turned into a local-CBS experiment (the builder's switch of kind): its first model and
+ * data size, a base run at its smallest batch size and the learning rate its grid gives there,
+ * checkpoints just after warmup, mid-way and at D, branches at 1, 2, 4 and 8 times the batch for
+ * about a quarter of D each, and the noise scale measured (it is drawn beside the local CBS). Back
+ * to a sweep, the local-CBS settings go.
+ */
+export function withKind(config: ExperimentConfig, kind: ExperimentKind): ExperimentConfig {
+  const { kind: _kind, localCbs: _local, ...sweep } = config;
+  if (kind === 'sweep') return sweep;
+  const model = config.models[0];
+  const D = config.dataSizes[0];
+  const B = Math.min(...config.batchSizes);
+  const perStep = B * model.context;
+  const afterWarmup = (warmupSteps(config.optimizer.warmupRatio, D, B, model.context) + 1) * perStep;
+  const last = Math.max(perStep, Math.floor(D / perStep) * perStep);
+  const middle = Math.round((afterWarmup + last) / 2 / perStep) * perStep;
+  const checkpoints = [...new Set([afterWarmup, middle, last])].filter((t) => t <= last).sort((a, b) => a - b);
+  const multipliers = [1, 2, 4, 8];
+  const step = commonBranchTokens({ multipliers, baseBatch: B }, model.context);
+  return {
+    ...sweep,
+    kind: 'local-cbs',
+    models: [model],
+    dataSizes: [D],
+    measureNoiseScale: true,
+    localCbs: {
+      baseBatch: B,
+      learningRate: learningRatesFor(config, B)[0],
+      checkpoints: checkpoints.length > 0 ? checkpoints : [last],
+      multipliers,
+      branchTokens: step * Math.max(2, Math.round(D / 4 / step)),
+      tolerance: 0.01,
+      smoothing: 0.5,
+      loss: 'validation',
+      finalEvaluations: 2,
+      compareSchedule: true,
+    },
   };
 }
 
@@ -143,6 +222,13 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
         batchSizes: [8, 16, 32, 64, 128, 256, 512, 1024],
       });
     },
+  },
+  {
+    id: 'local-cbs-demo',
+    label: 'Local CBS (branching)',
+    explanation:
+      'One demo-model run on 20k tokens and short branches at 1–8× its batch from three checkpoints: how CBS grows during a run (Merrill et al. 2025), then batch-size warmup against the constant batch.',
+    config: localCbsDemoConfig,
   },
 ];
 

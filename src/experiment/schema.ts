@@ -111,8 +111,52 @@ export interface SeedPair {
   data: number;
 }
 
+/**
+ * Local CBS by branching (Merrill et al. 2025; docs/local-cbs.md): one base run at
+ * batch B, checkpoints at given token counts, and from each a short branch per multiplier k at
+ * batch k·B with the peak learning rate scaled by √k (Adam's rule). The local CBS at a checkpoint
+ * is read off the branches' smoothed losses. The base run trains models[0] on dataSizes[0] tokens
+ * (its budget D, which sets warmup and the β2 and EWA horizons as for a sweep run), once per seed
+ * replicate.
+ */
+export interface LocalCbsConfig {
+  /** The base run's batch size B, in sequences. */
+  baseBatch: number;
+  /** The base run's peak learning rate η (a branch at k·B uses √k·η). */
+  learningRate: number;
+  /** Tokens seen by the base run at each checkpoint (each after its warmup, at most D). */
+  checkpoints: number[];
+  /** Branch multipliers k (k·B a whole number of sequences), e.g. 1, 2, 4, 8. */
+  multipliers: number[];
+  /** Δ: tokens each branch trains from its checkpoint. */
+  branchTokens: number;
+  /** ε: a branch is within tolerance when its smoothed loss is at most every smaller k's + ε (nats). */
+  tolerance: number;
+  /** α: weight of the newest loss in the exponential moving average that smooths a branch's losses. */
+  smoothing: number;
+  /**
+   * Which loss is smoothed: 'train' (the paper: every step's training loss) or 'validation' (the
+   * raw weights on the full validation set, never the probe, at the last `finalEvaluations` token counts
+   * that every branch reaches in whole steps; at the lab's batch sizes a step's training loss is
+   * far noisier than ε, and equal token counts keep the comparison fair).
+   */
+  loss: 'train' | 'validation';
+  finalEvaluations: number;
+  /**
+   * Batch-size warmup: after the branches, propose a schedule from the measured local CBS and
+   * train it against the constant-batch baseline to the base run's final EWA loss.
+   */
+  compareSchedule: boolean;
+}
+
+export type ExperimentKind = 'sweep' | 'local-cbs';
+
 export interface ExperimentConfig {
   version: typeof CONFIG_VERSION;
+  /** 'sweep' (the default when absent): steps to target over batch sizes; 'local-cbs': see localCbs. */
+  kind?: ExperimentKind;
+  /** The local-CBS experiment's settings; present exactly when kind is 'local-cbs'. */
+  localCbs?: LocalCbsConfig;
   name: string;
   /** The preset this came from, if any (informational). */
   preset: string | null;
@@ -156,8 +200,32 @@ export interface ExperimentConfig {
   workers: number;
 }
 
-/** What a run is for: a reference sets its group's target; a sweep run measures steps to target. */
-export type RunRole = 'reference' | 'sweep';
+/**
+ * What a run is for: a reference sets its group's target; a sweep run measures steps to target.
+ * Local CBS: the base run saves checkpoints; a branch trains from one; 'constant' and 'schedule'
+ * compare a batch-size warmup with the constant batch, in steps to the same target.
+ */
+export type RunRole = 'reference' | 'sweep' | 'base' | 'branch' | 'constant' | 'schedule';
+
+/** Where a local-CBS branch starts, and what it is. */
+export interface BranchSpec {
+  /** The base run it starts from, and the step of that run's checkpoint. */
+  baseRunId: string;
+  fromStep: number;
+  /** Training tokens the base run had read at that step. */
+  fromTokens: number;
+  /** Its batch size is multiplier × the base batch, its peak learning rate √multiplier × the base's. */
+  multiplier: number;
+  /** The (base-counted) steps at which it evaluates its raw weights on the validation set (none: it is read off its training loss). */
+  evalSteps: number[];
+}
+
+/** One phase of a batch-size schedule: from `fromTokens` training tokens on, this batch and peak LR. */
+export interface BatchPhase {
+  fromTokens: number;
+  batchSize: number;
+  peakLr: number;
+}
 
 /** One training run, fully resolved from an experiment (what a worker is given). */
 export interface RunSpec {
@@ -191,6 +259,15 @@ export interface RunSpec {
    * dataset). The same for every run, so each run reads a prefix of one shared token order.
    */
   poolTokens: number | null;
+  /** A base run: the steps at which it keeps a checkpoint for branches. */
+  checkpointSteps?: number[];
+  /** A branch: where it starts. Its steps continue the base run's count (Adam's bias correction does). */
+  branch?: BranchSpec;
+  /**
+   * A batch-size schedule (role 'schedule'): phases by training tokens read, the first at 0 tokens
+   * with batchSize and peakLr. Every phase's batch is a multiple of microBatch.
+   */
+  batchSchedule?: BatchPhase[];
 }
 
 export interface EvalPoint {

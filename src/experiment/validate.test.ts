@@ -10,7 +10,7 @@ const messages = (v: unknown) => validateConfig(v).map((i) => `${i.path}: ${i.me
 
 describe('presets', () => {
   it('every preset is valid and explained in one line', () => {
-    expect(EXPERIMENT_PRESETS.map((p) => p.id)).toEqual(['demo', 'cbs-vs-model', 'cbs-vs-data', 'chinchilla']);
+    expect(EXPERIMENT_PRESETS.map((p) => p.id)).toEqual(['demo', 'cbs-vs-model', 'cbs-vs-data', 'chinchilla', 'local-cbs-demo']);
     for (const p of EXPERIMENT_PRESETS) {
       expect(messages(p.config()), p.id).toEqual([]);
       expect(p.explanation.length).toBeGreaterThan(20);

@@ -3,7 +3,9 @@
 // words a person can act on. Nothing here throws on user input.
 import { CONFIG_VERSION, RESULTS_VERSION, type ExperimentConfig, type ExperimentResults, type RunTiming } from './schema';
 import { modelConfigErrors } from '../model/config';
+import { warmupSteps } from '../optim/schedule';
 import { formatCount } from '../util/format';
+import { beta2For, branchSteps, budgetSteps, commonBranchTokens } from './plan';
 import { field, LIMITS, type FieldCheck, type FieldPath } from './fields';
 
 export { LIMITS };
@@ -213,8 +215,98 @@ function checkEvaluation(c: Checker, ev: unknown, evp: string): void {
   c.field('evaluation.validationTokens', ev.validationTokens, `${evp}.validationTokens`);
 }
 
+const LOCAL_CBS_KEYS = ['baseBatch', 'learningRate', 'checkpoints', 'multipliers', 'branchTokens', 'tolerance', 'smoothing', 'loss', 'finalEvaluations', 'compareSchedule'] as const;
+
+/**
+ * The local-CBS section, against the model and data size it trains (the first of each). The
+ * checks that need them say which field to change and why.
+ */
+function checkLocalCbs(c: Checker, v: Obj, path: string): void {
+  const p = join(path, 'localCbs');
+  const l = v.localCbs;
+  if (Array.isArray(v.models) && v.models.length !== 1) c.add(join(path, 'models'), `a local-CBS experiment trains one model (got ${v.models.length})`);
+  if (Array.isArray(v.dataSizes) && v.dataSizes.length !== 1) {
+    c.add(join(path, 'dataSizes'), `a local-CBS experiment has one data size, the base run's budget D (got ${v.dataSizes.length})`);
+  }
+  if (!c.object(l, p, LOCAL_CBS_KEYS)) return;
+  const okB = c.field('localCbs.baseBatch', l.baseBatch, `${p}.baseBatch`);
+  c.field('localCbs.learningRate', l.learningRate, `${p}.learningRate`);
+  c.field('localCbs.tolerance', l.tolerance, `${p}.tolerance`);
+  c.field('localCbs.smoothing', l.smoothing, `${p}.smoothing`);
+  if (l.loss !== 'train' && l.loss !== 'validation') c.add(`${p}.loss`, `${p}.loss must be "train" or "validation" (got ${show(l.loss)})`);
+  if (c.field('localCbs.finalEvaluations', l.finalEvaluations, `${p}.finalEvaluations`) && l.loss === 'validation' && l.finalEvaluations === 0) {
+    c.add(`${p}.finalEvaluations`, `${p}.finalEvaluations must be at least 1 with the validation loss: a branch is read off its evaluations`);
+  }
+  c.field('localCbs.compareSchedule', l.compareSchedule, `${p}.compareSchedule`);
+  const okDelta = c.field('localCbs.branchTokens', l.branchTokens, `${p}.branchTokens`);
+
+  const model = Array.isArray(v.models) && isObj(v.models[0]) ? v.models[0] : null;
+  const T = model && isInt(model.context) && model.context > 0 ? model.context : null;
+  const D = Array.isArray(v.dataSizes) && isInt(v.dataSizes[0]) && v.dataSizes[0] > 0 ? v.dataSizes[0] : null;
+  const optimizer = isObj(v.optimizer) ? v.optimizer : null;
+
+  const multipliers: number[] = [];
+  if (c.listOf('localCbs.multipliers[]', l.multipliers, `${p}.multipliers`)) {
+    const seen = new Set<number>();
+    l.multipliers.forEach((k, i) => {
+      const kp = `${p}.multipliers[${i}]`;
+      if (!c.field('localCbs.multipliers[]', k, kp)) return;
+      if (seen.has(k as number)) return void c.add(kp, `${kp} repeats the multiplier ${k as number}`);
+      seen.add(k as number);
+      if (okB && !Number.isInteger((k as number) * (l.baseBatch as number))) {
+        return void c.add(kp, `${kp}: k·B = ${k as number} × ${l.baseBatch as number} is not a whole number of sequences`);
+      }
+      multipliers.push(k as number);
+    });
+  }
+
+  if (okB && okDelta && T !== null && multipliers.length > 0) {
+    const B = l.baseBatch as number;
+    // Every branch trains exactly Δ tokens: Δ must be a whole number of steps at every k·B.
+    const lcm = commonBranchTokens({ multipliers, baseBatch: B }, T);
+    const delta = l.branchTokens as number;
+    if (delta % lcm !== 0) {
+      c.add(`${p}.branchTokens`, `${p}.branchTokens (Δ = ${delta}) must be a multiple of ${lcm} tokens, so that every branch trains exactly Δ tokens in whole steps of k·B·T`);
+    } else if (isInt(l.finalEvaluations) && l.loss === 'validation' && l.finalEvaluations > delta / lcm) {
+      c.add(
+        `${p}.finalEvaluations`,
+        `${p}.finalEvaluations (${l.finalEvaluations}) is more than the ${delta / lcm} token counts every branch reaches in whole steps (Δ / ${lcm}): ` +
+          'branches are evaluated after the same token counts',
+      );
+    }
+  }
+
+  if (c.listOf('localCbs.checkpoints[]', l.checkpoints, `${p}.checkpoints`)) {
+    const ratio = optimizer && isNum(optimizer.warmupRatio) ? optimizer.warmupRatio : null;
+    const warmupEnd = okB && T !== null && D !== null && ratio !== null ? warmupSteps(ratio, D, l.baseBatch as number, T) * (l.baseBatch as number) * T : null;
+    let previous = -1;
+    l.checkpoints.forEach((t, i) => {
+      const tp = `${p}.checkpoints[${i}]`;
+      if (!c.field('localCbs.checkpoints[]', t, tp) || !isInt(t)) return;
+      if (t <= previous) c.add(tp, `${p}.checkpoints must increase (${tp} = ${t} follows ${previous})`);
+      previous = t;
+      if (okB && T !== null && t % ((l.baseBatch as number) * T) !== 0) {
+        c.add(tp, `${tp} (${t} tokens) must be a multiple of the base run's tokens per step B·T = ${(l.baseBatch as number) * T}`);
+      }
+      if (D !== null && t > D) c.add(tp, `${tp} (${t} tokens) is past the base run's end: it trains D = ${D} tokens`);
+      if (warmupEnd !== null && t <= warmupEnd) {
+        c.add(
+          tp,
+          `${tp} (${t} tokens) is not after the base run's warmup, which ends at ${warmupEnd} tokens: its learning rate is still rising there, ` +
+            `so branches at √k times it would compare warmups, not batch sizes. Take checkpoints after ${warmupEnd} tokens`,
+        );
+      }
+    });
+  }
+}
+
 function checkConfigInto(c: Checker, v: unknown, path = ''): void {
-  if (!c.object(v, path, CONFIG_KEYS, ['pairing'])) return;
+  if (!c.object(v, path, CONFIG_KEYS, ['pairing', 'kind', 'localCbs'])) return;
+  if (v.kind !== undefined && v.kind !== 'sweep' && v.kind !== 'local-cbs') {
+    c.add(join(path, 'kind'), `kind must be "sweep" or "local-cbs" (got ${show(v.kind)})`);
+  }
+  if (v.kind === 'local-cbs') checkLocalCbs(c, v, path);
+  else if (v.localCbs !== undefined) c.add(join(path, 'localCbs'), `localCbs is for kind "local-cbs" only (kind is ${show(v.kind ?? 'sweep')})`);
   const p = (k: string) => join(path, k);
   if (v.version !== CONFIG_VERSION) c.add(p('version'), `version must be ${CONFIG_VERSION} (got ${show(v.version)})`);
   c.field('name', v.name, p('name'));
@@ -344,6 +436,33 @@ export function isValidConfig(value: unknown): value is ExperimentConfig {
   return validateConfig(value).length === 0;
 }
 
+const RUN_ROLES = ['reference', 'sweep', 'base', 'branch', 'constant', 'schedule'] as const;
+
+/** The optional parts of a local-CBS run's spec: a base run's checkpoints, a branch's start, a schedule. */
+function checkRunExtras(c: Checker, s: Obj, path: string): void {
+  if (s.checkpointSteps !== undefined && c.list(s.checkpointSteps, `${path}.checkpointSteps`, 0, LIMITS.checkpoints)) {
+    s.checkpointSteps.forEach((x, i) => c.positiveInt(x, `${path}.checkpointSteps[${i}]`));
+  }
+  if (s.branch !== undefined && c.object(s.branch, `${path}.branch`, ['baseRunId', 'fromStep', 'fromTokens', 'multiplier', 'evalSteps'])) {
+    const b = s.branch;
+    c.string(b.baseRunId, `${path}.branch.baseRunId`, 400);
+    c.positiveInt(b.fromStep, `${path}.branch.fromStep`);
+    c.positiveInt(b.fromTokens, `${path}.branch.fromTokens`);
+    c.positive(b.multiplier, `${path}.branch.multiplier`, LIMITS.maxBatch);
+    if (c.list(b.evalSteps, `${path}.branch.evalSteps`, 0, 64)) b.evalSteps.forEach((x, i) => c.positiveInt(x, `${path}.branch.evalSteps[${i}]`));
+  }
+  if (s.role === 'branch' && s.branch === undefined) c.add(`${path}.branch`, `${path}.branch is missing: a branch run says where it starts`);
+  if (s.batchSchedule !== undefined && c.list(s.batchSchedule, `${path}.batchSchedule`, 1, 64)) {
+    s.batchSchedule.forEach((ph, i) => {
+      const pp = `${path}.batchSchedule[${i}]`;
+      if (!c.object(ph, pp, ['fromTokens', 'batchSize', 'peakLr'])) return;
+      c.int(ph.fromTokens, `${pp}.fromTokens`, 0, Number.MAX_SAFE_INTEGER);
+      c.positiveInt(ph.batchSize, `${pp}.batchSize`, LIMITS.maxBatch);
+      c.positive(ph.peakLr, `${pp}.peakLr`, 10);
+    });
+  }
+}
+
 const RUN_STATUSES = ['queued', 'running', 'paused', 'reached-target', 'finished', 'censored', 'diverged', 'stopped', 'failed'] as const;
 
 /** A run spec: the same limits as the config it was planned from, so a results link cannot carry a run no config could make. */
@@ -366,7 +485,10 @@ function checkSpec(c: Checker, s: Obj, path: string): void {
   c.positiveInt(s.maxSteps, `${path}.maxSteps`, 1e9);
   if (s.targetLoss !== null && !isNum(s.targetLoss)) c.add(`${path}.targetLoss`, `${path}.targetLoss must be a number or null`);
   c.bool(s.stopAtTarget, `${path}.stopAtTarget`);
-  if (s.role !== 'reference' && s.role !== 'sweep') c.add(`${path}.role`, `${path}.role must be "reference" or "sweep" (got ${show(s.role)})`);
+  if (typeof s.role !== 'string' || !(RUN_ROLES as readonly string[]).includes(s.role)) {
+    c.add(`${path}.role`, `${path}.role must be one of ${RUN_ROLES.join(', ')} (got ${show(s.role)})`);
+  }
+  checkRunExtras(c, s, path);
   checkEvaluation(c, s.evaluation, `${path}.evaluation`);
   c.int(s.replicate, `${path}.replicate`, 0, LIMITS.replicates - 1);
   checkSeedPair(c, s.seeds, `${path}.seeds`);
@@ -505,6 +627,7 @@ export function reviveResultNumbers(results: ExperimentResults): ExperimentResul
 
 /** Warnings: valid, but worth saying before starting (repeated data, a remote source). */
 export function configWarnings(config: ExperimentConfig, bundledTokens: number): string[] {
+  if (config.kind === 'local-cbs' && config.localCbs) return localCbsWarnings(config, bundledTokens);
   const warnings: string[] = [];
   const capFactor = config.cap.kind === 'multiple-of-data' ? config.cap.factor : 1;
   const maxD = Math.max(...config.dataSizes);
@@ -523,3 +646,30 @@ export function configWarnings(config: ExperimentConfig, bundledTokens: number):
   return warnings;
 }
 
+/**
+ * A branch that ends before Adam's second-moment estimate has adapted to its batch has not
+ * "recovered" in Merrill et al.'s sense, and a base run longer than the bundled text repeats data.
+ */
+function localCbsWarnings(config: ExperimentConfig, bundledTokens: number): string[] {
+  const local = config.localCbs!;
+  const warnings: string[] = [];
+  const T = config.models[0].context;
+  const D = config.dataSizes[0];
+  for (const k of local.multipliers) {
+    const batch = Math.round(k * local.baseBatch);
+    const beta2 = beta2For(config.optimizer.beta2, batch, budgetSteps(D, batch, T));
+    const memory = 1 / (1 - beta2);
+    const steps = branchSteps(local, k, T);
+    if (steps < memory) {
+      warnings.push(
+        `The branch at k = ${k} trains ${steps} steps, fewer than Adam's second-moment memory there (1/(1 − β2) ≈ ${Math.round(memory)} steps): ` +
+          'it may not have recovered from the change of batch by its end. A longer Δ (branchTokens) or a smaller β2 gives it time.',
+      );
+    }
+  }
+  const read = D + local.branchTokens;
+  if (config.data.kind === 'bundled' && read > bundledTokens) {
+    warnings.push(`The base run and its last branches read ${formatCount(read)} tokens, more than the bundled text holds (about ${formatCount(bundledTokens)}): they will repeat data.`);
+  }
+  return warnings;
+}

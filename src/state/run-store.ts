@@ -83,7 +83,7 @@ export interface RunStoreState extends ExperimentHooks {
   /** The forecast when the first run started, before any training here: the estimate to judge the ETA against. */
   estimate: ExperimentForecast | null;
   /**
-   * The trained model of each group (sweep.ts's groupKey), in this page only: the reference run's
+   * The trained model of each group (sweep.ts's groupKey), in this page only: the reference run's or a local-CBS base run's
    * (trained for exactly D tokens), or where there is none the run with the lowest final EWA loss.
    */
   weights: Record<string, KeptWeights>;
@@ -309,9 +309,10 @@ export const useRunStore = create<RunStoreState>((set, get) => {
       const key = groupKey(record.spec);
       const finalLoss = record.evals.at(-1)?.ewaLoss ?? NaN;
       const kept = get().weights[key];
-      // A reference run (trained for exactly D) wins over a sweep run; among equals, the lower final loss.
-      const isRef = record.spec.role === 'reference';
-      const keptRef = kept?.spec.role === 'reference';
+      // A run trained for exactly D (a reference, a local-CBS base run) wins over the others; among equals, the lower final loss.
+      const exactlyD = (role: RunSpec['role'] | undefined) => role === 'reference' || role === 'base';
+      const isRef = exactlyD(record.spec.role);
+      const keptRef = exactlyD(kept?.spec.role);
       const better = !kept || (isRef && !keptRef) || (isRef === keptRef && finalLoss < kept.finalLoss);
       if (better && Number.isFinite(finalLoss)) set({ weights: { ...get().weights, [key]: { spec: record.spec, finalLoss, safetensors } } });
     },

@@ -24,6 +24,7 @@ import { flopsPerToken, type ModelConfig } from '../model/config';
 import { evaluationPlan } from './eval-schedule';
 import { evalChunkSequences, paddedSequences, probeSequencesFor, validationSequencesFor, type EvalAdapter } from './eval-sets';
 import { checkpointInterval } from './run';
+import { tokensReadBy } from '../experiment/batch-schedule';
 
 export interface ShapeCost {
   stepFixedSeconds: number;
@@ -105,9 +106,28 @@ export function evalPassesSeconds(shape: ShapeCost, spec: RunSpec, chunk: number
   return shape.evalSecondsPerToken * tokens;
 }
 
-/** Checkpoints a run takes in its first `steps` steps (one every checkpointInterval, none at its last step). */
+/**
+ * Checkpoints a run takes itself up to step `steps`: one every checkpointInterval (none at its last
+ * step; a local-CBS branch only after the checkpoint it starts from), and a base run's kept for its
+ * branches at its checkpointSteps.
+ */
 export function checkpointsIn(spec: RunSpec, steps: number): number {
-  return Math.max(0, Math.floor((Math.min(steps, spec.maxSteps) - 1) / checkpointInterval(spec)));
+  const interval = checkpointInterval(spec);
+  const last = Math.min(steps, spec.maxSteps);
+  const periodic = Math.max(0, Math.floor((last - 1) / interval) - Math.floor(startStep(spec) / interval));
+  const kept = (spec.checkpointSteps ?? []).filter((s) => s <= last).length;
+  return periodic + kept;
+}
+
+/** The step a run's own training starts after: a local-CBS branch's checkpoint, else 0. */
+export function startStep(spec: RunSpec): number {
+  return spec.branch?.fromStep ?? 0;
+}
+
+/** The training steps a run made itself by step `stepsDone`, and their mean batch in sequences (a schedule's batch grows). */
+export function ownSteps(spec: RunSpec, stepsDone: number): { steps: number; meanBatch: number } {
+  const steps = Math.max(0, stepsDone - startStep(spec));
+  return { steps, meanBatch: steps > 0 ? tokensReadBy(spec, stepsDone) / spec.model.context / steps : spec.batchSize };
 }
 
 /**
@@ -126,6 +146,8 @@ function evalPasses(point: EvalPoint): number {
  * raw weights. `previous`: the run's evaluation before this one.
  */
 export function anchoredProbePasses(spec: RunSpec, point: EvalPoint, previous: EvalPoint | undefined): number {
+  // A local-CBS branch reads the full set at each of its evaluation points, never the probe (run.ts).
+  if (spec.branch) return 0;
   const last = previous ? { step: previous.step, ewaLoss: previous.ewaLoss } : null;
   const plan = evaluationPlan(spec.evaluation, { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, last }, point.step);
   if (plan.set !== 'probe' || point.validationTokens <= evalSetSequences(spec).probe * spec.model.context) return 0;
@@ -224,8 +246,11 @@ export function refineCost(prior: CostModel | null, measured: readonly MeasuredR
   }
   for (const [key, runs] of byShape) {
     const before = prior ? shapeCostFor(prior, runs[0].spec.model) : null;
-    const stepped = runs.filter((r) => r.stepsDone > 0);
-    const points = stepped.map((r) => ({ batchSize: r.spec.batchSize, seconds: r.timing.trainSeconds / r.stepsDone, weight: r.stepsDone }));
+    // Each run's own steps: a branch's count from its checkpoint on, a schedule's at its mean batch.
+    const points = runs.flatMap((r) => {
+      const own = ownSteps(r.spec, r.stepsDone);
+      return own.steps > 0 ? [{ batchSize: own.meanBatch, seconds: r.timing.trainSeconds / own.steps, weight: own.steps }] : [];
+    });
     const batchSizes = new Set(points.map((p) => p.batchSize));
     let line = fitStepLine(points);
     if (line && batchSizes.size === 1 && before && stepSeconds(before, points[0].batchSize) > 0) {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../experiment/presets';
-import { planRuns } from '../experiment/plan';
+import { planRuns, planWarmupComparison } from '../experiment/plan';
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
 import type { EngineState, EvalWeights, MicroBatch, StepScalars, TrainingEngine } from './engine';
-import { trainRun, type BatchSource, type EvalSet } from './run';
-import { anchoredProbePasses, checkpointsIn, evalChunkOf, evalSetSequences, fitStepLine, recordedEvalWork, refineCost, shapeCostFor, type CostModel, type ShapeCost } from './cost-model';
-import { forecastExperiment, nearOnsetFraction, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
+import { checkpointInterval, trainRun, type BatchSource, type EvalSet, type RunCheckpoint } from './run';
+import { anchoredProbePasses, checkpointsIn, evalChunkOf, evalSetSequences, fitStepLine, recordedEvalWork, refineCost, shapeCostFor, ownSteps, stepSeconds, type CostModel, type MeasuredRun, type ShapeCost } from './cost-model';
+import { comparisonStepsToTarget, forecastExperiment, nearOnsetFraction, pendingComparisonRuns, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
 import { FALLBACK_EVAL_CHUNK_TOKENS } from './eval-sets';
 
 const VOCAB = 257;
@@ -39,7 +39,7 @@ function plan(c: ExperimentConfig): RunSpec[] {
 class ScriptedEngine implements TrainingEngine {
   readonly passes = new Map<MicroBatch[], number>();
   constructor(private readonly lossAt: (step: number) => number) {}
-  async step(): Promise<StepScalars> {
+  async step(_batches?: MicroBatch[]): Promise<StepScalars> {
     return { loss: 3, gradNorm: 1, microGradSq: 1, batchGradSq: 1 };
   }
   async evaluate(batches: MicroBatch[], weights: EvalWeights): Promise<number> {
@@ -369,5 +369,134 @@ describe('forecast', () => {
     const end = forecastExperiment({ config: c, plan: specs, prior, finished: all, live: [], elapsedSeconds: 100 });
     expect([end.remainingSeconds, end.fraction, end.runsDone]).toEqual([0, 1, specs.length]);
     expect(end.tokensPerSecond).toBeCloseTo(all.reduce((s, r) => s + r.tokensDone, 0) / 100, 12);
+  });
+});
+
+describe('forecast of a local-CBS experiment', () => {
+  // The fixture's model (T = 32) as a local-CBS experiment: a base run at B = 4 (156 steps),
+  // branches at k = 1, 2, 4 from steps 50 and 100 for Δ = 2048 tokens, two evaluations each.
+  const local = (compareSchedule: boolean): ExperimentConfig => ({
+    ...config({ workers: 1 }),
+    kind: 'local-cbs',
+    localCbs: { baseBatch: 4, learningRate: 1e-2, checkpoints: [50 * 128, 100 * 128], multipliers: [1, 2, 4], branchTokens: 2048, tolerance: 0.01, smoothing: 0.5, loss: 'validation', finalEvaluations: 2, compareSchedule },
+  });
+
+  /** The engine's sequences trained, its passes over each set, and the checkpoints the run loop took (kept and periodic). */
+  class CountingEngine extends ScriptedEngine {
+    sequences = 0;
+    override async step(batches: MicroBatch[]): Promise<StepScalars> {
+      this.sequences += batches.reduce((s, b) => s + b.sequences, 0);
+      return super.step();
+    }
+  }
+  async function trainCounted(spec: RunSpec, lossAt: (step: number) => number, startFrom?: RunCheckpoint) {
+    const engine = new CountingEngine(lossAt);
+    const sets = evalSets(spec);
+    const kept: RunCheckpoint[] = [];
+    let checkpoints = 0;
+    const record = await trainRun(spec, {
+      engine,
+      data: source,
+      ...sets,
+      adapter: 'test',
+      startFrom,
+      checkpointEvery: checkpointInterval(spec),
+      onCheckpoint: () => void checkpoints++,
+      onKeep: spec.checkpointSteps ? (c) => void kept.push(c) : undefined,
+    });
+    const full = engine.passes.get(sets.validation.batches) ?? 0;
+    const probe = sets.probe ? (engine.passes.get(sets.probe.batches) ?? 0) : 0;
+    return { record, kept, engine, passes: probe + full, fullPasses: full, checkpoints: checkpoints + kept.length };
+  }
+  const seconds = (steps: number, sequences: number, fullPasses: number, checkpoints: number) => 0.5 + steps * 0.02 + sequences * 0.005 + fullPasses * 1e-4 * 4096 + checkpoints * 0.25;
+
+  it('prices the base run to its budget and each branch from its checkpoint: its own steps, its fixed evaluation points, its checkpoints, as the run loop makes them', async () => {
+    const c = local(false);
+    const specs = plan(c);
+    expect(specs.map((s) => s.role)).toEqual(['base', ...Array(6).fill('branch')]);
+    const f = forecastExperiment({ config: c, plan: specs, prior: costFor(specs), finished: [], live: [], elapsedSeconds: 0 });
+    const base = await trainCounted(specs[0], () => 3);
+    expect(base.kept.map((k) => k.step)).toEqual([50, 100]);
+    expect(f.runs[specs[0].id]).toMatchObject({ steps: 156, evalPasses: base.passes });
+    expect(checkpointsIn(specs[0], 156)).toBe(base.checkpoints);
+    expect(f.runs[specs[0].id].seconds).toBeCloseTo(1.5 + seconds(156, base.engine.sequences, base.fullPasses, base.checkpoints), 9);
+    let total = f.runs[specs[0].id].seconds;
+    for (const spec of specs.slice(1)) {
+      const from = base.kept.find((k) => k.step === spec.branch!.fromStep)!;
+      const branch = await trainCounted(spec, () => 3, from);
+      const own = spec.maxSteps - spec.branch!.fromStep;
+      // Δ = 2048 tokens: 16, 8 and 4 steps at k = 1, 2, 4, each of 4k sequences; two evaluations, raw and the best decay on the full set.
+      expect([own, branch.engine.sequences]).toEqual([2048 / (spec.batchSize * T), 2048 / T]);
+      expect(branch.passes).toBe(4);
+      expect(f.runs[spec.id]).toMatchObject({ steps: spec.maxSteps, evalPasses: branch.passes });
+      expect(checkpointsIn(spec, spec.maxSteps)).toBe(branch.checkpoints);
+      expect(f.runs[spec.id].seconds).toBeCloseTo(seconds(own, branch.engine.sequences, branch.fullPasses, branch.checkpoints), 9);
+      total += f.runs[spec.id].seconds;
+      // What the branch read itself, not its base run's tokens before it.
+      const done = forecastExperiment({ config: c, plan: specs, prior: costFor(specs), finished: [branch.record], live: [], elapsedSeconds: 1 });
+      expect(done.tokensDone).toBe(2048);
+    }
+    expect(f.remainingSeconds).toBeCloseTo(total, 9);
+  });
+
+  it('the warmup comparison: two constant-batch runs to the target until the branches plan it, then the scheduled run along its phases', async () => {
+    const c = local(true);
+    const specs = plan(c);
+    const prior = costFor(specs);
+    const before = forecastExperiment({ config: c, plan: specs, prior, finished: [], live: [], elapsedSeconds: 0 });
+    const pending = pendingComparisonRuns(c, specs, new Map());
+    expect(pending.map((s) => [s.role, s.batchSize, s.stopAtTarget])).toEqual([
+      ['constant', 4, true],
+      ['schedule', 4, true],
+    ]);
+    expect(before.runCount).toBe(specs.length + 2);
+    // 1.25 × D = 25000 tokens at 128 a step: 195.3 steps, to the next full-set evaluation.
+    for (const s of pending) expect(before.runs[s.id].steps).toBe(replayEvaluations(s, null, s.maxSteps, 196, Math.round(0.5 * comparisonStepsToTarget(s))).steps);
+    expect(before.runs[pending[0].id].seconds).toBeCloseTo(before.runs[pending[1].id].seconds, 9);
+
+    // Planned: the schedule grows the batch from 4 to 16 after 6400 tokens; the target is set.
+    const schedule = [
+      { fromTokens: 0, batchSize: 4, peakLr: 1e-2 },
+      { fromTokens: 6400, batchSize: 16, peakLr: 2e-2 },
+    ];
+    const [constant, scheduled] = planWarmupComparison(c, specs[0], schedule, 2);
+    const planned = [...specs, constant, scheduled];
+    // Measured at the cost model's rates: each run's own steps (a branch's from its checkpoint).
+    const finished = specs.map((s) => {
+      const record = finishedRecord(s, s.maxSteps, false, []);
+      const own = ownSteps(s, s.maxSteps);
+      return { ...record, status: 'finished' as const, timing: { ...record.timing!, trainSeconds: own.steps * stepSeconds(SHAPE, own.meanBatch) } };
+    });
+    const after = forecastExperiment({ config: c, plan: planned, prior, finished, live: [], elapsedSeconds: 100 });
+    expect(after.runCount).toBe(planned.length);
+    expect(pendingComparisonRuns(c, planned, new Map(finished.map((r) => [r.spec.id, r])))).toEqual([]);
+    // Every run done but no comparison planned (the curve proposed no schedule): nothing more is forecast.
+    expect(forecastExperiment({ config: c, plan: specs, prior, finished, live: [], elapsedSeconds: 100 }).runCount).toBe(specs.length);
+    // 25000 tokens along the schedule: 50 steps of 4, then 73.4 of 16 → 124 steps; the real loop stopped at the target there.
+    const r = comparisonStepsToTarget(scheduled);
+    expect(r).toBe(50 + Math.ceil((25_000 - 6400) / (16 * T)));
+    const run = await trainCounted(scheduled, (step) => (step >= r ? 2 : step >= Math.round(0.5 * r) ? 2.02 : 4));
+    expect(run.record.stepsToTarget).not.toBeNull();
+    expect(after.runs[scheduled.id]).toMatchObject({ steps: run.record.stepsDone, evalPasses: run.passes });
+    expect(after.runs[scheduled.id].seconds).toBeCloseTo(seconds(run.record.stepsDone, run.engine.sequences, run.fullPasses, run.checkpoints), 9);
+  });
+
+  it('refits the step line from each run\'s own steps: a branch from its checkpoint, a schedule at its mean batch', () => {
+    const c = local(true);
+    const specs = plan(c);
+    const schedule = [
+      { fromTokens: 0, batchSize: 4, peakLr: 1e-2 },
+      { fromTokens: 6400, batchSize: 16, peakLr: 2e-2 },
+    ];
+    const scheduled = planWarmupComparison(c, specs[0], schedule, 2)[1];
+    const measured = (spec: RunSpec, stepsDone: number, sequences: number): MeasuredRun => {
+      const own = stepsDone - (spec.branch?.fromStep ?? 0);
+      return { spec, stepsDone, evals: [], timing: timing({ trainSeconds: own * 0.02 + sequences * 0.005 }) };
+    };
+    const branch = specs.find((s) => s.role === 'branch' && s.batchSize === 16)!;
+    const refit = refineCost(null, [measured(branch, branch.maxSteps, 2048 / T), measured(scheduled, 100, 50 * 4 + 50 * 16)]);
+    const shape = Object.values(refit.shapes)[0];
+    expect(shape.stepFixedSeconds).toBeCloseTo(0.02, 12);
+    expect(shape.stepSecondsPerSequence).toBeCloseTo(0.005, 12);
   });
 });

@@ -12,20 +12,29 @@
 //   at the others (the measured/prior ratio interpolated in log B between measured batch sizes,
 //   held beyond them; pooled over measurements where a measurement has none yet). Every learning
 //   rate of a cell costs the cell's R(B): the first to reach the target stops the others there.
+// - Local CBS (docs/local-cbs.md). A base run trains its budget, as a reference does, and keeps a
+//   checkpoint at each branch point. A branch trains its own steps only, from its base run's
+//   checkpoint to its token budget Δ, and evaluates exactly at its fixed points (raw weights and
+//   the best EWA decay, on the full set). The warmup comparison's two runs stop at the target (the
+//   base runs' loss at D) after 1.25 × D tokens, as a sweep run at the reference batch size
+//   would, read at their batch or their schedule's; until the branches have measured the schedule
+//   they are priced as two constant-batch runs (pendingComparisonRuns).
 // - Evaluations. The evaluation schedule and plan of src/train/eval-schedule.ts are replayed over
 //   the predicted steps, near the target from a fraction of R(B) on (NEAR_ONSET_PRIOR until
 //   finished runs measure it): far from it every EWA decay and the raw weights on the probe, and
 //   the full-set anchor (the best decay) once the probe reads near; near it the best decay on the
 //   full set; at the last step everything on the full set. Each pass costs its set's tokens in
 //   whole evaluation chunks (src/train/eval-sets.ts).
-// - Seconds: data + steps × step seconds at B + passes × seconds per pass + checkpoints × seconds
+// - Seconds: data + each step's seconds at its batch + passes × seconds per pass + checkpoints × seconds
 //   per checkpoint, per run, and the setup for the first run of each model shape in each worker;
 //   the time no run was busy (idle) per run so far is added to each run still to come; the sum is
 //   shared among the workers.
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
-import { budgetSteps, measurementKey, modelShapeKey } from '../experiment/plan';
+import { budgetSteps, measurementKey, modelShapeKey, planWarmupComparison } from '../experiment/plan';
+import { stepsForTokens, tokensReadBy } from '../experiment/batch-schedule';
 import { evaluationPlan, needsFullAnchor, nextEvaluationStep, type EvalContext } from './eval-schedule';
-import { checkpointsIn, evalChunkOf, evalPassesSeconds, evalSetSequences, recordedEvalWork, refineCost, shapeCostFor, stepSeconds, type CostModel, type MeasuredRun, type PassCount } from './cost-model';
+import { checkpointsIn, evalChunkOf, evalPassesSeconds, evalSetSequences, recordedEvalWork, refineCost, shapeCostFor, startStep, type CostModel, type MeasuredRun, type PassCount, type ShapeCost } from './cost-model';
+import { BRANCH_EVALUATION } from './run';
 
 /** Steps to target fall as B^-1/2 beyond the reference batch size, before any run measures them. */
 export const LARGE_BATCH_EXPONENT = 0.5;
@@ -251,6 +260,24 @@ export function replayEvaluations(
   }
 }
 
+/**
+ * Steps a run of the warmup comparison takes to its target before it is measured: its target is
+ * the base runs' loss after exactly D tokens, so, as a sweep run at the reference batch size, it
+ * is taken to need 1.25 × D tokens, read at its batch or along its schedule.
+ */
+export function comparisonStepsToTarget(spec: RunSpec): number {
+  const tokens = REFERENCE_OVERSHOOT * spec.dataSize;
+  const T = spec.model.context;
+  return spec.batchSchedule && spec.batchSchedule.length > 0 ? stepsForTokens(spec.batchSchedule, tokens, T) : tokens / (spec.batchSize * T);
+}
+
+/** A local-CBS branch's evaluation passes after step `after`: at each of its fixed points, those of BRANCH_EVALUATION on the full set. */
+function branchPasses(spec: RunSpec, after: number): PassCount {
+  const points = spec.branch!.evalSteps.filter((s) => s > after).length;
+  const perPoint = (BRANCH_EVALUATION.decays === 'every' ? spec.ewaDecays.length : 1) + (BRANCH_EVALUATION.raw ? 1 : 0);
+  return { probe: 0, full: points * perPoint };
+}
+
 /** The predicted work of one run: the steps it ends at, and its evaluation passes still to come, by set. */
 function predictRunWork(
   config: ExperimentConfig,
@@ -265,14 +292,18 @@ function predictRunWork(
     ? { step: lastEval.step, near: target !== null && lastEval.ewaLoss <= target * (1 + spec.evaluation.nearMargin) }
     : null;
   const stepsDone = live?.stepsDone ?? 0;
-  if (spec.role === 'reference') {
+  // Runs with a fixed budget: a reference, a local-CBS base run, a branch.
+  if (spec.role === 'reference' || spec.role === 'base') {
     const rest = replayEvaluations(spec, start, spec.maxSteps, null, null);
     return { steps: spec.maxSteps, passes: rest.passes };
   }
-  const r = stepsToTarget.get(cellKey(spec)) ?? spec.maxSteps;
+  if (spec.role === 'branch') return { steps: spec.maxSteps, passes: branchPasses(spec, lastEval?.step ?? startStep(spec)) };
+  const sweep = spec.role === 'sweep';
+  const r = sweep ? (stepsToTarget.get(cellKey(spec)) ?? spec.maxSteps) : comparisonStepsToTarget(spec);
   let lastStep = spec.maxSteps;
   const baseline = Math.min(...config.batchSizes);
-  if (config.censorFactor !== null && spec.batchSize > baseline) {
+  // Only sweep runs are censored (src/train/run.ts).
+  if (sweep && config.censorFactor !== null && spec.batchSize > baseline) {
     const atBaseline = stepsToTarget.get(cellKey(spec, baseline));
     if (atBaseline !== undefined) lastStep = Math.min(lastStep, Math.ceil((config.censorFactor * atBaseline * baseline) / spec.batchSize));
   }
@@ -284,14 +315,36 @@ function predictRunWork(
   return { steps: Math.max(rest.steps, stepsDone), passes: rest.passes };
 }
 
+/** Seconds of a run's training from step `from` to step `to`: each step's fixed cost, and its sequences at their batch (a branch from its checkpoint on). */
+function trainSeconds(shape: ShapeCost, spec: RunSpec, from: number, to: number): number {
+  const first = Math.max(from, startStep(spec));
+  if (to <= first) return 0;
+  const sequences = (tokensReadBy(spec, to) - tokensReadBy(spec, first)) / spec.model.context;
+  return (to - first) * shape.stepFixedSeconds + sequences * shape.stepSecondsPerSequence;
+}
+
+/**
+ * A local-CBS experiment's batch-size warmup comparison is planned only once its branches have
+ * measured the local CBS (src/train/local-cbs.ts). Until it is, and while runs remain, it is
+ * forecast as, per base run, its two runs with the schedule not known yet: the scheduled run
+ * priced as the constant one (the same tokens in at least as many steps: an upper bound on its cost).
+ */
+export function pendingComparisonRuns(config: ExperimentConfig, plan: readonly RunSpec[], finished: ReadonlyMap<string, RunRecord>): RunSpec[] {
+  if (config.kind !== 'local-cbs' || !config.localCbs?.compareSchedule) return [];
+  if (plan.some((s) => s.role === 'constant' || s.role === 'schedule') || plan.every((s) => finished.has(s.id))) return [];
+  // The target is not known yet either: NaN, which nothing in the forecast reads before the run is live.
+  return plan.filter((s) => s.role === 'base').flatMap((base) => planWarmupComparison(config, base, [{ fromTokens: 0, batchSize: base.batchSize, peakLr: base.peakLr }], NaN));
+}
+
 function timingTotal(t: RunTiming | undefined): number {
   return t ? t.trainSeconds + t.evalSeconds + t.checkpointSeconds + t.dataSeconds + t.setupSeconds : 0;
 }
 
 /** The forecast of an experiment: before Start (nothing finished, nothing live, elapsed 0) it is the estimate. */
 export function forecastExperiment(input: ForecastInput): ExperimentForecast {
-  const { config, plan, finished, live, elapsedSeconds } = input;
+  const { config, finished, live, elapsedSeconds } = input;
   const finishedById = new Map(finished.map((r) => [r.spec.id, r]));
+  const plan = [...input.plan, ...pendingComparisonRuns(config, input.plan, finishedById)];
   const liveById = new Map(live.map((r) => [r.spec.id, r]));
   const measured: MeasuredRun[] = [
     ...finished.filter((r) => r.timing !== undefined).map((r) => ({ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, timing: r.timing! })),
@@ -300,8 +353,9 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
   const cost = input.prior === null && measured.length === 0 ? null : refineCost(input.prior, measured);
   const stepsToTarget = predictStepsToTarget(config, plan, finished);
   const onset = nearOnsetFraction(finished);
+  // Tokens each run read itself (a branch's record also counts its base run's).
   const tokensDone =
-    finished.reduce((s, r) => s + r.tokensDone, 0) + live.reduce((s, r) => s + r.stepsDone * r.spec.batchSize * r.spec.model.context, 0);
+    finished.reduce((s, r) => s + r.tokensDone - (r.spec.branch?.fromTokens ?? 0), 0) + live.reduce((s, r) => s + tokensReadBy(r.spec, r.stepsDone), 0);
   const runsDone = plan.filter((s) => finishedById.has(s.id)).length;
   const base = {
     elapsedSeconds,
@@ -341,13 +395,12 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
     // The live copy knows the target once its references set it.
     const current = running?.spec ?? spec;
     const work = predictRunWork(config, current, stepsToTarget, onset, running);
-    const perStep = stepSeconds(shape, spec.batchSize);
     const chunk = evalChunkOf(cost, spec);
     // Evaluations done (priced at the model's rate, as the rest) and to come.
     const evalDone = running ? recordedEvalWork(current, running.evals, chunk) : { passes: 0, tokens: 0 };
     const evalLeft = evalPassesSeconds(shape, spec, chunk, work.passes);
     const data = cost.dataSeconds ?? 0;
-    const train = work.steps * perStep;
+    const train = trainSeconds(shape, current, 0, work.steps);
     const evaluation = evalDone.tokens * shape.evalSecondsPerToken + evalLeft;
     const checkpoints = checkpointsIn(spec, work.steps) * shape.checkpointSeconds;
     const shapeKey = modelShapeKey(spec.model);
@@ -365,7 +418,7 @@ export function forecastExperiment(input: ForecastInput): ExperimentForecast {
       const started = running.stepsDone > 0 || running.evals.length > 0;
       const preparing = started ? 0 : Math.max(0, setup + data - running.elapsedSeconds);
       const checkpointsLeft = checkpointsIn(spec, work.steps) - checkpointsIn(spec, running.stepsDone + 1);
-      left = preparing + (work.steps - running.stepsDone) * perStep + evalLeft + Math.max(0, checkpointsLeft) * shape.checkpointSeconds;
+      left = preparing + trainSeconds(shape, current, running.stepsDone, work.steps) + evalLeft + Math.max(0, checkpointsLeft) * shape.checkpointSeconds;
     } else {
       left = seconds;
       queued++;

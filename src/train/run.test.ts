@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunControl, bestDecayIndex, trainRun, type BatchSource, type RunCheckpoint } from './run';
 import type { EngineState, EvalWeights, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
-import type { EvalPoint, RunSpec } from '../experiment/schema';
+import type { EvalPoint, RunSpec, StepStats } from '../experiment/schema';
 
 /**
  * A deterministic stand-in for a model: one "weight" w decays towards 0 at a rate set by the
@@ -11,10 +11,13 @@ class ToyEngine implements TrainingEngine {
   w = 3;
   ewas: number[] = [];
   steps: StepHyperparameters[] = [];
+  /** Sequences per step, as the run loop gathered them. */
+  sequences: number[] = [];
   nanAtStep: number | null = null;
   async step(batches: MicroBatch[], hp: StepHyperparameters): Promise<StepScalars> {
     this.steps.push(hp);
     const sequences = batches.reduce((s, b) => s + b.sequences, 0);
+    this.sequences.push(sequences);
     // float32 state, as on the GPU, so that a checkpoint holds it exactly.
     this.w = Math.fround(this.w * (1 - Math.min(0.5, hp.lr * sequences)));
     this.ewas = hp.ewaDecays.map((d, i) => Math.fround(d * (this.ewas[i] ?? 0) + (1 - d) * this.w));
@@ -256,5 +259,95 @@ describe('trainRun', () => {
     // Only the full set decides the crossing.
     const crossed = record.evals.find((e) => e.step === record.stepsToTarget)!;
     expect(crossed.validationTokens).toBe(16);
+  });
+
+  it('a base run keeps a checkpoint at each of its checkpoint steps, its last step included', async () => {
+    const kept: RunCheckpoint[] = [];
+    const record = await trainRun(spec({ targetLoss: null, stopAtTarget: false, maxSteps: 20, checkpointSteps: [5, 12, 20] }), { ...common(), onKeep: (c) => void kept.push(c) });
+    expect(record.status).toBe('finished');
+    expect(kept.map((c) => [c.step, c.record.tokensDone, (c.data as { offset: number }).offset])).toEqual([
+      [5, 5 * 8 * 4, 5 * 8],
+      [12, 12 * 8 * 4, 12 * 8],
+      [20, 20 * 8 * 4, 20 * 8],
+    ]);
+  });
+
+  it('a branch starts from a checkpoint (weights, data position), continues its step count and counts its tokens from there', async () => {
+    const base = spec({ targetLoss: null, stopAtTarget: false, maxSteps: 20, checkpointSteps: [10] });
+    const clock = () => 0;
+    const baseEngine = new ToyEngine();
+    const kept: RunCheckpoint[] = [];
+    const straight = await trainRun(base, { ...common(), engine: baseEngine, now: clock, onKeep: (c) => void kept.push(c) });
+    // k = 1: the branch is the base run's own continuation, exactly.
+    const same = spec({ ...base, id: 'branch1', role: 'branch', checkpointSteps: undefined, branch: { baseRunId: base.id, fromStep: 10, fromTokens: 320, multiplier: 1, evalSteps: [18, 19, 20] } });
+    const engine = new ToyEngine();
+    const data = new CountingSource();
+    // With a probe set too: a branch is compared with its siblings on the full validation set only.
+    const branch = await trainRun(same, { ...common(), engine, data, now: clock, startFrom: kept[0], probe: { batches: [], tokens: 4 } });
+    expect(branch.status).toBe('finished');
+    expect(engine.steps.map((h) => h.step)).toEqual(Array.from({ length: 10 }, (_, i) => 11 + i));
+    const withoutRate = (steps: StepStats[]) => steps.map(({ tokensPerSecond: _, ...rest }) => rest);
+    expect(withoutRate(branch.steps)).toEqual(withoutRate(straight.steps.slice(10)));
+    // Its rate counts its own tokens over its own wall time: as the base run's first ten steps (the clock stands still).
+    expect(branch.steps.map((s) => s.tokensPerSecond)).toEqual(straight.steps.slice(0, 10).map((s) => s.tokensPerSecond));
+    expect(engine.w).toBe(baseEngine.w);
+    expect(data.offset).toBe(20 * 8);
+    expect(branch.stepsDone).toBe(20);
+    expect(branch.tokensDone).toBe(20 * 8 * 4);
+    // It evaluates at its evalSteps only, and records the raw weights' loss there.
+    expect(branch.evals.map((e) => [e.step, e.tokens])).toEqual([18, 19, 20].map((s) => [s, s * 32]));
+    expect(branch.evals.every((e) => e.rawLoss !== null && e.ewaLosses.filter((l) => l !== null).length === 1)).toBe(true);
+    expect(branch.evals.map((e) => e.validationTokens)).toEqual([16, 16, 16]);
+
+    // k = 4 at 2× the learning rate: batches of 32 sequences from the checkpoint's data position.
+    const wide = spec({ ...same, id: 'branch4', batchSize: 32, peakLr: 0.02, maxSteps: 12, branch: { ...same.branch!, multiplier: 4, evalSteps: [12] } });
+    const wideEngine = new ToyEngine();
+    const wideData = new CountingSource();
+    const r4 = await trainRun(wide, { ...common(), engine: wideEngine, data: wideData, startFrom: kept[0] });
+    expect(wideEngine.sequences).toEqual([32, 32]);
+    expect(wideEngine.steps.map((h) => h.lr)).toEqual([0.02, 0.02]);
+    expect(wideData.offset).toBe(10 * 8 + 2 * 32);
+    expect(r4.tokensDone).toBe(320 + 2 * 32 * 4);
+  });
+
+  it('a kept checkpoint that cannot be saved is a warning: the base run goes on', async () => {
+    const warnings: string[] = [];
+    const onKeep = () => Promise.reject(new Error('the storage quota is full'));
+    const record = await trainRun(spec({ targetLoss: null, stopAtTarget: false, maxSteps: 8, checkpointSteps: [4] }), { ...common(), onKeep, onWarning: (m) => void warnings.push(m) });
+    expect(record.status).toBe('finished');
+    expect(record.stepsDone).toBe(8);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/the checkpoint at step 4 of run toy, kept for its branches, was not saved/);
+    expect(warnings[0]).toMatch(/storage for this site is full/);
+  });
+
+  it('refuses a checkpoint that is not where the branch starts', async () => {
+    const kept: RunCheckpoint[] = [];
+    await trainRun(spec({ targetLoss: null, stopAtTarget: false, maxSteps: 8, checkpointSteps: [8] }), { ...common(), onKeep: (c) => void kept.push(c) });
+    const wrong = spec({ role: 'branch', maxSteps: 12, branch: { baseRunId: 'toy', fromStep: 10, fromTokens: 320, multiplier: 1, evalSteps: [12] } });
+    await expect(trainRun(wrong, { ...common(), startFrom: kept[0] })).rejects.toThrow(/starts at step 10 \(320 tokens\) but the checkpoint is at step 8 \(256 tokens\)/);
+  });
+
+  it('follows a batch-size schedule by tokens read: batch, learning rate, token counts', async () => {
+    // Context 4: 8 sequences read 32 tokens a step; from 64 tokens on, 16 sequences at √2 × the LR.
+    const schedule = [
+      { fromTokens: 0, batchSize: 8, peakLr: 0.01 },
+      { fromTokens: 64, batchSize: 16, peakLr: 0.0141421 },
+    ];
+    const opts = common();
+    const record = await trainRun(spec({ role: 'schedule', batchSchedule: schedule, warmupSteps: 0, targetLoss: null, stopAtTarget: false, maxSteps: 5 }), opts);
+    expect(opts.engine.sequences).toEqual([8, 8, 16, 16, 16]);
+    expect(opts.engine.steps.map((h) => h.lr)).toEqual([0.01, 0.01, 0.0141421, 0.0141421, 0.0141421]);
+    expect(record.tokensDone).toBe((8 + 8 + 16 + 16 + 16) * 4);
+    expect(opts.data.offset).toBe(64);
+    expect(record.evals.at(-1)!.tokens).toBe(record.tokensDone);
+  });
+
+  it('refuses a schedule batch that is not a multiple of the micro-batch', async () => {
+    const schedule = [
+      { fromTokens: 0, batchSize: 8, peakLr: 0.01 },
+      { fromTokens: 64, batchSize: 12, peakLr: 0.01 },
+    ];
+    await expect(trainRun(spec({ microBatch: 8, batchSchedule: schedule }), common())).rejects.toThrow(/batch size 12 is not a multiple of the micro-batch 8/);
   });
 });

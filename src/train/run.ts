@@ -3,8 +3,9 @@
 // the target, divergence detection, pause/resume/cancel, and exact checkpoints.
 import type { EvalPoint, RunRecord, RunSpec, RunTiming, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
+import { batchAt } from '../experiment/batch-schedule';
 import { divergenceReason, divergenceWindow } from './divergence';
-import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
+import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext, type EvalPlan } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
 import { explainError } from '../util/errors';
 
@@ -73,6 +74,13 @@ export interface RunOptions {
   /** Take a checkpoint every this many steps (0: never). */
   checkpointEvery?: number;
   resumeFrom?: RunCheckpoint;
+  /**
+   * A local-CBS branch: start from another run's checkpoint (its engine state and data position,
+   * so the branch reads new data from there) with a fresh record, continuing its step count.
+   */
+  startFrom?: RunCheckpoint;
+  /** A base run: called with a checkpoint at each of spec.checkpointSteps (its last step included). */
+  onKeep?: (checkpoint: RunCheckpoint) => Promise<void> | void;
   /** Economical mode: the best steps-to-target at this batch size so far (runs that cannot beat it stop). */
   bestAtBatch?: () => number | null;
   /**
@@ -112,17 +120,21 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
   };
 }
 
+/** Every evaluation of a local-CBS branch: the raw weights and the best EWA decay so far, on the full set. */
+export const BRANCH_EVALUATION: EvalPlan = { set: 'full', decays: 'best', raw: true };
+
 export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunRecord> {
   const { engine, data } = options;
   const full: EvalSet = options.validation;
   const probe: EvalSet = options.probe ?? full;
   const control = options.control ?? new RunControl();
   const now = options.now ?? (() => performance.now());
-  const microSteps = spec.batchSize / spec.microBatch;
-  if (!Number.isInteger(microSteps) || microSteps < 1) {
-    throw new Error(`batch size ${spec.batchSize} is not a multiple of the micro-batch ${spec.microBatch}`);
+  for (const { batchSize } of spec.batchSchedule ?? [spec]) {
+    const microSteps = batchSize / spec.microBatch;
+    if (!Number.isInteger(microSteps) || microSteps < 1) {
+      throw new Error(`batch size ${batchSize} is not a multiple of the micro-batch ${spec.microBatch}`);
+    }
   }
-  const tokensPerStep = spec.batchSize * spec.model.context;
 
   let record: RunRecord;
   let step: number;
@@ -134,14 +146,38 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     record = structuredClone(c.record);
     step = c.step;
     initialLoss = c.initialLoss;
+  } else if (options.startFrom) {
+    const c = options.startFrom;
+    if (spec.branch && (c.step !== spec.branch.fromStep || c.record.tokensDone !== spec.branch.fromTokens)) {
+      throw new Error(`the branch starts at step ${spec.branch.fromStep} (${spec.branch.fromTokens} tokens) but the checkpoint is at step ${c.step} (${c.record.tokensDone} tokens)`);
+    }
+    await engine.loadState(c.engine);
+    data.restore(c.data);
+    record = { ...emptyRecord(spec, options.adapter), stepsDone: c.step, tokensDone: c.record.tokensDone };
+    step = c.step;
+    initialLoss = c.initialLoss;
   } else {
     record = emptyRecord(spec, options.adapter);
     step = 0;
     initialLoss = null;
   }
+  // Training tokens read so far: the batch can change with the step (a schedule, a branch).
+  let tokens = record.tokensDone;
+  // A branch's record counts its base run's tokens, but its wall time starts at the branch.
+  const tokensBeforeThisRun = spec.branch?.fromTokens ?? 0;
+  const keepAt = new Set(spec.checkpointSteps ?? []);
   const timing: RunTiming = (record.timing ??= { trainSeconds: 0, evalSeconds: 0, checkpointSeconds: 0, dataSeconds: 0, setupSeconds: 0 });
   timing.dataSeconds += options.preparation?.dataSeconds ?? 0;
   timing.setupSeconds += options.preparation?.setupSeconds ?? 0;
+  /** A checkpoint of the run now, timed as checkpoint time (kept for branches or for a resume). */
+  const saveCheckpoint = async (save: (checkpoint: RunCheckpoint) => Promise<void> | void): Promise<void> => {
+    const checkpointStarted = now();
+    try {
+      await save({ spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() });
+    } finally {
+      timing.checkpointSeconds += (now() - checkpointStarted) / 1000;
+    }
+  };
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
@@ -167,7 +203,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     const measured = ewaLosses.filter((l): l is number => l !== null);
     return {
       step,
-      tokens: step * tokensPerStep,
+      tokens,
       validationTokens: set.tokens,
       // The best decay at this evaluation, as the authors' code takes it (NaN if any is NaN).
       ewaLoss: measured.some((l) => Number.isNaN(l)) ? NaN : Math.min(...measured),
@@ -176,10 +212,15 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     };
   };
 
-  /** An evaluation as evaluationPlan says, with the full-set anchor when a probe shows the target is near. */
+  /**
+   * An evaluation as evaluationPlan says, with the full-set anchor when a probe shows the target is
+   * near. A local-CBS branch is compared with its sibling branches on its raw weights, so each of
+   * its evaluations is the raw weights on the full validation set (one EWA decay keeps the
+   * record's curves, at a fraction of the cost of every decay).
+   */
   const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
     const evalStarted = now();
-    const plan = evaluationPlan(spec.evaluation, context, step);
+    const plan: EvalPlan = spec.branch ? BRANCH_EVALUATION : evaluationPlan(spec.evaluation, context, step);
     const decays = plan.decays === 'every' ? spec.ewaDecays.map((_, i) => i) : [bestDecayIndex(record.evals.at(-1))];
     const set = plan.set === 'probe' ? probe : full;
     let point = await evaluateOn(set, decays, plan.raw);
@@ -204,9 +245,10 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
       }
 
       step += 1;
+      const { batchSize, peakLr } = batchAt(spec, tokens);
       const microBatches: MicroBatch[] = [];
-      for (let i = 0; i < microSteps; i++) microBatches.push(data.next(spec.microBatch));
-      const lr = learningRate(step, spec.peakLr, spec.warmupSteps);
+      for (let i = 0; i < batchSize / spec.microBatch; i++) microBatches.push(data.next(spec.microBatch));
+      const lr = learningRate(step, peakLr, spec.warmupSteps);
       const scalars = await engine.step(microBatches, {
         step,
         lr,
@@ -217,9 +259,11 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         clipNorm: spec.clipNorm,
         ewaDecays: spec.ewaDecays,
       });
+      const tokensPerStep = batchSize * spec.model.context;
+      tokens += tokensPerStep;
       initialLoss ??= scalars.loss;
       record.stepsDone = step;
-      record.tokensDone = step * tokensPerStep;
+      record.tokensDone = tokens;
       clock();
       const stats: StepStats = {
         step,
@@ -228,7 +272,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         gradNorm: scalars.gradNorm,
         microGradSq: scalars.microGradSq,
         batchGradSq: scalars.batchGradSq,
-        tokensPerSecond: record.tokensDone / Math.max(record.wallSeconds, 1e-9),
+        tokensPerSecond: (tokens - tokensBeforeThisRun) / Math.max(record.wallSeconds, 1e-9),
       };
       record.steps.push(stats);
       options.onStep?.(stats, record);
@@ -239,7 +283,9 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
 
       const last = record.evals.at(-1);
       const evalContext: EvalContext = { maxSteps: spec.maxSteps, targetLoss: spec.targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null };
-      if (shouldEvaluate(step, spec.evaluation, evalContext)) {
+      // A branch evaluates at its evalSteps only: their losses are what it measures.
+      const evaluateNow = spec.branch ? spec.branch.evalSteps.includes(step) : shouldEvaluate(step, spec.evaluation, evalContext);
+      if (evaluateNow) {
         const point = await evaluateAt(evalContext);
         if (!Number.isFinite(point.ewaLoss)) {
           return finish('diverged', { step, reason: `the EWA validation loss became ${point.ewaLoss}` });
@@ -251,11 +297,17 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         }
       }
 
-      if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
-        const checkpointStarted = now();
-        const checkpoint: RunCheckpoint = { spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() };
+      if (options.onKeep && keepAt.has(step)) {
         try {
-          await options.onCheckpoint(checkpoint);
+          await saveCheckpoint(options.onKeep);
+        } catch (error) {
+          // The base run goes on; the branches from this checkpoint fail, saying it was not saved.
+          options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id}, kept for its branches, was not saved`));
+        }
+      }
+      if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
+        try {
+          await saveCheckpoint(options.onCheckpoint);
         } catch (error) {
           // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run. Said once per run.
           if (!checkpointFailed) {
@@ -263,7 +315,6 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
           }
           checkpointFailed = true;
         }
-        timing.checkpointSeconds += (now() - checkpointStarted) / 1000;
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');

@@ -12,6 +12,7 @@ import {
   type TokenStreamState,
 } from '../data';
 import type { RunSpec } from '../experiment/schema';
+import { runTokens } from '../experiment/batch-schedule';
 import type { MicroBatch } from './engine';
 import { GpuTrainingEngine } from './gpu-engine';
 import type { BatchSource, EvalSet } from './run';
@@ -39,7 +40,7 @@ export async function prepareRunData(
   const prepared: PreparedData = await prepareData(dataset, tokenizer, {
     context,
     dataSeed: spec.seeds.data,
-    trainTokens: spec.maxSteps * spec.batchSize * context,
+    trainTokens: runTokens(spec),
     poolTokens: spec.poolTokens,
     validationSequences: validationSequencesFor(spec),
     cache: options.cache ?? null,

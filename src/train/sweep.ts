@@ -3,7 +3,7 @@
 // their mean final EWA loss. Finished runs are never repeated, so a reload resumes where the
 // sweep stopped. Economy: a run stops once another run at its batch size (same measurement and
 // replicate) has reached the target in fewer steps, or once it is censored (censorFactor).
-import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec } from '../experiment/schema';
+import type { ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunRetry, RunSpec } from '../experiment/schema';
 import { RESULTS_VERSION } from '../experiment/schema';
 import { measurementKey } from '../experiment/plan';
 import { targetFromReferences } from '../experiment/results';
@@ -29,6 +29,31 @@ export interface SweepHooks {
 /** The measurement a run belongs to: runs with the same key share a target and a CBS. */
 export function groupKey(spec: RunSpec): string {
   return measurementKey(spec.model, spec.dataSize);
+}
+
+/**
+ * A run that failed (a lost device, say) is tried again, up to `maxRetries` more times. Failed
+ * attempts before the one that counts stay in its record: a retried run is not the same evidence
+ * as a clean one.
+ */
+export async function withRetries(attempt: () => Promise<RunRecord>, maxRetries: number): Promise<RunRecord> {
+  let record = await attempt();
+  const retries: RunRetry[] = [];
+  for (let i = 0; i < maxRetries && record.status === 'failed'; i++) {
+    retries.push({ step: record.failure?.step ?? record.stepsDone, reason: record.failure?.reason ?? 'failed' });
+    record = await attempt();
+  }
+  return retries.length > 0 ? { ...record, retries } : record;
+}
+
+/** Works through `items` in order with at most `workers` of them in flight at once. */
+export async function inPool<T>(items: readonly T[], workers: number, each: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(workers, queue.length)) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await each(item);
+    }),
+  );
 }
 
 export async function runSweep(
@@ -65,29 +90,13 @@ export async function runSweep(
   };
 
   const runOne = async (spec: RunSpec): Promise<RunRecord> => {
-    let record: RunRecord | null = null;
-    // Failed attempts before the one that counts stay in its record: a retried run is not the same evidence as a clean one.
-    const retries: { step: number; reason: string }[] = [];
-    for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      if (record) retries.push({ step: record.failure?.step ?? record.stepsDone, reason: record.failure?.reason ?? 'failed' });
-      record = await execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) });
-      if (record.status !== 'failed') break;
-    }
-    if (retries.length > 0) record = { ...record!, retries };
-    finished.set(spec.id, record!);
-    await hooks.onRunFinished?.(record!);
-    return record!;
+    const record = await withRetries(() => execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) }), maxRetries);
+    finished.set(spec.id, record);
+    await hooks.onRunFinished?.(record);
+    return record;
   };
 
-  const runPool = async (specs: RunSpec[]): Promise<void> => {
-    const queue = specs.filter((s) => !finished.has(s.id));
-    const workers = Math.max(1, Math.min(config.workers, queue.length));
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let spec = queue.shift(); spec; spec = queue.shift()) await runOne(spec);
-      }),
-    );
-  };
+  const runPool = (specs: RunSpec[]): Promise<void> => inPool(specs.filter((s) => !finished.has(s.id)), config.workers, runOne);
 
   // Reference runs first: the target of their measurement comes from them.
   const references = plan.filter((s) => s.role === 'reference');

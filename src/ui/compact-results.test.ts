@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENT_PRESETS } from '../experiment/presets';
+import { EXPERIMENT_PRESETS, localCbsDemoConfig } from '../experiment/presets';
+import { analyzeLocalCbs } from '../cbs/local-cbs';
 import { planRuns } from '../experiment/plan';
 import { isNearTarget, shouldEvaluate } from '../train/eval-schedule';
 import { decodeLink, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../experiment/codec';
@@ -33,12 +34,14 @@ function presetResults(config: ExperimentConfig): ExperimentResults {
     const evals: EvalPoint[] = [];
     const steps: StepStats[] = [];
     let stepsToTarget: number | null = null;
-    let step = 1;
+    // A local-CBS branch starts at its checkpoint and evaluates at its evalSteps only, as the trainer has it.
+    let step = spec.branch ? spec.branch.fromStep + 1 : 1;
     for (; step <= spec.maxSteps; step++) {
       const g = 1 / (1 + step / 50);
       steps.push({ step, trainLoss: loss(step) + 0.05, lr: spec.peakLr, gradNorm: Math.sqrt(g), microGradSq: g * (1 + 48 / spec.microBatch) * (1 + 0.2 * (rand() - 0.5)), batchGradSq: g * (1 + 48 / spec.batchSize) * (1 + 0.2 * (rand() - 0.5)), tokensPerSecond: 1e4 });
       const last = evals.at(-1);
-      if (shouldEvaluate(step, spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null })) {
+      const due = spec.branch ? spec.branch.evalSteps.includes(step) : shouldEvaluate(step, spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null });
+      if (due) {
         // As the trainer records them: near the target every decay and no raw loss, far from it one decay.
         const near = step >= spec.maxSteps || isNearTarget(spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null });
         const ewaLosses = spec.ewaDecays.map((_, k) => (near || k === 0 ? loss(step) + 0.01 * k : null));
@@ -121,5 +124,29 @@ describe('compactResults: what a results link carries', () => {
     }
     // The input is left as it was (the JSON export keeps every step).
     expect(full.runs[1].steps.length).toBeGreaterThan(2);
+  });
+
+  it('a local-CBS experiment: the link\'s local CBS, branch verdicts and noise scale are the full results\'', () => {
+    const config = localCbsDemoConfig();
+    const plan = planRuns(config, { vocabSize: 257, microBatchFor: (_m, b) => Math.max(1, b / 2) });
+    const rand = mulberry32(5);
+    // Branch losses a hair apart around the tolerance bar (ε = 0.01), where rounding to 4 digits would matter.
+    const runs: RunRecord[] = plan.map((spec) => {
+      const k = spec.branch?.multiplier ?? 1;
+      const level = 2.61234 + 0.0049 * (k - 1) + 0.0001 * rand();
+      const evals: EvalPoint[] = (spec.branch?.evalSteps ?? [spec.maxSteps]).map((step, i) => ({ step, tokens: 0, validationTokens: 4096, ewaLoss: level + 0.001 * i, ewaLosses: [level, null, null], rawLoss: level + 0.001 * i }));
+      const steps: StepStats[] = spec.role === 'base' ? Array.from({ length: 100 }, (_, i) => ({ step: i + 1, trainLoss: 3, lr: 0.003, gradNorm: 1, microGradSq: 2 + rand(), batchGradSq: 1.5 + rand() / 2, tokensPerSecond: 1 })) : [];
+      return { spec, status: 'finished', evals, steps, stepsToTarget: null, stepsDone: spec.maxSteps, tokensDone: 0, failure: null, wallSeconds: 1, adapter: 'synthetic' };
+    });
+    const full: ExperimentResults = { version: RESULTS_VERSION, config, targets: [], runs, startedAt: 'then', finishedAt: 'now', adapter: 'synthetic' };
+    const link = encodeResultsFragment(compactResults(full));
+    expect(link.ok).toBe(true);
+    const decoded = decodeLink(link.ok ? link.fragment : '');
+    if (!decoded.ok || decoded.kind !== 'results') throw new Error('the link does not decode to results');
+    const before = analyzeLocalCbs(full);
+    const after = analyzeLocalCbs(decoded.results);
+    expect(after.points).toEqual(before.points);
+    expect(before.points.map((p) => p.kStar)).toEqual([3, 3, 3]);
+    expect(after.noiseScale[0].estimate.summary! / before.noiseScale[0].estimate.summary! - 1).toBeLessThan(1e-4);
   });
 });

@@ -6,7 +6,9 @@
 //   evaluation at or below it, and the one before), and up to EVALS_KEPT more spread evenly in
 //   log(step). Losses keep 4 significant digits, more where that would carry a loss across the
 //   target, and 7 around the crossing when the analysis interpolates it; each EWA decay's own
-//   loss (which decay won: no chart draws it) keeps 3.
+//   loss (which decay won: no chart draws it) keeps 3. A local-CBS branch keeps its few
+//   evaluations as they are: its local CBS compares raw losses within a tolerance ε, and rounding
+//   could move one across the bar.
 //   Steps to target, the fit, B* and its interval at the results' own targets are therefore those
 //   of the full results (exactly without interpolation); at another target they come from the
 //   thinned curve.
@@ -98,7 +100,10 @@ export function compactResults(results: ExperimentResults): ExperimentResults {
     ...results,
     runs: results.runs.map((run) => ({
       ...run,
-      evals: compactEvals(run, run.spec.role === 'reference' ? null : (targetOf(results.targets, run.spec) ?? run.spec.targetLoss), results.config.analysis.interpolate),
+      evals:
+        run.spec.role === 'branch'
+          ? run.evals.map((e) => ({ ...e }))
+          : compactEvals(run, run.spec.role === 'reference' ? null : (targetOf(results.targets, run.spec) ?? run.spec.targetLoss), results.config.analysis.interpolate),
       steps: compactSteps(run.steps),
     })),
   };

@@ -72,6 +72,11 @@ export const GLOSSARY = {
     definition:
       'tr(Σ) / |G|²: how noisy one sequence’s gradient is compared with the true gradient, estimated during training from the micro-batch and the accumulated batch. A cheap prediction of the critical batch; later work found it underestimates the measured one, so it is shown beside B*, never instead.',
   },
+  'local-cbs': {
+    term: 'Local CBS',
+    definition:
+      'The critical batch size at one point of a run, measured by branching (Merrill et al. 2025): from a checkpoint of a run at batch B, short branches train at k·B with the learning rate scaled by √k, and the local CBS is the largest k·B whose smoothed loss stays within a tolerance ε of every smaller batch’s. Measured at several checkpoints it shows how CBS grows as the run sees more tokens.',
+  },
 } as const satisfies Record<string, GlossaryEntry>;
 
 export type GlossaryId = keyof typeof GLOSSARY;

@@ -34,6 +34,7 @@ import { explainError } from '../util/errors';
 // The charts (recharts) load on their own, so the first view's text and Start do not wait for them.
 const ResultsView = lazy(() => import('./results-view').then((m) => ({ default: m.ResultsView })));
 const TableResultsView = lazy(() => import('./results-view').then((m) => ({ default: m.TableResultsView })));
+const LocalCbsView = lazy(() => import('./local-cbs-view').then((m) => ({ default: m.LocalCbsView })));
 const RunMonitor = lazy(() => import('./run-monitor').then((m) => ({ default: m.RunMonitor })));
 
 export interface LabProps {
@@ -243,8 +244,8 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
         {isDemo ? 'Start the demo' : 'Start this experiment'}
       </button>
       <p className="start-what" data-testid="start-what">
-        {isDemo ? findExperimentPreset('demo')?.explanation : `${config.name}.`} {estimate ? `${estimateLine(estimate, estimatedSeconds)}.` : ''} You will watch every run&apos;s loss fall and the
-        steps-to-target chart fill in.
+        {isDemo ? findExperimentPreset('demo')?.explanation : `${config.name}.`} {estimate ? `${estimateLine(estimate, estimatedSeconds)}.` : ''} You will watch every run&apos;s loss fall and{' '}
+        {config.kind === 'local-cbs' ? 'the local CBS appear checkpoint by checkpoint.' : 'the steps-to-target chart fill in.'}
       </p>
       {reasons.length > 0 && (
         <p className="hint" data-testid="start-blocked">
@@ -278,11 +279,14 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
         {table ? (
           <TableResultsView table={table.input} name={table.name} focusSignal={focusResults} />
         ) : (
-          results && (
+          results &&
+          (results.config.kind === 'local-cbs' ? (
+            <LocalCbsView results={results} history={history} focusSignal={focusResults} />
+          ) : (
             <ResultsView results={results} focusSignal={focusResults}>
               {resultsOrigin === 'live' && <ModelDownloads weights={weights} config={results.config} />}
             </ResultsView>
-          )
+          ))
         )}
       </Suspense>
       <SharePanel

@@ -4,12 +4,12 @@
 // with their progress and controls.
 import { memo, useMemo, useRef } from 'react';
 import { useRunStore } from '../state/run-store';
-import type { ExperimentResults } from '../experiment/schema';
+import type { ExperimentResults, RunSpec, RunStatus } from '../experiment/schema';
 import { targetOf } from '../experiment/results';
 import { chartModel, lossPanels } from './chart-model';
 import { CbsChart } from './cbs-chart';
 import { LossCurves } from './loss-curves';
-import { experimentSummary, isFinal, runProgress } from './run-summary';
+import { experimentSummary, isFinal, runProgress, type RunLine } from './run-summary';
 import { fmtSeconds } from './format';
 import { formatCount } from '../util/format';
 import type { RunControls } from './use-training';
@@ -29,10 +29,41 @@ const STATUS_TEXT: Record<string, string> = {
 
 const MemoLossCurves = memo(LossCurves);
 
+/** A run as the summary reads it: local-CBS base runs and branches train a fixed budget, with no target. */
+function lineOf(r: { status: RunStatus; spec: RunSpec; stepsDone: number; failure: RunLine['failure'] }): RunLine {
+  return { status: r.status, reference: r.spec.role === 'reference', fixedBudget: r.spec.role === 'base' || r.spec.role === 'branch', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure };
+}
+
+/** What a run is for, when it is not a plain sweep run. */
+function roleText(spec: RunSpec): string {
+  switch (spec.role) {
+    case 'reference':
+      return ' · reference';
+    case 'base':
+      return ' · local-CBS base run';
+    case 'branch':
+      return spec.branch ? ` · branch k = ${spec.branch.multiplier} from step ${spec.branch.fromStep}` : ' · branch';
+    case 'constant':
+      return ' · constant batch (warmup comparison)';
+    case 'schedule':
+      return ' · batch-size warmup';
+    default:
+      return '';
+  }
+}
+
 /** The steps-to-target chart of the runs finished so far; the fit and B* update with each point. */
 const LiveCbs = memo(function LiveCbs({ results }: { results: ExperimentResults | null }) {
+  const local = results?.config.kind === 'local-cbs';
   // A small bootstrap: it reruns with every finished run.
-  const live = useMemo(() => (results ? chartModel(results, { resamples: 200 }) : null), [results]);
+  const live = useMemo(() => (results && !local ? chartModel(results, { resamples: 200 }) : null), [results, local]);
+  if (local) {
+    return (
+      <p className="chart-empty" data-testid="live-cbs">
+        A local-CBS experiment has no steps-to-target chart: its local CBS appears in the results below as each checkpoint&apos;s branches finish.
+      </p>
+    );
+  }
   return (
     <div className="live-cbs" data-testid="live-cbs">
       {live && live.measurements.length > 0 ? (
@@ -50,7 +81,7 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
   const summary = experimentSummary(
     // A cancelled experiment may still end "finished" (its last runs stop early): it says Cancelled.
     cancelled && status !== 'running' && status !== 'paused' ? 'stopped' : status,
-    list.map((r) => ({ status: r.status, reference: r.spec.role === 'reference', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure })),
+    list.map(lineOf),
     error,
   );
   // The charts change only with evaluations and statuses, not with every step's progress: on a
@@ -120,12 +151,12 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
                 {list.map((r) => {
                   const id = r.spec.id;
                   const running = r.status === 'running' || r.status === 'paused' || r.status === 'queued';
-                  const progress = runProgress({ status: r.status, reference: r.spec.role === 'reference', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure });
+                  const progress = runProgress(lineOf(r));
                   return (
                     <tr key={id} data-testid="run-row" data-status={r.status}>
                       <td>
                         {r.spec.model.name} · D {formatCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
-                        {r.spec.role === 'reference' ? ' · reference' : ''}
+                        {roleText(r.spec)}
                       </td>
                       <td className={`status status-${r.status}`}>{STATUS_TEXT[r.status] ?? r.status}</td>
                       <td className="progress-cell">

@@ -41,4 +41,13 @@ describe('what the monitor says', () => {
     expect(runProgress(run('stopped', { stepsDone: 12, failure: { step: 12, reason: 'cancelled by the user' } })).text).toBe('cancelled at step 12');
     expect(runProgress(run('running', { stepsDone: 12 }))).toEqual({ value: 12, max: 100, text: '12/100' });
   });
+  it('local CBS: base runs and branches train a fixed budget, with no target', () => {
+    const base = run('finished', { fixedBudget: true, stepsDone: 313, maxSteps: 313 });
+    const branch = run('finished', { fixedBudget: true, stepsDone: 112, maxSteps: 112 });
+    expect(runProgress(branch)).toEqual({ value: 112, max: 112, text: 'trained its budget, to step 112' });
+    expect(experimentSummary('finished', [base, branch, run('reached-target'), run('reached-target')], null)).toEqual({
+      outcome: 'finished',
+      text: 'Finished: all 4 runs done; 2 reached the target, 2 trained their fixed budget (local CBS: base runs and branches).',
+    });
+  });
 });

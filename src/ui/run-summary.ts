@@ -8,6 +8,8 @@ export interface RunLine {
   status: RunStatus;
   /** A reference run: trained for exactly D tokens to set the target. */
   reference: boolean;
+  /** A local-CBS base run or branch: trained for a fixed budget, with no target to reach. */
+  fixedBudget?: boolean;
   stepsDone: number;
   maxSteps: number;
   failure: { step: number; reason: string } | null;
@@ -55,15 +57,17 @@ export function experimentSummary(status: string, runs: readonly RunLine[], erro
     return { outcome: 'failed', text: `Failed: every run failed or diverged${reason ? ` (first reason: ${reason})` : ''}.` };
   }
   if (problems) return { outcome: 'partly-failed', text: `Finished, partly failed: ${total} runs, ${reached} reached the target; ${problems}.` };
-  const sweep = runs.filter((r) => !r.reference);
+  const sweep = runs.filter((r) => !r.reference && !r.fixedBudget);
   const early = sweep.filter((r) => r.status === 'censored' || (r.status === 'stopped' && !cancelledByUser(r))).length;
   const capped = sweep.filter((r) => r.status === 'finished').length;
   const reference = runs.filter((r) => r.reference).length;
+  const fixed = runs.filter((r) => r.fixedBudget).length;
   const parts = [
     `${reached} reached the target`,
     early ? `${early} stopped early by the economy rules` : '',
     capped ? `${capped} ran to ${capped === 1 ? 'its' : 'their'} cap without reaching it` : '',
     reference ? `${plural(reference, 'reference run')} set the target` : '',
+    fixed ? `${fixed} trained ${fixed === 1 ? 'its' : 'their'} fixed budget (local CBS: base ${fixed === 1 ? 'run or branch' : 'runs and branches'})` : '',
   ].filter(Boolean);
   return { outcome: 'finished', text: `Finished: all ${total} runs done; ${parts.join(', ')}.` };
 }
@@ -75,6 +79,7 @@ export function runProgress(r: RunLine): { value: number; max: number; text: str
     case 'reached-target':
       return { value: max, max, text: `reached the target at step ${r.stepsDone} (budget ${r.maxSteps})` };
     case 'finished':
+      if (r.fixedBudget) return { value: max, max, text: `trained its budget, to step ${r.stepsDone}` };
       return { value: max, max, text: r.reference ? `trained exactly D: ${r.stepsDone} steps` : `ran all ${r.stepsDone} steps without reaching the target` };
     case 'censored':
       return { value: max, max, text: `stopped at step ${r.stepsDone}, unreached: far beyond linear scaling (economy)` };

@@ -7,6 +7,8 @@ import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, Experim
 import { checkpointInterval, emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
 import { planContext, planRuns } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
+import { branchPointKey, runLocalCbs } from '../train/local-cbs';
+import { warmupComparisonRuns } from '../cbs/local-cbs';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
 import { pinDataSource, type LocalFiles } from './data-setup';
@@ -162,12 +164,16 @@ export class ExperimentRunner {
         onEval: (point) => hooks.runEval(spec.id, point),
         onStatus: (status) => hooks.runStatus(spec.id, status),
         onCheckpoint: (checkpoint) => store.saveCheckpoint(sweep.id, checkpoint),
+        // A base run's checkpoints for its branches, kept under their own key until the sweep is discarded.
+        onKeep: (checkpoint) => store.saveCheckpoint(sweep.id, { ...checkpoint, spec: { ...checkpoint.spec, id: branchPointKey(spec.id, checkpoint.step) } }),
         onWarning: (message) => this.options.onWarning?.(message),
       };
       try {
         hooks.runStarted(spec.id);
         pushBest();
         const resumeFrom = await store.checkpoint(sweep.id, spec.id);
+        const startFrom = spec.branch && !resumeFrom ? await store.checkpoint(sweep.id, branchPointKey(spec.branch.baseRunId, spec.branch.fromStep)) : null;
+        if (spec.branch && !resumeFrom && !startFrom) throw new Error(`the base run's checkpoint at step ${spec.branch.fromStep} was not saved: run the experiment again from the start`);
         const keepWeights = hooks.runWeights !== undefined;
         const record = await worker.api.train(
           spec,
@@ -177,6 +183,7 @@ export class ExperimentRunner {
             files: this.options.files ?? null,
             economy: last,
             resumeFrom,
+            startFrom,
             checkpointEvery: checkpointInterval(spec),
             keepWeights,
           },
@@ -199,25 +206,38 @@ export class ExperimentRunner {
       }
     };
 
+    const sweepHooks = {
+      onRunFinished: async (record: RunRecord) => {
+        // A run stopped by the user's cancel is not finished work: resuming trains it again.
+        // A run that cannot be stored (storage full) is still a result: the sweep goes on, and says so.
+        if (!(this.cancelled && record.status === 'stopped')) {
+          await store.saveRun(sweep.id, record).catch((error: unknown) => this.options.onWarning?.(explainError(error, `run ${record.spec.id} finished but was not saved for a resume`)));
+        }
+        hooks.runFinished(record);
+      },
+      onTarget: (target: GroupTarget) => hooks.targetKnown(target),
+    };
     try {
-      const results = await runSweep(
-        config,
-        plan,
-        execute,
-        finished,
-        {
-          onRunFinished: async (record) => {
-            // A run stopped by the user's cancel is not finished work: resuming trains it again.
-            // A run that cannot be stored (storage full) is still a result: the sweep goes on, and says so.
-            if (!(this.cancelled && record.status === 'stopped')) {
-              await store.saveRun(sweep.id, record).catch((error: unknown) => this.options.onWarning?.(explainError(error, `run ${record.spec.id} finished but was not saved for a resume`)));
-            }
-            hooks.runFinished(record);
-          },
-          onTarget: (target) => hooks.targetKnown(target),
-        },
-        this.options.adapter,
-      );
+      const results =
+        config.kind === 'local-cbs'
+          ? await runLocalCbs(
+              config,
+              plan,
+              execute,
+              finished,
+              {
+                ...sweepHooks,
+                // The warmup comparison's runs appear in the page's run list once they are planned.
+                comparisonRuns: (records, target) => {
+                  const runs = warmupComparisonRuns(config, records, target);
+                  const done = new Set(records.map((r) => r.spec.id));
+                  for (const spec of runs) if (!done.has(spec.id)) hooks.runQueued(spec);
+                  return runs;
+                },
+              },
+              this.options.adapter,
+            )
+          : await runSweep(config, plan, execute, finished, sweepHooks, this.options.adapter);
       await store.markFinished(sweep.id).catch((error: unknown) => this.options.onWarning?.(explainError(error, 'the sweep could not be marked finished (a reload offers to resume it)')));
       hooks.experimentFinished();
       return revisions.length > 0 ? { ...results, dataRevisions: revisions } : results;

@@ -199,6 +199,9 @@ export function createLabApi(env: LabEnvironment) {
           adapter,
           checkpointEvery: setup.checkpointEvery,
           resumeFrom: setup.resumeFrom ?? undefined,
+          startFrom: setup.startFrom ?? undefined,
+          // Only a base run keeps checkpoints for branches (a Comlink proxy cannot say whether onKeep exists).
+          onKeep: spec.checkpointSteps?.length ? (checkpoint: RunCheckpoint) => events.onKeep!(checkpoint) : undefined,
           bestAtBatch: () => run.economy.best,
           censorAfter: () => run.economy.censorAfter,
           preparation: { dataSeconds, setupSeconds },

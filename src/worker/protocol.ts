@@ -19,6 +19,8 @@ export interface RunSetup {
   data: DataSourceSpec;
   tokenizer: TokenizerSpec;
   resumeFrom?: RunCheckpoint | null;
+  /** A local-CBS branch: its base run's checkpoint, to start from (see trainRun's startFrom). */
+  startFrom?: RunCheckpoint | null;
   /** The files of a 'local' data source (File objects cross postMessage). */
   files?: LocalFiles | null;
   /** Checkpoint every this many steps (0: never). */
@@ -36,5 +38,7 @@ export interface RunEvents {
   onEval(point: EvalPoint): void;
   onStatus(status: RunStatus): void;
   onCheckpoint(checkpoint: RunCheckpoint): Promise<void>;
+  /** A base run's checkpoint for its branches, at each of its spec's checkpointSteps. */
+  onKeep?(checkpoint: RunCheckpoint): Promise<void>;
   onWarning(message: string): void;
 }

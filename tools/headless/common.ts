@@ -1,5 +1,5 @@
 // What both engines of the headless runner share: exit codes, the progress printer, the adapter
-// line, and the outputs (results.json, report.json, report.txt, the CSV exports, run.json) with
+// line, and the outputs (results.json, the analysis: report.json and report.txt, or local-cbs.json and local-cbs.txt for a local-CBS experiment; the CSV exports, run.json) with
 // the summary. No browser and no build tool here: the device bundle (Node engine only) takes it.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,6 +8,8 @@ import { exportResultsJson, importJson } from '../../src/experiment/codec';
 import { analyzeResults } from '../../src/cbs/report';
 import { formatReport } from '../../src/cbs/format';
 import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../../src/cbs/export';
+import { analyzeLocalCbs } from '../../src/cbs/local-cbs';
+import { formatLocalCbsReport } from '../../src/cbs/local-cbs-format';
 import type { HeadlessArgs } from './args';
 import type { AdapterInfo } from './page';
 import { formatDuration, formatProgress, progressOf, type LabState, type RunState } from './progress';
@@ -122,7 +124,32 @@ export interface OutputContext {
   timing?: Record<string, unknown>;
 }
 
-/** results.json, report.json, report.txt, the CSVs, the engine's extras and run.json; the summary; the exit code. */
+/** A finished experiment's analysis: its files' names, the report and its text, the summary printed at the end, and its CSV files. */
+interface Analysis {
+  json: string;
+  text: string;
+  report: unknown;
+  full: string;
+  short: string;
+  csv: Record<string, string>;
+}
+
+/**
+ * The analysis a finished experiment gets: the CBS report of a sweep (report.json, report.txt and
+ * the steps-to-target CSV), or the local-CBS report of a local-CBS experiment (local-cbs.json,
+ * local-cbs.txt), its text printed at the end.
+ */
+function analyse(results: ExperimentResults): Analysis {
+  if (results.config.kind === 'local-cbs') {
+    const report = analyzeLocalCbs(results);
+    const text = formatLocalCbsReport(report);
+    return { json: 'local-cbs.json', text: 'local-cbs.txt', report, full: text, short: text, csv: {} };
+  }
+  const report = analyzeResults(results, { analysis: { ...results.config.analysis } });
+  return { json: 'report.json', text: 'report.txt', report, full: formatReport(report), short: formatSummary(report), csv: { 'steps.csv': stepsCsv(results, report) } };
+}
+
+/** results.json, the analysis (report.json and report.txt, or local-cbs.json and local-cbs.txt), the CSVs, the engine's extras and run.json; the summary; the exit code. */
 export async function writeOutputs(outDir: string, raw: ExperimentResults | null, c: OutputContext): Promise<number> {
   if (!raw) throw new RunFailure('the experiment finished but has no results', EXIT.failed);
   // The UI's export format; read back through the codec (validated, NaN revived) for the analysis.
@@ -133,11 +160,11 @@ export async function writeOutputs(outDir: string, raw: ExperimentResults | null
     throw new RunFailure(`the results do not pass validation: ${decoded.ok ? 'not results' : decoded.message}`, EXIT.failed);
   }
   const results = decoded.results;
-  const report = analyzeResults(results, { analysis: { ...results.config.analysis } });
-  writeFileSync(resolve(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(resolve(outDir, 'report.txt'), formatReport(report));
+  const analysis = analyse(results);
+  writeFileSync(resolve(outDir, analysis.json), JSON.stringify(analysis.report, null, 2) + '\n');
+  writeFileSync(resolve(outDir, analysis.text), analysis.full);
   // The same CSV files as the page's export buttons.
-  const csvFiles = { 'steps.csv': stepsCsv(results, report), 'evaluations.csv': evaluationsCsv(results), 'train-steps.csv': trainStepsCsv(results) };
+  const csvFiles = { ...analysis.csv, 'evaluations.csv': evaluationsCsv(results), 'train-steps.csv': trainStepsCsv(results) };
   for (const [name, text] of Object.entries(csvFiles)) writeFileSync(resolve(outDir, name), text);
 
   const extras = await c.extras();
@@ -159,7 +186,7 @@ export async function writeOutputs(outDir: string, raw: ExperimentResults | null
         trainSeconds,
         wallSeconds,
         ...(c.timing ?? {}),
-        files: ['results.json', 'report.json', 'report.txt', ...Object.keys(csvFiles), ...extras],
+        files: ['results.json', analysis.json, analysis.text, ...Object.keys(csvFiles), ...extras],
       },
       null,
       2,
@@ -168,9 +195,9 @@ export async function writeOutputs(outDir: string, raw: ExperimentResults | null
 
   log('');
   log(`finished ${results.runs.length} runs in ${formatDuration(trainSeconds)} on ${c.adapter?.fallback ? 'the software fallback' : 'the GPU'} (${c.adapter?.description.split(';')[0] ?? 'unknown adapter'})`);
-  process.stdout.write(formatSummary(report));
+  process.stdout.write(analysis.short);
   for (const r of diverged) warn(`warning: run ${r.spec.id} diverged at step ${r.failure?.step ?? '?'}: ${r.failure?.reason ?? ''}`);
-  log(`written to ${outDir}: results.json, report.json, report.txt, ${Object.keys(csvFiles).join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`);
+  log(`written to ${outDir}: results.json, ${analysis.json}, ${analysis.text}, ${Object.keys(csvFiles).join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`);
   if (failed.length > 0) {
     warn(`headless: ${failed.length} run(s) failed: ${failed.map((r) => `${r.spec.id} (${r.failure?.reason ?? 'unknown'})`).join('; ')}`);
     return EXIT.failed;

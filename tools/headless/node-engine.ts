@@ -20,6 +20,7 @@ import type { ExperimentForecast } from '../../src/train/progress';
 import type { LocalFiles } from '../../src/worker/data-setup';
 import { ExperimentRunner, type ExperimentHooks, type SweepPersistence } from '../../src/worker/experiment-runner';
 import { groupKey } from '../../src/train/sweep';
+import { isBranchPointKey } from '../../src/train/local-cbs';
 import { inProcessLabWorker } from '../../src/worker/in-process';
 import { createLabApi } from '../../src/worker/lab-api';
 import type { HeadlessArgs } from './args';
@@ -183,7 +184,8 @@ export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, ada
     },
     async checkpoint(id, runId) {
       const checkpoint = await onDisk.checkpoint(id, runId);
-      if (checkpoint) {
+      // A local-CBS branch starting from its base run's checkpoint is not a resume.
+      if (checkpoint && !isBranchPointKey(runId)) {
         resumed.fromCheckpoint.push(`${runId} at step ${checkpoint.step}`);
         options.onNote(`run ${runId} continues from its checkpoint at step ${checkpoint.step}`);
       }

@@ -155,6 +155,7 @@ async function saveDownload(page: Page, button: Locator, path: string, timeoutMs
  */
 export async function exportCharts(page: Page, dir: string, timeoutMs: number): Promise<{ written: string[]; notes: string[] }> {
   const written: string[] = [];
+  if ((await page.getByTestId('local-cbs').count()) > 0) return exportLocalCbsCharts(page, dir, timeoutMs);
   const notes: string[] = [];
   const results = page.getByTestId('results');
   await results.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -176,6 +177,13 @@ export async function exportCharts(page: Page, dir: string, timeoutMs: number): 
     written.push(name);
   }
   if (panels === 0) notes.push('scaling.png not written: a scaling chart needs B* at two or more model or data sizes, and this experiment measured one');
+  written.push(...(await exportLossAndPage(page, results, dir, timeoutMs)));
+  return { written, notes };
+}
+
+/** The loss curves of every run (loss.png, when the results show them) and the whole page (page.png). */
+async function exportLossAndPage(page: Page, results: Locator, dir: string, timeoutMs: number): Promise<string[]> {
+  const written: string[] = [];
   const lossDetails = results.locator('details.loss-details');
   if ((await lossDetails.count()) > 0) {
     await lossDetails.locator('summary').click({ timeout: timeoutMs });
@@ -184,7 +192,7 @@ export async function exportCharts(page: Page, dir: string, timeoutMs: number): 
   }
   await page.screenshot({ path: `${dir}/page.png`, fullPage: true, timeout: timeoutMs });
   written.push('page.png');
-  return { written, notes };
+  return written;
 }
 
 /**
@@ -214,4 +222,30 @@ export async function downloadModels(page: Page, dir: string, timeoutMs: number)
     }
   }
   return written;
+}
+
+/**
+ * A local-CBS experiment's charts as the page exports them: the local CBS against tokens
+ * (local-cbs.png), each checkpoint's branch losses (local-cbs-branches-<n>.png), the loss curves
+ * and the page.
+ */
+async function exportLocalCbsCharts(page: Page, dir: string, timeoutMs: number): Promise<{ written: string[]; notes: string[] }> {
+  const written: string[] = [];
+  const notes: string[] = [];
+  const results = page.getByTestId('local-cbs');
+  await results.waitFor({ state: 'visible', timeout: timeoutMs });
+  const save = (figure: Locator) => figure.getByRole('button', { name: 'Save chart as PNG' });
+  const curve = save(results.getByTestId('local-cbs-curve'));
+  if ((await curve.count()) > 0) {
+    await saveDownload(page, curve, `${dir}/local-cbs.png`, timeoutMs);
+    written.push('local-cbs.png');
+  } else notes.push('local-cbs.png not written: no checkpoint has a local CBS (its branches failed or did not run)');
+  const branches = results.getByTestId('local-cbs-branches');
+  for (let i = 0; i < (await branches.count()); i++) {
+    const name = `local-cbs-branches-${i + 1}.png`;
+    await saveDownload(page, save(branches.nth(i)), `${dir}/${name}`, timeoutMs);
+    written.push(name);
+  }
+  written.push(...(await exportLossAndPage(page, results, dir, timeoutMs)));
+  return { written, notes };
 }

@@ -13,7 +13,7 @@ import { FormContext, Issues, Section, FieldInput, setIn, type FormApi } from '.
 import { TableSection } from './table-section';
 import { ModelsEditor } from './models-editor';
 import { DataEditor } from './data-editor';
-import { Beta2RuleSelect, CapKindSelect, PairingSelect, TargetKindSelect } from './rule-selects';
+import { Beta2RuleSelect, BranchLossSelect, CapKindSelect, ExperimentKindSelect, PairingSelect, TargetKindSelect } from './rule-selects';
 import { SeedsEditor } from './seeds-editor';
 import { EstimateView } from './estimate-view';
 import type { TimeEstimateProps } from './time-estimate';
@@ -45,6 +45,7 @@ export function ExperimentBuilder({ limits, time, open, onOpenChange, onBackToSt
   // A problem in a folded field unfolds "Advanced", so no message is ever hidden.
   const advancedIssue = issues.some((i) => isAdvanced(i.path));
   const [advancedOpen, setAdvancedOpen] = useState(false);
+  const local = config.kind === 'local-cbs';
   return (
     <FormContext.Provider value={form}>
       <section className="builder" aria-labelledby="builder-title" data-testid="builder">
@@ -71,9 +72,11 @@ export function ExperimentBuilder({ limits, time, open, onOpenChange, onBackToSt
           </div>
           <Section title="Experiment">
             <FieldInput name="name" />
+            <ExperimentKindSelect config={config} />
           </Section>
           <ModelsEditor />
           <DataEditor />
+          {local && <TableSection title="Local CBS by branching (the first model and data size; batch sizes, learning rates and target are not used)" section="local-cbs" advanced={false} />}
           <TableSection title="Sweep" section="sweep" advanced={false} />
           <Section title="Target and the CBS rule">
             <TargetKindSelect config={config} />
@@ -83,6 +86,7 @@ export function ExperimentBuilder({ limits, time, open, onOpenChange, onBackToSt
           </Section>
           <details className="advanced" open={advancedOpen || advancedIssue} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)} data-testid="advanced">
             <summary>Advanced: learning-rate scaling, optimizer, EWA, reference runs, run length, evaluation, seeds</summary>
+            {local && <TableSection title="Local CBS" section="local-cbs" advanced leading={<BranchLossSelect />} />}
             <TableSection title="Sweep" section="sweep" advanced leading={<PairingSelect />} />
             <TableSection
               title="Optimizer (AdamW, constant LR after warmup) and EWA"

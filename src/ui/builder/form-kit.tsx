@@ -192,10 +192,11 @@ export function FieldInputs({ names }: { names: readonly FieldPath[] }) {
   );
 }
 
-export function SelectField({ label, path, options, onSelect }: { label: string; path: Path; options: [string, string][]; onSelect?: (v: string) => void }) {
+/** A select; `value` stands in for an absent optional field (the config's `kind` defaults to a sweep). */
+export function SelectField({ label, path, options, onSelect, value: shown }: { label: string; path: Path; options: [string, string][]; onSelect?: (v: string) => void; value?: string }) {
   const form = useForm();
   const id = useId();
-  const value = getIn(form.config, path);
+  const value = shown ?? getIn(form.config, path);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>

@@ -1,6 +1,7 @@
 // The builder's kind selects: each switches a union-typed part of the config (a per-batch rule,
-// the target, the run cap, the pairing) to a fresh value of the chosen kind.
+// the target, the run cap, the pairing, the kind of experiment) to a fresh value of the chosen kind.
 import type { ExperimentConfig } from '../../experiment/schema';
+import { withKind } from '../../experiment/presets';
 import { SelectField, useForm, type Path } from './form-kit';
 
 /** Adam's β2 per batch size: a memory of a fraction of D's steps, the paper's table, or one value. */
@@ -59,6 +60,37 @@ export function PairingSelect() {
       options={[
         ['grid', 'every model × every D'],
         ['paired', 'model i with D i (Chinchilla)'],
+      ]}
+    />
+  );
+}
+
+/** A steps-to-target sweep, or local CBS by branching (which takes the first model and data size). */
+export function ExperimentKindSelect({ config }: { config: ExperimentConfig }) {
+  const form = useForm();
+  return (
+    <SelectField
+      label="Kind of experiment"
+      path={['kind']}
+      value={config.kind ?? 'sweep'}
+      options={[
+        ['sweep', 'steps to target over batch sizes (B*)'],
+        ['local-cbs', 'local CBS by branching from one run'],
+      ]}
+      onSelect={(v) => form.set([], withKind(config, v === 'local-cbs' ? 'local-cbs' : 'sweep'))}
+    />
+  );
+}
+
+/** Which loss a local-CBS branch is read off. */
+export function BranchLossSelect() {
+  return (
+    <SelectField
+      label="Branch loss"
+      path={['localCbs', 'loss']}
+      options={[
+        ['validation', 'validation loss after the same token counts'],
+        ['train', 'every step’s training loss (the paper)'],
       ]}
     />
   );

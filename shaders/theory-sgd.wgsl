@@ -110,6 +110,8 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
   let C = p.blockSamples;
 
   for (var blk = 0u; blk < p.blocks; blk++) {
+    // Every thread has read the previous block's flag before it is reset.
+    workgroupBarrier();
     if (lid == 0u) {
       atomicStore(&runningCount, 0u);
       atomicStore(&reachedFlag, 0u);

@@ -61,26 +61,6 @@ export function powersOfTwo(lo: number, hi: number, stride = 1): number[] {
   return out;
 }
 
-export function defaultTheoryConfig(): TheoryConfig {
-  return {
-    version: THEORY_CONFIG_VERSION,
-    kind: 'theory',
-    a: 2,
-    b: 4,
-    dim: 64,
-    noiseVariance: 1,
-    budgets: powersOfTwo(12, 16),
-    batchSizes: powersOfTwo(0, 12, 2),
-    learningRates: halfOctaveRates(-9, 1),
-    averaging: { kind: 'uniform' },
-    seeds: [1, 2],
-    referenceBatch: 1,
-    sampleCap: 16,
-    evalsPerOctave: 16,
-    analysis: { ...DEFAULT_THEORY_ANALYSIS },
-  };
-}
-
 // ---------- validation ----------
 
 export interface TheoryConfigIssue {

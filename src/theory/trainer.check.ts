@@ -37,7 +37,12 @@ const SPECS: CaseSpec[] = [
     averaging: { kind: 'uniform' },
     groups: [
       { seed: 7, stopBelow: -1, lanes: [{ batchSize: 1, lr: 0.05, maxSteps: 400 }, { batchSize: 1, lr: 0.2, maxSteps: 250 }, { batchSize: 3, lr: 0.3, maxSteps: 150 }] },
-      { seed: 9, stopBelow: -1, lanes: [{ batchSize: 5, lr: 0.4, maxSteps: 200 }, { batchSize: 5, lr: 0.1, maxSteps: 200 }] },
+      // More lanes than one SIMD group of the CPU emulator (4): the stop must reach all of them.
+      {
+        seed: 9,
+        stopBelow: -1,
+        lanes: [0.4, 0.1, 0.05, 0.2, 0.3, 0.6, 0.02].map((lr) => ({ batchSize: 5, lr, maxSteps: 200 })),
+      },
       { seed: 4000000000, stopBelow: -1, lanes: [{ batchSize: 8, lr: 3, maxSteps: 100 }, { batchSize: 2, lr: 0.5, maxSteps: 300 }] },
     ],
     maxStep: 400,

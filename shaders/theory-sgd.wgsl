@@ -12,26 +12,31 @@
 //
 // Threads: one workgroup per group (lanes sharing a seed), one thread per lane slot (WG slots;
 // unused slots only help draw). The group walks its sample stream in blocks of C samples: the
-// threads draw the C·M features and C noises of the block into workgroup memory together (each
-// draw once, not once per lane), barrier, then each lane runs its own C samples from there. At the
-// end of a block a lane that reached the group's stopBelow stops the others (barrier, flag).
-// A dispatch runs `blocks` blocks; state (steps, next evaluation, status, the group's sample
-// counter) lives in storage between dispatches. No atomics between workgroups, no races: a lane's
-// vectors are touched only by its thread.
+// threads draw the block's C·M features and C noises into workgroup memory together (each draw
+// once, not once per lane), barrier, then each lane runs the block on its own. Within a block a
+// lane works in segments that end at a step boundary (e is fixed inside one): the segment's
+// residuals first (one pass over e), then its gradient (one pass, written once), so that a lane
+// touches its storage vectors once per segment rather than once per sample. At the end of a block
+// a lane that reached the group's stopBelow stops the others (barrier, flag). A dispatch runs
+// `blocks` blocks; state (steps, next evaluation, status, averages' weights, the group's sample
+// counter) lives in storage between dispatches. A lane's vectors are touched only by its thread.
 //
-// Layout (S = slots, M = dim, K = averages, E = evaluations):
-//   constants: sqrtλ[0..M) | λ[M..2M) | rate[2M..2M+K)
+// Coordinates go by fours (vec4, Q = ⌈M/4⌉ quads, zero-padded: √λ = λ = 0 there, so padded
+// coordinates stay 0). Layout (S = slots, K = averages, E = evaluations):
+//   constants (vec4): √λ quads [0, Q), λ quads [Q, 2Q)
+//   rates (f32): the K averages' rates
 //   spec (u32): group g: seed, bits(stopBelow) at 2g; slot s: batch, maxSteps, bits(γ), used at
 //               laneSpecOffset + 4s; evaluation steps at evalOffset + j
-//   state (u32): slot s: steps, nextEval, status, 0 at 4s; group g's next sample at groupStateOffset + g
-//   vectors: kind c (0 error, 1 gradient, 2 + k average k) coordinate i of slot s at (c·M + i)·S + s;
-//            W_k of slot s at weightsOffset + k·S + s
-//   evals: slot s, evaluation j: averages k at (s·E + j)·(K + 1) + k, the last iterate at + K
+//   state (u32): slot s at STATE_STRIDE·s: steps, nextEval, status, 0, then bits(W_k) for k < K;
+//                group g's next sample at groupStateOffset + g
+//   vectors (vec4): kind c (0 error, 1 gradient, 2 + k average k), quad q of slot s at (c·Q + q)·S + s
+//   evals (f32): slot s, evaluation j: averages k at (s·E + j)·(K + 1) + k, the last iterate at + K
 
 override WG: u32 = 16u;
 
-const XS_FLOATS: u32 = 4096u; // C·M ≤ this (16 KiB of workgroup memory)
+const XS_QUADS: u32 = 1024u;  // C·Q ≤ this (16 KiB of workgroup memory)
 const MAX_BLOCK: u32 = 256u;  // C ≤ this
+const STATE_STRIDE: u32 = 12u;
 
 const RUNNING: u32 = 0u;
 const REACHED: u32 = 1u;
@@ -51,29 +56,30 @@ struct Params {
   laneSpecOffset: u32,
   evalOffset: u32,
   groupStateOffset: u32,
-  weightsOffset: u32,
   _pad0: u32,
+  _pad1: u32,
   noiseStd: f32,
   tail: f32,
   divergenceLimit: f32,
-  _pad1: u32,
+  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> constants: array<f32>;
-@group(0) @binding(2) var<storage, read> spec: array<u32>;
-@group(0) @binding(3) var<storage, read_write> state: array<u32>;
-@group(0) @binding(4) var<storage, read_write> vectors: array<f32>;
-@group(0) @binding(5) var<storage, read_write> evals: array<f32>;
+@group(0) @binding(1) var<storage, read> constants: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> rates: array<f32>;
+@group(0) @binding(3) var<storage, read> spec: array<u32>;
+@group(0) @binding(4) var<storage, read_write> state: array<u32>;
+@group(0) @binding(5) var<storage, read_write> vectors: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> evals: array<f32>;
 
-var<workgroup> xs: array<f32, XS_FLOATS>;
+var<workgroup> xs: array<vec4<f32>, XS_QUADS>;
 var<workgroup> noises: array<f32, MAX_BLOCK>;
 var<workgroup> runningCount: atomic<u32>;
 var<workgroup> reachedFlag: atomic<u32>;
 var<workgroup> runningShared: u32;
 
-fn vec_index(kind: u32, i: u32, slot: u32) -> u32 {
-  return (kind * p.dim + i) * p.slots + slot;
+fn vi(kind: u32, q: u32, slot: u32) -> u32 {
+  return (kind * p.quads + q) * p.slots + slot;
 }
 
 /** Inf and NaN by their bits: WGSL lets compilers assume neither occurs in arithmetic. */
@@ -84,9 +90,9 @@ fn is_finite(v: f32) -> bool {
 /** tail + Σ λ_i (v_i · scale)² over vector `kind` of the slot. */
 fn excess_risk(kind: u32, slot: u32, scale: f32) -> f32 {
   var sum = 0.0;
-  for (var i = 0u; i < p.dim; i++) {
-    let v = vectors[vec_index(kind, i, slot)] * scale;
-    sum += constants[p.dim + i] * v * v;
+  for (var q = 0u; q < p.quads; q++) {
+    let v = vectors[vi(kind, q, slot)] * scale;
+    sum += dot(constants[p.quads + q], v * v);
   }
   return p.tail + sum;
 }
@@ -101,13 +107,15 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
   let batch = spec[ls];
   let maxSteps = spec[ls + 1u];
   let scale = bitcast<f32>(spec[ls + 2u]) / f32(batch);
-  var steps = state[4u * slot];
-  var nextEval = state[4u * slot + 1u];
-  var status = state[4u * slot + 2u];
+  let st = STATE_STRIDE * slot;
+  var steps = state[st];
+  var nextEval = state[st + 1u];
+  var status = state[st + 2u];
   if (spec[ls + 3u] == 0u) { status = UNUSED; }
   var sample = state[p.groupStateOffset + g];
-  let M = p.dim;
+  let Q = p.quads;
   let C = p.blockSamples;
+  var residuals: array<f32, MAX_BLOCK>;
 
   for (var blk = 0u; blk < p.blocks; blk++) {
     // Every thread has read the previous block's flag before it is reset.
@@ -123,45 +131,54 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
     if (workgroupUniformLoad(&runningShared) == 0u) { break; }
 
     // Draw the block's features and noises together.
-    for (var idx = lid; idx < C * p.quads; idx += WG) {
-      let c = idx / p.quads;
-      let q = idx % p.quads;
-      let z = gaussian4(seed, sample + c, q, FEATURE_STREAM);
-      for (var j = 0u; j < 4u; j++) {
-        let i = 4u * q + j;
-        if (i < M) { xs[c * M + i] = constants[i] * z[j]; }
-      }
+    for (var idx = lid; idx < C * Q; idx += WG) {
+      let c = idx / Q;
+      let q = idx % Q;
+      xs[idx] = constants[q] * gaussian4(seed, sample + c, q, FEATURE_STREAM);
     }
     for (var c = lid; c < C; c += WG) { noises[c] = p.noiseStd * noise_normal(seed, sample + c); }
     workgroupBarrier();
 
-    for (var c = 0u; c < C && status == RUNNING; c++) {
-      var residual = -noises[c];
-      for (var i = 0u; i < M; i++) { residual += xs[c * M + i] * vectors[vec_index(0u, i, slot)]; }
-      for (var i = 0u; i < M; i++) {
-        let gi = vec_index(1u, i, slot);
-        vectors[gi] += residual * xs[c * M + i];
+    var c = 0u;
+    while (c < C && status == RUNNING) {
+      // A segment: samples c … c + len − 1, all in one step.
+      let n = sample + c;
+      let len = min(C - c, batch - n % batch);
+      for (var s = 0u; s < len; s++) { residuals[s] = -noises[c + s]; }
+      for (var q = 0u; q < Q; q++) {
+        let e = vectors[vi(0u, q, slot)];
+        for (var s = 0u; s < len; s++) { residuals[s] += dot(xs[(c + s) * Q + q], e); }
       }
-      if ((sample + c + 1u) % batch != 0u) { continue; }
-
-      // A step, then the averages.
-      steps += 1u;
-      for (var i = 0u; i < M; i++) {
-        let ei = vec_index(0u, i, slot);
-        let gi = vec_index(1u, i, slot);
-        vectors[ei] -= scale * vectors[gi];
-        vectors[gi] = 0.0;
-      }
-      for (var k = 0u; k < p.averages; k++) {
-        let rate = constants[2u * M + k];
-        var alpha = rate;
-        if (rate < 0.0) { alpha = 1.0 / f32(steps); }
-        for (var i = 0u; i < M; i++) {
-          let ai = vec_index(2u + k, i, slot);
-          vectors[ai] += alpha * (vectors[vec_index(0u, i, slot)] - vectors[ai]);
+      let wholeStep = n % batch == 0u && len == batch;
+      let ends = (n + len) % batch == 0u;
+      for (var q = 0u; q < Q; q++) {
+        var acc = vec4<f32>(0.0);
+        for (var s = 0u; s < len; s++) { acc += residuals[s] * xs[(c + s) * Q + q]; }
+        if (wholeStep) {
+          // The step's whole gradient is this segment's: update e directly.
+          vectors[vi(0u, q, slot)] -= scale * acc;
+        } else if (ends) {
+          let gq = vi(1u, q, slot);
+          vectors[vi(0u, q, slot)] -= scale * (vectors[gq] + acc);
+          vectors[gq] = vec4<f32>(0.0);
+        } else {
+          vectors[vi(1u, q, slot)] += acc;
         }
-        let wi = p.weightsOffset + k * p.slots + slot;
-        vectors[wi] += alpha * (1.0 - vectors[wi]);
+      }
+      c += len;
+      if (!ends) { continue; }
+
+      // The step is done: the averages.
+      steps += 1u;
+      for (var k = 0u; k < p.averages; k++) {
+        var alpha = rates[k];
+        if (alpha < 0.0) { alpha = 1.0 / f32(steps); }
+        for (var q = 0u; q < Q; q++) {
+          let aq = vi(2u + k, q, slot);
+          vectors[aq] += alpha * (vectors[vi(0u, q, slot)] - vectors[aq]);
+        }
+        let w = bitcast<f32>(state[st + 4u + k]);
+        state[st + 4u + k] = bitcast<u32>(w + alpha * (1.0 - w));
       }
 
       // Evaluation, divergence, the group's stop, the cap.
@@ -171,7 +188,7 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
         evals[base + p.averages] = last;
         var best = last;
         for (var k = 0u; k < p.averages; k++) {
-          let r = excess_risk(2u + k, slot, 1.0 / vectors[p.weightsOffset + k * p.slots + slot]);
+          let r = excess_risk(2u + k, slot, 1.0 / bitcast<f32>(state[st + 4u + k]));
           evals[base + k] = r;
           if (k == 0u || r < best) { best = r; }
         }
@@ -191,9 +208,9 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
   }
 
   if (status != UNUSED) {
-    state[4u * slot] = steps;
-    state[4u * slot + 1u] = nextEval;
-    state[4u * slot + 2u] = status;
+    state[st] = steps;
+    state[st + 1u] = nextEval;
+    state[st + 2u] = status;
   }
   if (lid == 0u) { state[p.groupStateOffset + g] = sample; }
 }

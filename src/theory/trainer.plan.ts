@@ -3,12 +3,14 @@
 // float64 reference (which must use the same block size) and the tests share it.
 import { averageCount, type LaneGroup, type TrainerOptions } from './lanes';
 
-/** Floats of the workgroup tile that holds a block's features (16 KiB, WebGPU's default limit). */
-export const XS_FLOATS = 4096;
+/** Coordinate quads (vec4) of the workgroup tile that holds a block's features (16 KiB, WebGPU's default limit). */
+export const XS_QUADS = 1024;
 /** Most samples in one block (the workgroup's noise array). */
 export const MAX_BLOCK_SAMPLES = 256;
 /** Largest model dimension: one sample's features must fit the tile. */
-export const MAX_THEORY_DIM = XS_FLOATS;
+export const MAX_THEORY_DIM = 4 * XS_QUADS;
+/** u32 words of a slot's state: steps, next evaluation, status, padding, the averages' weights. */
+export const STATE_STRIDE = 12;
 /** Most lanes in a group: one workgroup holds a group. */
 export const MAX_LANES_PER_GROUP = 64;
 /** Most EWA decays a lane keeps. */
@@ -17,7 +19,7 @@ export const MAX_AVERAGES = 8;
 /** Samples per block for a model of `dim` coordinates: as many as fill the tile, at most 256. */
 export function blockSamplesFor(dim: number): number {
   if (!(Number.isInteger(dim) && dim >= 1 && dim <= MAX_THEORY_DIM)) throw new RangeError(`model dimension must be an integer in 1…${MAX_THEORY_DIM} (got ${dim})`);
-  return Math.min(MAX_BLOCK_SAMPLES, Math.floor(XS_FLOATS / dim));
+  return Math.min(MAX_BLOCK_SAMPLES, Math.floor(XS_QUADS / Math.ceil(dim / 4)));
 }
 
 export interface TrainerLayout {
@@ -30,7 +32,7 @@ export interface TrainerLayout {
   averages: number;
   evalCount: number;
   blockSamples: number;
-  /** Floats: √λ, λ, the averages' rates. */
+  /** Floats: √λ and λ, each zero-padded to whole quads. */
   constantsFloats: number;
   /** u32 words of the spec buffer and where its parts start. */
   specWords: number;
@@ -39,9 +41,8 @@ export interface TrainerLayout {
   /** u32 words of the state buffer and where the groups' sample counters start. */
   stateWords: number;
   groupStateOffset: number;
-  /** Floats of error, gradient and averages for every slot, then the averages' weights. */
+  /** Floats of error, gradient and averages (quads) for every slot. */
   vectorsFloats: number;
-  weightsOffset: number;
   evalsFloats: number;
 }
 
@@ -59,24 +60,23 @@ export function planTrainer(options: TrainerOptions, groups: readonly LaneGroup[
   const evalCount = options.evalSteps.length;
   const laneSpecOffset = 2 * groups.length;
   const evalOffset = laneSpecOffset + 4 * slots;
-  const vectorKinds = 2 + averages;
+  const quads = Math.ceil(dim / 4);
   return {
     dim,
-    quads: Math.ceil(dim / 4),
+    quads,
     slotsPerGroup,
     groups: groups.length,
     slots,
     averages,
     evalCount,
     blockSamples,
-    constantsFloats: 2 * dim + averages,
+    constantsFloats: 8 * quads,
     specWords: evalOffset + evalCount,
     laneSpecOffset,
     evalOffset,
-    stateWords: 4 * slots + groups.length,
-    groupStateOffset: 4 * slots,
-    vectorsFloats: vectorKinds * dim * slots + averages * slots,
-    weightsOffset: vectorKinds * dim * slots,
+    stateWords: STATE_STRIDE * slots + groups.length,
+    groupStateOffset: STATE_STRIDE * slots,
+    vectorsFloats: 4 * (2 + averages) * quads * slots,
     evalsFloats: slots * evalCount * (averages + 1),
   };
 }

@@ -11,7 +11,7 @@ import {
 import { DIVERGENCE_FACTOR, averageRates, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
 import { excessRiskOfError, type TheoryProblem } from './problem';
 import { checkSession } from './trainer.ref';
-import { planTrainer, type TrainerLayout } from './trainer.plan';
+import { STATE_STRIDE, planTrainer, type TrainerLayout } from './trainer.plan';
 
 export const THEORY_SGD_SHADER = { name: 'theory-sgd', code: `${rngCode}\n${sgdCode}` };
 export const THEORY_SAMPLE_SHADER = { name: 'theory-sample', code: `${rngCode}\n${sampleCode}` };
@@ -30,26 +30,25 @@ const params = new UniformLayout([
   { name: 'laneSpecOffset', type: 'u32' },
   { name: 'evalOffset', type: 'u32' },
   { name: 'groupStateOffset', type: 'u32' },
-  { name: 'weightsOffset', type: 'u32' },
   { name: 'pad0', type: 'u32' },
+  { name: 'pad1', type: 'u32' },
   { name: 'noiseStd', type: 'f32' },
   { name: 'tail', type: 'f32' },
   { name: 'divergenceLimit', type: 'f32' },
-  { name: 'pad1', type: 'u32' },
+  { name: 'pad2', type: 'u32' },
 ]);
 
 function f32Bits(value: number): number {
   return new Uint32Array(new Float32Array([value]).buffer)[0];
 }
 
-function constantsOf(problem: TheoryProblem, rates: number[]): Float32Array {
-  const dim = problem.lambda.length;
-  const out = new Float32Array(2 * dim + rates.length);
+/** √λ then λ, each zero-padded to whole quads (padded coordinates never move). */
+function constantsOf(layout: TrainerLayout, problem: TheoryProblem): Float32Array {
+  const out = new Float32Array(layout.constantsFloats);
   problem.lambda.forEach((l, i) => {
     out[i] = Math.sqrt(l);
-    out[dim + i] = l;
+    out[4 * layout.quads + i] = l;
   });
-  rates.forEach((r, k) => (out[2 * dim + k] = r));
   return out;
 }
 
@@ -70,13 +69,13 @@ function specOf(layout: TrainerLayout, groups: readonly LaneGroup[], evalSteps: 
   return spec;
 }
 
-/** Error vectors start at −w* (w_0 = 0); gradients, averages and weights at 0. */
+/** Error vectors start at −w* (w_0 = 0); gradients and averages at 0 (coordinate i is component i % 4 of quad i / 4). */
 function initialVectors(layout: TrainerLayout, groups: readonly LaneGroup[], target: Float64Array): Float32Array {
   const vectors = new Float32Array(layout.vectorsFloats);
   groups.forEach((group, g) =>
     group.lanes.forEach((_, l) => {
       const slot = g * layout.slotsPerGroup + l;
-      for (let i = 0; i < layout.dim; i++) vectors[i * layout.slots + slot] = -target[i];
+      for (let i = 0; i < layout.dim; i++) vectors[4 * (Math.floor(i / 4) * layout.slots + slot) + (i % 4)] = -target[i];
     }),
   );
   return vectors;
@@ -93,7 +92,8 @@ export async function createGpuTrainer(gpu: GpuContext, options: TrainerOptions,
     assertFitsBinding(gpu, floats * 4, what);
   }
   const pipeline = await gpu.pipelines.get(THEORY_SGD_SHADER, 'train', { WG: layout.slotsPerGroup });
-  const constants = uploadF32(gpu, constantsOf(problem, averageRates(options.averaging)), 'theory constants');
+  const constants = uploadF32(gpu, constantsOf(layout, problem), 'theory constants');
+  const rates = uploadF32(gpu, new Float32Array(averageRates(options.averaging)), 'theory average rates');
   const spec = uploadU32(gpu, specOf(layout, groups, options.evalSteps), 'theory spec');
   const state = createStorage(gpu, layout.stateWords, 'theory state');
   const vectors = uploadF32(gpu, initialVectors(layout, groups, problem.target), 'theory vectors');
@@ -109,19 +109,19 @@ export async function createGpuTrainer(gpu: GpuContext, options: TrainerOptions,
     laneSpecOffset: layout.laneSpecOffset,
     evalOffset: layout.evalOffset,
     groupStateOffset: layout.groupStateOffset,
-    weightsOffset: layout.weightsOffset,
     pad0: 0,
+    pad1: 0,
     noiseStd: Math.sqrt(problem.effectiveNoiseVariance),
     tail: problem.tailEnergy,
     divergenceLimit: Math.min(3e38, DIVERGENCE_FACTOR * excessRiskOfError(problem, problem.target)),
-    pad1: 0,
+    pad2: 0,
   };
   const uniforms = params.create(gpu, baseParams, 'theory params');
-  const bindGroup = bindAll(gpu, pipeline, [uniforms, constants, spec, state, vectors, evals], 'theory-sgd');
-  const buffers = [uniforms, constants, spec, state, vectors, evals];
+  const buffers = [uniforms, constants, rates, spec, state, vectors, evals];
+  const bindGroup = bindAll(gpu, pipeline, buffers, 'theory-sgd');
 
   const readState = async () => new Uint32Array((await readBuffers(gpu, [{ buffer: state, bytes: layout.stateWords * 4 }]))[0]);
-  const laneStatus = (words: Uint32Array, g: number, l: number) => STATUS[words[4 * (g * layout.slotsPerGroup + l) + 2]] ?? 'running';
+  const laneStatus = (words: Uint32Array, g: number, l: number) => STATUS[words[STATE_STRIDE * (g * layout.slotsPerGroup + l) + 2]] ?? 'running';
 
   return {
     groups,
@@ -147,12 +147,12 @@ export async function createGpuTrainer(gpu: GpuContext, options: TrainerOptions,
       return groups.map((group, g) =>
         group.lanes.map((_, l) => {
           const slot = g * layout.slotsPerGroup + l;
-          const evaluated = words[4 * slot + 1];
+          const evaluated = words[STATE_STRIDE * slot + 1];
           const at = (j: number, k: number) => risks[(slot * layout.evalCount + j) * (K + 1) + k];
           const js = Array.from({ length: evaluated }, (__, j) => j);
           return {
             status: laneStatus(words, g, l),
-            steps: words[4 * slot],
+            steps: words[STATE_STRIDE * slot],
             evalSteps: options.evalSteps.slice(0, evaluated),
             averageRisk: Array.from({ length: K }, (__, k) => js.map((j) => at(j, k))),
             lastRisk: js.map((j) => at(j, K)),

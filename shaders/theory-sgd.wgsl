@@ -16,16 +16,16 @@
 // once, not once per lane), barrier, then each lane runs the block on its own. Within a block a
 // lane works in segments that end at a step boundary (e is fixed inside one): the segment's
 // residuals first (one pass over e), then its gradient (one pass, written once), so that a lane
-// touches its storage vectors once per segment rather than once per sample. At the end of a block
-// a lane that reached the group's stopBelow stops the others (barrier, flag). A dispatch runs
-// `blocks` blocks; state (steps, next evaluation, status, averages' weights, the group's sample
-// counter) lives in storage between dispatches. A lane's vectors are touched only by its thread.
+// touches its storage vectors once per segment rather than once per sample. A dispatch runs
+// `blocks` blocks, fewer once no lane of the group runs; state (steps, next evaluation, status,
+// averages' weights, the group's sample counter) lives in storage between dispatches, where the
+// host may also mark lanes stopped. A lane's vectors are touched only by its thread.
 //
 // Coordinates go by fours (vec4, Q = ⌈M/4⌉ quads, zero-padded: √λ = λ = 0 there, so padded
 // coordinates stay 0). Layout (S = slots, K = averages, E = evaluations):
 //   constants (vec4): √λ quads [0, Q), λ quads [Q, 2Q)
 //   rates (f32): the K averages' rates
-//   spec (u32): group g: seed, bits(stopBelow) at 2g; slot s: batch, maxSteps, bits(γ), used at
+//   spec (u32): group g's seed at g; slot s: batch, maxSteps, bits(γ), used at
 //               laneSpecOffset + 4s; evaluation steps at evalOffset + j
 //   state (u32): slot s at STATE_STRIDE·s: steps, nextEval, status, 0, then bits(W_k) for k < K;
 //                group g's next sample at groupStateOffset + g
@@ -39,11 +39,9 @@ const MAX_BLOCK: u32 = 256u;  // C ≤ this
 const STATE_STRIDE: u32 = 12u;
 
 const RUNNING: u32 = 0u;
-const REACHED: u32 = 1u;
-const STOPPED: u32 = 2u;
-const CAPPED: u32 = 3u;
-const DIVERGED: u32 = 4u;
-const UNUSED: u32 = 5u;
+const CAPPED: u32 = 2u;
+const DIVERGED: u32 = 3u;
+const UNUSED: u32 = 4u;
 
 struct Params {
   dim: u32,
@@ -75,7 +73,6 @@ struct Params {
 var<workgroup> xs: array<vec4<f32>, XS_QUADS>;
 var<workgroup> noises: array<f32, MAX_BLOCK>;
 var<workgroup> runningCount: atomic<u32>;
-var<workgroup> reachedFlag: atomic<u32>;
 var<workgroup> runningShared: u32;
 
 fn vi(kind: u32, q: u32, slot: u32) -> u32 {
@@ -101,8 +98,7 @@ fn excess_risk(kind: u32, slot: u32, scale: f32) -> f32 {
 fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = wid.x;
   let slot = g * WG + lid;
-  let seed = spec[2u * g];
-  let stopBelow = bitcast<f32>(spec[2u * g + 1u]);
+  let seed = spec[g];
   let ls = p.laneSpecOffset + 4u * slot;
   let batch = spec[ls];
   let maxSteps = spec[ls + 1u];
@@ -118,12 +114,9 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
   var residuals: array<f32, MAX_BLOCK>;
 
   for (var blk = 0u; blk < p.blocks; blk++) {
-    // Every thread has read the previous block's flag before it is reset.
+    // Every thread is past the previous block (its tile reads included) before anything is reset.
     workgroupBarrier();
-    if (lid == 0u) {
-      atomicStore(&runningCount, 0u);
-      atomicStore(&reachedFlag, 0u);
-    }
+    if (lid == 0u) { atomicStore(&runningCount, 0u); }
     workgroupBarrier();
     if (status == RUNNING) { atomicAdd(&runningCount, 1u); }
     workgroupBarrier();
@@ -181,29 +174,19 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
         state[st + 4u + k] = bitcast<u32>(w + alpha * (1.0 - w));
       }
 
-      // Evaluation, divergence, the group's stop, the cap.
+      // Evaluation, divergence, the cap.
       if (nextEval < p.evalCount && steps == spec[p.evalOffset + nextEval]) {
         let base = (slot * p.evalCount + nextEval) * (p.averages + 1u);
         let last = excess_risk(0u, slot, 1.0);
         evals[base + p.averages] = last;
-        var best = last;
         for (var k = 0u; k < p.averages; k++) {
-          let r = excess_risk(2u + k, slot, 1.0 / bitcast<f32>(state[st + 4u + k]));
-          evals[base + k] = r;
-          if (k == 0u || r < best) { best = r; }
+          evals[base + k] = excess_risk(2u + k, slot, 1.0 / bitcast<f32>(state[st + 4u + k]));
         }
         nextEval += 1u;
-        if (!is_finite(last) || last > p.divergenceLimit) {
-          status = DIVERGED;
-        } else if (best <= stopBelow) {
-          status = REACHED;
-          atomicStore(&reachedFlag, 1u);
-        }
+        if (!is_finite(last) || last > p.divergenceLimit) { status = DIVERGED; }
       }
       if (status == RUNNING && steps >= maxSteps) { status = CAPPED; }
     }
-    workgroupBarrier();
-    if (status == RUNNING && atomicLoad(&reachedFlag) == 1u) { status = STOPPED; }
     sample += C;
   }
 

@@ -128,10 +128,10 @@ function report(results: TheoryResults, seconds: number, device: string): string
   lines.push(`theory lab: a = ${config.a}, b = ${config.b}, M = ${config.dim}, σ² = ${config.noiseVariance}, ${config.averaging.kind} averaging, seeds ${config.seeds.join(', ')}`);
   lines.push(`device: ${device}`);
   lines.push('');
-  lines.push('budget D    target excess risk   B* per seed');
-  for (const d of [...config.budgets].sort((p, q) => p - q)) {
-    const rows = results.outcomes.filter((o) => o.budget === d);
-    lines.push(`${String(d).padEnd(11)} ${rows.map((o) => o.target.toExponential(3)).join(' ').padEnd(20)} ${rows.map((o) => (o.bStar === null ? '—' : o.bStar.toPrecision(4))).join('  ')}`);
+  lines.push('budget D    target excess risk   B*        bootstrap interval');
+  for (const o of results.outcomes) {
+    const interval = o.interval ? `[${o.interval[0]?.toPrecision(3) ?? '—'}, ${o.interval[1]?.toPrecision(3) ?? '∞'}]` : '—';
+    lines.push(`${String(o.budget).padEnd(11)} ${o.target.toExponential(3).padEnd(20)} ${(o.bStar === null ? '—' : o.bStar.toPrecision(4)).padEnd(9)} ${interval}`);
   }
   lines.push('');
   lines.push(`local exponents: ${results.localExponents.map((l) => `${l.from}→${l.to}: ${l.exponent.toFixed(3)}`).join(', ') || '—'}`);

@@ -28,6 +28,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Lane·sample·coordinate updates per dispatch (see blocksPerDispatch). */
   workPerDispatch?: number;
+  /** Keep every seed's risk curves in the results (default true). */
+  keepRuns?: boolean;
 }
 
 /** One lane's run, JSON-able: risks that were not finite are null. */
@@ -44,13 +46,14 @@ export interface TheoryRun {
 }
 
 export interface BudgetOutcome {
-  seed: number;
   budget: number;
-  /** The target excess risk: the best final risk of the reference runs after `budget` samples. */
+  /** The target excess risk: the best seed-mean risk of the reference runs after `budget` samples. */
   target: number;
-  /** R(B) per batch size and the learning rate that gave it (null where no run reached the target). */
+  /** R(B) per batch size (from the mean curves) and the learning rate that gave it (null where none reached the target). */
   points: { batchSize: number; steps: number | null; lr: number | null }[];
   bStar: number | null;
+  /** The bootstrap interval of B* (resampling the R(B) points), when there is one. */
+  interval: [number | null, number | null] | null;
   /** The power-law point was left out, and why (null when used). */
   excluded: string | null;
 }
@@ -61,15 +64,18 @@ export interface TheoryResults {
   config: TheoryConfig;
   /** 1 − a/min(b, 2a+1). */
   predicted: number;
-  /** The fitted exponent of B* in D over every (seed, budget) point, and its t-interval at config.analysis.level. */
+  /** The fitted exponent of B* in D over the budgets, and its t-interval at config.analysis.level. */
   measured: number | null;
   interval: [number, number] | null;
   scaling: PowerLawFit;
-  /** Slopes of log B* (geometric mean over seeds) between consecutive budgets: where the power law bends. */
+  /** Slopes of log B* between consecutive budgets: where the power law bends. */
   localExponents: { from: number; to: number; exponent: number }[];
   outcomes: BudgetOutcome[];
-  /** The src/cbs report of each seed (budgets as data sizes, M as the model size). */
-  reports: { seed: number; report: CbsReport }[];
+  /** The src/cbs report (budgets as data sizes, M as the model size). */
+  report: CbsReport;
+  /** The seed-mean risk curves the analysis read (null: not finite). */
+  curves: { batchSize: number; lr: number; evalSteps: number[]; averageRisk: (number | null)[][] }[];
+  /** Every lane of every seed (empty with keepRuns: false). */
   runs: TheoryRun[];
   notes: string[];
   timing: { referenceMs: number; sweepMs: number; analysisMs: number };
@@ -78,12 +84,16 @@ export interface TheoryResults {
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
+/** Which groups to stop now, from what every lane did so far (called after each advance). */
+type StopRule = (results: LaneResult[][]) => number[];
+
 async function runPhase(
   phase: TheoryProgress['phase'],
   factory: SessionFactory,
   options: TrainerOptions,
   groups: LaneGroup[],
   run: RunOptions,
+  stopRule: StopRule | null,
 ): Promise<LaneResult[][]> {
   const session = await factory(options, groups);
   try {
@@ -99,12 +109,78 @@ async function runPhase(
       await session.advance(blocks * options.blockSamples);
       samples += blocks * options.blockSamples;
       running = await session.running();
+      if (stopRule) {
+        const stops = stopRule(await session.results()).filter((g) => running[g]);
+        if (stops.length > 0) {
+          await session.stop(stops);
+          running = await session.running();
+        }
+      }
       run.onProgress?.({ phase, samples, groupsRunning: running.filter(Boolean).length, groups: groups.length });
     }
     return await session.results();
   } finally {
     session.dispose();
   }
+}
+
+/**
+ * The risk curve of one (batch size, learning rate) averaged over seeds: the expected excess risk
+ * the theory speaks of, estimated. A single run's excess risk is carried by the few directions it
+ * has resolved and fluctuates by tens of percent from seed to seed, so R(B) is read from the mean.
+ * Evaluations run to the shortest seed's; a mean with a non-finite member (a diverged seed) is NaN.
+ */
+export interface MeanCurve {
+  batchSize: number;
+  lr: number;
+  evalSteps: number[];
+  /** averageRisk[k][j], mean over seeds. */
+  averageRisk: number[][];
+}
+
+function meanCurve(batchSize: number, lr: number, lanes: LaneResult[]): MeanCurve {
+  const length = Math.min(...lanes.map((l) => l.evalSteps.length));
+  const k = lanes[0].averageRisk.length;
+  const averageRisk = Array.from({ length: k }, (_, a) =>
+    Array.from({ length }, (__, j) => lanes.reduce((sum, l) => sum + l.averageRisk[a][j], 0) / lanes.length).map((v) => (Number.isFinite(v) ? v : Number.NaN)),
+  );
+  return { batchSize, lr, evalSteps: lanes[0].evalSteps.slice(0, length), averageRisk };
+}
+
+/** Mean curves of every (batch size, learning rate) in `groups`, whose results are `results`. */
+function meanCurves(groups: LaneGroup[], results: LaneResult[][]): MeanCurve[] {
+  const byKey = new Map<string, { batchSize: number; lr: number; lanes: LaneResult[] }>();
+  groups.forEach((group, g) =>
+    group.lanes.forEach((lane, l) => {
+      const key = `${lane.batchSize}|${lane.lr}`;
+      const entry = byKey.get(key) ?? { batchSize: lane.batchSize, lr: lane.lr, lanes: [] };
+      entry.lanes.push(results[g][l]);
+      byKey.set(key, entry);
+    }),
+  );
+  return [...byKey.values()].map((e) => meanCurve(e.batchSize, e.lr, e.lanes));
+}
+
+/** Steps to target of a mean curve: the first crossing over its averages (each average counts as one of the sweep's runs, as EWA decays do in the language-model sweeps). */
+function curveSteps(curve: MeanCurve, target: number, interpolate: boolean): number | null {
+  let best: number | null = null;
+  for (const series of curve.averageRisk) {
+    const evals = curve.evalSteps.map((step, j) => ({ step, tokens: step * curve.batchSize, ewaLoss: series[j], rawLoss: Number.NaN }));
+    const crossing = stepsToTarget(evals, target, interpolate);
+    if (crossing.reached && (best === null || crossing.steps < best)) best = crossing.steps;
+  }
+  return best;
+}
+
+/** The lowest mean risk at step `step` over the curves, or null when none got there without diverging. */
+function bestAt(curves: MeanCurve[], step: number): number | null {
+  let best: number | null = null;
+  for (const curve of curves) {
+    const j = curve.evalSteps.indexOf(step);
+    if (j < 0) continue;
+    for (const series of curve.averageRisk) if (Number.isFinite(series[j]) && (best === null || series[j] < best)) best = series[j];
+  }
+  return best;
 }
 
 function toRun(seed: number, lane: { batchSize: number; lr: number }, r: LaneResult): TheoryRun {
@@ -118,31 +194,6 @@ function toRun(seed: number, lane: { batchSize: number; lr: number }, r: LaneRes
     averageRisk: r.averageRisk.map((series) => series.map(finiteOrNull)),
     lastRisk: r.lastRisk.map(finiteOrNull),
   };
-}
-
-/** Steps to target of one run: the first crossing over its averages (each average is one of the sweep's runs, as EWA decays are in the language-model sweeps). */
-function runSteps(run: TheoryRun, target: number, interpolate: boolean): number | null {
-  let best: number | null = null;
-  for (const series of run.averageRisk) {
-    const evals = run.evalSteps.map((step, j) => ({ step, tokens: step * run.batchSize, ewaLoss: series[j] ?? Number.NaN, rawLoss: run.lastRisk[j] ?? Number.NaN }));
-    const crossing = stepsToTarget(evals, target, interpolate);
-    if (crossing.reached && (best === null || crossing.steps < best)) best = crossing.steps;
-  }
-  return best;
-}
-
-/** The best averaged risk of the reference runs at step `step`, or null when none got there without diverging. */
-function targetAt(runs: TheoryRun[], step: number): number | null {
-  let best: number | null = null;
-  for (const run of runs) {
-    const j = run.evalSteps.indexOf(step);
-    if (j < 0) continue;
-    for (const series of run.averageRisk) {
-      const r = series[j];
-      if (r !== null && (best === null || r < best)) best = r;
-    }
-  }
-  return best;
 }
 
 export function trainerOptionsFor(config: TheoryConfig, problem: TheoryProblem = problemOf(config)): TrainerOptions {
@@ -169,91 +220,85 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   const options = trainerOptionsFor(config, problem);
   const budgets = [...config.budgets].sort((p, q) => p - q);
   const notes: string[] = [];
+  const { analysis } = config;
   const lanesAt = (batchSize: number) => config.learningRates.map((lr) => ({ batchSize, lr, maxSteps: maxStepsFor(config, batchSize) }));
 
-  // 1. Reference runs: the target of budget D is their best averaged risk after D samples.
+  // 1. Reference runs: the target of budget D is the best seed-mean risk after D samples.
   const t0 = now();
-  const referenceGroups: LaneGroup[] = config.seeds.map((seed) => ({ seed, stopBelow: -1, lanes: lanesAt(config.referenceBatch) }));
-  const referenceResults = await runPhase('reference', factory, options, referenceGroups, run);
-  const runs: TheoryRun[] = referenceGroups.flatMap((g, gi) => g.lanes.map((lane, l) => toRun(g.seed, lane, referenceResults[gi][l])));
-  const targets = new Map<number, Map<number, number>>();
-  for (const seed of config.seeds) {
-    const perBudget = new Map<number, number>();
-    for (const d of budgets) {
-      const t = targetAt(runs.filter((r) => r.seed === seed), d / config.referenceBatch);
-      if (t === null) throw new Error(`seed ${seed}: every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
-      perBudget.set(d, t);
-    }
-    targets.set(seed, perBudget);
-  }
+  const referenceGroups: LaneGroup[] = config.seeds.map((seed) => ({ seed, lanes: lanesAt(config.referenceBatch) }));
+  const referenceResults = await runPhase('reference', factory, options, referenceGroups, run, null);
+  const curves = meanCurves(referenceGroups, referenceResults);
+  const targets = budgets.map((d) => {
+    const t = bestAt(curves, d / config.referenceBatch);
+    if (t === null) throw new Error(`every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
+    return t;
+  });
+  const lowest = Math.min(...targets);
 
-  // 2. The sweep: every other batch size, each group stopping at the seed's lowest target.
+  // 2. The sweep: every other batch size, all seeds, until one of its mean curves reaches the lowest target.
   const t1 = now();
   const sweepGroups: LaneGroup[] = [];
-  for (const seed of config.seeds) {
-    const lowest = Math.min(...(targets.get(seed) as Map<number, number>).values());
-    for (const b of config.batchSizes) if (b !== config.referenceBatch) sweepGroups.push({ seed, stopBelow: lowest, lanes: lanesAt(b) });
-  }
-  const sweepResults = await runPhase('sweep', factory, options, sweepGroups, run);
-  sweepGroups.forEach((g, gi) => g.lanes.forEach((lane, l) => runs.push(toRun(g.seed, lane, sweepResults[gi][l]))));
+  for (const b of config.batchSizes) if (b !== config.referenceBatch) for (const seed of config.seeds) sweepGroups.push({ seed, lanes: lanesAt(b) });
+  const groupsOfBatch = new Map<number, number[]>();
+  sweepGroups.forEach((g, i) => groupsOfBatch.set(g.lanes[0].batchSize, [...(groupsOfBatch.get(g.lanes[0].batchSize) ?? []), i]));
+  const stopRule: StopRule = (results) => {
+    const stops: number[] = [];
+    for (const indices of groupsOfBatch.values()) {
+      const mean = meanCurves(indices.map((i) => sweepGroups[i]), indices.map((i) => results[i]));
+      if (mean.some((c) => c.averageRisk.some((series) => series.some((r) => r <= lowest)))) stops.push(...indices);
+    }
+    return stops;
+  };
+  const sweepResults = await runPhase('sweep', factory, options, sweepGroups, run, stopRule);
+  curves.push(...meanCurves(sweepGroups, sweepResults));
 
-  // 3. The language-model sweeps' analysis, per seed; then the exponent over every seed's B*.
+  // 3. The language-model sweeps' analysis on the mean curves; then the exponent of B* in D.
   const t2 = now();
-  const { analysis } = config;
-  const outcomes: BudgetOutcome[] = [];
-  const reports: TheoryResults['reports'] = [];
-  for (const seed of config.seeds) {
-    const seedRuns = runs.filter((r) => r.seed === seed);
-    const rows: TableRow[] = [];
-    const rowRuns: TheoryRun[] = [];
-    for (const d of budgets) {
-      const target = (targets.get(seed) as Map<number, number>).get(d) as number;
-      for (const r of seedRuns) {
-        rows.push({ batchSize: r.batchSize, steps: runSteps(r, target, analysis.interpolate), modelSize: config.dim, dataSize: d });
-        rowRuns.push(r);
-      }
+  const rows: TableRow[] = [];
+  const rowCurves: MeanCurve[] = [];
+  budgets.forEach((d, i) => {
+    for (const c of curves) {
+      rows.push({ batchSize: c.batchSize, steps: curveSteps(c, targets[i], analysis.interpolate), modelSize: config.dim, dataSize: d });
+      rowCurves.push(c);
     }
-    const report = analyzeTable(rows, {
-      analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
-      bootstrap: { method: 'points', level: analysis.level, resamples: analysis.bootstrapResamples, seed: seed + 1, minDistinct: 3 },
-    });
-    reports.push({ seed, report });
-    for (const d of budgets) {
-      const group = report.groups.find((g) => g.dataSize === d);
-      if (!group) continue;
-      const lrOf = (runId: string | null) => (runId === null ? null : rowRuns[Number(runId.replace('row-', '')) - 1].lr);
-      const bStar = group.cbs.bStar;
-      outcomes.push({
-        seed,
-        budget: d,
-        target: (targets.get(seed) as Map<number, number>).get(d) as number,
-        points: group.points.map((p) => ({ batchSize: p.batchSize, steps: p.steps, lr: lrOf(p.bestRunId) })),
-        bStar,
-        excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
-      });
-      if (group.cbs.extrapolated) notes.push(`seed ${seed}, D = ${d}: B* = ${group.cbs.bStar?.toPrecision(4)} lies beyond the largest batch size: add larger batch sizes`);
-      if (group.fit.status !== 'ok') notes.push(`seed ${seed}, D = ${d}: fit ${group.fit.status}${group.fit.note ? ` (${group.fit.note})` : ''}`);
-      const unreachedBatches = group.points.filter((p) => p.steps === null).map((p) => p.batchSize);
-      if (unreachedBatches.length > 0) notes.push(`seed ${seed}, D = ${d}: no run reached the target at B = ${unreachedBatches.join(', ')}`);
-    }
-  }
+  });
+  const report = analyzeTable(rows, {
+    analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
+    bootstrap: { method: 'points', level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1, minDistinct: 3 },
+  });
+  const lrOf = (runId: string | null) => (runId === null ? null : rowCurves[Number(runId.replace('row-', '')) - 1].lr);
+  const outcomes: BudgetOutcome[] = budgets.map((d, i) => {
+    const group = report.groups.find((g) => g.dataSize === d);
+    if (!group) throw new Error(`the analysis lost budget ${d}`);
+    const bStar = group.cbs.bStar;
+    if (group.cbs.extrapolated) notes.push(`D = ${d}: B* = ${bStar?.toPrecision(4)} lies beyond the largest batch size: add larger batch sizes`);
+    if (group.fit.status !== 'ok') notes.push(`D = ${d}: fit ${group.fit.status}${group.fit.note ? ` (${group.fit.note})` : ''}`);
+    const unreached = group.points.filter((p) => p.steps === null).map((p) => p.batchSize);
+    if (unreached.length > 0) notes.push(`D = ${d}: no run reached the target at B = ${unreached.join(', ')}`);
+    return {
+      budget: d,
+      target: targets[i],
+      points: group.points.map((p) => ({ batchSize: p.batchSize, steps: p.steps, lr: lrOf(p.bestRunId) })),
+      bStar,
+      interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
+      excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
+    };
+  });
   const used = outcomes.filter((o): o is BudgetOutcome & { bStar: number } => o.bStar !== null && o.bStar > 0);
   const scaling = fitPowerLaw(
-    used.map((o) => ({ x: o.budget, y: o.bStar, label: `seed ${o.seed}` })),
+    used.map((o) => ({ x: o.budget, y: o.bStar })),
     analysis.level,
   );
   const localExponents: TheoryResults['localExponents'] = [];
-  const meanLog = (d: number) => {
-    const ys = used.filter((o) => o.budget === d).map((o) => Math.log(o.bStar));
-    return ys.length === 0 ? null : ys.reduce((s, y) => s + y, 0) / ys.length;
-  };
-  for (let i = 1; i < budgets.length; i++) {
-    const y0 = meanLog(budgets[i - 1]);
-    const y1 = meanLog(budgets[i]);
-    if (y0 !== null && y1 !== null) localExponents.push({ from: budgets[i - 1], to: budgets[i], exponent: (y1 - y0) / Math.log(budgets[i] / budgets[i - 1]) });
+  for (let i = 1; i < used.length; i++) {
+    localExponents.push({ from: used[i - 1].budget, to: used[i].budget, exponent: Math.log(used[i].bStar / used[i - 1].bStar) / Math.log(used[i].budget / used[i - 1].budget) });
   }
-  const divergedLanes = runs.filter((r) => r.status === 'diverged').length;
-  if (divergedLanes > 0) notes.push(`${divergedLanes} of ${runs.length} runs diverged (learning rate too large for their batch size); they count as never reaching the target`);
+  const runs: TheoryRun[] = [];
+  const collect = (groups: LaneGroup[], results: LaneResult[][]) => groups.forEach((g, gi) => g.lanes.forEach((lane, l) => runs.push(toRun(g.seed, lane, results[gi][l]))));
+  collect(referenceGroups, referenceResults);
+  collect(sweepGroups, sweepResults);
+  const diverged = runs.filter((r) => r.status === 'diverged').length;
+  if (diverged > 0) notes.push(`${diverged} of ${runs.length} runs diverged (learning rate too large for their batch size): their mean curves never reach a target`);
   const t3 = now();
   return {
     version: THEORY_RESULTS_VERSION,
@@ -265,8 +310,9 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
     scaling,
     localExponents,
     outcomes,
-    reports,
-    runs,
+    report,
+    curves: curves.map((c) => ({ ...c, averageRisk: c.averageRisk.map((series) => series.map(finiteOrNull)) })),
+    runs: run.keepRuns === false ? [] : runs,
     notes,
     timing: { referenceMs: t1 - t0, sweepMs: t2 - t1, analysisMs: t3 - t2 },
   };

@@ -1,12 +1,11 @@
 // What a theory trainer runs, and what it returns: the contract shared by the GPU trainer
 // (trainer.ts, shaders/theory-sgd.wgsl) and its float64 reference (trainer.ref.ts).
 //
-// A lane is one SGD run: a seed, a batch size, a learning rate. Lanes are gathered in groups that
-// share a seed, hence one stream of samples (sample n is the same draw for every lane of the
-// seed). A group stops as a whole once any of its lanes brings an averaged iterate to or below the
-// group's `stopBelow` excess risk: R(B) is a minimum over the group's learning rates, so nothing a
-// lane does after that can change it. The stop takes effect at the end of the block of samples in
-// which it happened (blocks of `blockSamples` samples from sample 0), identically on both trainers.
+// A lane is one SGD run: a batch size, a learning rate, a step cap. Lanes are gathered in groups
+// that share a seed, hence one stream of samples (sample n is the same draw for every lane of the
+// seed, whatever its batch size, as a fixed data order is in the language-model sweeps). The
+// caller may stop whole groups between two advances (once R(B) is known, nothing a group does
+// later can change it).
 //
 // One step of a lane with batch size B and learning rate γ, on samples n = tB … tB + B − 1
 // (e = w − w* is the error of the model's M coordinates, e_0 = −w*):
@@ -27,8 +26,6 @@ export interface LaneSpec {
 
 export interface LaneGroup {
   seed: number;
-  /** Excess risk at or below which the whole group stops; a negative value never stops it. */
-  stopBelow: number;
   lanes: LaneSpec[];
 }
 
@@ -37,18 +34,17 @@ export interface TrainerOptions {
   averaging: Averaging;
   /** Steps at which every lane evaluates its risks: sorted, distinct, ≥ 1. */
   evalSteps: readonly number[];
-  /** Samples per block: a group's stop takes effect at the end of a block. */
+  /** Samples per block: groups advance by whole blocks. */
   blockSamples: number;
 }
 
 /**
  * - running: not finished yet;
- * - reached: one of its averages came to or below the group's stopBelow;
- * - stopped: another lane of its group did;
+ * - stopped: its group was stopped by the caller;
  * - capped: it ran maxSteps steps;
  * - diverged: its last iterate's risk became non-finite or exceeded DIVERGENCE_FACTOR × its initial excess risk.
  */
-export type LaneStatus = 'running' | 'reached' | 'stopped' | 'capped' | 'diverged';
+export type LaneStatus = 'running' | 'stopped' | 'capped' | 'diverged';
 
 export interface LaneResult {
   status: LaneStatus;
@@ -68,6 +64,8 @@ export interface TrainerSession {
   advance(samples: number): Promise<void>;
   /** Per group: whether any of its lanes is still running. */
   running(): Promise<boolean[]>;
+  /** Stops every running lane of these groups (status 'stopped'). */
+  stop(groups: readonly number[]): Promise<void>;
   /** Per group, per lane: what each lane did so far. */
   results(): Promise<LaneResult[][]>;
   dispose(): void;

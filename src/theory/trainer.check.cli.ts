@@ -5,21 +5,16 @@
 //     node scripts/run-ts.mjs src/theory/trainer.check.cli.ts
 import { acquireNodeGpu } from '../bench/node-gpu';
 import { describeAdapter, describeError } from '../gpu';
-import { checkCasesWithStops } from './trainer.check';
+import { checkCases, runCheckCase } from './trainer.check';
 import { createGpuTrainer, drawSamplesGpu } from './trainer';
 
 async function main(): Promise<void> {
   const gpu = await acquireNodeGpu();
-  const cases = await checkCasesWithStops();
   const out = [];
-  for (const c of cases) {
+  for (const c of checkCases()) {
     const samples = await drawSamplesGpu(gpu, c.options.problem, c.draw.seed, c.draw.first, c.draw.count);
     const session = await createGpuTrainer(gpu, c.options, c.groups);
-    // Two advances: the state must carry over between dispatches.
-    const half = Math.ceil(c.samples / 2 / c.options.blockSamples) * c.options.blockSamples;
-    await session.advance(half);
-    await session.advance(c.samples - half > 0 ? c.samples - half : c.options.blockSamples);
-    out.push({ name: c.name, samples: Array.from(samples), results: await session.results() });
+    out.push({ name: c.name, samples: Array.from(samples), results: await runCheckCase(c, session) });
     session.dispose();
   }
   process.stdout.write(`${JSON.stringify({ adapter: describeAdapter(gpu.adapter), cases: out })}\n`);

@@ -58,7 +58,7 @@ export function planTrainer(options: TrainerOptions, groups: readonly LaneGroup[
   const slotsPerGroup = Math.max(4, 2 ** Math.ceil(Math.log2(largest)));
   const slots = groups.length * slotsPerGroup;
   const evalCount = options.evalSteps.length;
-  const laneSpecOffset = 2 * groups.length;
+  const laneSpecOffset = groups.length;
   const evalOffset = laneSpecOffset + 4 * slots;
   const quads = Math.ceil(dim / 4);
   return {

@@ -1,5 +1,5 @@
 // The float64 reference of the theory trainer: the same lanes, groups, samples (rng.ts), steps,
-// averages, evaluations and stops as shaders/theory-sgd.wgsl, one sample at a time on the CPU.
+// averages, evaluations, caps and divergences as shaders/theory-sgd.wgsl, one sample at a time.
 // The GPU trainer is checked against it; it also runs whole (small) experiments without a GPU.
 import {
   DIVERGENCE_FACTOR, averageCount, averageRates,
@@ -76,6 +76,10 @@ export class ReferenceTrainer implements TrainerSession {
     return this.state.map((group) => group.lanes.some((l) => l.status === 'running'));
   }
 
+  async stop(groups: readonly number[]): Promise<void> {
+    for (const g of groups) for (const lane of this.state[g].lanes) if (lane.status === 'running') lane.status = 'stopped';
+  }
+
   async results(): Promise<LaneResult[][]> {
     return this.state.map((group) =>
       group.lanes.map((lane) => ({
@@ -91,14 +95,13 @@ export class ReferenceTrainer implements TrainerSession {
 
   dispose(): void {}
 
-  /** One block of samples for group g, then the group's stop rule. */
+  /** One block of samples for group g. */
   private block(g: number): void {
     const { problem } = this.options;
     const dim = problem.lambda.length;
     const group = this.groups[g];
     const state = this.state[g];
     const x = new Float64Array(dim);
-    let reached = false;
     for (let c = 0; c < this.options.blockSamples; c++, state.sample++) {
       const n = state.sample;
       featureNormals(group.seed, n, dim, x);
@@ -113,13 +116,11 @@ export class ReferenceTrainer implements TrainerSession {
         if ((n + 1) % spec.batchSize !== 0) return;
         this.step(lane, spec.lr / spec.batchSize);
         let status: LaneStatus = 'running';
-        if (lane.steps === this.options.evalSteps[lane.nextEval]) status = this.evaluate(lane, group.stopBelow);
-        if (status === 'reached') reached = true;
+        if (lane.steps === this.options.evalSteps[lane.nextEval]) status = this.evaluate(lane);
         if (status === 'running' && lane.steps >= spec.maxSteps) status = 'capped';
         lane.status = status;
       });
     }
-    if (reached) for (const lane of state.lanes) if (lane.status === 'running') lane.status = 'stopped';
   }
 
   private step(lane: LaneState, scale: number): void {
@@ -138,21 +139,17 @@ export class ReferenceTrainer implements TrainerSession {
   }
 
   /** Records the lane's risks at this step; returns its status after them. */
-  private evaluate(lane: LaneState, stopBelow: number): LaneStatus {
+  private evaluate(lane: LaneState): LaneStatus {
     const { problem } = this.options;
     const last = excessRiskOfError(problem, lane.error);
     lane.result.evalSteps.push(lane.steps);
     lane.result.lastRisk.push(last);
-    let best = Infinity;
     lane.averages.forEach((avg, k) => {
       const debiased = avg.map((v) => v / lane.weights[k]);
-      const r = excessRiskOfError(problem, debiased);
-      lane.result.averageRisk[k].push(r);
-      if (r < best) best = r;
+      lane.result.averageRisk[k].push(excessRiskOfError(problem, debiased));
     });
     lane.nextEval++;
-    if (!(last <= this.divergenceLimit)) return 'diverged';
-    return best <= stopBelow ? 'reached' : 'running';
+    return last <= this.divergenceLimit ? 'running' : 'diverged';
   }
 }
 

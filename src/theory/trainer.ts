@@ -5,7 +5,7 @@ import rngCode from '../../shaders/theory-rng.wgsl?raw';
 import sampleCode from '../../shaders/theory-sample.wgsl?raw';
 import sgdCode from '../../shaders/theory-sgd.wgsl?raw';
 import {
-  UniformLayout, assertFitsBinding, bindAll, createStorage, readBuffers, runDispatches, uploadF32, uploadU32,
+  UniformLayout, assertFitsBinding, bindAll, createStorage, readBuffers, runDispatches, uploadF32, uploadU32, writeArray,
   type GpuContext,
 } from '../gpu';
 import { DIVERGENCE_FACTOR, averageRates, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
@@ -17,7 +17,8 @@ export const THEORY_SGD_SHADER = { name: 'theory-sgd', code: `${rngCode}\n${sgdC
 export const THEORY_SAMPLE_SHADER = { name: 'theory-sample', code: `${rngCode}\n${sampleCode}` };
 
 /** Status codes of theory-sgd.wgsl, by value. */
-const STATUS: readonly LaneStatus[] = ['running', 'reached', 'stopped', 'capped', 'diverged'];
+const STATUS: readonly LaneStatus[] = ['running', 'stopped', 'capped', 'diverged'];
+const STOPPED = STATUS.indexOf('stopped');
 
 const params = new UniformLayout([
   { name: 'dim', type: 'u32' },
@@ -55,8 +56,7 @@ function constantsOf(layout: TrainerLayout, problem: TheoryProblem): Float32Arra
 function specOf(layout: TrainerLayout, groups: readonly LaneGroup[], evalSteps: readonly number[]): Uint32Array {
   const spec = new Uint32Array(layout.specWords);
   groups.forEach((group, g) => {
-    spec[2 * g] = group.seed >>> 0;
-    spec[2 * g + 1] = f32Bits(group.stopBelow);
+    spec[g] = group.seed >>> 0;
     group.lanes.forEach((lane, l) => {
       const at = layout.laneSpecOffset + 4 * (g * layout.slotsPerGroup + l);
       spec[at] = lane.batchSize;
@@ -135,6 +135,16 @@ export async function createGpuTrainer(gpu: GpuContext, options: TrainerOptions,
     async running(): Promise<boolean[]> {
       const words = await readState();
       return groups.map((group, g) => group.lanes.some((_, l) => laneStatus(words, g, l) === 'running'));
+    },
+    async stop(stopped: readonly number[]): Promise<void> {
+      if (stopped.length === 0) return;
+      const words = await readState();
+      for (const g of stopped) {
+        groups[g].lanes.forEach((_, l) => {
+          const at = STATE_STRIDE * (g * layout.slotsPerGroup + l) + 2;
+          if (words[at] === 0) writeArray(gpu, state, new Uint32Array([STOPPED]), at * 4);
+        });
+      }
     },
     async results(): Promise<LaneResult[][]> {
       const [stateBytes, evalBytes] = await readBuffers(gpu, [

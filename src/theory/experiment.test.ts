@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { fitPaperCurve } from '../cbs/fit';
+import { cbsClosedForm } from '../cbs/cbs';
+import { stepsToTarget } from '../cbs/steps-to-target';
+import { halfOctaveRates, type TheoryConfig } from './config';
+import { maxStepsFor, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
+import type { TrainerSession } from './lanes';
+import { defaultTheoryConfig } from './presets';
+import { ReferenceTrainer } from './trainer.ref';
+
+/** Small enough for the float64 reference to run in about a second. */
+function tinyConfig(): TheoryConfig {
+  return {
+    ...defaultTheoryConfig(),
+    dim: 32,
+    budgets: [512, 1024, 2048],
+    batchSizes: [1, 4, 16, 64],
+    learningRates: halfOctaveRates(-6, 1),
+    seeds: [1, 2],
+    analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 50 },
+  };
+}
+
+const onCpu = async (...args: ConstructorParameters<typeof ReferenceTrainer>): Promise<TrainerSession> => new ReferenceTrainer(...args);
+
+function hasNoNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(hasNoNonFinite);
+  if (value && typeof value === 'object') return Object.values(value).every(hasNoNonFinite);
+  return true;
+}
+
+describe('theory experiment (on the float64 reference)', () => {
+  let results: TheoryResults;
+
+  it('runs the reference runs, the sweep and the analysis; the results are plain JSON', async () => {
+    const progress: string[] = [];
+    results = await runTheoryExperiment(tinyConfig(), onCpu, { onProgress: (p) => progress.push(p.phase) });
+    expect(progress[0]).toBe('reference');
+    expect(progress[progress.length - 1]).toBe('sweep');
+    expect(hasNoNonFinite(results)).toBe(true);
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+    expect(results.predicted).toBe(0.5);
+    expect(results.outcomes.map((o) => o.budget)).toEqual([512, 1024, 2048]);
+    expect(results.runs).toHaveLength(2 * 4 * tinyConfig().learningRates.length);
+    expect(results.measured).toBe(results.scaling.e);
+    expect(results.interval).toEqual(results.scaling.exponentInterval);
+  });
+
+  it('targets are the best seed-mean reference risk at each budget, and the curves are seed means', () => {
+    const config = tinyConfig();
+    for (const c of results.curves) {
+      const lanes = results.runs.filter((r) => r.batchSize === c.batchSize && r.lr === c.lr);
+      expect(lanes).toHaveLength(2);
+      c.evalSteps.forEach((step, j) => {
+        const values = lanes.map((l) => l.averageRisk[0][l.evalSteps.indexOf(step)]);
+        const mean = c.averageRisk[0][j];
+        if (values.every((v) => v !== null)) expect(mean).toBeCloseTo(((values[0] as number) + (values[1] as number)) / 2, 14);
+        else expect(mean).toBeNull();
+      });
+    }
+    for (const o of results.outcomes) {
+      const step = o.budget / config.referenceBatch;
+      // Curves of diverged learning rates end before the budget: they have no value there.
+      const atBudget = results.curves.filter((c) => c.batchSize === config.referenceBatch && c.evalSteps.includes(step)).map((c) => c.averageRisk[0][c.evalSteps.indexOf(step)]);
+      expect(o.target).toBe(Math.min(...atBudget.filter((v): v is number => v !== null)));
+      // The reference batch size reaches its own target by the budget, at the latest.
+      const ref = o.points.find((p) => p.batchSize === config.referenceBatch);
+      expect(ref?.steps).toBeLessThanOrEqual(step);
+    }
+  });
+
+  it('R(B), the fit and B* are src/cbs applied to the mean curves', () => {
+    const config = tinyConfig();
+    for (const o of results.outcomes) {
+      for (const p of o.points) {
+        const steps = results.curves
+          .filter((c) => c.batchSize === p.batchSize)
+          .map((c) => stepsToTarget(c.evalSteps.map((step, j) => ({ step, tokens: step, ewaLoss: c.averageRisk[0][j] ?? Number.NaN, rawLoss: 0 })), o.target, true))
+          .map((x) => (x.reached ? x.steps : Infinity));
+        const best = Math.min(...steps);
+        expect(p.steps).toBe(Number.isFinite(best) ? best : null);
+        if (p.lr !== null) expect(steps[config.learningRates.indexOf(p.lr)]).toBe(best);
+      }
+      const measured = o.points.filter((p): p is typeof p & { steps: number } => p.steps !== null);
+      const fit = fitPaperCurve(measured);
+      if (fit.a !== null && fit.b !== null && fit.a > 0) expect(o.bStar).toBeCloseTo(cbsClosedForm(fit.a, fit.b, measured[0].batchSize, 0.2), 9);
+    }
+  });
+
+  it('each sweep batch size stopped once a mean curve reached the lowest target, or ran to its cap', () => {
+    const config = tinyConfig();
+    const lowest = Math.min(...results.outcomes.map((o) => o.target));
+    for (const b of config.batchSizes.filter((x) => x !== config.referenceBatch)) {
+      const runs = results.runs.filter((r) => r.batchSize === b);
+      const statuses = new Set(runs.map((r) => r.status));
+      const curves = results.curves.filter((c) => c.batchSize === b);
+      const reached = curves.some((c) => c.averageRisk[0].some((r) => r !== null && r <= lowest));
+      if (reached) expect(statuses.has('stopped') || statuses.has('capped') || statuses.has('diverged')).toBe(true);
+      else for (const r of runs) expect(['capped', 'diverged']).toContain(r.status);
+      for (const r of runs) expect(r.steps).toBeLessThanOrEqual(maxStepsFor(config, b));
+    }
+    // The schedule holds every budget's step at the reference batch size and every cap.
+    const steps = trainerOptionsFor(config).evalSteps;
+    for (const d of config.budgets) expect(steps).toContain(d);
+    for (const b of config.batchSizes) expect(steps).toContain(maxStepsFor(config, b));
+  });
+
+  it('refuses an invalid config before running anything', async () => {
+    let created = 0;
+    const counting = async (...args: ConstructorParameters<typeof ReferenceTrainer>) => {
+      created++;
+      return new ReferenceTrainer(...args);
+    };
+    await expect(runTheoryExperiment({ ...tinyConfig(), a: 0.9 }, counting)).rejects.toThrow(/invalid theory config:\na: a must be greater than 1/);
+    await expect(runTheoryExperiment({ ...tinyConfig(), dim: 8 }, counting)).rejects.toThrow(/dim: M = 8 is too small for the budget/);
+    expect(created).toBe(0);
+  });
+
+  it('stops when asked to', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runTheoryExperiment(tinyConfig(), onCpu, { signal: controller.signal })).rejects.toThrow(/stopped/);
+  });
+});

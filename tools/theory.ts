@@ -11,6 +11,7 @@ import { describeIssues, validateTheoryConfig, type TheoryConfig } from '../src/
 import { runTheoryExperiment, type SessionFactory, type TheoryResults } from '../src/theory/experiment';
 import { PRESET_DESCRIPTIONS, THEORY_PRESETS, theoryPreset, type TheoryPresetName } from '../src/theory/presets';
 import { createGpuTrainer } from '../src/theory/trainer';
+import { ExpectedRiskTrainer } from '../src/theory/trainer.expected';
 import { ReferenceTrainer } from '../src/theory/trainer.ref';
 
 const USAGE = `usage: npm run theory -- --a A --b B [flags]
@@ -31,6 +32,8 @@ ${THEORY_PRESETS.map((p) => `                        ${p}: ${PRESET_DESCRIPTIONS
   --averaging KIND    uniform (the paper's analysis, default) | ewa
   --decays LIST       EWA decays, with --averaging ewa (default 0.99,0.9968,0.999)
   --cpu               run the float64 reference on the CPU instead of WebGPU (slow)
+  --expected          no sampling: the exact expected risk of every run (the limit of infinitely many
+                      seeds), on the CPU; tells finite-budget bias from seed noise
   --out FILE          write the full results (JSON) to FILE
   --json              print {"measured", "interval", "predicted"} as JSON instead of the text
   --quiet             no progress lines on stderr
@@ -51,6 +54,7 @@ const OPTIONS = {
   averaging: { type: 'string' },
   decays: { type: 'string' },
   cpu: { type: 'boolean' },
+  expected: { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -69,7 +73,7 @@ function list(name: string, text: string): number[] {
 
 interface Cli {
   config: TheoryConfig;
-  cpu: boolean;
+  trainer: 'gpu' | 'cpu' | 'expected';
   out: string | null;
   json: boolean;
   quiet: boolean;
@@ -115,9 +119,11 @@ function configFrom(argv: string[]): Cli | null {
     else if (v.averaging === 'ewa') config.averaging = { kind: 'ewa', decays: v.decays === undefined ? [0.99, 0.9968, 0.999] : list('decays', v.decays) };
     else throw new UsageError(`--averaging must be uniform or ewa (got "${v.averaging}")`);
   } else if (v.decays !== undefined) throw new UsageError('--decays needs --averaging ewa');
+  if (v.cpu && v.expected) throw new UsageError('--cpu and --expected cannot be combined');
   const issues = validateTheoryConfig(config);
   if (issues.length > 0) throw new UsageError(`invalid theory experiment:\n${describeIssues(issues)}`);
-  return { config, cpu: Boolean(v.cpu), out: v.out ?? null, json: Boolean(v.json), quiet: Boolean(v.quiet) };
+  const trainer = v.cpu ? 'cpu' : v.expected ? 'expected' : 'gpu';
+  return { config, trainer, out: v.out ?? null, json: Boolean(v.json), quiet: Boolean(v.quiet) };
 }
 
 const fmt = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
@@ -160,9 +166,12 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   let factory: SessionFactory;
   let device: string;
-  if (cli.cpu) {
+  if (cli.trainer === 'cpu') {
     factory = async (options, groups) => new ReferenceTrainer(options, groups);
     device = 'float64 reference on the CPU';
+  } else if (cli.trainer === 'expected') {
+    factory = async (options, groups) => new ExpectedRiskTrainer(options, groups);
+    device = 'exact expected risk on the CPU (no sampling)';
   } else {
     let gpu;
     try {

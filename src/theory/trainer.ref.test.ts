@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evalSchedule, type Averaging, type LaneGroup, type TrainerOptions } from './lanes';
+import { evalSchedule, type Averaging, type LaneGroup, type LaneResult, type TrainerOptions } from './lanes';
 import { makeProblem, risk, type TheoryProblem } from './problem';
 import { featureNormals, noiseNormal } from './rng';
+import { ExpectedRiskTrainer } from './trainer.expected';
 import { ReferenceTrainer } from './trainer.ref';
 
 /**
@@ -79,19 +80,17 @@ describe('theory reference trainer', () => {
     await expect(trainer.advance(10)).rejects.toThrow(/multiple of the block/);
   });
 
-  it('the seed-mean risk of the uniform average matches the exact expected risk of SGD on Gaussian data', async () => {
-    // E[e eᵀ] stays diagonal in its diagonal part: for Gaussian x, E[x xᵀ A x xᵀ] = 2HAH + tr(HA)H, so
-    //   S_{t+1,i} = (1 − γλ_i)² S_{t,i} + (γ²/B) λ_i (λ_i S_{t,i} + Σ_j λ_j S_{t,j} + σ_eff²),  S_0 = (w*_i)²,
-    // and E[e_t e_s] = (1 − γλ)^{t−s} S_s for t ≥ s gives E‖(1/T) Σ_t e_t‖²_H = (1/T²) Σ_i λ_i Σ_t (2A_{t,i} − S_{t,i})
-    // with A_t = (1 − γλ) A_{t−1} + S_t.
+  it('the exact expected risk (trainer.expected.ts) equals the closed sum for the uniform average', async () => {
+    // A second derivation of the uniform average's expected risk: E[e_t e_s] = (1 − γλ)^{t−s} S_s for t ≥ s gives
+    // E‖(1/T) Σ_t e_t‖²_H = (1/T²) Σ_i λ_i Σ_t (2A_{t,i} − S_{t,i}) with A_t = (1 − γλ) A_{t−1} + S_t.
     const problem = makeProblem({ a: 2, b: 3, dim: 6, noiseVariance: 0.5 });
     const [batch, lr, steps] = [2, 0.2, 120];
-    const expected: number[] = [];
+    const closed: number[] = [];
     const S = problem.target.map((w) => w * w);
     const A = new Float64Array(6);
     let sum = 0;
     for (let t = 1; t <= steps; t++) {
-      const trace = S.reduce((acc, s, i) => acc + problem.lambda[i] * s, 0);
+      const trace = S.reduce((acc, v, i) => acc + problem.lambda[i] * v, 0);
       for (let i = 0; i < 6; i++) {
         const l = problem.lambda[i];
         const d = 1 - lr * l;
@@ -99,21 +98,42 @@ describe('theory reference trainer', () => {
         A[i] = d * A[i] + S[i];
         sum += l * (2 * A[i] - S[i]);
       }
-      expected.push(problem.tailEnergy + sum / (t * t));
+      closed.push(problem.tailEnergy + sum / (t * t));
     }
+    const options: TrainerOptions = { problem, averaging: { kind: 'uniform' }, evalSteps: [1, 2, 10, 30, 120], blockSamples: 240 };
+    const expected = new ExpectedRiskTrainer(options, [{ seed: 0, lanes: [{ batchSize: batch, lr, maxSteps: steps }] }]);
+    await expected.advance(240);
+    const [[lane]] = await expected.results();
+    expect(lane.status).toBe('capped');
+    lane.evalSteps.forEach((step, j) => expect(lane.averageRisk[0][j] / closed[step - 1] - 1).toBeCloseTo(0, 12));
+  });
+
+  it('the seed-mean risks of sampled SGD match the exact expected risks (uniform average, EWA, last iterate)', async () => {
+    const problem = makeProblem({ a: 2, b: 3, dim: 6, noiseVariance: 0.5 });
+    const averaging: Averaging = { kind: 'ewa', decays: [0.9, 0.98] };
     const seeds = 1500;
-    const evalSteps = [10, 30, 120];
-    const options: TrainerOptions = { problem, averaging: { kind: 'uniform' }, evalSteps, blockSamples: 240 };
-    const groups = Array.from({ length: seeds }, (_, s) => ({ seed: 1000 + s, lanes: [{ batchSize: batch, lr, maxSteps: steps }] }));
-    const trainer = new ReferenceTrainer(options, groups);
-    await trainer.advance(240);
-    const results = await trainer.results();
-    evalSteps.forEach((step, j) => {
-      const values = results.map(([lane]) => lane.averageRisk[0][j]);
-      const mean = values.reduce((a, v) => a + v, 0) / seeds;
-      const se = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (seeds - 1) / seeds);
-      expect(Math.abs(mean - expected[step - 1])).toBeLessThan(4 * se);
-      expect(se / mean).toBeLessThan(0.03);
-    });
+    const lanes = [{ batchSize: 2, lr: 0.2, maxSteps: 120 }, { batchSize: 8, lr: 0.8, maxSteps: 30 }];
+    for (const avg of [{ kind: 'uniform' } as Averaging, averaging]) {
+      const options: TrainerOptions = { problem, averaging: avg, evalSteps: [10, 30, 120], blockSamples: 240 };
+      const groups = Array.from({ length: seeds }, (_, s) => ({ seed: 1000 + s, lanes }));
+      const sampled = new ReferenceTrainer(options, groups);
+      await sampled.advance(240);
+      const results = await sampled.results();
+      const exact = new ExpectedRiskTrainer(options, [{ seed: 0, lanes }]);
+      await exact.advance(240);
+      const [want] = await exact.results();
+      want.forEach((lane, l) =>
+        lane.evalSteps.forEach((step, j) => {
+          for (const [k, pick] of [...lane.averageRisk.map((_, k) => [k, (r: LaneResult) => r.averageRisk[k][j]] as const), [-1, (r: LaneResult) => r.lastRisk[j]] as const]) {
+            const values = results.map((group) => pick(group[l]));
+            const mean = values.reduce((a, v) => a + v, 0) / seeds;
+            const se = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (seeds - 1) / seeds);
+            const exactValue = k < 0 ? lane.lastRisk[j] : lane.averageRisk[k][j];
+            expect(Math.abs(mean - exactValue), `${avg.kind} lane ${l} step ${step} average ${k}`).toBeLessThan(4 * se);
+            expect(se / mean).toBeLessThan(0.04);
+          }
+        }),
+      );
+    }
   });
 });

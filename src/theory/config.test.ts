@@ -44,7 +44,7 @@ describe('theory config validation', () => {
     const issues = issuesOf({ dim: 32 });
     expect(issues).toEqual([{ path: 'dim', message: expect.stringMatching(/M = 32 is too small for the budget: the largest budget \(65536 samples\) resolves about 16\.0 directions, and M must be at least 4× that \(M ≥ 64\)/) }]);
     expect(autoDim(2, 4, 1, 2 ** 16)).toBe(64);
-    expect(autoDim(2, 4, 1, 2 ** 18)).toBe(128);
+    expect(autoDim(2, 4, 1, 2 ** 18)).toBe(96); // 4 × 22.6 directions
   });
 
   it('names every other problem with its path', () => {

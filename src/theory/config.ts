@@ -34,6 +34,13 @@ export interface TheoryConfig {
   budgets: number[];
   batchSizes: number[];
   learningRates: number[];
+  /**
+   * grid: every learning rate at every batch size. monotone: batch sizes in increasing order, each
+   * with only the learning rates at or above the smallest best learning rate (over the budgets) of
+   * the batch size before it, since the best learning rate does not fall as B grows; much cheaper,
+   * and the same R(B) wherever that holds.
+   */
+  learningRateSearch: 'grid' | 'monotone';
   averaging: { kind: 'uniform' } | { kind: 'ewa'; decays: number[] };
   seeds: number[];
   /** The batch size of the reference runs: the target at budget D is the best final risk of a run at this batch size after D samples. */
@@ -75,7 +82,7 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : v === null ? 'null' : String(v));
 
-const CONFIG_KEYS = ['version', 'kind', 'a', 'b', 'dim', 'noiseVariance', 'budgets', 'batchSizes', 'learningRates', 'averaging', 'seeds', 'referenceBatch', 'sampleCap', 'evalsPerOctave', 'analysis'] as const;
+const CONFIG_KEYS = ['version', 'kind', 'a', 'b', 'dim', 'noiseVariance', 'budgets', 'batchSizes', 'learningRates', 'learningRateSearch', 'averaging', 'seeds', 'referenceBatch', 'sampleCap', 'evalsPerOctave', 'analysis'] as const;
 const ANALYSIS_KEYS = ['overhead', 'baselineBatch', 'interpolate', 'level', 'bootstrapResamples'] as const;
 
 /** Fewest evaluation steps a reference run needs at the smallest budget for its final risk to be a target (not the first few steps of the transient). */
@@ -143,6 +150,9 @@ export function validateTheoryConfig(value: unknown): TheoryConfigIssue[] {
       if (!isNum(x) || x <= 0 || x > 4) ratesOk = c.add(`learningRates[${i}]`, `learning rates must be in (0, 4] (got ${show(x)}); with λ_1 = 1, SGD diverges beyond 2 anyway`);
     });
     if (ratesOk && new Set(value.learningRates as number[]).size !== (value.learningRates as number[]).length) ratesOk = c.add('learningRates', 'learning rates must be distinct');
+  }
+  if (value.learningRateSearch !== 'grid' && value.learningRateSearch !== 'monotone') {
+    c.add('learningRateSearch', `learningRateSearch must be "grid" or "monotone" (got ${show(value.learningRateSearch)})`);
   }
   const seedsOk = c.integers(value.seeds, 'seeds', 'seeds', [0, 2 ** 32 - 1], [1, 16]);
 

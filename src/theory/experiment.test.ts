@@ -6,6 +6,7 @@ import { halfOctaveRates, type TheoryConfig } from './config';
 import { maxStepsFor, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
 import type { TrainerSession } from './lanes';
 import { defaultTheoryConfig } from './presets';
+import { ExpectedRiskTrainer } from './trainer.expected';
 import { ReferenceTrainer } from './trainer.ref';
 
 /** Small enough for the float64 reference to run in about a second. */
@@ -16,6 +17,7 @@ function tinyConfig(): TheoryConfig {
     budgets: [512, 1024, 2048],
     batchSizes: [1, 4, 16, 64],
     learningRates: halfOctaveRates(-6, 1),
+    learningRateSearch: 'grid',
     seeds: [1, 2],
     analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 50 },
   };
@@ -104,6 +106,21 @@ describe('theory experiment (on the float64 reference)', () => {
     const steps = trainerOptionsFor(config).evalSteps;
     for (const d of config.budgets) expect(steps).toContain(d);
     for (const b of config.batchSizes) expect(steps).toContain(maxStepsFor(config, b));
+  });
+
+  it('the monotone learning-rate search finds the same R(B) as the grid with fewer runs (exact expected risks, no noise)', async () => {
+    const config = { ...tinyConfig(), seeds: [1], budgets: [512, 1024, 2048, 4096], batchSizes: [1, 2, 4, 8, 16, 32, 64, 128] };
+    const onExpected = async (...args: ConstructorParameters<typeof ExpectedRiskTrainer>): Promise<TrainerSession> => new ExpectedRiskTrainer(...args);
+    const grid = await runTheoryExperiment({ ...config, learningRateSearch: 'grid' }, onExpected);
+    const monotone = await runTheoryExperiment({ ...config, learningRateSearch: 'monotone' }, onExpected);
+    expect(monotone.outcomes.map((o) => o.points)).toEqual(grid.outcomes.map((o) => o.points));
+    expect(monotone.outcomes.map((o) => o.bStar)).toEqual(grid.outcomes.map((o) => o.bStar));
+    expect(monotone.runs.length).toBeLessThan(0.6 * grid.runs.length);
+    // The best learning rate grows with B until it saturates: the assumption the search rests on.
+    for (const o of grid.outcomes) {
+      const lrs = o.points.map((p) => p.lr as number);
+      lrs.slice(1).forEach((lr, i) => expect(lr).toBeGreaterThanOrEqual(lrs[i]));
+    }
   });
 
   it('refuses an invalid config before running anything', async () => {

@@ -172,6 +172,23 @@ function curveSteps(curve: MeanCurve, target: number, interpolate: boolean): num
   return best;
 }
 
+/**
+ * The smallest of the best learning rates of one batch size's curves over the targets (the
+ * learning rate whose curve reaches each target first), or null when none reaches any.
+ */
+function bestLearningRateFloor(curves: MeanCurve[], targets: number[], interpolate: boolean): number | null {
+  let floor: number | null = null;
+  for (const target of targets) {
+    let best: { steps: number; lr: number } | null = null;
+    for (const c of curves) {
+      const steps = curveSteps(c, target, interpolate);
+      if (steps !== null && (best === null || steps < best.steps)) best = { steps, lr: c.lr };
+    }
+    if (best !== null && (floor === null || best.lr < floor)) floor = best.lr;
+  }
+  return floor;
+}
+
 /** The lowest mean risk at step `step` over the curves, or null when none got there without diverging. */
 function bestAt(curves: MeanCurve[], step: number): number | null {
   let best: number | null = null;
@@ -235,22 +252,41 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   });
   const lowest = Math.min(...targets);
 
-  // 2. The sweep: every other batch size, all seeds, until one of its mean curves reaches the lowest target.
+  // 2. The sweep: every other batch size, all seeds, until one of its mean curves reaches the
+  // lowest target. With the monotone learning-rate search the batch sizes go one at a time,
+  // upwards, each trying only the learning rates at or above the smallest best one of the batch
+  // size before it (the best learning rate never falls as B grows; experiment.test.ts checks that
+  // this search finds the grid's answer).
   const t1 = now();
   const sweepGroups: LaneGroup[] = [];
-  for (const b of config.batchSizes) if (b !== config.referenceBatch) for (const seed of config.seeds) sweepGroups.push({ seed, lanes: lanesAt(b) });
-  const groupsOfBatch = new Map<number, number[]>();
-  sweepGroups.forEach((g, i) => groupsOfBatch.set(g.lanes[0].batchSize, [...(groupsOfBatch.get(g.lanes[0].batchSize) ?? []), i]));
-  const stopRule: StopRule = (results) => {
-    const stops: number[] = [];
-    for (const indices of groupsOfBatch.values()) {
-      const mean = meanCurves(indices.map((i) => sweepGroups[i]), indices.map((i) => results[i]));
-      if (mean.some((c) => c.averageRisk.some((series) => series.some((r) => r <= lowest)))) stops.push(...indices);
+  const sweepResults: LaneResult[][] = [];
+  const ascending = [...config.batchSizes].sort((p, q) => p - q);
+  const phases = config.learningRateSearch === 'grid' ? [ascending.filter((b) => b !== config.referenceBatch)] : ascending.map((b) => [b]);
+  let floor = 0;
+  for (const phase of phases) {
+    if (phase.length === 1 && phase[0] === config.referenceBatch) {
+      floor = bestLearningRateFloor(curves, targets, analysis.interpolate) ?? floor;
+      continue;
     }
-    return stops;
-  };
-  const sweepResults = await runPhase('sweep', factory, options, sweepGroups, run, stopRule);
-  curves.push(...meanCurves(sweepGroups, sweepResults));
+    const groups: LaneGroup[] = [];
+    for (const b of phase) for (const seed of config.seeds) groups.push({ seed, lanes: lanesAt(b).filter((lane) => lane.lr >= floor) });
+    const groupsOfBatch = new Map<number, number[]>();
+    groups.forEach((g, i) => groupsOfBatch.set(g.lanes[0].batchSize, [...(groupsOfBatch.get(g.lanes[0].batchSize) ?? []), i]));
+    const stopRule: StopRule = (results) => {
+      const stops: number[] = [];
+      for (const indices of groupsOfBatch.values()) {
+        const mean = meanCurves(indices.map((i) => groups[i]), indices.map((i) => results[i]));
+        if (mean.some((c) => c.averageRisk.some((series) => series.some((r) => r <= lowest)))) stops.push(...indices);
+      }
+      return stops;
+    };
+    const results = await runPhase('sweep', factory, options, groups, run, stopRule);
+    const phaseCurves = meanCurves(groups, results);
+    curves.push(...phaseCurves);
+    sweepGroups.push(...groups);
+    sweepResults.push(...results);
+    floor = bestLearningRateFloor(phaseCurves, targets, analysis.interpolate) ?? floor;
+  }
 
   // 3. The language-model sweeps' analysis on the mean curves; then the exponent of B* in D.
   const t2 = now();

@@ -13,11 +13,11 @@ export const PRESET_DESCRIPTIONS: Record<TheoryPresetName, string> = {
 };
 
 /**
- * The smallest power-of-two M holding DIM_HEADROOM × the directions the largest budget resolves
- * (at least 16), computed with the tail of that M (the tail counts as noise).
+ * The smallest multiple of 16 for M that holds DIM_HEADROOM × the directions the largest budget
+ * resolves, computed with the tail of that M (the tail counts as noise).
  */
 export function autoDim(a: number, b: number, noiseVariance: number, largestBudget: number): number {
-  for (let dim = 16; dim <= MAX_THEORY_DIM; dim *= 2) {
+  for (let dim = 16; dim <= MAX_THEORY_DIM; dim += 16) {
     const problem = makeProblem({ a, b, dim, noiseVariance });
     if (dim >= DIM_HEADROOM * resolvedDirections(problem, largestBudget)) return dim;
   }
@@ -39,6 +39,7 @@ export function theoryPreset(name: TheoryPresetName, a: number, b: number, noise
     budgets,
     batchSizes: quick ? powersOfTwo(0, 12, 2) : powersOfTwo(0, 14),
     learningRates: halfOctaveRates(quick ? -10 : -12, 1),
+    learningRateSearch: 'monotone',
     averaging: { kind: 'uniform' },
     seeds: quick ? [1, 2] : [1, 2, 3],
     referenceBatch: 1,

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { acquireNodeGpu } from '../src/bench/node-gpu';
 import { describeAdapter, describeError } from '../src/gpu';
 import { describeIssues, validateTheoryConfig, type TheoryConfig } from '../src/theory/config';
-import { runTheoryExperiment, type SessionFactory, type TheoryResults } from '../src/theory/experiment';
+import { runModelSizeSweep, runTheoryExperiment, type ModelSizeSweep, type SessionFactory, type TheoryProgress, type TheoryResults } from '../src/theory/experiment';
 import { PRESET_DESCRIPTIONS, THEORY_PRESETS, theoryPreset, type TheoryPresetName } from '../src/theory/presets';
 import { createGpuTrainer } from '../src/theory/trainer';
 import { ExpectedRiskTrainer } from '../src/theory/trainer.expected';
@@ -25,7 +25,8 @@ flags:
   --preset NAME       ${THEORY_PRESETS.join(' | ')} (default quick)
 ${THEORY_PRESETS.map((p) => `                        ${p}: ${PRESET_DESCRIPTIONS[p]}`).join('\n')}
   --config FILE       a theory config (JSON) instead of a preset; --a/--b and the flags below override it
-  --dim M             model dimension (default: the preset's, sized from the largest budget)
+  --dim M             model dimension (default: sized from the largest budget, M ≥ 4 k(D))
+  --dims LIST         sweep the model dimension instead: B* at each M (smaller M than --dim allows)
   --noise S2          label-noise variance σ² (default 1)
   --seeds LIST        comma-separated seeds
   --budgets LIST      comma-separated data budgets (samples)
@@ -48,6 +49,7 @@ const OPTIONS = {
   preset: { type: 'string' },
   config: { type: 'string' },
   dim: { type: 'string' },
+  dims: { type: 'string' },
   noise: { type: 'string' },
   seeds: { type: 'string' },
   budgets: { type: 'string' },
@@ -73,6 +75,7 @@ function list(name: string, text: string): number[] {
 
 interface Cli {
   config: TheoryConfig;
+  dims: number[] | null;
   trainer: 'gpu' | 'cpu' | 'expected';
   out: string | null;
   json: boolean;
@@ -108,7 +111,8 @@ function configFrom(argv: string[]): Cli | null {
     if (v.a === undefined || v.b === undefined) throw new UsageError('--a and --b are required (or a --config file)');
     const preset = (v.preset ?? 'quick') as TheoryPresetName;
     if (!THEORY_PRESETS.includes(preset)) throw new UsageError(`--preset must be one of ${THEORY_PRESETS.join(', ')} (got "${v.preset}")`);
-    config = theoryPreset(preset, num('a', v.a), num('b', v.b), v.noise === undefined ? 1 : num('noise', v.noise));
+    const noise = v.noise === undefined ? 1 : num('noise', v.noise);
+    config = v.budgets === undefined ? theoryPreset(preset, num('a', v.a), num('b', v.b), noise) : theoryPreset(preset, num('a', v.a), num('b', v.b), noise, list('budgets', v.budgets));
   }
   if (v.noise !== undefined) config.noiseVariance = num('noise', v.noise);
   if (v.dim !== undefined) config.dim = num('dim', v.dim);
@@ -120,10 +124,17 @@ function configFrom(argv: string[]): Cli | null {
     else throw new UsageError(`--averaging must be uniform or ewa (got "${v.averaging}")`);
   } else if (v.decays !== undefined) throw new UsageError('--decays needs --averaging ewa');
   if (v.cpu && v.expected) throw new UsageError('--cpu and --expected cannot be combined');
+  const dims = v.dims === undefined ? null : list('dims', v.dims);
+  if (dims !== null) {
+    if (v.dim !== undefined) throw new UsageError('--dim and --dims cannot be combined');
+    if (v.json) throw new UsageError('--json prints one exponent: it does not go with --dims');
+    if (dims.length < 2) throw new UsageError('--dims needs at least 2 dimensions');
+    config.dim = Math.max(...dims);
+  }
   const issues = validateTheoryConfig(config);
   if (issues.length > 0) throw new UsageError(`invalid theory experiment:\n${describeIssues(issues)}`);
   const trainer = v.cpu ? 'cpu' : v.expected ? 'expected' : 'gpu';
-  return { config, trainer, out: v.out ?? null, json: Boolean(v.json), quiet: Boolean(v.quiet) };
+  return { config, dims, trainer, out: v.out ?? null, json: Boolean(v.json), quiet: Boolean(v.quiet) };
 }
 
 const fmt = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
@@ -146,6 +157,22 @@ function report(results: TheoryResults, seconds: number, device: string): string
   lines.push(`measured exponent of B* in D: ${fmt(results.measured)}, ${level}% interval ${interval}`);
   lines.push(`predicted 1 − a/min(b, 2a+1): ${fmt(results.predicted)}`);
   for (const note of results.notes) lines.push(`note: ${note}`);
+  lines.push(`wall time: ${seconds.toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+function sweepReport(sweep: ModelSizeSweep, seconds: number, device: string): string {
+  const { config } = sweep;
+  const budgets = [...config.budgets].sort((p, q) => p - q);
+  const lines = [`theory lab, B* against the model dimension M: a = ${config.a}, b = ${config.b}, σ² = ${config.noiseVariance}, seeds ${config.seeds.join(', ')}`, `device: ${device}`, ''];
+  lines.push(`M      ${budgets.map((d) => `B* at D = ${d}`.padEnd(18)).join('')}exponent`);
+  sweep.results.forEach((r, i) => {
+    const cells = budgets.map((d) => {
+      const o = r.outcomes.find((x) => x.budget === d);
+      return (o?.bStar === null || o === undefined ? '—' : o.bStar.toPrecision(4)).padEnd(18);
+    });
+    lines.push(`${String(sweep.dims[i]).padEnd(7)}${cells.join('')}${fmt(r.measured)}`);
+  });
   lines.push(`wall time: ${seconds.toFixed(1)} s`);
   return lines.join('\n');
 }
@@ -187,9 +214,17 @@ async function main(argv: string[]): Promise<number> {
     device = describeAdapter(gpu.adapter);
   }
   const quiet = cli.quiet || cli.json;
-  const results = await runTheoryExperiment(cli.config, factory, {
-    onProgress: quiet ? undefined : (p) => process.stderr.write(`${p.phase}: ${p.samples} samples, ${p.groupsRunning}/${p.groups} groups running\n`),
-  });
+  const runOptions = {
+    onProgress: quiet ? undefined : (p: TheoryProgress) => process.stderr.write(`${p.phase}: ${p.samples} samples, ${p.groupsRunning}/${p.groups} groups running\n`),
+  };
+  if (cli.dims !== null) {
+    const sweep = await runModelSizeSweep(cli.config, cli.dims, factory, runOptions);
+    const seconds = (performance.now() - started) / 1000;
+    if (cli.out) writeFileSync(cli.out, `${JSON.stringify({ ...sweep, wallSeconds: seconds, device })}\n`);
+    process.stdout.write(`${sweepReport(sweep, seconds, device)}\n`);
+    return 0;
+  }
+  const results = await runTheoryExperiment(cli.config, factory, runOptions);
   const seconds = (performance.now() - started) / 1000;
   if (cli.out) writeFileSync(cli.out, `${JSON.stringify({ ...results, wallSeconds: seconds, device })}\n`);
   if (cli.json) process.stdout.write(`${JSON.stringify({ measured: results.measured, interval: results.interval, predicted: results.predicted })}\n`);

@@ -33,7 +33,7 @@ describe('npm run theory', () => {
       [['--a', '2', '--b', '0'], /b: b must be greater than 1 \(got 0\)/],
       [['--a', '2', '--b', '4', '--dim', '16'], /dim: M = 16 is too small for the budget/],
       [['--a', '2', '--b', '4', '--budgets', '32,64'], /budgets: the smallest budget is too small to resolve the target/],
-      [['--a', '2', '--b', '4', '--preset', 'huge'], /--preset must be one of quick, full/],
+      [['--a', '2', '--b', '4', '--preset', 'huge'], /--preset must be one of quick, full, large/],
       [['--a', '2', '--b', '4', '--decays', '0.9'], /--decays needs --averaging ewa/],
       [['--config', join(dir, 'missing.json')], /cannot read/],
     ] as const) {

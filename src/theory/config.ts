@@ -117,8 +117,16 @@ class Issues {
   }
 }
 
+export interface ValidationOptions {
+  /**
+   * Refuse an M smaller than DIM_HEADROOM × the directions the largest budget resolves (default
+   * true). A sweep over M turns it off on purpose: the small-M regime is what it shows.
+   */
+  checkModelSize?: boolean;
+}
+
 /** Every problem with a theory config, in words; an empty list means it is valid. */
-export function validateTheoryConfig(value: unknown): TheoryConfigIssue[] {
+export function validateTheoryConfig(value: unknown, options: ValidationOptions = {}): TheoryConfigIssue[] {
   const c = new Issues();
   if (!isObj(value)) return [{ path: '', message: `a theory config must be an object (got ${show(value)})` }];
   c.keys(value, '', CONFIG_KEYS);
@@ -207,7 +215,7 @@ export function validateTheoryConfig(value: unknown): TheoryConfigIssue[] {
       c.add('budgets', `the smallest budget is too small to resolve the target: with ${dMin} samples SGD resolves about ${kMin.toFixed(1)} directions of the spectrum ((D/σ²)^(1/min(b, 2a+1))), and the power laws need at least ${MIN_RESOLVED_DIRECTIONS}: use budgets of at least ${need} samples, or more noise`);
     }
     const kMax = resolvedDirections(problem, dMax);
-    if (cfg.dim < DIM_HEADROOM * kMax) {
+    if ((options.checkModelSize ?? true) && cfg.dim < DIM_HEADROOM * kMax) {
       c.add('dim', `M = ${cfg.dim} is too small for the budget: the largest budget (${dMax} samples) resolves about ${kMax.toFixed(1)} directions, and M must be at least ${DIM_HEADROOM}× that (M ≥ ${Math.ceil(DIM_HEADROOM * kMax)}) for B* not to depend on M; a smaller M measures the finite-model regime instead`);
     }
     const samples = cfg.sampleCap * dMax + Math.max(...cfg.batchSizes);

@@ -3,7 +3,7 @@ import { fitPaperCurve } from '../cbs/fit';
 import { cbsClosedForm } from '../cbs/cbs';
 import { stepsToTarget } from '../cbs/steps-to-target';
 import { halfOctaveRates, type TheoryConfig } from './config';
-import { maxStepsFor, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
+import { maxStepsFor, runModelSizeSweep, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
 import type { TrainerSession } from './lanes';
 import { defaultTheoryConfig } from './presets';
 import { ExpectedRiskTrainer } from './trainer.expected';
@@ -121,6 +121,21 @@ describe('theory experiment (on the float64 reference)', () => {
       const lrs = o.points.map((p) => p.lr as number);
       lrs.slice(1).forEach((lr, i) => expect(lr).toBeGreaterThanOrEqual(lrs[i]));
     }
+  });
+
+  it('B* against M: it grows with M and saturates once M holds the resolved directions', async () => {
+    const config = { ...tinyConfig(), seeds: [1], budgets: [512, 1024, 2048], batchSizes: [1, 2, 4, 8, 16, 32, 64, 128], learningRateSearch: 'monotone' as const };
+    const onExpected = async (...args: ConstructorParameters<typeof ExpectedRiskTrainer>): Promise<TrainerSession> => new ExpectedRiskTrainer(...args);
+    const sweep = await runModelSizeSweep(config, [32, 4, 8], onExpected);
+    expect(sweep.dims).toEqual([4, 8, 32]);
+    expect(sweep.config.dim).toBe(32);
+    const bStar = sweep.results.map((r) => r.outcomes.map((o) => o.bStar as number));
+    // k(2048) ≈ 6.7: M = 4 and 8 cut into the resolved directions, M = 32 does not.
+    bStar[0].forEach((b, i) => {
+      expect(b).toBeLessThan(bStar[1][i]);
+      expect(bStar[1][i]).toBeLessThan(bStar[2][i]);
+    });
+    await expect(runModelSizeSweep(config, [4, 8], onExpected)).rejects.toThrow(/invalid theory config at M = 8:\ndim: M = 8 is too small for the budget/);
   });
 
   it('refuses an invalid config before running anything', async () => {

@@ -6,7 +6,7 @@
 import { analyzeTable, type CbsReport, type TableRow } from '../cbs/report';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { stepsToTarget } from '../cbs/steps-to-target';
-import { describeIssues, validateTheoryConfig, type TheoryConfig } from './config';
+import { describeIssues, validateTheoryConfig, type TheoryConfig, type ValidationOptions } from './config';
 import { evalSchedule, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
 import { makeProblem, predictedExponent, type TheoryProblem } from './problem';
 import { blockSamplesFor, blocksPerDispatch, planTrainer } from './trainer.plan';
@@ -230,8 +230,8 @@ export function maxStepsFor(config: TheoryConfig, batchSize: number): number {
   return batchSize === config.referenceBatch ? dMax / config.referenceBatch : Math.ceil((config.sampleCap * dMax) / batchSize);
 }
 
-export async function runTheoryExperiment(config: TheoryConfig, factory: SessionFactory, run: RunOptions = {}): Promise<TheoryResults> {
-  const issues = validateTheoryConfig(config);
+export async function runTheoryExperiment(config: TheoryConfig, factory: SessionFactory, run: RunOptions = {}, validation: ValidationOptions = {}): Promise<TheoryResults> {
+  const issues = validateTheoryConfig(config, validation);
   if (issues.length > 0) throw new RangeError(`invalid theory config:\n${describeIssues(issues)}`);
   const problem = problemOf(config);
   const options = trainerOptionsFor(config, problem);
@@ -352,4 +352,28 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
     notes,
     timing: { referenceMs: t1 - t0, sweepMs: t2 - t1, analysisMs: t3 - t2 },
   };
+}
+
+export interface ModelSizeSweep {
+  kind: 'theory-model-sweep';
+  /** The config at the largest M (validated as usual); each result is this config at one M. */
+  config: TheoryConfig;
+  dims: number[];
+  results: TheoryResults[];
+}
+
+/**
+ * B* against the model dimension M: the same experiment at each M of `dims`. The config must be
+ * valid at the largest M; the smaller ones may resolve fewer directions than the data could, which
+ * is the regime the sweep is there to show (B* grows with M, then saturates once M ≫ k(D)).
+ */
+export async function runModelSizeSweep(config: TheoryConfig, dims: number[], factory: SessionFactory, run: RunOptions = {}): Promise<ModelSizeSweep> {
+  if (dims.length < 2 || dims.some((m) => !Number.isInteger(m) || m < 1)) throw new RangeError(`a model-size sweep needs at least 2 positive integer dimensions (got ${dims.join(', ')})`);
+  const sorted = [...new Set(dims)].sort((p, q) => p - q);
+  const largest = { ...config, dim: sorted[sorted.length - 1] };
+  const issues = validateTheoryConfig(largest);
+  if (issues.length > 0) throw new RangeError(`invalid theory config at M = ${largest.dim}:\n${describeIssues(issues)}`);
+  const results: TheoryResults[] = [];
+  for (const dim of sorted) results.push(await runTheoryExperiment({ ...config, dim }, factory, run, { checkModelSize: false }));
+  return { kind: 'theory-model-sweep', config: largest, dims: sorted, results };
 }

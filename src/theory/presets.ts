@@ -4,13 +4,16 @@ import { DEFAULT_THEORY_ANALYSIS, DIM_HEADROOM, THEORY_CONFIG_VERSION, halfOctav
 import { makeProblem, resolvedDirections } from './problem';
 import { MAX_THEORY_DIM } from './trainer.plan';
 
-export const THEORY_PRESETS = ['quick', 'full'] as const;
+export const THEORY_PRESETS = ['quick', 'full', 'large'] as const;
 export type TheoryPresetName = (typeof THEORY_PRESETS)[number];
 
 export const PRESET_DESCRIPTIONS: Record<TheoryPresetName, string> = {
   quick: '5 budgets from 2^12 to 2^16 samples (16×), batch sizes 1…4096 by 4×, 2 seeds: the default, under a minute on the CPU emulator',
-  full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, 3 seeds: the measurement recorded in docs/science.md',
+  full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, 4 seeds',
+  large: 'as full, with budgets from 2^14 to 2^20 samples: past the finite-budget bend of the exponent at b < 2a + 1',
 };
+
+const BUDGETS: Record<TheoryPresetName, number[]> = { quick: powersOfTwo(12, 16), full: powersOfTwo(12, 18), large: powersOfTwo(14, 20) };
 
 /**
  * The smallest multiple of 16 for M that holds DIM_HEADROOM × the directions the largest budget
@@ -24,9 +27,9 @@ export function autoDim(a: number, b: number, noiseVariance: number, largestBudg
   return MAX_THEORY_DIM;
 }
 
-export function theoryPreset(name: TheoryPresetName, a: number, b: number, noiseVariance = 1): TheoryConfig {
+/** A preset for (a, b); `budgets` replaces the preset's (M is then sized from them). */
+export function theoryPreset(name: TheoryPresetName, a: number, b: number, noiseVariance = 1, budgets = BUDGETS[name]): TheoryConfig {
   const quick = name === 'quick';
-  const budgets = quick ? powersOfTwo(12, 16) : powersOfTwo(12, 18);
   // a ≤ 1 or b ≤ 1 have no problem to size M for: validation says why.
   const dim = a > 1 && b > 1 ? autoDim(a, b, noiseVariance, Math.max(...budgets)) : 64;
   return {
@@ -41,7 +44,7 @@ export function theoryPreset(name: TheoryPresetName, a: number, b: number, noise
     learningRates: halfOctaveRates(quick ? -10 : -12, 1),
     learningRateSearch: 'monotone',
     averaging: { kind: 'uniform' },
-    seeds: quick ? [1, 2] : [1, 2, 3],
+    seeds: quick ? [1, 2] : [1, 2, 3, 4],
     referenceBatch: 1,
     sampleCap: 16,
     evalsPerOctave: 16,

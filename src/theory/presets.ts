@@ -9,7 +9,7 @@ export type TheoryPresetName = (typeof THEORY_PRESETS)[number];
 
 export const PRESET_DESCRIPTIONS: Record<TheoryPresetName, string> = {
   quick: '5 budgets from 2^12 to 2^16 samples (16×), batch sizes 1…4096 by 4×, 2 seeds: the default, under a minute on the CPU emulator',
-  full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, 4 seeds',
+  full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, 6 seeds',
   large: 'as full, with budgets from 2^14 to 2^20 samples: past the finite-budget bend of the exponent at b < 2a + 1',
 };
 
@@ -44,7 +44,7 @@ export function theoryPreset(name: TheoryPresetName, a: number, b: number, noise
     learningRates: halfOctaveRates(quick ? -10 : -12, 1),
     learningRateSearch: 'monotone',
     averaging: { kind: 'uniform' },
-    seeds: quick ? [1, 2] : [1, 2, 3, 4],
+    seeds: quick ? [1, 2] : [1, 2, 3, 4, 5, 6],
     referenceBatch: 1,
     sampleCap: 16,
     evalsPerOctave: 16,

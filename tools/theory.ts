@@ -5,7 +5,7 @@
 // emulator's Vulkan driver: LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { acquireNodeGpu } from '../src/bench/node-gpu';
+import { acquireNodeGpu } from '../src/gpu/node';
 import { describeAdapter, describeError } from '../src/gpu';
 import { describeIssues, validateTheoryConfig, type TheoryConfig } from '../src/theory/config';
 import { runModelSizeSweep, runTheoryExperiment, type ModelSizeSweep, type SessionFactory, type TheoryProgress, type TheoryResults } from '../src/theory/experiment';
@@ -145,10 +145,11 @@ function report(results: TheoryResults, seconds: number, device: string): string
   lines.push(`theory lab: a = ${config.a}, b = ${config.b}, M = ${config.dim}, σ² = ${config.noiseVariance}, ${config.averaging.kind} averaging, seeds ${config.seeds.join(', ')}`);
   lines.push(`device: ${device}`);
   lines.push('');
-  lines.push('budget D    target excess risk   B*        bootstrap interval');
+  const num4 = (x: number | null) => (x === null ? '—' : x.toPrecision(4));
+  lines.push('budget D    target excess risk   B*        bootstrap interval   B* of each seed alone');
   for (const o of results.outcomes) {
     const interval = o.interval ? `[${o.interval[0]?.toPrecision(3) ?? '—'}, ${o.interval[1]?.toPrecision(3) ?? '∞'}]` : '—';
-    lines.push(`${String(o.budget).padEnd(11)} ${o.target.toExponential(3).padEnd(20)} ${(o.bStar === null ? '—' : o.bStar.toPrecision(4)).padEnd(9)} ${interval}`);
+    lines.push(`${String(o.budget).padEnd(11)} ${o.target.toExponential(3).padEnd(20)} ${num4(o.bStar).padEnd(9)} ${interval.padEnd(20)} ${o.seedBStars.map((s) => num4(s.bStar)).join(' ')}`);
   }
   lines.push('');
   lines.push(`local exponents: ${results.localExponents.map((l) => `${l.from}→${l.to}: ${l.exponent.toFixed(3)}`).join(', ') || '—'}`);

@@ -1,8 +1,10 @@
-// A theory experiment from config to measured exponent, on any trainer (the GPU one, or the float64
-// reference): the reference runs that set one target per budget, the sweep over batch sizes and
-// learning rates, then the language-model sweeps' own analysis (src/cbs): steps to target, R(B),
-// the paper's fit, B*, its bootstrap interval, and the power law of B* in D. No DOM, no Node: it
-// runs in a Web Worker as well as in Node.
+// A theory experiment from config to measured exponent, on any trainer (the GPU one, the float64
+// reference, or the exact expected risk): the reference runs that set one target per budget, the
+// sweep over batch sizes and learning rates, then the language-model sweeps' own analysis
+// (src/cbs): steps to target, R(B) per seed replicate, the paper's fit over every replicate's
+// points, B*, its bootstrap interval, and the power law of B* in D. As in the language-model
+// sweeps, a budget's target is each seed's best reference risk, averaged over the seeds. No DOM,
+// no Node: it runs in a Web Worker as well as in Node.
 import { analyzeTable, type CbsReport, type TableRow } from '../cbs/report';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { stepsToTarget } from '../cbs/steps-to-target';
@@ -47,13 +49,18 @@ export interface TheoryRun {
 
 export interface BudgetOutcome {
   budget: number;
-  /** The target excess risk: the best seed-mean risk of the reference runs after `budget` samples. */
+  /** The target excess risk: each seed's best reference risk after `budget` samples, averaged over the seeds. */
   target: number;
-  /** R(B) per batch size (from the mean curves) and the learning rate that gave it (null where none reached the target). */
-  points: { batchSize: number; steps: number | null; lr: number | null }[];
+  /**
+   * R(B) per batch size: the geometric mean over seeds (null unless every seed reached the
+   * target), and each seed's own R(B) with the learning rate that gave it.
+   */
+  points: { batchSize: number; steps: number | null; seeds: { seed: number; steps: number | null; lr: number | null }[] }[];
   bStar: number | null;
-  /** The bootstrap interval of B* (resampling the R(B) points), when there is one. */
+  /** The bootstrap interval of B*, when there is one. */
   interval: [number | null, number | null] | null;
+  /** B* of each seed's points alone: the seed-to-seed spread. */
+  seedBStars: { seed: number; bStar: number | null }[];
   /** The power-law point was left out, and why (null when used). */
   excluded: string | null;
 }
@@ -71,11 +78,9 @@ export interface TheoryResults {
   /** Slopes of log B* between consecutive budgets: where the power law bends. */
   localExponents: { from: number; to: number; exponent: number }[];
   outcomes: BudgetOutcome[];
-  /** The src/cbs report (budgets as data sizes, M as the model size). */
+  /** The src/cbs report (budgets as data sizes, M as the model size, seeds as replicates). */
   report: CbsReport;
-  /** The seed-mean risk curves the analysis read (null: not finite). */
-  curves: { batchSize: number; lr: number; evalSteps: number[]; averageRisk: (number | null)[][] }[];
-  /** Every lane of every seed (empty with keepRuns: false). */
+  /** Every lane of every seed, with its risk curves (empty with keepRuns: false). */
   runs: TheoryRun[];
   notes: string[];
   timing: { referenceMs: number; sweepMs: number; analysisMs: number };
@@ -124,80 +129,55 @@ async function runPhase(
   }
 }
 
-/**
- * The risk curve of one (batch size, learning rate) averaged over seeds: the expected excess risk
- * the theory speaks of, estimated. A single run's excess risk is carried by the few directions it
- * has resolved and fluctuates by tens of percent from seed to seed, so R(B) is read from the mean.
- * Evaluations run to the shortest seed's; a mean with a non-finite member (a diverged seed) is NaN.
- */
-export interface MeanCurve {
-  batchSize: number;
-  lr: number;
-  evalSteps: number[];
-  /** averageRisk[k][j], mean over seeds. */
-  averageRisk: number[][];
+/** A lane's evaluations as the language-model analysis reads them: average k's risk as the EWA loss. */
+function evalsOf(result: LaneResult, batchSize: number, k: number) {
+  return result.evalSteps.map((step, j) => {
+    const risk = result.averageRisk[k][j];
+    return { step, tokens: step * batchSize, validationTokens: 0, ewaLoss: risk, ewaLosses: [risk], rawLoss: result.lastRisk[j] };
+  });
 }
 
-function meanCurve(batchSize: number, lr: number, lanes: LaneResult[]): MeanCurve {
-  const length = Math.min(...lanes.map((l) => l.evalSteps.length));
-  const k = lanes[0].averageRisk.length;
-  const averageRisk = Array.from({ length: k }, (_, a) =>
-    Array.from({ length }, (__, j) => lanes.reduce((sum, l) => sum + l.averageRisk[a][j], 0) / lanes.length).map((v) => (Number.isFinite(v) ? v : Number.NaN)),
-  );
-  return { batchSize, lr, evalSteps: lanes[0].evalSteps.slice(0, length), averageRisk };
-}
-
-/** Mean curves of every (batch size, learning rate) in `groups`, whose results are `results`. */
-function meanCurves(groups: LaneGroup[], results: LaneResult[][]): MeanCurve[] {
-  const byKey = new Map<string, { batchSize: number; lr: number; lanes: LaneResult[] }>();
-  groups.forEach((group, g) =>
-    group.lanes.forEach((lane, l) => {
-      const key = `${lane.batchSize}|${lane.lr}`;
-      const entry = byKey.get(key) ?? { batchSize: lane.batchSize, lr: lane.lr, lanes: [] };
-      entry.lanes.push(results[g][l]);
-      byKey.set(key, entry);
-    }),
-  );
-  return [...byKey.values()].map((e) => meanCurve(e.batchSize, e.lr, e.lanes));
-}
-
-/** Steps to target of a mean curve: the first crossing over its averages (each average counts as one of the sweep's runs, as EWA decays do in the language-model sweeps). */
-function curveSteps(curve: MeanCurve, target: number, interpolate: boolean): number | null {
+/** Steps to target of one lane: the first crossing over its averages (each average counts as one of the sweep's runs, as EWA decays do in the language-model sweeps). */
+function laneSteps(result: LaneResult, batchSize: number, target: number, interpolate: boolean): number | null {
   let best: number | null = null;
-  for (const series of curve.averageRisk) {
-    const evals = curve.evalSteps.map((step, j) => ({ step, tokens: step * curve.batchSize, ewaLoss: series[j], rawLoss: Number.NaN }));
-    const crossing = stepsToTarget(evals, target, interpolate);
+  for (let k = 0; k < result.averageRisk.length; k++) {
+    const crossing = stepsToTarget(evalsOf(result, batchSize, k), target, interpolate);
     if (crossing.reached && (best === null || crossing.steps < best)) best = crossing.steps;
   }
   return best;
 }
 
-/**
- * The smallest of the best learning rates of one batch size's curves over the targets (the
- * learning rate whose curve reaches each target first), or null when none reaches any.
- */
-function bestLearningRateFloor(curves: MeanCurve[], targets: number[], interpolate: boolean): number | null {
-  let floor: number | null = null;
-  for (const target of targets) {
-    let best: { steps: number; lr: number } | null = null;
-    for (const c of curves) {
-      const steps = curveSteps(c, target, interpolate);
-      if (steps !== null && (best === null || steps < best.steps)) best = { steps, lr: c.lr };
-    }
-    if (best !== null && (floor === null || best.lr < floor)) floor = best.lr;
-  }
-  return floor;
+/** A lane's lowest averaged risk at step `step`, or null when it did not get there with a finite risk. */
+function laneRiskAt(result: LaneResult, step: number): number | null {
+  const j = result.evalSteps.indexOf(step);
+  if (j < 0) return null;
+  const finite = result.averageRisk.map((series) => series[j]).filter(Number.isFinite);
+  return finite.length > 0 ? Math.min(...finite) : null;
 }
 
-/** The lowest mean risk at step `step` over the curves, or null when none got there without diverging. */
-function bestAt(curves: MeanCurve[], step: number): number | null {
-  let best: number | null = null;
-  for (const curve of curves) {
-    const j = curve.evalSteps.indexOf(step);
-    if (j < 0) continue;
-    for (const series of curve.averageRisk) if (Number.isFinite(series[j]) && (best === null || series[j] < best)) best = series[j];
-  }
-  return best;
+/** Whether any average of the lane has come to or below `target`. */
+function reached(result: LaneResult, target: number): boolean {
+  return result.averageRisk.some((series) => series.some((r) => r <= target));
+}
+
+/**
+ * The smallest best learning rate of one batch size, over seeds and targets (per seed and target,
+ * the learning rate whose lane reaches the target first), or null when no lane reaches any.
+ */
+function bestLearningRateFloor(groups: LaneGroup[], results: LaneResult[][], targets: number[], interpolate: boolean): number | null {
+  let floor: number | null = null;
+  groups.forEach((group, g) => {
+    for (const target of targets) {
+      let best: { steps: number; lr: number } | null = null;
+      group.lanes.forEach((lane, l) => {
+        const steps = laneSteps(results[g][l], lane.batchSize, target, interpolate);
+        if (steps !== null && (best === null || steps < best.steps)) best = { steps, lr: lane.lr };
+      });
+      const found = best as { steps: number; lr: number } | null;
+      if (found !== null && (floor === null || found.lr < floor)) floor = found.lr;
+    }
+  });
+  return floor;
 }
 
 function toRun(seed: number, lane: { batchSize: number; lr: number }, r: LaneResult): TheoryRun {
@@ -239,84 +219,86 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   const notes: string[] = [];
   const { analysis } = config;
   const lanesAt = (batchSize: number) => config.learningRates.map((lr) => ({ batchSize, lr, maxSteps: maxStepsFor(config, batchSize) }));
+  const groups: LaneGroup[] = [];
+  const results: LaneResult[][] = [];
 
-  // 1. Reference runs: the target of budget D is the best seed-mean risk after D samples.
+  // 1. Reference runs. The target of budget D: each seed's best averaged risk after D samples,
+  // averaged over the seeds (src/experiment/results.ts, targetFromReferences, does the same for
+  // the language-model sweeps).
   const t0 = now();
   const referenceGroups: LaneGroup[] = config.seeds.map((seed) => ({ seed, lanes: lanesAt(config.referenceBatch) }));
   const referenceResults = await runPhase('reference', factory, options, referenceGroups, run, null);
-  const curves = meanCurves(referenceGroups, referenceResults);
+  groups.push(...referenceGroups);
+  results.push(...referenceResults);
   const targets = budgets.map((d) => {
-    const t = bestAt(curves, d / config.referenceBatch);
-    if (t === null) throw new Error(`every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
-    return t;
+    const bests = referenceResults
+      .map((lanes) => lanes.map((r) => laneRiskAt(r, d / config.referenceBatch)).filter((r): r is number => r !== null))
+      .filter((risks) => risks.length > 0)
+      .map((risks) => Math.min(...risks));
+    if (bests.length === 0) throw new Error(`every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
+    return bests.reduce((sum, r) => sum + r, 0) / bests.length;
   });
   const lowest = Math.min(...targets);
 
-  // 2. The sweep: every other batch size, all seeds, until one of its mean curves reaches the
-  // lowest target. With the monotone learning-rate search the batch sizes go one at a time,
+  // 2. The sweep: every other batch size, each (batch size, seed) until one of its lanes reaches
+  // the lowest target. With the monotone learning-rate search the batch sizes go one at a time,
   // upwards, each trying only the learning rates at or above the smallest best one of the batch
   // size before it (the best learning rate never falls as B grows; experiment.test.ts checks that
   // this search finds the grid's answer).
   const t1 = now();
-  const sweepGroups: LaneGroup[] = [];
-  const sweepResults: LaneResult[][] = [];
   const ascending = [...config.batchSizes].sort((p, q) => p - q);
   const phases = config.learningRateSearch === 'grid' ? [ascending.filter((b) => b !== config.referenceBatch)] : ascending.map((b) => [b]);
+  const stopRule: StopRule = (now) => now.flatMap((lanes, g) => (lanes.some((r) => reached(r, lowest)) ? [g] : []));
   let floor = 0;
   for (const phase of phases) {
     if (phase.length === 1 && phase[0] === config.referenceBatch) {
-      floor = bestLearningRateFloor(curves, targets, analysis.interpolate) ?? floor;
+      floor = bestLearningRateFloor(referenceGroups, referenceResults, targets, analysis.interpolate) ?? floor;
       continue;
     }
-    const groups: LaneGroup[] = [];
-    for (const b of phase) for (const seed of config.seeds) groups.push({ seed, lanes: lanesAt(b).filter((lane) => lane.lr >= floor) });
-    const groupsOfBatch = new Map<number, number[]>();
-    groups.forEach((g, i) => groupsOfBatch.set(g.lanes[0].batchSize, [...(groupsOfBatch.get(g.lanes[0].batchSize) ?? []), i]));
-    const stopRule: StopRule = (results) => {
-      const stops: number[] = [];
-      for (const indices of groupsOfBatch.values()) {
-        const mean = meanCurves(indices.map((i) => groups[i]), indices.map((i) => results[i]));
-        if (mean.some((c) => c.averageRisk.some((series) => series.some((r) => r <= lowest)))) stops.push(...indices);
-      }
-      return stops;
-    };
-    const results = await runPhase('sweep', factory, options, groups, run, stopRule);
-    const phaseCurves = meanCurves(groups, results);
-    curves.push(...phaseCurves);
-    sweepGroups.push(...groups);
-    sweepResults.push(...results);
-    floor = bestLearningRateFloor(phaseCurves, targets, analysis.interpolate) ?? floor;
+    const phaseGroups: LaneGroup[] = [];
+    for (const b of phase) for (const seed of config.seeds) phaseGroups.push({ seed, lanes: lanesAt(b).filter((lane) => lane.lr >= floor) });
+    const phaseResults = await runPhase('sweep', factory, options, phaseGroups, run, stopRule);
+    groups.push(...phaseGroups);
+    results.push(...phaseResults);
+    floor = bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate) ?? floor;
   }
 
-  // 3. The language-model sweeps' analysis on the mean curves; then the exponent of B* in D.
+  // 3. The language-model sweeps' analysis, seeds as replicates; then the exponent of B* in D.
   const t2 = now();
   const rows: TableRow[] = [];
-  const rowCurves: MeanCurve[] = [];
+  const rowLanes: { seed: number; lr: number }[] = [];
   budgets.forEach((d, i) => {
-    for (const c of curves) {
-      rows.push({ batchSize: c.batchSize, steps: curveSteps(c, targets[i], analysis.interpolate), modelSize: config.dim, dataSize: d });
-      rowCurves.push(c);
-    }
+    groups.forEach((group, g) =>
+      group.lanes.forEach((lane, l) => {
+        rows.push({ batchSize: lane.batchSize, steps: laneSteps(results[g][l], lane.batchSize, targets[i], analysis.interpolate), replicate: config.seeds.indexOf(group.seed), modelSize: config.dim, dataSize: d });
+        rowLanes.push({ seed: group.seed, lr: lane.lr });
+      }),
+    );
   });
   const report = analyzeTable(rows, {
     analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
-    bootstrap: { method: 'points', level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1, minDistinct: 3 },
+    bootstrap: { method: null, level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1 },
   });
-  const lrOf = (runId: string | null) => (runId === null ? null : rowCurves[Number(runId.replace('row-', '')) - 1].lr);
+  const laneOf = (runId: string | null) => (runId === null ? null : rowLanes[Number(runId.replace('row-', '')) - 1]);
   const outcomes: BudgetOutcome[] = budgets.map((d, i) => {
     const group = report.groups.find((g) => g.dataSize === d);
     if (!group) throw new Error(`the analysis lost budget ${d}`);
     const bStar = group.cbs.bStar;
     if (group.cbs.extrapolated) notes.push(`D = ${d}: B* = ${bStar?.toPrecision(4)} lies beyond the largest batch size: add larger batch sizes`);
     if (group.fit.status !== 'ok') notes.push(`D = ${d}: fit ${group.fit.status}${group.fit.note ? ` (${group.fit.note})` : ''}`);
-    const unreached = group.points.filter((p) => p.steps === null).map((p) => p.batchSize);
-    if (unreached.length > 0) notes.push(`D = ${d}: no run reached the target at B = ${unreached.join(', ')}`);
+    const missing = group.points.flatMap((p) => p.replicates.filter((r) => r.steps === null).map((r) => `B = ${p.batchSize} (seed ${config.seeds[r.replicate]})`));
+    if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at ${missing.join(', ')}`);
     return {
       budget: d,
       target: targets[i],
-      points: group.points.map((p) => ({ batchSize: p.batchSize, steps: p.steps, lr: lrOf(p.bestRunId) })),
+      points: group.points.map((p) => ({
+        batchSize: p.batchSize,
+        steps: p.steps,
+        seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, lr: laneOf(r.bestRunId)?.lr ?? null })),
+      })),
       bStar,
       interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
+      seedBStars: group.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: r.bStar })),
       excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
     };
   });
@@ -329,12 +311,9 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   for (let i = 1; i < used.length; i++) {
     localExponents.push({ from: used[i - 1].budget, to: used[i].budget, exponent: Math.log(used[i].bStar / used[i - 1].bStar) / Math.log(used[i].budget / used[i - 1].budget) });
   }
-  const runs: TheoryRun[] = [];
-  const collect = (groups: LaneGroup[], results: LaneResult[][]) => groups.forEach((g, gi) => g.lanes.forEach((lane, l) => runs.push(toRun(g.seed, lane, results[gi][l]))));
-  collect(referenceGroups, referenceResults);
-  collect(sweepGroups, sweepResults);
+  const runs = groups.flatMap((g, gi) => g.lanes.map((lane, l) => toRun(g.seed, lane, results[gi][l])));
   const diverged = runs.filter((r) => r.status === 'diverged').length;
-  if (diverged > 0) notes.push(`${diverged} of ${runs.length} runs diverged (learning rate too large for their batch size): their mean curves never reach a target`);
+  if (diverged > 0) notes.push(`${diverged} of ${runs.length} runs diverged (learning rate too large for their batch size): they never reach a target`);
   const t3 = now();
   return {
     version: THEORY_RESULTS_VERSION,
@@ -347,7 +326,6 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
     localExponents,
     outcomes,
     report,
-    curves: curves.map((c) => ({ ...c, averageRisk: c.averageRisk.map((series) => series.map(finiteOrNull)) })),
     runs: run.keepRuns === false ? [] : runs,
     notes,
     timing: { referenceMs: t1 - t0, sweepMs: t2 - t1, analysisMs: t3 - t2 },

@@ -3,7 +3,7 @@
 // float64 reference. On a machine without a GPU:
 //   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
 //     node scripts/run-ts.mjs src/theory/trainer.check.cli.ts
-import { acquireNodeGpu } from '../bench/node-gpu';
+import { acquireNodeGpu } from '../gpu/node';
 import { describeAdapter, describeError } from '../gpu';
 import { checkCases, runCheckCase } from './trainer.check';
 import { createGpuTrainer, drawSamplesGpu } from './trainer';

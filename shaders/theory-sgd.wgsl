@@ -15,8 +15,8 @@
 // threads draw the block's C·M features and C noises into workgroup memory together (each draw
 // once, not once per lane), barrier, then each lane runs the block on its own. Within a block a
 // lane works in segments that end at a step boundary (e is fixed inside one): the segment's
-// residuals first (one pass over e), then its gradient (one pass, written once), so that a lane
-// touches its storage vectors once per segment rather than once per sample. A dispatch runs
+// residuals first (one pass over e), then its gradient, e and the averages (one pass), so that a
+// lane touches its storage vectors once per segment rather than once per sample. A dispatch runs
 // `blocks` blocks, fewer once no lane of the group runs; state (steps, next evaluation, status,
 // averages' weights, the group's sample counter) lives in storage between dispatches, where the
 // host may also mark lanes stopped. A lane's vectors are touched only by its thread.
@@ -37,6 +37,7 @@ override WG: u32 = 16u;
 const XS_QUADS: u32 = 1024u;  // C·Q ≤ this (16 KiB of workgroup memory)
 const MAX_BLOCK: u32 = 256u;  // C ≤ this
 const STATE_STRIDE: u32 = 12u;
+const MAX_AVERAGES: u32 = 8u;
 
 const RUNNING: u32 = 0u;
 const CAPPED: u32 = 2u;
@@ -112,6 +113,7 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
   let Q = p.quads;
   let C = p.blockSamples;
   var residuals: array<f32, MAX_BLOCK>;
+  var alphas: array<f32, MAX_AVERAGES>;
 
   for (var blk = 0u; blk < p.blocks; blk++) {
     // Every thread is past the previous block (its tile reads included) before anything is reset.
@@ -144,34 +146,42 @@ fn train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
       }
       let wholeStep = n % batch == 0u && len == batch;
       let ends = (n + len) % batch == 0u;
+      // When the segment ends a step, the averages move in the same pass as e (α of step t + 1).
+      if (ends) {
+        for (var k = 0u; k < p.averages; k++) {
+          alphas[k] = rates[k];
+          if (alphas[k] < 0.0) { alphas[k] = 1.0 / f32(steps + 1u); }
+        }
+      }
       for (var q = 0u; q < Q; q++) {
         var acc = vec4<f32>(0.0);
         for (var s = 0u; s < len; s++) { acc += residuals[s] * xs[(c + s) * Q + q]; }
-        if (wholeStep) {
-          // The step's whole gradient is this segment's: update e directly.
-          vectors[vi(0u, q, slot)] -= scale * acc;
-        } else if (ends) {
-          let gq = vi(1u, q, slot);
-          vectors[vi(0u, q, slot)] -= scale * (vectors[gq] + acc);
-          vectors[gq] = vec4<f32>(0.0);
-        } else {
+        let eq = vi(0u, q, slot);
+        if (!ends) {
           vectors[vi(1u, q, slot)] += acc;
+          continue;
+        }
+        var e = vectors[eq];
+        if (wholeStep) {
+          // The step's whole gradient is this segment's.
+          e -= scale * acc;
+        } else {
+          let gq = vi(1u, q, slot);
+          e -= scale * (vectors[gq] + acc);
+          vectors[gq] = vec4<f32>(0.0);
+        }
+        vectors[eq] = e;
+        for (var k = 0u; k < p.averages; k++) {
+          let aq = vi(2u + k, q, slot);
+          vectors[aq] += alphas[k] * (e - vectors[aq]);
         }
       }
       c += len;
       if (!ends) { continue; }
-
-      // The step is done: the averages.
       steps += 1u;
       for (var k = 0u; k < p.averages; k++) {
-        var alpha = rates[k];
-        if (alpha < 0.0) { alpha = 1.0 / f32(steps); }
-        for (var q = 0u; q < Q; q++) {
-          let aq = vi(2u + k, q, slot);
-          vectors[aq] += alpha * (vectors[vi(0u, q, slot)] - vectors[aq]);
-        }
         let w = bitcast<f32>(state[st + 4u + k]);
-        state[st + 4u + k] = bitcast<u32>(w + alpha * (1.0 - w));
+        state[st + 4u + k] = bitcast<u32>(w + alphas[k] * (1.0 - w));
       }
 
       // Evaluation, divergence, the cap.

@@ -41,7 +41,7 @@ export function theoryPreset(name: TheoryPresetName, a: number, b: number, noise
     noiseVariance,
     budgets,
     batchSizes: quick ? powersOfTwo(0, 12, 2) : powersOfTwo(0, 14),
-    learningRates: halfOctaveRates(quick ? -10 : -12, 1),
+    learningRates: halfOctaveRates(quick ? -9 : -12, 1),
     learningRateSearch: 'monotone',
     averaging: { kind: 'uniform' },
     seeds: quick ? [1, 2] : [1, 2, 3, 4, 5, 6],

@@ -83,10 +83,10 @@ export function planTrainer(options: TrainerOptions, groups: readonly LaneGroup[
 
 /**
  * Blocks one dispatch runs: about `work` lane·sample·coordinate updates over the running groups
- * (2^26 keeps a dispatch well under a second on the CPU emulator and a few milliseconds on a GPU),
+ * (2^24: a fraction of a second on the CPU emulator, and a group stops at most that late),
  * at least one block, at most `maxBlocks`.
  */
-export function blocksPerDispatch(layout: TrainerLayout, runningGroups: number, maxBlocks: number, work = 2 ** 26): number {
+export function blocksPerDispatch(layout: TrainerLayout, runningGroups: number, maxBlocks: number, work = 2 ** 24): number {
   const perBlock = Math.max(1, runningGroups) * layout.slotsPerGroup * layout.blockSamples * layout.dim;
   return Math.max(1, Math.min(maxBlocks, Math.floor(work / perBlock)));
 }

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { wgslRawVitePlugin } from './scripts/wgsl.mjs';
 import { offlinePlugin } from './scripts/offline.mjs';
@@ -18,10 +18,29 @@ export const contentSecurityPolicy = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The same policy for the built page itself, so any static host serves it (a header is only
+ * what `vite preview` sends). A <meta> policy cannot carry frame-ancestors (browsers ignore it
+ * there, with a console error), so that one directive stays header-only.
+ */
+export const contentSecurityPolicyMeta = contentSecurityPolicy
+  .split('; ')
+  .filter((directive) => !directive.startsWith('frame-ancestors'))
+  .join('; ');
+
+/** Puts the policy first in <head> of the built index.html (the dev server runs without it: its HMR client injects inline code). */
+function cspMetaTag(): Plugin {
+  return {
+    name: 'cbs-lab-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicyMeta }, injectTo: 'head-prepend' }],
+  };
+}
+
 export default defineConfig({
   // offlinePlugin writes dist/sw.js, the service worker that makes a second visit work offline;
   // tutorialPlugin serves docs/tutorial.md as tutorial.html with its screenshots.
-  plugins: [react(), wgslRawVitePlugin(), offlinePlugin(), tutorialPlugin(import.meta.dirname)],
+  plugins: [react(), wgslRawVitePlugin(), offlinePlugin(), tutorialPlugin(import.meta.dirname), cspMetaTag()],
   worker: { format: 'es', plugins: () => [wgslRawVitePlugin()] },
   build: {
     target: 'es2022',

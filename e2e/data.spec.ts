@@ -37,12 +37,15 @@ const truncated = validationGz.subarray(0, Math.floor(validationGz.length * 0.6)
 
 let server: Server;
 let base = '';
-const requests: Array<{ path: string; range: string | null }> = [];
+const requests: Array<{ path: string; range: string | null; method: string }> = [];
+/** The shard at /changing.json.gz: POST /change replaces it (new bytes, new ETag). */
+let changingVersion = 1;
+const changingShard = () => gzipSync(line(`Version ${changingVersion} of the changing shard. ${'x'.repeat(changingVersion * 10)}`, changingVersion));
 const breakOnce = new Set<string>();
 
 function cors(res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges');
+  res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag');
 }
 
 /** Sends `body`; honours a Range request when `ranges`; breaks after `breakAt` bytes when asked. */
@@ -63,16 +66,27 @@ function send(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: { r
     res.write(body.subarray(start, opts.breakAt), () => setTimeout(() => res.socket?.destroy(), 50));
     return;
   }
-  res.end(body.subarray(start));
+  res.end(req.method === 'HEAD' ? undefined : body.subarray(start));
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0];
-  requests.push({ path, range: req.headers.range ?? null });
+  requests.push({ path, range: req.headers.range ?? null, method: req.method ?? 'GET' });
   const breaking = breakOnce.has(path);
   breakOnce.delete(path);
   const half = Math.floor(validationGz.length / 2);
   switch (path) {
+    case '/change':
+      cors(res);
+      changingVersion++;
+      return void res.end();
+    case '/poisoned.json.gz':
+      return send(req, res, gzipSync(line('the poisoned shard, fixed', 0)), { ranges: true });
+    case '/empty.json.gz':
+      return send(req, res, gzipSync(Buffer.alloc(0)), { ranges: true });
+    case '/changing.json.gz':
+      res.setHeader('ETag', `"v${changingVersion}"`);
+      return send(req, res, changingShard(), { ranges: true });
     case '/missing.json.gz':
       cors(res);
       res.statusCode = 404;
@@ -208,7 +222,7 @@ test('bad lines are skipped and counted, not fatal', async () => {
   const result = await stream({ url: `${base}/bad-lines.json.gz` });
   expect(result.error).toBeNull();
   expect(result.documents).toBe(2);
-  expect(result.stats).toEqual({ lines: 8, documents: 2, badUtf8: 1, badJson: 2, noText: 2, blank: 1 });
+  expect(result.stats).toEqual({ lines: 8, documents: 2, badUtf8: 1, badJson: 2, noText: 2, blank: 1, tooLong: 0 });
 });
 
 test('a download broken mid-stream resumes with a Range request (206), or restarts when Range is ignored', async () => {
@@ -252,8 +266,11 @@ test('tokenized shards are cached in IndexedDB; a half-written entry is never re
   expect(r.exhausted).toBe(true);
   expect(r.prefixTokens).toBe(1000);
   expect(r.prefixFromCache).toBe(true);
-  // One download to tokenize, one to train the tokenizer; cache hits download nothing.
-  expect(requests.filter((q) => q.path === '/validation.json.gz').length).toBe(2);
+  // One download to tokenize, one to train the tokenizer; each cache hit asks the server first
+  // (a HEAD request) and downloads nothing.
+  const asked = requests.filter((q) => q.path === '/validation.json.gz');
+  expect(asked.filter((q) => q.method === 'GET')).toHaveLength(2);
+  expect(asked.filter((q) => q.method === 'HEAD')).toHaveLength(2);
   expect(r.writeError).toBe('tab closed mid-write');
   expect(r.brokenListedComplete).toBe(false);
   expect(r.incompleteBefore).toBe(1);
@@ -263,6 +280,23 @@ test('tokenized shards are cached in IndexedDB; a half-written entry is never re
   expect((r.tokenizerCache as { id: string }).id).toMatch(/^bpe-320-[0-9a-f]{64}$/);
   expect(r.usageWithTokenizer).toMatchObject({ tokenizers: 1 });
   expect(r.cleared).toMatchObject({ entries: 0, tokens: 0, bytes: 0, tokenizers: 0 });
+});
+
+test('IndexedDB: a zero-token entry reads as absent; a shard without documents says so and is not cached; a replaced shard is downloaded again', async () => {
+  requests.length = 0;
+  const r = (await page.evaluate(async (base) => ((await import('/e2e/harness-data.ts' as string)) as Helpers).emptyAndChangedShards(base), base)) as Record<string, { tokens: number; source: string | null; error: string | null; events: string[] }> & { poisonedRead: string; emptyEntries: number };
+  expect(r.poisonedRead).toBe('absent');
+  expect(r.poisoned).toMatchObject({ error: null, source: 'download' });
+  expect(r.poisoned.tokens).toBeGreaterThan(10);
+  expect(r.empty.error).toMatch(new RegExp(`for ${base}/empty\\.json\\.gz: the body is empty`));
+  expect(r.emptyEntries).toBe(0);
+  expect(r.first).toMatchObject({ source: 'download', error: null });
+  expect(r.second).toMatchObject({ source: 'cache', tokens: r.first.tokens });
+  expect(r.third).toMatchObject({ source: 'redownload', error: null });
+  expect(r.third.events).toContain('redownload');
+  expect(r.third.tokens).toBe(r.first.tokens + 10);
+  const changing = requests.filter((q) => q.path === '/changing.json.gz').map((q) => q.method);
+  expect(changing).toEqual(['GET', 'HEAD', 'HEAD', 'GET']);
 });
 
 test('BPE in the browser: training reproduces the shipped tokenizer; bundled data tokenized and packed', async () => {

@@ -170,3 +170,58 @@ export async function bundledBpe(): Promise<Record<string, unknown>> {
     prepSeconds,
   };
 }
+
+/**
+ * Shards that used to poison the cache: an entry marked complete with 0 tokens (what older
+ * versions wrote for a shard without documents) must read back as absent, not throw; a shard
+ * without documents must fail in words and leave no entry; a shard replaced on the server must
+ * be downloaded again.
+ */
+export async function emptyAndChangedShards(base: string): Promise<Record<string, unknown>> {
+  const name = `cbs-lab-data-test-${Date.now()}`;
+  const cache = await data.TokenCache.open(name);
+  const tokenizer = new data.ByteTokenizer();
+  const attempt = async (url: string) => {
+    const events: string[] = [];
+    try {
+      const r = await data.loadShardTokens({ kind: 'url', url }, tokenizer, { cache, onProgress: (e) => void (e.type !== 'bytes' && events.push(e.type)) });
+      return { tokens: r.tokens.length, source: r.source, error: null, events };
+    } catch (error) {
+      return { tokens: 0, source: null, error: (error as Error).message, events };
+    }
+  };
+  try {
+    // An old poisoned entry, written as older versions did.
+    const poisonedUrl = `${base}/poisoned.json.gz`;
+    const key = data.cacheKey(poisonedUrl, tokenizer.id);
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction('entries', 'readwrite');
+      tx.objectStore('entries').put({ key, url: poisonedUrl, tokenizerId: tokenizer.id, dtype: 'u16', tokens: 0, chunks: 0, bytes: 0, exhausted: true, complete: true, stats: null, createdAt: 0 });
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+    let poisonedRead: string | null = null;
+    try {
+      poisonedRead = (await cache.get(key)) === null ? 'absent' : 'present';
+    } catch (error) {
+      poisonedRead = `threw: ${(error as Error).message}`;
+    }
+    const poisoned = await attempt(poisonedUrl);
+    const empty = await attempt(`${base}/empty.json.gz`);
+    const emptyEntries = (await cache.list()).filter((e) => e.url === `${base}/empty.json.gz`).length;
+    const changing = `${base}/changing.json.gz`;
+    const first = await attempt(changing);
+    const second = await attempt(changing);
+    await fetch(`${base}/change`, { method: 'POST' });
+    const third = await attempt(changing);
+    return { poisonedRead, poisoned, empty, emptyEntries, first, second, third };
+  } finally {
+    cache.close();
+  }
+}

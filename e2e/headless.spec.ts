@@ -4,7 +4,7 @@
 // Uses --no-build: `npm run test:all` builds dist/ before the browser tests.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeLink, importJson } from '../src/experiment/codec';
@@ -12,7 +12,7 @@ import { validateResults } from '../src/experiment/validate';
 import { analyzeResults, type CbsReport } from '../src/cbs/report';
 import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { defaultConfig } from '../src/experiment/presets';
-import type { ExperimentConfig, ExperimentResults } from '../src/experiment/schema';
+import type { ExperimentConfig, ExperimentResults, RunRecord } from '../src/experiment/schema';
 import { chromiumExecutable } from '../tools/browser';
 import { readSafetensors } from '../src/model/safetensors';
 import { buildLayout } from '../src/model/layout';
@@ -53,20 +53,37 @@ interface Ran {
   stderr: string;
 }
 
+interface HeadlessOptions {
+  env?: Record<string, string>;
+  /** Polled every 100 ms: when it returns true the runner and its children are killed (SIGKILL), as a crash would. */
+  killWhen?: () => boolean;
+}
+
 /** `npm run headless -- …args` from the repository root; resolves when the process exits. */
-function headless(args: string[], limitMs: number): Promise<Ran> {
+function headless(args: string[], limitMs: number, options: HeadlessOptions = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'headless', '--', ...args], { cwd: process.cwd(), env: { ...process.env, FORCE_COLOR: '0' } });
+    // Its own process group, so that a kill reaches the node process npm starts.
+    const child = spawn('npm', ['run', '--silent', 'headless', '--', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+      detached: options.killWhen !== undefined,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // A guard for the test itself; the runner has its own --timeout.
     const guard = setTimeout(() => child.kill('SIGTERM'), limitMs);
+    const killer = options.killWhen
+      ? setInterval(() => {
+          if (options.killWhen!()) process.kill(-child.pid!, 'SIGKILL');
+        }, 100)
+      : undefined;
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(guard);
-      resolve({ code, stdout, stderr });
+      clearInterval(killer);
+      resolve({ code: code ?? (signal ? -1 : null), stdout, stderr });
     });
   });
 }
@@ -80,10 +97,25 @@ function fixtureConfig(): ExperimentConfig {
   return decoded.config;
 }
 
+/** The tiny sweep through the page, run once per test process: the Node engine's check compares with it. */
+let tinyPageRun: Promise<{ out: string; ran: Ran }> | null = null;
+function tinyInThePage(): Promise<{ out: string; ran: Ran }> {
+  tinyPageRun ??= (async () => {
+    const out = tmp('cbs-headless-');
+    return { out, ran: await headless([FIXTURE, '--no-build', '--out', out, '--timeout', '10'], 11 * 60_000) };
+  })();
+  return tinyPageRun;
+}
+
+function readResults(out: string): ExperimentResults {
+  const decoded = importJson(readFileSync(join(out, 'results.json'), 'utf8'));
+  if (!decoded.ok || decoded.kind !== 'results') throw new Error(`${out}/results.json does not import: ${decoded.ok ? decoded.kind : decoded.message}`);
+  return decoded.results;
+}
+
 test('a tiny CBS sweep through the command: valid results, falling losses, steps to target fall with B, a B*', async () => {
   test.setTimeout(12 * 60_000);
-  const out = tmp('cbs-headless-');
-  const ran = await headless([FIXTURE, '--no-build', '--out', out, '--timeout', '10'], 11 * 60_000);
+  const { out, ran } = await tinyInThePage();
   console.log(ran.stdout.split('\n').filter((l) => !l.startsWith('[')).join('\n'));
   expect(ran.code, show(ran)).toBe(0);
   expect(ran.stdout).toMatch(/^adapter: \S/m);
@@ -96,9 +128,7 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
   expect(file.format).toBe('cbs-lab');
   expect(file.kind).toBe('results');
   expect(validateResults(file.data)).toEqual([]);
-  const decoded = importJson(readFileSync(join(out, 'results.json'), 'utf8'));
-  if (!decoded.ok || decoded.kind !== 'results') throw new Error(`results.json does not import: ${decoded.ok ? decoded.kind : decoded.message}`);
-  const results = decoded.results;
+  const results = readResults(out);
   expect(results.config).toEqual(fixtureConfig());
   expect(results.finishedAt).not.toBeNull();
   expect(results.targets).toHaveLength(1);
@@ -171,6 +201,80 @@ test('a tiny CBS sweep through the command: valid results, falling losses, steps
   const reference = results.runs.find((r) => r.spec.role === 'reference')!;
   expect(folder).toBe(`model/${reference.spec.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)}`);
   checkModelFiles(join(out, folder!), reference.spec.model);
+});
+
+// The Node engine (Dawn from the `webgpu` package, no browser) against the page on the same
+// adapter, SwiftShader: Chromium's Dawn and the package's Dawn are different builds, but both
+// compile the same WGSL for the same SwiftShader, and the JavaScript around them is the same
+// code, so every loss must come out bit for bit the same. The Node run is killed (SIGKILL) once
+// a run has finished and another has checkpointed, and the same command resumes it: the finished
+// run is not trained again and the interrupted one continues from its checkpoint, still exactly.
+test('the Node engine trains the tiny sweep bit-identically to the page, and resumes after a kill', async () => {
+  test.setTimeout(15 * 60_000);
+  const page = await tinyInThePage();
+  expect(page.ran.code, show(page.ran)).toBe(0);
+  const out = tmp('cbs-headless-node-');
+  const sweep = join(out, 'sweep');
+  const files = (sub: string) => (existsSync(join(sweep, sub)) ? readdirSync(join(sweep, sub)) : []);
+  // SwiftShader's Vulkan ICD from Debian's chromium, the adapter the page has here.
+  const env = {
+    LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? '/usr/lib/chromium',
+    VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json',
+  };
+  const args = [FIXTURE, '--engine', 'node', '--out', out, '--timeout', '6'];
+  const killed = await headless(args, 7 * 60_000, { env, killWhen: () => files('runs').length > 0 && files('checkpoints').length > 0 });
+  expect(killed.code, `the Node run should have been killed mid-sweep\n${show(killed)}`).toBe(-1);
+  expect(killed.stdout).toMatch(/^engine: Node on Dawn/m);
+  const finishedBefore = files('runs');
+  const kept = new Map(finishedBefore.map((f) => [f, readFileSync(join(sweep, 'runs', f))]));
+  const checkpointed = files('checkpoints');
+
+  const ran = await headless(args, 7 * 60_000, { env });
+  console.log(ran.stdout.split('\n').filter((l) => !l.startsWith('[')).join('\n'));
+  expect(ran.code, show(ran)).toBe(0);
+  const adapter = (r: Ran) => /^adapter: (.*)$/m.exec(r.stdout)?.[1] ?? '';
+  expect(adapter(ran), 'this check compares both engines on SwiftShader').toMatch(/swiftshader/i);
+  expect(adapter(page.ran), 'this check compares both engines on SwiftShader').toMatch(/swiftshader/i);
+  expect(ran.stdout).toContain(`resuming from ${sweep}: ${finishedBefore.length} finished run(s) kept, not trained again`);
+  expect(ran.stdout).toMatch(/^run \S+ continues from its checkpoint at step \d+$/m);
+  for (const [f, bytes] of kept) expect(readFileSync(join(sweep, 'runs', f)).equals(bytes), `${f} was written again`).toBe(true);
+  expect(checkpointed.every((f) => !kept.has(f))).toBe(true);
+  expect(files('checkpoints')).toEqual([]);
+  expect(ran.stdout).toMatch(/\[#{30}\] 100% {2}steps (\d+)\/\1 {2}runs 4\/4/);
+
+  // The same files as the page run: valid results, the report of them, the same summary.
+  const file = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { format: string; kind: string; data: ExperimentResults };
+  expect(file.format).toBe('cbs-lab');
+  expect(validateResults(file.data)).toEqual([]);
+  const node = readResults(out);
+  const inPage = readResults(page.out);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CbsReport;
+  expect(report).toEqual(JSON.parse(JSON.stringify(analyzeResults(node, { analysis: { ...node.config.analysis } }))));
+  expect(readFileSync(join(out, 'report.txt'), 'utf8')).toContain('B*');
+  const summary = (r: Ran) => r.stdout.slice(r.stdout.indexOf('model demo')).split('\nwritten to')[0];
+  expect(summary(ran)).toBe(summary(page.ran));
+
+  // Bit for bit: targets, every run's outcome, every evaluation and every step's loss and gradient norm.
+  expect(node.config).toEqual(inPage.config);
+  expect(node.targets).toEqual(inPage.targets);
+  expect(node.runs.map((r) => r.spec)).toEqual(inPage.runs.map((r) => r.spec));
+  for (const [i, n] of node.runs.entries()) {
+    const p = inPage.runs[i];
+    const id = n.spec.id;
+    expect({ status: n.status, stepsToTarget: n.stepsToTarget, stepsDone: n.stepsDone }, id).toEqual({ status: p.status, stepsToTarget: p.stepsToTarget, stepsDone: p.stepsDone });
+    const evals = (r: RunRecord) => r.evals.map((e) => ({ step: e.step, ewaLoss: e.ewaLoss, ewaLosses: e.ewaLosses, rawLoss: e.rawLoss }));
+    expect(evals(n), id).toEqual(evals(p));
+    const steps = (r: RunRecord) => r.steps.map((x) => [x.step, x.trainLoss, x.gradNorm, x.microGradSq, x.batchGradSq]);
+    expect(steps(n), id).toEqual(steps(p));
+  }
+  // The trained model (the reference run's, trained before the kill): the same files, byte for byte.
+  const modelFiles = (dir: string) => (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { files: string[] }).files.filter((f) => f.startsWith('model/'));
+  expect(modelFiles(out)).toEqual(modelFiles(page.out));
+  expect(modelFiles(out)).toHaveLength(3);
+  for (const f of modelFiles(out)) expect(readFileSync(join(out, f)).equals(readFileSync(join(page.out, f))), f).toBe(true);
+  const pageReport = JSON.parse(readFileSync(join(page.out, 'report.json'), 'utf8')) as CbsReport;
+  expect(report.groups.map((g) => [g.cbs.bStar, g.points.map((p) => p.steps)])).toEqual(pageReport.groups.map((g) => [g.cbs.bStar, g.points.map((p) => p.steps)]));
+  console.log(`Node engine = page, bit for bit: B* ${report.groups[0].cbs.bStar}, steps to target ${report.groups[0].points.map((p) => p.steps).join(', ')}`);
 });
 
 test('a share link made by the UI gives the same config in the headless run', async ({ page }) => {
@@ -287,6 +391,9 @@ test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
   expect(() => parseArgs(['demo', '--out'])).toThrow('--out needs a value');
   expect(() => parseArgs(['demo', '--fast'])).toThrow('unknown flag --fast');
   expect(() => parseArgs(['demo', 'other'])).toThrow('1 input expected, got 2: demo other');
+  expect(parseArgs(['demo'])).toMatchObject({ engine: 'page', dataDir: null });
+  expect(parseArgs(['demo', '--engine', 'node', '--data-dir=/data/c4'])).toMatchObject({ engine: 'node', dataDir: '/data/c4' });
+  expect(() => parseArgs(['demo', '--engine', 'gpu'])).toThrow('--engine must be page or node (got "gpu")');
 
   // Presets, links and files all resolve through the app's codec to the same config.
   const demo = resolveInput('demo');
@@ -305,6 +412,8 @@ test('the runner\'s pieces: flags, inputs, host approval, progress', () => {
   expect(checkDataHosts(defaultConfig(), [])).toEqual({ ok: true, hosts: [] });
   remote.data = { kind: 'local', train: ['t.jsonl'], validation: ['v.jsonl'] };
   expect(checkDataHosts(remote, [])).toMatchObject({ ok: false });
+  // The Node engine reads local files by path.
+  expect(checkDataHosts(remote, [], { localFiles: true })).toEqual({ ok: true, hosts: [] });
 
   // Progress: finished runs count whole; ETA from the rate so far.
   const p = progressOf(

@@ -12,7 +12,7 @@ import { readStepsTable } from '../src/cbs/input';
 import { analyzeTable } from '../src/cbs/report';
 import { formatReport } from '../src/cbs/format';
 import { compactResults } from '../src/ui/compact-results';
-import { syntheticResults } from '../src/experiment/synthetic';
+import { syntheticConfig, syntheticResults } from '../src/experiment/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
 import { APP_URL } from './servers';
@@ -219,7 +219,7 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
 test('the scaling chart fits B* against data size across two data sizes', async ({ page }) => {
   // Two synthetic measurements of the demo model: D = 20k (R = 12 + 576/B) and D = 40k (R = 8 + 800/B).
   // Each measurement has its own target (2.6 and 2.7), so the page names no single one.
-  const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.7 });
+  const d2 = syntheticResults({ config: { ...syntheticConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9, target: 2.7 });
   const combined = { ...results, config: { ...results.config, dataSizes: [20_000, 40_000] }, targets: [...results.targets, ...d2.targets], runs: [...results.runs, ...d2.runs] };
   const expected = chartModel(combined).scaling.vsData;
   expect(expected.fit?.e).toBeGreaterThan(0);

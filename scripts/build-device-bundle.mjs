@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Packs the Node benchmarks for an offline GPU server that has no browser, no registry and no
-// Node: .device/ gets each entry bundled into one .mjs (everything but the `webgpu` package
-// inlined), the `webgpu` package with only its linux-x64 Dawn binary, and node itself (xz).
-// On the server: xz -d node.xz; chmod +x node; ./node kernels-node.mjs
+// Packs the Node benchmarks and the headless runner's Node engine for an offline GPU server that
+// has no browser, no registry and no Node: .device/ gets each entry bundled into one .mjs
+// (everything but the `webgpu` package inlined), the `webgpu` package with only its linux-x64
+// Dawn binary, node itself (xz) and, with tools/headless.ts, the bundled data (public/data/bundled).
+// On the server: xz -d node.xz; chmod +x node; ./node kernels-node.mjs, or
+// ./node headless.mjs demo --engine node --out runs/demo
 // (Vulkan loader: libvulkan1; see docs/benchmarks.md.)
 import { build } from 'esbuild';
 import { execSync } from 'node:child_process';
@@ -15,6 +17,18 @@ if (entries.length === 0) entries.push('tools/bench-kernels-node.ts');
 const out = resolve('.device');
 mkdirSync(out, { recursive: true });
 
+/**
+ * The headless runner's page engine needs Chromium, Playwright and Vite, none of which a GPU
+ * server without a browser has: its dynamic import stays unresolved, and the runner says to use
+ * --engine node if it is asked for.
+ */
+const nodeEngineOnly = {
+  name: 'node-engine-only',
+  setup(b) {
+    b.onResolve({ filter: /\/headless\/page-engine$/ }, () => ({ path: './page-engine-not-in-this-bundle.mjs', external: true }));
+  },
+};
+
 await build({
   entryPoints: entries,
   bundle: true,
@@ -25,7 +39,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   external: ['webgpu'],
   logLevel: 'warning',
-  plugins: [rawEsbuildPlugin],
+  plugins: [rawEsbuildPlugin, nodeEngineOnly],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
@@ -38,5 +52,7 @@ for (const dep of ['debug', 'ms']) {
   const from = existsSync(resolve('node_modules/webgpu/node_modules', dep)) ? resolve('node_modules/webgpu/node_modules', dep) : resolve('node_modules', dep);
   if (existsSync(from)) cpSync(from, resolve(out, 'node_modules', dep), { recursive: true });
 }
+// The headless runner serves the bundled shards from here (tools/headless/node-engine.ts).
+if (entries.some((e) => /(^|\/)headless\.ts$/.test(e))) cpSync(resolve('public/data/bundled'), resolve(out, 'public/data/bundled'), { recursive: true });
 if (!existsSync(resolve(out, 'node.xz'))) execSync(`xz -T2 -6 -c ${process.execPath} > ${resolve(out, 'node.xz')}`);
 console.log(execSync(`du -sh ${out}`).toString().trim());

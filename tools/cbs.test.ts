@@ -110,7 +110,10 @@ describe('cbs command line', () => {
     writeFileSync(badJson, '{"version": 1, "runs": 3}');
     const garbled = join(dir, 'garbled.json');
     writeFileSync(garbled, '{"version": 1, runs');
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `{"version":1,"runs":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
     const cases: [string[], number, RegExp][] = [
+      [[deep], 1, /deep\.json: The file is nested more than 32 levels deep/],
       [[bad], 1, /line 3: steps "oops" is not a positive number/],
       [[badJson], 1, /bad\.json: .*config is not an object/],
       [[garbled], 1, /garbled\.json: The file is not valid JSON/],
@@ -121,6 +124,8 @@ describe('cbs command line', () => {
       [[fixture('noisy-sweep.csv'), '--resamples', '5'], 2, /--resamples must be an integer ≥ 10 and ≤ 1000000 \(got "5"\)/],
       [[fixture('noisy-sweep.csv'), '--model-size-unit', 'lots'], 2, /--model-size-unit must be units, thousands, millions, billions/],
       [[fixture('noisy-sweep.csv'), '--group-col', 'team'], 1, /line 2: no column "team" \(--group-col\)/],
+      [[fixture('noisy-sweep.csv'), '--overhead', '1e308'], 1, /overhead must be a positive number up to 10/],
+      [[fixture('synthetic-results.json'), '--target=-1'], 2, /--target must be a number > 0/],
       [[], 2, /no input file given/],
     ];
     for (const [args, code, message] of cases) {
@@ -129,6 +134,12 @@ describe('cbs command line', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // A byte-order mark (Windows editors) is accepted in JSON as in CSV.
+    const bom = join(dir, 'bom.json');
+    writeFileSync(bom, `\uFEFF${readFileSync(fixture('synthetic-results.json'), 'utf8')}`);
+    const withBom = cbs(bom, '--resamples', '100');
+    expect(withBom.stderr).toBe('');
+    expect(withBom.code).toBe(0);
     const help = cbs('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: npm run cbs/);

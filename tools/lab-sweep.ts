@@ -9,7 +9,7 @@
 // workers and IndexedDB.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planRuns } from '../src/experiment/plan';
+import { planRuns, microBatchLimit } from '../src/experiment/plan';
 import type { ExperimentConfig } from '../src/experiment/schema';
 import { GpuError, describeAdapter } from '../src/gpu';
 import { acquireNodeGpu } from '../src/gpu/node';
@@ -62,7 +62,7 @@ async function main(): Promise<number | void> {
   // The page's plan (src/worker/experiment-runner.ts): at least two micro-batches where B allows.
   const plan = planRuns(config, {
     vocabSize: tokenizer.vocabSize,
-    microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, gpu.adapter.limits, Math.max(1, Math.floor(batchSize / 2))),
+    microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, gpu.adapter.limits, microBatchLimit(config, batchSize)),
   });
   const index = new Map(plan.map((spec, i) => [spec.id, i]));
   mkdirSync(out, { recursive: true });

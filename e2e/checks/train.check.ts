@@ -77,7 +77,7 @@ function runSpec(overrides: Partial<RunSpec>): RunSpec {
     maxSteps: 200,
     targetLoss: null,
     stopAtTarget: false,
-    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 2048 },
+    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 2048, probeTokens: 0 },
     role: 'sweep',
     replicate: 0,
     seeds: { init: 1, data: 2 },
@@ -106,7 +106,7 @@ export const probes: Record<string, Probe> = {
     const spec = runSpec({ maxSteps: steps });
     const data = await prepareRunData(spec, bundledDataset(), new ByteTokenizer());
     const engine = await createEngine(gpu, spec);
-    const validationTokens = data.validation[0].targets;
+    const validationTokens = data.validation.batches[0].targets;
     const entropy = unigramEntropy(validationTokens, validationTokens, TINY.vocabSize);
     const started = performance.now();
     const record = await trainRun(spec, { engine, data: data.source, validation: data.validation, adapter: 'test' });
@@ -125,7 +125,7 @@ export const probes: Record<string, Probe> = {
       maxSteps: 6,
       batchSize: 4,
       microBatch: 2,
-      evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 128 },
+      evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 128, probeTokens: 0 },
     });
     const curves: number[][] = [];
     for (let i = 0; i < 2; i++) {

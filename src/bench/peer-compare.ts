@@ -89,7 +89,7 @@ export async function textBatches(model: ModelConfig, microBatch: number, count:
     maxSteps: count,
     targetLoss: null,
     stopAtTarget: false,
-    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: model.context },
+    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: model.context, probeTokens: 0 },
     role: 'sweep',
     replicate: 0,
     seeds: { init: 1, data: 2 },

@@ -20,7 +20,7 @@ function results(): ExperimentResults {
   const diverged = structuredClone(last);
   diverged.spec.id = `${last.spec.id}-diverged`;
   diverged.status = 'diverged';
-  diverged.evals.push({ step: diverged.evals[diverged.evals.length - 1].step + 1, tokens: 1, ewaLoss: Number.NaN, ewaLosses: [Number.NaN], rawLoss: Number.POSITIVE_INFINITY });
+  diverged.evals.push({ step: diverged.evals[diverged.evals.length - 1].step + 1, tokens: 1, validationTokens: 4096, ewaLoss: Number.NaN, ewaLosses: [Number.NaN], rawLoss: Number.POSITIVE_INFINITY });
   diverged.steps.push({ ...diverged.steps[diverged.steps.length - 1], step: diverged.steps[diverged.steps.length - 1].step + 1, trainLoss: Number.NaN });
   diverged.failure = { step: 99, reason: '=HYPERLINK("x"), then "NaN, at step 99"' };
   diverged.stepsToTarget = null;
@@ -65,6 +65,13 @@ describe('CSV exports', () => {
     const row = rows.find((r) => r.run_id === run.spec.id);
     expect(Number(row?.tokens)).toBe(run.steps[0].step * run.spec.batchSize * run.spec.model.context);
     expect(Number(row?.train_loss)).toBe(run.steps[0].trainLoss);
+  });
+
+  it('defuses a formula behind a leading TAB or carriage return too, in every text cell', () => {
+    const r = syntheticResults();
+    const names = ['\t=HYPERLINK("x")', '\r=1+1', '=1+1', '+1', '-1', '@SUM(1)'];
+    r.runs = r.runs.slice(0, names.length).map((run, i) => ({ ...run, spec: { ...run.spec, model: { ...run.spec.model, name: names[i] } } }));
+    expect(parse(stepsCsv(r, null)).map((row) => row.model)).toEqual(names.map((n) => `'${n}`));
   });
 
   it('the steps table round-trips through the CSV reader: the same B* as the analysis of the results', () => {

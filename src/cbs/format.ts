@@ -86,7 +86,7 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
   return out;
 }
 
-function formatScaling(s: ScalingReport): string[] {
+function formatScaling(s: ScalingReport, label: (key: string) => string): string[] {
   const out = [`== ${s.description} ==`];
   const f = s.fit;
   const unit = s.against === 'modelSize' ? 'N (parameters)' : 'D (tokens)';
@@ -99,11 +99,11 @@ function formatScaling(s: ScalingReport): string[] {
     if (s.against === 'modelSize') out.push(`  with N in millions of parameters (the paper's unit): B* = ${fmt(f.c * 1e6 ** f.e)}·N^${fmt(f.e, 3)}`);
     if (f.note) out.push(`  ${f.note}`);
   }
-  for (const u of s.used) out.push(`    ${u.key}: X = ${fmt(u.x)}, B* = ${fmt(u.bStar)}`);
-  for (const x of s.excluded) out.push(`    excluded ${x.key}: ${x.reason}`);
+  for (const u of s.used) out.push(`    ${label(u.key)}: X = ${fmt(u.x)}, B* = ${fmt(u.bStar)}`);
+  for (const x of s.excluded) out.push(`    excluded ${label(x.key)}: ${x.reason}`);
   if (s.paper) {
     out.push(`  paper (${s.paper.law.description}), in tokens:`);
-    for (const p of s.paper.points) out.push(`    ${p.key}: lab ${fmt(p.labBStarTokens)} vs paper ${fmt(p.paperBStarTokens)}`);
+    for (const p of s.paper.points) out.push(`    ${label(p.key)}: lab ${fmt(p.labBStarTokens)} vs paper ${fmt(p.paperBStarTokens)}`);
   }
   return out;
 }
@@ -116,7 +116,9 @@ export function formatReport(report: CbsReport): string {
       (s.targetOverride === null ? '' : typeof s.targetOverride === 'number' ? `; target loss ${fmt(s.targetOverride)} (override, every measurement)` : `; target overrides for ${Object.keys(s.targetOverride).length} measurement(s)`),
   ];
   if (report.input) head.push(`read ${report.input.rows} row(s): ${describeTableSource(report.input).join('; ')}`);
-  const parts = [head, ...report.groups.map((g) => formatGroup(g, s.overhead)), ...report.scaling.map(formatScaling)];
+  const labels = new Map(report.groups.map((g) => [g.key, g.label]));
+  const label = (key: string) => labels.get(key) ?? key;
+  const parts = [head, ...report.groups.map((g) => formatGroup(g, s.overhead)), ...report.scaling.map((x) => formatScaling(x, label))];
   if (report.warnings.length > 0) parts.push(['warnings:', ...report.warnings.map((w) => `  - ${w}`)]);
   return parts.map((p) => p.join('\n')).join('\n\n') + '\n';
 }

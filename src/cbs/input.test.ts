@@ -92,6 +92,10 @@ describe('readStepsTable', () => {
     expect(() => parseStepsCsv('batch_size,steps\n')).toThrow(/no rows/);
   });
 
+  it('refuses a row with more cells than the header (a thousands separator), instead of reading 4,1,560 as steps = 1', () => {
+    expect(() => parseStepsCsv('batch_size,steps\n4,1,560\n')).toThrow(/line 2: expected 2 columns, got 3 \("4,1,560"\)/);
+  });
+
   it('parses sizes with k/M/B/T suffixes', () => {
     expect(parseSize('3.07B')).toBeCloseTo(3.07e9, 0);
     expect(parseSize('512')).toBe(512);

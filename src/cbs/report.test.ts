@@ -4,6 +4,9 @@ import { formatReport } from './format';
 import { type CbsReport, analyzeResults, analyzeTable } from './report';
 import { FIXTURE_SWEEP } from './synthetic';
 import { syntheticResults } from '../experiment/synthetic';
+import { defaultConfig } from '../experiment/presets';
+import { measurementKey } from '../experiment/plan';
+import type { ExperimentResults } from '../experiment/schema';
 
 /** Every number in the report is finite (JSON has no NaN or Infinity). */
 function expectFinite(value: unknown, path = 'report'): void {
@@ -155,8 +158,54 @@ describe('analyzeTable', () => {
     expect(() => analyzeTable([], {})).toThrow(/no rows/);
   });
 
+  it('refuses an overhead beyond the config\'s limit and a target loss that is not positive', () => {
+    const rows = [{ batchSize: 8, steps: 10, modelSize: null, dataSize: null }];
+    expect(() => analyzeTable(rows, { analysis: { overhead: 1e308, baselineBatch: null, interpolate: false } })).toThrow(/overhead must be a positive number up to 10 \(got 1e\+308\)/);
+    expect(() => analyzeTable(rows, { analysis: { overhead: 10, baselineBatch: null, interpolate: false } })).not.toThrow();
+    const results = syntheticResults(FIXTURE_SWEEP);
+    expect(() => analyzeResults(results, { ...fast, targetLoss: -1 })).toThrow(/target loss must be a positive number up to 100 \(got -1\)/);
+    expect(() => analyzeResults(results, { ...fast, targetLoss: 0 })).toThrow(/target loss must be a positive number/);
+  });
+
   it('the report is plain JSON: it survives a round trip unchanged', () => {
     const report: CbsReport = analyzeResults(syntheticResults(FIXTURE_SWEEP), fast);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
+
+describe('analysis groups are measurements: full model shape and exact data size', () => {
+  const tiny = (dModel: number, name = 'nano') => ({ ...defaultConfig(), models: [{ name, layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });
+  const alone = (r: ExperimentResults) => analyzeResults(r, fast).groups[0].cbs.bStar;
+  const merge = (a: ExperimentResults, b: ExperimentResults): ExperimentResults => ({ ...a, targets: [...a.targets, ...b.targets], runs: [...a.runs, ...b.runs] });
+
+  it('two models named alike with different shapes stay two groups, each with its own B*', () => {
+    const d32 = syntheticResults({ config: tiny(32), a: 12, b: 576, seed: 3 });
+    const d64 = syntheticResults({ config: tiny(64), a: 8, b: 900, seed: 4 });
+    const report = analyzeResults(merge(d32, d64), fast);
+    expect(report.groups).toHaveLength(2);
+    const byShape = new Map(report.groups.map((g) => [g.key, g]));
+    const k32 = measurementKey(d32.runs[0].spec.model, 20_000);
+    const k64 = measurementKey(d64.runs[0].spec.model, 20_000);
+    expect(byShape.get(k32)?.cbs.bStar).toBe(alone(d32));
+    expect(byShape.get(k64)?.cbs.bStar).toBe(alone(d64));
+    expect(alone(d32)).not.toBe(alone(d64));
+    // People still tell them apart: the labels differ and name the shape.
+    const labels = report.groups.map((g) => g.label);
+    expect(new Set(labels).size).toBe(2);
+    expect(labels.join(' ')).toMatch(/d32.*d64|d64.*d32/);
+    expect(formatReport(report)).toContain(labels[0]);
+  });
+
+  it('data sizes 20,000 and 20,040 stay two groups (no rounding)', () => {
+    const a = syntheticResults({ config: { ...tiny(32), dataSizes: [20_000] }, seed: 5 });
+    const b = syntheticResults({ config: { ...tiny(32), dataSizes: [20_040] }, a: 20, b: 300, seed: 6 });
+    const report = analyzeResults(merge(a, b), fast);
+    expect(report.groups.map((g) => g.dataSize).sort()).toEqual([20_000, 20_040]);
+    expect(new Set(report.groups.map((g) => g.label)).size).toBe(2);
+  });
+
+  it('the key is measurementKey, the one the sweep scheduler groups by (see sweep.test.ts)', () => {
+    const r = syntheticResults();
+    expect(analyzeResults(r, fast).groups[0].key).toBe(measurementKey(r.runs[1].spec.model, r.runs[1].spec.dataSize));
   });
 });

@@ -3,6 +3,7 @@
 // (model, data size) groups. Everything in the report is JSON-able: no NaN, no Infinity.
 import { parameterCounts } from '../model/config';
 import type { AnalysisConfig, ExperimentResults, RunRecord, StepStats } from '../experiment/schema';
+import { field, type FieldCheck } from '../experiment/fields';
 import { type BootstrapInterval, type BootstrapOptions, DEFAULT_BOOTSTRAP, bootstrapCbs } from './bootstrap';
 import { type CbsEstimate, type RawCbs, cbsFromFit, rawCbs } from './cbs';
 import { type PaperFit, fitPaperCurve } from './fit';
@@ -144,6 +145,11 @@ export interface TableRow {
 /** What callers pass: any subset of the options, the bootstrap's and noise scale's included. */
 export type ReportInput = Partial<Omit<ReportOptions, 'bootstrap' | 'noiseScale'>> & { bootstrap?: Partial<BootstrapOptions>; noiseScale?: Partial<NoiseScaleOptions> };
 
+/** The config's own limits (src/experiment/fields.ts): an overhead of 1e308 would make every B* infinite. */
+const maxOf = (check: FieldCheck): number => ('max' in check ? check.max : Infinity);
+const MAX_OVERHEAD = maxOf(field('analysis.overhead').check);
+const MAX_TARGET_LOSS = maxOf(field('target.loss').check);
+
 function resolveOptions(options: ReportInput): ReportOptions {
   const analysis = { ...DEFAULT_ANALYSIS, ...(options.analysis ?? {}) };
   const out: ReportOptions = {
@@ -153,12 +159,16 @@ function resolveOptions(options: ReportInput): ReportOptions {
     noiseScale: { ...DEFAULT_NOISE_SCALE, ...(options.noiseScale ?? {}) },
     context: options.context ?? null,
   };
-  if (!(Number.isFinite(analysis.overhead) && analysis.overhead > 0)) throw new RangeError(`overhead must be a positive number (got ${analysis.overhead})`);
+  if (!(Number.isFinite(analysis.overhead) && analysis.overhead > 0 && analysis.overhead <= MAX_OVERHEAD)) {
+    throw new RangeError(`overhead must be a positive number up to ${MAX_OVERHEAD} (got ${analysis.overhead})`);
+  }
   if (analysis.baselineBatch !== null && !(Number.isFinite(analysis.baselineBatch) && analysis.baselineBatch > 0)) {
     throw new RangeError(`baseline batch size must be a positive number (got ${analysis.baselineBatch})`);
   }
   const overrides = out.targetLoss === null ? [] : typeof out.targetLoss === 'number' ? [out.targetLoss] : Object.values(out.targetLoss);
-  for (const t of overrides) if (!(Number.isFinite(t) && t > 0)) throw new RangeError(`a target loss must be a positive number (got ${t})`);
+  for (const t of overrides) {
+    if (!(Number.isFinite(t) && t > 0 && t <= MAX_TARGET_LOSS)) throw new RangeError(`a target loss must be a positive number up to ${MAX_TARGET_LOSS} (got ${t})`);
+  }
   if (out.context !== null && !(Number.isFinite(out.context) && out.context > 0)) throw new RangeError(`context must be a positive number (got ${out.context})`);
   return out;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EvalPoint, RunRecord } from '../experiment/schema';
 import { batchPoints, curvePoints, interpolateLogStep, pooledPoints, runOutcome, stepsToTarget } from './steps-to-target';
 
-const ev = (step: number, ewaLoss: number): EvalPoint => ({ step, tokens: step * 64, ewaLoss, ewaLosses: [ewaLoss], rawLoss: ewaLoss });
+const ev = (step: number, ewaLoss: number): EvalPoint => ({ step, tokens: step * 64, validationTokens: 4096, ewaLoss, ewaLosses: [ewaLoss], rawLoss: ewaLoss });
 
 describe('stepsToTarget', () => {
   const evals = [ev(100, 4.0), ev(200, 3.6), ev(400, 3.2), ev(800, 3.0)];
@@ -51,6 +51,15 @@ describe('stepsToTarget', () => {
     const none = stepsToTarget([], 3, false);
     expect(none.reached).toBe(false);
     expect(none.steps).toBeNull();
+  });
+
+  it('only the full validation set decides the crossing: a probe reading below the target does not count', () => {
+    const probe = (step: number, ewaLoss: number): EvalPoint => ({ ...ev(step, ewaLoss), validationTokens: 512 });
+    const c = stepsToTarget([probe(100, 3.6), probe(200, 3.45), ev(300, 3.55), ev(400, 3.4)], 3.5, true);
+    expect(c.reached && c.atStep).toBe(400);
+    // Interpolated from the full-set evaluation at 300 (3.55), never from the probe below the target.
+    expect(c.reached && c.previousStep).toBe(300);
+    expect(c.steps).toBeCloseTo(Math.exp(Math.log(300) + (0.05 / 0.15) * Math.log(400 / 300)), 10);
   });
 
   it('sorts evaluations and skips non-finite losses (a diverged tail never counts)', () => {

@@ -36,7 +36,8 @@ export type Crossing =
  * When there is no earlier evaluation, or it is at step 0 (log undefined), the result is s1.
  *
  * Evaluations are sorted by step; those with a non-finite loss are skipped (a diverged tail cannot
- * count as reaching the target).
+ * count as reaching the target). Only evaluations on the full validation set (the largest
+ * validationTokens of the run) can be the crossing; the one before it may be on the probe.
  */
 export function stepsToTarget(evals: readonly EvalPoint[], target: number, interpolate: boolean): Crossing {
   if (!Number.isFinite(target)) {
@@ -47,7 +48,10 @@ export function stepsToTarget(evals: readonly EvalPoint[], target: number, inter
   if (finite.length === 0) {
     return { reached: false, steps: null, reason: 'no evaluations with a finite EWA loss', bestLoss: null, lastStep: null };
   }
-  const index = finite.findIndex((e) => e.ewaLoss <= target);
+  // Only the full validation set decides the crossing: a run evaluates a smaller probe far from
+  // the target (EvalPoint.validationTokens), whose reading can wander below it by noise.
+  const fullTokens = Math.max(...finite.map((e) => e.validationTokens));
+  const index = finite.findIndex((e) => e.validationTokens === fullTokens && e.ewaLoss <= target);
   if (index < 0) {
     const bestLoss = Math.min(...finite.map((e) => e.ewaLoss));
     const lastStep = finite[finite.length - 1].step;
@@ -60,7 +64,9 @@ export function stepsToTarget(evals: readonly EvalPoint[], target: number, inter
     };
   }
   const hit = finite[index];
-  const prev = index > 0 ? finite[index - 1] : null;
+  const before = index > 0 ? finite[index - 1] : null;
+  // The anchor below the crossing must be above the target (a probe reading below it is not one).
+  const prev = before !== null && before.ewaLoss > target ? before : null;
   if (!interpolate || prev === null || prev.step <= 0 || prev.step >= hit.step) {
     return { reached: true, steps: hit.step, atStep: hit.step, previousStep: prev ? prev.step : null, interpolated: false };
   }

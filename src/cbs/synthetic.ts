@@ -75,11 +75,12 @@ function fixtureConfig(): ExperimentConfig {
     preset: null,
     models: [{ name: 'micro', layers: 2, dModel: 64, heads: 2, context: 64, vocabSize: 256 }],
     dataSizes: [1e6],
-    learningRates: { values: [3e-3, 1e-3], sqrtScaling: false, baseBatch: 4 },
+    learningRates: { values: [3e-3, 1e-3], exponent: 0, baseBatch: 4 },
     target: { kind: 'fixed', loss: 3.5 },
     stopAtTarget: false,
-    // Sparse evaluations (powers of two, multiples of 200), so that interpolation has work to do.
-    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 4096 },
+    analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
+    // Sparse evaluations (powers of two), so that interpolation has work to do.
+    evaluation: { spacing: 2, nearSpacing: 2, nearMargin: 0, validationTokens: 4096, probeTokens: 0 },
   };
 }
 

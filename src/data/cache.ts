@@ -7,7 +7,7 @@
 // be read back as a whole shard.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { TokenArray } from './pack';
-import type { ParseStats } from './types';
+import type { ParseStats, ShardValidators } from './types';
 
 export const DEFAULT_CACHE_DB = 'cbs-lab-data';
 /** Tokens per stored chunk: 4 Mi tokens, 8–16 MiB. */
@@ -25,6 +25,8 @@ export interface CacheEntry {
   exhausted: boolean;
   complete: boolean;
   stats: ParseStats | null;
+  /** The server's validators of the file these tokens came from; null for picked files and entries written before they were kept. */
+  validators?: ShardValidators | null;
   createdAt: number;
 }
 
@@ -44,6 +46,9 @@ interface DataDb extends DBSchema {
 export function cacheKey(url: string, tokenizerId: string): string {
   return `${tokenizerId}|${url}`;
 }
+
+/** What the shard loader needs of a cache (TokenCache in the browser; tests may keep entries in memory). */
+export type ShardCache = Pick<TokenCache, 'get' | 'put' | 'delete'>;
 
 export interface CacheUsage {
   entries: number;
@@ -77,7 +82,9 @@ export class TokenCache {
   async get(key: string): Promise<{ entry: CacheEntry; tokens: TokenArray } | null> {
     const entry = await this.db.get('entries', key);
     if (!entry) return null;
-    if (!entry.complete) {
+    // An entry without tokens is never complete: older versions wrote such entries for shards
+    // without documents, and IDBKeyRange.bound([k, 0], [k, -1]) would throw on them.
+    if (!entry.complete || entry.chunks < 1 || entry.tokens < 1) {
       await this.delete(key);
       return null;
     }
@@ -105,10 +112,11 @@ export class TokenCache {
   /** Stores tokens under `key`; see the file comment for why it is three steps. */
   async put(
     key: string,
-    meta: { url: string; tokenizerId: string; exhausted: boolean; stats: ParseStats | null },
+    meta: { url: string; tokenizerId: string; exhausted: boolean; stats: ParseStats | null; validators?: ShardValidators | null },
     tokens: TokenArray,
     hooks: { afterChunk?: (index: number) => Promise<void> | void } = {},
   ): Promise<CacheEntry> {
+    if (tokens.length === 0) throw new Error(`cache write for ${meta.url}: no tokens to store`);
     await this.delete(key);
     const chunks = Math.ceil(tokens.length / CACHE_CHUNK_TOKENS);
     const entry: CacheEntry = {
@@ -122,6 +130,7 @@ export class TokenCache {
       exhausted: meta.exhausted,
       complete: false,
       stats: meta.stats,
+      validators: meta.validators ?? null,
       createdAt: Date.now(),
     };
     await this.db.put('entries', entry);

@@ -1,16 +1,19 @@
 // From a dataset to what the trainer consumes: tokenize shards (or read them from the cache),
 // build the training TokenStream and the fixed validation set, and pick or train a tokenizer.
 import { canonicalJson, DEFAULT_BPE_SAMPLE_CHARS, DEFAULT_BPE_VOCAB, trainBpeFromCounts, countWords } from './bpe';
-import { cacheKey, type TokenCache } from './cache';
+import { cacheKey, type ShardCache, type TokenCache } from './cache';
+import { revalidate } from './fetch';
 import { appendDocument, TokenBuffer, TokenStream, validationBatch, type Batch, type TokenArray } from './pack';
 import { BUNDLED_DIR, defaultBaseUrl, shardKey, streamDocuments, streamShards, type DatasetSpec, type ShardRef, type StreamOptions } from './shards';
 import { BpeTokenizer, ByteTokenizer, loadGpt2Tokenizer, type TextTokenizer } from './tokenizer';
-import type { ParseStats } from './types';
+import { DataSourceError, type ParseStats, type ShardLoad, type ShardValidators } from './types';
 
 export interface LoadTokensOptions extends StreamOptions {
   /** Stop after this many tokens (the run's budget); default: the whole shard. */
   maxTokens?: number;
-  cache?: TokenCache | null;
+  cache?: ShardCache | null;
+  /** Told, for each shard, where its tokens came from and what its lines held. */
+  onShard?: (load: ShardLoad) => void;
 }
 
 export interface ShardTokens {
@@ -19,25 +22,62 @@ export interface ShardTokens {
   exhausted: boolean;
   fromCache: boolean;
   stats: ParseStats | null;
+  source: ShardLoad['source'];
 }
 
-/** Tokens of one shard, each document followed by end-of-text; cached by URL and tokenizer. */
+/** "2 lines, 2 without text": what a shard's lines held, for messages. */
+function describeLines(stats: ParseStats): string {
+  if (stats.lines === 0) return 'the file has no lines';
+  const parts = [
+    `${stats.lines} line${stats.lines === 1 ? '' : 's'}`,
+    stats.badJson > 0 ? `${stats.badJson} not ${stats.badJson === 1 ? 'a JSON object' : 'JSON objects'}` : null,
+    stats.noText > 0 ? `${stats.noText} without text` : null,
+    stats.badUtf8 > 0 ? `${stats.badUtf8} not UTF-8` : null,
+    stats.tooLong > 0 ? `${stats.tooLong} longer than the line limit` : null,
+    stats.blank > 0 ? `${stats.blank} blank` : null,
+  ];
+  return parts.filter((p) => p !== null).join(', ');
+}
+
+/**
+ * Tokens of one shard, each document followed by end-of-text; cached by URL and tokenizer.
+ * A cached copy of a URL is reused only after the server confirms it is current (see
+ * revalidate); a shard read whole without a document is an error, and is never cached.
+ */
 export async function loadShardTokens(ref: ShardRef, tokenizer: TextTokenizer, options: LoadTokensOptions = {}): Promise<ShardTokens> {
   const maxTokens = options.maxTokens ?? Infinity;
   const url = shardKey(ref);
   const key = cacheKey(url, tokenizer.id);
+  let source: ShardLoad['source'] = 'download';
   if (options.cache) {
     const hit = await options.cache.get(key);
     if (hit && (hit.entry.exhausted || hit.entry.tokens >= maxTokens)) {
-      options.onProgress?.({ type: 'cache-hit', url, tokens: hit.entry.tokens });
-      const tokens = hit.entry.tokens > maxTokens ? hit.tokens.slice(0, maxTokens) : hit.tokens;
-      return { tokens, exhausted: hit.entry.exhausted && tokens.length === hit.entry.tokens, fromCache: true, stats: hit.entry.stats };
+      const check = ref.kind === 'url' ? await revalidate(ref.url, hit.entry.validators ?? null, options.signal) : ({ status: 'fresh' } as const);
+      if (check.status === 'changed') {
+        options.onProgress?.({ type: 'redownload', url, reason: check.reason });
+        await options.cache.delete(key);
+        source = 'redownload';
+      } else {
+        if (check.status === 'unknown') options.onProgress?.({ type: 'revalidation-failed', url, reason: check.reason });
+        options.onProgress?.({ type: 'cache-hit', url, tokens: hit.entry.tokens });
+        options.onShard?.({ shard: url, source: 'cache', stats: hit.entry.stats });
+        const tokens = hit.entry.tokens > maxTokens ? hit.tokens.slice(0, maxTokens) : hit.tokens;
+        return { tokens, exhausted: hit.entry.exhausted && tokens.length === hit.entry.tokens, fromCache: true, stats: hit.entry.stats, source: 'cache' };
+      }
     }
   }
   const buffer = new TokenBuffer(tokenizer.vocabSize);
   let stats: ParseStats | null = null;
+  let validators: ShardValidators | null = null;
   let exhausted = true;
-  const documents = streamDocuments(ref, { ...options, onStats: (s) => (stats = s) });
+  const documents = streamDocuments(ref, {
+    ...options,
+    onStats: (s) => (stats = s),
+    onProgress: (event) => {
+      if (event.type === 'start') validators = event.validators;
+      options.onProgress?.(event);
+    },
+  });
   for await (const doc of documents) {
     appendDocument(buffer, tokenizer.encode(doc.text), tokenizer.eotId);
     if (buffer.length >= maxTokens) {
@@ -46,9 +86,19 @@ export async function loadShardTokens(ref: ShardRef, tokenizer: TextTokenizer, o
       break;
     }
   }
+  const read = stats as ParseStats | null;
+  if (buffer.length === 0) throw new DataSourceError('empty', url, read ? describeLines(read) : 'nothing could be read');
   const tokens = buffer.toArray();
-  if (options.cache) await options.cache.put(key, { url, tokenizerId: tokenizer.id, exhausted, stats }, tokens);
-  return { tokens: exhausted ? tokens : tokens.slice(0, maxTokens), exhausted, fromCache: false, stats };
+  if (options.cache) {
+    try {
+      await options.cache.put(key, { url, tokenizerId: tokenizer.id, exhausted, stats, validators }, tokens);
+    } catch (error) {
+      // Not caching costs a download next time; it must not cost this run.
+      options.onProgress?.({ type: 'cache-write-failed', url, error });
+    }
+  }
+  options.onShard?.({ shard: url, source, stats });
+  return { tokens: exhausted ? tokens : tokens.slice(0, maxTokens), exhausted, fromCache: false, stats, source };
 }
 
 /** Tokens of several shards, concatenated in order, up to maxTokens. */
@@ -86,6 +136,8 @@ export interface PrepareDataOptions extends StreamOptions {
   validationSequences: number;
   cache?: TokenCache | null;
   onWarning?: (message: string) => void;
+  /** Told, for each shard of either split, where its tokens came from and what its lines held. */
+  onShard?: (load: ShardLoad & { split: 'train' | 'validation' }) => void;
 }
 
 export interface PreparedData {
@@ -105,10 +157,11 @@ export async function prepareData(spec: DatasetSpec, tokenizer: TextTokenizer, o
     options.onWarning?.(message);
   };
   // One extra token so that the last sequence's final target exists.
+  const split = (name: 'train' | 'validation') => (load: ShardLoad) => options.onShard?.({ ...load, split: name });
   const pool = options.poolTokens === undefined ? options.trainTokens : options.poolTokens;
-  const train = await loadDatasetTokens(spec.train, tokenizer, { ...options, maxTokens: pool === null ? Infinity : pool + 1 });
+  const train = await loadDatasetTokens(spec.train, tokenizer, { ...options, maxTokens: pool === null ? Infinity : pool + 1, onShard: split('train') });
   const validationNeeded = options.validationSequences * (options.context + 1);
-  const validationTokens = await loadDatasetTokens(spec.validation, tokenizer, { ...options, maxTokens: VALIDATION_SPREAD * validationNeeded });
+  const validationTokens = await loadDatasetTokens(spec.validation, tokenizer, { ...options, maxTokens: VALIDATION_SPREAD * validationNeeded, onShard: split('validation') });
   const validation = validationBatch(validationTokens.tokens, options.context, options.validationSequences);
   if (validation.sequences < options.validationSequences) {
     warn(`the validation shards hold only ${validation.sequences} of the ${options.validationSequences} sequences asked for`);

@@ -6,7 +6,7 @@
 // on, are skipped. Either way the caller sees one seamless byte stream, and the progress
 // callback says which happened.
 import type { ByteSource } from './gunzip';
-import { DataSourceError, type ProgressCallback } from './types';
+import { DataSourceError, type ProgressCallback, type ShardValidators } from './types';
 
 export interface HttpSourceOptions {
   onProgress?: ProgressCallback;
@@ -53,7 +53,7 @@ export function httpByteSource(url: string, options: HttpSourceOptions = {}): By
         encoded = encoding !== null && encoding !== 'identity';
         if (encoded) options.onContentEncoding?.(encoding!);
         totalBytes = length !== null && !encoded ? Number(length) : null;
-        onProgress?.({ type: 'start', url, totalBytes });
+        onProgress?.({ type: 'start', url, totalBytes, validators: validatorsOf(response) });
       } else if (response.status === 206) {
         // Content-Range is not readable cross-origin unless exposed; a 206 to `bytes=N-` starts at N.
         const start = contentRangeStart(response) ?? received;
@@ -110,6 +110,44 @@ export function httpByteSource(url: string, options: HttpSourceOptions = {}): By
       }
       return;
     }
+  };
+}
+
+function validatorsOf(response: Response): ShardValidators {
+  const length = response.headers.get('content-length');
+  const size = length !== null && /^\d+$/.test(length) ? Number(length) : null;
+  return { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified'), size };
+}
+
+export type Revalidation = { status: 'fresh' } | { status: 'changed'; reason: string } | { status: 'unknown'; reason: string };
+
+/**
+ * Is the server's file still the one a cache entry was made from? One HEAD request (never
+ * answered from the browser's HTTP cache), compared on every validator both sides have: ETag,
+ * Last-Modified, size. An entry that recorded none is treated as changed when the server now
+ * sends one (it was made before validators were kept); 'unknown' when nothing can be compared
+ * or the server cannot be asked (offline, an error status).
+ */
+export async function revalidate(url: string, cached: ShardValidators | null, signal?: AbortSignal): Promise<Revalidation> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'HEAD', cache: 'no-store', signal });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return { status: 'unknown', reason: `the server could not be reached (${message(error)})` };
+  }
+  if (!response.ok) return { status: 'unknown', reason: `the server answered ${response.status} to a HEAD request` };
+  const now = validatorsOf(response);
+  const names = { etag: 'ETag', lastModified: 'Last-Modified', size: 'size' } as const;
+  const keys = (['etag', 'lastModified', 'size'] as const).filter((k) => now[k] !== null);
+  if (keys.length === 0) return { status: 'unknown', reason: 'the server sends no ETag, Last-Modified or size' };
+  const compared = keys.filter((k) => cached?.[k] != null);
+  if (compared.length === 0) return { status: 'changed', reason: 'the cached copy predates revalidation (no ETag, Last-Modified or size kept)' };
+  const differs = compared.filter((k) => cached![k] !== now[k]);
+  if (differs.length === 0) return { status: 'fresh' };
+  return {
+    status: 'changed',
+    reason: `it changed on the server since it was cached (${differs.map((k) => `${names[k]} ${String(cached![k])} → ${String(now[k])}`).join(', ')})`,
   };
 }
 

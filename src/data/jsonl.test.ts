@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressIfGzip, gunzip } from './gunzip';
-import { DocumentParser, JsonlParser, parseJsonl } from './jsonl';
+import { DocumentParser, JsonlParser, MAX_LINE_BYTES, parseJsonl } from './jsonl';
 import { fileShard, streamDocuments } from './shards';
 import { DataSourceError, type ParseStats } from './types';
 
@@ -41,7 +41,7 @@ describe('JsonlParser', () => {
       'Last line without newline',
     ]);
     expect(documents[0]).toEqual({ text: 'Good one: naïve café 😀', timestamp: '2019-04-25T12:57:54Z', url: 'https://a.example/1' });
-    expect(stats).toEqual({ lines: 10, documents: 3, badUtf8: 1, badJson: 2, noText: 3, blank: 1 });
+    expect(stats).toEqual({ lines: 10, documents: 3, badUtf8: 1, badJson: 2, noText: 3, blank: 1, tooLong: 0 });
   });
 
   it('gives the same result for every split of the bytes into two chunks (multi-byte characters cut)', () => {
@@ -180,5 +180,18 @@ describe('any of .jsonl, .json, .jsonl.gz, .json.gz: the format is read from the
     expect((await error(new Uint8Array(0))).message).toContain('the body is empty');
     expect((await error(new Uint8Array(gzipSync(enc.encode('  \n'))))).message).toContain('the body holds only whitespace');
     expect((await error(enc.encode('[{"text": "a"},'))).message).toMatch(/starts with "\[" but is not a valid JSON array/);
+  });
+});
+
+describe('JsonlParser on a line too long to hold', () => {
+  it('skips and counts it without buffering it, and keeps the lines around it', () => {
+    const parser = new JsonlParser();
+    const docs = [...parser.push(enc.encode('{"text":"before"}\n{"text":"'))];
+    const piece = new Uint8Array(1 << 20).fill(0x61); // 1 MiB of "a"
+    for (let i = 0; i < MAX_LINE_BYTES / piece.length + 2; i++) docs.push(...parser.push(piece));
+    expect(parser.bufferedBytes).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    docs.push(...parser.push(enc.encode('"}\n{"text":"after"}\n')), ...parser.end());
+    expect(docs.map((d) => d.text)).toEqual(['before', 'after']);
+    expect(parser.stats).toEqual({ lines: 3, documents: 2, badUtf8: 0, badJson: 0, noText: 0, blank: 0, tooLong: 1 });
   });
 });

@@ -5,12 +5,24 @@
 import { DataSourceError, emptyStats, type C4Document, type ParseStats } from './types';
 
 const NEWLINE = 0x0a;
+/**
+ * A line longer than this is skipped (and counted) without being held: C4 documents are a few
+ * KB, and a file that is one 400 MB line would otherwise be read into memory whole.
+ */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 export class JsonlParser {
   readonly stats: ParseStats = emptyStats();
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** Inside a line that passed MAX_LINE_BYTES: its bytes are dropped up to its newline. */
+  private discarding = false;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+  /** Bytes of the unfinished line held in memory. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
 
   /** Feeds a chunk; returns the documents whose lines it completed. */
   push(chunk: Uint8Array): C4Document[] {
@@ -22,10 +34,16 @@ export class JsonlParser {
       this.finishLine(chunk.subarray(start, nl), out);
       start = nl + 1;
     }
-    if (start < chunk.length) {
-      // Copy: the caller may reuse its buffer.
-      this.pending.push(chunk.slice(start));
-      this.pendingBytes += chunk.length - start;
+    if (start < chunk.length && !this.discarding) {
+      if (this.pendingBytes + chunk.length - start > MAX_LINE_BYTES) {
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.discarding = true;
+      } else {
+        // Copy: the caller may reuse its buffer.
+        this.pending.push(chunk.slice(start));
+        this.pendingBytes += chunk.length - start;
+      }
     }
     return out;
   }
@@ -33,11 +51,19 @@ export class JsonlParser {
   /** Ends the stream; a last line without a trailing newline still counts. */
   end(): C4Document[] {
     const out: C4Document[] = [];
-    if (this.pendingBytes > 0) this.finishLine(new Uint8Array(0), out);
+    if (this.pendingBytes > 0 || this.discarding) this.finishLine(new Uint8Array(0), out);
     return out;
   }
 
   private finishLine(tail: Uint8Array, out: C4Document[]): void {
+    if (this.discarding || this.pendingBytes + tail.length > MAX_LINE_BYTES) {
+      this.discarding = false;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.stats.lines++;
+      this.stats.tooLong++;
+      return;
+    }
     let line = tail;
     if (this.pendingBytes > 0) {
       line = new Uint8Array(this.pendingBytes + tail.length);

@@ -89,7 +89,7 @@ export interface StreamOptions extends HttpSourceOptions {
   onProgress?: ProgressCallback;
   /** Skip the native DecompressionStream. */
   forceFflate?: boolean;
-  /** Receives the parse counters when the shard ends (also sent as a 'done' progress event). */
+  /** Receives the parse counters of what was read when the stream stops: at the end of the shard (also sent as a 'done' progress event), or earlier when the reader stops. */
   onStats?: (stats: ParseStats) => void;
 }
 
@@ -100,13 +100,19 @@ export async function* streamDocuments(ref: ShardRef, options: StreamOptions = {
   let bytes = 0;
   let decodedByBrowser = false;
   const source = shardByteSource(ref, { ...options, onContentEncoding: () => (decodedByBrowser = true) });
-  for await (const chunk of decompressIfGzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
-    bytes += chunk.length;
-    yield* parser.push(chunk);
+  let ended = false;
+  try {
+    for await (const chunk of decompressIfGzip(source, key, { ...options, alreadyDecoded: () => decodedByBrowser })) {
+      bytes += chunk.length;
+      yield* parser.push(chunk);
+    }
+    yield* parser.end();
+    ended = true;
+  } finally {
+    // Also when the reader stops early (a token budget reached): the counters of the part read.
+    options.onStats?.({ ...parser.stats });
   }
-  yield* parser.end();
-  options.onStats?.(parser.stats);
-  options.onProgress?.({ type: 'done', url: key, decompressedBytes: bytes, stats: { ...parser.stats } });
+  if (ended) options.onProgress?.({ type: 'done', url: key, decompressedBytes: bytes, stats: { ...parser.stats } });
 }
 
 /** Documents of several shards in order. */

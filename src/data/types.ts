@@ -17,13 +17,14 @@ export type DataErrorKind =
   | 'too-large' // a JSON array too large to parse whole
   | 'truncated' // the gzip stream ended before its end-of-member trailer
   | 'corrupt' // the gzip stream is damaged (bad deflate data or CRC)
-  | 'interrupted'; // the download broke and could not be resumed
+  | 'interrupted' // the download broke and could not be resumed
+  | 'empty'; // the shard was read whole and holds no document
 
 export class DataSourceError extends Error {
   readonly kind: DataErrorKind;
   readonly url: string;
   constructor(kind: DataErrorKind, url: string, detail: string) {
-    super(`${describeKind(kind)} for ${url}: ${detail}`);
+    super(kind === 'empty' ? `no documents in ${url}: ${detail}` : `${describeKind(kind)} for ${url}: ${detail}`);
     this.name = 'DataSourceError';
     this.kind = kind;
     this.url = url;
@@ -48,6 +49,8 @@ function describeKind(kind: DataErrorKind): string {
       return 'corrupt gzip data';
     case 'interrupted':
       return 'download interrupted';
+    case 'empty':
+      return 'no documents';
   }
 }
 
@@ -63,20 +66,53 @@ export interface ParseStats {
   noText: number;
   /** Blank lines (ignored, counted for honesty). */
   blank: number;
+  /** Lines longer than MAX_LINE_BYTES: skipped without being held in memory. */
+  tooLong: number;
 }
 
 export function emptyStats(): ParseStats {
-  return { lines: 0, documents: 0, badUtf8: 0, badJson: 0, noText: 0, blank: 0 };
+  return { lines: 0, documents: 0, badUtf8: 0, badJson: 0, noText: 0, blank: 0, tooLong: 0 };
+}
+
+/** Lines skipped for being unusable (blank lines are not counted: they are only separators). */
+export function skippedLines(stats: ParseStats): number {
+  return stats.badUtf8 + stats.badJson + stats.noText + stats.tooLong;
+}
+
+/**
+ * What identifies one version of a file on its server: compared before a cached shard is reused.
+ * Each is null when the server does not send it (or, cross-origin, does not expose it).
+ */
+export interface ShardValidators {
+  etag: string | null;
+  lastModified: string | null;
+  /** Content-Length of the response (the encoded size when the server compresses it). */
+  size: number | null;
+}
+
+/** Where one shard's tokens came from, and what its lines held (a run records one per shard). */
+export interface ShardLoad {
+  /** The shard's URL, or the picked file's cache key. */
+  shard: string;
+  /** 'cache' only after the server confirmed the copy (or could not be asked); 'redownload' when it had changed. */
+  source: 'download' | 'cache' | 'redownload';
+  stats: ParseStats | null;
 }
 
 /** Progress of one shard download, reported through a callback. */
 export type ProgressEvent =
-  | { type: 'start'; url: string; totalBytes: number | null }
+  | { type: 'start'; url: string; totalBytes: number | null; validators: ShardValidators }
   | { type: 'bytes'; url: string; receivedBytes: number; totalBytes: number | null }
   | { type: 'resumed'; url: string; fromByte: number; attempt: number }
   | { type: 'restarted'; url: string; fromByte: number; attempt: number; reason: string }
   | { type: 'gunzip-fallback'; url: string; reason: string }
   | { type: 'done'; url: string; decompressedBytes: number; stats: ParseStats }
-  | { type: 'cache-hit'; url: string; tokens: number };
+  | { type: 'cache-hit'; url: string; tokens: number }
+  /** The cached copy is stale: the server's file changed since it was tokenized. */
+  | { type: 'redownload'; url: string; reason: string }
+  /** The server could not be asked whether the cached copy is current: it is used as it is. */
+  | { type: 'revalidation-failed'; url: string; reason: string }
+  /** The tokens could not be cached (storage full, say): this run trains on them anyway. */
+  | { type: 'cache-write-failed'; url: string; error: unknown };
 
 export type ProgressCallback = (event: ProgressEvent) => void;

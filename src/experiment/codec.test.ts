@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deflateSync, strToU8 } from 'fflate';
+import { strToU8 } from 'fflate';
 import {
   RESULTS_LINK_LIMIT,
   base64urlDecode,
@@ -19,16 +19,8 @@ import { migrateConfig, migrateResults } from './migrate';
 import fixture from './fixtures/demo-results.json';
 import v1Results from './fixtures/v1-results.json';
 import { CONFIG_VERSION, RESULTS_VERSION } from './schema';
+import { handPacked } from './fixtures/hand-packed';
 
-/** A link payload made by hand: base64url(deflateRaw(json) ‖ fnv1a32(json)), as the codec does. */
-function handPacked(json: string): string {
-  const raw = strToU8(json);
-  const d = deflateSync(raw);
-  const out = new Uint8Array(d.length + 4);
-  out.set(d);
-  new DataView(out.buffer).setUint32(d.length, fnv1a32(raw));
-  return base64urlEncode(out);
-}
 
 describe('base64url', () => {
   it('round-trips every length 0..64 and matches Node', () => {

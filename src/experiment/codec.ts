@@ -9,7 +9,7 @@
 import { Inflate, deflateSync, strFromU8, strToU8 } from 'fflate';
 import type { ExperimentConfig, ExperimentResults } from './schema';
 import { migrateConfig, migrateResults } from './migrate';
-import { reviveResultNumbers, validateConfig, validateResults, type ValidationIssue } from './validate';
+import { describeValue, reviveResultNumbers, validateConfig, validateResults, type ValidationIssue } from './validate';
 
 export const LINK_FORMAT_VERSION = 1;
 /** A results link longer than this (characters of fragment) is refused: export a JSON file instead. */
@@ -20,12 +20,20 @@ export const MAX_FRAGMENT_CHARS = 256 * 1024;
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 /** JSON files larger than this are refused. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Arrays and objects nested deeper than this are refused before anything recursive runs
+ * (JSON.stringify, structuredClone): results need 6 levels, and 5,000 overflow Node's stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+/** No message quotes more than this many characters of what it refuses. */
+export const MAX_MESSAGE_CHARS = 400;
 
 export type DecodeErrorCode =
   | 'empty'
   | 'not-a-lab-link'
   | 'future-version'
   | 'too-large'
+  | 'too-deep'
   | 'bad-encoding'
   | 'bad-compression'
   | 'checksum'
@@ -48,8 +56,51 @@ export type Decoded =
 
 export type DecodeResult = Decoded | DecodeError;
 
+const oneLine = (text: string): string => {
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  return flat.length > MAX_MESSAGE_CHARS ? `${flat.slice(0, MAX_MESSAGE_CHARS - 1)}…` : flat;
+};
+
 const fail = (code: DecodeErrorCode, message: string, issues?: ValidationIssue[]): DecodeError =>
-  issues ? { ok: false, code, message, issues } : { ok: false, code, message };
+  issues ? { ok: false, code, message: oneLine(message), issues } : { ok: false, code, message: oneLine(message) };
+
+const tooDeep = (what: string): DecodeError =>
+  fail('too-deep', `The ${what} is nested more than ${MAX_JSON_DEPTH} levels deep, which no CBS Lab experiment is: it was refused.`);
+
+/** The deepest nesting of arrays and objects in JSON text, by one pass over it (brackets in strings do not count); stops past `limit`. */
+function jsonTextDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // a backslash escapes the next character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      depth++;
+      if (depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** True when a value nests arrays and objects deeper than `limit`; walks with its own stack, so it never overflows. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    if (depth + 1 > limit) return true;
+    seen.add(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
 
 // ---------- bytes ----------
 
@@ -155,7 +206,8 @@ function unpack(payload: string): { ok: true; value: unknown } | DecodeError {
   return parseJson(text);
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | DecodeError {
+function parseJson(text: string, what = 'data'): { ok: true; value: unknown } | DecodeError {
+  if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return tooDeep(what);
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
@@ -173,6 +225,7 @@ function invalid(what: string, issues: ValidationIssue[]): DecodeError {
 
 /** A config from any value: migrated to the current version and validated, or an error. */
 export function configFromValue(value: unknown): { ok: true; kind: 'config'; config: ExperimentConfig } | DecodeError {
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return tooDeep('experiment config');
   const migrated = migrateConfig(value);
   if (!migrated.ok) {
     return fail(/newer version/.test(migrated.message) ? 'future-version' : 'migration', migrated.message);
@@ -184,6 +237,7 @@ export function configFromValue(value: unknown): { ok: true; kind: 'config'; con
 
 /** Results from any value: migrated, validated (config included), NaN revived; or an error. */
 export function resultsFromValue(value: unknown): Decoded | DecodeError {
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return tooDeep('results');
   const migrated = migrateResults(value);
   if (!migrated.ok) {
     return fail(/newer version/.test(migrated.message) ? 'future-version' : 'migration', migrated.message);
@@ -283,18 +337,19 @@ export function exportResultsJson(results: ExperimentResults): string {
 export function importJson(text: unknown): DecodeResult {
   if (typeof text !== 'string' || text.trim().length === 0) return fail('empty', 'The file is empty.');
   if (text.length > MAX_FILE_BYTES) return fail('too-large', `The file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB.`);
-  const parsed = parseJson(text);
-  if (!parsed.ok) return fail('bad-json', 'The file is not valid JSON.');
+  // Editors on Windows start UTF-8 files with a byte-order mark; JSON.parse refuses it.
+  const parsed = parseJson(text.replace(/^\uFEFF/, ''), 'file');
+  if (!parsed.ok) return parsed.code === 'too-deep' ? parsed : fail('bad-json', 'The file is not valid JSON.');
   const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('not-a-lab-link', 'The file does not hold a CBS Lab experiment.');
   }
   const obj = value as Record<string, unknown>;
   if ('format' in obj) {
-    if (obj.format !== FILE_FORMAT) return fail('not-a-lab-link', `The file's format is ${JSON.stringify(obj.format)}, not "${FILE_FORMAT}".`);
+    if (obj.format !== FILE_FORMAT) return fail('not-a-lab-link', `The file's format is ${describeValue(obj.format)}, not "${FILE_FORMAT}".`);
     if (obj.kind === 'config') return configFromValue(obj.data);
     if (obj.kind === 'results') return resultsFromValue(obj.data);
-    return fail('not-a-lab-link', `The file's kind is ${JSON.stringify(obj.kind)}: expected "config" or "results".`);
+    return fail('not-a-lab-link', `The file's kind is ${describeValue(obj.kind)}: expected "config" or "results".`);
   }
   if ('runs' in obj) return resultsFromValue(obj);
   if ('models' in obj) return configFromValue(obj);

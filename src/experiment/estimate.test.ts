@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { syntheticConfig } from './synthetic';
 import { estimateExperiment, tokenizerVocab } from './estimate';
 import { hostsNeedingConfirmation } from './data-source';
 import { C4_FIRST_SHARDS, defaultConfig, EXPERIMENT_PRESETS } from './presets';
 
 describe('estimate', () => {
   it('demo: runs, tokens and FLOPs by hand', () => {
-    const c = defaultConfig();
+    // The first release's demo: one learning rate, one reference run, one replicate.
+    const c = { ...syntheticConfig(), batchSizes: [4, 8, 16, 32], learningRates: { values: [1e-2], exponent: 0, baseBatch: 4 } };
     const e = estimateExperiment(c, null, null);
     // 4 batch sizes × 1 LR + the reference run.
     expect(e.runs).toBe(5);
@@ -20,7 +22,7 @@ describe('estimate', () => {
     expect(tokenizerVocab({ kind: 'bpe', vocabSize: 4096 })).toBe(4096);
   });
   it('refuses a model beyond the adapter limits with a reason', () => {
-    const c = EXPERIMENT_PRESETS[1].config();
+    const c = EXPERIMENT_PRESETS[2].config();
     const tiny = { maxStorageBufferBindingSize: 1 << 16, maxBufferSize: 1 << 16 };
     const e = estimateExperiment(c, tiny, null);
     expect(e.adapterErrors.length).toBeGreaterThan(0);
@@ -36,9 +38,9 @@ describe('data sources that need confirmation', () => {
     expect(
       hostsNeedingConfirmation({ kind: 'urls', train: ['https://evil.example/a.json.gz', 'https://evil.example/b.json.gz'], validation: [C4_FIRST_SHARDS.validation[0], 'https://other.example/v'] }),
     ).toEqual(['evil.example', 'other.example']);
-    // A look-alike prefix is not the hub.
+    // A look-alike prefix is not the hub (the prompt names the host and the path prefix).
     expect(hostsNeedingConfirmation({ kind: 'urls', train: ['https://huggingface.co.evil.example/datasets/allenai/c4/x'], validation: [] })).toEqual([
-      'huggingface.co.evil.example',
+      'huggingface.co.evil.example/datasets/allenai/c4/',
     ]);
   });
 });

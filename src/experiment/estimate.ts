@@ -3,7 +3,7 @@
 // parameter, FLOP and memory formulas. Upper bounds: runs that stop at the target cost less.
 import type { ExperimentConfig, TokenizerSpec } from './schema';
 import { flopsPerToken, maxMicroBatch, modelConfigErrors, parameterCounts, type MemoryLimits } from '../model/config';
-import { measurementPairs } from './plan';
+import { learningRatesFor, measurementPairs } from './plan';
 
 export function tokenizerVocab(t: TokenizerSpec): number {
   if (t.kind === 'byte') return 256;
@@ -37,6 +37,7 @@ export interface ExperimentEstimate {
 export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimits | null, flopsPerSecond: number | null): ExperimentEstimate {
   const vocab = tokenizerVocab(config.tokenizer);
   const lrs = config.learningRates.values.length;
+  const replicates = config.seeds.length;
   const adapterErrors: string[] = [];
   const measurements = measurementPairs(config).map(({ model, dataSize }) => {
     const m = { ...model, vocabSize: model.vocabSize || vocab };
@@ -45,10 +46,11 @@ export function estimateExperiment(config: ExperimentConfig, limits: MemoryLimit
     for (const B of config.batchSizes) {
       const perStep = B * m.context;
       const steps = config.cap.kind === 'steps' ? config.cap.steps : Math.ceil((config.cap.factor * dataSize) / perStep);
-      tokens += lrs * steps * perStep;
+      tokens += lrs * steps * perStep * replicates;
     }
-    const runs = config.batchSizes.length * lrs + (config.target.kind === 'reference' ? 1 : 0);
-    if (config.target.kind === 'reference') tokens += dataSize;
+    const references = config.target.kind === 'reference' ? (config.target.learningRates ?? learningRatesFor(config, config.target.batchSize)).length * replicates : 0;
+    const runs = config.batchSizes.length * lrs * replicates + references;
+    tokens += references * dataSize;
     return {
       model: m.name,
       dataSize,

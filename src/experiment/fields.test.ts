@@ -15,7 +15,9 @@ function configWith(row: FieldRow, value: unknown): { config: Record<string, unk
     const parentPath = row.when.path.split('.').slice(0, -1);
     let parent = config;
     for (const k of parentPath.slice(0, -1)) parent = parent[k] as Record<string, unknown>;
-    parent[parentPath[parentPath.length - 1]] = { kind: row.when.equals, [parts[parts.length - 1]]: value };
+    const last = parts[parts.length - 1];
+    const field = last.endsWith('[0]') ? { [last.slice(0, -3)]: [value] } : { [last]: value };
+    parent[parentPath[parentPath.length - 1]] = { kind: row.when.equals, ...field };
     return { config, path };
   }
   let at: Record<string, unknown> | unknown[] = config;

@@ -5,6 +5,7 @@
 import type { ModelConfig } from '../model/config';
 import { measurementKey } from './plan';
 import { CONFIG_VERSION, RESULTS_VERSION } from './schema';
+import { describeValue } from './validate';
 
 export type MigrationResult = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -30,7 +31,19 @@ function configV1toV2(c: Obj): Obj {
     const horizon = ewa.horizonFraction > 0 ? ewa.horizonFraction * capFactor : 0.4;
     out.ewa = { horizons: [Number(horizon.toPrecision(6))] };
   }
-  if (isObj(c.target) && c.target.kind === 'reference') out.target = { ...c.target, learningRate: null };
+  if (isObj(c.learningRates)) {
+    const { sqrtScaling, ...rest } = c.learningRates;
+    out.learningRates = { ...rest, exponent: sqrtScaling === true ? 0.5 : 0 };
+  }
+  // v1 trained one reference run, at the middle of the grid at the reference batch size.
+  if (isObj(c.target) && c.target.kind === 'reference') {
+    const grid = isObj(c.learningRates) ? c.learningRates : {};
+    const values = Array.isArray(grid.values) ? (grid.values as number[]) : [];
+    const factor = grid.sqrtScaling === true && typeof c.target.batchSize === 'number' && typeof grid.baseBatch === 'number' ? Math.sqrt(c.target.batchSize / grid.baseBatch) : 1;
+    const middle = values[Math.floor(values.length / 2)];
+    out.target = { ...c.target, learningRates: typeof middle === 'number' ? [Number((middle * factor).toPrecision(6))] : null };
+  }
+  out.measureNoiseScale = true;
   if (isObj(c.evaluation)) out.evaluation = evaluationV1toV2(c.evaluation);
   out.censorFactor = null;
   return out;
@@ -39,7 +52,7 @@ function configV1toV2(c: Obj): Obj {
 /** v1's schedule (multiples of an interval, dense every k steps near the target) as v2's geometric one. */
 function evaluationV1toV2(e: Obj): Obj {
   const margin = typeof e.denseMargin === 'number' ? e.denseMargin : 0.05;
-  return { spacing: 1.25, nearSpacing: 1.05, nearMargin: margin, validationTokens: e.validationTokens };
+  return { spacing: 1.25, nearSpacing: 1.05, nearMargin: margin, validationTokens: e.validationTokens, probeTokens: 0 };
 }
 
 /** v1 → v2 results: per-measurement targets, run roles, one-decay EWA lists, replicate 0. */
@@ -48,7 +61,11 @@ function resultsV1toV2(r: Obj): Obj {
   const migrated = runs.map((run: unknown) => {
     if (!isObj(run) || !isObj(run.spec)) return run;
     const { isReference, ewaDecay, ...spec } = run.spec;
-    const evals = Array.isArray(run.evals) ? run.evals.map((e: unknown) => (isObj(e) ? { ...e, ewaLosses: [e.ewaLoss] } : e)) : run.evals;
+    // v1 evaluated the whole validation set every time: ceil(tokens / context) sequences.
+    const context = isObj(spec.model) && typeof spec.model.context === 'number' ? spec.model.context : 1;
+    const asked = isObj(spec.evaluation) && typeof spec.evaluation.validationTokens === 'number' ? spec.evaluation.validationTokens : 0;
+    const validationTokens = Math.ceil(asked / context) * context;
+    const evals = Array.isArray(run.evals) ? run.evals.map((e: unknown) => (isObj(e) ? { ...e, validationTokens, ewaLosses: [e.ewaLoss] } : e)) : run.evals;
     const evaluation = isObj(spec.evaluation) ? evaluationV1toV2(spec.evaluation) : spec.evaluation;
     return { ...run, evals, spec: { ...spec, evaluation, role: isReference === true ? 'reference' : 'sweep', ewaDecays: [ewaDecay], replicate: 0, poolTokens: null } };
   });
@@ -90,7 +107,7 @@ function migrate(
   let obj = value as Record<string, unknown>;
   const version = obj.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    return { ok: false, message: `The ${what} has no valid version number (got ${JSON.stringify(version) ?? 'nothing'}).` };
+    return { ok: false, message: `The ${what} has no valid version number (got ${describeValue(version)}).` };
   }
   if (version > current) {
     return {

@@ -3,7 +3,7 @@ import { beta2For, measurementKey, planRuns, referenceSeeds } from './plan';
 import type { ExperimentConfig } from './schema';
 import { defaultConfig } from './presets';
 
-const evaluation = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096 };
+const evaluation = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096, probeTokens: 0 };
 
 function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   return {
@@ -13,8 +13,10 @@ function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
     models: [{ name: 'tiny', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 0 }],
     dataSizes: [65_536],
     batchSizes: [4, 8, 16],
-    learningRates: { values: [1e-3, 3e-3], sqrtScaling: false, baseBatch: 4 },
-    target: { kind: 'reference', batchSize: 8, learningRate: null },
+    learningRates: { values: [1e-3, 3e-3], exponent: 0, baseBatch: 4 },
+    target: { kind: 'reference', batchSize: 8, learningRates: [3e-3] },
+    optimizer: { ...defaultConfig().optimizer, beta2: { kind: 'horizon', fraction: 0.25 } },
+    ewa: { horizons: [0.1, 0.2, 0.4] },
     evaluation,
     ...overrides,
   };
@@ -78,7 +80,7 @@ describe('planRuns', () => {
   it('scales the LR grid by sqrt(B / base) when asked, and takes a fixed target as given', () => {
     const runs = planRuns(
       config({
-        learningRates: { values: [1e-3], sqrtScaling: true, baseBatch: 4 },
+        learningRates: { values: [1e-3], exponent: 0.5, baseBatch: 4 },
         target: { kind: 'fixed', loss: 2.5 },
       }),
       { vocabSize: 257, microBatchFor: () => 1 },

@@ -53,9 +53,18 @@ function round6(x: number): number {
   return Number(x.toPrecision(6));
 }
 
+/**
+ * The most sequences one micro-batch may hold at this batch size: the batch itself, or half of
+ * it when the noise scale is measured (the first micro-batch's gradient is its small batch).
+ * The adapter's memory may lower it further (chooseMicroBatch in src/model/config.ts).
+ */
+export function microBatchLimit(config: ExperimentConfig, batchSize: number): number {
+  return config.measureNoiseScale ? Math.max(1, Math.floor(batchSize / 2)) : batchSize;
+}
+
 export function learningRatesFor(config: ExperimentConfig, batchSize: number): number[] {
-  const { values, sqrtScaling, baseBatch } = config.learningRates;
-  const factor = sqrtScaling ? Math.sqrt(batchSize / baseBatch) : 1;
+  const { values, exponent, baseBatch } = config.learningRates;
+  const factor = (batchSize / baseBatch) ** exponent;
   return values.map((lr) => round6(lr * factor));
 }
 
@@ -131,10 +140,7 @@ export function planRuns(config: ExperimentConfig, ctx: PlanContext): RunSpec[] 
     config.seeds.forEach((_, replicate) => {
       if (config.target.kind === 'reference') {
         const refB = config.target.batchSize;
-        const lrs = learningRatesFor(config, refB);
-        // The middle of the grid unless the config names one: the reference is one run per replicate.
-        const lr = config.target.learningRate ?? lrs[Math.floor(lrs.length / 2)];
-        runs.push(make(refB, lr, 'reference', replicate));
+        for (const lr of config.target.learningRates ?? learningRatesFor(config, refB)) runs.push(make(refB, lr, 'reference', replicate));
       }
       for (const batchSize of config.batchSizes) {
         for (const lr of learningRatesFor(config, batchSize)) runs.push(make(batchSize, lr, 'sweep', replicate));

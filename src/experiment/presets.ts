@@ -18,8 +18,13 @@ export const C4_FIRST_SHARDS = {
  */
 export const BUNDLED_TRAIN_TOKENS_ESTIMATE = 10_000_000;
 
-/** The demo's model: one layer, d 32: a run takes seconds, even on the software adapter. */
-export const DEMO_MODEL: ModelConfig = { name: 'demo', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 0 };
+/**
+ * The demo's model: one layer, d 32, 16-token sequences of bytes. A step takes tens of
+ * milliseconds even on the CPU emulator. Its context is 16 rather than 32 because CBS is set in
+ * tokens: halving the context doubles B* in sequences, lifting it clear of the 1.2·B_base floor
+ * that the smallest batch size puts under every B* (docs/science.md).
+ */
+export const DEMO_MODEL: ModelConfig = { name: 'demo', layers: 1, dModel: 32, heads: 2, context: 16, vocabSize: 0 };
 
 /** A model preset by name, vocabulary from the tokenizer. */
 export function model(name: string): ModelConfig {
@@ -34,23 +39,26 @@ export function nonEmbeddingParams(m: ModelConfig): number {
 export function defaultConfig(): ExperimentConfig {
   return {
     version: CONFIG_VERSION,
-    name: 'Demo: CBS of a one-layer model',
+    name: 'Demo: CBS grows with data (one-layer model, 20k and 160k tokens)',
     preset: 'demo',
     models: [{ ...DEMO_MODEL }],
     data: { kind: 'bundled' },
     tokenizer: { kind: 'byte' },
-    dataSizes: [20_000],
+    dataSizes: [20_000, 160_000],
     pairing: 'grid',
-    batchSizes: [4, 8, 16, 32],
-    learningRates: { values: [1e-2], sqrtScaling: false, baseBatch: 4 },
-    optimizer: { beta1: 0.95, beta2: { kind: 'horizon', fraction: 0.25 }, eps: 1e-8, weightDecay: 0, warmupRatio: 0.25, clipNorm: 1 },
-    ewa: { horizons: [0.1, 0.2, 0.4] },
-    target: { kind: 'reference', batchSize: 4, learningRate: null },
+    batchSizes: [1, 2, 4, 8, 16, 32, 64],
+    // One learning rate per batch size, from the rule lr ∝ B^0.3 measured on a full grid
+    // (docs/science.md); the reference runs carry a grid around it and the best one sets the target.
+    learningRates: { values: [0.004], exponent: 0.3, baseBatch: 8 },
+    optimizer: { beta1: 0.95, beta2: { kind: 'fixed', value: 0.99 }, eps: 1e-8, weightDecay: 0, warmupRatio: 0.25, clipNorm: 1 },
+    ewa: { horizons: [0.05, 0.1, 0.2] },
+    target: { kind: 'reference', batchSize: 8, learningRates: [0.002, 0.004, 0.008] },
     cap: { kind: 'multiple-of-data', factor: 4 },
     stopAtTarget: true,
-    censorFactor: 3,
-    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096 },
-    analysis: { overhead: 0.2, baselineBatch: null, interpolate: false },
+    censorFactor: 4,
+    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096, probeTokens: 512 },
+    analysis: { overhead: 0.2, baselineBatch: null, interpolate: true },
+    measureNoiseScale: false,
     seeds: [{ init: 1, data: 1 }],
     workers: 1,
   };
@@ -68,59 +76,64 @@ function withDefaults(patch: Partial<ExperimentConfig>): ExperimentConfig {
   return { ...defaultConfig(), ...patch };
 }
 
-const SWEEP_EVALUATION = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 65_536 };
+// The GPU presets evaluate 65k validation tokens near the target and track progress on 4k.
+const SWEEP_EVALUATION = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 65_536, probeTokens: 4096 };
+
+/** The demo's protocol at a larger scale, for GPUs: a grid of three learning rates at every batch size. */
+function gpuPreset(patch: Partial<ExperimentConfig>): ExperimentConfig {
+  return withDefaults({
+    tokenizer: { kind: 'bpe', vocabSize: 4096 },
+    learningRates: { values: [1e-3, 3e-3, 1e-2], exponent: 0.5, baseBatch: 8 },
+    target: { kind: 'reference', batchSize: 16, learningRates: null },
+    evaluation: SWEEP_EVALUATION,
+    measureNoiseScale: true,
+    ...patch,
+  });
+}
 
 export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
   {
     id: 'demo',
-    label: 'Demo (one minute)',
+    label: 'Demo: CBS grows with data',
     explanation:
-      'A one-layer model on 20k bundled tokens at batch sizes 4–32: seconds to a minute on a GPU, about five minutes on the CPU emulator.',
+      'A one-layer model at two data budgets 8× apart (20k and 160k tokens), batch sizes 1–64: B* grows with data. Measured time on the CPU emulator and figures in docs/science.md.',
     config: defaultConfig,
   },
   {
     id: 'cbs-vs-model',
     label: 'CBS vs model size',
-    explanation: 'nano, micro and mini trained on the same 1M tokens: the paper finds CBS barely moves with model size.',
+    explanation: 'One- and two-layer models (2× the parameters) on the same 20k tokens: B* barely moves with model size. Measured time and figures in docs/science.md.',
     config: () =>
       withDefaults({
-        name: 'CBS vs model size at fixed data',
+        name: 'CBS vs model size at fixed data (1 and 2 layers, 20k tokens)',
         preset: 'cbs-vs-model',
-        models: [model('nano'), model('micro'), model('mini')],
-        tokenizer: { kind: 'bpe', vocabSize: 4096 },
-        dataSizes: [1_000_000],
-        batchSizes: [8, 16, 32, 64, 128, 256],
-        learningRates: { values: [1e-3, 3e-3, 1e-2], sqrtScaling: true, baseBatch: 8 },
-        target: { kind: 'reference', batchSize: 16, learningRate: null },
-        evaluation: SWEEP_EVALUATION,
+        models: [{ ...DEMO_MODEL }, { ...DEMO_MODEL, name: 'demo-2l', layers: 2 }],
+        dataSizes: [20_000],
       }),
   },
   {
     id: 'cbs-vs-data',
-    label: 'CBS vs data size',
-    explanation: 'micro trained on D, 2D, 4D and 8D tokens (D = 500k): the paper finds CBS grows with data size.',
+    label: 'CBS vs data size (GPU)',
+    explanation:
+      'micro on 0.5M, 1M, 2M and 4M tokens with a learning-rate grid at every batch size: sized for a GPU, not yet measured on one (docs/science.md); hours on the CPU emulator.',
     config: () =>
-      withDefaults({
-        name: 'CBS vs data size at fixed model',
+      gpuPreset({
+        name: 'CBS vs data size at fixed model (micro, GPU)',
         preset: 'cbs-vs-data',
         models: [model('micro')],
-        tokenizer: { kind: 'bpe', vocabSize: 4096 },
         dataSizes: [500_000, 1_000_000, 2_000_000, 4_000_000],
         batchSizes: [8, 16, 32, 64, 128, 256, 512],
-        learningRates: { values: [1e-3, 3e-3, 1e-2], sqrtScaling: true, baseBatch: 8 },
-        target: { kind: 'reference', batchSize: 16, learningRate: null },
-        evaluation: SWEEP_EVALUATION,
       }),
   },
   {
     id: 'chinchilla',
-    label: 'Chinchilla-style scaling',
+    label: 'Chinchilla-style scaling (GPU)',
     explanation:
-      'nano, micro and mini each trained on 20 tokens per non-embedding parameter (model and data grow together), on C4.',
+      'nano, micro and mini each on 20 tokens per non-embedding parameter, on C4: sized for a GPU, not yet measured on one (docs/science.md); hours on the CPU emulator.',
     config: () => {
       const models = [model('nano'), model('micro'), model('mini')];
-      return withDefaults({
-        name: 'Chinchilla-style scaling (D = 20 N)',
+      return gpuPreset({
+        name: 'Chinchilla-style scaling (D = 20 N, GPU)',
         preset: 'chinchilla',
         models,
         data: { kind: 'urls', train: [...C4_FIRST_SHARDS.train], validation: [...C4_FIRST_SHARDS.validation] },
@@ -128,9 +141,6 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
         dataSizes: models.map((m) => chinchillaTokens(m)),
         pairing: 'paired',
         batchSizes: [8, 16, 32, 64, 128, 256, 512, 1024],
-        learningRates: { values: [1e-3, 3e-3, 1e-2], sqrtScaling: true, baseBatch: 8 },
-        target: { kind: 'reference', batchSize: 16, learningRate: null },
-        evaluation: SWEEP_EVALUATION,
       });
     },
   },

@@ -22,10 +22,21 @@ export function targetFromReference(record: RunRecord): number | null {
   return last && last.step === record.spec.maxSteps && Number.isFinite(last.ewaLoss) ? last.ewaLoss : null;
 }
 
-/** A measurement's target from its reference runs: the mean of those that finished; null when none did. */
+/**
+ * A measurement's target from its reference runs: each seed replicate's best final loss over its
+ * learning rates, averaged over the replicates; `from` names the runs that gave those bests.
+ * null when no reference run finished.
+ */
 export function targetFromReferences(records: readonly RunRecord[]): GroupTarget | null {
-  const usable = records.map((r) => ({ id: r.spec.id, loss: targetFromReference(r) })).filter((r): r is { id: string; loss: number } => r.loss !== null);
-  if (usable.length === 0) return null;
+  const best = new Map<number, { id: string; loss: number }>();
+  for (const r of records) {
+    const loss = targetFromReference(r);
+    if (loss === null) continue;
+    const current = best.get(r.spec.replicate);
+    if (!current || loss < current.loss) best.set(r.spec.replicate, { id: r.spec.id, loss });
+  }
+  if (best.size === 0) return null;
+  const usable = [...best.values()];
   const loss = usable.reduce((s, r) => s + r.loss, 0) / usable.length;
   return { group: measurementKey(records[0].spec.model, records[0].spec.dataSize), loss, from: usable.map((r) => r.id) };
 }

@@ -6,6 +6,7 @@
 // ./migrate.ts turns every older version into the current one.
 
 import type { ModelConfig } from '../model/config';
+import type { ShardLoad } from '../data/types';
 
 export const CONFIG_VERSION = 2;
 export const RESULTS_VERSION = 2;
@@ -55,8 +56,11 @@ export interface EwaConfig {
 export interface LearningRateGrid {
   /** Peak learning rates tried at the base batch size. */
   values: number[];
-  /** When true, the grid at batch size B is scaled by sqrt(B / baseBatch) to centre it. */
-  sqrtScaling: boolean;
+  /**
+   * The grid at batch size B is the base grid times (B / baseBatch)^exponent: 0.5 is Adam's
+   * square-root rule, 0 one grid for every batch size; the lab's demo uses a measured exponent.
+   */
+  exponent: number;
   baseBatch: number;
 }
 
@@ -64,11 +68,12 @@ export type TargetSpec =
   | { kind: 'fixed'; loss: number }
   /**
    * The paper's way: the final EWA loss of reference runs at `batchSize` trained for exactly D
-   * tokens. One reference per seed replicate, each with its own seeds (referenceSeeds), so that
-   * no sweep run reaches the target at D tokens by construction; the target is their mean.
-   * `learningRate` null takes the middle of the grid at that batch size.
+   * tokens, one per learning rate of `learningRates` and seed replicate, each with seeds of its
+   * own (referenceSeeds), so that no sweep run reaches the target at D tokens by construction.
+   * A replicate's reference loss is the best over its learning rates; the target is the mean over
+   * replicates. `learningRates` null: the sweep's grid at that batch size.
    */
-  | { kind: 'reference'; batchSize: number; learningRate: number | null };
+  | { kind: 'reference'; batchSize: number; learningRates: number[] | null };
 
 export type RunCap =
   | { kind: 'multiple-of-data'; factor: number }
@@ -82,8 +87,13 @@ export interface EvaluationConfig {
   nearSpacing: number;
   /** "Near": the last EWA loss is within this fraction of the target (0.03: 3% above it). */
   nearMargin: number;
-  /** Validation tokens per evaluation (a fixed held-out set, spread over the validation text). */
+  /** Validation tokens per evaluation near the target (a fixed held-out set, spread over the validation text). */
   validationTokens: number;
+  /**
+   * Far from the target, an evenly spread subset of this many of those tokens is enough to track
+   * progress (0: always the full set); the crossing is always decided on the full set.
+   */
+  probeTokens: number;
 }
 
 export interface AnalysisConfig {
@@ -136,6 +146,12 @@ export interface ExperimentConfig {
   analysis: AnalysisConfig;
   /** Seed replicates: every run of the sweep is trained once per pair. */
   seeds: SeedPair[];
+  /**
+   * Measure the gradient noise scale: every step accumulates at least two micro-batches, the
+   * first one's gradient being the small batch of the estimate. It costs a pass per step on
+   * adapters where steps are overhead-bound (the CPU emulator), so the demo leaves it off.
+   */
+  measureNoiseScale: boolean;
   /** Runs trained at once, each in its own worker. */
   workers: number;
 }
@@ -180,6 +196,8 @@ export interface RunSpec {
 export interface EvalPoint {
   step: number;
   tokens: number;
+  /** Tokens of the validation set this evaluation used: the full set, or the probe subset far from the target. */
+  validationTokens: number;
   /** Validation loss of the debiased EWA weights: the best over the decays evaluated. */
   ewaLoss: number;
   /** Each decay's loss, in the order of the spec's ewaDecays; null where this evaluation did not try it. */
@@ -208,6 +226,21 @@ export interface StepStats {
  */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'reached-target' | 'finished' | 'censored' | 'diverged' | 'stopped' | 'failed';
 
+/** An earlier attempt of a run that failed (a lost device, say) and was tried again. */
+export interface RunRetry {
+  step: number;
+  reason: string;
+}
+
+/**
+ * What a run read from one data shard: its URL (or picked file), the split, where the tokens came
+ * from ('download'; 'cache', checked against the server first; 'redownload', when the server's
+ * file had changed) and the line counters of the part that was read (null when the cache kept none).
+ */
+export interface ShardNote extends ShardLoad {
+  split: 'train' | 'validation';
+}
+
 export interface RunRecord {
   spec: RunSpec;
   status: RunStatus;
@@ -223,6 +256,10 @@ export interface RunRecord {
   failure: { step: number; reason: string } | null;
   wallSeconds: number;
   adapter: string;
+  /** Earlier failed attempts, when the run was retried (absent when the first attempt is this one). */
+  retries?: RunRetry[];
+  /** The shards this run trained and evaluated on (absent in results from before it was recorded). */
+  shards?: ShardNote[];
 }
 
 /** The target loss of one measurement (a model and a data size: see measurementKey in ./plan.ts). */

@@ -18,14 +18,15 @@ describe('presets', () => {
       expect(p.config().preset).toBe(p.id);
     }
   });
-  it('demo: one tiny model, byte tokenizer, about 20k tokens, batch sizes 4–32, one LR', () => {
+  it('demo: one tiny model on bytes at two data budgets 8× apart, batch sizes 1–64, one LR per B, a reference grid', () => {
     const c = defaultConfig();
-    expect(c.models).toEqual([{ name: 'demo', layers: 1, dModel: 32, heads: 2, context: 32, vocabSize: 0 }]);
+    expect(c.models).toEqual([{ name: 'demo', layers: 1, dModel: 32, heads: 2, context: 16, vocabSize: 0 }]);
     expect(c.tokenizer).toEqual({ kind: 'byte' });
-    expect(c.dataSizes).toEqual([20_000]);
-    expect(c.batchSizes).toEqual([4, 8, 16, 32]);
-    expect(c.learningRates.values).toHaveLength(1);
-    expect(measurementPairs(c)).toHaveLength(1);
+    expect(c.dataSizes).toEqual([20_000, 160_000]);
+    expect(c.batchSizes).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(c.learningRates).toEqual({ values: [0.004], exponent: 0.3, baseBatch: 8 });
+    expect(c.target).toEqual({ kind: 'reference', batchSize: 8, learningRates: [0.002, 0.004, 0.008] });
+    expect(measurementPairs(c)).toHaveLength(2);
   });
   it('model presets come from src/model (nano 2/64/4/64 … mini 6/256/8/256)', () => {
     expect(model('nano')).toEqual({ name: 'nano', layers: 2, dModel: 64, heads: 4, context: 64, vocabSize: 0 });
@@ -33,9 +34,10 @@ describe('presets', () => {
     expect(model('mini')).toMatchObject({ layers: 6, dModel: 256, heads: 8, context: 256 });
     expect(model('small')).toMatchObject({ layers: 8, dModel: 512, heads: 8, context: 512 });
   });
-  it('cbs-vs-model: three models at one D; cbs-vs-data: micro at D, 2D, 4D, 8D', () => {
+  it('cbs-vs-model: one and two layers (2× the parameters) at one D; cbs-vs-data: micro at D, 2D, 4D, 8D', () => {
     const m = EXPERIMENT_PRESETS[1].config();
-    expect(m.models.map((x) => x.name)).toEqual(['nano', 'micro', 'mini']);
+    expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l']);
+    expect(nonEmbeddingParams(m.models[1]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(2, 1);
     expect(m.dataSizes).toHaveLength(1);
     const d = EXPERIMENT_PRESETS[2].config();
     expect(d.models.map((x) => x.name)).toEqual(['micro']);
@@ -115,5 +117,62 @@ describe('validation messages', () => {
     const bad = { ...r, dataRevisions: [{ repo: 'datasets/allenai/c4', requested: 'main', commit: 'main' }, { repo: 3, requested: 'x', commit: null, extra: 1 }] };
     expect(validateResults(bad).map((i) => i.path)).toEqual(['dataRevisions[0].commit', 'dataRevisions[1].extra', 'dataRevisions[1].repo']);
     expect(validateResults({ ...r, dataRevisions: 'main' }).map((i) => i.path)).toEqual(['dataRevisions']);
+  });
+});
+
+describe('run specs in results are validated like configs', () => {
+  const withSpec = (patch: Record<string, unknown>) => {
+    const r = syntheticResults();
+    Object.assign(r.runs[1].spec, patch);
+    return validateResults(r).map((i) => i.path);
+  };
+  it('refuses batch size 0, negative or 5e-324, a micro-batch that does not divide it, D = 0 and learning rate 0', () => {
+    expect(withSpec({ batchSize: 0 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ batchSize: -8 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ batchSize: 5e-324 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ batchSize: 2 ** 21 })).toContain('runs[1].spec.batchSize');
+    expect(withSpec({ microBatch: 3 })).toContain('runs[1].spec.microBatch');
+    expect(withSpec({ dataSize: 0 })).toContain('runs[1].spec.dataSize');
+    expect(withSpec({ dataSize: 1.5 })).toContain('runs[1].spec.dataSize');
+    expect(withSpec({ peakLr: 0 })).toContain('runs[1].spec.peakLr');
+    expect(withSpec({ peakLr: 11 })).toContain('runs[1].spec.peakLr');
+    expect(withSpec({ maxSteps: 0 })).toContain('runs[1].spec.maxSteps');
+    expect(withSpec({ beta2: 1 })).toContain('runs[1].spec.beta2');
+    expect(withSpec({ ewaDecays: [0.9, -0.1] })).toContain('runs[1].spec.ewaDecays[1]');
+    expect(withSpec({ replicate: -1 })).toContain('runs[1].spec.replicate');
+    expect(withSpec({ warmupSteps: -1 })).toContain('runs[1].spec.warmupSteps');
+    expect(withSpec({ seeds: { init: -1, data: 0 } })).toContain('runs[1].spec.seeds.init');
+    expect(withSpec({ evaluation: { ...syntheticResults().config.evaluation, spacing: 0 } })).toContain('runs[1].spec.evaluation.spacing');
+  });
+  it('accepts every run the sweep planner writes', () => {
+    expect(withSpec({})).toEqual([]);
+  });
+});
+
+describe('additive run fields: retries and shard notes', () => {
+  it('accepts runs with and without them, and checks them when present', () => {
+    const r = syntheticResults();
+    r.runs[0].retries = [{ step: 12, reason: 'the GPU device was lost' }];
+    r.runs[0].shards = [
+      { shard: 'https://example.org/train.json.gz', split: 'train', source: 'redownload', stats: { lines: 40, documents: 20, badUtf8: 0, badJson: 10, noText: 10, blank: 0, tooLong: 0 } },
+      { shard: 'valid.json.gz', split: 'validation', source: 'cache', stats: null },
+    ];
+    expect(validateResults(r)).toEqual([]);
+    (r.runs[0].retries[0] as unknown as Record<string, unknown>).step = -1;
+    (r.runs[0].shards[0] as unknown as Record<string, unknown>).source = 'guess';
+    (r.runs[0].shards[0].stats as unknown as Record<string, unknown>).badJson = 0.5;
+    expect(validateResults(r).map((i) => i.path)).toEqual(['runs[0].retries[0].step', 'runs[0].shards[0].source', 'runs[0].shards[0].stats.badJson']);
+  });
+});
+
+describe('model names', () => {
+  it('refuses two models with the same name and different shapes, at the second one', () => {
+    const c = defaultConfig();
+    c.models = [model('nano'), { ...model('nano'), dModel: 32, heads: 2 }];
+    expect(messages(c)).toEqual([
+      'models[1].name: two models are named "nano" but differ in shape (layers, dModel, heads, context or vocabSize): give each its own name',
+    ]);
+    c.models = [model('nano'), model('nano')];
+    expect(messages(c)).toEqual([]);
   });
 });

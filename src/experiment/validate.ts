@@ -19,13 +19,17 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
-const show = (v: unknown): string => {
+/** A value in a message: short text quoted (cut at 40 characters), a list or an object named, never dumped. */
+export const describeValue = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (isObj(v)) return 'an object';
   return String(v);
 };
+const show = describeValue;
+/** A key from the input, as a path: cut, so that a megabyte-long key does not become a megabyte-long message. */
+const clipKey = (k: string): string => (k.length > 40 ? `${k.slice(0, 40)}…` : k);
 
 /** A small collector: each check adds a sentence at a path and returns whether the value was fine. */
 class Checker {
@@ -38,7 +42,7 @@ class Checker {
     if (!isObj(v)) return this.add(path, `${path || 'the config'} must be an object (got ${show(v)})`);
     for (const k of keys) if (!(k in v)) this.add(join(path, k), `${join(path, k)} is missing`);
     for (const k of Object.keys(v)) {
-      if (!keys.includes(k) && !optional.includes(k)) this.add(join(path, k), `unknown field ${join(path, k)}`);
+      if (!keys.includes(k) && !optional.includes(k)) this.add(join(path, clipKey(k)), `unknown field ${join(path, clipKey(k))}`);
     }
     return true;
   }
@@ -119,7 +123,7 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 const CONFIG_KEYS = [
   'version', 'name', 'preset', 'models', 'data', 'tokenizer', 'dataSizes', 'batchSizes', 'learningRates',
-  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'evaluation', 'analysis', 'seeds', 'workers',
+  'optimizer', 'ewa', 'target', 'cap', 'stopAtTarget', 'censorFactor', 'measureNoiseScale', 'evaluation', 'analysis', 'seeds', 'workers',
 ] as const;
 
 function checkBeta2(c: Checker, v: unknown, path: string): void {
@@ -174,6 +178,41 @@ function checkModel(c: Checker, v: unknown, path: string): void {
   }
 }
 
+const SHAPE_FIELDS = ['layers', 'dModel', 'heads', 'context', 'vocabSize'] as const;
+
+/**
+ * A name is what people read in charts and reports, so it must name one shape: two models with
+ * one name and different shapes would look like one measurement (the analysis keys groups by
+ * shape, but a reader cannot). Two entries with the same name and the same shape are the same
+ * model listed twice, which is harmless.
+ */
+function checkModelNames(c: Checker, models: unknown[], path: string): void {
+  const shapes = new Map<string, string>();
+  models.forEach((m, i) => {
+    if (!isObj(m) || typeof m.name !== 'string') return;
+    const shape = SHAPE_FIELDS.map((k) => String(m[k])).join('/');
+    const first = shapes.get(m.name);
+    if (first === undefined) shapes.set(m.name, shape);
+    else if (first !== shape) {
+      c.add(
+        `${path}[${i}].name`,
+        `two models are named ${show(m.name)} but differ in shape (layers, dModel, heads, context or vocabSize): give each its own name`,
+      );
+    }
+  });
+}
+
+function checkEvaluation(c: Checker, ev: unknown, evp: string): void {
+  if (!c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens', 'probeTokens'])) return;
+  c.field('evaluation.probeTokens', ev.probeTokens, `${evp}.probeTokens`);
+  c.field('evaluation.spacing', ev.spacing, `${evp}.spacing`);
+  if (c.field('evaluation.nearSpacing', ev.nearSpacing, `${evp}.nearSpacing`) && isNum(ev.spacing) && (ev.nearSpacing as number) > ev.spacing) {
+    c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);
+  }
+  c.field('evaluation.nearMargin', ev.nearMargin, `${evp}.nearMargin`);
+  c.field('evaluation.validationTokens', ev.validationTokens, `${evp}.validationTokens`);
+}
+
 function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   if (!c.object(v, path, CONFIG_KEYS, ['pairing'])) return;
   const p = (k: string) => join(path, k);
@@ -181,7 +220,10 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   c.field('name', v.name, p('name'));
   if (v.preset !== null) c.string(v.preset, p('preset'), 40);
 
-  if (c.list(v.models, p('models'), 1, LIMITS.models)) v.models.forEach((m, i) => checkModel(c, m, `${p('models')}[${i}]`));
+  if (c.list(v.models, p('models'), 1, LIMITS.models)) {
+    v.models.forEach((m, i) => checkModel(c, m, `${p('models')}[${i}]`));
+    checkModelNames(c, v.models, p('models'));
+  }
 
   if (c.kind(v.data, p('data'), ['bundled', 'urls', 'local'])) {
     const d = v.data;
@@ -223,11 +265,11 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
   }
 
   const lr = v.learningRates;
-  if (c.object(lr, p('learningRates'), ['values', 'sqrtScaling', 'baseBatch'])) {
+  if (c.object(lr, p('learningRates'), ['values', 'exponent', 'baseBatch'])) {
     if (c.listOf('learningRates.values[]', lr.values, `${p('learningRates')}.values`)) {
       lr.values.forEach((x, i) => c.field('learningRates.values[]', x, `${p('learningRates')}.values[${i}]`));
     }
-    c.field('learningRates.sqrtScaling', lr.sqrtScaling, `${p('learningRates')}.sqrtScaling`);
+    c.field('learningRates.exponent', lr.exponent, `${p('learningRates')}.exponent`);
     c.field('learningRates.baseBatch', lr.baseBatch, `${p('learningRates')}.baseBatch`);
   }
 
@@ -251,9 +293,11 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
     const t = v.target;
     if (t.kind === 'fixed') {
       if (c.object(t, p('target'), ['kind', 'loss'])) c.field('target.loss', t.loss, `${p('target')}.loss`);
-    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRate'])) {
+    } else if (c.object(t, p('target'), ['kind', 'batchSize', 'learningRates'])) {
       c.field('target.batchSize', t.batchSize, `${p('target')}.batchSize`);
-      c.field('target.learningRate', t.learningRate, `${p('target')}.learningRate`);
+      if (t.learningRates !== null && c.listOf('target.learningRates[]', t.learningRates, `${p('target')}.learningRates`)) {
+        t.learningRates.forEach((x, i) => c.field('target.learningRates[]', x, `${p('target')}.learningRates[${i}]`));
+      }
     }
   }
 
@@ -266,17 +310,9 @@ function checkConfigInto(c: Checker, v: unknown, path = ''): void {
 
   c.field('stopAtTarget', v.stopAtTarget, p('stopAtTarget'));
   c.field('censorFactor', v.censorFactor, p('censorFactor'));
+  c.field('measureNoiseScale', v.measureNoiseScale, p('measureNoiseScale'));
 
-  const ev = v.evaluation;
-  const evp = p('evaluation');
-  if (c.object(ev, evp, ['spacing', 'nearSpacing', 'nearMargin', 'validationTokens'])) {
-    c.field('evaluation.spacing', ev.spacing, `${evp}.spacing`);
-    if (c.field('evaluation.nearSpacing', ev.nearSpacing, `${evp}.nearSpacing`) && isNum(ev.spacing) && (ev.nearSpacing as number) > ev.spacing) {
-      c.add(`${evp}.nearSpacing`, `${evp}.nearSpacing (${ev.nearSpacing}) must not exceed ${evp}.spacing (${ev.spacing}): evaluation gets denser near the target, not sparser`);
-    }
-    c.field('evaluation.nearMargin', ev.nearMargin, `${evp}.nearMargin`);
-    c.field('evaluation.validationTokens', ev.validationTokens, `${evp}.validationTokens`);
-  }
+  checkEvaluation(c, v.evaluation, p('evaluation'));
 
   const a = v.analysis;
   if (c.object(a, p('analysis'), ['overhead', 'baselineBatch', 'interpolate'])) {
@@ -309,7 +345,47 @@ export function isValidConfig(value: unknown): value is ExperimentConfig {
 }
 
 const RUN_STATUSES = ['queued', 'running', 'paused', 'reached-target', 'finished', 'censored', 'diverged', 'stopped', 'failed'] as const;
-const SPEC_NUMBERS = ['dataSize', 'batchSize', 'microBatch', 'peakLr', 'beta1', 'beta2', 'eps', 'weightDecay', 'warmupSteps', 'clipNorm', 'maxSteps', 'replicate'] as const;
+
+/** A run spec: the same limits as the config it was planned from, so a results link cannot carry a run no config could make. */
+function checkSpec(c: Checker, s: Obj, path: string): void {
+  c.string(s.id, `${path}.id`, 400);
+  checkModel(c, s.model, `${path}.model`);
+  c.positiveInt(s.dataSize, `${path}.dataSize`, LIMITS.maxDataSize);
+  const okB = c.positiveInt(s.batchSize, `${path}.batchSize`, LIMITS.maxBatch);
+  if (c.positiveInt(s.microBatch, `${path}.microBatch`, LIMITS.maxBatch) && okB && (s.batchSize as number) % (s.microBatch as number) !== 0) {
+    c.add(`${path}.microBatch`, `${path}.microBatch ${s.microBatch as number} does not divide the batch size ${s.batchSize as number}`);
+  }
+  c.positive(s.peakLr, `${path}.peakLr`, 10);
+  c.range(s.beta1, `${path}.beta1`, 0, 1, true);
+  c.range(s.beta2, `${path}.beta2`, 0, 1, true);
+  c.positive(s.eps, `${path}.eps`, 1);
+  c.range(s.weightDecay, `${path}.weightDecay`, 0, 1);
+  c.int(s.warmupSteps, `${path}.warmupSteps`, 0, 1e9);
+  c.range(s.clipNorm, `${path}.clipNorm`, 0, 1e6);
+  if (c.list(s.ewaDecays, `${path}.ewaDecays`, 1, LIMITS.ewaDecays)) s.ewaDecays.forEach((d, i) => c.range(d, `${path}.ewaDecays[${i}]`, 0, 1, true));
+  c.positiveInt(s.maxSteps, `${path}.maxSteps`, 1e9);
+  if (s.targetLoss !== null && !isNum(s.targetLoss)) c.add(`${path}.targetLoss`, `${path}.targetLoss must be a number or null`);
+  c.bool(s.stopAtTarget, `${path}.stopAtTarget`);
+  if (s.role !== 'reference' && s.role !== 'sweep') c.add(`${path}.role`, `${path}.role must be "reference" or "sweep" (got ${show(s.role)})`);
+  checkEvaluation(c, s.evaluation, `${path}.evaluation`);
+  c.int(s.replicate, `${path}.replicate`, 0, LIMITS.replicates - 1);
+  checkSeedPair(c, s.seeds, `${path}.seeds`);
+  if (s.poolTokens !== null) c.positiveInt(s.poolTokens, `${path}.poolTokens`, LIMITS.maxDataSize * 1000);
+}
+
+const COUNTERS = ['lines', 'documents', 'badUtf8', 'badJson', 'noText', 'blank', 'tooLong'] as const;
+
+function checkShardNote(c: Checker, n: unknown, path: string): void {
+  if (!c.object(n, path, ['shard', 'split', 'source', 'stats'])) return;
+  c.string(n.shard, `${path}.shard`, 2000);
+  if (n.split !== 'train' && n.split !== 'validation') c.add(`${path}.split`, `${path}.split must be "train" or "validation" (got ${show(n.split)})`);
+  if (n.source !== 'download' && n.source !== 'cache' && n.source !== 'redownload') {
+    c.add(`${path}.source`, `${path}.source must be "download", "cache" or "redownload" (got ${show(n.source)})`);
+  }
+  if (n.stats !== null && c.object(n.stats, `${path}.stats`, COUNTERS)) {
+    for (const k of COUNTERS) c.int(n.stats[k], `${path}.stats.${k}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+}
 
 /** A loss or norm: a number, or null (JSON's spelling of NaN, e.g. a diverged run). */
 function lossLike(c: Checker, v: unknown, path: string): void {
@@ -324,17 +400,7 @@ function checkRun(c: Checker, r: unknown, path: string): void {
   }
   const s = r.spec;
   if (!isObj(s)) c.add(`${path}.spec`, `${path}.spec must be an object (got ${show(s)})`);
-  else {
-    c.string(s.id, `${path}.spec.id`, 400);
-    checkModel(c, s.model, `${path}.spec.model`);
-    for (const k of SPEC_NUMBERS) if (!isNum(s[k])) c.add(`${path}.spec.${k}`, `${path}.spec.${k} must be a number (got ${show(s[k])})`);
-    if (s.targetLoss !== null && !isNum(s.targetLoss)) c.add(`${path}.spec.targetLoss`, `${path}.spec.targetLoss must be a number or null`);
-    c.bool(s.stopAtTarget, `${path}.spec.stopAtTarget`);
-    if (s.role !== 'reference' && s.role !== 'sweep') c.add(`${path}.spec.role`, `${path}.spec.role must be "reference" or "sweep" (got ${show(s.role)})`);
-    if (c.list(s.ewaDecays, `${path}.spec.ewaDecays`, 1, LIMITS.ewaDecays)) s.ewaDecays.forEach((d, i) => c.range(d, `${path}.spec.ewaDecays[${i}]`, 0, 1, true));
-    checkSeedPair(c, s.seeds, `${path}.spec.seeds`);
-    if (s.poolTokens !== null) c.positiveInt(s.poolTokens, `${path}.spec.poolTokens`, LIMITS.maxDataSize * 1000);
-  }
+  else checkSpec(c, s, `${path}.spec`);
   if (typeof r.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(r.status)) {
     c.add(`${path}.status`, `${path}.status must be one of ${RUN_STATUSES.join(', ')} (got ${show(r.status)})`);
   }
@@ -371,6 +437,17 @@ function checkRun(c: Checker, r: unknown, path: string): void {
   }
   c.range(r.wallSeconds, `${path}.wallSeconds`, 0, Number.MAX_SAFE_INTEGER);
   c.string(r.adapter, `${path}.adapter`, 1000);
+  if (r.retries !== undefined && c.list(r.retries, `${path}.retries`, 0, 100)) {
+    r.retries.forEach((t, i) => {
+      const tp = `${path}.retries[${i}]`;
+      if (!c.object(t, tp, ['step', 'reason'])) return;
+      c.int(t.step, `${tp}.step`, 0, Number.MAX_SAFE_INTEGER);
+      c.string(t.reason, `${tp}.reason`, 2000);
+    });
+  }
+  if (r.shards !== undefined && c.list(r.shards, `${path}.shards`, 0, 2 * LIMITS.urls)) {
+    r.shards.forEach((n, i) => checkShardNote(c, n, `${path}.shards[${i}]`));
+  }
 }
 
 /** Every problem with a results object (its config included); empty when valid. */

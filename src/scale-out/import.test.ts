@@ -23,7 +23,7 @@ function record(spec: RunSpec, status: RunRecord['status'] = 'reached-target'): 
     status,
     evals: [1, 2, 4, 8, steps]
       .filter((s, i, all) => s <= steps && all.indexOf(s) === i)
-      .map((s) => ({ step: s, tokens: s * 128, ewaLoss: s === steps ? 3 : 4, ewaLosses: Array.from({ length: decays }, () => (s === steps ? 3 : 4)), rawLoss: s === steps ? null : 3.9 })),
+      .map((s) => ({ step: s, tokens: s * 128, validationTokens: 4096, ewaLoss: s === steps ? 3 : 4, ewaLosses: Array.from({ length: decays }, () => (s === steps ? 3 : 4)), rawLoss: s === steps ? null : 3.9 })),
     steps: Array.from({ length: steps }, (_, i) => ({ step: i + 1, trainLoss: 5 - i / 10, lr: 0.01, gradNorm: 1, microGradSq: 2, batchGradSq: 1, tokensPerSecond: 1000 })),
     stepsToTarget: reach,
     stepsDone: steps,

@@ -3,7 +3,7 @@
 // hyper-parameters. Pure.
 import { chooseMicroBatch } from '../model/config';
 import type { ExperimentConfig, RunSpec } from '../experiment/schema';
-import { planRuns } from '../experiment/plan';
+import { planRuns, microBatchLimit } from '../experiment/plan';
 import { VALIDATION_SPREAD } from '../data/corpus';
 
 /** No memory limit: the lab's rule (at least two micro-batches where B allows) without an adapter. */
@@ -16,7 +16,7 @@ const UNBOUNDED = { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infini
 export function packagePlan(config: ExperimentConfig, vocabSize: number): RunSpec[] {
   return planRuns(config, {
     vocabSize,
-    microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, UNBOUNDED, Math.max(1, Math.floor(batchSize / 2))),
+    microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, UNBOUNDED, microBatchLimit(config, batchSize)),
   });
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chooseMicroBatch } from '../model/config';
 import { importJson } from '../experiment/codec';
-import { planRuns } from '../experiment/plan';
+import { planRuns, microBatchLimit } from '../experiment/plan';
 import { defaultConfig, findExperimentPreset } from '../experiment/presets';
 import type { ExperimentConfig } from '../experiment/schema';
 import { manifestText, packagePlan, parseManifest, tokenBudget } from './manifest';
@@ -20,9 +20,10 @@ describe('the manifest', () => {
     const plan = packagePlan(config, 4096);
     // The page's plan with an adapter that fits everything (src/worker/experiment-runner.ts).
     const unbounded = { maxStorageBufferBindingSize: Infinity, maxBufferSize: Infinity, activationBudgetBytes: Infinity };
-    const lab = planRuns(config, { vocabSize: 4096, microBatchFor: (m, b) => chooseMicroBatch(m, b, unbounded, Math.max(1, Math.floor(b / 2))) });
+    const lab = planRuns(config, { vocabSize: 4096, microBatchFor: (m, b) => chooseMicroBatch(m, b, unbounded, microBatchLimit(config, b)) });
     expect(plan).toEqual(lab);
-    expect(plan).toHaveLength(4 * (1 + 7 * 3));
+    // Per data size: a reference run per learning rate of the grid at B = 16, and 7 batch sizes × 3 learning rates.
+    expect(plan).toHaveLength(4 * (3 + 7 * 3));
     expect(plan[0].role).toBe('reference');
     expect(new Set(plan.map((s) => s.id)).size).toBe(plan.length);
     expect(plan.every((s) => s.model.vocabSize === 4096 && s.batchSize % s.microBatch === 0 && s.microBatch <= Math.max(1, s.batchSize / 2))).toBe(true);

@@ -44,7 +44,7 @@ class LabProtocol(unittest.TestCase):
             rates = [train.learning_rate(step, case["peakLr"], case["warmup"]) for step in range(1, len(case["rates"]) + 1)]
             self.assertEqual(rates, case["rates"])
 
-    def test_evaluation_schedule_and_the_decays_each_evaluation_tries_are_the_labs(self):
+    def test_evaluation_schedule_and_what_each_evaluation_measures_are_the_labs(self):
         # The same made-up EWA loss curve as the lab's vectors: 3 + 2/√step.
         for case in self.vectors["schedule"]:
             ev, max_steps, target, decays = case["evaluation"], case["maxSteps"], case["targetLoss"], case["decays"]
@@ -52,9 +52,10 @@ class LabProtocol(unittest.TestCase):
             for step in range(1, max_steps + 1):
                 if not train.should_evaluate(step, ev, max_steps, target, last):
                     continue
-                tried = train.decays_to_evaluate(ev, target, last, step, max_steps, decays, step % decays)
-                evaluations.append({"step": step, "tried": tried})
-                last = {"step": step, "ewaLoss": 3 + 2 / math.sqrt(step)}
+                loss = 3 + 2 / math.sqrt(step)
+                plan = train.evaluation_plan(ev, target, last, step, max_steps)
+                evaluations.append({"step": step, "plan": plan, "anchor": train.needs_full_anchor(ev, target, step, loss)})
+                last = {"step": step, "ewaLoss": loss}
             self.assertEqual(evaluations, case["evaluations"], ev)
 
     def test_best_decay_index_is_the_labs(self):

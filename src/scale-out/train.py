@@ -93,6 +93,8 @@ class RunSettings:
         self.context = int(self.model["context"])
         self.tokens_per_step = self.batch_size * self.context
         self.validation_sequences = max(1, math.ceil(self.evaluation["validationTokens"] / self.context))
+        # The probe that tracks progress far from the target (src/train/setup.ts); 0: the full set.
+        self.probe_sequences = math.ceil(self.evaluation.get("probeTokens", 0) / self.context)
 
 
 def measurement_key(spec):
@@ -512,11 +514,27 @@ def should_evaluate(step, evaluation, max_steps, target_loss, last):
     return step >= max(last["step"] + 1, math.ceil(last["step"] * factor))
 
 
-def decays_to_evaluate(evaluation, target_loss, last, step, max_steps, decays, best_index):
-    """Every decay near the target and at the last step; far from it only the one best at the last evaluation."""
-    if step >= max_steps or is_near_target(evaluation, target_loss, last):
-        return list(range(decays))
-    return [min(max(0, best_index), decays - 1)]
+def evaluation_plan(evaluation, target_loss, last, step, max_steps):
+    """What one evaluation measures (src/train/eval-schedule.ts evaluationPlan): at the last step every decay
+    and the raw weights on the full set; near the target the best decay on the full set; far from it every
+    decay and the raw weights on the probe."""
+    if step >= max_steps:
+        return {"set": "full", "decays": "every", "raw": True}
+    if is_near_target(evaluation, target_loss, last):
+        return {"set": "full", "decays": "best", "raw": False}
+    return {"set": "probe", "decays": "every", "raw": True}
+
+
+def needs_full_anchor(evaluation, target_loss, step, probe_loss):
+    """A far evaluation on a real probe that shows the target is near is repeated on the full set (needsFullAnchor)."""
+    return is_near_target(evaluation, target_loss, {"step": step, "ewaLoss": probe_loss})
+
+
+def spread_subset(inputs, targets, count):
+    """`count` sequences evenly spaced over the set, every k-th (src/train/setup.ts spreadSubset)."""
+    stride = inputs.shape[0] // count
+    rows = np.arange(count, dtype=np.int64) * stride
+    return inputs[rows], targets[rows]
 
 
 def best_decay_index(point):
@@ -801,17 +819,25 @@ def train_run(spec, s, trainer, stream, validation, micro, adapter, on_eval=None
             last = {"step": previous["step"], "ewaLoss": previous["ewaLoss"]} if previous else None
             if should_evaluate(step, s.evaluation, s.max_steps, target, last):
                 decays = len(s.ewa_decays)
-                tried = decays_to_evaluate(s.evaluation, target, last, step, s.max_steps, decays, best_decay_index(previous))
-                ewa_losses = [None] * decays
-                for index in tried:
-                    ewa_losses[index] = trainer.evaluate(validation, index, step)
-                measured = [x for x in ewa_losses if x is not None]
-                # The best decay is the run's EWA loss, as the authors' code takes it (NaN if any is NaN).
-                ewa = float("nan") if any(math.isnan(x) for x in measured) else min(measured)
-                near = len(tried) == decays and step < s.max_steps and is_near_target(s.evaluation, target, last)
-                # The raw weights' loss is for the curves, not the measurement: skipped near the target.
-                raw = None if near else trainer.evaluate(validation)
-                point = {"step": step, "tokens": step * s.tokens_per_step, "ewaLoss": ewa, "ewaLosses": ewa_losses, "rawLoss": raw}
+
+                def evaluate_on(chosen, tried, with_raw):
+                    ewa_losses = [None] * decays
+                    for index in tried:
+                        ewa_losses[index] = trainer.evaluate(chosen["batches"], index, step)
+                    measured = [x for x in ewa_losses if x is not None]
+                    # The best decay is the run's EWA loss, as the authors' code takes it (NaN if any is NaN).
+                    ewa = float("nan") if any(math.isnan(x) for x in measured) else min(measured)
+                    raw = trainer.evaluate(chosen["batches"]) if with_raw else None
+                    return {"step": step, "tokens": step * s.tokens_per_step, "validationTokens": chosen["tokens"],
+                            "ewaLoss": ewa, "ewaLosses": ewa_losses, "rawLoss": raw}
+
+                plan = evaluation_plan(s.evaluation, target, last, step, s.max_steps)
+                chosen = validation["probe"] if plan["set"] == "probe" else validation["full"]
+                tried = list(range(decays)) if plan["decays"] == "every" else [best_decay_index(previous)]
+                point = evaluate_on(chosen, tried, plan["raw"])
+                if chosen is not validation["full"] and needs_full_anchor(s.evaluation, target, step, point["ewaLoss"]):
+                    point = evaluate_on(validation["full"], [best_decay_index(point)], False)
+                ewa, raw = point["ewaLoss"], point["rawLoss"]
                 record["evals"].append(point)
                 log(f"step {step}/{s.max_steps}  train {loss:.4f}  ewa {ewa:.4f}" + (f"  raw {raw:.4f}" if raw is not None else "")
                     + (f"  target {target:.4f}" if target is not None else "")
@@ -820,7 +846,8 @@ def train_run(spec, s, trainer, stream, validation, micro, adapter, on_eval=None
                     on_eval(record)
                 if not math.isfinite(ewa):
                     return finish("diverged", {"step": step, "reason": f"the EWA validation loss became {js_number(ewa)}"})
-                if target is not None and record["stepsToTarget"] is None and ewa <= target:
+                # Only the full validation set decides the crossing (a probe evaluation never does).
+                if target is not None and record["stepsToTarget"] is None and point["validationTokens"] == validation["full"]["tokens"] and ewa <= target:
                     record["stepsToTarget"] = step
                     if s.stop_at_target:
                         return finish("reached-target")
@@ -1076,12 +1103,19 @@ def setup_run(args, spec, dist_env, log):
     val_targets = to_torch_targets(val_targets)
     # Each process evaluates every world-th sequence; the loss sums are added over processes.
     eval_batch = args.eval_batch or 4 * micro
-    mine = np.arange(dist_env.rank, val_inputs.shape[0], dist_env.world)
-    validation = [
-        (torch.from_numpy(val_inputs[mine[i : i + eval_batch]]).to(dist_env.device),
-         torch.from_numpy(val_targets[mine[i : i + eval_batch]]).to(dist_env.device))
-        for i in range(0, len(mine), eval_batch)
-    ]
+    def eval_set(inputs, targets):
+        mine = np.arange(dist_env.rank, inputs.shape[0], dist_env.world)
+        batches = [
+            (torch.from_numpy(inputs[mine[i : i + eval_batch]]).to(dist_env.device),
+             torch.from_numpy(targets[mine[i : i + eval_batch]]).to(dist_env.device))
+            for i in range(0, len(mine), eval_batch)
+        ]
+        return {"batches": batches, "tokens": int(inputs.shape[0]) * s.context}
+
+    full = eval_set(val_inputs, val_targets)
+    probe_count = min(val_inputs.shape[0], s.probe_sequences)
+    probe = eval_set(*spread_subset(val_inputs, val_targets, probe_count)) if 0 < probe_count < val_inputs.shape[0] else full
+    validation = {"full": full, "probe": probe}
     model = CbsLabLM(s.model)
     weights = read_safetensors(args.init)[0] if args.init else init_parameters(s.model, s.init_seed)
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in weights.items()})

@@ -14,7 +14,7 @@ describe('history (in-memory backend; the browser uses IndexedDB through the sam
     const b = await h.save(results.config, results);
     const list = await h.list();
     expect(list.map((e) => e.id)).toEqual([b, a]);
-    expect(list[0]).toMatchObject({ hasResults: true, runs: results.runs.length, targetLoss: 2.6, preset: 'demo' });
+    expect(list[0]).toMatchObject({ hasResults: true, runs: results.runs.length, targetLoss: 2.6, preset: null });
     expect(list[1]).toMatchObject({ hasResults: false, runs: 0 });
     const opened = await h.open(b);
     expect(opened.ok).toBe(true);

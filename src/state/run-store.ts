@@ -3,6 +3,7 @@
 // file or the history. Plain data only.
 import { create } from 'zustand';
 import { sharedTarget } from '../experiment/results';
+import { hfConfigJson } from '../model/hf-config';
 import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
 import type { ExperimentHooks, ExperimentStatus } from '../worker/experiment-runner';
@@ -32,6 +33,11 @@ export interface KeptWeights {
   /** The run's final EWA validation loss. */
   finalLoss: number;
   safetensors: Uint8Array;
+}
+
+/** The config.json beside a kept model's weights: the Hugging Face layout, with the run's provenance. */
+export function keptModelConfig(w: KeptWeights): Record<string, unknown> {
+  return hfConfigJson(w.spec.model, { run: w.spec.id, batch_size: w.spec.batchSize, data_size: w.spec.dataSize, final_ewa_loss: w.finalLoss, weights: 'ewa' });
 }
 
 export const MAX_LIVE_POINTS = 2000;
@@ -67,6 +73,24 @@ export interface RunStoreState extends ExperimentHooks {
   /** Shows results from elsewhere (null hides them); live runs are left as they are. */
   showResults(results: ExperimentResults | null, origin: ResultsOrigin | null): void;
   clear(): void;
+}
+
+/** One run's progress as the automation handle (window.cbsLab.state) and the Node runner report it. */
+export interface RunProgressRow {
+  id: string;
+  status: string;
+  stepsDone: number;
+  maxSteps: number;
+  tokensPerSecond: number | null;
+  batchSize: number;
+}
+
+/** Every run's progress, in queue order. */
+export function progressRows(s: Pick<RunStoreState, 'order' | 'runs'>): RunProgressRow[] {
+  return s.order.map((id) => {
+    const r = s.runs[id];
+    return { id, status: r.status, stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, tokensPerSecond: r.tokensPerSecond, batchSize: r.spec.batchSize };
+  });
 }
 
 function resultsFrom(s: Pick<RunStoreState, 'config' | 'records' | 'order' | 'targets' | 'startedAt' | 'adapter' | 'dataRevisions'>, finished: boolean): ExperimentResults | null {

@@ -1,8 +1,8 @@
-// When a run evaluates its validation loss, and with which weights. Evaluation is the lab's most
-// expensive habit on small batches (one evaluation reads as many tokens as tens of steps), so it
-// is geometric: sparse far from the target, where one EWA decay tracks progress, and dense near
-// it, where every decay is tried and the crossing is resolved (then interpolated in log-steps by
-// the analysis). The reasons and the measured cost are in docs/science.md.
+// When a run evaluates its validation loss. Evaluation is the lab's most expensive habit on small
+// batches (one evaluation reads as many tokens as tens of steps), so it is geometric: sparse far
+// from the target, dense near it, where the crossing is resolved (then interpolated in log-steps
+// by the analysis). Which weights and which set each evaluation uses is src/train/run.ts's
+// evaluateAt. The reasons and the measured cost are in docs/science.md.
 import type { EvaluationConfig } from '../experiment/schema';
 
 export interface EvalContext {
@@ -31,11 +31,28 @@ export function shouldEvaluate(step: number, cfg: EvaluationConfig, ctx: EvalCon
 }
 
 /**
- * Which EWA decays an evaluation tries (indices into the run's decays). Near the target and at the
- * run's last step (a reference's target is its final loss): all of them, since R(B) takes the best.
- * Far from it: only the one that was best at the last evaluation, enough to track progress.
+ * What one evaluation measures. Far from the target: every EWA decay and the raw weights on the
+ * probe set (the full set when there is no probe), which tracks progress cheaply and picks the
+ * best decay. Near it: the best decay so far on the full set, which resolves the crossing. At the
+ * last step: everything on the full set (a reference's target is its final loss).
  */
-export function decaysToEvaluate(cfg: EvaluationConfig, ctx: EvalContext, step: number, decays: number, bestIndex: number): number[] {
-  if (step >= ctx.maxSteps || isNearTarget(cfg, ctx)) return Array.from({ length: decays }, (_, i) => i);
-  return [Math.min(Math.max(0, bestIndex), decays - 1)];
+export interface EvalPlan {
+  set: 'probe' | 'full';
+  decays: 'every' | 'best';
+  raw: boolean;
+}
+
+export function evaluationPlan(cfg: EvaluationConfig, ctx: EvalContext, step: number): EvalPlan {
+  if (step >= ctx.maxSteps) return { set: 'full', decays: 'every', raw: true };
+  if (isNearTarget(cfg, ctx)) return { set: 'full', decays: 'best', raw: false };
+  return { set: 'probe', decays: 'every', raw: true };
+}
+
+/**
+ * After a far evaluation on a real probe (a subset smaller than the full set): when its loss shows
+ * the target is near, the same step is evaluated again on the full set (best decay), the anchor
+ * below which the crossing is resolved.
+ */
+export function needsFullAnchor(cfg: EvaluationConfig, ctx: EvalContext, step: number, probeLoss: number): boolean {
+  return isNearTarget(cfg, { ...ctx, last: { step, ewaLoss: probeLoss } });
 }

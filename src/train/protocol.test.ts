@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { divergenceReason } from './divergence';
-import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
+import { evaluationPlan, isNearTarget, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
 
 
 describe('evaluation schedule', () => {
-  const evaluation = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096 };
+  const evaluation = { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 4096, probeTokens: 0 };
   const ctx = (lastStep: number | null, lastLoss = 4): EvalContext => ({ maxSteps: 1000, targetLoss: 3, last: lastStep === null ? null : { step: lastStep, ewaLoss: lastLoss } });
   const schedule = (loss: (s: number) => number) => {
     const steps: number[] = [];
@@ -27,10 +27,13 @@ describe('evaluation schedule', () => {
     expect(isNearTarget(evaluation, ctx(100, 3.15))).toBe(true);
     expect(isNearTarget(evaluation, ctx(100, 3.16))).toBe(false);
   });
-  it('tries one EWA decay far from the target (the last best) and all of them near it and at the last step', () => {
-    expect(decaysToEvaluate(evaluation, ctx(100), 125, 3, 2)).toEqual([2]);
-    expect(decaysToEvaluate(evaluation, ctx(100, 3.1), 105, 3, 2)).toEqual([0, 1, 2]);
-    expect(decaysToEvaluate(evaluation, ctx(900), 1000, 3, 0)).toEqual([0, 1, 2]);
+  it('far from the target: every decay and the raw weights on the probe; near it: the best decay on the full set; the last step: everything on the full set', () => {
+    expect(evaluationPlan(evaluation, ctx(100), 125)).toEqual({ set: 'probe', decays: 'every', raw: true });
+    expect(evaluationPlan(evaluation, ctx(100, 3.1), 105)).toEqual({ set: 'full', decays: 'best', raw: false });
+    expect(evaluationPlan(evaluation, ctx(900, 3.1), 1000)).toEqual({ set: 'full', decays: 'every', raw: true });
+    // A probe reading within the margin calls for the full-set anchor at the same step.
+    expect(needsFullAnchor(evaluation, ctx(100), 125, 3.14)).toBe(true);
+    expect(needsFullAnchor(evaluation, ctx(100), 125, 3.2)).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunControl, bestDecayIndex, trainRun, type BatchSource, type RunCheckpoint } from './run';
 import type { EngineState, EvalWeights, MicroBatch, StepHyperparameters, StepScalars, TrainingEngine } from './engine';
-import type { RunSpec } from '../experiment/schema';
+import type { EvalPoint, RunSpec } from '../experiment/schema';
 
 /**
  * A deterministic stand-in for a model: one "weight" w decays towards 0 at a rate set by the
@@ -70,7 +70,7 @@ function spec(overrides: Partial<RunSpec> = {}): RunSpec {
     maxSteps: 200,
     targetLoss: 2.5,
     stopAtTarget: true,
-    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 16 },
+    evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 16, probeTokens: 0 },
     role: 'sweep',
     replicate: 0,
     seeds: { init: 1, data: 2 },
@@ -79,7 +79,7 @@ function spec(overrides: Partial<RunSpec> = {}): RunSpec {
   };
 }
 
-const common = () => ({ engine: new ToyEngine(), data: new CountingSource(), validation: [], adapter: 'toy' });
+const common = () => ({ engine: new ToyEngine(), data: new CountingSource(), validation: { batches: [], tokens: 16 }, adapter: 'toy' });
 
 describe('trainRun', () => {
   it('accumulates B / micro micro-batches per step, warms the LR up, and stops at the first eval under the target', async () => {
@@ -149,6 +149,24 @@ describe('trainRun', () => {
     expect(resumed).toEqual(straight);
   });
 
+  it('a checkpoint that cannot be saved (storage full) does not end the run: training goes on and says why', async () => {
+    const s = spec({ targetLoss: 0, maxSteps: 40, stopAtTarget: false });
+    const clock = () => 0;
+    const straight = await trainRun(s, { ...common(), now: clock });
+    const warnings: string[] = [];
+    const full = Object.assign(new Error(''), { name: 'QuotaExceededError' });
+    const record = await trainRun(s, {
+      ...common(),
+      now: clock,
+      checkpointEvery: 16,
+      onCheckpoint: () => Promise.reject(full),
+      onWarning: (m) => void warnings.push(m),
+    });
+    expect(record).toEqual(straight);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^the browser's storage for this site is full: the checkpoint at step 16 of run toy was not saved/);
+  });
+
   it('stops early in economical mode once it cannot beat the best run at its batch size', async () => {
     const record = await trainRun(spec({ targetLoss: 0 }), { ...common(), bestAtBatch: () => 12 });
     expect(record.status).toBe('stopped');
@@ -166,28 +184,39 @@ describe('trainRun', () => {
     expect(reference.stepsDone).toBe(20);
   });
 
-  it('tries every EWA decay near the target and at the last step, one far from it, and takes the best', async () => {
+  it('far from the target: every decay and the raw weights on the probe; near it: the best decay on the full set; the last step: everything on the full set', async () => {
     const decays = [0.5, 0.9, 0.99];
-    const evaluation = { spacing: 2, nearSpacing: 1.05, nearMargin: 0.02, validationTokens: 16 };
-    const record = await trainRun(spec({ ewaDecays: decays, stopAtTarget: false, maxSteps: 60, targetLoss: 2.3, evaluation }), common());
-    for (const e of record.evals) {
-      expect(e.ewaLosses).toHaveLength(3);
-      const tried = e.ewaLosses.filter((l): l is number => l !== null);
-      expect(e.ewaLoss).toBe(Math.min(...tried));
-      // Raw weights are measured only where not every decay is (far from the target), and at the end.
-      if (e.step < 60 && tried.length === 3) expect(e.rawLoss).toBeNull();
+    const evaluation = { spacing: 2, nearSpacing: 1.05, nearMargin: 0.02, validationTokens: 16, probeTokens: 4 };
+    const options = { ...common(), probe: { batches: [], tokens: 4 } };
+    const record = await trainRun(spec({ ewaDecays: decays, stopAtTarget: false, maxSteps: 60, targetLoss: 2.3, evaluation }), options);
+    const tried = (e: EvalPoint) => e.ewaLosses.filter((l): l is number => l !== null);
+    for (const e of record.evals) expect(e.ewaLoss).toBe(Math.min(...tried(e)));
+    const far = record.evals.filter((e) => e.validationTokens === 4);
+    const near = record.evals.filter((e) => e.validationTokens === 16 && e.step < 60);
+    expect(far.length).toBeGreaterThan(2);
+    expect(near.length).toBeGreaterThan(2);
+    for (const e of far) {
+      expect(tried(e)).toHaveLength(3);
+      expect(e.rawLoss).not.toBeNull();
     }
-    const far = record.evals.filter((e) => e.ewaLosses.filter((l) => l !== null).length === 1);
-    const all = record.evals.filter((e) => e.ewaLosses.every((l) => l !== null));
-    expect(far.length).toBeGreaterThan(0);
-    expect(all.length).toBeGreaterThan(1);
-    // Far evaluations double the step; near ones grow by 5% (at least one step).
+    for (const e of near) {
+      expect(tried(e)).toHaveLength(1);
+      expect(e.rawLoss).toBeNull();
+    }
+    // Far evaluations double the step; near ones grow by 5% (at least one step). The first full-set
+    // evaluation is the anchor taken at the step where the probe first read within the margin.
     expect(far.map((e) => e.step).slice(0, 4)).toEqual([1, 2, 4, 8]);
+    expect(near[0].step).toBe(far.at(-1)!.step * 2);
     const last = record.evals.at(-1)!;
-    expect(last.step).toBe(60);
+    expect(last).toMatchObject({ step: 60, validationTokens: 16 });
+    expect(tried(last)).toHaveLength(3);
+    expect(last.rawLoss).not.toBeNull();
     // w falls monotonically, so the shortest memory (0.5) lags least and is the best.
     expect(last.ewaLoss).toBe(last.ewaLosses[0]);
     expect(last.ewaLosses[2] as number).toBeGreaterThan(last.ewaLosses[0] as number);
     expect(bestDecayIndex(last)).toBe(0);
+    // Only the full set decides the crossing.
+    const crossed = record.evals.find((e) => e.step === record.stepsToTarget)!;
+    expect(crossed.validationTokens).toBe(16);
   });
 });

@@ -4,8 +4,15 @@
 import type { EvalPoint, RunRecord, RunSpec, StepStats } from '../experiment/schema';
 import { learningRate } from '../optim/schedule';
 import { divergenceReason } from './divergence';
-import { decaysToEvaluate, isNearTarget, shouldEvaluate, type EvalContext } from './eval-schedule';
+import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext } from './eval-schedule';
 import type { EngineState, MicroBatch, TrainingEngine } from './engine';
+import { explainError } from '../util/errors';
+
+/** A validation set: its batches and how many tokens they hold (recorded with each evaluation). */
+export interface EvalSet {
+  batches: MicroBatch[];
+  tokens: number;
+}
 
 /** Where training batches come from; its position is part of a checkpoint. */
 export interface BatchSource {
@@ -57,7 +64,10 @@ export class RunControl {
 export interface RunOptions {
   engine: TrainingEngine;
   data: BatchSource;
-  validation: MicroBatch[];
+  /** The full validation set: it decides the crossing. */
+  validation: EvalSet;
+  /** An evenly spread subset that tracks progress far from the target (the full set when absent). */
+  probe?: EvalSet;
   control?: RunControl;
   adapter: string;
   /** Take a checkpoint every this many steps (0: never). */
@@ -74,6 +84,8 @@ export interface RunOptions {
   onEval?: (point: EvalPoint, record: RunRecord) => void;
   onCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void> | void;
   onStatus?: (record: RunRecord) => void;
+  /** Something people should know that does not end the run (a checkpoint that could not be saved). */
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -93,7 +105,9 @@ export function emptyRecord(spec: RunSpec, adapter: string): RunRecord {
 }
 
 export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunRecord> {
-  const { engine, data, validation } = options;
+  const { engine, data } = options;
+  const full: EvalSet = options.validation;
+  const probe: EvalSet = options.probe ?? full;
   const control = options.control ?? new RunControl();
   const now = options.now ?? (() => performance.now());
   const microSteps = spec.batchSize / spec.microBatch;
@@ -120,6 +134,7 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
   record.status = 'running';
   options.onStatus?.(record);
   const started = now() - record.wallSeconds * 1000;
+  let checkpointFailed = false;
 
   const finish = (status: RunRecord['status'], failure: RunRecord['failure'] = null): RunRecord => {
     record.status = status;
@@ -129,21 +144,29 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
     return record;
   };
 
-  const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
-    const tried = decaysToEvaluate(spec.evaluation, context, step, spec.ewaDecays.length, bestDecayIndex(record.evals.at(-1)));
+  /** One evaluation on one set: the given EWA decays (the best taken), and the raw weights if asked. */
+  const evaluateOn = async (set: EvalSet, decays: readonly number[], withRaw: boolean): Promise<EvalPoint> => {
     const ewaLosses: (number | null)[] = spec.ewaDecays.map(() => null);
-    for (const index of tried) ewaLosses[index] = await engine.evaluate(validation, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
+    for (const index of decays) ewaLosses[index] = await engine.evaluate(set.batches, { kind: 'ewa', index, decay: spec.ewaDecays[index], step });
     const measured = ewaLosses.filter((l): l is number => l !== null);
-    const near = tried.length === spec.ewaDecays.length && step < spec.maxSteps && isNearTarget(spec.evaluation, context);
-    const point: EvalPoint = {
+    return {
       step,
       tokens: step * tokensPerStep,
+      validationTokens: set.tokens,
       // The best decay at this evaluation, as the authors' code takes it (NaN if any is NaN).
       ewaLoss: measured.some((l) => Number.isNaN(l)) ? NaN : Math.min(...measured),
       ewaLosses,
-      // The raw weights' loss is for the curves, not the measurement: skipped near the target.
-      rawLoss: near ? null : await engine.evaluate(validation, { kind: 'raw' }),
+      rawLoss: withRaw ? await engine.evaluate(set.batches, { kind: 'raw' }) : null,
     };
+  };
+
+  /** An evaluation as evaluationPlan says, with the full-set anchor when a probe shows the target is near. */
+  const evaluateAt = async (context: EvalContext): Promise<EvalPoint> => {
+    const plan = evaluationPlan(spec.evaluation, context, step);
+    const decays = plan.decays === 'every' ? spec.ewaDecays.map((_, i) => i) : [bestDecayIndex(record.evals.at(-1))];
+    const set = plan.set === 'probe' ? probe : full;
+    let point = await evaluateOn(set, decays, plan.raw);
+    if (set !== full && needsFullAnchor(spec.evaluation, context, step, point.ewaLoss)) point = await evaluateOn(full, [bestDecayIndex(point)], false);
     record.evals.push(point);
     options.onEval?.(point, record);
     return point;
@@ -204,26 +227,29 @@ export async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunR
         if (!Number.isFinite(point.ewaLoss)) {
           return finish('diverged', { step, reason: `the EWA validation loss became ${point.ewaLoss}` });
         }
-        if (spec.targetLoss !== null && record.stepsToTarget === null && point.ewaLoss <= spec.targetLoss) {
+        // Only the full validation set decides the crossing (a probe evaluation never does).
+        if (spec.targetLoss !== null && record.stepsToTarget === null && point.validationTokens === full.tokens && point.ewaLoss <= spec.targetLoss) {
           record.stepsToTarget = step;
           if (spec.stopAtTarget) return finish('reached-target');
         }
       }
 
       if (options.onCheckpoint && options.checkpointEvery && step % options.checkpointEvery === 0 && step < spec.maxSteps) {
-        await options.onCheckpoint({
-          spec,
-          step,
-          initialLoss,
-          record: structuredClone(record),
-          engine: await engine.saveState(),
-          data: data.position(),
-        });
+        const checkpoint: RunCheckpoint = { spec, step, initialLoss, record: structuredClone(record), engine: await engine.saveState(), data: data.position() };
+        try {
+          await options.onCheckpoint(checkpoint);
+        } catch (error) {
+          // A checkpoint only shortens a resume: failing to save one (a full storage quota) must not end the run. Said once per run.
+          if (!checkpointFailed) {
+            options.onWarning?.(explainError(error, `the checkpoint at step ${step} of run ${spec.id} was not saved (training goes on, later checkpoints are tried, and a reload resumes from the last one saved)`));
+          }
+          checkpointFailed = true;
+        }
       }
     }
     return finish(record.stepsToTarget !== null ? 'reached-target' : 'finished');
   } catch (error) {
-    return finish('failed', { step, reason: error instanceof Error ? error.message : String(error) });
+    return finish('failed', { step, reason: explainError(error) });
   }
 }
 

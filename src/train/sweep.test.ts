@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupKey, runSweep } from './sweep';
-import { planRuns } from '../experiment/plan';
+import { validateResults } from '../experiment/validate';
+import { measurementKey, planRuns } from '../experiment/plan';
 import { emptyRecord } from './run';
 import type { ExperimentConfig, RunRecord, RunSpec } from '../experiment/schema';
 import { defaultConfig } from '../experiment/presets';
@@ -12,8 +13,9 @@ const config: ExperimentConfig = {
   models: [{ name: 'tiny', layers: 1, dModel: 16, heads: 2, context: 8, vocabSize: 0 }],
   dataSizes: [4096],
   batchSizes: [2, 4, 8],
-  learningRates: { values: [1e-3, 2e-3], sqrtScaling: false, baseBatch: 2 },
-  evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64 },
+  learningRates: { values: [1e-3, 2e-3], exponent: 0, baseBatch: 2 },
+  target: { kind: 'reference', batchSize: 4, learningRates: [2e-3] },
+  evaluation: { spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64, probeTokens: 0 },
   workers: 2,
 };
 
@@ -25,7 +27,7 @@ function fakeExecutor(log: RunSpec[]) {
     if (spec.role === 'reference') {
       const loss = 3.25 + 0.1 * spec.replicate;
       record.status = 'finished';
-      record.evals = [{ step: spec.maxSteps, tokens: 0, ewaLoss: loss, ewaLosses: [loss], rawLoss: 3.3 }];
+      record.evals = [{ step: spec.maxSteps, tokens: 0, validationTokens: 4096, ewaLoss: loss, ewaLosses: [loss], rawLoss: 3.3 }];
     } else {
       record.status = 'reached-target';
       record.stepsToTarget = Math.round(100 + 400 / spec.batchSize + (spec.peakLr > 1.5e-3 ? 5 : 0));
@@ -47,6 +49,8 @@ describe('runSweep', () => {
     expect(results.targets).toEqual([{ group: groupKey(plan[0]), loss: 3.25, from: [plan[0].id] }]);
     expect(persisted).toHaveLength(plan.length);
     expect(new Set(plan.map(groupKey)).size).toBe(1);
+    // The analysis groups by the same key (src/cbs/report.ts).
+    expect(plan.map(groupKey)).toEqual(plan.map((s) => measurementKey(s.model, s.dataSize)));
   });
 
   it('never repeats a finished run when resumed', async () => {
@@ -57,6 +61,31 @@ describe('runSweep', () => {
     const results = await runSweep(config, plan, fakeExecutor(log), kept);
     expect(log.map((s) => s.id).sort()).toEqual(plan.slice(4).map((s) => s.id).sort());
     expect(results.runs).toHaveLength(plan.length);
+  });
+
+  it('a run that succeeds on its retry keeps the failed attempt in its record', async () => {
+    const attempts = new Map<string, number>();
+    const base = fakeExecutor([]);
+    const lostOnce = async (spec: RunSpec): Promise<RunRecord> => {
+      const n = (attempts.get(spec.id) ?? 0) + 1;
+      attempts.set(spec.id, n);
+      if (n === 1 && spec.batchSize === 4 && spec.role === 'sweep') {
+        const r = emptyRecord(spec, 'fake');
+        r.status = 'failed';
+        r.failure = { step: 17, reason: 'The WebGPU device was lost' };
+        return r;
+      }
+      return base(spec);
+    };
+    const results = await runSweep(config, plan, lostOnce, [], { maxRetries: 1 });
+    const retried = results.runs.filter((r) => r.retries !== undefined);
+    expect(retried.map((r) => r.spec.id).sort()).toEqual(plan.filter((s) => s.role === 'sweep' && s.batchSize === 4).map((s) => s.id).sort());
+    expect(retried.length).toBeGreaterThan(0);
+    for (const r of retried) {
+      expect(r.status).toBe('reached-target');
+      expect(r.retries).toEqual([{ step: 17, reason: 'The WebGPU device was lost' }]);
+    }
+    expect(validateResults(JSON.parse(JSON.stringify(results)))).toEqual([]);
   });
 
   it('retries a failed run, and reports the group without a target when its reference fails', async () => {

@@ -66,10 +66,14 @@ export async function runSweep(
 
   const runOne = async (spec: RunSpec): Promise<RunRecord> => {
     let record: RunRecord | null = null;
+    // Failed attempts before the one that counts stay in its record: a retried run is not the same evidence as a clean one.
+    const retries: { step: number; reason: string }[] = [];
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (record) retries.push({ step: record.failure?.step ?? record.stepsDone, reason: record.failure?.reason ?? 'failed' });
       record = await execute(spec, { bestAtBatch: () => bestAt(spec, spec.batchSize), censorAfter: censorAfter(spec) });
       if (record.status !== 'failed') break;
     }
+    if (retries.length > 0) record = { ...record!, retries };
     finished.set(spec.id, record!);
     await hooks.onRunFinished?.(record!);
     return record!;

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves } from './chart-model';
-import { syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
+import { syntheticConfig, syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
 import { targetOf } from '../experiment/results';
-import { defaultConfig } from '../experiment/presets';
 
 describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 steps near the crossing)', () => {
   const results = syntheticResults();
@@ -61,13 +60,21 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
   });
   it('B* against data size across two synthetic data sizes gives a power law', () => {
     const d1 = syntheticResults();
-    const cfg2 = { ...defaultConfig(), dataSizes: [40_000] };
+    const cfg2 = { ...syntheticConfig(), dataSizes: [40_000] };
     const d2 = syntheticResults({ config: cfg2, a: 8, b: 800, seed: 9 });
     const combined = { ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...d2.runs], targets: [...d1.targets, ...d2.targets] };
     const an = chartModel(combined, { resamples: 50 });
     expect(an.measurements).toHaveLength(2);
     expect(an.scaling.vsData.points).toHaveLength(2);
     expect(an.scaling.vsData.fit?.e as number).toBeGreaterThan(0);
+  });
+  it('two models with one name and two shapes are two measurements, each shown with its own model and label', () => {
+    const tiny = (dModel: number) => ({ ...syntheticConfig(), models: [{ name: 'nano', layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });
+    const a = syntheticResults({ config: tiny(32), seed: 3 });
+    const b = syntheticResults({ config: tiny(64), a: 8, b: 900, seed: 4 });
+    const an = chartModel({ ...a, targets: [...a.targets, ...b.targets], runs: [...a.runs, ...b.runs] }, { resamples: 50 });
+    expect(an.measurements.map((m) => m.model.dModel).sort()).toEqual([32, 64]);
+    expect(new Set(an.measurements.map((m) => m.label)).size).toBe(2);
   });
 });
 

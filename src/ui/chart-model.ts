@@ -83,8 +83,15 @@ export interface ChartModel {
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function measurementOf(g: GroupReport, results: ExperimentResults | null): MeasurementAnalysis {
-  const run = results?.runs.find((r) => r.spec.model.name === g.model && r.spec.dataSize === g.dataSize);
+/** Every group's measurement; labels that two groups would share are replaced by the report's exact ones. */
+function measurementsOf(report: CbsReport, results: ExperimentResults | null): MeasurementAnalysis[] {
+  const short = report.groups.map((g) => (g.model === null ? g.key : measurementLabel(g.model, g.dataSize ?? 0)));
+  return report.groups.map((g, i) => measurementOf(g, results, short.filter((l) => l === short[i]).length > 1));
+}
+
+function measurementOf(g: GroupReport, results: ExperimentResults | null, sharedLabel: boolean): MeasurementAnalysis {
+  // By the measurement's key (shape and exact D): two models may share a name in older results.
+  const run = results?.runs.find((r) => measurementKey(r.spec.model, r.spec.dataSize) === g.key);
   const model = run?.spec.model ?? { name: g.model ?? '?', layers: 0, dModel: 0, heads: 0, context: g.context ?? 0, vocabSize: 0 };
   const notes: string[] = [];
   if (g.fit.note) notes.push(g.fit.note);
@@ -92,7 +99,8 @@ function measurementOf(g: GroupReport, results: ExperimentResults | null): Measu
   if (g.interval.status !== 'ok' && g.interval.note) notes.push(`Interval: ${g.interval.note}`);
   return {
     key: g.key,
-    label: g.model !== null ? measurementLabel(g.model, g.dataSize ?? 0) : g.key,
+    // The short label, unless another measurement reads the same: then the report's, which names the shape and the exact D.
+    label: g.model === null ? g.key : sharedLabel ? g.label : measurementLabel(g.model, g.dataSize ?? 0),
     model,
     dataSize: g.dataSize ?? 0,
     nonEmbeddingParams: g.modelSize ?? nonEmbeddingParams(model),
@@ -152,7 +160,7 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
     const note = `The analysis failed: ${errorText(e)}`;
     return { target, overhead, measurements: [], scaling: { vsModel: emptyPanel(note), vsData: emptyPanel(note) }, notes: [note], report: null };
   }
-  const measurements = report.groups.map((g) => measurementOf(g, results));
+  const measurements = measurementsOf(report, results);
   const notes: string[] = [];
   for (const g of report.groups) if (g.target.loss === null) notes.push(`${g.label}: the target loss is not known yet (its reference runs have not finished).`);
   const known = [...new Set(report.groups.map((g) => g.target.loss).filter((l): l is number => l !== null))];
@@ -193,7 +201,7 @@ export function tableChartModel(table: TableInput, options: Pick<ChartModelOptio
   return {
     target: null,
     overhead,
-    measurements: report.groups.map((g) => measurementOf(g, null)),
+    measurements: measurementsOf(report, null),
     scaling: {
       vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size'),
       vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size'),

@@ -43,7 +43,7 @@ function presetResults(config: ExperimentConfig): ExperimentResults {
         const near = step >= spec.maxSteps || isNearTarget(spec.evaluation, { maxSteps: spec.maxSteps, targetLoss, last: last ? { step: last.step, ewaLoss: last.ewaLoss } : null });
         const ewaLosses = spec.ewaDecays.map((_, k) => (near || k === 0 ? loss(step) + 0.01 * k : null));
         const ewaLoss = Math.min(...ewaLosses.filter((l): l is number => l !== null));
-        evals.push({ step, tokens: step * spec.batchSize * ctx, ewaLoss, ewaLosses, rawLoss: near ? null : ewaLoss + 0.03 });
+        evals.push({ step, tokens: step * spec.batchSize * ctx, validationTokens: 4096, ewaLoss, ewaLosses, rawLoss: near ? null : ewaLoss + 0.03 });
         if (targetLoss !== null && stepsToTarget === null && ewaLoss <= targetLoss) {
           stepsToTarget = step;
           if (spec.stopAtTarget) break;

@@ -25,7 +25,6 @@ export const EVALS_KEPT = 6;
 const LOSS_DIGITS = 4;
 /** Each EWA decay's loss: which decay won is a diagnostic no chart draws. */
 const DECAY_LOSS_DIGITS = 3;
-const INTERPOLATION_DIGITS = 7;
 const NORM_DIGITS = 6;
 
 const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toPrecision(digits)) : x);
@@ -65,9 +64,10 @@ function compactEvals(record: RunRecord, target: number | null, interpolate: boo
     .sort((p, q) => p - q)
     .map((i) => {
       const e = evals[i];
-      // Interpolation reads the two losses around the crossing: more digits there.
-      const digits = interpolate && hit >= 0 && (i === hit || i === hit - 1) ? INTERPOLATION_DIGITS : LOSS_DIGITS;
-      return { ...e, ewaLoss: roundBeside(e.ewaLoss, digits, target), ewaLosses: e.ewaLosses.map((l) => (l === null ? null : round(l, DECAY_LOSS_DIGITS))), rawLoss: e.rawLoss === null ? null : round(e.rawLoss, LOSS_DIGITS) };
+      // Interpolation reads the two losses around the crossing: those stay exact, so a link's
+      // steps to target are the full results' to the last digit.
+      const exact = interpolate && hit >= 0 && (i === hit || i === hit - 1);
+      return { ...e, ewaLoss: exact ? e.ewaLoss : roundBeside(e.ewaLoss, LOSS_DIGITS, target), ewaLosses: e.ewaLosses.map((l) => (l === null ? null : round(l, DECAY_LOSS_DIGITS))), rawLoss: e.rawLoss === null ? null : round(e.rawLoss, LOSS_DIGITS) };
     });
 }
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CacheUsage } from '../data/cache';
-import { startLabWorker } from '../worker/client';
+import { withLabWorker } from '../worker/client';
 
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -11,18 +11,9 @@ export function DataCachePanel() {
   const [usage, setUsage] = useState<CacheUsage | null | undefined>(undefined);
   const [busy, setBusy] = useState(false);
 
-  const withWorker = useCallback(async <T,>(work: (api: ReturnType<typeof startLabWorker>['api']) => Promise<T>): Promise<T> => {
-    const worker = startLabWorker();
-    try {
-      return await work(worker.api);
-    } finally {
-      worker.terminate();
-    }
-  }, []);
-
   const refresh = useCallback(() => {
-    withWorker((api) => api.cacheUsage()).then(setUsage, () => setUsage(null));
-  }, [withWorker]);
+    withLabWorker((api) => api.cacheUsage()).then(setUsage, () => setUsage(null));
+  }, []);
 
   useEffect(() => {
     refresh();
@@ -31,7 +22,7 @@ export function DataCachePanel() {
   const clear = async () => {
     setBusy(true);
     try {
-      await withWorker((api) => api.clearCache());
+      await withLabWorker((api) => api.clearCache());
     } finally {
       setBusy(false);
       refresh();

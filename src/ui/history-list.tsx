@@ -4,6 +4,7 @@ import type { History, HistorySummary } from '../state/history';
 import { chartModel } from './chart-model';
 import { fmtNum } from './format';
 import { formatCount } from '../util/format';
+import { explainError } from '../util/errors';
 
 interface CompareRow {
   id: string;
@@ -98,7 +99,7 @@ export function HistoryList({ history, refreshKey, onOpen }: { history: History;
         setItems(list);
         setError(null);
       })
-      .catch((e: unknown) => setError(`The history could not be read: ${e instanceof Error ? e.message : String(e)}`));
+      .catch((e: unknown) => setError(`The history could not be read: ${explainError(e)}`));
   }, [history]);
   useEffect(load, [load, refreshKey]);
   return (

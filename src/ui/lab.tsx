@@ -26,6 +26,7 @@ import { LinkBanner, type LinkNotice } from './link-banner';
 import { FirstView } from './first-view';
 import { GlossarySection } from './glossary-view';
 import { ModelDownloads } from './model-downloads';
+import { explainError } from '../util/errors';
 
 // The charts (recharts) load on their own, so the first view's text and Start do not wait for them.
 const ResultsView = lazy(() => import('./results-view').then((m) => ({ default: m.ResultsView })));
@@ -150,7 +151,10 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
   useEffect(() => {
     if (runStatus !== 'finished' || resultsOrigin !== 'live' || !results || savedLive.current === results.startedAt) return;
     savedLive.current = results.startedAt;
-    void history.save(results.config, results).then(() => setHistoryVersion((v) => v + 1));
+    void history.save(results.config, results).then(
+      () => setHistoryVersion((v) => v + 1),
+      (e: unknown) => setNotice({ kind: 'info', message: explainError(e, 'the finished experiment was not saved in the history (export it to keep it)') }),
+    );
   }, [runStatus, resultsOrigin, results, history]);
 
   // After Start the focus goes to the live sweep (Start itself becomes disabled).

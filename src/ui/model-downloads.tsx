@@ -4,10 +4,9 @@
 // the experiment's tokenizer.json. Weights live in this page only: a reload loses them.
 import { useState } from 'react';
 import type { ExperimentConfig } from '../experiment/schema';
-import type { KeptWeights } from '../state/run-store';
+import { keptModelConfig, type KeptWeights } from '../state/run-store';
 import { useLocalFiles } from '../state/local-files';
 import { startLabWorker } from '../worker/client';
-import { hfConfigJson } from '../model/hf-config';
 import { downloadBlob, downloadText } from './download';
 import { fmtNum } from './format';
 import { measurementLabel } from './chart-model';
@@ -59,12 +58,7 @@ export function ModelDownloads({ weights, config }: { weights: Record<string, Ke
                 <button
                   type="button"
                   data-testid="download-config"
-                  onClick={() =>
-                    downloadText(
-                      `${base}-config.json`,
-                      JSON.stringify(hfConfigJson(w.spec.model, { run: w.spec.id, batch_size: w.spec.batchSize, data_size: w.spec.dataSize, final_ewa_loss: w.finalLoss, weights: 'ewa' }), null, 2),
-                    )
-                  }
+                  onClick={() => downloadText(`${base}-config.json`, JSON.stringify(keptModelConfig(w), null, 2))}
                 >
                   config.json
                 </button>

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, type MeasurementAnalysis, type ScalingPanel } from './chart-model';
 import { measurementReading, scalingReading } from './readings';
-import { syntheticResults } from '../experiment/synthetic';
-import { defaultConfig } from '../experiment/presets';
+import { syntheticConfig, syntheticResults } from '../experiment/synthetic';
 
 const m = chartModel(syntheticResults(), { resamples: 200 }).measurements[0];
 
@@ -41,7 +40,7 @@ describe('a measurement read aloud', () => {
 
 describe('a scaling chart read aloud', () => {
   it('B* against data size: how it moved, the exponent and its interval, and the paper', () => {
-    const d2 = syntheticResults({ config: { ...defaultConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
+    const d2 = syntheticResults({ config: { ...syntheticConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
     const d1 = syntheticResults();
     const panel = chartModel({ ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...d2.runs], targets: [...d1.targets, ...d2.targets] }, { resamples: 50 }).scaling.vsData;
     const text = scalingReading(panel, 'data');

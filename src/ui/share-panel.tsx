@@ -7,6 +7,7 @@ import { encodeConfigFragment, encodeResultsFragment, exportConfigJson, exportRe
 import { chartModel } from './chart-model';
 import { compactResults } from './compact-results';
 import { downloadText, safeFileName } from './download';
+import { explainError } from '../util/errors';
 
 function pageUrl(fragment: string): string {
   return `${location.origin}${location.pathname}${location.search}${fragment}`;
@@ -80,7 +81,16 @@ export function SharePanel({ config, results, onSave }: { config: ExperimentConf
           Export train steps CSV
         </button>
         {onSave && (
-          <button type="button" data-testid="save-history" onClick={() => void onSave().then(() => setMessage({ text: 'Saved to this browser\'s history.', kind: 'ok' }))}>
+          <button
+            type="button"
+            data-testid="save-history"
+            onClick={() =>
+              void onSave().then(
+                () => setMessage({ text: 'Saved to this browser\'s history.', kind: 'ok' }),
+                (e: unknown) => setMessage({ text: explainError(e, 'the experiment was not saved in the history'), kind: 'error' }),
+              )
+            }
+          >
             Save to history
           </button>
         )}

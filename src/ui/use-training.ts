@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import { ExperimentCancelled, ExperimentRunner } from '../worker/experiment-runner';
-import { useRunStore } from '../state/run-store';
+import { progressRows, useRunStore, type RunProgressRow } from '../state/run-store';
 import { useExperimentStore } from '../state/experiment-store';
 import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
@@ -16,6 +16,8 @@ export interface RunControls {
   resume(id?: string): void;
   cancel(id?: string): void;
 }
+import { errorMessage, explainError, isQuotaError, STORAGE_FULL } from '../util/errors';
+import { withLabWorker } from '../worker/client';
 
 export interface Training {
   onStart: ((config: ExperimentConfig) => void) | undefined;
@@ -28,6 +30,29 @@ export interface Training {
   resumable: SweepSummary[];
   resume(summary: SweepSummary): void;
   discard(summary: SweepSummary): void;
+  /** Whether this site's storage is persistent, asked for when a sweep starts (null before). */
+  storage: StoragePersistence | null;
+  /** True when something could not be saved because the storage quota is full. */
+  storageFull: boolean;
+  /** Clears the tokenized-shard cache (offered when the storage is full). */
+  clearDataCache(): Promise<void>;
+  dataCacheCleared: boolean;
+}
+
+export type StoragePersistence = 'persistent' | 'best-effort' | 'unavailable';
+
+/**
+ * Asks the browser to keep this site's storage (history, sweeps in progress, the data cache)
+ * instead of evicting it under pressure. The browser may say no; the page shows which.
+ */
+async function requestPersistentStorage(): Promise<StoragePersistence> {
+  const storage = navigator.storage as StorageManager | undefined;
+  if (!storage?.persist) return 'unavailable';
+  try {
+    return (await storage.persist()) ? 'persistent' : 'best-effort';
+  } catch {
+    return 'unavailable';
+  }
 }
 
 export interface LabAutomation {
@@ -37,7 +62,7 @@ export interface LabAutomation {
     status: string;
     error: string | null;
     warnings: string[];
-    runs: { id: string; status: string; stepsDone: number; maxSteps: number; tokensPerSecond: number | null; batchSize: number }[];
+    runs: RunProgressRow[];
     /** Run ids this page started training, in order. */
     startedHere: string[];
   };
@@ -58,6 +83,8 @@ export function useTraining(probe: ProbeResult | null): Training {
   const [cancelled, setCancelled] = useState(false);
   const [warnings, setWarnings] = useState<string[]>([]);
   const [resumable, setResumable] = useState<SweepSummary[]>([]);
+  const [storage, setStorage] = useState<StoragePersistence | null>(null);
+  const [dataCacheCleared, setDataCacheCleared] = useState(false);
   // Runs this page has started training (a resumed sweep must not retrain finished ones).
   const startedHere = useRef<string[]>([]);
 
@@ -73,6 +100,8 @@ export function useTraining(probe: ProbeResult | null): Training {
       setCancelled(false);
       setWarnings([]);
       setResumable([]);
+      setDataCacheCleared(false);
+      void requestPersistentStorage().then(setStorage);
       const r = new ExperimentRunner(config, {
         store,
         hooks: {
@@ -89,8 +118,8 @@ export function useTraining(probe: ProbeResult | null): Training {
       });
       runner.current = r;
       r.run()
-        // A cancel the user asked for is not an error: the monitor says "Cancelled".
-        .catch((e: unknown) => (e instanceof ExperimentCancelled ? undefined : setError(e instanceof Error ? e.message : String(e))))
+        // A cancel the user asked for is not an error; never an empty banner: a full quota says so in words, anything else gives its message.
+        .catch((e: unknown) => (e instanceof ExperimentCancelled ? undefined : setError(isQuotaError(e) ? explainError(e, "the lab could not save the experiment's progress") : errorMessage(e))))
         .finally(() => {
           if (runner.current === r) runner.current = null;
         });
@@ -134,17 +163,7 @@ export function useTraining(probe: ProbeResult | null): Training {
           error,
           warnings,
           startedHere: [...startedHere.current],
-          runs: s.order.map((id) => {
-            const r = s.runs[id];
-            return {
-              id,
-              status: r.status,
-              stepsDone: r.stepsDone,
-              maxSteps: r.spec.maxSteps,
-              tokensPerSecond: r.tokensPerSecond,
-              batchSize: r.spec.batchSize,
-            };
-          }),
+          runs: progressRows(s),
         };
       },
       config: () => useExperimentStore.getState().config,
@@ -152,5 +171,11 @@ export function useTraining(probe: ProbeResult | null): Training {
     };
   }, [onStart, error, warnings]);
 
-  return { onStart: ready ? onStart : undefined, controls, error, cancelled, warnings, resumable, resume, discard };
+  const storageFull = [error ?? '', ...warnings].some((m) => m.startsWith(STORAGE_FULL));
+  const clearDataCache = useCallback(async () => {
+    await withLabWorker((api) => api.clearCache());
+    setDataCacheCleared(true);
+  }, []);
+
+  return { onStart: ready ? onStart : undefined, controls, error, cancelled, warnings, resumable, resume, discard, storage, storageFull, clearDataCache, dataCacheCleared };
 }

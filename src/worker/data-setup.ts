@@ -23,10 +23,11 @@ export interface LocalFiles {
   validation: File[];
 }
 
-export function datasetFor(source: DataSourceSpec, files: LocalFiles | null = null): DatasetSpec {
+/** `baseUrl`: the site root the bundled data is served under (default: the page's). */
+export function datasetFor(source: DataSourceSpec, files: LocalFiles | null = null, baseUrl?: string): DatasetSpec {
   switch (source.kind) {
     case 'bundled':
-      return bundledDataset();
+      return bundledDataset(baseUrl);
     case 'urls':
       return urlDataset(source.train, source.validation);
     case 'local': {
@@ -71,10 +72,11 @@ export async function tokenizerFor(
   source: DataSourceSpec,
   cache: TokenCache | null,
   files: LocalFiles | null = null,
+  baseUrl?: string,
 ): Promise<TextTokenizer> {
   // Only a BPE trained here reads the data; the others must not fail on local files not yet picked.
   const choice = tokenizerChoice(spec, source);
-  const tokenizer = await loadTokenizer(choice, { spec: choice.kind === 'bpe-trained' ? datasetFor(source, files) : undefined, cache });
+  const tokenizer = await loadTokenizer(choice, { spec: choice.kind === 'bpe-trained' ? datasetFor(source, files, baseUrl) : undefined, cache, baseUrl });
   if (spec.kind === 'bpe' && spec.hash && !tokenizer.id.endsWith(spec.hash)) {
     throw new Error(
       `the tokenizer built here (${tokenizer.id}) is not the one this experiment names (…${spec.hash}): ` +

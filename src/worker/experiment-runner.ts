@@ -6,11 +6,12 @@ import type { GpuLimits } from '../gpu/device';
 import { chooseMicroBatch } from '../model/config';
 import type { DataRevision, DataSourceSpec, EvalPoint, ExperimentConfig, ExperimentResults, GroupTarget, RunRecord, RunSpec, RunStatus, StepStats } from '../experiment/schema';
 import { emptyRecord, RunControl, type RunCheckpoint } from '../train/run';
-import { planRuns } from '../experiment/plan';
+import { planRuns, microBatchLimit } from '../experiment/plan';
 import { runSweep, type ExecuteOptions } from '../train/sweep';
 import { startLabWorker, type LabWorker } from './client';
 import type { RunEvents } from './protocol';
 import { pinDataSource, type LocalFiles } from './data-setup';
+import { explainError } from '../util/errors';
 
 /** What the runner tells the page as the sweep goes (src/state's run store implements it). */
 export interface ExperimentHooks {
@@ -121,9 +122,8 @@ export class ExperimentRunner {
     const limits = this.options.limits;
     return planRuns(this.config, {
       vocabSize: info.vocabSize,
-      // At least two micro-batches per step where the batch allows: the first one's gradient is
-      // the small batch of the gradient-noise-scale estimate, at no extra cost.
-      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, Math.max(1, Math.floor(batchSize / 2))),
+      // Two micro-batches per step when the config measures the noise scale (microBatchLimit).
+      microBatchFor: (model, batchSize) => chooseMicroBatch(model, batchSize, limits, microBatchLimit(this.config, batchSize)),
     });
   }
 
@@ -131,10 +131,21 @@ export class ExperimentRunner {
     const { hooks, store } = this.options;
     const config = this.config;
     for (let i = 0; i < Math.max(1, config.workers); i++) this.worker(i);
-    const plan = await this.plan();
-    const { data, revisions } = await this.data();
-    const sweep = await store.begin(config);
-    const finished = await store.finishedRuns(sweep.id);
+    let plan: RunSpec[];
+    let data: DataSourceSpec;
+    let revisions: DataRevision[];
+    let sweep: { id: string };
+    let finished: RunRecord[];
+    try {
+      plan = await this.plan();
+      ({ data, revisions } = await this.data());
+      sweep = await store.begin(config);
+      finished = await store.finishedRuns(sweep.id);
+    } catch (error) {
+      // A Start that fails before training (no tokenizer, storage full) must not leave its workers running.
+      this.terminate();
+      throw error;
+    }
     hooks.experimentStarted(config, this.options.adapter, revisions);
     for (const spec of plan) hooks.runQueued(spec);
     for (const record of finished) hooks.runFinished(record);
@@ -174,6 +185,7 @@ export class ExperimentRunner {
             data,
             tokenizer: config.tokenizer,
             files: this.options.files ?? null,
+            economy: last,
             resumeFrom,
             checkpointEvery: checkpointInterval(spec),
             keepWeights,
@@ -189,7 +201,7 @@ export class ExperimentRunner {
         // The worker itself failed (it crashed, or could not load data): the run fails, with why.
         const record = emptyRecord(spec, this.options.adapter);
         record.status = 'failed';
-        record.failure = { step: 0, reason: error instanceof Error ? error.message : String(error) };
+        record.failure = { step: 0, reason: explainError(error) };
         return record;
       } finally {
         this.running.delete(spec.id);
@@ -206,14 +218,17 @@ export class ExperimentRunner {
         {
           onRunFinished: async (record) => {
             // A run stopped by the user's cancel is not finished work: resuming trains it again.
-            if (!(this.cancelled && record.status === 'stopped')) await store.saveRun(sweep.id, record);
+            // A run that cannot be stored (storage full) is still a result: the sweep goes on, and says so.
+            if (!(this.cancelled && record.status === 'stopped')) {
+              await store.saveRun(sweep.id, record).catch((error: unknown) => this.options.onWarning?.(explainError(error, `run ${record.spec.id} finished but was not saved for a resume`)));
+            }
             hooks.runFinished(record);
           },
           onTarget: (target) => hooks.targetKnown(target),
         },
         this.options.adapter,
       );
-      await store.markFinished(sweep.id);
+      await store.markFinished(sweep.id).catch((error: unknown) => this.options.onWarning?.(explainError(error, 'the sweep could not be marked finished (a reload offers to resume it)')));
       hooks.experimentFinished();
       return revisions.length > 0 ? { ...results, dataRevisions: revisions } : results;
     } catch (error) {

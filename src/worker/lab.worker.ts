@@ -1,217 +1,23 @@
-// The lab's compute worker: owns one WebGPU device and trains one run at a time, exposed to
-// the page as a typed comlink API. Several workers each hold their own run.
+// The lab's compute worker in the page: the lab API (lab-api.ts) on the browser's WebGPU and the
+// IndexedDB token cache, exposed to the page over comlink. Several workers each hold their own run.
 import * as Comlink from 'comlink';
-import { acquireGpu, describeAdapter, describeError, GpuError } from '../gpu';
-import type { GpuContext } from '../gpu';
-import { TokenCache, type CacheUsage, type ProgressEvent } from '../data';
-import { flopsPerToken } from '../model/config';
-import { exportModelSafetensors } from '../model/safetensors';
-import { GpuTrainingEngine as Engine } from '../train/gpu-engine';
-import { randomInts } from '../util/random';
-import type { RunRecord, RunSpec } from '../experiment/schema';
-import { bestDecayIndex, RunControl, trainRun, type RunCheckpoint } from '../train/run';
-import { createEngine, prepareRunData } from '../train/setup';
-import { datasetFor, tokenizerFor } from './data-setup';
-import { tokenizerJsonOf } from '../data/tokenizer';
-import { ewaDebiasRef } from '../kernels/ewa.ref';
-import type { ProbeResult, RunEvents, RunSetup, TokenizerInfo } from './protocol';
+import { acquireGpu } from '../gpu';
+import { TokenCache } from '../data';
+import { createLabApi } from './lab-api';
 
-let gpuPromise: Promise<GpuContext> | null = null;
-let cachePromise: Promise<TokenCache | null> | null = null;
-let current: { control: RunControl; engine: Engine | null; economy: Economy } | null = null;
-/** The last run's final EWA weights, kept when its setup asked (the engine is destroyed after each run). */
-let keptWeights: Uint8Array | null = null;
+const lab = createLabApi({ acquireGpu: () => acquireGpu(), openTokenCache: () => TokenCache.open() });
 
-/** The economy bounds of the run in flight, as the page's scheduler last sent them. */
-interface Economy {
-  best: number | null;
-  censorAfter: number | null;
-}
-
-/**
- * The run's averaged weights as safetensors: of its EWA copies, the one whose last evaluation was
- * lowest (the loss the run reports), debiased (w̄ / (1 − τ^t)).
- */
-async function ewaSafetensors(engine: Engine, record: RunRecord): Promise<Uint8Array> {
-  const { ewas } = await engine.saveState();
-  const best = bestDecayIndex(record.evals.at(-1));
-  const decay = record.spec.ewaDecays[best];
-  const weights = ewaDebiasRef(ewas[best], decay, record.stepsDone);
-  return exportModelSafetensors(engine.layout, weights, { weights: 'ewa', ewa_decay: String(decay), run: record.spec.id, steps: String(record.stepsDone) });
-}
-
-function gpu(): Promise<GpuContext> {
-  if (!gpuPromise) {
-    gpuPromise = acquireGpu();
-    // A failed or lost device is forgotten, so the next call tries again.
-    gpuPromise.catch(() => (gpuPromise = null));
-    void gpuPromise.then((ctx) => ctx.lost.then(() => (gpuPromise = null)));
-  }
-  return gpuPromise;
-}
-
-/** The tokenized-shard cache in IndexedDB; training still works, uncached, where it is unavailable. */
-function tokenCache(): Promise<TokenCache | null> {
-  cachePromise ??= TokenCache.open().catch(() => null);
-  return cachePromise;
-}
-
-/** What a person should hear about a download: a broken connection and how it was recovered. */
-function downloadNote(event: ProgressEvent): string | null {
-  switch (event.type) {
-    case 'resumed':
-      return `the download of ${event.url} broke; resumed from byte ${event.fromByte} with a Range request (attempt ${event.attempt})`;
-    case 'restarted':
-      return `the download of ${event.url} broke and the server cannot resume it (${event.reason}); restarted from the beginning (attempt ${event.attempt})`;
-    case 'gunzip-fallback':
-      return `${event.url}: the browser's gunzip refused this file (${event.reason}); read it with fflate instead`;
-    default:
-      return null;
-  }
-}
+/** Weights move to the page instead of being copied. */
+const transferred = (bytes: Uint8Array): Uint8Array => Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
 
 const api = {
-  async probe(): Promise<ProbeResult> {
-    try {
-      const ctx = await gpu();
-      return { ok: true, adapter: ctx.adapter, description: describeAdapter(ctx.adapter) };
-    } catch (error) {
-      return { ok: false, kind: error instanceof GpuError ? error.kind : 'unknown', message: describeError(error) };
-    }
-  },
-
-  /** The tokenizer an experiment will use: its vocabulary sets the models' embedding size. */
-  async describeTokenizer(setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<TokenizerInfo> {
-    const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, await tokenCache(), setup.files ?? null);
-    return { id: tokenizer.id, vocabSize: tokenizer.vocabSize, eotId: tokenizer.eotId };
-  },
-
-  /**
-   * Measures this adapter's training throughput: a few steps of a small model on random ids,
-   * timed after a warm-up step (pipeline compilation). The page caches the figure per adapter
-   * and uses it for wall-time estimates.
-   */
-  async calibrate(): Promise<{ flopsPerSecond: number; how: string }> {
-    const ctx = await gpu();
-    const model = { name: 'calibration', layers: 1, dModel: 64, heads: 2, context: 32, vocabSize: 257 };
-    const microBatch = 8;
-    const engine = await Engine.create(ctx, { model, microBatch, initSeed: 1, ewaCount: 1 });
-    try {
-      const n = microBatch * model.context;
-      const batch = { inputs: randomInts(n, model.vocabSize, 1), targets: randomInts(n, model.vocabSize, 2), sequences: microBatch };
-      const hp = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clipNorm: 1, ewaDecays: [0.9] };
-      await engine.step([batch], hp);
-      const steps = 3;
-      const start = performance.now();
-      for (let i = 0; i < steps; i++) await engine.step([batch], { ...hp, step: i + 2 });
-      const seconds = (performance.now() - start) / 1000;
-      return {
-        flopsPerSecond: (flopsPerToken(model).total * n * steps) / seconds,
-        how: `${steps} training steps of a 1-layer d64 model, ${n} tokens each`,
-      };
-    } finally {
-      engine.destroy();
-    }
-  },
-
-  /** Trains one run to its end and returns its record; progress arrives through `events`. */
-  async train(spec: RunSpec, setup: RunSetup, events: RunEvents): Promise<RunRecord> {
-    if (current) throw new Error('this worker is already training a run');
-    const control = new RunControl();
-    current = { control, engine: null, economy: { best: null, censorAfter: null } };
-    const ctx = await gpu();
-    const adapter = describeAdapter(ctx.adapter);
-    try {
-      const cache = await tokenCache();
-      const files = setup.files ?? null;
-      const tokenizer = await tokenizerFor(setup.tokenizer, setup.data, cache, files);
-      const data = await prepareRunData(spec, datasetFor(setup.data, files), tokenizer, {
-        cache,
-        onWarning: (message) => void events.onWarning(message),
-        onProgress: (event) => {
-          const note = downloadNote(event);
-          if (note) void events.onWarning(note);
-        },
-      });
-      const engine = await createEngine(ctx, spec);
-      current.engine = engine;
-      // A lost device ends the run with its reason instead of hanging on GPU work.
-      const lost = ctx.lost.then((error) => {
-        control.cancel();
-        return error;
-      });
-      const record = await trainRun(spec, {
-        engine,
-        data: data.source,
-        validation: data.validation,
-        control,
-        adapter,
-        checkpointEvery: setup.checkpointEvery,
-        resumeFrom: setup.resumeFrom ?? undefined,
-        bestAtBatch: () => current?.economy.best ?? null,
-        censorAfter: () => current?.economy.censorAfter ?? null,
-        onStep: (stats) => void events.onStep(stats),
-        onEval: (point) => void events.onEval(point),
-        onStatus: (r) => void events.onStatus(r.status),
-        onCheckpoint: (checkpoint: RunCheckpoint) => events.onCheckpoint(checkpoint),
-      });
-      const lostError = await Promise.race([lost, Promise.resolve(null)]);
-      if (lostError) {
-        record.status = 'failed';
-        record.failure = { step: record.stepsDone, reason: lostError.message };
-      }
-      keptWeights = null;
-      if (setup.keepWeights && (record.status === 'reached-target' || record.status === 'finished') && record.stepsDone > 0) {
-        keptWeights = await ewaSafetensors(engine, record);
-      }
-      return record;
-    } finally {
-      current.engine?.destroy();
-      current = null;
-    }
-  },
-
-  pause(): void {
-    current?.control.pause();
-  },
-  resume(): void {
-    current?.control.resume();
-  },
-  cancel(): void {
-    current?.control.cancel();
-  },
-  /** Economy: the best steps-to-target at this run's batch size found by other runs, and the censoring bound. */
-  setEconomy(economy: Economy): void {
-    if (current) current.economy = economy;
-  },
-
-  /** What the tokenized-shard cache holds (null where IndexedDB is unavailable). */
-  async cacheUsage(): Promise<CacheUsage | null> {
-    const cache = await tokenCache();
-    return cache ? cache.usage() : null;
-  },
-  async clearCache(): Promise<void> {
-    await (await tokenCache())?.clear();
-  },
-
-  /** The last run's final EWA weights (see RunSetup.keepWeights), once: the worker forgets them. */
+  ...lab,
   takeWeights(): Uint8Array | null {
-    const bytes = keptWeights;
-    keptWeights = null;
-    return bytes ? Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]) : null;
+    const bytes = lab.takeWeights();
+    return bytes ? transferred(bytes) : null;
   },
-
-  /** The experiment's tokenizer as a Hugging Face tokenizer.json (null for GPT-2: use the hub's). */
-  async tokenizerJson(setup: Pick<RunSetup, 'data' | 'tokenizer' | 'files'>): Promise<Record<string, unknown> | null> {
-    return tokenizerJsonOf(await tokenizerFor(setup.tokenizer, setup.data, await tokenCache(), setup.files ?? null));
-  },
-
-  /** The current run's raw weights as safetensors (tensor names in docs/model.md). */
   async exportWeights(): Promise<Uint8Array> {
-    const engine = current?.engine;
-    if (!engine) throw new Error('no run is training in this worker');
-    const bytes = exportModelSafetensors(engine.layout, await engine.exportWeights());
-    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+    return transferred(await lab.exportWeights());
   },
 };
 

@@ -25,6 +25,8 @@ export interface RunSetup {
   checkpointEvery: number;
   /** Keep the run's final EWA weights (as safetensors) for takeWeights(); only runs that end well. */
   keepWeights?: boolean;
+  /** The economy bounds when the run starts (later changes arrive through setEconomy). */
+  economy?: { best: number | null; censorAfter: number | null };
 }
 
 /** Progress from a training worker; the page passes these wrapped in Comlink.proxy. */

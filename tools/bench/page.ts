@@ -4,11 +4,10 @@
 // dependencies (TF.js) would make Vite re-optimize under other browser tests that share it.
 import { chromium, type Page } from '@playwright/test';
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromiumLaunchOptions } from '../browser';
+import { serveStatic } from '../static-files';
 import { rawEsbuildPlugin } from '../../scripts/wgsl.mjs';
 
 export async function bundleAndServe(entry: string, outDir: string, title: string): Promise<{ url: string; close: () => void }> {
@@ -29,27 +28,7 @@ export async function bundleAndServe(entry: string, outDir: string, title: strin
     join(out, 'index.html'),
     `<!doctype html><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"><script type="module" src="bench.js"></script>\n`,
   );
-  const types: Record<string, string> = { html: 'text/html', js: 'text/javascript' };
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const name = path === '/' ? 'index.html' : path.slice(1);
-    if (!/^[\w.-]+$/.test(name)) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = readFileSync(join(out, name));
-      res.writeHead(200, { 'content-type': types[name.split('.').pop() ?? ''] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((done) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      done({ url: `http://127.0.0.1:${port}/`, close: () => server.close() });
-    });
-  });
+  return serveStatic(out);
 }
 
 /**

@@ -27,13 +27,20 @@ flags:
   --quiet             no progress bar (one line per 10% instead)
   --help              this text
 
+Node engine (no browser: the whole experiment in this process on Dawn, the \`webgpu\` package):
+  --engine node       train in Node on Dawn instead of the page (default: page)
+  --data-dir DIR      where a config's local data files are read (default: the current folder)
+  With --engine node, DIR/sweep/ (DIR from --out) keeps every finished run and each run's latest
+  checkpoint: the same command with the same --out resumes a killed sweep. No chart PNGs;
+  --no-build, --app-url, --chromium and --headed do not apply.
+
 exit codes:
   0  finished (or dry run done)
   1  the experiment failed, stopped, or the page showed an error
   2  bad usage or input (unknown flag, unreadable or invalid config/link)
-  3  the app could not be built or served, or the browser could not start
+  3  the app could not be built or served, or the browser (or Dawn, with --engine node) could not start
   4  no WebGPU adapter, or --require-gpu and the adapter is the software fallback
-  5  the config fetches data from a host not pre-approved with --allow-host, or from local files
+  5  the config fetches data from a host not pre-approved with --allow-host, or (page) from local files
   6  the overall time limit (--timeout) ran out
 `;
 
@@ -51,6 +58,10 @@ export interface HeadlessArgs {
   dryRun: boolean;
   headed: boolean;
   quiet: boolean;
+  /** Where training runs: the built app in Chromium, or this Node process on Dawn. */
+  engine: 'page' | 'node';
+  /** The Node engine reads a 'local' data source's files from here (null: the current folder). */
+  dataDir: string | null;
 }
 
 const OPTIONS = {
@@ -64,6 +75,9 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   headed: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  // The Node engine.
+  engine: { type: 'string' },
+  'data-dir': { type: 'string' },
 } as const;
 
 /** Parses argv (without node and the script); null means --help. Throws UsageError. */
@@ -80,6 +94,8 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs | null {
     if (!/^https?:\/\//.test(appUrl)) throw new UsageError(`--app-url must be an http(s) URL (got "${appUrl}")`);
     appUrl = appUrl.replace(/#.*$/, '');
   }
+  const engine = nonEmpty('engine', v.engine) ?? 'page';
+  if (engine !== 'page' && engine !== 'node') throw new UsageError(`--engine must be page or node (got "${engine}")`);
   const minutes = numberOption('timeout', v.timeout, { above: 0 }, 'a positive number of minutes') ?? DEFAULT_TIMEOUT_MINUTES;
   return {
     input: parsed.positionals[0],
@@ -94,5 +110,7 @@ export function parseArgs(argv: readonly string[]): HeadlessArgs | null {
     dryRun: v['dry-run'] === true,
     headed: v.headed === true,
     quiet: v.quiet === true,
+    engine,
+    dataDir: nonEmpty('data-dir', v['data-dir']),
   };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ExperimentConfig } from '../../src/experiment/schema';
 import { decodeLink, encodeConfigFragment, importJson, looksLikeLabLink, type DecodeError } from '../../src/experiment/codec';
 import { EXPERIMENT_PRESETS, findExperimentPreset } from '../../src/experiment/presets';
-import { hostsNeedingConfirmation } from '../../src/experiment/data-source';
+import { approvalCovers, hostsNeedingConfirmation } from '../../src/experiment/data-source';
 
 export class InputError extends Error {}
 
@@ -60,19 +60,24 @@ export function resolveInput(input: string): ResolvedInput {
 
 export type HostCheck = { ok: true; hosts: string[] } | { ok: false; message: string };
 
-/** Data hosts the page would ask a person to confirm: all must be pre-approved with --allow-host. */
-export function checkDataHosts(config: ExperimentConfig, allowed: readonly string[]): HostCheck {
+/**
+ * Data locations (host and path prefix) the page would ask a person to confirm: each must be
+ * covered by an --allow-host, which names a host (any path on it) or a host and path prefix.
+ * `localFiles`: the engine reads local files by path (Node); the page needs a person to pick them.
+ */
+export function checkDataHosts(config: ExperimentConfig, allowed: readonly string[], engine: { localFiles?: boolean } = {}): HostCheck {
   if (config.data.kind === 'local') {
+    if (engine.localFiles) return { ok: true, hosts: [] };
     return {
       ok: false,
       message:
         `the config reads local files (${[...config.data.train, ...config.data.validation].join(', ')}), which a person picks in the page: ` +
-        'a headless run cannot pick them. Serve the files over https and use a "urls" data source, or the bundled data.',
+        'a headless run in the browser cannot pick them. Run it with --engine node (files read by path, --data-dir), serve the files over https ' +
+          'and use a "urls" data source, or use the bundled data.',
     };
   }
   const hosts = hostsNeedingConfirmation(config.data);
-  const allow = new Set(allowed.map((h) => h.toLowerCase()));
-  const refused = hosts.filter((h) => !allow.has(h.toLowerCase()));
+  const refused = hosts.filter((h) => !allowed.some((a) => approvalCovers(a, h)));
   if (refused.length > 0) {
     return {
       ok: false,

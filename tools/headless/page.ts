@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 import type { ExperimentConfig, ExperimentResults } from '../../src/experiment/schema';
 import { chromiumArgs, chromiumExecutable } from '../browser';
+import { slug } from './common';
 import type { LabState } from './progress';
 
 /** window.cbsLab as defined in src/ui/use-training.ts (LabAutomation). */
@@ -111,10 +112,6 @@ export async function startBlocked(page: Page): Promise<string | null> {
 
 export async function startExperiment(page: Page): Promise<void> {
   await page.evaluate(() => (window as LabWindow).cbsLab!.start());
-}
-
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'chart';
 }
 
 /** Clicks a download button and saves what it downloads at `path`. */

@@ -12,7 +12,7 @@ import { tensorSeed } from '../../src/model/init';
 import { buildLayout } from '../../src/model/layout';
 import { learningRate } from '../../src/optim/schedule';
 import { divergenceReason } from '../../src/train/divergence';
-import { decaysToEvaluate, shouldEvaluate, type EvalContext } from '../../src/train/eval-schedule';
+import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext, type EvalPlan } from '../../src/train/eval-schedule';
 import { bestDecayIndex, trainRun } from '../../src/train/run';
 import { prepareRunData } from '../../src/train/setup';
 import { mulberry32, normalSampler } from '../../src/util/random';
@@ -23,12 +23,12 @@ const STEPS = 20;
 /**
  * The equivalence run: a 2-layer d 16 model, B = 8 in four micro-batches of 2, warmup over 5 steps,
  * weight decay, clipping that acts on some steps and not others, three EWA decays, an evaluation
- * at every step (one decay and the raw weights far from the target, every decay near it), and a
+ * at every step (every decay and the raw weights far from the target, the best decay near it), and a
  * target reached midway (null while it is being found).
  */
 export function equivalenceSpec(vocabSize: number, targetLoss: number | null): RunSpec {
   const model: ModelConfig = { name: 'equivalence', layers: 2, dModel: 16, heads: 2, context: 8, vocabSize };
-  const evaluation: EvaluationConfig = { spacing: 1, nearSpacing: 1, nearMargin: 0.02, validationTokens: 64 };
+  const evaluation: EvaluationConfig = { spacing: 1, nearSpacing: 1, nearMargin: 0.02, validationTokens: 64, probeTokens: 0 };
   const spec: Omit<RunSpec, 'id'> = {
     role: 'sweep',
     model,
@@ -81,7 +81,8 @@ interface ScheduleCase {
   maxSteps: number;
   targetLoss: number | null;
   decays: number;
-  evaluations: { step: number; tried: number[] }[];
+  /** Each evaluation's plan, and whether a probe reading of the made-up curve calls for the full-set anchor. */
+  evaluations: { step: number; plan: EvalPlan; anchor: boolean }[];
 }
 
 export interface ProtocolVectors {
@@ -110,8 +111,9 @@ function schedule(evaluation: EvaluationConfig, maxSteps: number, targetLoss: nu
   for (let step = 1; step <= maxSteps; step++) {
     const ctx: EvalContext = { maxSteps, targetLoss, last };
     if (!shouldEvaluate(step, evaluation, ctx)) continue;
-    evaluations.push({ step, tried: decaysToEvaluate(evaluation, ctx, step, decays, step % decays) });
-    last = { step, ewaLoss: 3 + 2 / Math.sqrt(step) };
+    const loss = 3 + 2 / Math.sqrt(step);
+    evaluations.push({ step, plan: evaluationPlan(evaluation, ctx, step), anchor: needsFullAnchor(evaluation, ctx, step, loss) });
+    last = { step, ewaLoss: loss };
   }
   return { evaluation, maxSteps, targetLoss, decays, evaluations };
 }
@@ -164,13 +166,13 @@ export function protocolVectors(): ProtocolVectors {
       { peakLr: 1e-3, warmup: 1 },
     ].map((p) => ({ ...p, rates: Array.from({ length: 12 }, (_, i) => learningRate(i + 1, p.peakLr, p.warmup)) })),
     schedule: [
-      schedule({ spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64 }, 300, 3.15, 3),
-      schedule({ spacing: 2, nearSpacing: 1, nearMargin: 0.02, validationTokens: 64 }, 200, null, 2),
-      schedule({ spacing: 1.5, nearSpacing: 1.1, nearMargin: 0.5, validationTokens: 64 }, 137, 3.1, 4),
+      schedule({ spacing: 1.25, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 64, probeTokens: 0 }, 300, 3.15, 3),
+      schedule({ spacing: 2, nearSpacing: 1, nearMargin: 0.02, validationTokens: 64, probeTokens: 0 }, 200, null, 2),
+      schedule({ spacing: 1.5, nearSpacing: 1.1, nearMargin: 0.5, validationTokens: 64, probeTokens: 0 }, 137, 3.1, 4),
     ],
     bestDecayIndex: [[3.2, 3.1, 3.3], [null, 3.5, 3.4], [NaN, 3.0, 2.9], [3.0, 3.0], []].map((losses) => ({
       ewaLosses: losses.map((l) => (l === null ? null : jsonNumber(l))),
-      index: bestDecayIndex({ step: 1, tokens: 0, ewaLoss: 0, ewaLosses: losses, rawLoss: null }),
+      index: bestDecayIndex({ step: 1, tokens: 0, validationTokens: 0, ewaLoss: 0, ewaLosses: losses, rawLoss: null }),
     })),
     divergence: divergence.map((d) => ({ ...d, loss: jsonNumber(d.loss), reason: divergenceReason(d.step, d.loss, d.initialLoss, d.warmupSteps) })),
   };

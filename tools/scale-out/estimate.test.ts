@@ -17,9 +17,9 @@ describe('estimateSweep', () => {
     // so R(8) = 12 and R(16) = 10; at B = 4 the sweep run needs R(4) = 16 steps.
     const config: ExperimentConfig = {
       ...tiny(),
-      learningRates: { values: [1e-3, 1e-2, 3e-2], sqrtScaling: false, baseBatch: 4 },
+      learningRates: { values: [1e-3, 1e-2, 3e-2], exponent: 0, baseBatch: 4 },
       ewa: { horizons: [0.4] },
-      evaluation: { spacing: 2, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 512 },
+      evaluation: { spacing: 2, nearSpacing: 1.05, nearMargin: 0.05, validationTokens: 512, probeTokens: 0 },
     };
     const plan = packagePlan(config, 257);
     const cost = estimateSweep(plan, { criticalBatch: () => 4, offBestSteps: 2, bestLr: middleLr, tokensPerSecondPerGpu: 1000, gpus: 2, stepOverheadSeconds: 0.5 });

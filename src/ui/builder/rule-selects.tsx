@@ -31,7 +31,7 @@ export function TargetKindSelect({ config }: { config: ExperimentConfig }) {
         ['reference', 'a reference run (the paper)'],
         ['fixed', 'a fixed value'],
       ]}
-      onSelect={(v) => form.set(['target'], v === 'fixed' ? { kind: 'fixed', loss: 3 } : { kind: 'reference', batchSize: config.batchSizes[0] ?? 4, learningRate: null })}
+      onSelect={(v) => form.set(['target'], v === 'fixed' ? { kind: 'fixed', loss: 3 } : { kind: 'reference', batchSize: config.batchSizes[0] ?? 4, learningRates: null })}
     />
   );
 }

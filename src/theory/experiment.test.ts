@@ -3,7 +3,7 @@ import { fitPaperCurve } from '../cbs/fit';
 import { cbsClosedForm } from '../cbs/cbs';
 import { stepsToTarget } from '../cbs/steps-to-target';
 import { halfOctaveRates, type TheoryConfig } from './config';
-import { maxStepsFor, runModelSizeSweep, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
+import { analyzeTheoryRuns, maxStepsFor, runModelSizeSweep, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
 import type { TrainerSession } from './lanes';
 import { defaultTheoryConfig } from './presets';
 import { ExpectedRiskTrainer } from './trainer.expected';
@@ -47,6 +47,14 @@ describe('theory experiment (on the float64 reference)', () => {
     expect(results.runs).toHaveLength(2 * 4 * tinyConfig().learningRates.length);
     expect(results.measured).toBe(results.scaling.e);
     expect(results.interval).toEqual(results.scaling.exponentInterval);
+  });
+
+  it('the analysis of the saved runs (a results file) gives the same numbers', () => {
+    const saved = JSON.parse(JSON.stringify(results)) as TheoryResults;
+    const { runs, timing, ...analyzed } = results;
+    expect(runs.length).toBeGreaterThan(0);
+    expect(timing.analysisMs).toBeGreaterThanOrEqual(0);
+    expect(analyzeTheoryRuns(saved.config, saved.runs)).toEqual(analyzed);
   });
 
   it('the target of a budget is each seed\'s best reference risk there, averaged over the seeds', () => {

@@ -210,13 +210,24 @@ export function maxStepsFor(config: TheoryConfig, batchSize: number): number {
   return batchSize === config.referenceBatch ? dMax / config.referenceBatch : Math.ceil((config.sampleCap * dMax) / batchSize);
 }
 
+/** The target of each budget (ascending): each seed's best averaged reference risk after D samples, averaged over the seeds. */
+function targetsOf(config: TheoryConfig, budgets: readonly number[], referenceResults: readonly LaneResult[][]): number[] {
+  return budgets.map((d) => {
+    const bests = referenceResults
+      .map((lanes) => lanes.map((r) => laneRiskAt(r, d / config.referenceBatch)).filter((r): r is number => r !== null))
+      .filter((risks) => risks.length > 0)
+      .map((risks) => Math.min(...risks));
+    if (bests.length === 0) throw new Error(`every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
+    return bests.reduce((sum, r) => sum + r, 0) / bests.length;
+  });
+}
+
 export async function runTheoryExperiment(config: TheoryConfig, factory: SessionFactory, run: RunOptions = {}, validation: ValidationOptions = {}): Promise<TheoryResults> {
   const issues = validateTheoryConfig(config, validation);
   if (issues.length > 0) throw new RangeError(`invalid theory config:\n${describeIssues(issues)}`);
   const problem = problemOf(config);
   const options = trainerOptionsFor(config, problem);
   const budgets = [...config.budgets].sort((p, q) => p - q);
-  const notes: string[] = [];
   const { analysis } = config;
   const lanesAt = (batchSize: number) => config.learningRates.map((lr) => ({ batchSize, lr, maxSteps: maxStepsFor(config, batchSize) }));
   const groups: LaneGroup[] = [];
@@ -230,14 +241,7 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   const referenceResults = await runPhase('reference', factory, options, referenceGroups, run, null);
   groups.push(...referenceGroups);
   results.push(...referenceResults);
-  const targets = budgets.map((d) => {
-    const bests = referenceResults
-      .map((lanes) => lanes.map((r) => laneRiskAt(r, d / config.referenceBatch)).filter((r): r is number => r !== null))
-      .filter((risks) => risks.length > 0)
-      .map((risks) => Math.min(...risks));
-    if (bests.length === 0) throw new Error(`every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
-    return bests.reduce((sum, r) => sum + r, 0) / bests.length;
-  });
+  const targets = targetsOf(config, budgets, referenceResults);
   const lowest = Math.min(...targets);
 
   // 2. The sweep: every other batch size, each (batch size, seed) until one of its lanes reaches
@@ -263,23 +267,45 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
     floor = bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate) ?? floor;
   }
 
-  // 3. The language-model sweeps' analysis, seeds as replicates; then the exponent of B* in D.
+  // 3. The analysis, from the runs alone (what a saved results file holds).
   const t2 = now();
+  const runs = groups.flatMap((g, gi) => g.lanes.map((lane, l) => toRun(g.seed, lane, results[gi][l])));
+  const analyzed = analyzeTheoryRuns(config, runs);
+  const t3 = now();
+  return { ...analyzed, runs: run.keepRuns === false ? [] : runs, timing: { referenceMs: t1 - t0, sweepMs: t2 - t1, analysisMs: t3 - t2 } };
+}
+
+/** A saved run as the trainer returned it (risks that were not finite are NaN again). */
+function laneResultOf(run: TheoryRun): LaneResult {
+  const nan = (v: number | null) => v ?? Number.NaN;
+  return { status: run.status, steps: run.steps, evalSteps: run.evalSteps, averageRisk: run.averageRisk.map((series) => series.map(nan)), lastRisk: run.lastRisk.map(nan) };
+}
+
+/**
+ * The language-model sweeps' analysis (src/cbs) of a theory experiment's runs, seeds as
+ * replicates, then the exponent of B* in D. A pure function of the config and the runs (in the
+ * order the experiment ran them: the reference runs, the runs at batch size config.referenceBatch,
+ * first), so a results file can be analysed again and must give the same numbers.
+ */
+export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun[]): Omit<TheoryResults, 'runs' | 'timing'> {
+  const budgets = [...config.budgets].sort((p, q) => p - q);
+  const { analysis } = config;
+  const notes: string[] = [];
+  const lanes = runs.map(laneResultOf);
+  const referenceResults = config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
+  const targets = targetsOf(config, budgets, referenceResults);
   const rows: TableRow[] = [];
-  const rowLanes: { seed: number; lr: number }[] = [];
   budgets.forEach((d, i) => {
-    groups.forEach((group, g) =>
-      group.lanes.forEach((lane, l) => {
-        rows.push({ batchSize: lane.batchSize, steps: laneSteps(results[g][l], lane.batchSize, targets[i], analysis.interpolate), replicate: config.seeds.indexOf(group.seed), modelSize: config.dim, dataSize: d });
-        rowLanes.push({ seed: group.seed, lr: lane.lr });
-      }),
-    );
+    runs.forEach((run, r) => {
+      rows.push({ batchSize: run.batchSize, steps: laneSteps(lanes[r], run.batchSize, targets[i], analysis.interpolate), replicate: config.seeds.indexOf(run.seed), modelSize: config.dim, dataSize: d });
+    });
   });
   const report = analyzeTable(rows, {
     analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
     bootstrap: { method: null, level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1 },
   });
-  const laneOf = (runId: string | null) => (runId === null ? null : rowLanes[Number(runId.replace('row-', '')) - 1]);
+  // Row ids are "row-N", N counting from 1 over budgets × runs.
+  const runOf = (runId: string | null) => (runId === null ? null : runs[(Number(runId.replace('row-', '')) - 1) % runs.length]);
   const outcomes: BudgetOutcome[] = budgets.map((d, i) => {
     const group = report.groups.find((g) => g.dataSize === d);
     if (!group) throw new Error(`the analysis lost budget ${d}`);
@@ -294,7 +320,7 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
       points: group.points.map((p) => ({
         batchSize: p.batchSize,
         steps: p.steps,
-        seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, lr: laneOf(r.bestRunId)?.lr ?? null })),
+        seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, lr: runOf(r.bestRunId)?.lr ?? null })),
       })),
       bStar,
       interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
@@ -311,10 +337,8 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   for (let i = 1; i < used.length; i++) {
     localExponents.push({ from: used[i - 1].budget, to: used[i].budget, exponent: Math.log(used[i].bStar / used[i - 1].bStar) / Math.log(used[i].budget / used[i - 1].budget) });
   }
-  const runs = groups.flatMap((g, gi) => g.lanes.map((lane, l) => toRun(g.seed, lane, results[gi][l])));
   const diverged = runs.filter((r) => r.status === 'diverged').length;
   if (diverged > 0) notes.push(`${diverged} of ${runs.length} runs diverged (learning rate too large for their batch size): they never reach a target`);
-  const t3 = now();
   return {
     version: THEORY_RESULTS_VERSION,
     kind: 'theory-results',
@@ -326,9 +350,7 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
     localExponents,
     outcomes,
     report,
-    runs: run.keepRuns === false ? [] : runs,
     notes,
-    timing: { referenceMs: t1 - t0, sweepMs: t2 - t1, analysisMs: t3 - t2 },
   };
 }
 

@@ -70,6 +70,8 @@ describe('theory config validation', () => {
     expect(pathsOf({ averaging: { kind: 'polyak' } })).toEqual(['averaging']);
     expect(pathsOf({ sampleCap: 0.5 })).toEqual(['sampleCap']);
     expect(pathsOf({ analysis: { ...defaultTheoryConfig().analysis, level: 1, baselineBatch: 2 } })).toEqual(['analysis.baselineBatch', 'analysis.level']);
+    // src/cbs bootstraps every B* with at least 10 resamples: there is no 'no bootstrap'.
+    expect(pathsOf({ analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 0 } })).toEqual(['analysis.bootstrapResamples']);
     expect(pathsOf({ seeds: [1, 1] })).toEqual(['seeds']);
   });
 

@@ -15,7 +15,7 @@ export interface TheoryAnalysisConfig {
   interpolate: boolean;
   /** Confidence level of the intervals (the exponent's t-interval, the bootstrap). */
   level: number;
-  /** Bootstrap resamples of B* per budget and seed; 0 skips the bootstrap. */
+  /** Bootstrap resamples of B* per budget (src/cbs needs at least 10). */
   bootstrapResamples: number;
 }
 
@@ -192,8 +192,8 @@ export function validateTheoryConfig(value: unknown, options: ValidationOptions 
     }
     if (typeof an.interpolate !== 'boolean') c.add('analysis.interpolate', `interpolate must be true or false (got ${show(an.interpolate)})`);
     if (!(isNum(an.level) && an.level > 0 && an.level < 1)) c.add('analysis.level', `the confidence level must be in (0, 1) (got ${show(an.level)})`);
-    if (!(isInt(an.bootstrapResamples) && (an.bootstrapResamples === 0 || (an.bootstrapResamples >= 10 && an.bootstrapResamples <= 10000)))) {
-      c.add('analysis.bootstrapResamples', `bootstrapResamples must be 0 (no bootstrap) or an integer from 10 to 10000 (got ${show(an.bootstrapResamples)})`);
+    if (!(isInt(an.bootstrapResamples) && an.bootstrapResamples >= 10 && an.bootstrapResamples <= 10000)) {
+      c.add('analysis.bootstrapResamples', `bootstrapResamples must be an integer from 10 to 10000 (got ${show(an.bootstrapResamples)})`);
     }
   }
 

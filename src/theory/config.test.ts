@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeIssues, parseTheoryConfig, validateTheoryConfig, type TheoryConfig } from './config';
+import { describeIssues, halfOctave, halfOctaveRates, parseTheoryConfig, validateTheoryConfig, type TheoryConfig } from './config';
 import { THEORY_PRESETS, autoDim, defaultTheoryConfig, theoryPreset } from './presets';
 
 const issuesOf = (patch: Record<string, unknown>) => validateTheoryConfig({ ...defaultTheoryConfig(), ...patch });
@@ -81,5 +81,16 @@ describe('theory config validation', () => {
     const bad = parseTheoryConfig({ ...defaultTheoryConfig(), a: 1, dim: 0 } satisfies Partial<TheoryConfig>);
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(describeIssues(bad.issues).split('\n')).toEqual([expect.stringMatching(/^a: a must be greater than 1/), expect.stringMatching(/^dim: the model dimension M/)]);
+  });
+});
+
+describe('half-octave learning rates', () => {
+  it('are 2^(k/2) correctly rounded, computed without pow for odd k', () => {
+    // Correctly rounded values (Python's decimal module, 40 digits, rounded to double).
+    expect(halfOctave(-9)).toBe(0.04419417382415922);
+    expect(halfOctave(-17)).toBe(0.0027621358640099515);
+    expect(halfOctave(1)).toBe(Math.SQRT2);
+    expect(halfOctave(-18)).toBe(2 ** -9);
+    expect(halfOctaveRates(-1, 1)).toEqual([0.5, Math.SQRT1_2, 1, Math.SQRT2, 2]);
   });
 });

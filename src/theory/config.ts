@@ -54,10 +54,19 @@ export interface TheoryConfig {
 
 export const DEFAULT_THEORY_ANALYSIS: TheoryAnalysisConfig = { overhead: 0.2, baselineBatch: null, interpolate: true, level: 0.9, bootstrapResamples: 200 };
 
+/**
+ * 2^(k/2) for an integer k, the same double in every JavaScript engine: a power of two times
+ * Math.SQRT2 is exact, whereas 2 ** -4.5 differs in the last bit between Node's and Chromium's
+ * V8, and a config made on the command line must equal the page's.
+ */
+export function halfOctave(k: number): number {
+  return k % 2 === 0 ? 2 ** (k / 2) : 2 ** ((k - 1) / 2) * Math.SQRT2;
+}
+
 /** Learning rates 2^(k/2), from 2^lo to 2^hi. */
 export function halfOctaveRates(lo: number, hi: number): number[] {
   const out: number[] = [];
-  for (let k = 2 * lo; k <= 2 * hi; k++) out.push(2 ** (k / 2));
+  for (let k = 2 * lo; k <= 2 * hi; k++) out.push(halfOctave(k));
   return out;
 }
 

@@ -11,7 +11,7 @@ import type { ModelSizeSweep, TheoryProgress, TheoryResults } from '../theory/ex
 import { decodeTheoryLink, encodeTheoryFragment } from '../theory/link';
 import { PRESET_DESCRIPTIONS, THEORY_PRESETS, autoDim, defaultTheoryConfig, theoryPreset, type TheoryPresetName } from '../theory/presets';
 import { predictedExponent } from '../theory/problem';
-import { linkKindOf } from '../experiment/codec';
+import { THEORY_LINK_LETTER, linkKindOf } from '../experiment/codec';
 import { explainError } from '../util/errors';
 import { formatCount } from '../util/format';
 import { downloadText, safeFileName } from './download';
@@ -35,8 +35,8 @@ function defaultDims(dim: number): number[] {
 }
 
 /** The config a theory link in the address bar holds, or the default with why the link was refused. */
-function initialConfig(): { config: TheoryConfig; notice: LinkNotice | null } {
-  if (linkKindOf(location.hash) !== 't') return { config: defaultTheoryConfig(), notice: null };
+function configOfAddress(): { config: TheoryConfig; notice: LinkNotice | null } {
+  if (linkKindOf(location.hash) !== THEORY_LINK_LETTER) return { config: defaultTheoryConfig(), notice: null };
   const decoded = decodeTheoryLink(location.hash);
   if (!decoded.ok) return { config: defaultTheoryConfig(), notice: { kind: 'error', message: decoded.message } };
   return { config: decoded.value, notice: { kind: 'info', message: 'Opened a shared theory experiment: review its settings, nothing runs until you press Run.' } };
@@ -62,7 +62,7 @@ function Field({ name, label, hint, fields, setField, issues, wide = false, chil
 }
 
 export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
-  const [initial] = useState(initialConfig);
+  const [initial] = useState(configOfAddress);
   const [base, setBase] = useState<TheoryConfig>(initial.config);
   const [fields, setFields] = useState<TheoryFields>(() => fieldsOf(initial.config));
   const [notice, setNotice] = useState<LinkNotice | null>(initial.notice);
@@ -80,6 +80,20 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
   const issuesFor = (name: TheoryField) => issues.filter((i) => fieldOfIssue(i.path) === name).map((i) => i.message);
   const otherIssues = issues.filter((i) => fieldOfIssue(i.path) === null);
   const dims = parseNumberList(dimsText);
+
+  // A theory link pasted into the address bar of this page opens like one loaded with it.
+  useEffect(() => {
+    const onHash = () => {
+      if (linkKindOf(location.hash) !== THEORY_LINK_LETTER) return;
+      const opened = configOfAddress();
+      setBase(opened.config);
+      setFields(fieldsOf(opened.config));
+      setDimsText(formatNumberList(defaultDims(opened.config.dim)));
+      setNotice(opened.notice);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   // The address bar holds the config (valid ones only, so that a reload never meets a link it must refuse).
   useEffect(() => {

@@ -79,7 +79,9 @@ test('the quick preset runs in the page; the exponent shown is the core\'s, for 
   const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as TheoryResults & { wallSeconds: number; device: string };
   expect(saved.config).toEqual(config);
   const again = analyzeTheoryRuns(saved.config, saved.runs);
-  expect(again.measured).toBe(saved.measured);
+  // Node's and Chromium's V8 round Math.pow and Math.log differently in the last bit: the same
+  // analysis agrees to about 1e-9, and exactly at the precision shown.
+  expect(again.measured).toBeCloseTo(saved.measured as number, 8);
   expect(shown).toBe(fmtNum(again.measured));
   await expect(page.getByTestId('theory-interval')).toContainText(`${fmtNum(again.interval?.[0])} to ${fmtNum(again.interval?.[1])}`);
   await expect(page.getByTestId('theory-data-reading')).toContainText(`exponent ${fmtNum(again.measured)}`);
@@ -87,11 +89,14 @@ test('the quick preset runs in the page; the exponent shown is the core\'s, for 
   console.log(`page: measured ${saved.measured} ${JSON.stringify(saved.interval)} in ${saved.wallSeconds.toFixed(1)} s on ${saved.device}`);
 
   await page.screenshot({ path: 'e2e/artifacts/theory-1440.png', fullPage: true });
+  // On a phone: the results, from their heading down one screen.
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: 'e2e/artifacts/theory-390.png', fullPage: true });
+  await page.getByTestId('theory-results').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: 'e2e/artifacts/theory-390.png' });
 
-  // The same config in Node on Dawn (the command line): the same SwiftShader driver, the same WGSL;
-  // its exponent must match to the precision shown (float32 rounding may differ between the two Dawns).
+  // The same config in Node on Dawn (the command line): the same WGSL on the same SwiftShader
+  // driver through another build of Dawn. Its exponent must read the same at the precision shown
+  // (here the runs came out identical and the exponents agreed to 1e-9; the log says how close).
   const dir = mkdtempSync(join(tmpdir(), 'theory-e2e-'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   const env = { ...process.env, LD_LIBRARY_PATH: '/usr/lib/chromium', VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' };

@@ -297,7 +297,7 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
               </span>
             )}
             ; predicted <strong data-testid="theory-predicted">{fmtNum(results.results.predicted)}</strong>. a = {results.results.config.a}, b = {results.results.config.b}, M = {results.results.config.dim},{' '}
-            {results.results.config.seeds.length} seeds, {fmtSeconds(results.seconds)} on {results.device}.
+            {results.results.config.seeds.length} seeds, {fmtSeconds(results.seconds)} on {results.device.split(';')[0]}.
           </p>
           <Suspense fallback={<p>Loading the charts…</p>}>
             <div className="scaling-panels">
@@ -334,7 +334,9 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
         </div>
         {sweep && (
           <Suspense fallback={<p>Loading the chart…</p>}>
-            <ModelSizeChart sweep={sweep} />
+            <div className="scaling-panels">
+              <ModelSizeChart sweep={sweep} />
+            </div>
           </Suspense>
         )}
       </section>

@@ -93,6 +93,7 @@ test('the quick preset runs in the page; the exponent shown is the core\'s, for 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByTestId('theory-results').evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: 'e2e/artifacts/theory-390.png' });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
   // The same config in Node on Dawn (the command line): the same WGSL on the same SwiftShader
   // driver through another build of Dawn. Its exponent must read the same at the precision shown

@@ -74,7 +74,11 @@ export function dataScalingReading(results: TheoryResults): string {
     const inside = results.predicted >= lo && results.predicted <= hi;
     const gap = Math.abs(results.measured - results.predicted);
     if (inside) sentences.push('The prediction lies inside the interval: the measurement agrees with the theory here.');
-    else sentences.push(`The prediction lies outside the interval, ${fmtNum(gap, 2)} from the fit: the theory is a limit of large budgets and large models, and these budgets are not in it yet${localSpread(results)}.`);
+    else {
+      sentences.push(`The prediction lies outside the interval, ${fmtNum(gap, 2)} from the fit: the theory is a limit of large budgets and large models, and these budgets are not in it yet${localSpread(results)}.`);
+      // What the lab's own runs showed on this branch (docs/science.md, Theory lab, Results).
+      if (b > 2 * a + 1) sentences.push('On this branch the largest batches reach the target in a handful of steps, where steps against batch size do not follow the paper\'s a + b/B, and the measured exponent moves with the label noise σ².');
+    }
   }
   return sentences.join(' ');
 }

@@ -10,7 +10,7 @@ export type TheoryPresetName = (typeof THEORY_PRESETS)[number];
 export const PRESET_DESCRIPTIONS: Record<TheoryPresetName, string> = {
   quick: '5 budgets from 2^12 to 2^16 samples (16×), batch sizes 1…4096 by 4×, 2 seeds: the default, under a minute on the CPU emulator',
   full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, 6 seeds',
-  large: 'as full, with budgets from 2^14 to 2^20 samples: past the finite-budget bend of the exponent at b < 2a + 1',
+  large: 'as full, with budgets from 2^14 to 2^20 samples (4× the samples of full)',
 };
 
 const BUDGETS: Record<TheoryPresetName, number[]> = { quick: powersOfTwo(12, 16), full: powersOfTwo(12, 18), large: powersOfTwo(14, 20) };

@@ -4,6 +4,8 @@
 //
 // Link fragment:  #v1.c.<payload>   (a config)
 //                 #v1.r.<payload>   (results, which carry their config)
+//                 #v1.t.<payload>   (another kind of payload, e.g. the theory lab's config: a
+//                                    PayloadKind given by its own module, see decodePayloadLink)
 // payload = base64url( deflateRaw(utf8(JSON)) ‖ fnv1a32(utf8(JSON)) as 4 bytes, big-endian )
 // "v1" is the envelope format; the JSON inside carries its own schema version (migrate.ts).
 import { Inflate, deflateSync, strFromU8, strToU8 } from 'fflate';
@@ -290,8 +292,8 @@ export function looksLikeLabLink(input: string): boolean {
   return /^v\d+\./.test(fragmentOf(input));
 }
 
-/** Decodes a share link (full URL, "#v1.c.…" or "v1.r.…"). Never throws. */
-export function decodeLink(input: unknown): DecodeResult {
+/** A link split into its kind letter and payload, after the checks every link kind shares. */
+function splitLink(input: unknown): { ok: true; kind: string; payload: string } | DecodeError {
   if (typeof input !== 'string') return fail('empty', 'There is no link to open.');
   const fragment = fragmentOf(input);
   if (fragment.length === 0) return fail('empty', 'There is no link to open.');
@@ -303,11 +305,69 @@ export function decodeLink(input: unknown): DecodeResult {
     return fail('future-version', `This link was made by a newer version of CBS Lab (link format v${version}; this page reads v${LINK_FORMAT_VERSION}).`);
   }
   if (version < 1) return fail('not-a-lab-link', `Link format v${version} does not exist.`);
-  const kind = match[2];
-  if (kind !== 'c' && kind !== 'r') return fail('not-a-lab-link', `Unknown link kind "${kind}": expected "c" (config) or "r" (results).`);
-  const unpacked = unpack(match[3]);
+  return { ok: true, kind: match[2], payload: match[3] };
+}
+
+/** The kind letter of a lab link ("c", "r", "t", …), or null when the input is no lab link. Decodes nothing. */
+export function linkKindOf(input: string): string | null {
+  return /^v\d{1,6}\.([a-z])\./.exec(fragmentOf(input))?.[1] ?? null;
+}
+
+/** Decodes a share link (full URL, "#v1.c.…" or "v1.r.…"). Never throws. */
+export function decodeLink(input: unknown): DecodeResult {
+  const link = splitLink(input);
+  if (!link.ok) return link;
+  const { kind } = link;
+  if (kind !== 'c' && kind !== 'r') return fail('not-a-lab-link', `Unknown link kind "${kind}": expected "c" (config) or "r" (results)${kind === THEORY_LINK_LETTER ? ' (a "t" link holds a theory-lab config: the Theory page opens it)' : ''}.`);
+  const unpacked = unpack(link.payload);
   if (!unpacked.ok) return unpacked;
   return kind === 'c' ? configFromValue(unpacked.value) : resultsFromValue(unpacked.value);
+}
+
+// ---------- other payload kinds ----------
+
+/** The letter of the theory lab's config links (src/theory/link.ts defines its PayloadKind). */
+export const THEORY_LINK_LETTER = 't';
+
+/**
+ * A payload other than the experiment's config and results, defined by its own module (the codec
+ * sits below it in the layers): its letter in links, what it is called in messages, its current
+ * schema version (a `version` field above it is refused as made by a newer lab), and its parser.
+ * Links of this kind go through the same envelope, limits, checksum and messages as the others.
+ */
+export interface PayloadKind<T> {
+  letter: string;
+  /** What the payload is, for messages: "theory config". */
+  what: string;
+  version: number;
+  /** The value as a T, or every problem with it. */
+  parse(value: unknown): { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
+}
+
+/** A payload of `kind` from any value: checked for depth, version and validity, or an error. */
+export function payloadFromValue<T>(kind: PayloadKind<T>, value: unknown): { ok: true; value: T } | DecodeError {
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return tooDeep(kind.what);
+  const version = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).version : undefined;
+  if (typeof version === 'number' && version > kind.version) {
+    return fail('future-version', `This ${kind.what} was made by a newer version of CBS Lab (version ${version}; this page reads version ${kind.version}).`);
+  }
+  const parsed = kind.parse(value);
+  if (!parsed.ok) return invalid(kind.what, parsed.issues);
+  return { ok: true, value: structuredClone(parsed.value) };
+}
+
+export function encodePayloadFragment<T>(kind: PayloadKind<T>, value: T): string {
+  return `#v${LINK_FORMAT_VERSION}.${kind.letter}.${pack(JSON.stringify(value))}`;
+}
+
+/** Decodes a link of `kind` (full URL, "#v1.t.…" or "v1.t.…"). Never throws. */
+export function decodePayloadLink<T>(kind: PayloadKind<T>, input: unknown): { ok: true; value: T } | DecodeError {
+  const link = splitLink(input);
+  if (!link.ok) return link;
+  if (link.kind !== kind.letter) return fail('not-a-lab-link', `This link does not hold a ${kind.what}: it should end in "#v${LINK_FORMAT_VERSION}.${kind.letter}.…".`);
+  const unpacked = unpack(link.payload);
+  if (!unpacked.ok) return unpacked;
+  return payloadFromValue(kind, unpacked.value);
 }
 
 // ---------- JSON files ----------

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { fitPaperCurve } from '../cbs/fit';
+import { cbsClosedForm } from '../cbs/cbs';
+import { stepsToTarget } from '../cbs/steps-to-target';
+import { halfOctaveRates, type TheoryConfig } from './config';
+import { analyzeTheoryRuns, maxStepsFor, runModelSizeSweep, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
+import type { TrainerSession } from './lanes';
+import { defaultTheoryConfig } from './presets';
+import { ExpectedRiskTrainer } from './trainer.expected';
+import { ReferenceTrainer } from './trainer.ref';
+
+/** Small enough for the float64 reference to run in about a second. */
+function tinyConfig(): TheoryConfig {
+  return {
+    ...defaultTheoryConfig(),
+    dim: 32,
+    budgets: [512, 1024, 2048],
+    batchSizes: [1, 4, 16, 64],
+    learningRates: halfOctaveRates(-6, 1),
+    learningRateSearch: 'grid',
+    seeds: [1, 2],
+    analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 50 },
+  };
+}
+
+const onCpu = async (...args: ConstructorParameters<typeof ReferenceTrainer>): Promise<TrainerSession> => new ReferenceTrainer(...args);
+
+function hasNoNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(hasNoNonFinite);
+  if (value && typeof value === 'object') return Object.values(value).every(hasNoNonFinite);
+  return true;
+}
+
+describe('theory experiment (on the float64 reference)', () => {
+  let results: TheoryResults;
+
+  it('runs the reference runs, the sweep and the analysis; the results are plain JSON', async () => {
+    const progress: string[] = [];
+    results = await runTheoryExperiment(tinyConfig(), onCpu, { onProgress: (p) => progress.push(p.phase) });
+    expect(progress[0]).toBe('reference');
+    expect(progress[progress.length - 1]).toBe('sweep');
+    expect(hasNoNonFinite(results)).toBe(true);
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+    expect(results.predicted).toBe(0.5);
+    expect(results.outcomes.map((o) => o.budget)).toEqual([512, 1024, 2048]);
+    expect(results.runs).toHaveLength(2 * 4 * tinyConfig().learningRates.length);
+    expect(results.measured).toBe(results.scaling.e);
+    expect(results.interval).toEqual(results.scaling.exponentInterval);
+  });
+
+  it('the analysis of the saved runs (a results file) gives the same numbers', () => {
+    const saved = JSON.parse(JSON.stringify(results)) as TheoryResults;
+    const { runs, timing, ...analyzed } = results;
+    expect(runs.length).toBeGreaterThan(0);
+    expect(timing.analysisMs).toBeGreaterThanOrEqual(0);
+    expect(analyzeTheoryRuns(saved.config, saved.runs)).toEqual(analyzed);
+  });
+
+  it('the target of a budget is each seed\'s best reference risk there, averaged over the seeds', () => {
+    const config = tinyConfig();
+    for (const o of results.outcomes) {
+      const step = o.budget / config.referenceBatch;
+      const bests = config.seeds.map((seed) => {
+        const risks = results.runs
+          .filter((r) => r.seed === seed && r.batchSize === config.referenceBatch && r.evalSteps.includes(step))
+          .map((r) => r.averageRisk[0][r.evalSteps.indexOf(step)])
+          .filter((v): v is number => v !== null);
+        return Math.min(...risks);
+      });
+      expect(o.target).toBeCloseTo((bests[0] + bests[1]) / 2, 15);
+      // The luckier seed's reference run reaches the mean of the two by the budget.
+      const ref = o.points.find((p) => p.batchSize === config.referenceBatch);
+      expect(Math.min(...(ref?.seeds ?? []).map((x) => x.steps ?? Infinity))).toBeLessThanOrEqual(step);
+    }
+  });
+
+  it('R(B) of each seed, the fit over every seed\'s points and B* are src/cbs applied to the runs', () => {
+    const config = tinyConfig();
+    for (const o of results.outcomes) {
+      const fitPoints: { batchSize: number; steps: number }[] = [];
+      for (const p of o.points) {
+        for (const s of p.seeds) {
+          const runs = results.runs.filter((r) => r.seed === s.seed && r.batchSize === p.batchSize);
+          const steps = runs.map((r) => {
+            const x = stepsToTarget(
+              r.evalSteps.map((step, j) => ({ step, tokens: step, validationTokens: 0, ewaLoss: r.averageRisk[0][j] ?? Number.NaN, ewaLosses: [], rawLoss: null })),
+              o.target,
+              config.analysis.interpolate,
+            );
+            return x.reached ? x.steps : Infinity;
+          });
+          const best = Math.min(...steps);
+          expect(s.steps).toBe(Number.isFinite(best) ? best : null);
+          if (s.lr !== null) expect(steps[runs.findIndex((r) => r.lr === s.lr)]).toBe(best);
+          if (s.steps !== null) fitPoints.push({ batchSize: p.batchSize, steps: s.steps });
+        }
+        const reachedAll = p.seeds.every((s) => s.steps !== null);
+        if (reachedAll) expect(p.steps).toBeCloseTo(Math.sqrt((p.seeds[0].steps as number) * (p.seeds[1].steps as number)), 9);
+        else expect(p.steps).toBeNull();
+      }
+      const fit = fitPaperCurve(fitPoints);
+      const baseline = (o.points.find((p) => p.steps !== null) as { batchSize: number }).batchSize;
+      if (fit.a !== null && fit.b !== null && fit.a > 0) expect(o.bStar).toBeCloseTo(cbsClosedForm(fit.a, fit.b, baseline, 0.2), 9);
+      expect(o.seedBStars.map((x) => x.seed)).toEqual([1, 2]);
+    }
+  });
+
+  it('each sweep group stopped once one of its lanes reached the lowest target, or ran to its cap', () => {
+    const config = tinyConfig();
+    const lowest = Math.min(...results.outcomes.map((o) => o.target));
+    for (const b of config.batchSizes.filter((x) => x !== config.referenceBatch)) {
+      for (const seed of config.seeds) {
+        const runs = results.runs.filter((r) => r.batchSize === b && r.seed === seed);
+        const statuses = new Set(runs.map((r) => r.status));
+        const reached = runs.some((r) => r.averageRisk[0].some((v) => v !== null && v <= lowest));
+        if (reached) expect(statuses.has('running')).toBe(false);
+        else for (const r of runs) expect(['capped', 'diverged']).toContain(r.status);
+        for (const r of runs) expect(r.steps).toBeLessThanOrEqual(maxStepsFor(config, b));
+      }
+    }
+    // The schedule holds every budget's step at the reference batch size and every cap.
+    const steps = trainerOptionsFor(config).evalSteps;
+    for (const d of config.budgets) expect(steps).toContain(d);
+    for (const b of config.batchSizes) expect(steps).toContain(maxStepsFor(config, b));
+  });
+
+  it('the monotone learning-rate search finds the same R(B) as the grid with fewer runs (exact expected risks, no noise)', async () => {
+    const config = { ...tinyConfig(), seeds: [1], budgets: [512, 1024, 2048, 4096], batchSizes: [1, 2, 4, 8, 16, 32, 64, 128] };
+    const onExpected = async (...args: ConstructorParameters<typeof ExpectedRiskTrainer>): Promise<TrainerSession> => new ExpectedRiskTrainer(...args);
+    const grid = await runTheoryExperiment({ ...config, learningRateSearch: 'grid' }, onExpected);
+    const monotone = await runTheoryExperiment({ ...config, learningRateSearch: 'monotone' }, onExpected);
+    expect(monotone.outcomes.map((o) => o.points)).toEqual(grid.outcomes.map((o) => o.points));
+    expect(monotone.outcomes.map((o) => o.bStar)).toEqual(grid.outcomes.map((o) => o.bStar));
+    expect(monotone.runs.length).toBeLessThan(0.6 * grid.runs.length);
+    // The best learning rate grows with B until it saturates: the assumption the search rests on.
+    for (const o of grid.outcomes) {
+      const lrs = o.points.map((p) => p.seeds[0].lr as number);
+      lrs.slice(1).forEach((lr, i) => expect(lr).toBeGreaterThanOrEqual(lrs[i]));
+    }
+  });
+
+  it('B* against M: it grows with M and saturates once M holds the resolved directions', async () => {
+    const config = { ...tinyConfig(), seeds: [1], budgets: [512, 1024, 2048], batchSizes: [1, 2, 4, 8, 16, 32, 64, 128], learningRateSearch: 'monotone' as const };
+    const onExpected = async (...args: ConstructorParameters<typeof ExpectedRiskTrainer>): Promise<TrainerSession> => new ExpectedRiskTrainer(...args);
+    const sweep = await runModelSizeSweep(config, [32, 4, 8], onExpected);
+    expect(sweep.dims).toEqual([4, 8, 32]);
+    expect(sweep.config.dim).toBe(32);
+    const bStar = sweep.results.map((r) => r.outcomes.map((o) => o.bStar as number));
+    // k(2048) ≈ 6.7: M = 4 and 8 cut into the resolved directions, M = 32 does not.
+    bStar[0].forEach((b, i) => {
+      expect(b).toBeLessThan(bStar[1][i]);
+      expect(bStar[1][i]).toBeLessThan(bStar[2][i]);
+    });
+    await expect(runModelSizeSweep(config, [4, 8], onExpected)).rejects.toThrow(/invalid theory config at M = 8:\ndim: M = 8 is too small for the budget/);
+  });
+
+  it('refuses an invalid config before running anything', async () => {
+    let created = 0;
+    const counting = async (...args: ConstructorParameters<typeof ReferenceTrainer>) => {
+      created++;
+      return new ReferenceTrainer(...args);
+    };
+    await expect(runTheoryExperiment({ ...tinyConfig(), a: 0.9 }, counting)).rejects.toThrow(/invalid theory config:\na: a must be greater than 1/);
+    await expect(runTheoryExperiment({ ...tinyConfig(), dim: 8 }, counting)).rejects.toThrow(/dim: M = 8 is too small for the budget/);
+    expect(created).toBe(0);
+  });
+
+  it('stops when asked to', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runTheoryExperiment(tinyConfig(), onCpu, { signal: controller.signal })).rejects.toThrow(/stopped/);
+  });
+});

@@ -1,0 +1,379 @@
+// A theory experiment from config to measured exponent, on any trainer (the GPU one, the float64
+// reference, or the exact expected risk): the reference runs that set one target per budget, the
+// sweep over batch sizes and learning rates, then the language-model sweeps' own analysis
+// (src/cbs): steps to target, R(B) per seed replicate, the paper's fit over every replicate's
+// points, B*, its bootstrap interval, and the power law of B* in D. As in the language-model
+// sweeps, a budget's target is each seed's best reference risk, averaged over the seeds. No DOM,
+// no Node: it runs in a Web Worker as well as in Node.
+import { analyzeTable, type CbsReport, type TableRow } from '../cbs/report';
+import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
+import { stepsToTarget } from '../cbs/steps-to-target';
+import { describeIssues, validateTheoryConfig, type TheoryConfig, type ValidationOptions } from './config';
+import { evalSchedule, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
+import { makeProblem, predictedExponent, type TheoryProblem } from './problem';
+import { blockSamplesFor, blocksPerDispatch, planTrainer } from './trainer.plan';
+
+export const THEORY_RESULTS_VERSION = 1;
+
+export type SessionFactory = (options: TrainerOptions, groups: LaneGroup[]) => Promise<TrainerSession>;
+
+export interface TheoryProgress {
+  phase: 'reference' | 'sweep';
+  /** Samples processed so far by the groups of this phase (each group's stream counted once). */
+  samples: number;
+  groupsRunning: number;
+  groups: number;
+}
+
+export interface RunOptions {
+  onProgress?: (p: TheoryProgress) => void;
+  signal?: AbortSignal;
+  /** Lane·sample·coordinate updates per dispatch (see blocksPerDispatch). */
+  workPerDispatch?: number;
+  /** Keep every seed's risk curves in the results (default true). */
+  keepRuns?: boolean;
+}
+
+/** One lane's run, JSON-able: risks that were not finite are null. */
+export interface TheoryRun {
+  seed: number;
+  batchSize: number;
+  lr: number;
+  status: LaneStatus;
+  steps: number;
+  evalSteps: number[];
+  /** averageRisk[k][j]: excess risk of average k at evalSteps[j]. */
+  averageRisk: (number | null)[][];
+  lastRisk: (number | null)[];
+}
+
+export interface BudgetOutcome {
+  budget: number;
+  /** The target excess risk: each seed's best reference risk after `budget` samples, averaged over the seeds. */
+  target: number;
+  /**
+   * R(B) per batch size: the geometric mean over seeds (null unless every seed reached the
+   * target), and each seed's own R(B) with the learning rate that gave it.
+   */
+  points: { batchSize: number; steps: number | null; seeds: { seed: number; steps: number | null; lr: number | null }[] }[];
+  bStar: number | null;
+  /** The bootstrap interval of B*, when there is one. */
+  interval: [number | null, number | null] | null;
+  /** B* of each seed's points alone: the seed-to-seed spread. */
+  seedBStars: { seed: number; bStar: number | null }[];
+  /** The power-law point was left out, and why (null when used). */
+  excluded: string | null;
+}
+
+export interface TheoryResults {
+  version: typeof THEORY_RESULTS_VERSION;
+  kind: 'theory-results';
+  config: TheoryConfig;
+  /** 1 − a/min(b, 2a+1). */
+  predicted: number;
+  /** The fitted exponent of B* in D over the budgets, and its t-interval at config.analysis.level. */
+  measured: number | null;
+  interval: [number, number] | null;
+  scaling: PowerLawFit;
+  /** Slopes of log B* between consecutive budgets: where the power law bends. */
+  localExponents: { from: number; to: number; exponent: number }[];
+  outcomes: BudgetOutcome[];
+  /** The src/cbs report (budgets as data sizes, M as the model size, seeds as replicates). */
+  report: CbsReport;
+  /** Every lane of every seed, with its risk curves (empty with keepRuns: false). */
+  runs: TheoryRun[];
+  notes: string[];
+  timing: { referenceMs: number; sweepMs: number; analysisMs: number };
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** Which groups to stop now, from what every lane did so far (called after each advance). */
+type StopRule = (results: LaneResult[][]) => number[];
+
+async function runPhase(
+  phase: TheoryProgress['phase'],
+  factory: SessionFactory,
+  options: TrainerOptions,
+  groups: LaneGroup[],
+  run: RunOptions,
+  stopRule: StopRule | null,
+): Promise<LaneResult[][]> {
+  const session = await factory(options, groups);
+  try {
+    const layout = planTrainer(options, groups);
+    const maxSamples = Math.max(...groups.flatMap((g) => g.lanes.map((l) => l.maxSteps * l.batchSize)));
+    const maxBlocks = Math.ceil(maxSamples / options.blockSamples);
+    let running = groups.map(() => true);
+    let samples = 0;
+    while (running.some(Boolean)) {
+      if (run.signal?.aborted) throw new DOMException('the theory experiment was stopped', 'AbortError');
+      const active = running.filter(Boolean).length;
+      const blocks = blocksPerDispatch(layout, active, maxBlocks, run.workPerDispatch);
+      await session.advance(blocks * options.blockSamples);
+      samples += blocks * options.blockSamples;
+      running = await session.running();
+      if (stopRule) {
+        const stops = stopRule(await session.results()).filter((g) => running[g]);
+        if (stops.length > 0) {
+          await session.stop(stops);
+          running = await session.running();
+        }
+      }
+      run.onProgress?.({ phase, samples, groupsRunning: running.filter(Boolean).length, groups: groups.length });
+    }
+    return await session.results();
+  } finally {
+    session.dispose();
+  }
+}
+
+/** A lane's evaluations as the language-model analysis reads them: average k's risk as the EWA loss. */
+function evalsOf(result: LaneResult, batchSize: number, k: number) {
+  return result.evalSteps.map((step, j) => {
+    const risk = result.averageRisk[k][j];
+    return { step, tokens: step * batchSize, validationTokens: 0, ewaLoss: risk, ewaLosses: [risk], rawLoss: result.lastRisk[j] };
+  });
+}
+
+/** Steps to target of one lane: the first crossing over its averages (each average counts as one of the sweep's runs, as EWA decays do in the language-model sweeps). */
+function laneSteps(result: LaneResult, batchSize: number, target: number, interpolate: boolean): number | null {
+  let best: number | null = null;
+  for (let k = 0; k < result.averageRisk.length; k++) {
+    const crossing = stepsToTarget(evalsOf(result, batchSize, k), target, interpolate);
+    if (crossing.reached && (best === null || crossing.steps < best)) best = crossing.steps;
+  }
+  return best;
+}
+
+/** A lane's lowest averaged risk at step `step`, or null when it did not get there with a finite risk. */
+function laneRiskAt(result: LaneResult, step: number): number | null {
+  const j = result.evalSteps.indexOf(step);
+  if (j < 0) return null;
+  const finite = result.averageRisk.map((series) => series[j]).filter(Number.isFinite);
+  return finite.length > 0 ? Math.min(...finite) : null;
+}
+
+/** Whether any average of the lane has come to or below `target`. */
+function reached(result: LaneResult, target: number): boolean {
+  return result.averageRisk.some((series) => series.some((r) => r <= target));
+}
+
+/**
+ * The smallest best learning rate of one batch size, over seeds and targets (per seed and target,
+ * the learning rate whose lane reaches the target first), or null when no lane reaches any.
+ */
+function bestLearningRateFloor(groups: LaneGroup[], results: LaneResult[][], targets: number[], interpolate: boolean): number | null {
+  let floor: number | null = null;
+  groups.forEach((group, g) => {
+    for (const target of targets) {
+      let best: { steps: number; lr: number } | null = null;
+      group.lanes.forEach((lane, l) => {
+        const steps = laneSteps(results[g][l], lane.batchSize, target, interpolate);
+        if (steps !== null && (best === null || steps < best.steps)) best = { steps, lr: lane.lr };
+      });
+      const found = best as { steps: number; lr: number } | null;
+      if (found !== null && (floor === null || found.lr < floor)) floor = found.lr;
+    }
+  });
+  return floor;
+}
+
+function toRun(seed: number, lane: { batchSize: number; lr: number }, r: LaneResult): TheoryRun {
+  return {
+    seed,
+    batchSize: lane.batchSize,
+    lr: lane.lr,
+    status: r.status,
+    steps: r.steps,
+    evalSteps: r.evalSteps,
+    averageRisk: r.averageRisk.map((series) => series.map(finiteOrNull)),
+    lastRisk: r.lastRisk.map(finiteOrNull),
+  };
+}
+
+export function trainerOptionsFor(config: TheoryConfig, problem: TheoryProblem = problemOf(config)): TrainerOptions {
+  const dMax = Math.max(...config.budgets);
+  const extra = [...config.budgets.map((d) => d / config.referenceBatch), ...config.batchSizes.map((b) => maxStepsFor(config, b))];
+  const maxStep = Math.max(dMax / config.referenceBatch, ...config.batchSizes.map((b) => maxStepsFor(config, b)));
+  return { problem, averaging: config.averaging, evalSteps: evalSchedule(maxStep, config.evalsPerOctave, extra), blockSamples: blockSamplesFor(config.dim) };
+}
+
+export function problemOf(config: TheoryConfig): TheoryProblem {
+  return makeProblem({ a: config.a, b: config.b, dim: config.dim, noiseVariance: config.noiseVariance });
+}
+
+/** A sweep run at batch size B stops after sampleCap × D_max samples (the reference runs after D_max). */
+export function maxStepsFor(config: TheoryConfig, batchSize: number): number {
+  const dMax = Math.max(...config.budgets);
+  return batchSize === config.referenceBatch ? dMax / config.referenceBatch : Math.ceil((config.sampleCap * dMax) / batchSize);
+}
+
+/** The target of each budget (ascending): each seed's best averaged reference risk after D samples, averaged over the seeds. */
+function targetsOf(config: TheoryConfig, budgets: readonly number[], referenceResults: readonly LaneResult[][]): number[] {
+  return budgets.map((d) => {
+    const bests = referenceResults
+      .map((lanes) => lanes.map((r) => laneRiskAt(r, d / config.referenceBatch)).filter((r): r is number => r !== null))
+      .filter((risks) => risks.length > 0)
+      .map((risks) => Math.min(...risks));
+    if (bests.length === 0) throw new Error(`every reference run (batch ${config.referenceBatch}) diverged before ${d} samples: lower the learning rates`);
+    return bests.reduce((sum, r) => sum + r, 0) / bests.length;
+  });
+}
+
+export async function runTheoryExperiment(config: TheoryConfig, factory: SessionFactory, run: RunOptions = {}, validation: ValidationOptions = {}): Promise<TheoryResults> {
+  const issues = validateTheoryConfig(config, validation);
+  if (issues.length > 0) throw new RangeError(`invalid theory config:\n${describeIssues(issues)}`);
+  const problem = problemOf(config);
+  const options = trainerOptionsFor(config, problem);
+  const budgets = [...config.budgets].sort((p, q) => p - q);
+  const { analysis } = config;
+  const lanesAt = (batchSize: number) => config.learningRates.map((lr) => ({ batchSize, lr, maxSteps: maxStepsFor(config, batchSize) }));
+  const groups: LaneGroup[] = [];
+  const results: LaneResult[][] = [];
+
+  // 1. Reference runs. The target of budget D: each seed's best averaged risk after D samples,
+  // averaged over the seeds (src/experiment/results.ts, targetFromReferences, does the same for
+  // the language-model sweeps).
+  const t0 = now();
+  const referenceGroups: LaneGroup[] = config.seeds.map((seed) => ({ seed, lanes: lanesAt(config.referenceBatch) }));
+  const referenceResults = await runPhase('reference', factory, options, referenceGroups, run, null);
+  groups.push(...referenceGroups);
+  results.push(...referenceResults);
+  const targets = targetsOf(config, budgets, referenceResults);
+  const lowest = Math.min(...targets);
+
+  // 2. The sweep: every other batch size, each (batch size, seed) until one of its lanes reaches
+  // the lowest target. With the monotone learning-rate search the batch sizes go one at a time,
+  // upwards, each trying only the learning rates at or above the smallest best one of the batch
+  // size before it (the best learning rate never falls as B grows; experiment.test.ts checks that
+  // this search finds the grid's answer).
+  const t1 = now();
+  const ascending = [...config.batchSizes].sort((p, q) => p - q);
+  const phases = config.learningRateSearch === 'grid' ? [ascending.filter((b) => b !== config.referenceBatch)] : ascending.map((b) => [b]);
+  const stopRule: StopRule = (now) => now.flatMap((lanes, g) => (lanes.some((r) => reached(r, lowest)) ? [g] : []));
+  let floor = 0;
+  for (const phase of phases) {
+    if (phase.length === 1 && phase[0] === config.referenceBatch) {
+      floor = bestLearningRateFloor(referenceGroups, referenceResults, targets, analysis.interpolate) ?? floor;
+      continue;
+    }
+    const phaseGroups: LaneGroup[] = [];
+    for (const b of phase) for (const seed of config.seeds) phaseGroups.push({ seed, lanes: lanesAt(b).filter((lane) => lane.lr >= floor) });
+    const phaseResults = await runPhase('sweep', factory, options, phaseGroups, run, stopRule);
+    groups.push(...phaseGroups);
+    results.push(...phaseResults);
+    floor = bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate) ?? floor;
+  }
+
+  // 3. The analysis, from the runs alone (what a saved results file holds).
+  const t2 = now();
+  const runs = groups.flatMap((g, gi) => g.lanes.map((lane, l) => toRun(g.seed, lane, results[gi][l])));
+  const analyzed = analyzeTheoryRuns(config, runs);
+  const t3 = now();
+  return { ...analyzed, runs: run.keepRuns === false ? [] : runs, timing: { referenceMs: t1 - t0, sweepMs: t2 - t1, analysisMs: t3 - t2 } };
+}
+
+/** A saved run as the trainer returned it (risks that were not finite are NaN again). */
+function laneResultOf(run: TheoryRun): LaneResult {
+  const nan = (v: number | null) => v ?? Number.NaN;
+  return { status: run.status, steps: run.steps, evalSteps: run.evalSteps, averageRisk: run.averageRisk.map((series) => series.map(nan)), lastRisk: run.lastRisk.map(nan) };
+}
+
+/**
+ * The language-model sweeps' analysis (src/cbs) of a theory experiment's runs, seeds as
+ * replicates, then the exponent of B* in D. A pure function of the config and the runs (in the
+ * order the experiment ran them: the reference runs, the runs at batch size config.referenceBatch,
+ * first), so a results file can be analysed again and must give the same numbers.
+ */
+export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun[]): Omit<TheoryResults, 'runs' | 'timing'> {
+  const budgets = [...config.budgets].sort((p, q) => p - q);
+  const { analysis } = config;
+  const notes: string[] = [];
+  const lanes = runs.map(laneResultOf);
+  const referenceResults = config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
+  const targets = targetsOf(config, budgets, referenceResults);
+  const rows: TableRow[] = [];
+  budgets.forEach((d, i) => {
+    runs.forEach((run, r) => {
+      rows.push({ batchSize: run.batchSize, steps: laneSteps(lanes[r], run.batchSize, targets[i], analysis.interpolate), replicate: config.seeds.indexOf(run.seed), modelSize: config.dim, dataSize: d });
+    });
+  });
+  const report = analyzeTable(rows, {
+    analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
+    bootstrap: { method: null, level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1 },
+  });
+  // Row ids are "row-N", N counting from 1 over budgets × runs.
+  const runOf = (runId: string | null) => (runId === null ? null : runs[(Number(runId.replace('row-', '')) - 1) % runs.length]);
+  const outcomes: BudgetOutcome[] = budgets.map((d, i) => {
+    const group = report.groups.find((g) => g.dataSize === d);
+    if (!group) throw new Error(`the analysis lost budget ${d}`);
+    const bStar = group.cbs.bStar;
+    if (group.cbs.extrapolated) notes.push(`D = ${d}: B* = ${bStar?.toPrecision(4)} lies beyond the largest batch size: add larger batch sizes`);
+    if (group.fit.status !== 'ok') notes.push(`D = ${d}: fit ${group.fit.status}${group.fit.note ? ` (${group.fit.note})` : ''}`);
+    const missing = group.points.flatMap((p) => p.replicates.filter((r) => r.steps === null).map((r) => `B = ${p.batchSize} (seed ${config.seeds[r.replicate]})`));
+    if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at ${missing.join(', ')}`);
+    return {
+      budget: d,
+      target: targets[i],
+      points: group.points.map((p) => ({
+        batchSize: p.batchSize,
+        steps: p.steps,
+        seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, lr: runOf(r.bestRunId)?.lr ?? null })),
+      })),
+      bStar,
+      interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
+      seedBStars: group.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: r.bStar })),
+      excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
+    };
+  });
+  const used = outcomes.filter((o): o is BudgetOutcome & { bStar: number } => o.bStar !== null && o.bStar > 0);
+  const scaling = fitPowerLaw(
+    used.map((o) => ({ x: o.budget, y: o.bStar })),
+    analysis.level,
+  );
+  const localExponents: TheoryResults['localExponents'] = [];
+  for (let i = 1; i < used.length; i++) {
+    localExponents.push({ from: used[i - 1].budget, to: used[i].budget, exponent: Math.log(used[i].bStar / used[i - 1].bStar) / Math.log(used[i].budget / used[i - 1].budget) });
+  }
+  const diverged = runs.filter((r) => r.status === 'diverged').length;
+  if (diverged > 0) notes.push(`${diverged} of ${runs.length} runs diverged (learning rate too large for their batch size): they never reach a target`);
+  return {
+    version: THEORY_RESULTS_VERSION,
+    kind: 'theory-results',
+    config,
+    predicted: predictedExponent(config.a, config.b),
+    measured: scaling.e,
+    interval: scaling.exponentInterval,
+    scaling,
+    localExponents,
+    outcomes,
+    report,
+    notes,
+  };
+}
+
+export interface ModelSizeSweep {
+  kind: 'theory-model-sweep';
+  /** The config at the largest M (validated as usual); each result is this config at one M. */
+  config: TheoryConfig;
+  dims: number[];
+  results: TheoryResults[];
+}
+
+/**
+ * B* against the model dimension M: the same experiment at each M of `dims`. The config must be
+ * valid at the largest M; the smaller ones may resolve fewer directions than the data could, which
+ * is the regime the sweep is there to show (B* grows with M, then saturates once M ≫ k(D)).
+ */
+export async function runModelSizeSweep(config: TheoryConfig, dims: number[], factory: SessionFactory, run: RunOptions = {}): Promise<ModelSizeSweep> {
+  if (dims.length < 2 || dims.some((m) => !Number.isInteger(m) || m < 1)) throw new RangeError(`a model-size sweep needs at least 2 positive integer dimensions (got ${dims.join(', ')})`);
+  const sorted = [...new Set(dims)].sort((p, q) => p - q);
+  const largest = { ...config, dim: sorted[sorted.length - 1] };
+  const issues = validateTheoryConfig(largest);
+  if (issues.length > 0) throw new RangeError(`invalid theory config at M = ${largest.dim}:\n${describeIssues(issues)}`);
+  const results: TheoryResults[] = [];
+  for (const dim of sorted) results.push(await runTheoryExperiment({ ...config, dim }, factory, run, { checkModelSize: false }));
+  return { kind: 'theory-model-sweep', config: largest, dims: sorted, results };
+}

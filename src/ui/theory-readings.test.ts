@@ -1,0 +1,92 @@
+// The theory page's chart data and readings, on a real (small) experiment run on the float64
+// reference trainer: the numbers in the sentences are the results' own.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { halfOctaveRates, type TheoryConfig } from '../theory/config';
+import { runTheoryExperiment, type ModelSizeSweep, type TheoryResults } from '../theory/experiment';
+import { defaultTheoryConfig } from '../theory/presets';
+import { ReferenceTrainer } from '../theory/trainer.ref';
+import { branchText, dataScalingReading, dataScalingView, modelSizeReading, modelSizeView, riskCurves, riskReading } from './theory-readings';
+import { fmtNum } from './format';
+
+const config: TheoryConfig = {
+  ...defaultTheoryConfig(),
+  dim: 32,
+  budgets: [512, 1024, 2048],
+  batchSizes: [1, 4, 16, 64],
+  learningRates: halfOctaveRates(-6, 1),
+  seeds: [1, 2],
+  analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 20 },
+};
+
+let results: TheoryResults;
+beforeAll(async () => {
+  results = await runTheoryExperiment(config, async (options, groups) => new ReferenceTrainer(options, groups));
+});
+
+describe('B* against D', () => {
+  it('plots B* per budget, each seed, the fit and a line of the predicted slope through the points', () => {
+    const view = dataScalingView(results);
+    const used = results.outcomes.filter((o) => o.bStar !== null);
+    expect(view.points).toEqual(used.map((o) => ({ x: o.budget, y: o.bStar })));
+    expect(view.seedPoints.length).toBe(results.outcomes.flatMap((o) => o.seedBStars.filter((s) => s.bStar !== null)).length);
+    const slope = (line: { x: number; y: number }[]) => Math.log(line[1].y / line[0].y) / Math.log(line[1].x / line[0].x);
+    expect(slope(view.fit)).toBeCloseTo(results.measured as number, 12);
+    expect(slope(view.predicted)).toBeCloseTo(0.5, 12);
+    // Through the centre of the points in log–log.
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const at = Math.exp(mean(view.points.map((p) => Math.log(p.x))));
+    const predictedThere = view.predicted[0].y * (at / view.predicted[0].x) ** 0.5;
+    expect(Math.log(predictedThere)).toBeCloseTo(mean(view.points.map((p) => Math.log(p.y))), 10);
+  });
+
+  it('reads the growth, the fitted exponent with its interval, the prediction and its branch', () => {
+    const text = dataScalingReading(results);
+    expect(text).toContain(`exponent ${fmtNum(results.measured)}`);
+    expect(text).toContain(`interval ${fmtNum(results.interval?.[0])} to ${fmtNum(results.interval?.[1])}`);
+    expect(text).toContain('The theory predicts 0.5 (b = 4 < 2a + 1 = 5, so the exponent is 1 − a/b)');
+    const [lo, hi] = results.interval as [number, number];
+    expect(dataScalingReading({ ...results, predicted: (lo + hi) / 2 })).toContain('agrees with the theory');
+    expect(dataScalingReading({ ...results, predicted: hi + 0.2 })).toMatch(/outside the interval, [0-9.]+ from the fit: the theory is a limit of large budgets/);
+    expect(dataScalingReading({ ...results, predicted: hi + 0.2 })).not.toContain('On this branch');
+    expect(dataScalingReading({ ...results, config: { ...results.config, b: 8 }, predicted: hi + 0.2 })).toContain('On this branch the largest batches reach the target in a handful of steps');
+    expect(dataScalingReading({ ...results, measured: null, outcomes: results.outcomes.map((o) => ({ ...o, bStar: null })) })).toMatch(/^B\* against D needs a finite B\* at two or more budgets; none has one/);
+  });
+
+  it('names the branch of min(b, 2a + 1)', () => {
+    expect(branchText(2, 8)).toBe('b = 8 > 2a + 1 = 5, so the exponent is 1 − a/(2a + 1): the target is smoother than SGD with averaging can use');
+    expect(branchText(2, 5)).toMatch(/^b = 2a \+ 1 = 5/);
+  });
+});
+
+describe('B* against M', () => {
+  const sweepOf = (bStars: (number | null)[]): ModelSizeSweep => ({
+    kind: 'theory-model-sweep',
+    config: { ...config, dim: 64 },
+    dims: [8, 16, 32, 64],
+    results: bStars.map((bStar) => ({ ...results, outcomes: [{ ...results.outcomes[0], budget: 2048, bStar }] })),
+  });
+
+  it('finds where B* levels off, and says when it does not', () => {
+    const sweep = sweepOf([3, 9, 11, 10]);
+    expect(modelSizeView(sweep, 2048)).toEqual([{ x: 8, y: 3 }, { x: 16, y: 9 }, { x: 32, y: 11 }, { x: 64, y: 10 }]);
+    expect(modelSizeReading(sweep, 2048)).toMatch(/^At D = 2\.05k, B\* went from 3 at M = 8 to 10 at M = 64, and stays within 20% from M = 16 on: with 2\.05k samples SGD resolves about [0-9.]+ directions/);
+    expect(modelSizeReading(sweepOf([3, 6, 9, 14]), 2048)).toMatch(/still changes by more than 20% between the two largest M .*add larger M/);
+    expect(modelSizeReading(sweepOf([null, null, null, 4]), 2048)).toMatch(/needs a finite B\* at two or more model sizes/);
+  });
+});
+
+describe('risk curves', () => {
+  it('one curve per batch size, the run of its best learning rate, against samples seen', () => {
+    const budget = 2048;
+    const curves = riskCurves(results, budget, 1);
+    const outcome = results.outcomes.find((o) => o.budget === budget)!;
+    expect(curves.map((c) => c.batchSize)).toEqual(outcome.points.filter((p) => p.seeds[0].lr !== null).map((p) => p.batchSize));
+    for (const c of curves) {
+      const run = results.runs.find((r) => r.seed === 1 && r.batchSize === c.batchSize && r.lr === c.lr)!;
+      expect(c.points[0]).toEqual({ samples: run.evalSteps[0] * c.batchSize, risk: run.averageRisk[0][0] });
+    }
+    const text = riskReading(results, budget);
+    expect(text).toMatch(/^Batch size \d+ reached the target excess risk [0-9.e-]+ \(the best risk batch size 1 reaches with 2\.05k samples, averaged over the seeds\) after /);
+    expect(text).toContain(`Up to about B* = ${fmtNum(outcome.bStar)}`);
+  });
+});

@@ -1,0 +1,161 @@
+// The theory page's charts as data, and each read aloud in plain sentences: B* against the data
+// budget D with the fitted and the predicted exponent, B* against the model dimension M at a fixed
+// D, and the risk curves of one budget. Nothing here is a number the charts do not show.
+import type { BudgetOutcome, ModelSizeSweep, TheoryResults, TheoryRun } from '../theory/experiment';
+import { problemOf } from '../theory/experiment';
+import { resolvedDirections } from '../theory/problem';
+import { formatCount } from '../util/format';
+import { fmtNum } from './format';
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+const times = (x: number) => `×${+x.toPrecision(2)}`;
+const geomean = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+
+/** Which term of min(b, 2a + 1) sets the exponent, in words. */
+export function branchText(a: number, b: number): string {
+  const edge = 2 * a + 1;
+  if (b < edge) return `b = ${fmtNum(b)} < 2a + 1 = ${fmtNum(edge)}, so the exponent is 1 − a/b`;
+  if (b > edge) return `b = ${fmtNum(b)} > 2a + 1 = ${fmtNum(edge)}, so the exponent is 1 − a/(2a + 1): the target is smoother than SGD with averaging can use`;
+  return `b = 2a + 1 = ${fmtNum(edge)}, where both branches give 1 − a/b`;
+}
+
+/** The budgets with a finite B*, ascending. */
+function measured(results: TheoryResults): (BudgetOutcome & { bStar: number })[] {
+  return results.outcomes.filter((o): o is BudgetOutcome & { bStar: number } => o.bStar !== null && o.bStar > 0).sort((p, q) => p.budget - q.budget);
+}
+
+export interface DataScalingView {
+  /** B* of each budget (all seeds together). */
+  points: XY[];
+  /** B* of each seed alone. */
+  seedPoints: XY[];
+  /** The fitted power law across the budgets. */
+  fit: XY[];
+  /** A line of the predicted slope through the points' centre (in log–log): the theory fixes the slope, not the level. */
+  predicted: XY[];
+}
+
+export function dataScalingView(results: TheoryResults): DataScalingView {
+  const used = measured(results);
+  const points = used.map((o) => ({ x: o.budget, y: o.bStar }));
+  const seedPoints = results.outcomes.flatMap((o) => o.seedBStars.filter((s) => s.bStar !== null && s.bStar > 0).map((s) => ({ x: o.budget, y: s.bStar as number })));
+  if (points.length < 2) return { points, seedPoints, fit: [], predicted: [] };
+  const lo = points[0].x;
+  const hi = points[points.length - 1].x;
+  const xs = [lo, hi];
+  const { c, e } = results.scaling;
+  const fit = c !== null && e !== null ? xs.map((x) => ({ x, y: c * x ** e })) : [];
+  const cx = geomean(points.map((p) => p.x));
+  const cy = geomean(points.map((p) => p.y));
+  const predicted = xs.map((x) => ({ x, y: cy * (x / cx) ** results.predicted }));
+  return { points, seedPoints, fit, predicted };
+}
+
+/** Beside B* against D: how B* moved, the fitted exponent and its interval, the prediction, and whether they agree. */
+export function dataScalingReading(results: TheoryResults): string {
+  const used = measured(results);
+  const { a, b } = results.config;
+  const predicted = `The theory predicts ${fmtNum(results.predicted)} (${branchText(a, b)}).`;
+  if (used.length < 2 || results.measured === null) return `B* against D needs a finite B* at two or more budgets; ${used.length === 0 ? 'none has one' : 'only one has one'} here (see the notes). ${predicted}`;
+  const first = used[0];
+  const last = used[used.length - 1];
+  const level = Math.round(results.config.analysis.level * 100);
+  const interval = results.interval ? ` (${level}% interval ${fmtNum(results.interval[0])} to ${fmtNum(results.interval[1])})` : '';
+  const sentences = [
+    `B* grew from ${fmtNum(first.bStar)} to ${fmtNum(last.bStar)} (${times(last.bStar / first.bStar)}) as the data budget grew from ${formatCount(first.budget)} to ${formatCount(last.budget)} samples (${times(last.budget / first.budget)}): a power law through the points has exponent ${fmtNum(results.measured)}${interval}.`,
+    predicted,
+  ];
+  if (results.interval) {
+    const [lo, hi] = results.interval;
+    const inside = results.predicted >= lo && results.predicted <= hi;
+    const gap = Math.abs(results.measured - results.predicted);
+    if (inside) sentences.push('The prediction lies inside the interval: the measurement agrees with the theory here.');
+    else {
+      sentences.push(`The prediction lies outside the interval, ${fmtNum(gap, 2)} from the fit: the theory is a limit of large budgets and large models, and these budgets are not in it yet${localSpread(results)}.`);
+      // What the lab's own runs showed on this branch (docs/science.md, Theory lab, Results).
+      if (b > 2 * a + 1) sentences.push('On this branch the largest batches reach the target in a handful of steps, where steps against batch size do not follow the paper\'s a + b/B, and the measured exponent moves with the label noise σ².');
+    }
+  }
+  return sentences.join(' ');
+}
+
+/** ", (the slope between neighbouring budgets goes from x to y)" when there are local slopes. */
+function localSpread(results: TheoryResults): string {
+  const local = results.localExponents;
+  if (local.length < 2) return '';
+  return ` (the slope between neighbouring budgets goes from ${fmtNum(local[0].exponent, 2)} to ${fmtNum(local[local.length - 1].exponent, 2)})`;
+}
+
+// ---------- B* against M ----------
+
+/** B* at budget `budget` for each M of a model-size sweep (M without a finite B* left out). */
+export function modelSizeView(sweep: ModelSizeSweep, budget: number): XY[] {
+  return sweep.dims.flatMap((dim, i) => {
+    const bStar = sweep.results[i].outcomes.find((o) => o.budget === budget)?.bStar ?? null;
+    return bStar !== null && bStar > 0 ? [{ x: dim, y: bStar }] : [];
+  });
+}
+
+/** B* counts as saturated in M from the smallest M whose B*, and every larger M's, lies within this fraction of the largest M's. */
+export const SATURATION_TOLERANCE = 0.2;
+
+export function modelSizeReading(sweep: ModelSizeSweep, budget: number): string {
+  const points = modelSizeView(sweep, budget);
+  const k = resolvedDirections(problemOf(sweep.config), budget);
+  const scale = `with ${formatCount(budget)} samples SGD resolves about ${fmtNum(k, 2)} directions of the spectrum`;
+  if (points.length < 2) return `B* against M needs a finite B* at two or more model sizes at D = ${formatCount(budget)}; ${scale}.`;
+  const first = points[0];
+  const last = points[points.length - 1];
+  const within = (p: XY) => Math.abs(p.y / last.y - 1) <= SATURATION_TOLERANCE;
+  let from = points.length - 1;
+  while (from > 0 && within(points[from - 1])) from--;
+  const moved = `At D = ${formatCount(budget)}, B* went from ${fmtNum(first.y)} at M = ${first.x} to ${fmtNum(last.y)} at M = ${last.x}`;
+  if (from === points.length - 1) return `${moved}, and still changes by more than ${Math.round(SATURATION_TOLERANCE * 100)}% between the two largest M (${scale}): add larger M to see it level off.`;
+  return `${moved}, and stays within ${Math.round(SATURATION_TOLERANCE * 100)}% from M = ${points[from].x} on: ${scale}, and once the model holds them more parameters no longer change the critical batch size.`;
+}
+
+// ---------- risk curves ----------
+
+export interface RiskSeries {
+  batchSize: number;
+  lr: number;
+  /** Samples seen (steps × B) and the lowest excess risk among the run's averages. */
+  points: { samples: number; risk: number }[];
+}
+
+/**
+ * For one budget and one seed, the run that set R(B) at each batch size (its best learning rate):
+ * excess risk against samples seen.
+ */
+export function riskCurves(results: TheoryResults, budget: number, seed: number): RiskSeries[] {
+  const outcome = results.outcomes.find((o) => o.budget === budget);
+  if (!outcome) return [];
+  return outcome.points.flatMap((p) => {
+    const lr = p.seeds.find((s) => s.seed === seed)?.lr ?? null;
+    const run = lr === null ? undefined : results.runs.find((r: TheoryRun) => r.seed === seed && r.batchSize === p.batchSize && r.lr === lr);
+    if (!run || lr === null) return [];
+    const points = run.evalSteps.flatMap((step, j) => {
+      const risks = run.averageRisk.map((series) => series[j]).filter((v): v is number => v !== null && v > 0);
+      return risks.length > 0 ? [{ samples: step * run.batchSize, risk: Math.min(...risks) }] : [];
+    });
+    return [{ batchSize: p.batchSize, lr, points }];
+  });
+}
+
+/** Beside the risk curves of one budget: how many samples the smallest and the largest batch needed to reach its target. */
+export function riskReading(results: TheoryResults, budget: number): string {
+  const outcome = results.outcomes.find((o) => o.budget === budget);
+  if (!outcome) return '';
+  const reached = outcome.points.filter((p) => p.steps !== null).map((p) => ({ batchSize: p.batchSize, samples: (p.steps as number) * p.batchSize }));
+  const target = `the target excess risk ${fmtNum(outcome.target, 3)} (the best risk batch size ${results.config.referenceBatch} reaches with ${formatCount(budget)} samples, averaged over the seeds)`;
+  if (reached.length < 2) return `Fewer than two batch sizes reached ${target} with every seed, so there is no comparison to read.`;
+  const first = reached[0];
+  const last = reached[reached.length - 1];
+  const bStar = outcome.bStar === null ? '' : ` Up to about B* = ${fmtNum(outcome.bStar)} a larger batch costs little extra data; beyond it every step's extra samples buy less and less.`;
+  const steps = (p: { batchSize: number; samples: number }) => formatCount(p.samples / p.batchSize);
+  return `Batch size ${first.batchSize} reached ${target} after ${formatCount(first.samples)} samples; batch size ${last.batchSize} needed ${formatCount(last.samples)} (${times(last.samples / first.samples)} the data, in ${steps(last)} steps instead of ${steps(first)}).${bStar}`;
+}

@@ -34,7 +34,7 @@ export function WorkedExample() {
           ))}
         </div>
       )}
-      <CbsChart m={m} compact height={230} title={`Worked example: steps to target against batch size, D = ${formatCount(m.dataSize)} tokens`} />
+      <CbsChart m={m} compact height={210} title={`Worked example: steps to target against batch size, D = ${formatCount(m.dataSize)} tokens`} />
       <p className="source" data-testid="example-source">
         {DEMO_RESULT_SOURCE}
       </p>

@@ -73,7 +73,7 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   await expectInFirstView(page, explained, 'the explanation');
   // The worked example: the shipped demo result (two budgets), the headline on B* growing with
   // data, and the largest budget's chart, its fit and B*, and its reading.
-  const measurements = [...chartModel(demoResult(), { resamples: 300 }).measurements].sort((p, q) => p.dataSize - q.dataSize);
+  const measurements = [...chartModel(demoResult()).measurements].sort((p, q) => p.dataSize - q.dataSize);
   expect(measurements.map((x) => x.dataSize)).toEqual([20_000, 160_000]);
   const growth = example.getByTestId('example-growth');
   await expect(growth).toHaveText(dataGrowthSentence(measurements) as string);

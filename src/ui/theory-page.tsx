@@ -271,7 +271,7 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
           )}
         </div>
         {reasons.length > 0 && !job && <p className="hint">Run is unavailable: {reasons.join('; ')}.</p>}
-        {probe?.ok && probe.adapter.isFallbackAdapter && <p className="hint">This adapter is a CPU emulator: the quick preset takes about a minute here, the others much longer.</p>}
+        {probe?.ok && probe.adapter.isFallbackAdapter && <p className="hint">This adapter is a CPU emulator: the quick preset takes under a minute here, full and large tens of minutes.</p>}
         {job && (
           <p className="experiment-status" role="status" data-testid="theory-progress">
             Running the {job.what === 'experiment' ? 'experiment' : 'model-size sweep'} ({fmtSeconds((now - job.started) / 1000)}):{' '}

@@ -7,7 +7,7 @@ import { hfConfigJson } from '../model/hf-config';
 import { RESULTS_VERSION, type DataRevision, type GroupTarget, type EvalPoint, type ExperimentConfig, type ExperimentResults, type RunRecord, type RunSpec, type RunStatus, type RunTiming, type StepStats } from '../experiment/schema';
 import { groupKey } from '../train/sweep';
 import { modelShapeKey } from '../experiment/plan';
-import { forecastExperiment, type ExperimentForecast } from '../train/progress';
+import { forecastExperiment, type CostSplit, type ExperimentForecast } from '../train/progress';
 import type { CostModel } from '../train/cost-model';
 import { dataKey, loadCostModel, saveCostModel } from './calibration';
 import type { ExperimentHooks, ExperimentStatus } from '../worker/experiment-runner';
@@ -172,6 +172,41 @@ export function forecastOf(s: ForecastSource, nowMs: number, fresh = false): Exp
         .map((r) => ({ spec: r.spec, stepsDone: r.stepsDone, evals: r.evals, elapsedSeconds: (nowMs - r.startedAtMs!) / 1000, timing: r.timing }));
   const elapsedSeconds = fresh || s.startedAtMs === null ? 0 : (nowMs - s.startedAtMs) / 1000;
   return forecastExperiment({ config: s.config, plan, prior: s.cost, finished, live, elapsedSeconds });
+}
+
+/** The headline figures of an ExperimentForecast, as plain data. */
+export interface ProgressFigures {
+  fraction: number | null;
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  totalSeconds: number | null;
+  tokensDone: number;
+  tokensPerSecond: number | null;
+  runsDone: number;
+  runCount: number;
+}
+
+function figures(f: ExperimentForecast): ProgressFigures {
+  const { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount } = f;
+  return { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount };
+}
+
+/** What a headless engine reads of the time: the forecast now, the estimate at Start, the cost model. */
+export interface TimeFigures {
+  /** The experiment's progress and ETA in cost, brought up to `nowMs`; null before it starts. */
+  progress: ProgressFigures | null;
+  /** The forecast when the first run started (the estimate, for judging the ETA); null before. */
+  estimate: (ProgressFigures & { split: CostSplit | null }) | null;
+  /** The adapter's calibrated cost model the forecast started from (src/train/cost-model.ts). */
+  cost: CostModel | null;
+}
+
+export function timeFigures(s: RunStoreState, nowMs: number): TimeFigures {
+  return {
+    progress: s.forecast ? figures(forecastOf(s, nowMs) ?? s.forecast) : null,
+    estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
+    cost: s.cost,
+  };
 }
 
 /** Each live run's ETA from the forecast. */

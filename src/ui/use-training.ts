@@ -4,13 +4,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbeResult } from '../worker/protocol';
 import { ExperimentCancelled, ExperimentRunner } from '../worker/experiment-runner';
-import { forecastOf, progressRows, useRunStore, type RunProgressRow } from '../state/run-store';
+import { progressRows, timeFigures, useRunStore, type RunProgressRow, type TimeFigures } from '../state/run-store';
 import { useExperimentStore } from '../state/experiment-store';
 import { useLocalFiles } from '../state/local-files';
 import { idbSweepStore, type SweepSummary } from '../state/sweep-store';
 import type { ExperimentConfig, ExperimentResults } from '../experiment/schema';
-import type { CostSplit, ExperimentForecast } from '../train/progress';
-import type { CostModel } from '../train/cost-model';
 
 export interface RunControls {
   /** Without an id: the whole experiment. */
@@ -57,42 +55,22 @@ async function requestPersistentStorage(): Promise<StoragePersistence> {
   }
 }
 
+export interface LabAutomationState extends TimeFigures {
+  status: string;
+  error: string | null;
+  warnings: string[];
+  runs: RunProgressRow[];
+  /** Run ids this page started training, in order. */
+  startedHere: string[];
+}
+
 export interface LabAutomation {
   /** Starts the experiment now in the builder, as the Start button does. */
   start(): void;
-  state(): {
-    status: string;
-    error: string | null;
-    warnings: string[];
-    runs: RunProgressRow[];
-    /** Run ids this page started training, in order. */
-    startedHere: string[];
-    /** The experiment's progress and ETA in cost, as the page shows them (src/train/progress.ts); null before it starts. */
-    progress: ProgressFigures | null;
-    /** The forecast when the first run started (the estimate, for judging the ETA); null before. */
-    estimate: (ProgressFigures & { split: CostSplit | null }) | null;
-    /** The adapter's calibrated cost model the forecast started from (src/train/cost-model.ts). */
-    cost: CostModel | null;
-  };
+  /** The experiment's state, with its progress and ETA in cost as the page shows them. */
+  state(): LabAutomationState;
   config(): ExperimentConfig;
   results(): ExperimentResults | null;
-}
-
-/** The headline figures of an ExperimentForecast, as plain data. */
-export interface ProgressFigures {
-  fraction: number | null;
-  elapsedSeconds: number;
-  remainingSeconds: number | null;
-  totalSeconds: number | null;
-  tokensDone: number;
-  tokensPerSecond: number | null;
-  runsDone: number;
-  runCount: number;
-}
-
-function figures(f: ExperimentForecast): ProgressFigures {
-  const { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount } = f;
-  return { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount };
 }
 
 declare global {
@@ -190,9 +168,7 @@ export function useTraining(probe: ProbeResult | null): Training {
           warnings,
           startedHere: [...startedHere.current],
           // The store's forecast, brought up to this moment (the page refreshes it at each event).
-          progress: s.forecast ? figures(forecastOf(s, Date.now()) ?? s.forecast) : null,
-          estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
-          cost: s.cost,
+          ...timeFigures(s, Date.now()),
           runs: progressRows(s),
         };
       },

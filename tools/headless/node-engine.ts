@@ -13,10 +13,9 @@ import { exportConfigJson } from '../../src/experiment/codec';
 import { describeAdapter, GpuError, type GpuContext } from '../../src/gpu';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { ExperimentConfig, ExperimentResults } from '../../src/experiment/schema';
-import { forecastOf, keptModelConfig, progressRows, useRunStore, type KeptWeights } from '../../src/state/run-store';
+import { keptModelConfig, progressRows, timeFigures, useRunStore, type KeptWeights } from '../../src/state/run-store';
 import { planContext, planRuns } from '../../src/experiment/plan';
 import { calibrationPairs, type CostModel } from '../../src/train/cost-model';
-import type { ExperimentForecast } from '../../src/train/progress';
 import type { LocalFiles } from '../../src/worker/data-setup';
 import { ExperimentRunner, type ExperimentHooks, type SweepPersistence } from '../../src/worker/experiment-runner';
 import { groupKey } from '../../src/train/sweep';
@@ -27,7 +26,6 @@ import type { HeadlessArgs } from './args';
 import { EXIT, RunFailure, log, progressPrinter, reportAdapter, slug, warn, writeOutputs } from './common';
 import { fileSweepStore, SweepFolderError, writeFileAtomic } from './file-sweep-store';
 import type { HostCheck, ResolvedInput } from './input';
-import type { ProgressFigures } from './progress';
 import type { AdapterInfo } from './page';
 import type { LabState } from './progress';
 import { serveStatic, type StaticServer } from '../static-files';
@@ -156,11 +154,6 @@ async function calibrate(config: ExperimentConfig, gpu: GpuContext, lab: ReturnT
   return { shapes: result.shapes, flopsPerSecond: result.flopsPerSecond, evalAdapter: result.evalAdapter, dataSeconds };
 }
 
-function figures(f: ExperimentForecast): ProgressFigures {
-  const { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount } = f;
-  return { fraction, elapsedSeconds, remainingSeconds, totalSeconds, tokensDone, tokensPerSecond, runsDone, runCount };
-}
-
 /** Trains the experiment with the page's runner, workers in process, on `gpu`. */
 export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, adapter: AdapterInfo, options: NodeTrainingOptions): Promise<NodeTraining> {
   const files = await localFiles(config, options.dataDir);
@@ -229,9 +222,7 @@ export async function trainInNode(config: ExperimentConfig, gpu: GpuContext, ada
       warnings: [...warnings],
       runs: progressRows(s),
       startedHere: [...startedHere],
-      progress: s.forecast ? figures(forecastOf(s, Date.now()) ?? s.forecast) : null,
-      estimate: s.estimate ? { ...figures(s.estimate), split: s.estimate.split } : null,
-      cost: s.cost,
+      ...timeFigures(s, Date.now()),
     };
   };
   const ticker = setInterval(() => options.onState(state()), 1000);

@@ -1,40 +1,11 @@
 // The terminal progress bar: the page's own progress and ETA in cost (src/train/progress.ts, read
 // through window.cbsLab.state()), so that the terminal and the page show the same numbers (pure).
-import type { CostModel } from '../../src/train/cost-model';
+import type { RunProgressRow } from '../../src/state/run-store';
+import type { LabAutomationState } from '../../src/ui/use-training';
 
-/** What window.cbsLab.state() returns (src/ui/use-training.ts, LabAutomation), as the runner reads it. */
-export interface RunState {
-  id: string;
-  status: string;
-  stepsDone: number;
-  maxSteps: number;
-  tokensPerSecond: number | null;
-  batchSize: number;
-}
-
-/** The page's forecast figures (ProgressFigures in src/ui/useTraining.ts). */
-export interface ProgressFigures {
-  fraction: number | null;
-  elapsedSeconds: number;
-  remainingSeconds: number | null;
-  totalSeconds: number | null;
-  tokensDone: number;
-  tokensPerSecond: number | null;
-  runsDone: number;
-  runCount: number;
-}
-
-export interface LabState {
-  status: string;
-  error: string | null;
-  warnings: string[];
-  runs: RunState[];
-  startedHere: string[];
-  progress: ProgressFigures | null;
-  estimate: (ProgressFigures & { split: { trainSeconds: number; evalSeconds: number; checkpointSeconds: number; dataSeconds: number; setupSeconds: number } | null }) | null;
-  /** The calibrated cost model the page's forecast started from. */
-  cost: CostModel | null;
-}
+/** What window.cbsLab.state() returns (src/ui/use-training.ts), as the runner reads it. */
+export type LabState = LabAutomationState;
+export type RunState = RunProgressRow;
 
 /** The page's forecast as a headless run went (run.json): seconds since Start, progress in cost, seconds predicted left. */
 export interface ProgressSample {

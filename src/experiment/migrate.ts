@@ -6,13 +6,13 @@ import type { ModelConfig } from '../model/config';
 import { measurementKey } from './plan';
 import { CONFIG_VERSION, RESULTS_VERSION } from './schema';
 import { describeValue } from './validate';
+import { isObj, type JsonObject } from '../util/guards';
 
 export type MigrationResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 type Step = (value: Record<string, unknown>) => Record<string, unknown>;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
 
 /**
  * v1 → v2 config. The v1 protocol cannot be reproduced exactly under v2 (which shuffles the data

@@ -7,6 +7,7 @@ import { warmupSteps } from '../optim/schedule';
 import { formatCount } from '../util/format';
 import { beta2For, branchSteps, budgetSteps, commonBranchTokens } from './plan';
 import { field, LIMITS, type FieldCheck, type FieldPath } from './fields';
+import { isInt, isNum, isObj, type JsonObject } from '../util/guards';
 
 export { LIMITS };
 
@@ -16,11 +17,7 @@ export interface ValidationIssue {
   message: string;
 }
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
+type Obj = JsonObject;
 /** A value in a message: short text quoted (cut at 40 characters), a list or an object named, never dumped. */
 export const describeValue = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);

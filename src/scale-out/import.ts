@@ -8,6 +8,7 @@ import { FILE_FORMAT, exportConfigJson, importJson, resultsFromValue, type Decod
 import { measurementKey } from '../experiment/plan';
 import { RESULTS_VERSION, type ExperimentConfig, type ExperimentResults, type GroupTarget, type RunRecord } from '../experiment/schema';
 import { packagePlan } from './manifest';
+import { isObj } from '../util/guards';
 
 export interface ResultsText {
   /** A file name, for messages. */
@@ -45,10 +46,6 @@ export function isRunRecordsFile(name: string): boolean {
 
 const fail = (message: string): ScaleOutImport => ({ decoded: { ok: false, code: 'invalid', message }, warnings: [] });
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function importScaleOutResults(files: readonly ResultsText[]): ScaleOutImport {
   const warnings: string[] = [];
   const configs: { where: string; config: ExperimentConfig }[] = [];
@@ -73,11 +70,11 @@ export function importScaleOutResults(files: readonly ResultsText[]): ScaleOutIm
         }
         return fail(`${where} is not JSON`);
       }
-      if (isObject(value) && value.format === FILE_FORMAT) {
+      if (isObj(value) && value.format === FILE_FORMAT) {
         const decoded = importJson(text);
         if (!decoded.ok) return fail(`${where}: ${decoded.message}`);
         configs.push({ where, config: decoded.config });
-      } else if (isObject(value) && isObject(value.spec) && typeof value.spec.id === 'string' && typeof value.status === 'string') {
+      } else if (isObj(value) && isObj(value.spec) && typeof value.spec.id === 'string' && typeof value.status === 'string') {
         if (records.has(value.spec.id)) superseded++;
         records.set(value.spec.id, value as unknown as RunRecord);
       } else {

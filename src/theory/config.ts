@@ -3,6 +3,7 @@
 // validator that says in words what is wrong and where (the codec's ValidationIssue shape).
 import { makeProblem, predictedExponent, resolvedDirections } from './problem';
 import { MAX_AVERAGES, MAX_LANES_PER_GROUP, MAX_THEORY_DIM } from './trainer.plan';
+import { isInt, isNum, isObj, type JsonObject } from '../util/guards';
 
 export const THEORY_CONFIG_VERSION = 1;
 
@@ -85,10 +86,7 @@ export interface TheoryConfigIssue {
   message: string;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
+type Obj = JsonObject;
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : v === null ? 'null' : String(v));
 
 const CONFIG_KEYS = ['version', 'kind', 'a', 'b', 'dim', 'noiseVariance', 'budgets', 'batchSizes', 'learningRates', 'learningRateSearch', 'averaging', 'seeds', 'referenceBatch', 'sampleCap', 'evalsPerOctave', 'analysis'] as const;

@@ -5,7 +5,7 @@ import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from 
 import type { EngineState, EvalWeights, MicroBatch, StepScalars, TrainingEngine } from './engine';
 import { checkpointInterval, trainRun, type BatchSource, type EvalSet, type RunCheckpoint } from './run';
 import { anchoredProbePasses, checkpointsIn, evalChunkOf, evalSetSequences, fitStepLine, recordedEvalWork, refineCost, shapeCostFor, ownSteps, stepSeconds, type CostModel, type MeasuredRun, type ShapeCost } from './cost-model';
-import { comparisonStepsToTarget, forecastExperiment, nearOnsetFraction, pendingComparisonRuns, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
+import { BORROWED_RATIO_WEIGHT, comparisonStepsToTarget, forecastExperiment, nearOnsetFraction, pendingComparisonRuns, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
 import { FALLBACK_EVAL_CHUNK_TOKENS } from './eval-sets';
 
 const VOCAB = 257;
@@ -205,6 +205,21 @@ describe('steps to target', () => {
     // Both measured at 1.28 × the prior: B = 8 (between) and B = 32 (beyond) take 1.28 × theirs.
     expect(r.get(key(8))).toBeCloseTo(1.28 * 1.25 * (20000 / 256) * Math.SQRT2, 8);
     expect(r.get(key(32))).toBeCloseTo(1.28 * 1.25 * (20000 / 1024) * Math.sqrt(8), 8);
+  });
+
+  it('a data size with no finished run borrows the others\' measured/prior ratio half way, in log terms', () => {
+    const c = config({ dataSizes: [20_000, 80_000] });
+    const specs = plan(c);
+    const at = (D: number, B: number) => specs.find((s) => s.role === 'sweep' && s.dataSize === D && s.batchSize === B)!;
+    // At 20k, B = 4 reached the target at 0.64 × its prior (1.25 × 20000/128 steps).
+    const finished = [finishedRecord(at(20_000, 4), 0.64 * 1.25 * (20000 / 128), true, [])];
+    const r = predictStepsToTarget(c, specs, finished);
+    const key = (D: number, B: number) => [...r.keys()].find((k) => k.includes(`|D${D}|`) && k.endsWith(`|B${B}`))!;
+    // Its own data size takes the ratio whole; 80k takes 0.64^½ = 0.8.
+    expect(r.get(key(20_000, 8))).toBeCloseTo(0.64 * 1.25 * (20000 / 256) * Math.SQRT2, 8);
+    expect(BORROWED_RATIO_WEIGHT).toBe(0.5);
+    expect(r.get(key(80_000, 4))).toBeCloseTo(0.8 * 1.25 * (80000 / 128), 8);
+    expect(r.get(key(80_000, 16))).toBeCloseTo(0.8 * 1.25 * (80000 / 512) * 2, 8);
   });
 
   it('learns where the near phase starts from runs that reached the target', () => {

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { syntheticResults } from '../../src/experiment/synthetic';
 import type { RunRecord } from '../../src/experiment/schema';
 import { formatSweepCostReport, sweepCostReport } from './sweep-report';
+import { replayForecasts, replayedEtaAt25 } from './sweep-replay';
+import { modelShapeKey } from '../../src/experiment/plan';
+import { forecastExperiment } from '../../src/train/progress';
+import type { CostModel } from '../../src/train/cost-model';
 
 /** Synthetic results whose runs are set by hand: role, B, steps done, steps to target, timing. */
 function results() {
@@ -68,5 +72,38 @@ describe('the cost split of a sweep', () => {
     const text = formatSweepCostReport(report);
     expect(text).toContain('estimate before Start: none');
     expect(text).toContain('ETA at 25% progress: none recorded');
+  });
+});
+
+describe('the forecast replayed over recorded runs', () => {
+  const prior = (r: ReturnType<typeof results>): CostModel => ({
+    shapes: { [modelShapeKey(r.config.models[0])]: { stepFixedSeconds: 0.01, stepSecondsPerSequence: 0.002, evalSecondsPerToken: 1e-5, checkpointSeconds: 0, setupSeconds: 1, how: 'test' } },
+    dataSeconds: 0.5,
+    flopsPerSecond: null,
+    evalAdapter: null,
+  });
+
+  it('starts from the estimate, replays the references first and each run at its start and quarters', () => {
+    const r = results();
+    // The reference listed last: the runner still trains it first.
+    r.runs = [...r.runs.slice(1), r.runs[0]];
+    r.runs.forEach((run, i) => (run.wallSeconds = 10 + i));
+    const wall = r.runs.reduce((s, run) => s + run.wallSeconds, 0) + 5 * r.runs.length;
+    const replay = replayForecasts(r, prior(r), wall);
+    expect(replay).toHaveLength(4 * r.runs.length);
+    const estimate = forecastExperiment({ config: r.config, plan: [r.runs.at(-1)!.spec, ...r.runs.slice(0, -1).map((x) => x.spec)], prior: prior(r), finished: [], live: [], elapsedSeconds: 0 });
+    expect(replay[0]).toEqual({ atSeconds: 0, fraction: 0, predictedSeconds: estimate.totalSeconds, error: estimate.totalSeconds! / wall - 1 });
+    // The reference (wall 14 s, listed last) is replayed first: its quarters at 3.5, 7, 10.5 s; the next run starts after it and its share of the idle time (5 s).
+    expect(replay.slice(1, 5).map((f) => f.atSeconds)).toEqual([3.5, 7, 10.5, 19]);
+    expect(replay.every((f, i) => i === 0 || f.atSeconds > replay[i - 1].atSeconds)).toBe(true);
+    expect(replayedEtaAt25(replay)?.fraction).toBeGreaterThanOrEqual(0.25);
+    const report = sweepCostReport(r, { trainSeconds: wall, adapter: null, estimate: null, costModel: prior(r), progress: [] });
+    expect(report.replayed?.etaAt25).toEqual(replayedEtaAt25(replay));
+  });
+
+  it('replays nothing with more than one worker or without a cost model', () => {
+    const r = results();
+    expect(replayForecasts({ ...r, config: { ...r.config, workers: 2 } }, prior(r), 100)).toEqual([]);
+    expect(sweepCostReport(r, { trainSeconds: 100, adapter: null, estimate: null, costModel: null, progress: [] }).replayed).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import type { ExperimentResults } from '../../src/experiment/schema';
 import { measurementKey } from '../../src/experiment/plan';
 import { refineCost, type CostModel, type ShapeCost } from '../../src/train/cost-model';
 import type { ProgressSample } from '../headless/progress';
+import { replayForecasts, replayedEtaAt25, type ReplayedForecast } from './sweep-replay';
 
 /** What the headless runner records in run.json that this report reads. */
 export interface HeadlessRun {
@@ -43,6 +44,11 @@ export interface SweepCostReport {
   estimate: { seconds: number; error: number } | null;
   /** The first forecast at or past 25% progress: elapsed + remaining then, and its error. */
   etaAt25: { atSeconds: number; fraction: number; predictedSeconds: number; error: number } | null;
+  /**
+   * The same, with today's forecast code replayed over the recorded runs (tools/bench/sweep-replay.ts),
+   * and the range of its errors from 25% progress on; null with more than one worker or no cost model.
+   */
+  replayed: { etaAt25: ReplayedForecast | null; errorRange: [number, number] | null } | null;
   /** The cost model calibrated before Start, and the same refitted from the runs' measured timing alone. */
   calibrated: CostModel | null;
   measured: CostModel;
@@ -94,6 +100,8 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
 
   const estimateSeconds = run.estimate?.totalSeconds ?? null;
   const at25 = run.progress.find((p) => p.fraction !== null && p.fraction >= 0.25 && p.remainingSeconds !== null);
+  const replay = run.costModel ? replayForecasts(results, run.costModel, wall) : [];
+  const late = replay.filter((f) => f.fraction >= 0.25).map((f) => f.error);
   return {
     wallSeconds: wall,
     workers,
@@ -113,6 +121,7 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
     etaAt25: at25
       ? { atSeconds: at25.seconds, fraction: at25.fraction!, predictedSeconds: at25.seconds + at25.remainingSeconds!, error: error(at25.seconds + at25.remainingSeconds!) }
       : null,
+    replayed: replay.length > 0 ? { etaAt25: replayedEtaAt25(replay), errorRange: late.length > 0 ? [Math.min(...late), Math.max(...late)] : null } : null,
     calibrated: run.costModel,
     // The calibrated model as the prior: it carries the adapter's evaluation chunking, without
     // which every pass would be priced as one whole-set chunk (probe passes 8× too many tokens).
@@ -169,6 +178,12 @@ export function formatSweepCostReport(r: SweepCostReport): string {
     r.etaAt25
       ? `ETA at 25% progress (${pct(r.etaAt25.fraction)} at ${secs(r.etaAt25.atSeconds)}): ${secs(r.etaAt25.predictedSeconds)} in all, ${signed(r.etaAt25.error)} against the wall time`
       : 'ETA at 25% progress: none recorded',
+  );
+  const rp = r.replayed;
+  out.push(
+    rp?.etaAt25
+      ? `ETA at 25% progress, today's forecast replayed over the recorded runs (${pct(rp.etaAt25.fraction)} at ${secs(rp.etaAt25.atSeconds)}): ${secs(rp.etaAt25.predictedSeconds)} in all, ${signed(rp.etaAt25.error)}; from 25% on, ${signed(rp.errorRange![0])} to ${signed(rp.errorRange![1])}`
+      : 'ETA replayed: not possible (more than one worker, or no cost model)',
   );
   out.push(...formatCost('cost model calibrated before Start', r.calibrated), ...formatCost('cost model measured by the runs', r.measured));
   return out.join('\n') + '\n';

@@ -113,6 +113,15 @@ describe('analyzeTable', () => {
     for (const s of vsData) expect(s.fit.e as number).toBeLessThan(0.5);
   });
 
+  it('a row with no steps but a cap is a censored point of the fit (R(B) > its steps), one with neither is left out', () => {
+    const rows = [800, 420, 230, 140].map((s, i) => ({ batchSize: 2 ** (i + 3), steps: s, modelSize: null, dataSize: null }));
+    const censored = analyzeTable([...rows, { batchSize: 128, steps: null, censoredAbove: 90, modelSize: null, dataSize: null }], fast);
+    const dropped = analyzeTable([...rows, { batchSize: 128, steps: null, modelSize: null, dataSize: null }], fast);
+    expect(censored.groups[0].curve.find((p) => p.batchSize === 128)).toMatchObject({ steps: 90, censored: true });
+    expect(dropped.groups[0].curve.find((p) => p.batchSize === 128)).toBeUndefined();
+    expect(censored.groups[0].points.find((p) => p.batchSize === 128)?.runs[0].reason).toMatch(/censored/);
+  });
+
   it('a single row, two rows, and non-monotone rows give clear statuses and no NaN', () => {
     const one = analyzeTable([{ batchSize: 64, steps: 100, modelSize: null, dataSize: null }], fast);
     expectFinite(one);

@@ -140,6 +140,8 @@ export interface TableRow {
   dataSize: number | null;
   /** The value of a user-named group column, when the table has one. */
   group?: string;
+  /** With no steps: the run stopped at this step without reaching the target (R(B) > it), a censored point. */
+  censoredAbove?: number | null;
 }
 
 /** What callers pass: any subset of the options, the bootstrap's and noise scale's included. */
@@ -433,8 +435,13 @@ export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {
         status: 'table',
         replicate: row.replicate ?? 0,
         steps: row.steps,
-        censoredAbove: null,
-        reason: row.steps === null ? 'never reached the target (no steps given in the table)' : null,
+        censoredAbove: row.steps === null ? (row.censoredAbove ?? null) : null,
+        reason:
+          row.steps !== null
+            ? null
+            : row.censoredAbove != null
+              ? `stopped at its cap, step ${row.censoredAbove}, before reaching the target (censored)`
+              : 'never reached the target (no steps given in the table)',
         interpolated: false,
       }),
     );

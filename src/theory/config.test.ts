@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeIssues, halfOctave, halfOctaveRates, parseTheoryConfig, validateTheoryConfig, type TheoryConfig } from './config';
 import { THEORY_PRESETS, autoDim, defaultTheoryConfig, theoryPreset } from './presets';
+import { makeProblem, stepSizeBound } from './problem';
 
 const issuesOf = (patch: Record<string, unknown>) => validateTheoryConfig({ ...defaultTheoryConfig(), ...patch });
 const pathsOf = (patch: Record<string, unknown>) => issuesOf(patch).map((i) => i.path);
@@ -13,6 +14,21 @@ describe('theory config validation', () => {
     const config = defaultTheoryConfig();
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
     expect(config.version).toBe(1);
+  });
+
+  it('the presets\' learning rates stop at the last half octave within 1/(2 tr H)', () => {
+    for (const name of THEORY_PRESETS) {
+      for (const [a, b] of [[2, 4], [3, 5], [2, 8], [1.5, 6]]) {
+        const config = theoryPreset(name, a, b);
+        const bound = stepSizeBound(makeProblem(config));
+        const top = config.learningRates.at(-1)!;
+        expect(top).toBeLessThanOrEqual(bound);
+        expect(top * Math.SQRT2).toBeGreaterThan(bound);
+        expect(config.learningRates[0]).toBe(2 ** (name === 'quick' ? -9 : -12));
+      }
+    }
+    // a = 2, M = 96: tr H = 1.635…, bound 0.306: up to 2^-2.
+    expect(theoryPreset('full', 2, 4).learningRates.at(-1)).toBe(0.25);
   });
 
   it('a ≤ 1: the spectrum is not summable', () => {

@@ -3,6 +3,7 @@ import { fitPaperCurve } from '../cbs/fit';
 import { cbsClosedForm } from '../cbs/cbs';
 import { stepsToTarget } from '../cbs/steps-to-target';
 import { halfOctaveRates, type TheoryConfig } from './config';
+import { makeProblem, stepSizeBound } from './problem';
 import { analyzeTheoryRuns, maxStepsFor, runModelSizeSweep, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
 import type { TrainerSession } from './lanes';
 import { defaultTheoryConfig } from './presets';
@@ -47,6 +48,11 @@ describe('theory experiment (on the float64 reference)', () => {
     expect(results.runs).toHaveLength(2 * 4 * tinyConfig().learningRates.length);
     expect(results.measured).toBe(results.scaling.e);
     expect(results.interval).toEqual(results.scaling.exponentInterval);
+    // The tiny grid goes to γ = 2, above 1/(2 tr H): the results say so.
+    const bound = stepSizeBound(makeProblem(tinyConfig()));
+    const above = tinyConfig().learningRates.filter((r) => r > bound);
+    expect(above.length).toBeGreaterThan(0);
+    expect(results.notes.find((n) => n.includes('above 1/(2 tr H)'))).toContain(above.map((r) => +r.toPrecision(3)).join(', '));
   });
 
   it('the analysis of the saved runs (a results file) gives the same numbers', () => {
@@ -78,7 +84,7 @@ describe('theory experiment (on the float64 reference)', () => {
   it('R(B) of each seed, the fit over every seed\'s points and B* are src/cbs applied to the runs', () => {
     const config = tinyConfig();
     for (const o of results.outcomes) {
-      const fitPoints: { batchSize: number; steps: number }[] = [];
+      const fitPoints: { batchSize: number; steps: number; censored?: boolean }[] = [];
       for (const p of o.points) {
         for (const s of p.seeds) {
           const runs = results.runs.filter((r) => r.seed === s.seed && r.batchSize === p.batchSize);
@@ -94,6 +100,12 @@ describe('theory experiment (on the float64 reference)', () => {
           expect(s.steps).toBe(Number.isFinite(best) ? best : null);
           if (s.lr !== null) expect(steps[runs.findIndex((r) => r.lr === s.lr)]).toBe(best);
           if (s.steps !== null) fitPoints.push({ batchSize: p.batchSize, steps: s.steps });
+          else {
+            // None reached the target: runs that ran to their cap bound R(B) from below (censored).
+            const capped = runs.filter((r) => r.status === 'capped').map((r) => r.steps);
+            expect(s.censoredAbove).toBe(capped.length > 0 ? Math.max(...capped) : null);
+            if (capped.length > 0) fitPoints.push({ batchSize: p.batchSize, steps: Math.max(...capped), censored: true });
+          }
         }
         const reachedAll = p.seeds.every((s) => s.steps !== null);
         if (reachedAll) expect(p.steps).toBeCloseTo(Math.sqrt((p.seeds[0].steps as number) * (p.seeds[1].steps as number)), 9);

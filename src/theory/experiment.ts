@@ -10,7 +10,7 @@ import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { stepsToTarget } from '../cbs/steps-to-target';
 import { describeIssues, validateTheoryConfig, type TheoryConfig, type ValidationOptions } from './config';
 import { evalSchedule, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
-import { makeProblem, predictedExponent, type TheoryProblem } from './problem';
+import { makeProblem, predictedExponent, stepSizeBound, type TheoryProblem } from './problem';
 import { blockSamplesFor, blocksPerDispatch, planTrainer } from './trainer.plan';
 
 export const THEORY_RESULTS_VERSION = 1;
@@ -55,7 +55,7 @@ export interface BudgetOutcome {
    * R(B) per batch size: the geometric mean over seeds (null unless every seed reached the
    * target), and each seed's own R(B) with the learning rate that gave it.
    */
-  points: { batchSize: number; steps: number | null; seeds: { seed: number; steps: number | null; lr: number | null }[] }[];
+  points: { batchSize: number; steps: number | null; seeds: { seed: number; steps: number | null; censoredAbove: number | null; lr: number | null }[] }[];
   bStar: number | null;
   /** The bootstrap interval of B*, when there is one. */
   interval: [number | null, number | null] | null;
@@ -297,7 +297,10 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
   const rows: TableRow[] = [];
   budgets.forEach((d, i) => {
     runs.forEach((run, r) => {
-      rows.push({ batchSize: run.batchSize, steps: laneSteps(lanes[r], run.batchSize, targets[i], analysis.interpolate), replicate: config.seeds.indexOf(run.seed), modelSize: config.dim, dataSize: d });
+      const steps = laneSteps(lanes[r], run.batchSize, targets[i], analysis.interpolate);
+      // A lane that ran to its sample cap without reaching the target bounds R(B) from below: censored, not dropped.
+      const censoredAbove = steps === null && run.status === 'capped' ? run.steps : null;
+      rows.push({ batchSize: run.batchSize, steps, censoredAbove, replicate: config.seeds.indexOf(run.seed), modelSize: config.dim, dataSize: d });
     });
   });
   const report = analyzeTable(rows, {
@@ -312,15 +315,21 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
     const bStar = group.cbs.bStar;
     if (group.cbs.extrapolated) notes.push(`D = ${d}: B* = ${bStar?.toPrecision(4)} lies beyond the largest batch size: add larger batch sizes`);
     if (group.fit.status !== 'ok') notes.push(`D = ${d}: fit ${group.fit.status}${group.fit.note ? ` (${group.fit.note})` : ''}`);
-    const missing = group.points.flatMap((p) => p.replicates.filter((r) => r.steps === null).map((r) => `B = ${p.batchSize} (seed ${config.seeds[r.replicate]})`));
-    if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at ${missing.join(', ')}`);
+    const missing = group.points.flatMap((p) => {
+      const unreached = p.replicates.filter((r) => r.steps === null);
+      if (unreached.length === 0) return [];
+      const seeds = unreached.length === p.replicates.length && p.replicates.length > 1 ? 'every seed' : `seed ${unreached.map((r) => config.seeds[r.replicate]).join(', ')}`;
+      const uncensored = unreached.some((r) => r.censoredAbove === null) ? ', not censored: diverged or never run' : '';
+      return [`${p.batchSize} (${seeds}${uncensored})`];
+    });
+    if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at B = ${missing.join(', ')}; a run that ran to its sample cap counts in the fit as censored, R(B) > its steps`);
     return {
       budget: d,
       target: targets[i],
       points: group.points.map((p) => ({
         batchSize: p.batchSize,
         steps: p.steps,
-        seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, lr: runOf(r.bestRunId)?.lr ?? null })),
+        seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, censoredAbove: r.censoredAbove, lr: runOf(r.bestRunId)?.lr ?? null })),
       })),
       bStar,
       interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
@@ -336,6 +345,13 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
   const localExponents: TheoryResults['localExponents'] = [];
   for (let i = 1; i < used.length; i++) {
     localExponents.push({ from: used[i - 1].budget, to: used[i].budget, exponent: Math.log(used[i].bStar / used[i - 1].bStar) / Math.log(used[i].budget / used[i - 1].budget) });
+  }
+  const bound = stepSizeBound(problemOf(config));
+  const above = config.learningRates.filter((rate) => rate > bound * (1 + 1e-12));
+  if (above.length > 0) {
+    notes.push(
+      `learning rates ${above.map((r) => +r.toPrecision(3)).join(', ')} lie above 1/(2 tr H) = ${+bound.toPrecision(3)}, outside the step-size range of the analyses behind the law; on the saturated branch (b > 2a + 1) they bend the measured exponent (docs/science.md)`,
+    );
   }
   const diverged = runs.filter((r) => r.status === 'diverged').length;
   if (diverged > 0) notes.push(`${diverged} of ${runs.length} runs diverged (learning rate too large for their batch size): they never reach a target`);

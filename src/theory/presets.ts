@@ -1,7 +1,7 @@
 // Ready-made theory experiments for a given (a, b): the budgets, batch sizes, learning rates and
 // seeds, with M chosen from the budgets so that B* does not depend on it.
 import { DEFAULT_THEORY_ANALYSIS, DIM_HEADROOM, THEORY_CONFIG_VERSION, halfOctaveRates, powersOfTwo, type TheoryConfig } from './config';
-import { makeProblem, resolvedDirections } from './problem';
+import { makeProblem, resolvedDirections, stepSizeBound } from './problem';
 import { MAX_THEORY_DIM } from './trainer.plan';
 
 export const THEORY_PRESETS = ['quick', 'full', 'large'] as const;
@@ -31,7 +31,10 @@ export function autoDim(a: number, b: number, noiseVariance: number, largestBudg
 export function theoryPreset(name: TheoryPresetName, a: number, b: number, noiseVariance = 1, budgets = BUDGETS[name]): TheoryConfig {
   const quick = name === 'quick';
   // a ≤ 1 or b ≤ 1 have no problem to size M for: validation says why.
-  const dim = a > 1 && b > 1 ? autoDim(a, b, noiseVariance, Math.max(...budgets)) : 64;
+  const valid = a > 1 && b > 1;
+  const dim = valid ? autoDim(a, b, noiseVariance, Math.max(...budgets)) : 64;
+  // Half octaves up to the theory's step-size range (stepSizeBound), at most 2 = 2/λ_1.
+  const bound = valid ? stepSizeBound(makeProblem({ a, b, dim, noiseVariance })) : 2;
   return {
     version: THEORY_CONFIG_VERSION,
     kind: 'theory',
@@ -41,7 +44,7 @@ export function theoryPreset(name: TheoryPresetName, a: number, b: number, noise
     noiseVariance,
     budgets,
     batchSizes: quick ? powersOfTwo(0, 12, 2) : powersOfTwo(0, 14),
-    learningRates: halfOctaveRates(quick ? -9 : -12, 1),
+    learningRates: halfOctaveRates(quick ? -9 : -12, 1).filter((rate) => rate <= bound),
     learningRateSearch: 'monotone',
     averaging: { kind: 'uniform' },
     seeds: quick ? [1, 2] : [1, 2, 3, 4, 5, 6],

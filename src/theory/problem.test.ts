@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32, normalSampler } from '../util/random';
-import { excessRiskOfError, makeProblem, powerSumTail, predictedExponent, resolvedDirections, risk } from './problem';
+import { excessRiskOfError, makeProblem, powerSumTail, predictedExponent, resolvedDirections, risk, stepSizeBound } from './problem';
 
 describe('theory problem', () => {
   it('power sums: ζ(2) = π²/6, ζ(4) = π⁴/90, and tails against direct sums', () => {
@@ -55,6 +55,15 @@ describe('theory problem', () => {
     expect(p.tailEnergy / exact).toBeGreaterThan(0.15);
     expect(Math.abs(mean - exact)).toBeLessThan(4 * se);
     expect(se / exact).toBeLessThan(0.008);
+  });
+
+  it('the step-size bound is 1/(2 tr H) over the model\'s M features', () => {
+    const of = (a: number, dim: number) => stepSizeBound(makeProblem({ a, b: 4, dim, noiseVariance: 1 }));
+    expect(of(2, 1)).toBe(0.5);
+    expect(of(2, 2)).toBeCloseTo(1 / (2 * 1.25), 15);
+    expect(of(3, 3)).toBeCloseTo(1 / (2 * (1 + 1 / 8 + 1 / 27)), 15);
+    // Large M: tr H tends to ζ(a).
+    expect(of(2, 4096)).toBeCloseTo(1 / (2 * (Math.PI ** 2 / 6 - powerSumTail(2, 4097))), 12);
   });
 
   it('excess risk from the error vector: tail + Σ λ_i e_i²', () => {

@@ -83,6 +83,19 @@ export function risk(problem: TheoryProblem, weights: ArrayLike<number>): number
   return problem.spec.noiseVariance + excessRiskOfError(problem, error);
 }
 
+/**
+ * The largest learning rate the presets use: 1/(2 tr H), with tr H = Σ_{i≤M} λ_i, E‖x‖² of the
+ * model's features. The constant-step analyses behind (T9) keep γ below a constant over tr H
+ * (docs/science.md, "The step-size range"); near 1/λ_1 = 1 a step removes most of the first
+ * direction's error at once, and on the saturated branch (b > 2a + 1) that bends the measured
+ * exponent away from the law.
+ */
+export function stepSizeBound(problem: TheoryProblem): number {
+  let trace = 0;
+  for (let i = problem.lambda.length - 1; i >= 0; i--) trace += problem.lambda[i];
+  return 1 / (2 * trace);
+}
+
 /** The theory's exponent of B* in D: 1 − a / min(b, 2a + 1). */
 export function predictedExponent(a: number, b: number): number {
   return 1 - a / Math.min(b, 2 * a + 1);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { describeAdapter, describeError } from '../src/gpu';
-import { describeIssues, validateTheoryConfig, type TheoryConfig } from '../src/theory/config';
+import { THEORY_SEED_ANALYSES, describeIssues, migrateTheoryConfig, validateTheoryConfig, type TheorySeedAnalysis, type TheoryConfig } from '../src/theory/config';
 import { runModelSizeSweep, runTheoryExperiment, type ModelSizeSweep, type SessionFactory, type TheoryProgress, type TheoryResults } from '../src/theory/experiment';
 import { PRESET_DESCRIPTIONS, THEORY_PRESETS, theoryPreset, type TheoryPresetName } from '../src/theory/presets';
 import { createGpuTrainer } from '../src/theory/trainer';
@@ -30,6 +30,10 @@ ${THEORY_PRESETS.map((p) => `                        ${p}: ${PRESET_DESCRIPTIONS
   --noise S2          label-noise variance σ² (default 1)
   --seeds LIST        comma-separated seeds
   --budgets LIST      comma-separated data budgets (samples)
+  --analysis-seeds HOW
+                      mean-risk (default): average each run's risk curve over the seeds, then
+                      analyse (the expected risk the theory is about) | replicates: each seed on
+                      its own, R(B) fit over every seed's points
   --averaging KIND    uniform (the paper's analysis, default) | ewa
   --decays LIST       EWA decays, with --averaging ewa (default 0.99,0.9968,0.999)
   --cpu               run the float64 reference on the CPU instead of WebGPU (slow)
@@ -57,6 +61,7 @@ const OPTIONS = {
   decays: { type: 'string' },
   cpu: { type: 'boolean' },
   expected: { type: 'boolean' },
+  'analysis-seeds': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -101,7 +106,7 @@ function configFrom(argv: string[]): Cli | null {
       throw new UsageError(`cannot read ${v.config}: ${describeError(error)}`);
     }
     try {
-      config = JSON.parse(text) as TheoryConfig;
+      config = migrateTheoryConfig(JSON.parse(text)) as TheoryConfig;
     } catch (error) {
       throw new UsageError(`${v.config} is not JSON: ${describeError(error)}`);
     }
@@ -123,6 +128,10 @@ function configFrom(argv: string[]): Cli | null {
     else if (v.averaging === 'ewa') config.averaging = { kind: 'ewa', decays: v.decays === undefined ? [0.99, 0.9968, 0.999] : list('decays', v.decays) };
     else throw new UsageError(`--averaging must be uniform or ewa (got "${v.averaging}")`);
   } else if (v.decays !== undefined) throw new UsageError('--decays needs --averaging ewa');
+  if (v['analysis-seeds'] !== undefined) {
+    if (!THEORY_SEED_ANALYSES.includes(v['analysis-seeds'] as TheorySeedAnalysis)) throw new UsageError(`--analysis-seeds must be ${THEORY_SEED_ANALYSES.join(' or ')} (got "${v['analysis-seeds']}")`);
+    config.analysis = { ...config.analysis, seeds: v['analysis-seeds'] as TheorySeedAnalysis };
+  }
   if (v.cpu && v.expected) throw new UsageError('--cpu and --expected cannot be combined');
   const dims = v.dims === undefined ? null : list('dims', v.dims);
   if (dims !== null) {

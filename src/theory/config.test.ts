@@ -13,7 +13,7 @@ describe('theory config validation', () => {
     // JSON round trip: a config is plain data with a version, as the lab's codec needs.
     const config = defaultTheoryConfig();
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
-    expect(config.version).toBe(1);
+    expect(config.version).toBe(2);
   });
 
   it('the presets\' learning rates stop at the last half octave within 1/(2 tr H)', () => {
@@ -29,6 +29,14 @@ describe('theory config validation', () => {
     }
     // a = 2, M = 96: tr H = 1.635…, bound 0.306: up to 2^-2.
     expect(theoryPreset('full', 2, 4).learningRates.at(-1)).toBe(0.25);
+  });
+
+  it('a version-1 config (a link or file from before) opens as version 2 with its seeds analysed as replicates, as they were', () => {
+    const current = defaultTheoryConfig();
+    const { seeds: _dropped, ...v1Analysis } = current.analysis;
+    const parsed = parseTheoryConfig({ ...current, version: 1, analysis: v1Analysis });
+    expect(parsed).toEqual({ ok: true, config: { ...current, analysis: { ...current.analysis, seeds: 'replicates' } } });
+    expect(current.analysis.seeds).toBe('mean-risk');
   });
 
   it('a ≤ 1: the spectrum is not summable', () => {
@@ -66,7 +74,8 @@ describe('theory config validation', () => {
   it('names every other problem with its path', () => {
     const config = defaultTheoryConfig() as unknown as Record<string, unknown>;
     expect(validateTheoryConfig(null)).toEqual([{ path: '', message: 'a theory config must be an object (got null)' }]);
-    expect(pathsOf({ version: 2 })).toEqual(['version']);
+    expect(pathsOf({ version: 3 })).toEqual(['version']);
+    expect(pathsOf({ analysis: { ...defaultTheoryConfig().analysis, seeds: 'mean' } })).toEqual(['analysis.seeds']);
     expect(pathsOf({ kind: 'lm' })).toEqual(['kind']);
     expect(pathsOf({ extra: 1 })).toEqual(['extra']);
     const { seeds: _seeds, ...withoutSeeds } = config;

@@ -5,7 +5,7 @@ import { makeProblem, predictedExponent, resolvedDirections } from './problem';
 import { MAX_AVERAGES, MAX_LANES_PER_GROUP, MAX_THEORY_DIM } from './trainer.plan';
 import { isInt, isNum, isObj, type JsonObject } from '../util/guards';
 
-export const THEORY_CONFIG_VERSION = 1;
+export const THEORY_CONFIG_VERSION = 2;
 
 export interface TheoryAnalysisConfig {
   /** x of the overhead rule: B* is where steps to target are (1 + x)× linear scaling (0.2 in the paper). */
@@ -18,7 +18,18 @@ export interface TheoryAnalysisConfig {
   level: number;
   /** Bootstrap resamples of B* per budget (src/cbs needs at least 10). */
   bootstrapResamples: number;
+  /**
+   * mean-risk: each run's risk curve averaged over the seeds (same batch size and learning rate),
+   * then the analysis on those mean curves: the expected risk the theory is about, estimated.
+   * replicates: each seed analysed on its own, R(B) fit over every seed's points, as the
+   * language-model sweeps take replicates. Taking the fastest of many learning rates on one
+   * seed's noisy curve favours lucky runs, most at small budgets: docs/science.md.
+   */
+  seeds: TheorySeedAnalysis;
 }
+
+export const THEORY_SEED_ANALYSES = ['mean-risk', 'replicates'] as const;
+export type TheorySeedAnalysis = (typeof THEORY_SEED_ANALYSES)[number];
 
 export interface TheoryConfig {
   version: typeof THEORY_CONFIG_VERSION;
@@ -53,7 +64,7 @@ export interface TheoryConfig {
   analysis: TheoryAnalysisConfig;
 }
 
-export const DEFAULT_THEORY_ANALYSIS: TheoryAnalysisConfig = { overhead: 0.2, baselineBatch: null, interpolate: true, level: 0.9, bootstrapResamples: 200 };
+export const DEFAULT_THEORY_ANALYSIS: TheoryAnalysisConfig = { overhead: 0.2, baselineBatch: null, interpolate: true, level: 0.9, bootstrapResamples: 200, seeds: 'mean-risk' };
 
 /**
  * 2^(k/2) for an integer k, the same double in every JavaScript engine: a power of two times
@@ -90,7 +101,7 @@ type Obj = JsonObject;
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'a list' : v === null ? 'null' : String(v));
 
 const CONFIG_KEYS = ['version', 'kind', 'a', 'b', 'dim', 'noiseVariance', 'budgets', 'batchSizes', 'learningRates', 'learningRateSearch', 'averaging', 'seeds', 'referenceBatch', 'sampleCap', 'evalsPerOctave', 'analysis'] as const;
-const ANALYSIS_KEYS = ['overhead', 'baselineBatch', 'interpolate', 'level', 'bootstrapResamples'] as const;
+const ANALYSIS_KEYS = ['overhead', 'baselineBatch', 'interpolate', 'level', 'bootstrapResamples', 'seeds'] as const;
 
 /** Fewest evaluation steps a reference run needs at the smallest budget for its final risk to be a target (not the first few steps of the transient). */
 export const MIN_REFERENCE_STEPS = 64;
@@ -202,6 +213,7 @@ export function validateTheoryConfig(value: unknown, options: ValidationOptions 
     if (!(isInt(an.bootstrapResamples) && an.bootstrapResamples >= 10 && an.bootstrapResamples <= 10000)) {
       c.add('analysis.bootstrapResamples', `bootstrapResamples must be an integer from 10 to 10000 (got ${show(an.bootstrapResamples)})`);
     }
+    if (!THEORY_SEED_ANALYSES.includes(an.seeds as TheorySeedAnalysis)) c.add('analysis.seeds', `seeds must be "mean-risk" or "replicates" (got ${show(an.seeds)})`);
   }
 
   // What the budgets, the batch sizes and M must satisfy together.
@@ -236,9 +248,20 @@ export function validateTheoryConfig(value: unknown, options: ValidationOptions 
 
 export type TheoryConfigResult = { ok: true; config: TheoryConfig } | { ok: false; issues: TheoryConfigIssue[] };
 
+/**
+ * An older config brought to this version; anything else is returned as it is (validation then
+ * says what is wrong). Version 1 analysed seeds as replicates only: it keeps that meaning.
+ */
+export function migrateTheoryConfig(value: unknown): unknown {
+  if (!isObj(value) || value.version !== 1) return value;
+  const analysis = isObj(value.analysis) ? { ...value.analysis, seeds: 'replicates' } : value.analysis;
+  return { ...value, version: 2, analysis };
+}
+
 export function parseTheoryConfig(value: unknown): TheoryConfigResult {
-  const issues = validateTheoryConfig(value);
-  return issues.length === 0 ? { ok: true, config: value as TheoryConfig } : { ok: false, issues };
+  const migrated = migrateTheoryConfig(value);
+  const issues = validateTheoryConfig(migrated);
+  return issues.length === 0 ? { ok: true, config: migrated as TheoryConfig } : { ok: false, issues };
 }
 
 /** The issues as lines a person reads: "budgets: …". */

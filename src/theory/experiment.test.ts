@@ -20,7 +20,7 @@ function tinyConfig(): TheoryConfig {
     learningRates: halfOctaveRates(-6, 1),
     learningRateSearch: 'grid',
     seeds: [1, 2],
-    analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 50 },
+    analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 50, seeds: 'replicates' },
   };
 }
 
@@ -33,7 +33,7 @@ function hasNoNonFinite(value: unknown): boolean {
   return true;
 }
 
-describe('theory experiment (on the float64 reference)', () => {
+describe('theory experiment, seeds as replicates (on the float64 reference)', () => {
   let results: TheoryResults;
 
   it('runs the reference runs, the sweep and the analysis; the results are plain JSON', async () => {
@@ -182,5 +182,70 @@ describe('theory experiment (on the float64 reference)', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(runTheoryExperiment(tinyConfig(), onCpu, { signal: controller.signal })).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('theory experiment, mean-risk analysis (on the float64 reference)', () => {
+  const config: TheoryConfig = { ...tinyConfig(), analysis: { ...tinyConfig().analysis, seeds: 'mean-risk' } };
+  let results: TheoryResults;
+  /** The seed-mean of average 0 of the runs at (B, γ), over the evaluations every seed made. */
+  const meanCurve = (batchSize: number, lr: number) => {
+    const runs = results.runs.filter((r) => r.batchSize === batchSize && r.lr === lr);
+    expect(runs.map((r) => r.seed)).toEqual(config.seeds);
+    const count = Math.min(...runs.map((r) => r.evalSteps.length));
+    const steps = runs[0].evalSteps.slice(0, count);
+    return { steps, risk: steps.map((_, j) => runs.reduce((sum, r) => sum + (r.averageRisk[0][j] ?? Number.NaN), 0) / runs.length), capped: runs.every((r) => r.status === 'capped') };
+  };
+
+  it('runs, and analyses its saved runs to the same numbers', async () => {
+    results = await runTheoryExperiment(config, onCpu);
+    expect(hasNoNonFinite(results)).toBe(true);
+    const { runs, timing, ...analyzed } = results;
+    expect(timing.sweepMs).toBeGreaterThanOrEqual(0);
+    expect(analyzeTheoryRuns(config, JSON.parse(JSON.stringify(runs)) as TheoryResults['runs'])).toEqual(analyzed);
+  });
+
+  it('a batch size\'s seeds stop together, once a seed-mean curve reaches the lowest target', () => {
+    const lowest = Math.min(...results.outcomes.map((o) => o.target));
+    for (const b of config.batchSizes.filter((x) => x !== config.referenceBatch)) {
+      // Every lane that did not diverge stopped at the same step in every seed.
+      expect(new Set(results.runs.filter((r) => r.batchSize === b && r.status !== 'diverged').map((r) => r.steps)).size).toBe(1);
+      const curves = config.learningRates.map((lr) => meanCurve(b, lr));
+      expect(curves.some((c) => c.risk.some((v) => v <= lowest)) || curves.every((c) => c.capped)).toBe(true);
+    }
+  });
+
+  it('the target is the best seed-mean reference risk; R(B) the first crossing of the best seed-mean curve; B* from their fit', () => {
+    for (const o of results.outcomes) {
+      const step = o.budget / config.referenceBatch;
+      const refRisks = config.learningRates
+        .map((lr) => meanCurve(config.referenceBatch, lr))
+        .map((c) => c.risk[c.steps.indexOf(step)])
+        .filter(Number.isFinite);
+      expect(o.target).toBeCloseTo(Math.min(...refRisks), 15);
+      const fitPoints: { batchSize: number; steps: number; censored?: boolean }[] = [];
+      for (const p of o.points) {
+        const crossings = config.learningRates.map((lr) => {
+          const c = meanCurve(p.batchSize, lr);
+          const x = stepsToTarget(
+            c.steps.map((st, j) => ({ step: st, tokens: st, validationTokens: 0, ewaLoss: c.risk[j], ewaLosses: [], rawLoss: null })),
+            o.target,
+            config.analysis.interpolate,
+          );
+          return { steps: x.reached ? x.steps : Infinity, cap: c.capped ? c.steps.at(-1)! : null };
+        });
+        const best = Math.min(...crossings.map((c) => c.steps));
+        expect(p.steps).toBe(Number.isFinite(best) ? best : null);
+        const caps = crossings.map((c) => c.cap).filter((c): c is number => c !== null);
+        if (Number.isFinite(best)) fitPoints.push({ batchSize: p.batchSize, steps: best });
+        else if (caps.length > 0) fitPoints.push({ batchSize: p.batchSize, steps: Math.max(...caps), censored: true });
+        // Each seed on its own as well, for the spread.
+        expect(p.seeds.map((x) => x.seed)).toEqual(config.seeds);
+      }
+      const fit = fitPaperCurve(fitPoints);
+      const baseline = (o.points.find((p) => p.steps !== null) as { batchSize: number }).batchSize;
+      if (fit.a !== null && fit.b !== null && fit.a > 0) expect(o.bStar).toBeCloseTo(cbsClosedForm(fit.a, fit.b, baseline, 0.2), 9);
+      expect(o.seedBStars.map((x) => x.seed)).toEqual(config.seeds);
+    }
   });
 });

@@ -180,6 +180,26 @@ function bestLearningRateFloor(groups: LaneGroup[], results: LaneResult[][], tar
   return floor;
 }
 
+/**
+ * The seed-mean of one lane (one batch size and learning rate) over its seeds: each average's and
+ * the last iterate's risk averaged over the evaluations every seed has made (the seeds advance in
+ * lockstep, so that is all of them until one stops); a risk that is not finite in any seed makes
+ * the mean's not finite. Capped when every seed ran to its cap.
+ */
+export function seedMeanLane(lanes: readonly LaneResult[]): LaneResult {
+  const count = Math.min(...lanes.map((r) => r.evalSteps.length));
+  const mean = (series: (r: LaneResult) => number[]) =>
+    Array.from({ length: count }, (_, j) => lanes.reduce((sum, r) => sum + series(r)[j], 0) / lanes.length);
+  const averages = lanes[0].averageRisk.map((_, k) => mean((r) => r.averageRisk[k]));
+  const status: LaneStatus = lanes.every((r) => r.status === 'capped') ? 'capped' : lanes.some((r) => r.status === 'running') ? 'running' : lanes.every((r) => r.status === 'diverged') ? 'diverged' : 'stopped';
+  return { status, steps: count > 0 ? lanes[0].evalSteps[count - 1] : 0, evalSteps: lanes[0].evalSteps.slice(0, count), averageRisk: averages, lastRisk: mean((r) => r.lastRisk) };
+}
+
+/** Lanes of groups that differ only in their seed (the same lanes, in the same order), averaged lane by lane. */
+function seedMeanLanes(results: readonly LaneResult[][]): LaneResult[] {
+  return results[0].map((_, l) => seedMeanLane(results.map((lanes) => lanes[l])));
+}
+
 function toRun(seed: number, lane: { batchSize: number; lr: number }, r: LaneResult): TheoryRun {
   return {
     seed,
@@ -241,7 +261,8 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   const referenceResults = await runPhase('reference', factory, options, referenceGroups, run, null);
   groups.push(...referenceGroups);
   results.push(...referenceResults);
-  const targets = targetsOf(config, budgets, referenceResults);
+  const meanRisk = analysis.seeds === 'mean-risk';
+  const targets = targetsOf(config, budgets, meanRisk ? [seedMeanLanes(referenceResults)] : referenceResults);
   const lowest = Math.min(...targets);
 
   // 2. The sweep: every other batch size, each (batch size, seed) until one of its lanes reaches
@@ -252,11 +273,31 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   const t1 = now();
   const ascending = [...config.batchSizes].sort((p, q) => p - q);
   const phases = config.learningRateSearch === 'grid' ? [ascending.filter((b) => b !== config.referenceBatch)] : ascending.map((b) => [b]);
-  const stopRule: StopRule = (now) => now.flatMap((lanes, g) => (lanes.some((r) => reached(r, lowest)) ? [g] : []));
+  // Groups come per batch size, one per seed (below): with mean-risk analysis a batch size's groups
+  // stop together, once the seed-mean curve of one of its lanes reaches the lowest target.
+  const perSeed = config.seeds.length;
+  const stopRule: StopRule = meanRisk
+    ? (now) =>
+        now.flatMap((_, g) => {
+          const first = g - (g % perSeed);
+          return seedMeanLanes(now.slice(first, first + perSeed)).some((r) => reached(r, lowest)) ? [g] : [];
+        })
+    : (now) => now.flatMap((lanes, g) => (lanes.some((r) => reached(r, lowest)) ? [g] : []));
+  // The monotone search's floor, from each seed's lanes or from their seed-mean.
+  const floorOf = (phaseGroups: LaneGroup[], phaseResults: LaneResult[][]) => {
+    if (!meanRisk) return bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate);
+    const meanGroups: LaneGroup[] = [];
+    const meanResults: LaneResult[][] = [];
+    for (let first = 0; first < phaseGroups.length; first += perSeed) {
+      meanGroups.push(phaseGroups[first]);
+      meanResults.push(seedMeanLanes(phaseResults.slice(first, first + perSeed)));
+    }
+    return bestLearningRateFloor(meanGroups, meanResults, targets, analysis.interpolate);
+  };
   let floor = 0;
   for (const phase of phases) {
     if (phase.length === 1 && phase[0] === config.referenceBatch) {
-      floor = bestLearningRateFloor(referenceGroups, referenceResults, targets, analysis.interpolate) ?? floor;
+      floor = floorOf(referenceGroups, referenceResults) ?? floor;
       continue;
     }
     const phaseGroups: LaneGroup[] = [];
@@ -264,7 +305,7 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
     const phaseResults = await runPhase('sweep', factory, options, phaseGroups, run, stopRule);
     groups.push(...phaseGroups);
     results.push(...phaseResults);
-    floor = bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate) ?? floor;
+    floor = floorOf(phaseGroups, phaseResults) ?? floor;
   }
 
   // 3. The analysis, from the runs alone (what a saved results file holds).
@@ -292,33 +333,53 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
   const { analysis } = config;
   const notes: string[] = [];
   const lanes = runs.map(laneResultOf);
-  const referenceResults = config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
-  const targets = targetsOf(config, budgets, referenceResults);
-  const rows: TableRow[] = [];
-  budgets.forEach((d, i) => {
-    runs.forEach((run, r) => {
-      const steps = laneSteps(lanes[r], run.batchSize, targets[i], analysis.interpolate);
-      // A lane that ran to its sample cap without reaching the target bounds R(B) from below: censored, not dropped.
-      const censoredAbove = steps === null && run.status === 'capped' ? run.steps : null;
-      rows.push({ batchSize: run.batchSize, steps, censoredAbove, replicate: config.seeds.indexOf(run.seed), modelSize: config.dim, dataSize: d });
+  const meanRisk = analysis.seeds === 'mean-risk';
+  // Mean-risk: one seed-mean lane per (batch size, learning rate) that every seed ran, in the order
+  // the runs came (the reference runs first).
+  const meanRuns: { batchSize: number; lr: number; lane: LaneResult }[] = [];
+  if (meanRisk) {
+    const bySetting = new Map<string, LaneResult[]>();
+    runs.forEach((run, i) => {
+      const key = `${run.batchSize}|${run.lr}`;
+      if (!bySetting.has(key)) meanRuns.push({ batchSize: run.batchSize, lr: run.lr, lane: lanes[i] });
+      bySetting.set(key, [...(bySetting.get(key) ?? []), lanes[i]]);
     });
-  });
-  const report = analyzeTable(rows, {
+    for (let m = meanRuns.length - 1; m >= 0; m--) {
+      const seeded = bySetting.get(`${meanRuns[m].batchSize}|${meanRuns[m].lr}`)!;
+      if (seeded.length === config.seeds.length) meanRuns[m].lane = seedMeanLane(seeded);
+      else meanRuns.splice(m, 1);
+    }
+  }
+  const referenceResults = meanRisk
+    ? [meanRuns.filter((m) => m.batchSize === config.referenceBatch).map((m) => m.lane)]
+    : config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
+  const targets = targetsOf(config, budgets, referenceResults);
+  // A lane that ran to its sample cap without reaching the target bounds R(B) from below: censored, not dropped.
+  const rowOf = (lane: LaneResult, batchSize: number, replicate: number, d: number, target: number): TableRow => {
+    const steps = laneSteps(lane, batchSize, target, analysis.interpolate);
+    return { batchSize, steps, censoredAbove: steps === null && lane.status === 'capped' ? lane.steps : null, replicate, modelSize: config.dim, dataSize: d };
+  };
+  const seedRows = budgets.flatMap((d, i) => runs.map((run, r) => rowOf(lanes[r], run.batchSize, config.seeds.indexOf(run.seed), d, targets[i])));
+  const options = {
     analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
     bootstrap: { method: null, level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1 },
-  });
+  };
+  // Each seed on its own: the replicates' analysis, and with mean-risk the seed-to-seed spread.
+  const seedReport = analyzeTable(seedRows, options);
+  const report = meanRisk ? analyzeTable(budgets.flatMap((d, i) => meanRuns.map((m) => rowOf(m.lane, m.batchSize, 0, d, targets[i]))), options) : seedReport;
   // Row ids are "row-N", N counting from 1 over budgets × runs.
   const runOf = (runId: string | null) => (runId === null ? null : runs[(Number(runId.replace('row-', '')) - 1) % runs.length]);
   const outcomes: BudgetOutcome[] = budgets.map((d, i) => {
     const group = report.groups.find((g) => g.dataSize === d);
-    if (!group) throw new Error(`the analysis lost budget ${d}`);
+    const seedGroup = seedReport.groups.find((g) => g.dataSize === d);
+    if (!group || !seedGroup) throw new Error(`the analysis lost budget ${d}`);
     const bStar = group.cbs.bStar;
     if (group.cbs.extrapolated) notes.push(`D = ${d}: B* = ${bStar?.toPrecision(4)} lies beyond the largest batch size: add larger batch sizes`);
     if (group.fit.status !== 'ok') notes.push(`D = ${d}: fit ${group.fit.status}${group.fit.note ? ` (${group.fit.note})` : ''}`);
     const missing = group.points.flatMap((p) => {
       const unreached = p.replicates.filter((r) => r.steps === null);
       if (unreached.length === 0) return [];
-      const seeds = unreached.length === p.replicates.length && p.replicates.length > 1 ? 'every seed' : `seed ${unreached.map((r) => config.seeds[r.replicate]).join(', ')}`;
+      const seeds = meanRisk ? 'the seed-mean' : unreached.length === p.replicates.length && p.replicates.length > 1 ? 'every seed' : `seed ${unreached.map((r) => config.seeds[r.replicate]).join(', ')}`;
       const uncensored = unreached.some((r) => r.censoredAbove === null) ? ', not censored: diverged or never run' : '';
       return [`${p.batchSize} (${seeds}${uncensored})`];
     });
@@ -326,14 +387,14 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
     return {
       budget: d,
       target: targets[i],
-      points: group.points.map((p) => ({
+      points: seedGroup.points.map((p) => ({
         batchSize: p.batchSize,
-        steps: p.steps,
+        steps: meanRisk ? (group.points.find((q) => q.batchSize === p.batchSize)?.steps ?? null) : p.steps,
         seeds: p.replicates.map((r) => ({ seed: config.seeds[r.replicate], steps: r.steps, censoredAbove: r.censoredAbove, lr: runOf(r.bestRunId)?.lr ?? null })),
       })),
       bStar,
       interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
-      seedBStars: group.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: r.bStar })),
+      seedBStars: seedGroup.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: r.bStar })),
       excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
     };
   });

@@ -29,8 +29,8 @@ describe('theory links', () => {
   });
 
   it('refuse a config from a newer lab, a changed link, a cut link and an oversized one', () => {
-    const future = decodeTheoryLink(`#v1.t.${handPacked(JSON.stringify({ ...defaultTheoryConfig(), version: 2 }))}`);
-    expect(future).toMatchObject({ ok: false, code: 'future-version', message: expect.stringMatching(/newer version of CBS Lab \(version 2; this page reads version 1\)/) });
+    const future = decodeTheoryLink(`#v1.t.${handPacked(JSON.stringify({ ...defaultTheoryConfig(), version: 3 }))}`);
+    expect(future).toMatchObject({ ok: false, code: 'future-version', message: expect.stringMatching(/newer version of CBS Lab \(version 3; this page reads version 2\)/) });
     const good = encodeTheoryFragment(defaultTheoryConfig());
     // The payload ends in the checksum's bytes: changing one character of it breaks the checksum.
     const last = good.at(-2) === 'A' ? 'B' : 'A';

@@ -8,8 +8,8 @@ export const THEORY_PRESETS = ['quick', 'full', 'large'] as const;
 export type TheoryPresetName = (typeof THEORY_PRESETS)[number];
 
 export const PRESET_DESCRIPTIONS: Record<TheoryPresetName, string> = {
-  quick: '5 budgets from 2^12 to 2^16 samples (16×), batch sizes 1…4096 by 4×, 2 seeds: the default, under a minute on the CPU emulator',
-  full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, 6 seeds',
+  quick: '5 budgets from 2^12 to 2^16 samples (16×), batch sizes 1…4096 by 4×, learning rates from 2^-9 by half octaves up to 1/(2 tr H), 2 seeds: the default, under a minute on the CPU emulator',
+  full: '7 budgets from 2^12 to 2^18 samples (64×), batch sizes 1…16384 by 2×, learning rates from 2^-12 by half octaves up to 1/(2 tr H), 6 seeds',
   large: 'as full, with budgets from 2^14 to 2^20 samples (4× the samples of full)',
 };
 

@@ -10,7 +10,7 @@ import type { TheoryConfig } from '../theory/config';
 import type { ModelSizeSweep, TheoryProgress, TheoryResults } from '../theory/experiment';
 import { decodeTheoryLink, encodeTheoryFragment } from '../theory/link';
 import { PRESET_DESCRIPTIONS, THEORY_PRESETS, autoDim, defaultTheoryConfig, theoryPreset, type TheoryPresetName } from '../theory/presets';
-import { predictedExponent } from '../theory/problem';
+import { makeProblem, predictedExponent, stepSizeBound } from '../theory/problem';
 import { THEORY_LINK_LETTER, linkKindOf } from '../experiment/codec';
 import { explainError } from '../util/errors';
 import { formatCount } from '../util/format';
@@ -76,6 +76,14 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
   const worker = useRef<TheoryWorker | null>(null);
 
   const { config, issues } = useMemo(() => configOf(fields, base), [fields, base]);
+  // The analyses' step-size range for the problem as set (none while a, b or M is invalid).
+  const stepBound = useMemo(() => {
+    try {
+      return stepSizeBound(makeProblem(config));
+    } catch {
+      return null;
+    }
+  }, [config]);
   const setField = (name: TheoryField, value: string) => setFields((f) => ({ ...f, [name]: value }));
   const issuesFor = (name: TheoryField) => issues.filter((i) => fieldOfIssue(i.path) === name).map((i) => i.message);
   const otherIssues = issues.filter((i) => fieldOfIssue(i.path) === null);
@@ -231,7 +239,7 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
           <div className="form-grid">
             <Field name="budgets" label="data budgets D (samples)" hint="numbers or powers of two: 2^12, 2^13" fields={fields} setField={setField} issues={issuesFor('budgets')} wide />
             <Field name="batchSizes" label="batch sizes" hint={`the reference runs use batch size ${config.referenceBatch}`} fields={fields} setField={setField} issues={issuesFor('batchSizes')} wide />
-            <Field name="learningRates" label="learning-rate grid γ" hint="2^-4.5 is one half-octave step" fields={fields} setField={setField} issues={issuesFor('learningRates')} wide />
+            <Field name="learningRates" label="learning-rate grid γ" hint={`2^-4.5 is one half-octave step${stepBound === null ? '' : `; the theory's range: γ ≤ 1/(2 tr H) = ${fmtNum(stepBound)}`}`} fields={fields} setField={setField} issues={issuesFor('learningRates')} wide />
             <div className="field">
               <label htmlFor="theory-search">learning-rate search</label>
               <select id="theory-search" value={fields.learningRateSearch} onChange={(e) => setField('learningRateSearch', e.target.value)}>

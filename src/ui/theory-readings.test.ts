@@ -86,7 +86,7 @@ describe('risk curves', () => {
       expect(c.points[0]).toEqual({ samples: run.evalSteps[0] * c.batchSize, risk: run.averageRisk[0][0] });
     }
     const text = riskReading(results, budget);
-    expect(text).toMatch(/^Batch size \d+ reached the target excess risk [0-9.e-]+ \(the best risk batch size 1 reaches with 2\.05k samples, averaged over the seeds\) after /);
+    expect(text).toMatch(/^Batch size \d+ reached the target excess risk [0-9.e-]+ \(the best risk batch size 1 reaches with 2\.05k samples, its risk averaged over the seeds\) after /);
     expect(text).toContain(`Up to about B* = ${fmtNum(outcome.bStar)}`);
   });
 });

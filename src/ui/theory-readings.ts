@@ -151,8 +151,11 @@ export function riskReading(results: TheoryResults, budget: number): string {
   const outcome = results.outcomes.find((o) => o.budget === budget);
   if (!outcome) return '';
   const reached = outcome.points.filter((p) => p.steps !== null).map((p) => ({ batchSize: p.batchSize, samples: (p.steps as number) * p.batchSize }));
-  const target = `the target excess risk ${fmtNum(outcome.target, 3)} (the best risk batch size ${results.config.referenceBatch} reaches with ${formatCount(budget)} samples, averaged over the seeds)`;
-  if (reached.length < 2) return `Fewer than two batch sizes reached ${target} with every seed, so there is no comparison to read.`;
+  const meanRisk = results.config.analysis.seeds === 'mean-risk';
+  const target = meanRisk
+    ? `the target excess risk ${fmtNum(outcome.target, 3)} (the best risk batch size ${results.config.referenceBatch} reaches with ${formatCount(budget)} samples, its risk averaged over the seeds)`
+    : `the target excess risk ${fmtNum(outcome.target, 3)} (the best risk batch size ${results.config.referenceBatch} reaches with ${formatCount(budget)} samples, averaged over the seeds)`;
+  if (reached.length < 2) return `Fewer than two batch sizes reached ${target} ${meanRisk ? 'on their seed-averaged risk' : 'with every seed'}, so there is no comparison to read.`;
   const first = reached[0];
   const last = reached[reached.length - 1];
   const bStar = outcome.bStar === null ? '' : ` Up to about B* = ${fmtNum(outcome.bStar)} a larger batch costs little extra data; beyond it every step's extra samples buy less and less.`;

@@ -239,8 +239,10 @@ describe('theory experiment, mean-risk analysis (on the float64 reference)', () 
         const caps = crossings.map((c) => c.cap).filter((c): c is number => c !== null);
         if (Number.isFinite(best)) fitPoints.push({ batchSize: p.batchSize, steps: best });
         else if (caps.length > 0) fitPoints.push({ batchSize: p.batchSize, steps: Math.max(...caps), censored: true });
-        // Each seed on its own as well, for the spread.
+        // Each seed on its own as well, for the spread, against its own best reference risk:
+        // its best reference run reaches it by the budget.
         expect(p.seeds.map((x) => x.seed)).toEqual(config.seeds);
+        if (p.batchSize === config.referenceBatch) for (const x of p.seeds) expect(x.steps).toBeLessThanOrEqual(step);
       }
       const fit = fitPaperCurve(fitPoints);
       const baseline = (o.points.find((p) => p.steps !== null) as { batchSize: number }).batchSize;

@@ -354,12 +354,24 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
     ? [meanRuns.filter((m) => m.batchSize === config.referenceBatch).map((m) => m.lane)]
     : config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
   const targets = targetsOf(config, budgets, referenceResults);
-  // A lane that ran to its sample cap without reaching the target bounds R(B) from below: censored, not dropped.
+  // A lane that ended without reaching the target, at its sample cap or stopped with its batch
+  // size's group (with mean-risk, by the seed-mean), bounds R(B) from below: censored, not dropped.
   const rowOf = (lane: LaneResult, batchSize: number, replicate: number, d: number, target: number): TableRow => {
     const steps = laneSteps(lane, batchSize, target, analysis.interpolate);
-    return { batchSize, steps, censoredAbove: steps === null && lane.status === 'capped' ? lane.steps : null, replicate, modelSize: config.dim, dataSize: d };
+    const ended = lane.status === 'capped' || lane.status === 'stopped';
+    return { batchSize, steps, censoredAbove: steps === null && ended && lane.steps > 0 ? lane.steps : null, replicate, modelSize: config.dim, dataSize: d };
   };
-  const seedRows = budgets.flatMap((d, i) => runs.map((run, r) => rowOf(lanes[r], run.batchSize, config.seeds.indexOf(run.seed), d, targets[i])));
+  // Each seed alone: with replicates against the targets above (each seed's best, averaged), with
+  // mean-risk, for the spread, against the seed's own best reference risk.
+  const seedTargets = config.seeds.map((seed) =>
+    meanRisk ? targetsOf(config, budgets, [lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch)]) : targets,
+  );
+  const seedRows = budgets.flatMap((d, i) =>
+    runs.map((run, r) => {
+      const replicate = config.seeds.indexOf(run.seed);
+      return rowOf(lanes[r], run.batchSize, replicate, d, seedTargets[replicate][i]);
+    }),
+  );
   const options = {
     analysis: { overhead: analysis.overhead, baselineBatch: analysis.baselineBatch, interpolate: analysis.interpolate },
     bootstrap: { method: null, level: analysis.level, resamples: analysis.bootstrapResamples, seed: 1 },
@@ -380,10 +392,18 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
       const unreached = p.replicates.filter((r) => r.steps === null);
       if (unreached.length === 0) return [];
       const seeds = meanRisk ? 'the seed-mean' : unreached.length === p.replicates.length && p.replicates.length > 1 ? 'every seed' : `seed ${unreached.map((r) => config.seeds[r.replicate]).join(', ')}`;
-      const uncensored = unreached.some((r) => r.censoredAbove === null) ? ', not censored: diverged or never run' : '';
+      const uncensored = unreached.some((r) => r.censoredAbove === null) ? ', not censored: diverged' : '';
       return [`${p.batchSize} (${seeds}${uncensored})`];
     });
-    if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at B = ${missing.join(', ')}; a run that ran to its sample cap counts in the fit as censored, R(B) > its steps`);
+    // With mean-risk a batch size's runs stop once the seed-mean reaches the lowest target: a
+    // seed not there yet by then has only a bound at this budget, and its own B* is not given.
+    const truncated = new Set(
+      meanRisk
+        ? seedGroup.points.flatMap((p) => p.replicates.filter((r) => r.steps === null && p.runs.some((o) => o.replicate === r.replicate && runOf(o.runId)?.status === 'stopped')).map((r) => r.replicate))
+        : [],
+    );
+    if (truncated.size > 0) notes.push(`D = ${d}: B* of seed ${[...truncated].map((r) => config.seeds[r]).join(', ')} alone is not given: the runs stopped once the seed-mean reached the target, before that seed did`);
+    if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at B = ${missing.join(', ')}; a run that ended there without reaching it counts in the fit as censored, R(B) > its steps`);
     return {
       budget: d,
       target: targets[i],
@@ -394,7 +414,7 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
       })),
       bStar,
       interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
-      seedBStars: seedGroup.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: r.bStar })),
+      seedBStars: seedGroup.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: truncated.has(r.replicate) ? null : r.bStar })),
       excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
     };
   });

@@ -255,7 +255,7 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
               </select>
             </div>
             {fields.averaging === 'ewa' && <Field name="decays" label="EWA decays τ" fields={fields} setField={setField} issues={issuesFor('decays')} />}
-            <Field name="seeds" label="seeds (replicates)" fields={fields} setField={setField} issues={issuesFor('seeds')} />
+            <Field name="seeds" label={config.analysis.seeds === 'mean-risk' ? 'seeds (the risk is averaged over them)' : 'seeds (replicates)'} fields={fields} setField={setField} issues={issuesFor('seeds')} />
           </div>
         </fieldset>
         {otherIssues.length > 0 && (

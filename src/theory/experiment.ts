@@ -1,10 +1,11 @@
 // A theory experiment from config to measured exponent, on any trainer (the GPU one, the float64
 // reference, or the exact expected risk): the reference runs that set one target per budget, the
 // sweep over batch sizes and learning rates, then the language-model sweeps' own analysis
-// (src/cbs): steps to target, R(B) per seed replicate, the paper's fit over every replicate's
-// points, B*, its bootstrap interval, and the power law of B* in D. As in the language-model
-// sweeps, a budget's target is each seed's best reference risk, averaged over the seeds. No DOM,
-// no Node: it runs in a Web Worker as well as in Node.
+// (src/cbs): steps to target, R(B), the paper's fit, B*, its bootstrap interval, and the power law
+// of B* in D. By default (analysis.seeds: mean-risk) the seeds' risk curves are averaged first,
+// since the theory is about the expected risk; with replicates each seed is analysed on its own
+// and R(B) fit over every seed's points, as the language-model sweeps do. No DOM, no Node: it runs
+// in a Web Worker as well as in Node.
 import { analyzeTable, type CbsReport, type TableRow } from '../cbs/report';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { stepsToTarget } from '../cbs/steps-to-target';
@@ -49,11 +50,12 @@ export interface TheoryRun {
 
 export interface BudgetOutcome {
   budget: number;
-  /** The target excess risk: each seed's best reference risk after `budget` samples, averaged over the seeds. */
+  /** The target excess risk after `budget` samples: the best seed-mean reference risk (mean-risk), or each seed's best, averaged over the seeds (replicates). */
   target: number;
   /**
-   * R(B) per batch size: the geometric mean over seeds (null unless every seed reached the
-   * target), and each seed's own R(B) with the learning rate that gave it.
+   * R(B) per batch size: that of the seed-mean curves (mean-risk) or the geometric mean over seeds
+   * (replicates; null unless every seed reached the target), and each seed's own R(B) with the
+   * learning rate that gave it (with mean-risk against the seed's own best reference risk).
    */
   points: { batchSize: number; steps: number | null; seeds: { seed: number; steps: number | null; censoredAbove: number | null; lr: number | null }[] }[];
   bStar: number | null;
@@ -230,7 +232,7 @@ export function maxStepsFor(config: TheoryConfig, batchSize: number): number {
   return batchSize === config.referenceBatch ? dMax / config.referenceBatch : Math.ceil((config.sampleCap * dMax) / batchSize);
 }
 
-/** The target of each budget (ascending): each seed's best averaged reference risk after D samples, averaged over the seeds. */
+/** The target of each budget (ascending): each group's best averaged reference risk after D samples (a group per seed, or one of seed-mean lanes), averaged over the groups. */
 function targetsOf(config: TheoryConfig, budgets: readonly number[], referenceResults: readonly LaneResult[][]): number[] {
   return budgets.map((d) => {
     const bests = referenceResults
@@ -253,9 +255,9 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   const groups: LaneGroup[] = [];
   const results: LaneResult[][] = [];
 
-  // 1. Reference runs. The target of budget D: each seed's best averaged risk after D samples,
-  // averaged over the seeds (src/experiment/results.ts, targetFromReferences, does the same for
-  // the language-model sweeps).
+  // 1. Reference runs. The target of budget D: the best seed-mean risk after D samples, or with
+  // replicates each seed's best, averaged over the seeds (src/experiment/results.ts,
+  // targetFromReferences, does that for the language-model sweeps).
   const t0 = now();
   const referenceGroups: LaneGroup[] = config.seeds.map((seed) => ({ seed, lanes: lanesAt(config.referenceBatch) }));
   const referenceResults = await runPhase('reference', factory, options, referenceGroups, run, null);
@@ -323,8 +325,8 @@ function laneResultOf(run: TheoryRun): LaneResult {
 }
 
 /**
- * The language-model sweeps' analysis (src/cbs) of a theory experiment's runs, seeds as
- * replicates, then the exponent of B* in D. A pure function of the config and the runs (in the
+ * The language-model sweeps' analysis (src/cbs) of a theory experiment's runs, on the seeds'
+ * mean risk or with seeds as replicates (config.analysis.seeds), then the exponent of B* in D. A pure function of the config and the runs (in the
  * order the experiment ran them: the reference runs, the runs at batch size config.referenceBatch,
  * first), so a results file can be analysed again and must give the same numbers.
  */

@@ -32,7 +32,21 @@ function LogLogPlot({ xLabel, yLabel, xName, points, seedPoints = [], fit = [], 
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -18 }} />
         <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={formatCount} allowDataOverflow width={56} label={{ value: yLabel, angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
-        <Tooltip formatter={(v) => fmtNum(Number(v))} labelFormatter={(l) => `${xName} = ${formatCount(Number(l))}`} />
+        <Tooltip
+          content={({ active, payload, label }) =>
+            active && payload && payload.length > 0 ? (
+              <div className="recharts-default-tooltip" style={{ background: '#fff', border: '1px solid #ccc', padding: '6px 10px' }}>
+                <p style={{ margin: 0 }}>{`${xName} = ${formatCount(Number(label ?? payload[0].payload?.x))}`}</p>
+                {/* A scatter's entries carry its x as well: the label says it already. */}
+                {payload
+                  .filter((item) => item.dataKey !== 'x' && item.name !== 'x')
+                  .map((item, i) => (
+                    <p key={i} style={{ margin: 0, color: item.color }}>{`${item.name}: ${fmtNum(Number(item.value))}`}</p>
+                  ))}
+              </div>
+            ) : null
+          }
+        />
         {predicted.length > 0 && <Line data={predicted} dataKey="y" name="predicted slope" stroke={PREDICTED} strokeDasharray="6 4" strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />}
         {fit.length > 0 && <Line data={fit} dataKey="y" name="fitted power law" stroke={FIT} dot={false} activeDot={false} isAnimationActive={false} />}
         {seedPoints.length > 0 && <Scatter data={seedPoints} dataKey="y" name="one seed" fill={SEED} isAnimationActive={false} />}
@@ -51,7 +65,7 @@ export function DataScalingChart({ results }: { results: TheoryResults }) {
       ? 'no exponent (fewer than two budgets with a B*)'
       : `measured exponent ${fmtNum(results.measured)}${results.interval ? ` (${level}% interval ${fmtNum(results.interval[0])} to ${fmtNum(results.interval[1])})` : ''}; predicted ${fmtNum(results.predicted)}`;
   const legend: LegendItem[] = [
-    { label: 'B* (all seeds)', color: MEASURED, kind: 'dot' },
+    { label: results.config.analysis.seeds === 'mean-risk' ? 'B* (the seeds\' mean risk)' : 'B* (all seeds)', color: MEASURED, kind: 'dot' },
     { label: 'B* of one seed', color: SEED, kind: 'dot' },
     { label: 'fitted power law', color: FIT, kind: 'line' },
     { label: 'predicted slope 1 − a/min(b, 2a+1), through the points', color: PREDICTED, kind: 'dash' },

@@ -48,7 +48,7 @@ describe('B* against D', () => {
     expect(dataScalingReading({ ...results, predicted: (lo + hi) / 2 })).toContain('agrees with the theory');
     expect(dataScalingReading({ ...results, predicted: hi + 0.2 })).toMatch(/outside the interval, [0-9.]+ from the fit: the theory is a limit of large budgets/);
     expect(dataScalingReading({ ...results, predicted: hi + 0.2 })).not.toContain('On this branch');
-    expect(dataScalingReading({ ...results, config: { ...results.config, b: 8 }, predicted: hi + 0.2 })).toContain('On this branch the largest batches reach the target in a handful of steps');
+    expect(dataScalingReading({ ...results, config: { ...results.config, b: 8 }, predicted: hi + 0.2 })).toContain('On this branch the lab has measured exponents 0.03–0.09 above the law');
     expect(dataScalingReading({ ...results, measured: null, outcomes: results.outcomes.map((o) => ({ ...o, bStar: null })) })).toMatch(/^B\* against D needs a finite B\* at two or more budgets; none has one/);
   });
 

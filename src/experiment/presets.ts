@@ -175,7 +175,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'demo',
     label: 'Demo: CBS grows with data',
     explanation:
-      'A one-layer model at two data budgets 8× apart (20k and 160k tokens), batch sizes 1–64: B* grew 2.2–3.2× at three seeds. Measured: 18–23 min on the CPU emulator in headless Chromium (2 cores); not yet measured on a GPU. Figures in docs/science.md.',
+      'A one-layer model at two data budgets 8× apart (20k and 160k tokens), batch sizes 1–64: B* grew 2.2–3.2× at three seeds. Measured on the CPU emulator in headless Chromium (2 cores): 9 min with the machine to itself, 18–23 min shared with other jobs; not yet measured on a GPU. Figures in docs/science.md.',
     config: defaultConfig,
   },
   {

@@ -325,10 +325,26 @@ function laneResultOf(run: TheoryRun): LaneResult {
 }
 
 /**
+ * One seed-mean lane per (batch size, learning rate) that every seed ran, in the order the runs
+ * came (the reference runs first).
+ */
+function seedMeanRuns(runs: readonly TheoryRun[], lanes: readonly LaneResult[], seedCount: number): { batchSize: number; lr: number; lane: LaneResult }[] {
+  const bySetting = new Map<string, { batchSize: number; lr: number; lanes: LaneResult[] }>();
+  runs.forEach((run, i) => {
+    const key = `${run.batchSize}|${run.lr}`;
+    const entry = bySetting.get(key) ?? { batchSize: run.batchSize, lr: run.lr, lanes: [] };
+    entry.lanes.push(lanes[i]);
+    bySetting.set(key, entry);
+  });
+  return [...bySetting.values()].filter((e) => e.lanes.length === seedCount).map((e) => ({ batchSize: e.batchSize, lr: e.lr, lane: seedMeanLane(e.lanes) }));
+}
+
+/**
  * The language-model sweeps' analysis (src/cbs) of a theory experiment's runs, on the seeds'
- * mean risk or with seeds as replicates (config.analysis.seeds), then the exponent of B* in D. A pure function of the config and the runs (in the
- * order the experiment ran them: the reference runs, the runs at batch size config.referenceBatch,
- * first), so a results file can be analysed again and must give the same numbers.
+ * mean risk or with seeds as replicates (config.analysis.seeds), then the exponent of B* in D. A
+ * pure function of the config and the runs (in the order the experiment ran them: the reference
+ * runs, the runs at batch size config.referenceBatch, first), so a results file can be analysed
+ * again and must give the same numbers.
  */
 export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun[]): Omit<TheoryResults, 'runs' | 'timing'> {
   const budgets = [...config.budgets].sort((p, q) => p - q);
@@ -336,22 +352,7 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
   const notes: string[] = [];
   const lanes = runs.map(laneResultOf);
   const meanRisk = analysis.seeds === 'mean-risk';
-  // Mean-risk: one seed-mean lane per (batch size, learning rate) that every seed ran, in the order
-  // the runs came (the reference runs first).
-  const meanRuns: { batchSize: number; lr: number; lane: LaneResult }[] = [];
-  if (meanRisk) {
-    const bySetting = new Map<string, LaneResult[]>();
-    runs.forEach((run, i) => {
-      const key = `${run.batchSize}|${run.lr}`;
-      if (!bySetting.has(key)) meanRuns.push({ batchSize: run.batchSize, lr: run.lr, lane: lanes[i] });
-      bySetting.set(key, [...(bySetting.get(key) ?? []), lanes[i]]);
-    });
-    for (let m = meanRuns.length - 1; m >= 0; m--) {
-      const seeded = bySetting.get(`${meanRuns[m].batchSize}|${meanRuns[m].lr}`)!;
-      if (seeded.length === config.seeds.length) meanRuns[m].lane = seedMeanLane(seeded);
-      else meanRuns.splice(m, 1);
-    }
-  }
+  const meanRuns = meanRisk ? seedMeanRuns(runs, lanes, config.seeds.length) : [];
   const referenceResults = meanRisk
     ? [meanRuns.filter((m) => m.batchSize === config.referenceBatch).map((m) => m.lane)]
     : config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));

@@ -440,7 +440,7 @@ export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {
           row.steps !== null
             ? null
             : row.censoredAbove != null
-              ? `stopped at its cap, step ${row.censoredAbove}, before reaching the target (censored)`
+              ? `ended at step ${row.censoredAbove} without reaching the target (censored)`
               : 'never reached the target (no steps given in the table)',
         interpolated: false,
       }),

@@ -202,6 +202,13 @@ function seedMeanLanes(results: readonly LaneResult[][]): LaneResult[] {
   return results[0].map((_, l) => seedMeanLane(results.map((lanes) => lanes[l])));
 }
 
+/** Consecutive runs of `size` items: the groups of one batch size, one per seed. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let first = 0; first < items.length; first += size) out.push(items.slice(first, first + size));
+  return out;
+}
+
 function toRun(seed: number, lane: { batchSize: number; lr: number }, r: LaneResult): TheoryRun {
   return {
     seed,
@@ -279,23 +286,13 @@ export async function runTheoryExperiment(config: TheoryConfig, factory: Session
   // stop together, once the seed-mean curve of one of its lanes reaches the lowest target.
   const perSeed = config.seeds.length;
   const stopRule: StopRule = meanRisk
-    ? (now) =>
-        now.flatMap((_, g) => {
-          const first = g - (g % perSeed);
-          return seedMeanLanes(now.slice(first, first + perSeed)).some((r) => reached(r, lowest)) ? [g] : [];
-        })
+    ? (now) => chunks(now, perSeed).flatMap((block, c) => (seedMeanLanes(block).some((r) => reached(r, lowest)) ? block.map((_, s) => c * perSeed + s) : []))
     : (now) => now.flatMap((lanes, g) => (lanes.some((r) => reached(r, lowest)) ? [g] : []));
   // The monotone search's floor, from each seed's lanes or from their seed-mean.
-  const floorOf = (phaseGroups: LaneGroup[], phaseResults: LaneResult[][]) => {
-    if (!meanRisk) return bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate);
-    const meanGroups: LaneGroup[] = [];
-    const meanResults: LaneResult[][] = [];
-    for (let first = 0; first < phaseGroups.length; first += perSeed) {
-      meanGroups.push(phaseGroups[first]);
-      meanResults.push(seedMeanLanes(phaseResults.slice(first, first + perSeed)));
-    }
-    return bestLearningRateFloor(meanGroups, meanResults, targets, analysis.interpolate);
-  };
+  const floorOf = (phaseGroups: LaneGroup[], phaseResults: LaneResult[][]) =>
+    meanRisk
+      ? bestLearningRateFloor(chunks(phaseGroups, perSeed).map((block) => block[0]), chunks(phaseResults, perSeed).map(seedMeanLanes), targets, analysis.interpolate)
+      : bestLearningRateFloor(phaseGroups, phaseResults, targets, analysis.interpolate);
   let floor = 0;
   for (const phase of phases) {
     if (phase.length === 1 && phase[0] === config.referenceBatch) {
@@ -353,10 +350,8 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
   const lanes = runs.map(laneResultOf);
   const meanRisk = analysis.seeds === 'mean-risk';
   const meanRuns = meanRisk ? seedMeanRuns(runs, lanes, config.seeds.length) : [];
-  const referenceResults = meanRisk
-    ? [meanRuns.filter((m) => m.batchSize === config.referenceBatch).map((m) => m.lane)]
-    : config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
-  const targets = targetsOf(config, budgets, referenceResults);
+  const seedReferences = config.seeds.map((seed) => lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch));
+  const targets = targetsOf(config, budgets, meanRisk ? [meanRuns.filter((m) => m.batchSize === config.referenceBatch).map((m) => m.lane)] : seedReferences);
   // A lane that ended without reaching the target, at its sample cap or stopped with its batch
   // size's group (with mean-risk, by the seed-mean), bounds R(B) from below: censored, not dropped.
   const rowOf = (lane: LaneResult, batchSize: number, replicate: number, d: number, target: number): TableRow => {
@@ -366,9 +361,7 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
   };
   // Each seed alone: with replicates against the targets above (each seed's best, averaged), with
   // mean-risk, for the spread, against the seed's own best reference risk.
-  const seedTargets = config.seeds.map((seed) =>
-    meanRisk ? targetsOf(config, budgets, [lanes.filter((_, i) => runs[i].seed === seed && runs[i].batchSize === config.referenceBatch)]) : targets,
-  );
+  const seedTargets = seedReferences.map((references) => (meanRisk ? targetsOf(config, budgets, [references]) : targets));
   const seedRows = budgets.flatMap((d, i) =>
     runs.map((run, r) => {
       const replicate = config.seeds.indexOf(run.seed);

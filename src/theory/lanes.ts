@@ -71,6 +71,24 @@ export interface TrainerSession {
   dispose(): void;
 }
 
+/** What every trainer's advance() asks of its argument: a positive multiple of the block. */
+export function checkAdvance(samples: number, blockSamples: number): void {
+  if (!(Number.isInteger(samples) && samples > 0 && samples % blockSamples === 0)) {
+    throw new RangeError(`advance takes a positive multiple of the block (${blockSamples} samples), got ${samples}`);
+  }
+}
+
+/** A CPU trainer's lane as results() returns it: copies, which later steps do not change. */
+export function laneSnapshot(lane: { status: LaneStatus; steps: number; result: LaneResult }): LaneResult {
+  return {
+    status: lane.status,
+    steps: lane.steps,
+    evalSteps: lane.result.evalSteps.slice(),
+    averageRisk: lane.result.averageRisk.map((r) => r.slice()),
+    lastRisk: lane.result.lastRisk.slice(),
+  };
+}
+
 /** A lane whose last-iterate risk passes this multiple of its starting excess risk has diverged. */
 export const DIVERGENCE_FACTOR = 1e6;
 

@@ -12,7 +12,7 @@
 // (P_i_before: P before this step's update; S_i: after). The expected excess risks are
 // tail + Σ λ_i S_i (last iterate) and tail + Σ λ_i Q_i / W² (average, W its debiasing weight).
 import {
-  DIVERGENCE_FACTOR, averageCount, averageRates,
+  DIVERGENCE_FACTOR, averageCount, averageRates, checkAdvance, laneSnapshot,
   type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession,
 } from './lanes';
 import { excessRiskOfError } from './problem';
@@ -63,9 +63,7 @@ export class ExpectedRiskTrainer implements TrainerSession {
 
   async advance(samples: number): Promise<void> {
     const block = this.options.blockSamples;
-    if (!(Number.isInteger(samples) && samples > 0 && samples % block === 0)) {
-      throw new RangeError(`advance takes a positive multiple of the block (${block} samples), got ${samples}`);
-    }
+    checkAdvance(samples, block);
     this.groups.forEach((group, g) => {
       // Blocks as the sampling trainers walk them: a group with no running lane does not move.
       for (let b = 0; b < samples / block && this.lanes[g].some((l) => l.status === 'running'); b++) {
@@ -89,15 +87,7 @@ export class ExpectedRiskTrainer implements TrainerSession {
   }
 
   async results(): Promise<LaneResult[][]> {
-    return this.lanes.map((lanes) =>
-      lanes.map((lane) => ({
-        status: lane.status,
-        steps: lane.steps,
-        evalSteps: lane.result.evalSteps.slice(),
-        averageRisk: lane.result.averageRisk.map((r) => r.slice()),
-        lastRisk: lane.result.lastRisk.slice(),
-      })),
-    );
+    return this.lanes.map((lanes) => lanes.map(laneSnapshot));
   }
 
   dispose(): void {}

@@ -2,7 +2,7 @@
 // averages, evaluations, caps and divergences as shaders/theory-sgd.wgsl, one sample at a time.
 // The GPU trainer is checked against it; it also runs whole (small) experiments without a GPU.
 import {
-  DIVERGENCE_FACTOR, averageCount, averageRates,
+  DIVERGENCE_FACTOR, averageCount, averageRates, checkAdvance, laneSnapshot,
   type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession,
 } from './lanes';
 import { excessRiskOfError } from './problem';
@@ -35,6 +35,8 @@ export class ReferenceTrainer implements TrainerSession {
   private readonly noiseStd: number;
   private readonly rates: number[];
   private readonly divergenceLimit: number;
+  /** One sample's features, reused from block to block. */
+  private readonly features: Float64Array;
 
   constructor(options: TrainerOptions, groups: readonly LaneGroup[]) {
     checkSession(options, groups);
@@ -44,6 +46,7 @@ export class ReferenceTrainer implements TrainerSession {
     const dim = problem.lambda.length;
     this.sqrtLambda = problem.lambda.map(Math.sqrt);
     this.noiseStd = Math.sqrt(problem.effectiveNoiseVariance);
+    this.features = new Float64Array(problem.lambda.length);
     this.rates = averageRates(options.averaging);
     this.divergenceLimit = DIVERGENCE_FACTOR * excessRiskOfError(problem, problem.target);
     const k = averageCount(options.averaging);
@@ -64,9 +67,7 @@ export class ReferenceTrainer implements TrainerSession {
 
   async advance(samples: number): Promise<void> {
     const block = this.options.blockSamples;
-    if (!(Number.isInteger(samples) && samples > 0 && samples % block === 0)) {
-      throw new RangeError(`advance takes a positive multiple of the block (${block} samples), got ${samples}`);
-    }
+    checkAdvance(samples, block);
     this.state.forEach((group, g) => {
       for (let b = 0; b < samples / block && group.lanes.some((l) => l.status === 'running'); b++) this.block(g);
     });
@@ -81,16 +82,7 @@ export class ReferenceTrainer implements TrainerSession {
   }
 
   async results(): Promise<LaneResult[][]> {
-    return this.state.map((group) =>
-      group.lanes.map((lane) => ({
-        ...lane.result,
-        status: lane.status,
-        steps: lane.steps,
-        evalSteps: lane.result.evalSteps.slice(),
-        averageRisk: lane.result.averageRisk.map((r) => r.slice()),
-        lastRisk: lane.result.lastRisk.slice(),
-      })),
-    );
+    return this.state.map((group) => group.lanes.map(laneSnapshot));
   }
 
   dispose(): void {}
@@ -101,7 +93,7 @@ export class ReferenceTrainer implements TrainerSession {
     const dim = problem.lambda.length;
     const group = this.groups[g];
     const state = this.state[g];
-    const x = new Float64Array(dim);
+    const x = this.features;
     for (let c = 0; c < this.options.blockSamples; c++, state.sample++) {
       const n = state.sample;
       featureNormals(group.seed, n, dim, x);

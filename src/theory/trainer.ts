@@ -8,7 +8,7 @@ import {
   UniformLayout, assertFitsBinding, bindAll, createStorage, readBuffers, runDispatches, uploadF32, uploadU32, writeArray,
   type GpuContext,
 } from '../gpu';
-import { DIVERGENCE_FACTOR, averageRates, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
+import { DIVERGENCE_FACTOR, averageRates, checkAdvance, type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession } from './lanes';
 import { excessRiskOfError, type TheoryProblem } from './problem';
 import { checkSession } from './trainer.ref';
 import { STATE_STRIDE, planTrainer, type TrainerLayout } from './trainer.plan';
@@ -126,9 +126,7 @@ export async function createGpuTrainer(gpu: GpuContext, options: TrainerOptions,
   return {
     groups,
     async advance(samples: number): Promise<void> {
-      if (!(Number.isInteger(samples) && samples > 0 && samples % layout.blockSamples === 0)) {
-        throw new RangeError(`advance takes a positive multiple of the block (${layout.blockSamples} samples), got ${samples}`);
-      }
+      checkAdvance(samples, layout.blockSamples);
       params.write(gpu, uniforms, { ...baseParams, blocks: samples / layout.blockSamples });
       await runDispatches(gpu, [{ label: 'theory-sgd', pipeline, bindGroup, workgroups: [layout.groups, 1, 1] }], 'theory-sgd');
     },

@@ -5,9 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { halfOctaveRates } from './config';
 import type { TheoryResults } from './experiment';
-import { defaultTheoryConfig } from './presets';
+import { tinyTheoryConfig } from './presets';
 
 const dir = mkdtempSync(join(tmpdir(), 'theory-cli-'));
 
@@ -45,15 +44,7 @@ describe('npm run theory', () => {
   });
 
   it('--json prints measured, interval and predicted; --out writes the whole results', () => {
-    const config = {
-      ...defaultTheoryConfig(),
-      dim: 32,
-      budgets: [512, 1024, 2048],
-      batchSizes: [1, 4, 16, 64],
-      learningRates: halfOctaveRates(-6, 1),
-      seeds: [1, 2],
-      analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 20 },
-    };
+    const config = tinyTheoryConfig();
     const file = join(dir, 'tiny.json');
     const out = join(dir, 'results.json');
     writeFileSync(file, JSON.stringify(config));

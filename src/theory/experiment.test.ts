@@ -2,26 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { fitPaperCurve } from '../cbs/fit';
 import { cbsClosedForm } from '../cbs/cbs';
 import { stepsToTarget } from '../cbs/steps-to-target';
-import { halfOctaveRates, type TheoryConfig } from './config';
+import type { TheoryConfig } from './config';
 import { makeProblem, stepSizeBound } from './problem';
 import { analyzeTheoryRuns, maxStepsFor, runModelSizeSweep, runTheoryExperiment, trainerOptionsFor, type TheoryResults } from './experiment';
 import type { TrainerSession } from './lanes';
-import { defaultTheoryConfig } from './presets';
+import { tinyTheoryConfig } from './presets';
 import { ExpectedRiskTrainer } from './trainer.expected';
 import { ReferenceTrainer } from './trainer.ref';
 
 /** Small enough for the float64 reference to run in about a second. */
 function tinyConfig(): TheoryConfig {
-  return {
-    ...defaultTheoryConfig(),
-    dim: 32,
-    budgets: [512, 1024, 2048],
-    batchSizes: [1, 4, 16, 64],
-    learningRates: halfOctaveRates(-6, 1),
-    learningRateSearch: 'grid',
-    seeds: [1, 2],
-    analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 50, seeds: 'replicates' },
-  };
+  const tiny = tinyTheoryConfig();
+  return { ...tiny, learningRateSearch: 'grid', analysis: { ...tiny.analysis, bootstrapResamples: 50, seeds: 'replicates' } };
 }
 
 const onCpu = async (...args: ConstructorParameters<typeof ReferenceTrainer>): Promise<TrainerSession> => new ReferenceTrainer(...args);

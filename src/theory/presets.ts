@@ -59,3 +59,19 @@ export function theoryPreset(name: TheoryPresetName, a: number, b: number, noise
 export function defaultTheoryConfig(): TheoryConfig {
   return theoryPreset('quick', 2, 4);
 }
+
+/**
+ * A theory experiment small enough for the float64 reference to run in about a second: what the
+ * tests, and anyone trying the lab's machinery on a CPU, start from.
+ */
+export function tinyTheoryConfig(): TheoryConfig {
+  return {
+    ...defaultTheoryConfig(),
+    dim: 32,
+    budgets: [512, 1024, 2048],
+    batchSizes: [1, 4, 16, 64],
+    learningRates: halfOctaveRates(-6, 1),
+    seeds: [1, 2],
+    analysis: { ...DEFAULT_THEORY_ANALYSIS, bootstrapResamples: 20 },
+  };
+}

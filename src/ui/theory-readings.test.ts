@@ -1,22 +1,14 @@
 // The theory page's chart data and readings, on a real (small) experiment run on the float64
 // reference trainer: the numbers in the sentences are the results' own.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { halfOctaveRates, type TheoryConfig } from '../theory/config';
+import type { TheoryConfig } from '../theory/config';
 import { runTheoryExperiment, type ModelSizeSweep, type TheoryResults } from '../theory/experiment';
-import { defaultTheoryConfig } from '../theory/presets';
+import { tinyTheoryConfig } from '../theory/presets';
 import { ReferenceTrainer } from '../theory/trainer.ref';
 import { branchText, dataScalingReading, dataScalingView, modelSizeReading, modelSizeView, riskCurves, riskReading } from './theory-readings';
 import { fmtNum } from './format';
 
-const config: TheoryConfig = {
-  ...defaultTheoryConfig(),
-  dim: 32,
-  budgets: [512, 1024, 2048],
-  batchSizes: [1, 4, 16, 64],
-  learningRates: halfOctaveRates(-6, 1),
-  seeds: [1, 2],
-  analysis: { ...defaultTheoryConfig().analysis, bootstrapResamples: 20 },
-};
+const config: TheoryConfig = tinyTheoryConfig();
 
 let results: TheoryResults;
 beforeAll(async () => {

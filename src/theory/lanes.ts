@@ -78,6 +78,11 @@ export function checkAdvance(samples: number, blockSamples: number): void {
   }
 }
 
+/** A CPU trainer's lane before its first step: no steps, no evaluations, k averages of weight 0. */
+export function freshLaneProgress(k: number): { weights: Float64Array; steps: number; nextEval: number; status: LaneStatus; result: LaneResult } {
+  return { weights: new Float64Array(k), steps: 0, nextEval: 0, status: 'running', result: { status: 'running', steps: 0, evalSteps: [], averageRisk: Array.from({ length: k }, () => []), lastRisk: [] } };
+}
+
 /** A CPU trainer's lane as results() returns it: copies, which later steps do not change. */
 export function laneSnapshot(lane: { status: LaneStatus; steps: number; result: LaneResult }): LaneResult {
   return {

@@ -12,7 +12,7 @@
 // (P_i_before: P before this step's update; S_i: after). The expected excess risks are
 // tail + Σ λ_i S_i (last iterate) and tail + Σ λ_i Q_i / W² (average, W its debiasing weight).
 import {
-  DIVERGENCE_FACTOR, averageCount, averageRates, checkAdvance, laneSnapshot,
+  DIVERGENCE_FACTOR, averageCount, averageRates, checkAdvance, freshLaneProgress, laneSnapshot,
   type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession,
 } from './lanes';
 import { excessRiskOfError } from './problem';
@@ -52,11 +52,7 @@ export class ExpectedRiskTrainer implements TrainerSession {
         second: problem.target.map((w) => w * w),
         cross: Array.from({ length: k }, () => new Float64Array(dim)),
         averageSecond: Array.from({ length: k }, () => new Float64Array(dim)),
-        weights: new Float64Array(k),
-        steps: 0,
-        nextEval: 0,
-        status: 'running' as LaneStatus,
-        result: { status: 'running' as LaneStatus, steps: 0, evalSteps: [], averageRisk: Array.from({ length: k }, () => []), lastRisk: [] },
+        ...freshLaneProgress(k),
       })),
     );
   }

@@ -2,7 +2,7 @@
 // averages, evaluations, caps and divergences as shaders/theory-sgd.wgsl, one sample at a time.
 // The GPU trainer is checked against it; it also runs whole (small) experiments without a GPU.
 import {
-  DIVERGENCE_FACTOR, averageCount, averageRates, checkAdvance, laneSnapshot,
+  DIVERGENCE_FACTOR, averageCount, averageRates, checkAdvance, freshLaneProgress, laneSnapshot,
   type LaneGroup, type LaneResult, type LaneStatus, type TrainerOptions, type TrainerSession,
 } from './lanes';
 import { excessRiskOfError } from './problem';
@@ -56,11 +56,7 @@ export class ReferenceTrainer implements TrainerSession {
         error: problem.target.map((w) => -w),
         gradient: new Float64Array(dim),
         averages: Array.from({ length: k }, () => new Float64Array(dim)),
-        weights: new Float64Array(k),
-        steps: 0,
-        nextEval: 0,
-        status: 'running' as LaneStatus,
-        result: { status: 'running' as LaneStatus, steps: 0, evalSteps: [], averageRisk: Array.from({ length: k }, () => []), lastRisk: [] },
+        ...freshLaneProgress(k),
       })),
     }));
   }

@@ -65,6 +65,22 @@ describe('raw B* (no fit)', () => {
     expect(raw.bStar).toBe(32);
     expect(raw.firstOutside).toBe(64);
     expect(raw.checks.map((c) => c.ratio)).toEqual([1.1, 299 / 250, 1.6]);
+    // The 1.2 line between 32 (1.196) and 64 (1.6), in log B against log ratio.
+    expect(raw.crossing).toBeCloseTo(32 * 2 ** (Math.log(1.2 / 1.196) / Math.log(1.6 / 1.196)), 12);
+  });
+
+  it('the crossing is exact where R/linear is a power of B: from the baseline, and between two measured sizes', () => {
+    // R/linear = (B/8)^0.5 crosses 1.2 at B = 8·1.2² = 11.52, inside the first doubling.
+    const fromBaseline = rawCbs([8, 16, 32].map((B) => ({ batchSize: B, steps: (8000 / B) * Math.sqrt(B / 8) })), 8, 0.2);
+    expect(fromBaseline.bStar).toBe(8);
+    expect(fromBaseline.crossing).toBeCloseTo(11.52, 10);
+    // Linear scaling to 16, then R/linear = (B/16)^0.25 (1.19 at 32, 1.41 at 64): 1.2 at 16·1.2⁴ = 33.1776.
+    const later = rawCbs([8, 16, 32, 64].map((B) => ({ batchSize: B, steps: (8000 / B) * Math.max(1, B / 16) ** 0.25 })), 8, 0.2);
+    expect(later.bStar).toBe(32);
+    expect(later.crossing).toBeCloseTo(33.1776, 10);
+    // A censored first-outside point gives only a bound on its ratio: no crossing.
+    expect(rawCbs([{ batchSize: 8, steps: 1000 }, { batchSize: 16, steps: 560 }, { batchSize: 32, steps: 600, censored: true }], 8, 0.2).crossing).toBeNull();
+    expect(rawCbs([8, 16].map((B) => ({ batchSize: B, steps: 800 / B })), 8, 0.2).crossing).toBeNull();
   });
 
   it('all points within (at or below linear scaling): a lower bound at the largest measured B', () => {

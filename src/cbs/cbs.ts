@@ -107,6 +107,13 @@ export interface RawCbs {
   lowerBound: boolean;
   /** First measured B above bStar that breaks the rule (null when none did). */
   firstOutside: number | null;
+  /**
+   * Where the measured R(B) crosses the rule's line, (1+x)·R(B_opt)·B_opt/B: interpolated
+   * linearly in log B against log(R/linear) between bStar and firstOutside (status ok only, and
+   * null when the first batch size outside is censored: its ratio is only a bound). Unlike bStar
+   * it is not tied to the measured grid, so it can be followed across data budgets.
+   */
+  crossing: number | null;
   baselineBatch: number;
   baselineSteps: number | null;
   checks: RawCheck[];
@@ -136,6 +143,7 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
       bStar: null,
       lowerBound: false,
       firstOutside: null,
+      crossing: null,
       checks: [],
     };
   }
@@ -150,7 +158,7 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
     return { batchSize, steps, censored, linear, ratio, within: censored ? (ratio > limit ? false : null) : ratio <= limit };
   });
   if (checks.length === 0) {
-    return { ...base, status: 'too-few-points', note: `no measured batch size above the baseline ${baselineBatch}`, bStar: null, lowerBound: false, firstOutside: null, checks };
+    return { ...base, status: 'too-few-points', note: `no measured batch size above the baseline ${baselineBatch}`, bStar: null, lowerBound: false, firstOutside: null, crossing: null, checks };
   }
   const firstBad = checks.findIndex((c) => c.within !== true);
   if (firstBad < 0) {
@@ -162,6 +170,7 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
       bStar: largest,
       lowerBound: true,
       firstOutside: null,
+      crossing: null,
       checks,
     };
   }
@@ -175,10 +184,15 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
       bStar,
       lowerBound: true,
       firstOutside: null,
+      crossing: null,
       checks,
     };
   }
   const laterWithin = checks.slice(firstBad + 1).filter((c) => c.within === true).map((c) => c.batchSize);
+  // The baseline itself sits on linear scaling (ratio 1).
+  const last = firstBad === 0 ? { batchSize: baselineBatch, ratio: 1 } : checks[firstBad - 1];
+  const t = Math.log(1 + overhead) - Math.log(last.ratio);
+  const crossing = stop.censored ? null : Math.exp(Math.log(last.batchSize) + (t / (Math.log(stop.ratio) - Math.log(last.ratio))) * (Math.log(stop.batchSize) - Math.log(last.batchSize)));
   return {
     ...base,
     status: 'ok',
@@ -186,6 +200,7 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
     bStar,
     lowerBound: false,
     firstOutside: stop.batchSize,
+    crossing,
     checks,
   };
 }

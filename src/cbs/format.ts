@@ -75,7 +75,7 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
   }
   const raw = g.raw;
   if (raw.bStar === null) out.push(`  raw B* (no fit): none (${raw.status}: ${raw.note})`);
-  else out.push(`  raw B* (no fit): ${raw.lowerBound ? '≥ ' : ''}${fmt(raw.bStar)}${raw.firstOutside !== null ? ` (first B beyond the rule: ${fmt(raw.firstOutside)})` : ''}${raw.note ? `; ${raw.note}` : ''}`);
+  else out.push(`  raw B* (no fit): ${raw.lowerBound ? '≥ ' : ''}${fmt(raw.bStar)}${raw.firstOutside !== null ? ` (first B beyond the rule: ${fmt(raw.firstOutside)}${raw.crossing !== null ? `; the measured R(B) crosses the rule's line at B ≈ ${fmt(raw.crossing)}` : ''})` : ''}${raw.note ? `; ${raw.note}` : ''}`);
   if (g.replicateBStars.length > 0) out.push(`  B* of each replicate alone: ${g.replicateBStars.map((r) => `#${r.replicate + 1} ${fmt(r.bStar)}`).join(', ')}`);
   for (const u of g.unreached) out.push(`  unreached: ${u.runId} (B = ${fmt(u.batchSize)}${u.peakLr !== null ? `, lr ${fmt(u.peakLr, 3)}` : ''}): ${u.reason}`);
   if (g.noiseScale) {

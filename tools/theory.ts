@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import { acquireNodeGpu } from '../src/gpu/node';
 import { describeAdapter, describeError } from '../src/gpu';
 import { THEORY_SEED_ANALYSES, describeIssues, migrateTheoryConfig, validateTheoryConfig, type TheorySeedAnalysis, type TheoryConfig } from '../src/theory/config';
-import { runModelSizeSweep, runTheoryExperiment, type ModelSizeSweep, type SessionFactory, type TheoryProgress, type TheoryResults } from '../src/theory/experiment';
+import { analyzeTheoryRuns, runModelSizeSweep, runTheoryExperiment, type ModelSizeSweep, type SessionFactory, type TheoryProgress, type TheoryResults, type TheoryRun } from '../src/theory/experiment';
 import { PRESET_DESCRIPTIONS, THEORY_PRESETS, theoryPreset, type TheoryPresetName } from '../src/theory/presets';
+import { MIN_BOOTSTRAP_SEEDS, seedBootstrap, type SeedBootstrap } from '../src/theory/seed-bootstrap';
 import { createGpuTrainer } from '../src/theory/trainer';
 import { ExpectedRiskTrainer } from '../src/theory/trainer.expected';
 import { ReferenceTrainer } from '../src/theory/trainer.ref';
@@ -39,8 +40,14 @@ ${THEORY_PRESETS.map((p) => `                        ${p}: ${PRESET_DESCRIPTIONS
   --cpu               run the float64 reference on the CPU instead of WebGPU (slow)
   --expected          no sampling: the exact expected risk of every run (the limit of infinitely many
                       seeds), on the CPU; tells finite-budget bias from seed noise
+  --seed-bootstrap N  also resample whole seeds N times and analyse each resample again: an
+                      interval for the exponent that carries the seeds' shared noise (needs
+                      ${MIN_BOOTSTRAP_SEEDS}+ seeds; 0 = off, the default)
+  --from FILE         analyse the runs of a results file written by --out again, with today's
+                      analysis (and --analysis-seeds, --seed-bootstrap); trains nothing
   --out FILE          write the full results (JSON) to FILE
-  --json              print {"measured", "interval", "predicted"} as JSON instead of the text
+  --json              print {"measured", "interval", "predicted", "crossing", "seedBootstrap"} as
+                      JSON instead of the text
   --quiet             no progress lines on stderr
   --help              this text
 `;
@@ -62,6 +69,8 @@ const OPTIONS = {
   cpu: { type: 'boolean' },
   expected: { type: 'boolean' },
   'analysis-seeds': { type: 'string' },
+  'seed-bootstrap': { type: 'string' },
+  from: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -82,6 +91,9 @@ interface Cli {
   config: TheoryConfig;
   dims: number[] | null;
   trainer: 'gpu' | 'cpu' | 'expected';
+  /** --from: the saved runs to analyse again, and where they were measured. */
+  from: { runs: TheoryRun[]; device: string; wallSeconds: number | null } | null;
+  seedBootstrap: number;
   out: string | null;
   json: boolean;
   quiet: boolean;
@@ -97,7 +109,13 @@ function configFrom(argv: string[]): Cli | null {
   const v = parsed.values;
   if (v.help) return null;
   let config: TheoryConfig;
-  if (v.config !== undefined) {
+  let from: Cli['from'] = null;
+  if (v.from !== undefined) {
+    const experimentFlags = ['a', 'b', 'preset', 'config', 'dim', 'dims', 'noise', 'seeds', 'budgets', 'averaging', 'decays', 'cpu', 'expected'] as const;
+    const given = experimentFlags.filter((flag) => v[flag] !== undefined);
+    if (given.length > 0) throw new UsageError(`--from analyses runs already made: ${given.map((f) => `--${f}`).join(', ')} would change the experiment`);
+    ({ config, from } = savedRuns(v.from));
+  } else if (v.config !== undefined) {
     if (v.preset !== undefined) throw new UsageError('--config and --preset cannot be combined');
     let text: string;
     try {
@@ -119,7 +137,7 @@ function configFrom(argv: string[]): Cli | null {
     const noise = v.noise === undefined ? 1 : num('noise', v.noise);
     config = v.budgets === undefined ? theoryPreset(preset, num('a', v.a), num('b', v.b), noise) : theoryPreset(preset, num('a', v.a), num('b', v.b), noise, list('budgets', v.budgets));
   }
-  if (v.noise !== undefined) config.noiseVariance = num('noise', v.noise);
+  if (from === null && v.noise !== undefined) config.noiseVariance = num('noise', v.noise);
   if (v.dim !== undefined) config.dim = num('dim', v.dim);
   if (v.seeds !== undefined) config.seeds = list('seeds', v.seeds);
   if (v.budgets !== undefined) config.budgets = list('budgets', v.budgets);
@@ -143,28 +161,57 @@ function configFrom(argv: string[]): Cli | null {
   const issues = validateTheoryConfig(config);
   if (issues.length > 0) throw new UsageError(`invalid theory experiment:\n${describeIssues(issues)}`);
   const trainer = v.cpu ? 'cpu' : v.expected ? 'expected' : 'gpu';
-  return { config, dims, trainer, out: v.out ?? null, json: Boolean(v.json), quiet: Boolean(v.quiet) };
+  const resamples = v['seed-bootstrap'] === undefined ? 0 : num('seed-bootstrap', v['seed-bootstrap']);
+  if (!Number.isInteger(resamples) || resamples < 0 || resamples > 10000) throw new UsageError(`--seed-bootstrap must be an integer from 0 to 10000 (got "${v['seed-bootstrap']}")`);
+  if (resamples > 0 && config.seeds.length < MIN_BOOTSTRAP_SEEDS) throw new UsageError(`--seed-bootstrap needs at least ${MIN_BOOTSTRAP_SEEDS} seeds (the experiment has ${config.seeds.length})`);
+  if (resamples > 0 && dims !== null) throw new UsageError('--seed-bootstrap does not go with --dims');
+  return { config, dims, trainer, from, seedBootstrap: resamples, out: v.out ?? null, json: Boolean(v.json), quiet: Boolean(v.quiet) };
+}
+
+/** The config and runs of a results file written by --out. */
+function savedRuns(path: string): { config: TheoryConfig; from: NonNullable<Cli['from']> } {
+  let saved: { kind?: unknown; config?: unknown; runs?: unknown; device?: unknown; wallSeconds?: unknown };
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8')) as typeof saved;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path} as JSON: ${describeError(error)}`);
+  }
+  if (saved?.kind !== 'theory-results' || typeof saved.config !== 'object' || !Array.isArray(saved.runs)) {
+    throw new UsageError(`${path} is not a theory results file (written by npm run theory -- --out, or the page's download)`);
+  }
+  if (saved.runs.length === 0) throw new UsageError(`${path} holds no runs to analyse (it was written without them)`);
+  return {
+    config: migrateTheoryConfig(saved.config) as TheoryConfig,
+    from: { runs: saved.runs as TheoryRun[], device: typeof saved.device === 'string' ? saved.device : 'unknown adapter', wallSeconds: typeof saved.wallSeconds === 'number' ? saved.wallSeconds : null },
+  };
 }
 
 const fmt = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
 
-function report(results: TheoryResults, seconds: number, device: string): string {
+function report(results: TheoryResults, seconds: number, device: string, bootstrap: SeedBootstrap | null): string {
   const { config } = results;
   const lines: string[] = [];
   lines.push(`theory lab: a = ${config.a}, b = ${config.b}, M = ${config.dim}, σ² = ${config.noiseVariance}, ${config.averaging.kind} averaging, seeds ${config.seeds.join(', ')}`);
   lines.push(`device: ${device}`);
   lines.push('');
   const num4 = (x: number | null) => (x === null ? '—' : x.toPrecision(4));
-  lines.push('budget D    target excess risk   B*        bootstrap interval   B* of each seed alone');
+  lines.push('budget D    target excess risk   B*        bootstrap interval   crossing   B* of each seed alone');
   for (const o of results.outcomes) {
     const interval = o.interval ? `[${o.interval[0]?.toPrecision(3) ?? '—'}, ${o.interval[1]?.toPrecision(3) ?? '∞'}]` : '—';
-    lines.push(`${String(o.budget).padEnd(11)} ${o.target.toExponential(3).padEnd(20)} ${num4(o.bStar).padEnd(9)} ${interval.padEnd(20)} ${o.seedBStars.map((s) => num4(s.bStar)).join(' ')}`);
+    lines.push(`${String(o.budget).padEnd(11)} ${o.target.toExponential(3).padEnd(20)} ${num4(o.bStar).padEnd(9)} ${interval.padEnd(20)} ${num4(o.crossing).padEnd(10)} ${o.seedBStars.map((s) => num4(s.bStar)).join(' ')}`);
   }
+  lines.push('(B*: the paper\'s fit R = a + b/B; crossing: where the measured R(B) crosses 1.2× linear scaling, no fit)');
   lines.push('');
-  lines.push(`local exponents: ${results.localExponents.map((l) => `${l.from}→${l.to}: ${l.exponent.toFixed(3)}`).join(', ') || '—'}`);
+  const locals = (l: TheoryResults['localExponents']) => l.map((x) => `${x.from}→${x.to}: ${x.exponent.toFixed(3)}`).join(', ') || '—';
+  lines.push(`local exponents: ${locals(results.localExponents)}`);
+  lines.push(`local exponents of the crossing: ${locals(results.crossing.localExponents)}`);
   const level = Math.round(config.analysis.level * 100);
-  const interval = results.interval ? `[${fmt(results.interval[0])}, ${fmt(results.interval[1])}]` : '(no interval)';
-  lines.push(`measured exponent of B* in D: ${fmt(results.measured)}, ${level}% interval ${interval}`);
+  const range = (iv: [number, number] | null) => (iv ? `[${fmt(iv[0])}, ${fmt(iv[1])}]` : '(no interval)');
+  lines.push(`measured exponent of B* in D: ${fmt(results.measured)}, ${level}% interval ${range(results.interval)} (the power-law fit's t-interval)`);
+  lines.push(`exponent of the fit-free crossing in D: ${fmt(results.crossing.measured)}, ${level}% interval ${range(results.crossing.interval)}`);
+  if (bootstrap !== null) {
+    lines.push(`seed bootstrap (${bootstrap.resamples} resamples of the ${config.seeds.length} seeds, every budget analysed again): B* exponent ${level}% interval ${range(bootstrap.fit)}, crossing ${range(bootstrap.crossing)}`);
+  }
   lines.push(`predicted 1 − a/min(b, 2a+1): ${fmt(results.predicted)}`);
   for (const note of results.notes) lines.push(`note: ${note}`);
   lines.push(`wall time: ${seconds.toFixed(1)} s`);
@@ -201,6 +248,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const started = performance.now();
+  if (cli.from !== null) {
+    const results = { ...analyzeTheoryRuns(cli.config, cli.from.runs), runs: cli.from.runs, timing: { referenceMs: 0, sweepMs: 0, analysisMs: performance.now() - started } };
+    const note = `analysed again from ${cli.from.runs.length} saved runs (trained on ${cli.from.device}${cli.from.wallSeconds === null ? '' : ` in ${cli.from.wallSeconds.toFixed(1)} s`})`;
+    finish(cli, results, (performance.now() - started) / 1000, note);
+    return 0;
+  }
   let factory: SessionFactory;
   let device: string;
   if (cli.trainer === 'cpu') {
@@ -236,10 +289,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const results = await runTheoryExperiment(cli.config, factory, runOptions);
   const seconds = (performance.now() - started) / 1000;
-  if (cli.out) writeFileSync(cli.out, `${JSON.stringify({ ...results, wallSeconds: seconds, device })}\n`);
-  if (cli.json) process.stdout.write(`${JSON.stringify({ measured: results.measured, interval: results.interval, predicted: results.predicted })}\n`);
-  else process.stdout.write(`${report(results, seconds, device)}\n`);
+  finish(cli, results, seconds, device);
   return 0;
+}
+
+/** Print (and with --out write) the results, with the seed bootstrap when asked for. */
+function finish(cli: Cli, results: TheoryResults, seconds: number, device: string): void {
+  const bootstrap = cli.seedBootstrap > 0 ? seedBootstrap(results.config, results.runs, { resamples: cli.seedBootstrap, level: results.config.analysis.level, seed: 1 }) : null;
+  if (cli.out) writeFileSync(cli.out, `${JSON.stringify({ ...results, seedBootstrap: bootstrap, wallSeconds: seconds, device })}\n`);
+  const crossing = { measured: results.crossing.measured, interval: results.crossing.interval };
+  const seedIntervals = bootstrap === null ? null : { resamples: bootstrap.resamples, fit: bootstrap.fit, crossing: bootstrap.crossing };
+  if (cli.json) process.stdout.write(`${JSON.stringify({ measured: results.measured, interval: results.interval, predicted: results.predicted, crossing, seedBootstrap: seedIntervals })}\n`);
+  else process.stdout.write(`${report(results, seconds, device, bootstrap)}\n`);
 }
 
 main(process.argv.slice(2)).then(

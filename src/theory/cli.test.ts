@@ -51,12 +51,34 @@ describe('npm run theory', () => {
     const r = theory('--config', file, '--cpu', '--json', '--out', out);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const printed = JSON.parse(r.stdout) as { measured: number; interval: [number, number]; predicted: number };
-    expect(Object.keys(printed)).toEqual(['measured', 'interval', 'predicted']);
+    const printed = JSON.parse(r.stdout) as { measured: number; interval: [number, number]; predicted: number; crossing: { measured: number | null }; seedBootstrap: null };
+    expect(Object.keys(printed)).toEqual(['measured', 'interval', 'predicted', 'crossing', 'seedBootstrap']);
     expect(printed.predicted).toBe(0.5);
     const results = JSON.parse(readFileSync(out, 'utf8')) as TheoryResults & { wallSeconds: number; device: string };
     expect(printed.measured).toBe(results.measured);
     expect(printed.interval).toEqual(results.interval);
+    expect(printed.crossing.measured).toBe(results.crossing.measured);
+    expect(printed.seedBootstrap).toBeNull();
+
+    // --from analyses the saved runs again, to the same numbers, without training.
+    const again = theory('--from', out, '--json');
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual(printed);
+    const replicates = theory('--from', out, '--analysis-seeds', 'replicates', '--quiet');
+    expect(replicates.code).toBe(0);
+    expect(replicates.stdout).toMatch(/analysed again from \d+ saved runs \(trained on float64 reference on the CPU in \d+\.\d s\)/);
+    for (const [args, reason] of [
+      [['--from', out, '--a', '3'], /--from analyses runs already made: --a would change the experiment/],
+      [['--from', file], /is not a theory results file/],
+      [['--from', join(dir, 'missing.json')], /cannot read .* as JSON/],
+      [['--from', out, '--seed-bootstrap', '100'], /--seed-bootstrap needs at least 4 seeds \(the experiment has 2\)/],
+      [['--from', out, '--seed-bootstrap', '2.5'], /--seed-bootstrap must be an integer from 0 to 10000/],
+    ] as const) {
+      const bad = theory(...args);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(reason);
+    }
     expect(results.device).toBe('float64 reference on the CPU');
     expect(results.config).toEqual(config);
 

@@ -242,4 +242,39 @@ describe('theory experiment, mean-risk analysis (on the float64 reference)', () 
       expect(o.seedBStars.map((x) => x.seed)).toEqual(config.seeds);
     }
   });
+
+  it('the fit-free crossing: where the seed-mean R(B) first exceeds 1.2× linear scaling, interpolated in log–log; its exponent, the power law over the budgets', async () => {
+    // Exact expected risks over 4 budgets and batch sizes to 128: the line is crossed at every budget.
+    const onExpected = async (...args: ConstructorParameters<typeof ExpectedRiskTrainer>): Promise<TrainerSession> => new ExpectedRiskTrainer(...args);
+    const results = await runTheoryExperiment({ ...config, seeds: [1], budgets: [512, 1024, 2048, 4096], batchSizes: [1, 2, 4, 8, 16, 32, 64, 128], learningRateSearch: 'monotone' }, onExpected);
+    const logs: { x: number; y: number }[] = [];
+    for (const o of results.outcomes) {
+      const measured = o.points.filter((p) => p.steps !== null);
+      const base = { batchSize: measured[0].batchSize, ratio: 1 };
+      const baseSteps = measured[0].steps as number;
+      let previous = base;
+      let expected: number | null = null;
+      for (const p of o.points.filter((q) => q.batchSize > base.batchSize)) {
+        if (p.steps === null) break; // censored: only a bound on its ratio
+        const ratio = p.steps / ((baseSteps * base.batchSize) / p.batchSize);
+        if (ratio > 1.2) {
+          const t = Math.log(1.2 / previous.ratio) / Math.log(ratio / previous.ratio);
+          expected = previous.batchSize * (p.batchSize / previous.batchSize) ** t;
+          break;
+        }
+        previous = { batchSize: p.batchSize, ratio };
+      }
+      if (expected === null) expect(o.crossing).toBeNull();
+      else {
+        expect(o.crossing).toBeCloseTo(expected, 9);
+        logs.push({ x: Math.log(o.budget), y: Math.log(expected) });
+      }
+    }
+    expect(logs).toHaveLength(4);
+    const mean = (f: (p: { x: number; y: number }) => number) => logs.reduce((sum, p) => sum + f(p), 0) / logs.length;
+    const mx = mean((p) => p.x);
+    const my = mean((p) => p.y);
+    const slope = logs.reduce((sum, p) => sum + (p.x - mx) * (p.y - my), 0) / logs.reduce((sum, p) => sum + (p.x - mx) ** 2, 0);
+    expect(results.crossing.measured).toBeCloseTo(slope, 9);
+  });
 });

@@ -61,6 +61,12 @@ export interface BudgetOutcome {
   bStar: number | null;
   /** The bootstrap interval of B*, when there is one. */
   interval: [number | null, number | null] | null;
+  /**
+   * The fit-free B*: where the measured R(B) (seed-mean, or pooled replicates) crosses 1.2×
+   * linear scaling from the baseline, interpolated between the batch sizes either side (src/cbs
+   * rawCbs); null when no measured batch size lies beyond the line.
+   */
+  crossing: number | null;
   /** B* of each seed's points alone: the seed-to-seed spread. */
   seedBStars: { seed: number; bStar: number | null }[];
   /** The power-law point was left out, and why (null when used). */
@@ -79,6 +85,12 @@ export interface TheoryResults {
   scaling: PowerLawFit;
   /** Slopes of log B* between consecutive budgets: where the power law bends. */
   localExponents: { from: number; to: number; exponent: number }[];
+  /**
+   * The same power law for the fit-free crossing (BudgetOutcome.crossing): it reads the 20% rule
+   * off the measured R(B) instead of off the paper's fitted curve R = a + b/B, whose shape the
+   * least-squares R(B) need not have (docs/science.md).
+   */
+  crossing: { measured: number | null; interval: [number, number] | null; scaling: PowerLawFit; localExponents: { from: number; to: number; exponent: number }[] };
   outcomes: BudgetOutcome[];
   /** The src/cbs report (budgets as data sizes, M as the model size, seeds as replicates). */
   report: CbsReport;
@@ -410,19 +422,13 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
       })),
       bStar,
       interval: group.interval.status === 'ok' ? [group.interval.lower, group.interval.upper] : null,
+      crossing: group.raw.crossing,
       seedBStars: seedGroup.replicateBStars.map((r) => ({ seed: config.seeds[r.replicate], bStar: truncated.has(r.replicate) ? null : r.bStar })),
       excluded: bStar === null ? `no finite B* (${group.cbs.status}${group.cbs.note ? `: ${group.cbs.note}` : ''})` : null,
     };
   });
-  const used = outcomes.filter((o): o is BudgetOutcome & { bStar: number } => o.bStar !== null && o.bStar > 0);
-  const scaling = fitPowerLaw(
-    used.map((o) => ({ x: o.budget, y: o.bStar })),
-    analysis.level,
-  );
-  const localExponents: TheoryResults['localExponents'] = [];
-  for (let i = 1; i < used.length; i++) {
-    localExponents.push({ from: used[i - 1].budget, to: used[i].budget, exponent: Math.log(used[i].bStar / used[i - 1].bStar) / Math.log(used[i].budget / used[i - 1].budget) });
-  }
+  const { scaling, localExponents } = powerLawOverBudgets(outcomes.map((o) => ({ budget: o.budget, value: o.bStar })), analysis.level);
+  const crossing = powerLawOverBudgets(outcomes.map((o) => ({ budget: o.budget, value: o.crossing })), analysis.level);
   const bound = stepSizeBound(problemOf(config));
   const above = config.learningRates.filter((rate) => rate > bound * (1 + 1e-12));
   if (above.length > 0) {
@@ -441,10 +447,18 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
     interval: scaling.exponentInterval,
     scaling,
     localExponents,
+    crossing: { measured: crossing.scaling.e, interval: crossing.scaling.exponentInterval, scaling: crossing.scaling, localExponents: crossing.localExponents },
     outcomes,
     report,
     notes,
   };
+}
+
+/** The power law of a per-budget value (B* or the crossing) in D, over the budgets that have one, and its slopes between neighbours. */
+function powerLawOverBudgets(values: { budget: number; value: number | null }[], level: number): { scaling: PowerLawFit; localExponents: TheoryResults['localExponents'] } {
+  const used = values.filter((v): v is { budget: number; value: number } => v.value !== null && v.value > 0);
+  const localExponents = used.slice(1).map((v, i) => ({ from: used[i].budget, to: v.budget, exponent: Math.log(v.value / used[i].value) / Math.log(v.budget / used[i].budget) }));
+  return { scaling: fitPowerLaw(used.map((v) => ({ x: v.budget, y: v.value })), level), localExponents };
 }
 
 export interface ModelSizeSweep {

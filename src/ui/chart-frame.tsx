@@ -15,6 +15,8 @@ export function ChartLegend({ items }: { items: LegendItem[] }) {
           <svg width="22" height="12" aria-hidden="true" className="legend-key">
             {item.kind === 'dot' ? (
               <circle cx="11" cy="6" r="4.5" fill={item.color} />
+            ) : item.kind === 'diamond' ? (
+              <polygon points="11,1 16,6 11,11 6,6" fill="#fff" stroke={item.color} strokeWidth={2} />
             ) : item.kind === 'area' ? (
               <rect x="1" y="1" width="20" height="10" fill={item.color} fillOpacity={0.3} />
             ) : (

@@ -28,7 +28,8 @@ export function safeFileName(name: string, ext: string): string {
 export interface LegendItem {
   label: string;
   color: string;
-  kind: 'line' | 'dash' | 'dots' | 'dot' | 'area';
+  /** diamond: an open diamond, as the theory page draws its fit-free crossings. */
+  kind: 'line' | 'dash' | 'dots' | 'dot' | 'area' | 'diamond';
 }
 
 /** An <svg> element as an image, at its on-screen size. */
@@ -126,6 +127,15 @@ export async function chartPng({ svg, title, legend, lines, scale = 2 }: { svg: 
         ctx.beginPath();
         ctx.arc(x + 11, y + 8, 4.5, 0, 2 * Math.PI);
         ctx.fill();
+      } else if (item.kind === 'diamond') {
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(x + 11, y + 3);
+        ctx.lineTo(x + 16, y + 8);
+        ctx.lineTo(x + 11, y + 13);
+        ctx.lineTo(x + 6, y + 8);
+        ctx.closePath();
+        ctx.stroke();
       } else if (item.kind === 'area') {
         ctx.globalAlpha = 0.3;
         ctx.fillRect(x + 1, y + 3, 20, 10);

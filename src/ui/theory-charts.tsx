@@ -14,6 +14,7 @@ const MEASURED = '#1a365d';
 const SEED = '#90cdf4';
 const FIT = '#2b6cb0';
 const PREDICTED = '#c05621';
+const CROSSING = '#2f855a';
 const HEIGHT = 300;
 
 /** Log axis bounds with some room around the values. */
@@ -23,9 +24,27 @@ function bounds(values: number[], pad: number): [number, number] {
   return [Math.min(...positive) / pad, Math.max(...positive) * pad];
 }
 
-function LogLogPlot({ xLabel, yLabel, xName, points, seedPoints = [], fit = [], predicted = [] }: { xLabel: string; yLabel: string; xName: string; points: XY[]; seedPoints?: XY[]; fit?: XY[]; predicted?: XY[] }) {
+function LogLogPlot({
+  xLabel,
+  yLabel,
+  xName,
+  points,
+  seedPoints = [],
+  crossings = [],
+  fit = [],
+  predicted = [],
+}: {
+  xLabel: string;
+  yLabel: string;
+  xName: string;
+  points: XY[];
+  seedPoints?: XY[];
+  crossings?: XY[];
+  fit?: XY[];
+  predicted?: XY[];
+}) {
   const [lo, hi] = bounds(points.map((p) => p.x), 1.5);
-  const [yLo, yHi] = bounds([...points, ...seedPoints, ...fit, ...predicted].map((p) => p.y), 1.4);
+  const [yLo, yHi] = bounds([...points, ...seedPoints, ...crossings, ...fit, ...predicted].map((p) => p.y), 1.4);
   return (
     <ResponsiveContainer width="100%" height={HEIGHT} initialDimension={{ width: 480, height: HEIGHT }}>
       <ComposedChart margin={{ top: 12, right: 16, bottom: 30, left: 4 }}>
@@ -50,6 +69,7 @@ function LogLogPlot({ xLabel, yLabel, xName, points, seedPoints = [], fit = [], 
         {predicted.length > 0 && <Line data={predicted} dataKey="y" name="predicted slope" stroke={PREDICTED} strokeDasharray="6 4" strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />}
         {fit.length > 0 && <Line data={fit} dataKey="y" name="fitted power law" stroke={FIT} dot={false} activeDot={false} isAnimationActive={false} />}
         {seedPoints.length > 0 && <Scatter data={seedPoints} dataKey="y" name="one seed" fill={SEED} isAnimationActive={false} />}
+        {crossings.length > 0 && <Scatter data={crossings} dataKey="y" name="crossing (no fit)" shape="diamond" fill="#fff" stroke={CROSSING} strokeWidth={2} isAnimationActive={false} />}
         <Scatter data={points} dataKey="y" name="B*" fill={MEASURED} isAnimationActive={false} />
       </ComposedChart>
     </ResponsiveContainer>
@@ -63,10 +83,11 @@ export function DataScalingChart({ results }: { results: TheoryResults }) {
   const law =
     results.measured === null
       ? 'no exponent (fewer than two budgets with a B*)'
-      : `measured exponent ${fmtNum(results.measured)}${results.interval ? ` (${level}% interval ${fmtNum(results.interval[0])} to ${fmtNum(results.interval[1])})` : ''}; predicted ${fmtNum(results.predicted)}`;
+      : `measured exponent ${fmtNum(results.measured)}${results.interval ? ` (${level}% interval ${fmtNum(results.interval[0])} to ${fmtNum(results.interval[1])})` : ''}; predicted ${fmtNum(results.predicted)}${results.crossing.measured === null ? '' : `; without the fit ${fmtNum(results.crossing.measured)}`}`;
   const legend: LegendItem[] = [
     { label: results.config.analysis.seeds === 'mean-risk' ? 'B* (the seeds\' mean risk)' : 'B* (all seeds)', color: MEASURED, kind: 'dot' },
     { label: 'B* of one seed', color: SEED, kind: 'dot' },
+    ...(view.crossings.length > 0 ? [{ label: 'crossing of 1.2× linear scaling (no fit)', color: CROSSING, kind: 'diamond' as const }] : []),
     { label: 'fitted power law', color: FIT, kind: 'line' },
     { label: 'predicted slope 1 − a/min(b, 2a+1), through the points', color: PREDICTED, kind: 'dash' },
   ];
@@ -76,7 +97,7 @@ export function DataScalingChart({ results }: { results: TheoryResults }) {
       <figcaption>{title} (log–log: a power law is a straight line, its exponent the slope)</figcaption>
       {view.points.length > 0 && (
         <ChartFrame title={title} legend={legend} lines={[law, reading]} pngName="theory-bstar-vs-d" height={HEIGHT}>
-          <LogLogPlot xLabel="data budget D (samples)" yLabel="B* (samples per step)" xName="D" points={view.points} seedPoints={view.seedPoints} fit={view.fit} predicted={view.predicted} />
+          <LogLogPlot xLabel="data budget D (samples)" yLabel="B* (samples per step)" xName="D" points={view.points} seedPoints={view.seedPoints} crossings={view.crossings} fit={view.fit} predicted={view.predicted} />
         </ChartFrame>
       )}
       <p className="law" data-testid="theory-law">

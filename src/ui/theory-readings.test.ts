@@ -21,6 +21,7 @@ describe('B* against D', () => {
     const used = results.outcomes.filter((o) => o.bStar !== null);
     expect(view.points).toEqual(used.map((o) => ({ x: o.budget, y: o.bStar })));
     expect(view.seedPoints.length).toBe(results.outcomes.flatMap((o) => o.seedBStars.filter((s) => s.bStar !== null)).length);
+    expect(view.crossings).toEqual(results.outcomes.filter((o) => o.crossing !== null).map((o) => ({ x: o.budget, y: o.crossing })));
     const slope = (line: { x: number; y: number }[]) => Math.log(line[1].y / line[0].y) / Math.log(line[1].x / line[0].x);
     expect(slope(view.fit)).toBeCloseTo(results.measured as number, 12);
     expect(slope(view.predicted)).toBeCloseTo(0.5, 12);
@@ -40,7 +41,15 @@ describe('B* against D', () => {
     expect(dataScalingReading({ ...results, predicted: (lo + hi) / 2 })).toContain('agrees with the theory');
     expect(dataScalingReading({ ...results, predicted: hi + 0.2 })).toMatch(/outside the interval, [0-9.]+ from the fit: the theory is a limit of large budgets/);
     expect(dataScalingReading({ ...results, predicted: hi + 0.2 })).not.toContain('On this branch');
-    expect(dataScalingReading({ ...results, config: { ...results.config, b: 8 }, predicted: hi + 0.2 })).toContain('On this branch the lab has measured exponents 0.03–0.09 above the law');
+    expect(dataScalingReading({ ...results, config: { ...results.config, b: 8 }, predicted: hi + 0.2 })).toContain('On this branch the lab has measured fitted exponents 0.03–0.09 above the law');
+    const withCrossing = { ...results, crossing: { ...results.crossing, measured: 0.4321 } };
+    expect(dataScalingReading(withCrossing)).toContain('Read without the fit, where the measured R(B) crosses 1.2× linear scaling (the open diamonds), the exponent is 0.432');
+    // The level: the crossings' geometric-mean ratio to the fitted B*, over the budgets with both.
+    const both = results.outcomes.filter((o) => o.bStar !== null && o.crossing !== null);
+    expect(both.length).toBeGreaterThan(0);
+    const ratio = Math.exp(both.reduce((sum, o) => sum + Math.log((o.crossing as number) / (o.bStar as number)), 0) / both.length);
+    expect(dataScalingReading(withCrossing)).toContain(`The crossings lie about ×${+ratio.toPrecision(2)} above the fitted B*`);
+    expect(dataScalingReading({ ...results, crossing: { ...results.crossing, measured: null } })).not.toContain('without the fit');
     expect(dataScalingReading({ ...results, measured: null, outcomes: results.outcomes.map((o) => ({ ...o, bStar: null })) })).toMatch(/^B\* against D needs a finite B\* at two or more budgets; none has one/);
   });
 

@@ -86,6 +86,10 @@ test('the quick preset runs in the page; the exponent shown is the core\'s, for 
   await expect(page.getByTestId('theory-interval')).toContainText(`${fmtNum(again.interval?.[0])} to ${fmtNum(again.interval?.[1])}`);
   await expect(page.getByTestId('theory-data-reading')).toContainText(`exponent ${fmtNum(again.measured)}`);
   await expect(page.getByTestId('theory-risk-chart').locator('.recharts-line')).not.toHaveCount(0);
+  // Steps to target against B at the largest budget (the chart's default): the crossing it names is the analysis's.
+  const largest = again.outcomes[again.outcomes.length - 1];
+  await expect(page.getByTestId('theory-steps-chart').locator('.recharts-line')).not.toHaveCount(0);
+  if (largest.crossing !== null) await expect(page.getByTestId('theory-steps-reading')).toContainText(`cross the 20% line at B ≈ ${fmtNum(largest.crossing)}`);
   console.log(`page: measured ${saved.measured} ${JSON.stringify(saved.interval)} in ${saved.wallSeconds.toFixed(1)} s on ${saved.device}`);
 
   await page.screenshot({ path: 'e2e/artifacts/theory-1440.png', fullPage: true });

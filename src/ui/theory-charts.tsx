@@ -8,7 +8,7 @@ import { formatCount } from '../util/format';
 import { logTicks } from './cbs-chart';
 import { ChartFrame, type LegendItem } from './chart-frame';
 import { fmtNum } from './format';
-import { dataScalingReading, dataScalingView, modelSizeReading, modelSizeView, riskCurves, riskReading, type XY } from './theory-readings';
+import { dataScalingReading, dataScalingView, modelSizeReading, modelSizeView, riskCurves, riskReading, stepsReading, stepsView, type XY } from './theory-readings';
 
 const MEASURED = '#1a365d';
 const SEED = '#90cdf4';
@@ -138,6 +138,68 @@ export function ModelSizeChart({ sweep }: { sweep: ModelSizeSweep }) {
         </ChartFrame>
       )}
       <p className="reading" data-testid="theory-model-reading">
+        {reading}
+      </p>
+    </figure>
+  );
+}
+
+/** Steps to target against B for one budget: the measured R(B), linear scaling, the 20% line, the fitted curve, B* and the crossing. */
+export function StepsChart({ results }: { results: TheoryResults }) {
+  const budgets = results.outcomes.map((o) => o.budget);
+  const [budget, setBudget] = useState(budgets[budgets.length - 1]);
+  const id = useId();
+  const view = stepsView(results, budget);
+  const reading = stepsReading(results, budget);
+  const title = `Steps to target against batch size, D = ${formatCount(budget)}`;
+  const legend: LegendItem[] = [
+    { label: 'steps to target R(B)', color: MEASURED, kind: 'dot' },
+    { label: 'linear scaling from the smallest batch', color: PREDICTED, kind: 'dash' },
+    { label: '+20% over linear scaling', color: PREDICTED, kind: 'dots' },
+    { label: "the paper's fit a + b/B", color: FIT, kind: 'line' },
+    ...(view?.crossing != null ? [{ label: 'crossing of the 20% line (no fit)', color: CROSSING, kind: 'diamond' as const }] : []),
+  ];
+  const all = view ? [...view.reached, ...view.censored] : [];
+  const [lo, hi] = bounds(all.map((p) => p.x), 1.5);
+  const [yLo, yHi] = bounds([...all, ...(view?.fit ?? [])].map((p) => p.y), 1.4);
+  return (
+    <figure className="scaling-panel" data-testid="theory-steps-chart">
+      <figcaption>
+        Steps to target against batch size, where B* is read, for{' '}
+        <label htmlFor={id} className="sr-only">
+          data budget
+        </label>
+        <select id={id} value={budget} onChange={(e) => setBudget(Number(e.target.value))}>
+          {budgets.map((d) => (
+            <option key={d} value={d}>
+              D = {formatCount(d)}
+            </option>
+          ))}
+        </select>
+      </figcaption>
+      {view && all.length > 0 && (
+        <ChartFrame title={title} legend={legend} lines={[reading]} pngName={`theory-steps-${budget}`} height={HEIGHT}>
+          <ResponsiveContainer width="100%" height={HEIGHT} initialDimension={{ width: 480, height: HEIGHT }}>
+            <ComposedChart margin={{ top: 16, right: 16, bottom: 30, left: 4 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatCount} allowDataOverflow label={{ value: 'batch size B (samples per step)', position: 'insideBottom', offset: -18 }} />
+              <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={formatCount} allowDataOverflow width={56} label={{ value: 'steps to target', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
+              <Line data={view.linear} dataKey="y" name="linear scaling" stroke={PREDICTED} strokeDasharray="6 4" dot={false} activeDot={false} isAnimationActive={false} />
+              <Line data={view.rule} dataKey="y" name="+20%" stroke={PREDICTED} strokeDasharray="2 3" dot={false} activeDot={false} isAnimationActive={false} />
+              {view.fit.length > 0 && <Line data={view.fit} dataKey="y" name="fit a + b/B" stroke={FIT} strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />}
+              {view.censored.length > 0 && <Scatter data={view.censored} dataKey="y" name="never reached (R above)" fill="#fff" stroke={MEASURED} isAnimationActive={false} />}
+              <Scatter data={view.reached} dataKey="y" name="R(B)" fill={MEASURED} isAnimationActive={false} />
+              {view.bStar !== null && (
+                <ReferenceLine x={view.bStar} stroke={FIT} strokeWidth={2} label={{ value: `B* ≈ ${fmtNum(view.bStar)}`, position: 'insideBottomLeft', fill: FIT, fontSize: 13 }} ifOverflow="hidden" />
+              )}
+              {view.crossing !== null && (
+                <ReferenceLine x={view.crossing} stroke={CROSSING} strokeWidth={2} strokeDasharray="4 2" label={{ value: `crossing ≈ ${fmtNum(view.crossing)}`, position: 'insideTopLeft', fill: CROSSING, fontSize: 13 }} ifOverflow="hidden" />
+              )}
+            </ComposedChart>
+          </ResponsiveContainer>
+        </ChartFrame>
+      )}
+      <p className="reading" data-testid="theory-steps-reading">
         {reading}
       </p>
     </figure>

@@ -23,6 +23,7 @@ import { branchText } from './theory-readings';
 // The charts (recharts) load on their own, as on the language-model page.
 const DataScalingChart = lazy(() => import('./theory-charts').then((m) => ({ default: m.DataScalingChart })));
 const RiskCurvesChart = lazy(() => import('./theory-charts').then((m) => ({ default: m.RiskCurvesChart })));
+const StepsChart = lazy(() => import('./theory-charts').then((m) => ({ default: m.StepsChart })));
 const ModelSizeChart = lazy(() => import('./theory-charts').then((m) => ({ default: m.ModelSizeChart })));
 
 type Job = { what: 'experiment' | 'model sizes'; progress: TheoryProgress | null; started: number };
@@ -310,8 +311,9 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
           <Suspense fallback={<p>Loading the charts…</p>}>
             <div className="scaling-panels">
               <DataScalingChart results={results.results} />
-              <RiskCurvesChart results={results.results} />
+              <StepsChart results={results.results} />
             </div>
+            <RiskCurvesChart results={results.results} />
           </Suspense>
           {results.results.notes.length > 0 && (
             <ul className="notes" data-testid="theory-notes">

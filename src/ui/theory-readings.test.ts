@@ -5,7 +5,7 @@ import type { TheoryConfig } from '../theory/config';
 import { runTheoryExperiment, type ModelSizeSweep, type TheoryResults } from '../theory/experiment';
 import { tinyTheoryConfig } from '../theory/presets';
 import { ReferenceTrainer } from '../theory/trainer.ref';
-import { branchText, dataScalingReading, dataScalingView, modelSizeReading, modelSizeView, riskCurves, riskReading } from './theory-readings';
+import { branchText, dataScalingReading, dataScalingView, modelSizeReading, modelSizeView, riskCurves, riskReading, stepsReading, stepsView } from './theory-readings';
 import { fmtNum } from './format';
 
 const config: TheoryConfig = tinyTheoryConfig();
@@ -56,6 +56,43 @@ describe('B* against D', () => {
   it('names the branch of min(b, 2a + 1)', () => {
     expect(branchText(2, 8)).toBe('b = 8 > 2a + 1 = 5, so the exponent is 1 − a/(2a + 1): the target is smoother than SGD with averaging can use');
     expect(branchText(2, 5)).toMatch(/^b = 2a \+ 1 = 5/);
+  });
+});
+
+describe('steps to target against B, one budget', () => {
+  it('plots the curve the fit used, linear scaling from the baseline, the 20% line, the fitted a + b/B, B* and the crossing', () => {
+    for (const group of results.report.groups) {
+      const view = stepsView(results, group.dataSize as number);
+      if (view === null) throw new Error('no view');
+      expect(view.reached).toEqual(group.curve.filter((p) => !p.censored).map((p) => ({ x: p.batchSize, y: p.steps })));
+      expect(view.censored).toEqual(group.curve.filter((p) => p.censored).map((p) => ({ x: p.batchSize, y: p.steps })));
+      const { baselineBatch, baselineSteps } = group.cbs;
+      expect(view.linear[0].x).toBeCloseTo(baselineBatch, 12);
+      expect(view.linear[0].y).toBeCloseTo(baselineSteps as number, 9);
+      view.linear.forEach((p, i) => {
+        expect(p.y * p.x).toBeCloseTo((baselineSteps as number) * baselineBatch, 6);
+        expect(view.rule[i].y).toBeCloseTo(1.2 * p.y, 9);
+      });
+      for (const p of view.fit) expect(p.y).toBeCloseTo((group.fit.a as number) + (group.fit.b as number) / p.x, 9);
+      expect(view.bStar).toBe(group.cbs.bStar);
+      expect(view.crossing).toBe(group.raw.crossing);
+    }
+    expect(stepsView(results, 12345)).toBeNull();
+  });
+
+  it('reads where R(B) crosses the 20% line, the fitted B*, and a dip below linear scaling when there is one', () => {
+    const group = results.report.groups.find((g) => g.raw.crossing !== null && g.cbs.bStar !== null);
+    if (!group) throw new Error('the tiny experiment has no budget with both a crossing and a B*');
+    const d = group.dataSize as number;
+    const text = stepsReading(results, d);
+    expect(text).toContain(`cross the 20% line at B ≈ ${fmtNum(group.raw.crossing)}`);
+    expect(text).toContain(`puts B* at ${fmtNum(group.cbs.bStar)}`);
+    // The same budget without, and with, a check below linear scaling before the first batch size outside the line.
+    const first = group.raw.firstOutside as number;
+    const withChecks = (checks: typeof group.raw.checks) => ({ ...results, report: { ...results.report, groups: results.report.groups.map((g) => (g === group ? { ...group, raw: { ...group.raw, checks } } : g)) } });
+    expect(stepsReading(withChecks(group.raw.checks.filter((c) => c.ratio >= 0.95)), d)).not.toContain('dips below');
+    const dip = { batchSize: first / 2, steps: 1, censored: false, linear: 1, ratio: 0.8, within: true };
+    expect(stepsReading(withChecks([dip, ...group.raw.checks.filter((c) => c.ratio >= 0.95)]), d)).toContain(`dips below linear scaling (0.8× at B = ${first / 2})`);
   });
 });
 

@@ -132,6 +132,64 @@ export function modelSizeReading(sweep: ModelSizeSweep, budget: number): string 
   return `${moved}, and stays within ${Math.round(SATURATION_TOLERANCE * 100)}% from M = ${points[from].x} on: ${scale}, and once the model holds them more parameters no longer change the critical batch size.`;
 }
 
+// ---------- steps to target against batch size ----------
+
+export interface StepsView {
+  /** R(B) the fit used (the seeds' mean, or each seed with replicates); censored: never reached, R(B) > y. */
+  reached: XY[];
+  censored: XY[];
+  /** Linear scaling from the baseline, and the rule's line 1.2× above it. */
+  linear: XY[];
+  rule: XY[];
+  /** The paper's fitted curve a + b/B. */
+  fit: XY[];
+  bStar: number | null;
+  crossing: number | null;
+}
+
+/** One budget's steps to target against B: what the fitted B* and the fit-free crossing are read from. */
+export function stepsView(results: TheoryResults, budget: number): StepsView | null {
+  const group = results.report.groups.find((g) => g.dataSize === budget);
+  if (!group) return null;
+  const reached = group.curve.filter((p) => !p.censored).map((p) => ({ x: p.batchSize, y: p.steps }));
+  const censored = group.curve.filter((p) => p.censored).map((p) => ({ x: p.batchSize, y: p.steps }));
+  const sizes = group.curve.map((p) => p.batchSize);
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  const xs = Array.from({ length: 49 }, (_, i) => lo * (hi / lo) ** (i / 48));
+  const { baselineBatch, baselineSteps, overhead } = group.cbs;
+  const linear = baselineSteps === null ? [] : xs.filter((x) => x >= baselineBatch).map((x) => ({ x, y: (baselineSteps * baselineBatch) / x }));
+  const rule = linear.map((p) => ({ x: p.x, y: (1 + overhead) * p.y }));
+  const { a, b } = group.fit;
+  const fit = a !== null && b !== null ? xs.map((x) => ({ x, y: a + b / x })) : [];
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  return { reached, censored, linear, rule, fit, bStar: finite(group.cbs.bStar), crossing: group.raw.crossing };
+}
+
+/** Beside steps against B: where R(B) leaves linear scaling, measured and fitted, and any dip below it. */
+export function stepsReading(results: TheoryResults, budget: number): string {
+  const group = results.report.groups.find((g) => g.dataSize === budget);
+  if (!group) return '';
+  const { raw, cbs } = group;
+  const at = `At D = ${formatCount(budget)}`;
+  const rule = `${Math.round(cbs.overhead * 100)}%`;
+  const within = raw.bStar !== null && raw.bStar > raw.baselineBatch ? `stay within ${rule} of linear scaling from B = ${raw.baselineBatch} up to B = ${raw.bStar} and ` : '';
+  const measuredPart =
+    raw.crossing !== null
+      ? `the measured steps to target ${within}cross the ${rule} line at B ≈ ${fmtNum(raw.crossing)}`
+      : `the measured steps to target give no crossing of the ${rule} line (${raw.note ?? raw.status})`;
+  const fitted = cbs.bStar !== null && Number.isFinite(cbs.bStar) ? `; the paper's curve a + b/B, fitted to them, puts B* at ${fmtNum(cbs.bStar)}` : '';
+  const sentences = [`${at}, ${measuredPart}${fitted}.`];
+  const dip = raw.checks.filter((c) => !c.censored && c.ratio < 0.95 && (raw.firstOutside === null || c.batchSize < raw.firstOutside));
+  if (dip.length > 0) {
+    const deepest = dip.reduce((p, q) => (q.ratio < p.ratio ? q : p));
+    sentences.push(
+      `Before its knee R(B) dips below linear scaling (${fmtNum(deepest.ratio, 2)}× at B = ${deepest.batchSize}): larger batches did better than linear scaling there, which a + b/B cannot follow, so the fit bends early and its B* sits below the knee.`,
+    );
+  }
+  return sentences.join(' ');
+}
+
 // ---------- risk curves ----------
 
 export interface RiskSeries {

@@ -17,6 +17,24 @@ const PREDICTED = '#c05621';
 const CROSSING = '#2f855a';
 const HEIGHT = 300;
 
+/** A data budget picker inside a caption (labelled for screen readers). */
+function BudgetSelect({ id, budgets, budget, onChange }: { id: string; budgets: number[]; budget: number; onChange: (budget: number) => void }) {
+  return (
+    <>
+      <label htmlFor={id} className="sr-only">
+        data budget
+      </label>
+      <select id={id} value={budget} onChange={(e) => onChange(Number(e.target.value))}>
+        {budgets.map((d) => (
+          <option key={d} value={d}>
+            D = {formatCount(d)}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
 /** Log axis bounds with some room around the values. */
 function bounds(values: number[], pad: number): [number, number] {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
@@ -121,16 +139,7 @@ export function ModelSizeChart({ sweep }: { sweep: ModelSizeSweep }) {
     <figure className="scaling-panel" data-testid="theory-model-chart">
       <figcaption>
         B* against the model dimension M at{' '}
-        <label htmlFor={id} className="sr-only">
-          data budget
-        </label>
-        <select id={id} value={budget} onChange={(e) => setBudget(Number(e.target.value))}>
-          {budgets.map((d) => (
-            <option key={d} value={d}>
-              D = {formatCount(d)}
-            </option>
-          ))}
-        </select>
+        <BudgetSelect id={id} budgets={budgets} budget={budget} onChange={setBudget} />
       </figcaption>
       {points.length > 0 && (
         <ChartFrame title={title} legend={[{ label: 'B*', color: MEASURED, kind: 'dot' }]} lines={[reading]} pngName="theory-bstar-vs-m" height={HEIGHT}>
@@ -166,16 +175,7 @@ export function StepsChart({ results }: { results: TheoryResults }) {
     <figure className="scaling-panel" data-testid="theory-steps-chart">
       <figcaption>
         Steps to target against batch size, where B* is read, for{' '}
-        <label htmlFor={id} className="sr-only">
-          data budget
-        </label>
-        <select id={id} value={budget} onChange={(e) => setBudget(Number(e.target.value))}>
-          {budgets.map((d) => (
-            <option key={d} value={d}>
-              D = {formatCount(d)}
-            </option>
-          ))}
-        </select>
+        <BudgetSelect id={id} budgets={budgets} budget={budget} onChange={setBudget} />
       </figcaption>
       {view && all.length > 0 && (
         <ChartFrame title={title} legend={legend} lines={[reading]} pngName={`theory-steps-${budget}`} height={HEIGHT}>
@@ -230,16 +230,7 @@ export function RiskCurvesChart({ results }: { results: TheoryResults }) {
     <figure className="loss-curves" data-testid="theory-risk-chart">
       <figcaption>
         Risk curves: the averaged excess risk of each batch size&apos;s best run against samples seen, for{' '}
-        <label htmlFor={`${id}-d`} className="sr-only">
-          data budget
-        </label>
-        <select id={`${id}-d`} value={budget} onChange={(e) => setBudget(Number(e.target.value))}>
-          {budgets.map((d) => (
-            <option key={d} value={d}>
-              D = {formatCount(d)}
-            </option>
-          ))}
-        </select>{' '}
+        <BudgetSelect id={`${id}-d`} budgets={budgets} budget={budget} onChange={setBudget} />{' '}
         <label htmlFor={`${id}-s`} className="sr-only">
           seed
         </label>

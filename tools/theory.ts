@@ -200,7 +200,7 @@ function report(results: TheoryResults, seconds: number, device: string, bootstr
     const interval = o.interval ? `[${o.interval[0]?.toPrecision(3) ?? '—'}, ${o.interval[1]?.toPrecision(3) ?? '∞'}]` : '—';
     lines.push(`${String(o.budget).padEnd(11)} ${o.target.toExponential(3).padEnd(20)} ${num4(o.bStar).padEnd(9)} ${interval.padEnd(20)} ${num4(o.crossing).padEnd(10)} ${o.seedBStars.map((s) => num4(s.bStar)).join(' ')}`);
   }
-  lines.push('(B*: the paper\'s fit R = a + b/B; crossing: where the measured R(B) crosses 1.2× linear scaling, no fit)');
+  lines.push('(B*: the paper\'s fit R = α + β/B; crossing: where the measured R(B) crosses 1.2× linear scaling, no fit)');
   lines.push('');
   const locals = (l: TheoryResults['localExponents']) => l.map((x) => `${x.from}→${x.to}: ${x.exponent.toFixed(3)}`).join(', ') || '—';
   lines.push(`local exponents: ${locals(results.localExponents)}`);

@@ -165,7 +165,7 @@ export function StepsChart({ results }: { results: TheoryResults }) {
     { label: 'steps to target R(B)', color: MEASURED, kind: 'dot' },
     { label: 'linear scaling from the smallest batch', color: PREDICTED, kind: 'dash' },
     { label: '+20% over linear scaling', color: PREDICTED, kind: 'dots' },
-    { label: "the paper's fit a + b/B", color: FIT, kind: 'line' },
+    { label: "the paper's fit α + β/B", color: FIT, kind: 'line' },
     ...(view?.crossing != null ? [{ label: 'crossing of the 20% line (no fit)', color: CROSSING, kind: 'diamond' as const }] : []),
   ];
   const all = view ? [...view.reached, ...view.censored] : [];
@@ -186,7 +186,7 @@ export function StepsChart({ results }: { results: TheoryResults }) {
               <YAxis type="number" scale="log" domain={[yLo, yHi]} ticks={logTicks(yLo, yHi)} tickFormatter={formatCount} allowDataOverflow width={56} label={{ value: 'steps to target', angle: -90, position: 'insideLeft', offset: 8, style: { textAnchor: 'middle' } }} />
               <Line data={view.linear} dataKey="y" name="linear scaling" stroke={PREDICTED} strokeDasharray="6 4" dot={false} activeDot={false} isAnimationActive={false} />
               <Line data={view.rule} dataKey="y" name="+20%" stroke={PREDICTED} strokeDasharray="2 3" dot={false} activeDot={false} isAnimationActive={false} />
-              {view.fit.length > 0 && <Line data={view.fit} dataKey="y" name="fit a + b/B" stroke={FIT} strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />}
+              {view.fit.length > 0 && <Line data={view.fit} dataKey="y" name="fit α + β/B" stroke={FIT} strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} />}
               {view.censored.length > 0 && <Scatter data={view.censored} dataKey="y" name="never reached (R above)" fill="#fff" stroke={MEASURED} isAnimationActive={false} />}
               <Scatter data={view.reached} dataKey="y" name="R(B)" fill={MEASURED} isAnimationActive={false} />
               {view.bStar !== null && (

@@ -60,7 +60,7 @@ describe('B* against D', () => {
 });
 
 describe('steps to target against B, one budget', () => {
-  it('plots the curve the fit used, linear scaling from the baseline, the 20% line, the fitted a + b/B, B* and the crossing', () => {
+  it('plots the curve the fit used, linear scaling from the baseline, the 20% line, the fitted α + β/B, B* and the crossing', () => {
     for (const group of results.report.groups) {
       const view = stepsView(results, group.dataSize as number);
       if (view === null) throw new Error('no view');

@@ -74,7 +74,7 @@ export function dataScalingReading(results: TheoryResults): string {
   ];
   if (results.crossing.measured !== null) {
     const pairs = used.filter((o) => o.crossing !== null && o.crossing > 0);
-    const level = pairs.length > 0 ? ` The crossings lie about ${times(geomean(pairs.map((o) => (o.crossing as number) / o.bStar)))} above the fitted B*: the measured R(B) keeps to linear scaling almost up to a sharp knee, while the paper's curve a + b/B bends gradually and is already 20% off at a fifth of its knee. The theory fixes the slope, not the level.` : '';
+    const level = pairs.length > 0 ? ` The crossings lie about ${times(geomean(pairs.map((o) => (o.crossing as number) / o.bStar)))} above the fitted B*: the measured R(B) keeps to linear scaling almost up to a sharp knee, while the paper's curve α + β/B bends gradually and is already 20% off at a fifth of its knee. The theory fixes the slope, not the level.` : '';
     sentences.push(
       `Read without the fit, where the measured R(B) crosses 1.2× linear scaling (the open diamonds), the exponent is ${fmtNum(results.crossing.measured)}.${level} The crossing rests on the baseline and the two batch sizes either side of it, so seed noise moves it more than the fit.`,
     );
@@ -89,7 +89,7 @@ export function dataScalingReading(results: TheoryResults): string {
       // What the lab's own runs showed on this branch (docs/science.md, Theory lab, Results).
       if (b > 2 * a + 1) {
         sentences.push(
-          'On this branch the lab has measured fitted exponents 0.03–0.09 above the law, the exact expected risk among them (0.64 and 0.65 at a = 2, b = 8 and a = 1.5, b = 6): here R(B) dips below linear scaling just before a sharp knee, a shape the paper\'s curve R = a + b/B cannot follow. The fit-free crossing of the exact expected risk gives 0.60 and 0.62, on the law.',
+          'On this branch the lab has measured fitted exponents 0.03–0.09 above the law, the exact expected risk among them (0.64 and 0.65 at a = 2, b = 8 and a = 1.5, b = 6): here R(B) dips below linear scaling just before a sharp knee, a shape the paper\'s curve R = α + β/B cannot follow. The fit-free crossing of the exact expected risk gives 0.60 and 0.62, on the law.',
         );
       }
     }
@@ -141,7 +141,7 @@ export interface StepsView {
   /** Linear scaling from the baseline, and the rule's line 1.2× above it. */
   linear: XY[];
   rule: XY[];
-  /** The paper's fitted curve a + b/B. */
+  /** The paper's fitted curve α + β/B. */
   fit: XY[];
   bStar: number | null;
   crossing: number | null;
@@ -178,13 +178,13 @@ export function stepsReading(results: TheoryResults, budget: number): string {
     raw.crossing !== null
       ? `the measured steps to target ${within}cross the ${rule} line at B ≈ ${fmtNum(raw.crossing)}`
       : `the measured steps to target give no crossing of the ${rule} line (${raw.note ?? raw.status})`;
-  const fitted = cbs.bStar !== null && Number.isFinite(cbs.bStar) ? `; the paper's curve a + b/B, fitted to them, puts B* at ${fmtNum(cbs.bStar)}` : '';
+  const fitted = cbs.bStar !== null && Number.isFinite(cbs.bStar) ? `; the paper's curve α + β/B fitted to them (α and β are the fit's, not the spectrum's a and b) puts B* at ${fmtNum(cbs.bStar)}` : '';
   const sentences = [`${at}, ${measuredPart}${fitted}.`];
   const dip = raw.checks.filter((c) => !c.censored && c.ratio < 0.95 && (raw.firstOutside === null || c.batchSize < raw.firstOutside));
   if (dip.length > 0) {
     const deepest = dip.reduce((p, q) => (q.ratio < p.ratio ? q : p));
     sentences.push(
-      `Before its knee R(B) dips below linear scaling (${fmtNum(deepest.ratio, 2)}× at B = ${deepest.batchSize}): larger batches did better than linear scaling there, which a + b/B cannot follow, so the fit bends early and its B* sits below the knee.`,
+      `Before its knee R(B) dips below linear scaling (${fmtNum(deepest.ratio, 2)}× at B = ${deepest.batchSize}): larger batches did better than linear scaling there, which α + β/B cannot follow, so the fit bends early and its B* sits below the knee.`,
     );
   }
   return sentences.join(' ');

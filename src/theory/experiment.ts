@@ -87,7 +87,7 @@ export interface TheoryResults {
   localExponents: { from: number; to: number; exponent: number }[];
   /**
    * The same power law for the fit-free crossing (BudgetOutcome.crossing): it reads the 20% rule
-   * off the measured R(B) instead of off the paper's fitted curve R = a + b/B, whose shape the
+   * off the measured R(B) instead of off the paper's fitted curve R = α + β/B, whose shape the
    * least-squares R(B) need not have (docs/science.md).
    */
   crossing: { measured: number | null; interval: [number, number] | null; scaling: PowerLawFit; localExponents: { from: number; to: number; exponent: number }[] };

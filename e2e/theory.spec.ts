@@ -92,6 +92,8 @@ test('the quick preset runs in the page; the exponent shown is the core\'s, for 
   if (largest.crossing !== null) await expect(page.getByTestId('theory-steps-reading')).toContainText(`cross the 20% line at B ≈ ${fmtNum(largest.crossing)}`);
   console.log(`page: measured ${saved.measured} ${JSON.stringify(saved.interval)} in ${saved.wallSeconds.toFixed(1)} s on ${saved.device}`);
 
+  // No tooltip from where the pointer last was over a chart.
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: 'e2e/artifacts/theory-1440.png', fullPage: true });
   // On a phone: the results, from their heading down one screen.
   await page.setViewportSize({ width: 390, height: 844 });

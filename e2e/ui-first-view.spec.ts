@@ -74,7 +74,7 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   // The worked example: the shipped demo result (two budgets), the headline on B* growing with
   // data, and the largest budget's chart, its fit and B*, and its reading.
   const measurements = [...chartModel(demoResult()).measurements].sort((p, q) => p.dataSize - q.dataSize);
-  expect(measurements.map((x) => x.dataSize)).toEqual([20_000, 160_000]);
+  expect(measurements.map((x) => x.dataSize)).toEqual([40_000, 160_000]);
   const growth = example.getByTestId('example-growth');
   await expect(growth).toHaveText(dataGrowthSentence(measurements) as string);
   await expect(growth).toContainText('The intervals do not overlap');
@@ -90,7 +90,7 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   await expectInFirstView(page, reading, 'the reading');
   await expect(page.getByTestId('example-source')).toContainText('Measured by this lab on the demo preset');
   // The other budget's chart is one click away.
-  await example.getByRole('button', { name: 'D = 20k tokens' }).click();
+  await example.getByRole('button', { name: 'D = 40k tokens' }).click();
   await expect(example.locator('.recharts-label', { hasText: `B* ≈ ${+(measurements[0].cbs!.bStar as number).toPrecision(3)}` })).toHaveCount(1);
   await expect(reading).toHaveText(measurementReading(measurements[0]));
   await example.getByRole('button', { name: 'D = 160k tokens' }).click();

@@ -17,12 +17,13 @@ const withLocal = (patch: Partial<LocalCbsConfig>, top: Partial<ExperimentConfig
 };
 
 describe('the local-CBS demo preset', () => {
-  it('is the demo sweep\'s model, data, smaller budget and learning rate at its batch, with checkpoints after warmup', () => {
+  it('is the demo sweep\'s model, data and learning rate at its batch, on 20k tokens (where it was measured), with checkpoints after warmup', () => {
     const c = localCbsDemoConfig();
     const sweep = defaultConfig();
     expect(messages(c)).toEqual([]);
     expect(c.models).toEqual(sweep.models);
-    expect(c.dataSizes).toEqual([Math.min(...sweep.dataSizes)]);
+    expect(c.dataSizes).toEqual([20_000]);
+    expect(Math.min(...sweep.dataSizes)).toBeGreaterThan(20_000);
     expect(c.data).toEqual(sweep.data);
     expect(c.tokenizer).toEqual(sweep.tokenizer);
     expect(c.localCbs!.learningRate).toBe(learningRatesFor(sweep, 4)[0]);
@@ -36,10 +37,10 @@ describe('the local-CBS demo preset', () => {
     const local = withKind(defaultConfig(), 'local-cbs');
     expect(messages(local)).toEqual([]);
     expect(local.models).toHaveLength(1);
-    expect(local.dataSizes).toEqual([20_000]);
-    // B = 1 (the smallest swept), 16 tokens per step: warmup ends at step 313, the budget at step 1250;
+    expect(local.dataSizes).toEqual([40_000]);
+    // B = 1 (the smallest swept), 16 tokens per step: warmup ends at step 625, the budget at step 2500;
     // whole steps at k·B = 1, 2, 4, 8 are multiples of 128 tokens, and Δ is about D / 4 of them.
-    expect(local.localCbs).toMatchObject({ baseBatch: 1, checkpoints: [314 * 16, 782 * 16, 1250 * 16], multipliers: [1, 2, 4, 8], branchTokens: 128 * 39 });
+    expect(local.localCbs).toMatchObject({ baseBatch: 1, checkpoints: [626 * 16, 1563 * 16, 2500 * 16], multipliers: [1, 2, 4, 8], branchTokens: 128 * 78 });
     expect(withKind(local, 'sweep')).toEqual({ ...defaultConfig(), models: local.models, dataSizes: local.dataSizes, measureNoiseScale: true });
     expect(messages(withKind(localCbsDemoConfig(), 'local-cbs'))).toEqual([]);
   });

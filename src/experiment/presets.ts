@@ -41,12 +41,12 @@ export function nonEmbeddingParams(m: ModelConfig): number {
 export function defaultConfig(): ExperimentConfig {
   return {
     version: CONFIG_VERSION,
-    name: 'Demo: CBS grows with data (one-layer model, 20k and 160k tokens)',
+    name: 'Demo: CBS grows with data (one-layer model, 40k and 160k tokens)',
     preset: 'demo',
     models: [{ ...DEMO_MODEL }],
     data: { kind: 'bundled' },
     tokenizer: { kind: 'byte' },
-    dataSizes: [20_000, 160_000],
+    dataSizes: [40_000, 160_000],
     pairing: 'grid',
     batchSizes: [1, 2, 4, 8, 16, 32, 64],
     // One learning rate per batch size, from the rule lr ∝ B^0.3 measured on a full grid
@@ -67,7 +67,7 @@ export function defaultConfig(): ExperimentConfig {
 }
 
 /**
- * Local CBS of the demo model on the demo's data at its smaller budget, D = 20k tokens: a base run
+ * Local CBS of the demo model on the demo's data at D = 20k tokens: a base run
  * at B = 4 with the demo's learning rate there, checkpoints after warmup (78 steps, 4992 tokens),
  * mid-way and at the end, and branches at 4 to 32 sequences. β2 follows the horizon rule (a memory
  * of a quarter of D's steps at each batch) rather than the demo's fixed 0.99: a branch trains a few
@@ -175,7 +175,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'demo',
     label: 'Demo: CBS grows with data',
     explanation:
-      'A one-layer model at two data budgets 8× apart (20k and 160k tokens), batch sizes 1–64: B* grew 2.2–3.2× at three seeds. Measured on the CPU emulator in headless Chromium (2 cores): 9 min with the machine to itself, 18–23 min shared with other jobs; not yet measured on a GPU. Figures in docs/science.md.',
+      'A one-layer model at two data budgets 4× apart (40k and 160k tokens), batch sizes 1–64: B* grew 1.5–2.2× at three seeds, with disjoint intervals. Measured on the CPU emulator in headless Chromium (2 cores): 12 min with the machine to itself, more when it is shared; not yet measured on a GPU. Figures in docs/science.md.',
     config: defaultConfig,
   },
   {

@@ -18,11 +18,11 @@ describe('presets', () => {
       expect(p.config().preset).toBe(p.id);
     }
   });
-  it('demo: one tiny model on bytes at two data budgets 8× apart, batch sizes 1–64, one LR per B, a reference grid', () => {
+  it('demo: one tiny model on bytes at two data budgets 4× apart, batch sizes 1–64, one LR per B, a reference grid', () => {
     const c = defaultConfig();
     expect(c.models).toEqual([{ name: 'demo', layers: 1, dModel: 32, heads: 2, context: 16, vocabSize: 0 }]);
     expect(c.tokenizer).toEqual({ kind: 'byte' });
-    expect(c.dataSizes).toEqual([20_000, 160_000]);
+    expect(c.dataSizes).toEqual([40_000, 160_000]);
     expect(c.batchSizes).toEqual([1, 2, 4, 8, 16, 32, 64]);
     expect(c.learningRates).toEqual({ values: [0.004], exponent: 0.3, baseBatch: 8 });
     expect(c.target).toEqual({ kind: 'reference', batchSize: 8, learningRates: [0.002, 0.004, 0.008] });

@@ -189,7 +189,7 @@ describe('analyzeTable', () => {
 });
 
 describe('analysis groups are measurements: full model shape and exact data size', () => {
-  const tiny = (dModel: number, name = 'nano') => ({ ...defaultConfig(), models: [{ name, layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });
+  const tiny = (dModel: number, name = 'nano') => ({ ...defaultConfig(), dataSizes: [20_000], models: [{ name, layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });
   const alone = (r: ExperimentResults) => analyzeResults(r, fast).groups[0].cbs.bStar;
   const merge = (a: ExperimentResults, b: ExperimentResults): ExperimentResults => ({ ...a, targets: [...a.targets, ...b.targets], runs: [...a.runs, ...b.runs] });
 

@@ -91,12 +91,12 @@ test('the builder switches the demo to a local-CBS experiment and back, its fiel
   await kind.selectOption('local-cbs');
   // The first model and data size, a base run at the smallest batch size, checkpoints after its warmup: valid as proposed.
   await expect(page.getByLabel('Base batch size B (sequences)')).toHaveValue('1');
-  await expect(page.getByLabel('Checkpoints (tokens seen by the base run)')).toHaveValue('5024, 12512, 20000');
-  await expect(page.getByLabel('Data sizes D (tokens)')).toHaveValue('20000');
+  await expect(page.getByLabel('Checkpoints (tokens seen by the base run)')).toHaveValue('10016, 25008, 40000');
+  await expect(page.getByLabel('Data sizes D (tokens)')).toHaveValue('40000');
   await expect(page.getByTestId('start-blocked')).toHaveCount(0);
   // A checkpoint inside the warmup is refused under its field, with the reason.
-  await page.getByLabel('Checkpoints (tokens seen by the base run)').fill('16, 12512, 20000');
-  await expect(page.locator('.field-issues').first()).toContainText('is not after the base run\'s warmup, which ends at 5008 tokens');
+  await page.getByLabel('Checkpoints (tokens seen by the base run)').fill('16, 25008, 40000');
+  await expect(page.locator('.field-issues').first()).toContainText('is not after the base run\'s warmup, which ends at 10000 tokens');
   await expect(page.getByTestId('start-blocked')).toContainText('the experiment has problems to fix');
   await kind.selectOption('sweep');
   await expect(page.getByLabel('Base batch size B (sequences)')).toHaveCount(0);

@@ -137,7 +137,7 @@ function configFrom(argv: string[]): Cli | null {
     const noise = v.noise === undefined ? 1 : num('noise', v.noise);
     config = v.budgets === undefined ? theoryPreset(preset, num('a', v.a), num('b', v.b), noise) : theoryPreset(preset, num('a', v.a), num('b', v.b), noise, list('budgets', v.budgets));
   }
-  if (from === null && v.noise !== undefined) config.noiseVariance = num('noise', v.noise);
+  if (v.noise !== undefined) config.noiseVariance = num('noise', v.noise);
   if (v.dim !== undefined) config.dim = num('dim', v.dim);
   if (v.seeds !== undefined) config.seeds = list('seeds', v.seeds);
   if (v.budgets !== undefined) config.budgets = list('budgets', v.budgets);
@@ -251,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
   if (cli.from !== null) {
     const results = { ...analyzeTheoryRuns(cli.config, cli.from.runs), runs: cli.from.runs, timing: { referenceMs: 0, sweepMs: 0, analysisMs: performance.now() - started } };
     const note = `analysed again from ${cli.from.runs.length} saved runs (trained on ${cli.from.device}${cli.from.wallSeconds === null ? '' : ` in ${cli.from.wallSeconds.toFixed(1)} s`})`;
-    finish(cli, results, (performance.now() - started) / 1000, note);
+    finish(cli, results, (performance.now() - started) / 1000, note, { device: cli.from.device, wallSeconds: cli.from.wallSeconds });
     return 0;
   }
   let factory: SessionFactory;
@@ -289,14 +289,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const results = await runTheoryExperiment(cli.config, factory, runOptions);
   const seconds = (performance.now() - started) / 1000;
-  finish(cli, results, seconds, device);
+  finish(cli, results, seconds, device, { device, wallSeconds: seconds });
   return 0;
 }
 
-/** Print (and with --out write) the results, with the seed bootstrap when asked for. */
-function finish(cli: Cli, results: TheoryResults, seconds: number, device: string): void {
+/**
+ * Print (and with --out write) the results, with the seed bootstrap when asked for. `trained` is
+ * where and how long the runs trained: with --from, the saved file's, so that a file analysed
+ * again keeps them.
+ */
+function finish(cli: Cli, results: TheoryResults, seconds: number, device: string, trained: { device: string; wallSeconds: number | null }): void {
   const bootstrap = cli.seedBootstrap > 0 ? seedBootstrap(results.config, results.runs, { resamples: cli.seedBootstrap, level: results.config.analysis.level, seed: 1 }) : null;
-  if (cli.out) writeFileSync(cli.out, `${JSON.stringify({ ...results, seedBootstrap: bootstrap, wallSeconds: seconds, device })}\n`);
+  if (cli.out) writeFileSync(cli.out, `${JSON.stringify({ ...results, seedBootstrap: bootstrap, ...trained })}\n`);
   const crossing = { measured: results.crossing.measured, interval: results.crossing.interval };
   const seedIntervals = bootstrap === null ? null : { resamples: bootstrap.resamples, fit: bootstrap.fit, crossing: bootstrap.crossing };
   if (cli.json) process.stdout.write(`${JSON.stringify({ measured: results.measured, interval: results.interval, predicted: results.predicted, crossing, seedBootstrap: seedIntervals })}\n`);

@@ -65,6 +65,11 @@ describe('npm run theory', () => {
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual(printed);
+    // Written out again, the file keeps where and how long its runs trained.
+    const rewritten = join(dir, 'again.json');
+    expect(theory('--from', out, '--quiet', '--out', rewritten).code).toBe(0);
+    const kept = JSON.parse(readFileSync(rewritten, 'utf8')) as typeof results;
+    expect([kept.device, kept.wallSeconds, kept.measured]).toEqual([results.device, results.wallSeconds, results.measured]);
     const replicates = theory('--from', out, '--analysis-seeds', 'replicates', '--quiet');
     expect(replicates.code).toBe(0);
     expect(replicates.stdout).toMatch(/analysed again from \d+ saved runs \(trained on float64 reference on the CPU in \d+\.\d s\)/);

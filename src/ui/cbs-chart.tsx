@@ -4,8 +4,7 @@
 // (full view) the numbers beside it, the noise scale, and the paper's curves on normalised axes.
 import { useId, useState } from 'react';
 import { CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
-import { normalisedMeasurement, paperNormalisedCurves, type MeasurementAnalysis } from './chart-model';
-import { paperCurve } from '../cbs/fit';
+import { normalisedMeasurement, paperNormalisedCurves, stepsLines, type MeasurementAnalysis } from './chart-model';
 import { fmtNum } from './format';
 import { formatCount } from '../util/format';
 import { ChartFrame, type LegendItem } from './chart-frame';
@@ -19,13 +18,6 @@ interface PointDatum {
   lr: number | null;
   status: string;
   best: boolean;
-}
-
-interface LineDatum {
-  B: number;
-  fit?: number;
-  linear?: number;
-  overhead?: number;
 }
 
 const COLORS = { best: '#1a365d', faded: '#a0aec0', fit: '#2b6cb0', linear: '#4a5568', overhead: '#c05621', interval: '#d69e2e', paper: '#9b2c2c' };
@@ -98,24 +90,12 @@ function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: num
     }
   }
   const allB = m.points.map((p) => p.batchSize);
-  const a = m.fit?.a ?? null;
-  const b = m.fit?.b ?? null;
   const baseline = m.baselineBatch;
   const baseSteps = m.cbs?.baselineSteps ?? null;
   const bStar = m.cbs?.bStar ?? null;
   const lo = Math.max(1, Math.min(...allB, bStar ?? Infinity) / 2);
   const hi = Math.max(...allB, bStar !== null && Number.isFinite(bStar) ? bStar : 0) * 2;
-  const lines: LineDatum[] = [];
-  for (let i = 0; i <= 48; i++) {
-    const B = lo * (hi / lo) ** (i / 48);
-    const d: LineDatum = { B };
-    if (a !== null && b !== null) d.fit = paperCurve(a, b, B);
-    if (baseline !== null && baseSteps !== null && B >= baseline) {
-      d.linear = (baseSteps * baseline) / B;
-      d.overhead = (1 + m.overhead) * d.linear;
-    }
-    lines.push(d);
-  }
+  const lines = stepsLines(lo, hi, m.fit, { batchSize: baseline, steps: baseSteps }, m.overhead);
   // The axis spans the points and the fit; the straight lines are clipped where they leave it.
   const yValues = [...best, ...faded].map((d) => d.steps).concat(lines.flatMap((l) => (l.fit === undefined ? [] : [l.fit]))).filter((v) => v > 0);
   const yLo = yValues.length ? Math.min(...yValues) / 1.3 : 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves } from './chart-model';
+import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves, stepsLines } from './chart-model';
 import { syntheticConfig, syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
 import { targetOf } from '../experiment/results';
@@ -118,5 +118,33 @@ describe('the loss curves and the paper overlay', () => {
     expect(n.points[0]).toEqual({ x: 4 / (m.cbs!.bStar as number), y: 1, batchSize: 4 });
     expect(n.fit[0].y).toBeCloseTo(1, 12);
     expect(normalisedMeasurement({ ...m, cbs: { ...m.cbs!, bStar: null } })).toBeNull();
+  });
+});
+
+describe('the lines beside R(B) (stepsLines)', () => {
+  it('samples the fit, linear scaling and the 20% line in closed form, linear scaling only from the baseline on', () => {
+    const lines = stepsLines(2, 128, { a: 12, b: 576 }, { batchSize: 4, steps: 156 }, 0.2);
+    expect(lines).toHaveLength(49);
+    expect(lines[0].B).toBeCloseTo(2, 12);
+    expect(lines[48].B).toBeCloseTo(128, 10);
+    for (const l of lines) {
+      expect(l.fit).toBeCloseTo(12 + 576 / l.B, 10);
+      if (l.B < 4) {
+        expect(l.linear).toBeUndefined();
+        expect(l.overhead).toBeUndefined();
+      } else {
+        expect(l.linear).toBeCloseTo((156 * 4) / l.B, 10);
+        expect(l.overhead).toBeCloseTo(1.2 * (156 * 4) / l.B, 10);
+      }
+    }
+    // At B = 8 (sample 16 of 48 between 2 and 128) the fit's 84 steps sit below the 20% line's 93.6.
+    expect(lines[16].B).toBeCloseTo(8, 10);
+    expect(lines[16].fit).toBeCloseTo(84, 10);
+    expect(lines[16].overhead).toBeCloseTo(93.6, 10);
+  });
+
+  it('draws no fit without one, and no straight lines without a baseline', () => {
+    const lines = stepsLines(1, 64, { a: null, b: null }, { batchSize: null, steps: null }, 0.2);
+    expect(lines.every((l) => l.fit === undefined && l.linear === undefined && l.overhead === undefined)).toBe(true);
   });
 });

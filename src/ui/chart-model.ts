@@ -7,7 +7,7 @@ import type { EvalPoint, ExperimentResults, RunSpec } from '../experiment/schema
 import { formatCount } from '../util/format';
 import type { ModelConfig } from '../model/config';
 import type { BatchPoint, RunOutcome } from '../cbs/steps-to-target';
-import type { CurvePoint, PaperFit } from '../cbs/fit';
+import { paperCurve, type CurvePoint, type PaperFit } from '../cbs/fit';
 import type { CbsEstimate, RawCbs } from '../cbs/cbs';
 import type { BootstrapInterval } from '../cbs/bootstrap';
 import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
@@ -359,4 +359,44 @@ export function normalisedMeasurement(m: MeasurementAnalysis): { points: { x: nu
     fit.push({ x: batch / bStar, y: fitAt(batch) / fitAt(lo) });
   }
   return { points, fit };
+}
+
+// ---------- the lines beside R(B) ----------
+
+/** One batch size of a steps-to-target chart's lines; a line absent there is undefined. */
+export interface StepsLineSample {
+  B: number;
+  /** The paper's fitted curve α + β/B. */
+  fit?: number;
+  /** Linear scaling from the baseline: R(B_base)·B_base / B, from the baseline on. */
+  linear?: number;
+  /** The rule's line, (1 + overhead) × linear scaling. */
+  overhead?: number;
+}
+
+/**
+ * The lines a steps-to-target chart draws beside the measured R(B), sampled at 49 batch sizes
+ * evenly spaced in log B from lo to hi: the language-model and the theory pages draw the same
+ * three, so they are computed once. Linear scaling starts at the baseline: below it there is
+ * nothing to scale from.
+ */
+export function stepsLines(
+  lo: number,
+  hi: number,
+  fit: { a: number | null; b: number | null } | null,
+  baseline: { batchSize: number | null; steps: number | null },
+  overhead: number,
+): StepsLineSample[] {
+  const lines: StepsLineSample[] = [];
+  for (let i = 0; i <= 48; i++) {
+    const B = lo * (hi / lo) ** (i / 48);
+    const d: StepsLineSample = { B };
+    if (fit && fit.a !== null && fit.b !== null) d.fit = paperCurve(fit.a, fit.b, B);
+    if (baseline.batchSize !== null && baseline.steps !== null && B >= baseline.batchSize) {
+      d.linear = (baseline.steps * baseline.batchSize) / B;
+      d.overhead = (1 + overhead) * d.linear;
+    }
+    lines.push(d);
+  }
+  return lines;
 }

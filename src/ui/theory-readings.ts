@@ -6,6 +6,7 @@ import { problemOf } from '../theory/experiment';
 import { resolvedDirections } from '../theory/problem';
 import { formatCount } from '../util/format';
 import { fmtNum } from './format';
+import { stepsLines } from './chart-model';
 
 export interface XY {
   x: number;
@@ -156,12 +157,14 @@ export function stepsView(results: TheoryResults, budget: number): StepsView | n
   const sizes = group.curve.map((p) => p.batchSize);
   const lo = Math.min(...sizes);
   const hi = Math.max(...sizes);
-  const xs = Array.from({ length: 49 }, (_, i) => lo * (hi / lo) ** (i / 48));
   const { baselineBatch, baselineSteps, overhead } = group.cbs;
-  const linear = baselineSteps === null ? [] : xs.filter((x) => x >= baselineBatch).map((x) => ({ x, y: (baselineSteps * baselineBatch) / x }));
-  const rule = linear.map((p) => ({ x: p.x, y: (1 + overhead) * p.y }));
-  const { a, b } = group.fit;
-  const fit = a !== null && b !== null ? xs.map((x) => ({ x, y: a + b / x })) : [];
+  const lines = stepsLines(lo, hi, group.fit, { batchSize: baselineBatch, steps: baselineSteps }, overhead);
+  const series = (key: 'fit' | 'linear' | 'overhead'): XY[] =>
+    lines.flatMap((l) => {
+      const y = l[key];
+      return y === undefined ? [] : [{ x: l.B, y }];
+    });
+  const [fit, linear, rule] = [series('fit'), series('linear'), series('overhead')];
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   return { reached, censored, linear, rule, fit, bStar: finite(group.cbs.bStar), crossing: group.raw.crossing };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beta2For, measurementKey, planRuns, referenceSeeds } from './plan';
+import { beta2For, centreFirst, measurementKey, planRuns, referenceSeeds } from './plan';
 import type { ExperimentConfig } from './schema';
 import { defaultConfig } from './presets';
 
@@ -87,5 +87,21 @@ describe('planRuns', () => {
     );
     expect(runs.map((r) => r.peakLr)).toEqual([1e-3, 0.00141421, 2e-3]);
     expect(runs.every((r) => r.targetLoss === 2.5 && r.role === 'sweep')).toBe(true);
+  });
+});
+
+describe('the order of a cell\'s learning rates (centreFirst)', () => {
+  it('goes from the centre of the grid, in log, outwards, ties smallest first', () => {
+    expect(centreFirst([0.002, 0.004, 0.008])).toEqual([0.004, 0.002, 0.008]);
+    expect(centreFirst([1e-2, 1e-3, 3e-3])).toEqual([3e-3, 1e-3, 1e-2]);
+    // Four rates ×2 apart about a centre between the middle two: 2 and 4 are equally close.
+    expect(centreFirst([1, 2, 4, 8])).toEqual([2, 4, 1, 8]);
+    expect(centreFirst([5e-3])).toEqual([5e-3]);
+    expect(centreFirst([])).toEqual([]);
+  });
+  it('puts a sweep cell\'s centre learning rate first in the plan', () => {
+    const runs = planRuns(config({ learningRates: { values: [1e-3, 2e-3, 4e-3], exponent: 0, baseBatch: 4 } }), { vocabSize: 257, microBatchFor: (_m, b) => b });
+    const b4 = runs.filter((r) => r.role === 'sweep' && r.batchSize === 4);
+    expect(b4.map((r) => r.peakLr)).toEqual([2e-3, 1e-3, 4e-3]);
   });
 });

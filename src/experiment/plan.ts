@@ -78,6 +78,22 @@ export function learningRatesFor(config: ExperimentConfig, batchSize: number): n
   return values.map((lr) => round6(lr * factor));
 }
 
+/**
+ * A cell's learning rates in the order its runs go: from the grid's centre (in log) outwards, ties
+ * smallest first. The first run at a batch size to reach the target stops the others there, so the
+ * likeliest winner goes first and a loser at the grid's edge costs at most the winner's steps,
+ * instead of training to its own (later) crossing or to the censoring bound.
+ */
+export function centreFirst(rates: readonly number[]): number[] {
+  if (rates.length === 0) return [];
+  const logs = rates.map(Math.log);
+  const centre = (Math.min(...logs) + Math.max(...logs)) / 2;
+  return rates
+    .map((lr, i) => ({ lr, distance: Math.abs(logs[i] - centre) }))
+    .sort((p, q) => (Math.abs(p.distance - q.distance) > 1e-9 ? p.distance - q.distance : p.lr - q.lr))
+    .map((r) => r.lr);
+}
+
 export function maxStepsFor(config: ExperimentConfig, dataSize: number, batchSize: number, context: number): number {
   const tokensPerStep = batchSize * context;
   if (config.cap.kind === 'steps') return config.cap.steps;
@@ -165,7 +181,7 @@ export function planRuns(config: ExperimentConfig, ctx: PlanContext): RunSpec[] 
         for (const lr of config.target.learningRates ?? learningRatesFor(config, refB)) runs.push(make(refB, lr, 'reference', replicate));
       }
       for (const batchSize of config.batchSizes) {
-        for (const lr of learningRatesFor(config, batchSize)) runs.push(make(batchSize, lr, 'sweep', replicate));
+        for (const lr of centreFirst(learningRatesFor(config, batchSize))) runs.push(make(batchSize, lr, 'sweep', replicate));
       }
     });
   }

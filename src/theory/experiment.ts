@@ -410,7 +410,7 @@ export function analyzeTheoryRuns(config: TheoryConfig, runs: readonly TheoryRun
         ? seedGroup.points.flatMap((p) => p.replicates.filter((r) => r.steps === null && p.runs.some((o) => o.replicate === r.replicate && runOf(o.runId)?.status === 'stopped')).map((r) => r.replicate))
         : [],
     );
-    if (truncated.size > 0) notes.push(`D = ${d}: B* of seed ${[...truncated].map((r) => config.seeds[r]).join(', ')} alone is not given: the runs stopped once the seed-mean reached the target, before that seed did`);
+    if (truncated.size > 0) notes.push(`D = ${d}: B* of seed ${[...truncated].sort((p, q) => p - q).map((r) => config.seeds[r]).join(', ')} alone is not given: the runs stopped once the seed-mean reached the target, before that seed did`);
     if (missing.length > 0) notes.push(`D = ${d}: no run reached the target at B = ${missing.join(', ')}; a run that ended there without reaching it counts in the fit as censored, R(B) > its steps`);
     return {
       budget: d,

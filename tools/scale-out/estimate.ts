@@ -48,8 +48,10 @@ export interface SweepCost {
   flopsPerToken: number;
 }
 
+/** Whether the run has its grid's middle learning rate (by value: the plan runs a cell's rates centre first, not in order). */
 export function middleLr(spec: RunSpec, grid: number[]): boolean {
-  return spec.peakLr === grid[Math.floor(grid.length / 2)];
+  const sorted = [...grid].sort((p, q) => p - q);
+  return spec.peakLr === sorted[Math.floor(sorted.length / 2)];
 }
 
 export function estimateSweep(plan: RunSpec[], model: SweepCostModel): SweepCost {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configWarnings, validateConfig, validateResults } from './validate';
-import { BUNDLED_TRAIN_TOKENS_ESTIMATE, EXPERIMENT_PRESETS, chinchillaTokens, defaultConfig, model, nonEmbeddingParams } from './presets';
-import { measurementPairs } from './plan';
+import { BUNDLED_TRAIN_TOKENS_ESTIMATE, EXPERIMENT_PRESETS, chinchillaTokens, defaultConfig, demoLrGridConfig, model, nonEmbeddingParams } from './presets';
+import { learningRatesFor, measurementPairs } from './plan';
 import { syntheticResults } from './synthetic';
 import type { ExperimentConfig } from './schema';
 
@@ -10,7 +10,7 @@ const messages = (v: unknown) => validateConfig(v).map((i) => `${i.path}: ${i.me
 
 describe('presets', () => {
   it('every preset is valid and explained in one line', () => {
-    expect(EXPERIMENT_PRESETS.map((p) => p.id)).toEqual(['demo', 'cbs-vs-model', 'cbs-vs-data', 'chinchilla', 'local-cbs-demo']);
+    expect(EXPERIMENT_PRESETS.map((p) => p.id)).toEqual(['demo', 'cbs-vs-model', 'cbs-vs-data', 'chinchilla', 'demo-lr-grid', 'local-cbs-demo']);
     for (const p of EXPERIMENT_PRESETS) {
       expect(messages(p.config()), p.id).toEqual([]);
       expect(p.explanation.length).toBeGreaterThan(20);
@@ -27,6 +27,14 @@ describe('presets', () => {
     expect(c.learningRates).toEqual({ values: [0.004], exponent: 0.3, baseBatch: 8 });
     expect(c.target).toEqual({ kind: 'reference', batchSize: 8, learningRates: [0.002, 0.004, 0.008] });
     expect(measurementPairs(c)).toHaveLength(2);
+  });
+  it('demo-lr-grid: the demo with its rule × ½, 1, 2 at every batch size (the reference grid at B = 8), nothing else changed', () => {
+    const grid = demoLrGridConfig();
+    const { name: _n, preset: _p, learningRates, ...rest } = grid;
+    const { name: _dn, preset: _dp, learningRates: _dl, ...demoRest } = defaultConfig();
+    expect(rest).toEqual(demoRest);
+    expect(learningRates).toEqual({ values: [0.002, 0.004, 0.008], exponent: 0.3, baseBatch: 8 });
+    expect(learningRatesFor(grid, 8)).toEqual(grid.target.kind === 'reference' ? grid.target.learningRates : null);
   });
   it('model presets come from src/model (nano 2/64/4/64 … mini 6/256/8/256)', () => {
     expect(model('nano')).toEqual({ name: 'nano', layers: 2, dModel: 64, heads: 4, context: 64, vocabSize: 0 });

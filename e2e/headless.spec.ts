@@ -11,7 +11,7 @@ import { decodeLink, importJson } from '../src/experiment/codec';
 import { validateResults } from '../src/experiment/validate';
 import { analyzeResults, type CbsReport } from '../src/cbs/report';
 import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
-import { defaultConfig } from '../src/experiment/presets';
+import { defaultConfig, EXPERIMENT_PRESETS } from '../src/experiment/presets';
 import type { ExperimentConfig, ExperimentResults, RunRecord } from '../src/experiment/schema';
 import { chromiumExecutable } from '../tools/browser';
 import { readSafetensors } from '../src/model/safetensors';
@@ -328,7 +328,7 @@ test('failures exit non-zero with a clear message and never hang', async () => {
   // An unknown input: usage error.
   let ran = await headless(['no-such-preset', '--no-build', '--out', out], 60_000);
   expect(ran.code, show(ran)).toBe(2);
-  expect(ran.stderr).toContain('neither a preset (demo, cbs-vs-model, cbs-vs-data, chinchilla, local-cbs-demo)');
+  expect(ran.stderr).toContain(`neither a preset (${EXPERIMENT_PRESETS.map((p) => p.id).join(', ')})`);
   // An unknown flag.
   ran = await headless(['demo', '--fast'], 60_000);
   expect(ran.code, show(ran)).toBe(2);

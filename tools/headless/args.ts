@@ -1,6 +1,7 @@
 // Command-line flags of the headless runner (pure: no I/O, so the parsing is easy to test), over
 // the tools' shared strict parser (../cli.ts).
 import { UsageError, listOption, numberOption, parseCommand } from '../cli';
+import { EXPERIMENT_PRESETS } from '../../src/experiment/presets';
 
 export const DEFAULT_TIMEOUT_MINUTES = 30;
 
@@ -10,9 +11,9 @@ Runs a CBS Lab experiment in the built app, in headless Chromium on WebGPU, exac
 Start button does; writes results.json, report.json, the CSV exports (steps.csv,
 evaluations.csv, train-steps.csv) and chart PNGs; prints the CBS summary.
 
-<input> is a preset id (demo, cbs-vs-model, cbs-vs-data, chinchilla), a share link
-(http://…/#v1.c.… or #v1.r.…, or the bare fragment v1.c.…), or a JSON file (an exported config
-or results file, or a bare config).
+<input> is a preset id, a share link (http://…/#v1.c.… or #v1.r.…, or the bare fragment
+v1.c.…), or a JSON file (an exported config or results file, or a bare config). The presets:
+${EXPERIMENT_PRESETS.map((p) => p.id).join(', ')}.
 
 flags:
   --out DIR           output folder (default out/headless-<timestamp>)

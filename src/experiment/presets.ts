@@ -245,7 +245,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'demo-lr-grid',
     label: 'Demo with a learning-rate grid',
     explanation:
-      'The demo with three learning rates (½, 1 and 2 × its rule) at every batch size, as the paper tunes them: at two seeds B* grew 1.7× and 1.9× and moved −11% … +16% from the demo’s, at 3.6× its training tokens. Measured on the CPU emulator in headless Chromium (2 cores): 25 min with the machine to itself; not yet measured on a GPU. Figures in docs/science.md.',
+      'The demo with three learning rates (½, 1 and 2 × its rule) at every batch size, as the paper tunes them: at three seeds B* grew 1.7–1.9× and moved −11% … +16% from the demo’s, at 3.6× its training tokens. Measured on the CPU emulator in headless Chromium (2 cores): 25 min with the machine to itself; not yet measured on a GPU. Figures in docs/science.md.',
     config: demoLrGridConfig,
   },
   {

@@ -84,13 +84,14 @@ export function dataScalingReading(results: TheoryResults): string {
     const [lo, hi] = results.interval;
     const inside = results.predicted >= lo && results.predicted <= hi;
     const gap = Math.abs(results.measured - results.predicted);
+    const outside = `The prediction lies outside the interval, ${fmtNum(gap, 2)} from the fit`;
     if (inside) sentences.push('The prediction lies inside the interval: the measurement agrees with the theory here.');
     else if (b <= 2 * a + 1) {
-      sentences.push(`The prediction lies outside the interval, ${fmtNum(gap, 2)} from the fit: the theory is a limit of large budgets and large models, and these budgets are not in it yet${localSpread(results)}.`);
+      sentences.push(`${outside}: the theory is a limit of large budgets and large models, and these budgets are not in it yet${localSpread(results)}.`);
     } else {
       // What the lab's own runs showed on this branch (docs/science.md, Theory lab, Results).
       sentences.push(
-        `The prediction lies outside the interval, ${fmtNum(gap, 2)} from the fit${localSpread(results)}.`,
+        `${outside}${localSpread(results)}.`,
         'On this branch the lab has measured fitted exponents 0.03–0.09 above the law, the exact expected risk among them (0.64 and 0.65 at a = 2, b = 8 and a = 1.5, b = 6), and larger budgets do not close the gap: here R(B) dips below linear scaling just before a sharp knee, a shape the paper\'s curve R = α + β/B cannot follow. The fit-free crossing of the exact expected risk gives 0.60 and 0.62, on the law.',
       );
     }

@@ -244,16 +244,18 @@ export function TheoryPage({ probe }: { probe: ProbeResult | null }) {
             <div className="field">
               <label htmlFor="theory-search">learning-rate search</label>
               <select id="theory-search" value={fields.learningRateSearch} onChange={(e) => setField('learningRateSearch', e.target.value)}>
-                <option value="monotone">monotone (larger batches start at the best γ of the one before)</option>
-                <option value="grid">the whole grid at every batch size</option>
+                <option value="monotone">monotone</option>
+                <option value="grid">the whole grid</option>
               </select>
+              <span className="field-hint">{fields.learningRateSearch === 'grid' ? 'every γ at every batch size' : 'each batch size tries only γ at or above the best γ of the one before'}</span>
             </div>
             <div className="field">
               <label htmlFor="theory-averaging">averaging</label>
               <select id="theory-averaging" value={fields.averaging} onChange={(e) => setField('averaging', e.target.value)}>
-                <option value="uniform">uniform (Polyak–Ruppert, the theory&apos;s)</option>
-                <option value="ewa">EWA (as the language-model sweeps)</option>
+                <option value="uniform">uniform (Polyak–Ruppert)</option>
+                <option value="ewa">EWA</option>
               </select>
+              <span className="field-hint">{fields.averaging === 'ewa' ? 'as the language-model sweeps average' : "the theory's averaging"}</span>
             </div>
             {fields.averaging === 'ewa' && <Field name="decays" label="EWA decays τ" fields={fields} setField={setField} issues={issuesFor('decays')} />}
             <Field name="seeds" label={config.analysis.seeds === 'mean-risk' ? 'seeds (the risk is averaged over them)' : 'seeds (replicates)'} fields={fields} setField={setField} issues={issuesFor('seeds')} />

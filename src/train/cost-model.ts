@@ -212,6 +212,28 @@ export function parseShapeKey(key: string): ModelConfig {
 }
 
 /**
+ * A training step at `batchSize` predicted from one measured at a smaller batch: the measured
+ * step plus the extra sequences at the FLOP-scaled cost of a sequence. Scaling the whole measured
+ * step by the ratio of batch sizes instead would multiply its fixed part (dispatch, read-back,
+ * optimizer, EWA: most of a small batch's step) too, and predict a 4-layer step at B 64 from its
+ * step at B 1 at 2.2 s where it takes 0.34 s.
+ */
+export function predictedStepSeconds(measured: { batchSize: number; seconds: number }, batchSize: number, secondsPerSequenceByFlops: number): number {
+  return measured.seconds + Math.max(0, batchSize - measured.batchSize) * secondsPerSequenceByFlops;
+}
+
+/**
+ * The step line through one measured batch size: the per-sequence part from FLOPs (never more
+ * than the whole measured step per sequence), the rest of the measured step fixed. The line
+ * through the origin, the only one a single point fixes, would price a large batch at the small
+ * batch's fixed cost per sequence.
+ */
+export function stepLineThroughOne(measured: { batchSize: number; seconds: number }, secondsPerSequenceByFlops: number): { fixed: number; perSequence: number } {
+  const perSequence = Math.min(secondsPerSequenceByFlops, measured.seconds / measured.batchSize);
+  return { fixed: measured.seconds - perSequence * measured.batchSize, perSequence };
+}
+
+/**
  * The line seconds = fixed + perSequence · B through weighted points, by least squares, with both
  * coefficients kept non-negative (noise on a loaded machine can tilt a two-point fit). One batch
  * size only: the line through the origin (all cost per sequence).

@@ -4,7 +4,7 @@ import { planRuns, planWarmupComparison } from '../experiment/plan';
 import type { EvalPoint, ExperimentConfig, RunRecord, RunSpec, RunTiming } from '../experiment/schema';
 import type { EngineState, EvalWeights, MicroBatch, StepScalars, TrainingEngine } from './engine';
 import { checkpointInterval, trainRun, type BatchSource, type EvalSet, type RunCheckpoint } from './run';
-import { anchoredProbePasses, checkpointsIn, evalChunkOf, evalSetSequences, fitStepLine, recordedEvalWork, refineCost, shapeCostFor, ownSteps, stepSeconds, type CostModel, type MeasuredRun, type ShapeCost } from './cost-model';
+import { anchoredProbePasses, checkpointsIn, evalChunkOf, evalSetSequences, fitStepLine, predictedStepSeconds, recordedEvalWork, refineCost, shapeCostFor, ownSteps, stepLineThroughOne, stepSeconds, type CostModel, type MeasuredRun, type ShapeCost } from './cost-model';
 import { BORROWED_RATIO_WEIGHT, comparisonStepsToTarget, forecastExperiment, nearOnsetFraction, pendingComparisonRuns, predictStepsToTarget, priorStepsToTarget, replayEvaluations } from './progress';
 import { FALLBACK_EVAL_CHUNK_TOKENS } from './eval-sets';
 
@@ -240,6 +240,21 @@ describe('cost model', () => {
     // One batch size: through the origin.
     expect(fitStepLine([{ batchSize: 4, seconds: 0.2, weight: 3 }])).toEqual({ fixed: 0, perSequence: expect.closeTo(0.05, 12) });
     expect(fitStepLine([])).toBeNull();
+  });
+
+  it("predicts a larger batch's step from a small one by the extra sequences' FLOPs, and draws one point's line the same way", () => {
+    // The calibration of a 4-layer demo-width model on the emulator: 33.7 ms at B 1, 5.2 ms per
+    // sequence by FLOPs. Its step at B 64 is 33.7 + 63 × 5.2 = 361.3 ms, inside a 2 s budget
+    // (scaled whole by 64 it would be 2.16 s, and not measured).
+    expect(predictedStepSeconds({ batchSize: 1, seconds: 0.0337 }, 64, 0.0052)).toBeCloseTo(0.0337 + 63 * 0.0052, 12);
+    expect(predictedStepSeconds({ batchSize: 8, seconds: 0.1 }, 8, 0.0052)).toBe(0.1);
+    // One point: the per-sequence part from FLOPs, the rest fixed.
+    const line = stepLineThroughOne({ batchSize: 1, seconds: 0.0337 }, 0.0052);
+    expect(line.perSequence).toBe(0.0052);
+    expect(line.fixed).toBeCloseTo(0.0285, 12);
+    expect(line.fixed + line.perSequence).toBeCloseTo(0.0337, 12);
+    // FLOPs that price a sequence above the whole measured step per sequence: all of it per sequence, nothing fixed.
+    expect(stepLineThroughOne({ batchSize: 4, seconds: 0.02 }, 0.01)).toEqual({ fixed: 0, perSequence: 0.005 });
   });
 
   it('refits step, evaluation, setup and data costs from measured runs', () => {

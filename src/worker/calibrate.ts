@@ -8,7 +8,7 @@ import type { GpuContext } from '../gpu';
 import type { RunSpec } from '../experiment/schema';
 import { modelShapeKey } from '../experiment/plan';
 import { flopsPerToken } from '../model/config';
-import { evalSetSequences, FORWARD_SHARE_OF_STEP, fitStepLine, type ShapeCost } from '../train/cost-model';
+import { evalSetSequences, FORWARD_SHARE_OF_STEP, fitStepLine, predictedStepSeconds, stepLineThroughOne, type ShapeCost } from '../train/cost-model';
 import { evalChunkSequences, type EvalAdapter } from '../train/eval-sets';
 import { GpuTrainingEngine } from '../train/gpu-engine';
 import { createEngine } from '../train/setup';
@@ -104,7 +104,8 @@ function timeSteps(engine: GpuTrainingEngine, spec: RunSpec, budgetSeconds: numb
 /** Measures one shape; null when even one step of it is predicted to exceed the budget. */
 async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, budgetSeconds: number, flopsPerSecond: number): Promise<ShapeCost | null> {
   const flopsPerSequence = flopsPerToken(small.model).total * small.model.context;
-  if ((flopsPerSequence * small.batchSize) / flopsPerSecond > budgetSeconds) return null;
+  const secondsPerSequenceByFlops = flopsPerSequence / flopsPerSecond;
+  if (secondsPerSequenceByFlops * small.batchSize > budgetSeconds) return null;
   const notes: string[] = [];
   let start = performance.now();
   const engine = await createEngine(ctx, small);
@@ -141,7 +142,7 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
   } finally {
     engine.destroy();
   }
-  const predictedLarge = (points[0].seconds * large.batchSize) / small.batchSize;
+  const predictedLarge = predictedStepSeconds(points[0], large.batchSize, secondsPerSequenceByFlops);
   if (large.batchSize > small.batchSize && predictedLarge <= budgetSeconds) {
     const big = await createEngine(ctx, large);
     try {
@@ -152,7 +153,11 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
       big.destroy();
     }
   }
-  const line = fitStepLine(points)!;
+  let line = fitStepLine(points)!;
+  if (points.length === 1 && large.batchSize > small.batchSize) {
+    line = stepLineThroughOne(points[0], secondsPerSequenceByFlops);
+    notes.push(`the cost per sequence scaled by FLOPs (a step at B ${large.batchSize} would take more than the time budget)`);
+  }
   return {
     stepFixedSeconds: line.fixed,
     stepSecondsPerSequence: line.perSequence,

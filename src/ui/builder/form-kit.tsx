@@ -192,13 +192,19 @@ export function FieldInputs({ names }: { names: readonly FieldPath[] }) {
   );
 }
 
+/** About how many characters of an option a one-cell select shows at the builder's font size. */
+const LONG_OPTION_CHARS = 26;
+
 /** A select; `value` stands in for an absent optional field (the config's `kind` defaults to a sweep). */
 export function SelectField({ label, path, options, onSelect, value: shown }: { label: string; path: Path; options: [string, string][]; onSelect?: (v: string) => void; value?: string }) {
   const form = useForm();
   const id = useId();
   const value = shown ?? getIn(form.config, path);
+  // A select is as wide as its grid cell, not its longest option: one whose options say more than
+  // a cell holds takes two cells where the grid has them, so the chosen option reads in full.
+  const long = Math.max(...options.map(([, text]) => text.length)) > LONG_OPTION_CHARS;
   return (
-    <div className="field">
+    <div className={`field${long ? ' long-select' : ''}`}>
       <label htmlFor={id}>{label}</label>
       <select id={id} value={typeof value === 'string' ? value : ''} onChange={(e) => (onSelect ? onSelect(e.target.value) : form.set(path, e.target.value))}>
         {options.map(([v, text]) => (

@@ -199,13 +199,14 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
   {
     id: 'cbs-vs-model',
     label: 'CBS vs model size',
-    explanation: 'One- and two-layer models (2× the parameters) on the same 20k tokens: B* 3.1 and 3.0 sequences, within 4% of each other. Measured: 6 min on the CPU emulator in headless Chromium; not yet measured on a GPU. Figures in docs/science.md.',
+    explanation:
+      "The demo's one-layer model, a two-layer and a four-layer one (2× and 4× the parameters) on the same 40k tokens: at three seeds each model's B* lay within 24% of the three models' mean; B* rose from one layer to two (×1.5 over the seeds) and not from two to four. Measured: 12–13.5 min on the CPU emulator in headless Chromium; not yet measured on a GPU. Figures in docs/science.md.",
     config: () =>
       withDefaults({
-        name: 'CBS vs model size at fixed data (1 and 2 layers, 20k tokens)',
+        name: 'CBS vs model size at fixed data (1, 2 and 4 layers, 40k tokens)',
         preset: 'cbs-vs-model',
-        models: [{ ...DEMO_MODEL }, { ...DEMO_MODEL, name: 'demo-2l', layers: 2 }],
-        dataSizes: [20_000],
+        models: [{ ...DEMO_MODEL }, { ...DEMO_MODEL, name: 'demo-2l', layers: 2 }, { ...DEMO_MODEL, name: 'demo-4l', layers: 4 }],
+        dataSizes: [40_000],
       }),
   },
   {

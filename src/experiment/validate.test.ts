@@ -42,11 +42,14 @@ describe('presets', () => {
     expect(model('mini')).toMatchObject({ layers: 6, dModel: 256, heads: 8, context: 256 });
     expect(model('small')).toMatchObject({ layers: 8, dModel: 512, heads: 8, context: 512 });
   });
-  it('cbs-vs-model: one and two layers (2× the parameters) at one D; cbs-vs-data: micro at D, 2D, 4D, 8D', () => {
+  it("cbs-vs-model: one, two and four layers (2× and 4× the parameters) at the demo's smaller D; cbs-vs-data: micro at D, 2D, 4D, 8D", () => {
     const m = EXPERIMENT_PRESETS[1].config();
-    expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l']);
+    expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l', 'demo-4l']);
     expect(nonEmbeddingParams(m.models[1]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(2, 1);
-    expect(m.dataSizes).toHaveLength(1);
+    expect(nonEmbeddingParams(m.models[2]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(4, 1);
+    // The one-layer row is the demo's smaller budget, bit for bit: same model, data size and seeds.
+    expect(m.dataSizes).toEqual([Math.min(...defaultConfig().dataSizes)]);
+    expect(m.seeds).toEqual(defaultConfig().seeds);
     const d = EXPERIMENT_PRESETS[2].config();
     expect(d.models.map((x) => x.name)).toEqual(['micro']);
     const D = d.dataSizes[0];

@@ -6,8 +6,8 @@
 // - Steps. A reference run trains exactly its budget. A sweep run stops at the target, at the
 //   economy bounds of src/train/sweep.ts (another run at its batch size reached the target in
 //   fewer steps; censorFactor × linear scaling from the smallest batch size), or at its cap. Its
-//   steps to target R(B) follow a prior until runs finish: linear scaling from 1.25 × the budget,
-//   D / (B·T), up to the reference batch size, and 1/√B beyond it (half way, in log terms, between
+//   steps to target R(B) follow a prior until runs finish: linear scaling from the budget,
+//   D / (B·T) (× REFERENCE_OVERSHOOT), up to the reference batch size, and 1/√B beyond it (half way, in log terms, between
 //   perfect scaling and none). Finished runs replace the prior at their batch size and rescale it
 //   at the others (the measured/prior ratio interpolated in log B between measured batch sizes,
 //   held beyond them; where a measurement has none yet, pooled over the others and borrowed half
@@ -17,7 +17,7 @@
 //   checkpoint at each branch point. A branch trains its own steps only, from its base run's
 //   checkpoint to its token budget Δ, and evaluates exactly at its fixed points (raw weights and
 //   the best EWA decay, on the full set). The warmup comparison's two runs stop at the target (the
-//   base runs' loss at D) after 1.25 × D tokens, as a sweep run at the reference batch size
+//   base runs' loss at D) after D tokens (× REFERENCE_OVERSHOOT), as a sweep run at the reference batch size
 //   would, read at their batch or their schedule's; until the branches have measured the schedule
 //   they are priced as two constant-batch runs (pendingComparisonRuns).
 // - Evaluations. The evaluation schedule and plan of src/train/eval-schedule.ts are replayed over
@@ -49,14 +49,17 @@ export const BORROWED_RATIO_WEIGHT = 0.5;
 /** Steps to target fall as B^-1/2 beyond the reference batch size, before any run measures them. */
 export const LARGE_BATCH_EXPONENT = 0.5;
 /**
- * Before any run measures it, a sweep run needs 1.25 × the budget's steps at the reference batch
- * size: the target is the references' final loss after exactly the budget (each replicate's best
- * reference learning rate, averaged over replicates), so a run with other seeds comes below it
- * around the budget about half of the time, and later, where the curve is flat, the other half
- * (measured 1.19 and 1.30 on tools/bench/sweep-tiny.json before protocol v2, with one reference
- * learning rate: docs/time.md).
+ * Before any run measures it, a sweep run needs the budget's steps at the reference batch size
+ * (this factor × D / (B·T)): the target is the references' final loss after exactly the budget
+ * (each replicate's best reference learning rate, averaged over replicates), and a sweep run with
+ * other seeds reaches it about there. Measured under protocol v2: 1.04 on average (0.74–1.28) over
+ * 18 cells of the demo, demo-lr-grid and cbs-vs-model at three seeds (docs/time.md). It was 1.25,
+ * from 1.19 and 1.30 on tools/bench/sweep-tiny.json before protocol v2, with one reference
+ * learning rate; replayed over those recorded experiments, 1.25 put the estimate before Start 8–53%
+ * long with the runs' own measured costs, 1 puts it 3–26% long (the rest: linear scaling below
+ * the reference batch, which lies above CBS in these sweeps, so small batches need fewer tokens).
  */
-export const REFERENCE_OVERSHOOT = 1.25;
+export const REFERENCE_OVERSHOOT = 1;
 /** Before any run reaches the target: the EWA loss comes within the near margin at half of R(B). */
 export const NEAR_ONSET_PRIOR = 0.5;
 
@@ -135,7 +138,7 @@ function referenceBatch(config: ExperimentConfig): number {
   return config.target.kind === 'reference' ? config.target.batchSize : Math.min(...config.batchSizes);
 }
 
-/** The prior R(B): linear scaling from 1.25 × the budget up to the reference batch size, B^-1/2 beyond. */
+/** The prior R(B): linear scaling from the budget (× REFERENCE_OVERSHOOT) up to the reference batch size, B^-1/2 beyond. */
 export function priorStepsToTarget(config: ExperimentConfig, spec: RunSpec): number {
   const ref = referenceBatch(config);
   return REFERENCE_OVERSHOOT * budgetSteps(spec.dataSize, spec.batchSize, spec.model.context) * Math.max(1, spec.batchSize / ref) ** LARGE_BATCH_EXPONENT;
@@ -274,7 +277,7 @@ export function replayEvaluations(
 /**
  * Steps a run of the warmup comparison takes to its target before it is measured: its target is
  * the base runs' loss after exactly D tokens, so, as a sweep run at the reference batch size, it
- * is taken to need 1.25 × D tokens, read at its batch or along its schedule.
+ * is taken to need REFERENCE_OVERSHOOT × D tokens, read at its batch or along its schedule.
  */
 export function comparisonStepsToTarget(spec: RunSpec): number {
   const tokens = REFERENCE_OVERSHOOT * spec.dataSize;

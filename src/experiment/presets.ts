@@ -200,7 +200,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'cbs-vs-model',
     label: 'CBS vs model size',
     explanation:
-      "The demo's one-layer model, a two-layer and a four-layer one (2× and 4× the parameters) on the same 40k tokens: at three seeds each model's B* lay within 24% of the three models' mean; B* rose from one layer to two (×1.5 over the seeds) and not from two to four. Measured: 12–13.5 min on the CPU emulator in headless Chromium; not yet measured on a GPU. Figures in docs/science.md.",
+      "The demo's one-layer model, a two-layer and a four-layer one (2× and 4× the parameters) on the same 40k tokens: at three seeds each model's B* lay within 24% of the three models' mean; B* rose from one layer to two (×1.5, the seeds pooled) and not from two to four. Measured: 12–13.5 min on the CPU emulator in headless Chromium; not yet measured on a GPU. Figures in docs/science.md.",
     config: () =>
       withDefaults({
         name: 'CBS vs model size at fixed data (1, 2 and 4 layers, 40k tokens)',

@@ -8,18 +8,18 @@
 //   fewer steps; censorFactor × linear scaling from the smallest batch size), or at its cap. Its
 //   steps to target R(B) follow a prior until runs finish: linear scaling from the budget,
 //   D / (B·T) (× REFERENCE_OVERSHOOT), up to the reference batch size, and 1/√B beyond it (half
-//   way, in log terms, between perfect scaling and none). Finished runs replace the prior at their batch size and rescale it
-//   at the others (the measured/prior ratio interpolated in log B between measured batch sizes,
-//   held beyond them; where a measurement has none yet, pooled over the others and borrowed half
-//   way, BORROWED_RATIO_WEIGHT). Every learning rate of a cell costs the cell's R(B): the first to
+//   way, in log terms, between perfect scaling and none). Finished runs replace the prior at their
+//   batch size and rescale it at the others (the measured/prior ratio interpolated in log B
+//   between measured batch sizes, held beyond them; where a measurement has none yet, pooled over
+//   the others and borrowed half way, BORROWED_RATIO_WEIGHT). Every learning rate of a cell costs the cell's R(B): the first to
 //   reach the target stops the others there.
 // - Local CBS (docs/local-cbs.md). A base run trains its budget, as a reference does, and keeps a
 //   checkpoint at each branch point. A branch trains its own steps only, from its base run's
 //   checkpoint to its token budget Δ, and evaluates exactly at its fixed points (raw weights and
 //   the best EWA decay, on the full set). The warmup comparison's two runs stop at the target (the
 //   base runs' loss at D) after D tokens (× REFERENCE_OVERSHOOT), as a sweep run at the
-//   reference batch size would, read at their batch or their schedule's; until the branches have measured the schedule
-//   they are priced as two constant-batch runs (pendingComparisonRuns).
+//   reference batch size would, read at their batch or their schedule's; until the branches have
+//   measured the schedule they are priced as two constant-batch runs (pendingComparisonRuns).
 // - Evaluations. The evaluation schedule and plan of src/train/eval-schedule.ts are replayed over
 //   the predicted steps, near the target from a fraction of R(B) on (NEAR_ONSET_PRIOR until
 //   finished runs measure it): far from it every EWA decay and the raw weights on the probe, and

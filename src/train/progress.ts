@@ -11,8 +11,8 @@
 //   way, in log terms, between perfect scaling and none). Finished runs replace the prior at their
 //   batch size and rescale it at the others (the measured/prior ratio interpolated in log B
 //   between measured batch sizes, held beyond them; where a measurement has none yet, pooled over
-//   the others and borrowed half way, BORROWED_RATIO_WEIGHT). Every learning rate of a cell costs the cell's R(B): the first to
-//   reach the target stops the others there.
+//   the others and borrowed half way, BORROWED_RATIO_WEIGHT). Every learning rate of a cell costs
+//   the cell's R(B): the first to reach the target stops the others there.
 // - Local CBS (docs/local-cbs.md). A base run trains its budget, as a reference does, and keeps a
 //   checkpoint at each branch point. A branch trains its own steps only, from its base run's
 //   checkpoint to its token budget Δ, and evaluates exactly at its fixed points (raw weights and

@@ -153,11 +153,9 @@ async function measureShape(ctx: GpuContext, small: RunSpec, large: RunSpec, bud
       big.destroy();
     }
   }
-  let line = fitStepLine(points)!;
-  if (points.length === 1 && large.batchSize > small.batchSize) {
-    line = stepLineThroughOne(points[0], secondsPerSequenceByFlops);
-    notes.push(`the cost per sequence scaled by FLOPs (a step at B ${large.batchSize} would take more than the time budget)`);
-  }
+  const largeUntimed = large.batchSize > small.batchSize && points.length === 1;
+  if (largeUntimed) notes.push(`the cost per sequence scaled by FLOPs (a step at B ${large.batchSize} would take more than the time budget)`);
+  const line = largeUntimed ? stepLineThroughOne(points[0], secondsPerSequenceByFlops) : fitStepLine(points)!;
   return {
     stepFixedSeconds: line.fixed,
     stepSecondsPerSequence: line.perSequence,

@@ -9,7 +9,7 @@ import { buildTorchPackage } from '../src/scale-out/package';
 import { tokenizerChoice } from '../src/worker/data-setup';
 import { UsageError, parseCommand, printUsage, runCommand } from './cli';
 import { experimentOf } from './scale-out/experiment';
-import { EXPERIMENT_PRESETS } from '../src/experiment/presets';
+import { presetIdList } from '../src/experiment/presets';
 
 const USAGE = `usage: npm run export:torch -- <preset | share link | config.json> --out DIR [--force]
 
@@ -18,7 +18,7 @@ protocol, under DDP), manifest.jsonl (the lab's run plan), launch_torchrun.sh, l
 prepare_data.mjs (the lab's data pipeline), the tokenizer and a README saying how to run it on a
 laptop CPU, one GPU node or a SLURM cluster.
 
-  <input>      a preset id (${EXPERIMENT_PRESETS.map((p) => p.id).join(', ')}),
+  <input>      a preset id (${presetIdList()}),
                a share link (…#v1.c.… or #v1.r.…), or a JSON file (an exported config or results file)
   --out DIR    the package folder (created; must be empty unless --force)
   --force      write into a folder that is not empty (files of the same name are replaced)

@@ -266,3 +266,8 @@ export function chinchillaTokens(m: ModelConfig, tokensPerParam = 20): number {
 export function findExperimentPreset(id: string): ExperimentPreset | undefined {
   return EXPERIMENT_PRESETS.find((p) => p.id === id);
 }
+
+/** The presets' ids, comma-separated, for command lines' usage and errors. */
+export function presetIdList(): string {
+  return EXPERIMENT_PRESETS.map((p) => p.id).join(', ');
+}

@@ -1,7 +1,7 @@
 // Command-line flags of the headless runner (pure: no I/O, so the parsing is easy to test), over
 // the tools' shared strict parser (../cli.ts).
 import { UsageError, listOption, numberOption, parseCommand } from '../cli';
-import { EXPERIMENT_PRESETS } from '../../src/experiment/presets';
+import { presetIdList } from '../../src/experiment/presets';
 
 export const DEFAULT_TIMEOUT_MINUTES = 30;
 
@@ -13,7 +13,7 @@ evaluations.csv, train-steps.csv) and chart PNGs; prints the CBS summary.
 
 <input> is a preset id, a share link (http://…/#v1.c.… or #v1.r.…, or the bare fragment
 v1.c.…), or a JSON file (an exported config or results file, or a bare config). The presets:
-${EXPERIMENT_PRESETS.map((p) => p.id).join(', ')}.
+${presetIdList()}.
 
 flags:
   --out DIR           output folder (default out/headless-<timestamp>)

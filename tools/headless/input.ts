@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ExperimentConfig } from '../../src/experiment/schema';
 import { decodeLink, encodeConfigFragment, importJson, looksLikeLabLink, type DecodeError } from '../../src/experiment/codec';
-import { EXPERIMENT_PRESETS, findExperimentPreset } from '../../src/experiment/presets';
+import { findExperimentPreset, presetIdList } from '../../src/experiment/presets';
 import { approvalCovers, hostsNeedingConfirmation } from '../../src/experiment/data-source';
 
 export class InputError extends Error {}
@@ -54,7 +54,7 @@ export function resolveInput(input: string): ResolvedInput {
     };
   }
   throw new InputError(
-    `"${input}" is neither a preset (${EXPERIMENT_PRESETS.map((p) => p.id).join(', ')}), nor a share link (…#v1.c.…), nor a file that exists`,
+    `"${input}" is neither a preset (${presetIdList()}), nor a share link (…#v1.c.…), nor a file that exists`,
   );
 }
 

@@ -48,6 +48,17 @@ describe('a scaling chart read aloud', () => {
     expect(text).toContain(`exponent ${+(panel.fit!.e as number).toPrecision(3)}`);
     expect(text).toContain('The paper finds B* grows with the data size');
   });
+  it('with three or more sizes it also says how far they spread about their mean', () => {
+    const point = (x: number, y: number) => ({ x, y, label: String(x), err: [0, 0] as [number, number] });
+    // The cbs-vs-model preset at seed 1: B* in tokens of 1, 2, 4 and 8 layers (mean 86.9 tokens).
+    const panel: ScalingPanel = { points: [point(12448, 74.3), point(24864, 95.7), point(49696, 104.4), point(99360, 73.1)], fit: null, note: null, description: null };
+    const text = scalingReading(panel, 'model');
+    expect(text).toMatch(/^B\* shrank from 74\.3 to 73\.1 tokens \(×0\.98\) as model size N went from 12\.4k to 99\.4k parameters \(×8\)\./);
+    // 104.4 / 86.875 = 1.2017: the largest departure, rounded up.
+    expect(text).toContain('Over the 4 sizes B* lay between 73.1 and 104 tokens, each within 21% of their mean.');
+    const two: ScalingPanel = { ...panel, points: panel.points.slice(0, 2) };
+    expect(scalingReading(two, 'model')).not.toContain('Over the');
+  });
   it('with one size it says what it needs', () => {
     const empty: ScalingPanel = { points: [], fit: null, note: 'A power law in model size needs B* at two or more model sizes with the other size held fixed.', description: null };
     expect(scalingReading(empty, 'model')).toMatch(/^A power law in model size needs B\* at two or more model sizes.*The paper finds B\* barely changes with model size/);

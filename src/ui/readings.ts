@@ -80,6 +80,16 @@ export function scalingReading(panel: ScalingPanel, against: 'model' | 'data'): 
   const sentences = [
     `B* ${moved} from ${formatCount(first.y)} to ${formatCount(last.y)} tokens (${times(last.y / first.y)}) as ${what} went from ${formatCount(first.x)} to ${formatCount(last.x)} ${unit} (${times(last.x / first.x)}).`,
   ];
+  if (points.length > 2) {
+    // With three or more sizes the ends alone can mislead (a dip or a peak between them), so say
+    // how far the points spread about their mean too.
+    const ys = points.map((p) => p.y);
+    const mean = ys.reduce((sum, y) => sum + y, 0) / ys.length;
+    const spread = Math.max(...ys.map((y) => Math.abs(y / mean - 1)));
+    sentences.push(
+      `Over the ${points.length} sizes B* lay between ${formatCount(Math.min(...ys))} and ${formatCount(Math.max(...ys))} tokens, each within ${Math.ceil(spread * 100)}% of their mean.`,
+    );
+  }
   const fit = panel.fit;
   if (fit && fit.e !== null) {
     const interval = fit.exponentInterval ? ` (${Math.round(fit.level * 100)}% interval ${fmtNum(fit.exponentInterval[0])} to ${fmtNum(fit.exponentInterval[1])})` : '';

@@ -200,12 +200,17 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'cbs-vs-model',
     label: 'CBS vs model size',
     explanation:
-      "The demo's one-layer model, a two-layer and a four-layer one (2× and 4× the parameters) on the same 40k tokens: at three seeds each model's B* lay within 24% of the three models' mean; B* rose from one layer to two (×1.5, the seeds pooled) and not from two to four. Measured: 12–13.5 min on the CPU emulator in headless Chromium; not yet measured on a GPU. Figures in docs/science.md.",
+      "The demo's one-layer model and two-, four- and eight-layer ones (up to 8× the parameters) on the same 40k tokens: at three seeds B* moved 0.98–1.39× from one layer to eight, against 1.5–2.2× for 4× the data in the demo; each model's B* lay within 26% of the four models' mean, and with the seeds pooled B* ∝ N^0.08 (the paper: N^0.087 at fixed data). Measured on the CPU emulator in headless Chromium (2 cores): 23.5 min; not yet measured on a GPU. Figures in docs/science.md.",
     config: () =>
       withDefaults({
-        name: 'CBS vs model size at fixed data (1, 2 and 4 layers, 40k tokens)',
+        name: 'CBS vs model size at fixed data (1, 2, 4 and 8 layers, 40k tokens)',
         preset: 'cbs-vs-model',
-        models: [{ ...DEMO_MODEL }, { ...DEMO_MODEL, name: 'demo-2l', layers: 2 }, { ...DEMO_MODEL, name: 'demo-4l', layers: 4 }],
+        models: [
+          { ...DEMO_MODEL },
+          { ...DEMO_MODEL, name: 'demo-2l', layers: 2 },
+          { ...DEMO_MODEL, name: 'demo-4l', layers: 4 },
+          { ...DEMO_MODEL, name: 'demo-8l', layers: 8 },
+        ],
         dataSizes: [40_000],
       }),
   },

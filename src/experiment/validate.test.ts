@@ -42,11 +42,12 @@ describe('presets', () => {
     expect(model('mini')).toMatchObject({ layers: 6, dModel: 256, heads: 8, context: 256 });
     expect(model('small')).toMatchObject({ layers: 8, dModel: 512, heads: 8, context: 512 });
   });
-  it("cbs-vs-model: one, two and four layers (2× and 4× the parameters) at the demo's smaller D; cbs-vs-data: micro at D, 2D, 4D, 8D", () => {
+  it("cbs-vs-model: one, two, four and eight layers (2×, 4× and 8× the parameters) at the demo's smaller D; cbs-vs-data: micro at D, 2D, 4D, 8D", () => {
     const m = EXPERIMENT_PRESETS[1].config();
-    expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l', 'demo-4l']);
+    expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l', 'demo-4l', 'demo-8l']);
     expect(nonEmbeddingParams(m.models[1]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(2, 1);
     expect(nonEmbeddingParams(m.models[2]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(4, 1);
+    expect(nonEmbeddingParams(m.models[3]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(8, 1);
     // The one-layer row is the demo's smaller budget, bit for bit: same model, data size and seeds.
     expect(m.dataSizes).toEqual([Math.min(...defaultConfig().dataSizes)]);
     expect(m.seeds).toEqual(defaultConfig().seeds);

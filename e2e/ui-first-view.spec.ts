@@ -6,8 +6,9 @@ import { test, expect, type Page, type Locator } from '@playwright/test';
 import { encodeConfigFragment, encodeResultsFragment } from '../src/experiment/codec';
 import { chartModel } from '../src/ui/chart-model';
 import { compactResults } from '../src/ui/compact-results';
-import { dataGrowthSentence, measurementReading } from '../src/ui/readings';
+import { dataGrowthSentence, measurementReading, modelSizeSentence, scalingReading } from '../src/ui/readings';
 import { demoResult } from '../src/ui/demo-result';
+import { modelSizeResult } from '../src/ui/model-size-result';
 import { GLOSSARY } from '../src/ui/glossary';
 import { syntheticResults } from '../src/experiment/synthetic';
 import { tinySweepConfig } from './fixtures/sweep-configs';
@@ -94,6 +95,20 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   await expect(example.locator('.recharts-label', { hasText: `B* ≈ ${+(measurements[0].cbs!.bStar as number).toPrecision(3)}` })).toHaveCount(1);
   await expect(reading).toHaveText(measurementReading(measurements[0]));
   await example.getByRole('button', { name: 'D = 160k tokens' }).click();
+  // The finding's other half is one click away: a bigger model on the same data (the shipped
+  // cbs-vs-model result), B* against model size with its headline and reading, all in view.
+  await example.getByRole('button', { name: 'A bigger model' }).click();
+  const bySize = chartModel(modelSizeResult());
+  const modelHeadline = example.getByTestId('example-model-size');
+  await expect(modelHeadline).toHaveText(modelSizeSentence(bySize.measurements) as string);
+  await expect(modelHeadline).toContainText('The intervals all overlap');
+  await expect(example.getByTestId('example-scaling-model-reading')).toHaveText(scalingReading(bySize.scaling.vsModel, 'model'));
+  await expect(example.locator('.recharts-scatter-symbol')).toHaveCount(4);
+  await expect(page.getByTestId('example-source')).toContainText('Measured by this lab on the CBS vs model size preset');
+  await expectInFirstView(page, modelHeadline, 'the model-size headline');
+  await expectInFirstView(page, example.locator('svg.recharts-surface').first(), 'the model-size chart');
+  await example.getByRole('button', { name: 'More data' }).click();
+  await expect(growth).toHaveText(dataGrowthSentence(measurements) as string);
   // One Start button, for the demo.
   const start = page.getByTestId('start');
   await expect(start).toHaveText('Start the demo');
@@ -122,6 +137,10 @@ test('at 390 px nothing overflows and every legend sits below its chart, with re
   await expect(page.getByTestId('worked-example').locator('svg.recharts-surface').first()).toBeVisible();
   await expectNoHorizontalOverflow(page, 'first view');
   await expectReadableCharts(page.getByTestId('worked-example'), 'worked example');
+  await page.getByTestId('worked-example').getByRole('button', { name: 'A bigger model' }).click();
+  await expect(page.getByTestId('example-model-size')).toBeVisible();
+  await expectNoHorizontalOverflow(page, 'the model-size example');
+  await expectReadableCharts(page.getByTestId('worked-example'), 'the model-size example');
   await page.getByTestId('customize').click();
   await page.getByTestId('advanced').locator('summary').click();
   await expectNoHorizontalOverflow(page, 'Customize and Advanced open');

@@ -10,9 +10,14 @@ import demo from './demo-result.json' with { type: 'json' };
 export const DEMO_RESULT_SOURCE =
   'Measured by this lab on the demo preset (seed 1), in headless Chromium on the CPU emulator, 2026-11-30. Press Start to measure it again on your machine.';
 
-/** The shipped results, read through the codec like any imported file (migrated and validated). */
-export function demoResult(): ExperimentResults {
-  const decoded = resultsFromValue(demo);
-  if (!decoded.ok || decoded.kind !== 'results') throw new Error(`the shipped demo result is not valid: ${decoded.ok ? decoded.kind : decoded.message}`);
+/** A shipped result, read through the codec like any imported file (migrated and validated). */
+export function shippedResult(value: unknown, what: string): ExperimentResults {
+  const decoded = resultsFromValue(value);
+  if (!decoded.ok || decoded.kind !== 'results') throw new Error(`the shipped ${what} result is not valid: ${decoded.ok ? decoded.kind : decoded.message}`);
   return decoded.results;
+}
+
+/** The shipped demo results. */
+export function demoResult(): ExperimentResults {
+  return shippedResult(demo, 'demo');
 }

@@ -99,11 +99,22 @@ export function scalingReading(panel: ScalingPanel, against: 'model' | 'data'): 
   return sentences.join(' ');
 }
 
-function bStarText(m: MeasurementAnalysis): string {
+/** A measurement's bounded 90% interval, or null where it has none (or it is unbounded above). */
+function boundedInterval(m: MeasurementAnalysis): [number, number] | null {
+  const iv = m.interval;
+  return iv?.status === 'ok' && iv.lower !== null && iv.upper !== null && !iv.upperUnbounded ? [iv.lower, iv.upper] : null;
+}
+
+/** "4.64 (3.05–5.5)": B* in sequences with its interval where it has one. */
+function bStarValue(m: MeasurementAnalysis): string | null {
   const b = m.cbs?.bStar ?? null;
-  if (b === null || !Number.isFinite(b)) return `no B* at ${formatCount(m.dataSize)} tokens`;
-  const iv = m.interval?.status === 'ok' && m.interval.lower !== null && m.interval.upper !== null && !m.interval.upperUnbounded ? ` (${fmtNum(m.interval.lower)}–${fmtNum(m.interval.upper)})` : '';
-  return `${fmtNum(b)}${iv} at ${formatCount(m.dataSize)} tokens`;
+  if (b === null || !Number.isFinite(b)) return null;
+  const iv = boundedInterval(m);
+  return `${fmtNum(b)}${iv ? ` (${fmtNum(iv[0])}–${fmtNum(iv[1])})` : ''}`;
+}
+
+function bStarText(m: MeasurementAnalysis): string {
+  return `${bStarValue(m) ?? 'no B*'} at ${formatCount(m.dataSize)} tokens`;
 }
 
 /** The worked example's headline: how B* moved between the smallest and the largest budget, or null with one budget. */
@@ -122,4 +133,35 @@ export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[])
     `${fmtNum(last.dataSize / first.dataSize)}× the data, ${fmtNum(b1 / b0)}× the critical batch size: B* ≈ ${bStarText(first)} and ${bStarText(last)}, in sequences with 90% intervals. ` +
     (disjoint ? 'The intervals do not overlap: the growth is larger than the uncertainty.' : 'The intervals overlap: this growth is within the uncertainty.')
   );
+}
+
+/**
+ * The model-size worked example's headline: how B* moved from the smallest model to the largest at
+ * one data size, whether every model's interval overlaps every other's, and the range over all of
+ * them; null with fewer than two models or a missing B*.
+ */
+export function modelSizeSentence(measurements: readonly MeasurementAnalysis[]): string | null {
+  const sorted = [...measurements].sort((p, q) => p.nonEmbeddingParams - q.nonEmbeddingParams);
+  if (sorted.length < 2 || new Set(sorted.map((m) => m.dataSize)).size !== 1) return null;
+  const values = sorted.map(bStarValue);
+  const bStars = sorted.map((m) => m.cbs?.bStar ?? null);
+  if (values.some((v) => v === null) || bStars.some((b) => b === null || !Number.isFinite(b))) return null;
+  const b = bStars as number[];
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  const intervals = sorted.map(boundedInterval);
+  // Every pair overlaps exactly when the largest lower end lies below the smallest upper end.
+  const allOverlap = intervals.every((iv) => iv !== null) && Math.max(...intervals.map((iv) => iv![0])) <= Math.min(...intervals.map((iv) => iv![1]));
+  const sentences = [
+    `${+(last.nonEmbeddingParams / first.nonEmbeddingParams).toPrecision(2)}× the parameters, ${fmtNum(b[b.length - 1] / b[0])}× the critical batch size: B* ≈ ${values[0]} with ${formatCount(first.nonEmbeddingParams)} parameters and ${values[values.length - 1]} with ${formatCount(last.nonEmbeddingParams)}, in sequences with 90% intervals, all on ${formatCount(first.dataSize)} tokens.`,
+  ];
+  if (sorted.length > 2) sentences.push(`Over the ${sorted.length} models B* lay between ${fmtNum(Math.min(...b))} and ${fmtNum(Math.max(...b))}.`);
+  if (intervals.every((iv) => iv !== null)) {
+    sentences.push(
+      allOverlap
+        ? `The intervals all overlap: model size moved B* less than the uncertainty.`
+        : `Not every pair of intervals overlaps: model size moved B* by more than the uncertainty somewhere.`,
+    );
+  }
+  return sentences.join(' ');
 }

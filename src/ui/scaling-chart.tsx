@@ -25,7 +25,29 @@ function lawText(fit: PowerLawFit | null, xName: string): string {
   return `B* ≈ ${fmtNum(fit.c)} · ${xName}^${fmtNum(fit.e)} tokens${ei}`;
 }
 
-function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { title: string; xLabel: string; xName: string; data: ScalingPanel; overlay: Overlay[]; testId: string; against: 'model' | 'data' }) {
+/** One scaling chart (B* against N or D) with its law and reading; the worked example shows one alone. */
+export function ScalingPanelChart({
+  title,
+  xLabel,
+  xName,
+  data,
+  overlay = [],
+  testId,
+  against,
+  height = 300,
+  compact = false,
+}: {
+  title: string;
+  xLabel: string;
+  xName: string;
+  data: ScalingPanel;
+  overlay?: Overlay[];
+  testId: string;
+  against: 'model' | 'data';
+  height?: number;
+  /** Without the caption and the law line above the reading (the worked example's heading says what it is). */
+  compact?: boolean;
+}) {
   const xs = data.points.map((p) => p.x);
   const lo = xs.length ? Math.min(...xs) / 2 : 1e4;
   const hi = xs.length ? Math.max(...xs) * 2 : 1e7;
@@ -46,13 +68,15 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
   for (const o of overlay) legend.push({ label: o.name, color: o.color, kind: 'dash' });
   return (
     <figure className="scaling-panel" data-testid={testId}>
-      <figcaption>
-        {title}
-        {data.description ? <span className="hint-small"> ({data.description})</span> : null}
-      </figcaption>
+      {!compact && (
+        <figcaption>
+          {title}
+          {data.description ? <span className="hint-small"> ({data.description})</span> : null}
+        </figcaption>
+      )}
       {data.points.length === 0 ? null : (
-        <ChartFrame title={title} legend={legend} lines={[lawText(data.fit, xName) || (data.note ?? ''), reading]} pngName={testId} height={300}>
-          <ResponsiveContainer width="100%" height={300} initialDimension={{ width: 480, height: 300 }}>
+        <ChartFrame title={title} legend={legend} lines={[lawText(data.fit, xName) || (data.note ?? ''), reading]} pngName={testId} height={height}>
+          <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 480, height }}>
             <ComposedChart margin={{ top: 12, right: 16, bottom: 30, left: 4 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="x" type="number" scale="log" domain={[lo, hi]} ticks={logTicks(lo, hi)} tickFormatter={formatCount} allowDataOverflow label={{ value: xLabel, position: 'insideBottom', offset: -18 }} />
@@ -69,7 +93,7 @@ function OnePanel({ title, xLabel, xName, data, overlay, testId, against }: { ti
           </ResponsiveContainer>
         </ChartFrame>
       )}
-      {data.points.length > 0 && (
+      {data.points.length > 0 && !compact && (
         <p className="law" data-testid={`${testId}-law`}>
           {lawText(data.fit, xName) || data.note}
         </p>
@@ -106,8 +130,8 @@ export function ScalingChart({ scaling }: { scaling: ScalingAnalysis }) {
         <input type="checkbox" checked={showPaper} onChange={(e) => setShowPaper(e.target.checked)} /> overlay the paper&apos;s laws (converted from 512-token sequences to tokens; far outside their range at these sizes)
       </label>
       <div className="scaling-panels">
-        <OnePanel title="B* against model size (non-embedding parameters)" xLabel="non-embedding parameters N" xName="N" data={scaling.vsModel} overlay={overlay} testId="scaling-model" against="model" />
-        <OnePanel title="B* against data size" xLabel="data size D (tokens)" xName="D" data={scaling.vsData} overlay={[]} testId="scaling-data" against="data" />
+        <ScalingPanelChart title="B* against model size (non-embedding parameters)" xLabel="non-embedding parameters N" xName="N" data={scaling.vsModel} overlay={overlay} testId="scaling-model" against="model" />
+        <ScalingPanelChart title="B* against data size" xLabel="data size D (tokens)" xName="D" data={scaling.vsData} overlay={[]} testId="scaling-data" against="data" />
       </div>
     </section>
   );

@@ -1,15 +1,51 @@
-// The first view's worked example: the demo result shipped with the page (src/ui/demo-result.ts).
-// It is the lab's finding in small: the same model at two data budgets, B* at each with its
-// interval in one sentence, and the steps-to-target chart of either budget (its fit, B* and the
-// sentence that reads it). Loaded with the charts, after the text and the Start button.
-import { useMemo, useState } from 'react';
+// The first view's worked example: the lab's finding in small, from results shipped with the page.
+// Two halves, one shown at a time: more data (the demo at two data budgets: B* at each with its
+// interval in one sentence, and the steps-to-target chart of either budget with its fit, B* and
+// the sentence that reads it) and a bigger model (the model-size preset: B* against model size at
+// one data size). Loaded with the charts, after the text and the Start button; the model-size half
+// loads its data only when it is chosen.
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { chartModel } from './chart-model';
 import { CbsChart } from './cbs-chart';
 import { dataGrowthSentence } from './readings';
 import { formatCount } from '../util/format';
 import { demoResult, DEMO_RESULT_SOURCE } from './demo-result';
 
+const ModelSizeExample = lazy(() => import('./model-size-example').then((m) => ({ default: m.ModelSizeExample })));
+
+type Finding = 'data' | 'model';
+
 export function WorkedExample() {
+  const [finding, setFinding] = useState<Finding>('data');
+  return (
+    <section className="worked-example" aria-labelledby="example-title" data-testid="worked-example">
+      <div className="example-head">
+        <h2 id="example-title">Worked example</h2>
+        <div className="finding-switch" role="group" aria-label="what the worked example grows">
+        {(
+          [
+            ['data', 'More data'],
+            ['model', 'A bigger model'],
+          ] as const
+        ).map(([id, label]) => (
+          <button key={id} type="button" aria-pressed={finding === id} className={finding === id ? 'on' : ''} onClick={() => setFinding(id)}>
+            {label}
+          </button>
+        ))}
+        </div>
+      </div>
+      {finding === 'data' ? (
+        <DataExample />
+      ) : (
+        <Suspense fallback={<p>Loading the model-size example…</p>}>
+          <ModelSizeExample />
+        </Suspense>
+      )}
+    </section>
+  );
+}
+
+function DataExample() {
   // The report's 1,000 bootstrap resamples, so the page shows the intervals docs/science.md gives.
   const measurements = useMemo(() => [...chartModel(demoResult()).measurements].sort((p, q) => p.dataSize - q.dataSize), []);
   const [shown, setShown] = useState(measurements.length - 1);
@@ -17,10 +53,7 @@ export function WorkedExample() {
   if (!m) return null;
   const growth = dataGrowthSentence(measurements);
   return (
-    <section className="worked-example" aria-labelledby="example-title" data-testid="worked-example">
-      <h2 id="example-title">
-        Worked example: the demo at {measurements.length > 1 ? `${measurements.length} data budgets` : `${formatCount(m.dataSize)} tokens`}
-      </h2>
+    <>
       {growth && (
         <p className="growth" data-testid="example-growth">
           {growth}
@@ -28,6 +61,7 @@ export function WorkedExample() {
       )}
       {measurements.length > 1 && (
         <div className="budget-switch" role="group" aria-label="data budget shown">
+          <span className="example-what">The demo&apos;s one model at</span>
           {measurements.map((x, i) => (
             <button key={x.key} type="button" aria-pressed={i === shown} className={i === shown ? 'on' : ''} onClick={() => setShown(i)}>
               D = {formatCount(x.dataSize)} tokens
@@ -39,6 +73,6 @@ export function WorkedExample() {
       <p className="source" data-testid="example-source">
         {DEMO_RESULT_SOURCE}
       </p>
-    </section>
+    </>
   );
 }

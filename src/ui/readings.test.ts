@@ -96,11 +96,12 @@ describe('the model-size worked example headline', () => {
     expect(text).toContain('Over the 4 models B* lay between 4.57 and 6.52.');
     expect(text).toContain('The intervals all overlap: model size moved B* less than the uncertainty.');
   });
-  it('says when not every pair of intervals overlaps, and gives nothing for one model or mixed data sizes', () => {
+  it('says when not every pair of intervals overlaps, and gives nothing for one model, mixed data sizes or mixed contexts', () => {
     const [a, b] = [...measurements].sort((p, q) => p.nonEmbeddingParams - q.nonEmbeddingParams);
     const apart = { ...b, interval: { ...b.interval!, lower: 9, upper: 12 } };
     expect(modelSizeSentence([a, apart])).toContain('Not every pair of intervals overlaps');
     expect(modelSizeSentence([a])).toBeNull();
     expect(modelSizeSentence([a, { ...b, dataSize: 80_000 }])).toBeNull();
+    expect(modelSizeSentence([a, { ...b, model: { ...b.model, context: 32 } }])).toBeNull();
   });
 });

@@ -138,11 +138,12 @@ export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[])
 /**
  * The model-size worked example's headline: how B* moved from the smallest model to the largest at
  * one data size, whether every model's interval overlaps every other's, and the range over all of
- * them; null with fewer than two models or a missing B*.
+ * them; null with fewer than two models, mixed data sizes or contexts, or a missing B*.
  */
 export function modelSizeSentence(measurements: readonly MeasurementAnalysis[]): string | null {
   const sorted = [...measurements].sort((p, q) => p.nonEmbeddingParams - q.nonEmbeddingParams);
-  if (sorted.length < 2 || new Set(sorted.map((m) => m.dataSize)).size !== 1) return null;
+  // B* is compared in sequences, so the models must share a data size and a context.
+  if (sorted.length < 2 || new Set(sorted.map((m) => m.dataSize)).size !== 1 || new Set(sorted.map((m) => m.model.context)).size !== 1) return null;
   const values = sorted.map(bStarValue);
   const bStars = sorted.map((m) => m.cbs?.bStar ?? null);
   if (values.some((v) => v === null) || bStars.some((b) => b === null || !Number.isFinite(b))) return null;

@@ -22,16 +22,16 @@ export function WorkedExample() {
       <div className="example-head">
         <h2 id="example-title">Worked example</h2>
         <div className="finding-switch" role="group" aria-label="what the worked example grows">
-        {(
-          [
-            ['data', 'More data'],
-            ['model', 'A bigger model'],
-          ] as const
-        ).map(([id, label]) => (
-          <button key={id} type="button" aria-pressed={finding === id} className={finding === id ? 'on' : ''} onClick={() => setFinding(id)}>
-            {label}
-          </button>
-        ))}
+          {(
+            [
+              ['data', 'More data'],
+              ['model', 'A bigger model'],
+            ] as const
+          ).map(([id, label]) => (
+            <button key={id} type="button" aria-pressed={finding === id} className={finding === id ? 'on' : ''} onClick={() => setFinding(id)}>
+              {label}
+            </button>
+          ))}
         </div>
       </div>
       {finding === 'data' ? (

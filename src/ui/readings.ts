@@ -144,20 +144,21 @@ export function modelSizeSentence(measurements: readonly MeasurementAnalysis[]):
   const sorted = [...measurements].sort((p, q) => p.nonEmbeddingParams - q.nonEmbeddingParams);
   // B* is compared in sequences, so the models must share a data size and a context.
   if (sorted.length < 2 || new Set(sorted.map((m) => m.dataSize)).size !== 1 || new Set(sorted.map((m) => m.model.context)).size !== 1) return null;
-  const values = sorted.map(bStarValue);
-  const bStars = sorted.map((m) => m.cbs?.bStar ?? null);
-  if (values.some((v) => v === null) || bStars.some((b) => b === null || !Number.isFinite(b))) return null;
-  const b = bStars as number[];
+  const b = sorted.map((m) => m.cbs?.bStar ?? NaN);
+  if (!b.every(Number.isFinite)) return null;
+  // bStarValue is null only where B* is missing, which the line above excludes.
+  const values = sorted.map(bStarValue) as string[];
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   const intervals = sorted.map(boundedInterval);
-  // Every pair overlaps exactly when the largest lower end lies below the smallest upper end.
-  const allOverlap = intervals.every((iv) => iv !== null) && Math.max(...intervals.map((iv) => iv![0])) <= Math.min(...intervals.map((iv) => iv![1]));
   const sentences = [
     `${+(last.nonEmbeddingParams / first.nonEmbeddingParams).toPrecision(2)}× the parameters, ${fmtNum(b[b.length - 1] / b[0])}× the critical batch size: B* ≈ ${values[0]} with ${formatCount(first.nonEmbeddingParams)} parameters and ${values[values.length - 1]} with ${formatCount(last.nonEmbeddingParams)}, in sequences with 90% intervals, all on ${formatCount(first.dataSize)} tokens.`,
   ];
   if (sorted.length > 2) sentences.push(`Over the ${sorted.length} models B* lay between ${fmtNum(Math.min(...b))} and ${fmtNum(Math.max(...b))}.`);
   if (intervals.every((iv) => iv !== null)) {
+    const bounds = intervals as [number, number][];
+    // Every pair overlaps exactly when the largest lower end lies below the smallest upper end.
+    const allOverlap = Math.max(...bounds.map((iv) => iv[0])) <= Math.min(...bounds.map((iv) => iv[1]));
     sentences.push(
       allOverlap
         ? `The intervals all overlap: model size moved B* less than the uncertainty.`

@@ -49,6 +49,10 @@ export interface MeasurementAnalysis {
   cbs: CbsEstimate | null;
   raw: RawCbs | null;
   interval: BootstrapInterval | null;
+  /** Seed replicates measured (1 for a single seed or a table). */
+  replicates: number;
+  /** B* of each seed alone, when there are several (empty otherwise): the seed-to-seed spread. */
+  replicateBStars: { replicate: number; bStar: number | null }[];
   baselineBatch: number | null;
   overhead: number;
   /** Runs that never reached the target, with the reason. */
@@ -113,6 +117,8 @@ function measurementOf(g: GroupReport, results: ExperimentResults | null, shared
     cbs: g.cbs,
     raw: g.raw,
     interval: g.interval,
+    replicates: g.replicates,
+    replicateBStars: g.replicateBStars,
     baselineBatch: g.cbs.baselineBatch,
     overhead: g.cbs.overhead,
     unreached: g.unreached,

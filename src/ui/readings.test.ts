@@ -33,6 +33,23 @@ describe('a measurement read aloud', () => {
     const noFit: MeasurementAnalysis = { ...m, cbs: { ...m.cbs!, status: 'no-fit', bStar: null, note: 'the fit failed to converge' } };
     expect(measurementReading(noFit)).toContain('There is no B* yet: the fit failed to converge.');
   });
+  it('says whether the interval includes seed-to-seed variation', () => {
+    expect(m.replicates).toBe(1);
+    expect(measurementReading(m)).toContain('With one seed, the interval resamples the batch sizes only: it leaves out seed-to-seed variation');
+    const seeds: MeasurementAnalysis = {
+      ...m,
+      replicates: 3,
+      interval: { ...m.interval!, method: 'replicates' },
+      replicateBStars: [
+        { replicate: 0, bStar: 4.643 },
+        { replicate: 1, bStar: 3.567 },
+        { replicate: 2, bStar: null },
+      ],
+    };
+    expect(measurementReading(seeds)).toContain("The interval resamples the 3 seeds' runs at each batch size, so it includes seed-to-seed variation; each seed alone gave B* = 4.64, 3.57 and none.");
+    // No interval, nothing said about it.
+    expect(measurementReading({ ...m, interval: { ...m.interval!, status: 'too-few-points' } })).not.toContain('seed');
+  });
   it('says when a doubling did not help at all', () => {
     const flat: MeasurementAnalysis = { ...m, curve: [{ batchSize: 4, steps: 50 }, { batchSize: 8, steps: 50 }] };
     expect(measurementReading(flat)).toContain('Doubling the batch from 4 to 8 sequences did not cut the steps to target at all (50 → 50 steps).');

@@ -32,7 +32,23 @@ function stepSentence(s: Step, first: boolean): string {
   return `From ${s.from.batchSize} to ${s.to.batchSize} it cut them by only ${pct(cut)} ${counts}.`;
 }
 
-/** The reading of one measurement: two to four sentences. */
+/**
+ * What the interval does and does not include. A student reading "90% interval" should know whether
+ * another seed could land outside it: with one seed it can, since the interval resamples only that
+ * seed's batch sizes.
+ */
+function seedSentence(m: MeasurementAnalysis): string | null {
+  if (m.interval?.status !== 'ok') return null;
+  if (m.replicates > 1 && m.interval.method === 'replicates') {
+    const each = m.replicateBStars.map((r) => (r.bStar === null || !Number.isFinite(r.bStar) ? 'none' : fmtNum(r.bStar)));
+    const alone = each.length > 1 ? `; each seed alone gave B* = ${each.slice(0, -1).join(', ')} and ${each[each.length - 1]}` : '';
+    return `The interval resamples the ${m.replicates} seeds' runs at each batch size, so it includes seed-to-seed variation${alone}.`;
+  }
+  if (m.replicates <= 1) return 'With one seed, the interval resamples the batch sizes only: it leaves out seed-to-seed variation, which seed replicates measure.';
+  return null;
+}
+
+/** The reading of one measurement: two to five sentences. */
 export function measurementReading(m: MeasurementAnalysis): string {
   const measured = m.curve.length;
   if (measured === 0) return 'No batch size has reached the target yet, so there is nothing to read: each point appears when its runs reach the target.';
@@ -54,6 +70,8 @@ export function measurementReading(m: MeasurementAnalysis): string {
       `So the critical batch size is about B* = ${fmtNum(bStar)} sequences${tokens}${interval}: past it, a bigger batch needs more than ${overhead} more steps than perfect scaling from B = ${m.baselineBatch} predicts, so extra sequences per step buy less and less.`,
     );
     if (cbs.extrapolated) sentences.push(`B* lies beyond the largest batch measured (${largest}), so it extrapolates the fit: measure larger batches to pin it down.`);
+    const seeds = seedSentence(m);
+    if (seeds) sentences.push(seeds);
   } else if (cbs?.status === 'unbounded') {
     sentences.push(`The fit follows perfect scaling at every batch size measured, so B* is above ${largest}, the largest batch here: measure larger batches to find it.`);
   } else {

@@ -12,7 +12,7 @@ import {
   fnv1a32,
   importJson,
 } from './codec';
-import { EXPERIMENT_PRESETS, defaultConfig } from './presets';
+import { EXPERIMENT_PRESETS, findExperimentPreset, defaultConfig } from './presets';
 import { syntheticResults } from './synthetic';
 import { mulberry32 } from '../util/random';
 import { migrateConfig, migrateResults } from './migrate';
@@ -204,7 +204,7 @@ describe('bad links give typed errors, never throw', () => {
 
 describe('JSON files', () => {
   it('round-trips config and results through export/import', () => {
-    const config = EXPERIMENT_PRESETS[1].config();
+    const config = findExperimentPreset('cbs-vs-model')!.config();
     const c = importJson(exportConfigJson(config));
     expect(c.ok && c.kind === 'config' && c.config).toEqual(config);
     const results = syntheticResults();

@@ -3,7 +3,7 @@ import { syntheticConfig } from './synthetic';
 import { estimateExperiment, tokenizerVocab } from './estimate';
 import { hostsNeedingConfirmation } from './data-source';
 import { planContext, planRuns } from './plan';
-import { C4_FIRST_SHARDS, defaultConfig, EXPERIMENT_PRESETS } from './presets';
+import { C4_FIRST_SHARDS, defaultConfig, findExperimentPreset } from './presets';
 
 describe('estimate', () => {
   it('demo: runs, tokens and FLOPs by hand, from the plan the runner trains, with the byte tokenizer\'s 257 ids', () => {
@@ -32,7 +32,7 @@ describe('estimate', () => {
     expect(micro({ ...c, measureNoiseScale: false })).toEqual([1, 1, 1, 1, 1]);
   });
   it('refuses a model beyond the adapter limits with a reason', () => {
-    const c = EXPERIMENT_PRESETS[2].config();
+    const c = findExperimentPreset('cbs-vs-data')!.config();
     const tiny = { maxStorageBufferBindingSize: 1 << 16, maxBufferSize: 1 << 16 };
     const e = estimateExperiment(c, tiny);
     expect(e.adapterErrors.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configWarnings, validateConfig, validateResults } from './validate';
-import { BUNDLED_TRAIN_TOKENS_ESTIMATE, EXPERIMENT_PRESETS, chinchillaTokens, defaultConfig, demoLrGridConfig, model, nonEmbeddingParams } from './presets';
+import { BUNDLED_TRAIN_TOKENS_ESTIMATE, EXPERIMENT_PRESETS, findExperimentPreset, chinchillaTokens, defaultConfig, demoLrGridConfig, demoSeedsConfig, model, nonEmbeddingParams } from './presets';
 import { learningRatesFor, measurementPairs } from './plan';
 import { syntheticResults } from './synthetic';
 import type { ExperimentConfig } from './schema';
@@ -10,7 +10,7 @@ const messages = (v: unknown) => validateConfig(v).map((i) => `${i.path}: ${i.me
 
 describe('presets', () => {
   it('every preset is valid and explained in one line', () => {
-    expect(EXPERIMENT_PRESETS.map((p) => p.id)).toEqual(['demo', 'cbs-vs-model', 'cbs-vs-data', 'chinchilla', 'demo-lr-grid', 'local-cbs-demo']);
+    expect(EXPERIMENT_PRESETS.map((p) => p.id)).toEqual(['demo', 'demo-seeds', 'cbs-vs-model', 'cbs-vs-data', 'chinchilla', 'demo-lr-grid', 'local-cbs-demo']);
     for (const p of EXPERIMENT_PRESETS) {
       expect(messages(p.config()), p.id).toEqual([]);
       expect(p.explanation.length).toBeGreaterThan(20);
@@ -36,6 +36,17 @@ describe('presets', () => {
     expect(learningRates).toEqual({ values: [0.002, 0.004, 0.008], exponent: 0.3, baseBatch: 8 });
     expect(learningRatesFor(grid, 8)).toEqual(grid.target.kind === 'reference' ? grid.target.learningRates : null);
   });
+  it('demo-seeds: the demo at seeds 1, 2 and 3 as replicates, nothing else changed', () => {
+    const { name: _n, preset: _p, seeds, ...rest } = demoSeedsConfig();
+    const { name: _dn, preset: _dp, seeds: demoSeeds, ...demoRest } = defaultConfig();
+    expect(rest).toEqual(demoRest);
+    expect(demoSeeds).toEqual([{ init: 1, data: 1 }]);
+    expect(seeds).toEqual([
+      { init: 1, data: 1 },
+      { init: 2, data: 2 },
+      { init: 3, data: 3 },
+    ]);
+  });
   it('model presets come from src/model (nano 2/64/4/64 … mini 6/256/8/256)', () => {
     expect(model('nano')).toEqual({ name: 'nano', layers: 2, dModel: 64, heads: 4, context: 64, vocabSize: 0 });
     expect(model('micro')).toMatchObject({ layers: 4, dModel: 128, heads: 4, context: 128 });
@@ -43,7 +54,7 @@ describe('presets', () => {
     expect(model('small')).toMatchObject({ layers: 8, dModel: 512, heads: 8, context: 512 });
   });
   it("cbs-vs-model: one, two, four and eight layers (2×, 4× and 8× the parameters) at the demo's smaller D; cbs-vs-data: micro at D, 2D, 4D, 8D", () => {
-    const m = EXPERIMENT_PRESETS[1].config();
+    const m = findExperimentPreset('cbs-vs-model')!.config();
     expect(m.models.map((x) => x.name)).toEqual(['demo', 'demo-2l', 'demo-4l', 'demo-8l']);
     expect(nonEmbeddingParams(m.models[1]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(2, 1);
     expect(nonEmbeddingParams(m.models[2]) / nonEmbeddingParams(m.models[0])).toBeCloseTo(4, 1);
@@ -51,13 +62,13 @@ describe('presets', () => {
     // The one-layer row is the demo's smaller budget, bit for bit: same model, data size and seeds.
     expect(m.dataSizes).toEqual([Math.min(...defaultConfig().dataSizes)]);
     expect(m.seeds).toEqual(defaultConfig().seeds);
-    const d = EXPERIMENT_PRESETS[2].config();
+    const d = findExperimentPreset('cbs-vs-data')!.config();
     expect(d.models.map((x) => x.name)).toEqual(['micro']);
     const D = d.dataSizes[0];
     expect(d.dataSizes).toEqual([D, 2 * D, 4 * D, 8 * D]);
   });
   it('chinchilla: D = 20 tokens per non-embedding parameter, paired with its model', () => {
-    const c = EXPERIMENT_PRESETS[3].config();
+    const c = findExperimentPreset('chinchilla')!.config();
     expect(c.pairing).toBe('paired');
     // nano: 12·L·d² + 4·L·d + d = 12·2·64² + 4·2·64 + 64 = 98,880 → 20 N = 1,977,600 → 1,978k.
     expect(nonEmbeddingParams(model('nano'))).toBe(98_880);
@@ -69,7 +80,7 @@ describe('presets', () => {
   });
   it('bundled presets that need more text than the bundle warn about repetition and suggest C4', () => {
     expect(configWarnings(defaultConfig(), BUNDLED_TRAIN_TOKENS_ESTIMATE)).toEqual([]);
-    const w = configWarnings(EXPERIMENT_PRESETS[2].config(), BUNDLED_TRAIN_TOKENS_ESTIMATE);
+    const w = configWarnings(findExperimentPreset('cbs-vs-data')!.config(), BUNDLED_TRAIN_TOKENS_ESTIMATE);
     expect(w.join(' ')).toMatch(/repeat data.*C4/);
   });
 });

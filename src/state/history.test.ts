@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHistory, memoryBackend } from './history';
-import { defaultConfig, EXPERIMENT_PRESETS } from '../experiment/presets';
+import { defaultConfig, findExperimentPreset } from '../experiment/presets';
 import { syntheticResults } from '../experiment/synthetic';
 
 describe('history (in-memory backend; the browser uses IndexedDB through the same interface)', () => {
@@ -28,7 +28,7 @@ describe('history (in-memory backend; the browser uses IndexedDB through the sam
   it('overwrites by id', async () => {
     const h = createHistory(memoryBackend());
     const id = await h.save(defaultConfig(), null);
-    const other = EXPERIMENT_PRESETS[1].config();
+    const other = findExperimentPreset('cbs-vs-model')!.config();
     expect(await h.save(other, null, id)).toBe(id);
     const opened = await h.open(id);
     expect(opened.ok && opened.config.preset).toBe('cbs-vs-model');

@@ -206,7 +206,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     id: 'demo',
     label: 'Demo: CBS grows with data',
     explanation:
-      'A one-layer model at two data budgets 4× apart (40k and 160k tokens), batch sizes 1–64: B* grew 1.5–2.2× at three seeds, with disjoint intervals. Measured on the CPU emulator in headless Chromium (2 cores): 12 min with the machine to itself, more when it is shared; not yet measured on a GPU. Figures in docs/science.md.',
+      'A one-layer model at two data budgets 4× apart (40k and 160k tokens), batch sizes 1–64: B* grew 1.5–2.2× at each of five seeds, with disjoint intervals. Measured on the CPU emulator in headless Chromium (2 cores): 12 min with the machine to itself, more when it is shared; not yet measured on a GPU. Figures in docs/science.md.',
     config: defaultConfig,
   },
   {

@@ -8,7 +8,7 @@ import demo from './demo-result.json' with { type: 'json' };
 
 /** Where the example comes from, in words the page shows under it. */
 export const DEMO_RESULT_SOURCE =
-  'Measured by this lab on the demo preset (seed 1), in headless Chromium on the CPU emulator, 2026-11-30. Press Start to measure it again on your machine. With seeds 1–3 as replicates (the Demo at three seeds preset, 34 min there), B* grew 1.9×, from 3.63 (3.20–4.31) to 6.95 (6.50–7.45), with intervals that include the seed-to-seed spread (docs/science.md).';
+  'Measured by this lab on the demo preset (seed 1), in headless Chromium on the CPU emulator, 2026-11-30; seeds 2–5 grew 1.5–2.2× too (docs/science.md). Press Start to measure it again on your machine.';
 
 /** A shipped result, read through the codec like any imported file (migrated and validated). */
 export function shippedResult(value: unknown, what: string): ExperimentResults {

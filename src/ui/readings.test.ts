@@ -35,7 +35,7 @@ describe('a measurement read aloud', () => {
   });
   it('says whether the interval includes seed-to-seed variation', () => {
     expect(m.replicates).toBe(1);
-    expect(measurementReading(m)).toContain('With one seed, the interval resamples the batch sizes only: it leaves out seed-to-seed variation');
+    expect(measurementReading(m)).toContain('With one seed, the interval leaves out seed-to-seed variation.');
     const seeds: MeasurementAnalysis = {
       ...m,
       replicates: 3,

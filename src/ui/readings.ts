@@ -44,7 +44,7 @@ function seedSentence(m: MeasurementAnalysis): string | null {
     const alone = each.length > 1 ? `; each seed alone gave B* = ${each.slice(0, -1).join(', ')} and ${each[each.length - 1]}` : '';
     return `The interval resamples the ${m.replicates} seeds' runs at each batch size, so it includes seed-to-seed variation${alone}.`;
   }
-  if (m.replicates <= 1) return 'With one seed, the interval resamples the batch sizes only: it leaves out seed-to-seed variation, which seed replicates measure.';
+  if (m.replicates <= 1) return 'With one seed, the interval leaves out seed-to-seed variation.';
   return null;
 }
 

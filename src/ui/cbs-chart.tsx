@@ -1,26 +1,20 @@
 // The CBS chart: steps to target against batch size on log-log axes. The best run per batch size
-// (solid), the other learning rates (faded), the fitted a + b/B, perfect scaling from the baseline
+// (solid; with seed replicates, the seeds' geometric mean, each seed's best beside it), the other
+// learning rates (faded), the fitted a + b/B, perfect scaling from the baseline
 // and the +overhead line, B* with its bootstrap interval, a sentence that reads the result, and
 // (full view) the numbers beside it, the noise scale, and the paper's curves on normalised axes.
 import { useId, useState } from 'react';
 import { CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
-import { normalisedMeasurement, paperNormalisedCurves, stepsLines, type MeasurementAnalysis } from './chart-model';
+import { normalisedMeasurement, paperNormalisedCurves, stepsDots, stepsLines, type MeasurementAnalysis, type StepsDot } from './chart-model';
 import { fmtNum } from './format';
 import { formatCount } from '../util/format';
 import { ChartFrame, type LegendItem } from './chart-frame';
 import { measurementReading } from './readings';
 import { Term } from './glossary-view';
 
-interface PointDatum {
-  B: number;
-  steps: number;
-  runId: string;
-  lr: number | null;
-  status: string;
-  best: boolean;
-}
+type PointDatum = StepsDot;
 
-const COLORS = { best: '#1a365d', faded: '#a0aec0', fit: '#2b6cb0', linear: '#4a5568', overhead: '#c05621', interval: '#d69e2e', paper: '#9b2c2c' };
+const COLORS = { best: '#1a365d', seed: '#4299e1', faded: '#a0aec0', fit: '#2b6cb0', linear: '#4a5568', overhead: '#c05621', interval: '#d69e2e', paper: '#9b2c2c' };
 
 /** Log-spaced ticks within [lo, hi]: 1, 2, 5 × 10^k, or finer mantissas when that leaves too few. */
 export function logTicks(lo: number, hi: number): number[] {
@@ -50,6 +44,17 @@ function powersOfTwo(lo: number, hi: number): number[] {
 /** What hovering (or focusing) a point shows: the run behind it. */
 function PointDetails({ d }: { d: PointDatum | null }) {
   if (!d) return <p className="hint-small">Hover a point, or pick a batch size in the table, to see its run.</p>;
+  if (d.role === 'mean') {
+    return (
+      <div className="chart-tooltip" data-testid="point-tooltip">
+        <strong>
+          B = {d.B}: {fmtNum(d.steps, 4)} steps to target
+        </strong>
+        <div>the geometric mean of the {d.seeds} seeds&apos; best runs at this B</div>
+      </div>
+    );
+  }
+  const role = { best: ' (best at this B)', seed: " (this seed's best at this B)", other: ' (not the best at this B)' }[d.role];
   return (
     <div className="chart-tooltip" data-testid="point-tooltip">
       <strong>
@@ -57,7 +62,7 @@ function PointDetails({ d }: { d: PointDatum | null }) {
       </strong>
       <div>
         peak LR {d.lr ?? '—'}
-        {d.best ? ' (best at this B)' : ' (not the best at this B)'}
+        {role}
       </div>
       <div>status {d.status}</div>
       <div className="mono">{d.runId}</div>
@@ -80,15 +85,7 @@ export function bStarLine(m: MeasurementAnalysis): string {
 }
 
 function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: number; onHover: (d: PointDatum | null) => void }) {
-  const best: PointDatum[] = [];
-  const faded: PointDatum[] = [];
-  for (const p of m.points) {
-    for (const r of p.runs) {
-      if (r.steps === null) continue;
-      const d = { B: p.batchSize, steps: r.steps, runId: r.runId, lr: r.peakLr, status: r.status, best: r.runId === p.bestRunId };
-      (d.best ? best : faded).push(d);
-    }
-  }
+  const { main: best, seeds, others: faded } = stepsDots(m);
   const allB = m.points.map((p) => p.batchSize);
   const baseline = m.baselineBatch;
   const baseSteps = m.cbs?.baselineSteps ?? null;
@@ -97,7 +94,7 @@ function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: num
   const hi = Math.max(...allB, bStar !== null && Number.isFinite(bStar) ? bStar : 0) * 2;
   const lines = stepsLines(lo, hi, m.fit, { batchSize: baseline, steps: baseSteps }, m.overhead);
   // The axis spans the points and the fit; the straight lines are clipped where they leave it.
-  const yValues = [...best, ...faded].map((d) => d.steps).concat(lines.flatMap((l) => (l.fit === undefined ? [] : [l.fit]))).filter((v) => v > 0);
+  const yValues = [...best, ...seeds, ...faded].map((d) => d.steps).concat(lines.flatMap((l) => (l.fit === undefined ? [] : [l.fit]))).filter((v) => v > 0);
   const yLo = yValues.length ? Math.min(...yValues) / 1.3 : 1;
   const yHi = yValues.length ? Math.max(...yValues) * 1.3 : 10;
   const interval = m.interval?.status === 'ok' ? m.interval : null;
@@ -114,7 +111,8 @@ function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: num
         <Line data={lines} dataKey="linear" name="perfect scaling" stroke={COLORS.linear} strokeDasharray="6 4" dot={false} activeDot={false} isAnimationActive={false} />
         <Line data={lines} dataKey="overhead" name={`+${Math.round(m.overhead * 100)}% over perfect`} stroke={COLORS.overhead} strokeDasharray="2 3" dot={false} activeDot={false} isAnimationActive={false} />
         <Scatter data={faded} dataKey="steps" name="other learning rates" fill={COLORS.faded} fillOpacity={0.6} isAnimationActive={false} onMouseEnter={(item: unknown) => onHover(datumOf(item))} />
-        <Scatter data={best} dataKey="steps" name="best run per B" fill={COLORS.best} isAnimationActive={false} onMouseEnter={(item: unknown) => onHover(datumOf(item))} />
+        {seeds.length > 0 && <Scatter data={seeds} dataKey="steps" name="each seed's best run" fill={COLORS.seed} fillOpacity={0.8} isAnimationActive={false} onMouseEnter={(item: unknown) => onHover(datumOf(item))} />}
+        <Scatter data={best} dataKey="steps" name={m.replicates > 1 ? 'R(B): mean over seeds' : 'best run per B'} fill={COLORS.best} isAnimationActive={false} onMouseEnter={(item: unknown) => onHover(datumOf(item))} />
         {bStar !== null && Number.isFinite(bStar) && (
           <ReferenceLine x={bStar} stroke={COLORS.overhead} strokeWidth={2} label={{ value: `B* ≈ ${fmtNum(bStar)}`, position: 'insideTopRight', fill: COLORS.overhead, fontSize: 13 }} ifOverflow="extendDomain" />
         )}
@@ -151,15 +149,18 @@ function PaperPlot({ m, height }: { m: MeasurementAnalysis; height: number }) {
 }
 
 function stepsLegend(m: MeasurementAnalysis): LegendItem[] {
+  const seeds = m.replicates > 1;
   const items: LegendItem[] = [
-    { label: 'best run per B', color: COLORS.best, kind: 'dot' },
+    { label: seeds ? `R(B): geometric mean over ${m.replicates} seeds` : 'best run per B', color: COLORS.best, kind: 'dot' },
     { label: 'fit a + b/B', color: COLORS.fit, kind: 'line' },
     { label: `perfect scaling from B = ${m.baselineBatch ?? '—'}`, color: COLORS.linear, kind: 'dash' },
     { label: `+${Math.round(m.overhead * 100)}% over perfect`, color: COLORS.overhead, kind: 'dots' },
     { label: 'B*', color: COLORS.overhead, kind: 'line' },
   ];
   if (m.interval?.status === 'ok') items.push({ label: `B* ${Math.round(m.interval.level * 100)}% interval`, color: COLORS.interval, kind: 'area' });
-  if (m.points.some((p) => p.runs.some((r) => r.steps !== null && r.runId !== p.bestRunId))) items.splice(1, 0, { label: 'other learning rates', color: COLORS.faded, kind: 'dot' });
+  const dots = stepsDots(m);
+  if (dots.others.length > 0) items.splice(1, 0, { label: 'other learning rates', color: COLORS.faded, kind: 'dot' });
+  if (dots.seeds.length > 0) items.splice(1, 0, { label: "each seed's best run", color: COLORS.seed, kind: 'dot' });
   return items;
 }
 
@@ -226,11 +227,9 @@ function SidePanel({ m, hovered, onPick }: { m: MeasurementAnalysis; hovered: Po
   const interval = m.interval?.status === 'ok' ? m.interval : null;
   const pct = Math.round(m.overhead * 100);
   const noise = m.noiseScale.median;
-  const bestOf = (batchSize: number): PointDatum | null => {
-    const p = m.points.find((x) => x.batchSize === batchSize);
-    const r = p?.runs.find((x) => x.runId === p.bestRunId);
-    return p && r && r.steps !== null ? { B: p.batchSize, steps: r.steps, runId: r.runId, lr: r.peakLr, status: r.status, best: true } : null;
-  };
+  // What picking a batch size in the table shows: the dark dot at that B (its best run, or the seeds' mean).
+  const mainDots = stepsDots(m).main;
+  const bestOf = (batchSize: number): PointDatum | null => mainDots.find((d) => d.B === batchSize) ?? null;
   return (
     <aside className="chart-side" data-testid="cbs-summary" aria-label={`numbers for ${m.label}`}>
       <dl>
@@ -325,7 +324,7 @@ function SidePanel({ m, hovered, onPick }: { m: MeasurementAnalysis; hovered: Po
                       p.batchSize
                     )}
                   </td>
-                  <td>{p.steps === null ? 'not reached' : fmtNum(p.steps, 4)}</td>
+                  <td>{p.steps !== null ? fmtNum(p.steps, 4) : p.replicates.length > 1 && p.replicates.some((r) => r.steps !== null) ? `${p.replicates.filter((r) => r.steps !== null).length} of ${p.replicates.length} seeds reached` : 'not reached'}</td>
                   <td>{p.bestLr ?? '—'}</td>
                   <td>{p.runs.length}</td>
                 </tr>

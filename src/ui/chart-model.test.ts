@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves, stepsLines } from './chart-model';
+import { chartModel, lossPanels, lossRunsOf, normalisedMeasurement, paperNormalisedCurves, stepsDots, stepsLines } from './chart-model';
 import { syntheticConfig, syntheticResults, SYNTHETIC_DEFAULTS } from '../experiment/synthetic';
 import { cbsClosedForm } from '../cbs/cbs';
 import { targetOf } from '../experiment/results';
@@ -146,5 +146,37 @@ describe('the lines beside R(B) (stepsLines)', () => {
   it('draws no fit without one, and no straight lines without a baseline', () => {
     const lines = stepsLines(1, 64, { a: null, b: null }, { batchSize: null, steps: null }, 0.2);
     expect(lines.every((l) => l.fit === undefined && l.linear === undefined && l.overhead === undefined)).toBe(true);
+  });
+});
+
+describe('the steps chart\'s dots (stepsDots)', () => {
+  it('one seed: the best run per B stands out, the other learning rate fades', () => {
+    const m = chartModel(syntheticResults(), { resamples: 50 }).measurements[0];
+    const { main, seeds, others } = stepsDots(m);
+    expect(seeds).toEqual([]);
+    expect(main.map((d) => [d.B, d.steps, d.role, d.lr])).toEqual(m.points.map((p) => [p.batchSize, p.steps, 'best', 1e-2]));
+    expect(main.map((d) => d.runId)).toEqual(m.points.map((p) => p.bestRunId));
+    expect(others.every((d) => d.role === 'other' && d.lr !== 1e-2)).toBe(true);
+    expect(main.length + others.length).toBe(m.points.flatMap((p) => p.runs).filter((r) => r.steps !== null).length);
+  });
+  it("three seeds: the dark dot is the seeds' geometric mean (what the reading uses), each seed's best beside it, other learning rates faded", () => {
+    const m = chartModel(syntheticResults({ replicates: 3 }), { resamples: 50 }).measurements[0];
+    expect(m.replicates).toBe(3);
+    const { main, seeds, others } = stepsDots(m);
+    for (const p of m.points) {
+      const mine = seeds.filter((d) => d.B === p.batchSize);
+      const perSeed = p.replicates.map((r) => r.steps as number);
+      expect(mine.map((d) => d.steps).sort((x, y) => x - y)).toEqual([...perSeed].sort((x, y) => x - y));
+      const mean = main.find((d) => d.B === p.batchSize)!;
+      expect(mean).toMatchObject({ role: 'mean', runId: null, seeds: 3 });
+      // The geometric mean of the three seeds' R(B), not the fastest seed.
+      expect(mean.steps).toBeCloseTo(Math.exp(perSeed.reduce((s, v) => s + Math.log(v), 0) / 3), 9);
+      expect(mean.steps).toBeGreaterThanOrEqual(Math.min(...perSeed) * (1 - 1e-12));
+    }
+    // Where the seeds differ, the fastest seed would have sat below what the fit and the reading use.
+    expect(m.points.some((p) => main.find((d) => d.B === p.batchSize)!.steps > Math.min(...p.replicates.map((r) => r.steps as number)))).toBe(true);
+    expect(main.map((d) => d.steps)).toEqual(m.curve.map((p) => p.steps));
+    expect(others.every((d) => d.role === 'other')).toBe(true);
+    expect(seeds.length + others.length).toBe(m.points.flatMap((p) => p.runs).filter((r) => r.steps !== null).length);
   });
 });

@@ -381,6 +381,48 @@ export interface StepsLineSample {
 }
 
 /**
+ * One dot on the steps chart. `best`: the best run at its B (one seed); `mean`: the geometric mean
+ * of the seeds' R(B), the value the reading and the fit-free rule use; `seed`: one seed's best run;
+ * `other`: any other run that reached the target (another learning rate).
+ */
+export interface StepsDot {
+  B: number;
+  steps: number;
+  role: 'best' | 'mean' | 'seed' | 'other';
+  /** The run behind the dot; null for a mean over seeds. */
+  runId: string | null;
+  lr: number | null;
+  status: string;
+  /** Seeds behind a mean. */
+  seeds: number;
+}
+
+/**
+ * The steps chart's dots. With one seed, the best run per B stands out and the other learning
+ * rates fade. With seed replicates, the best run over all seeds would show the luckiest seed, not
+ * what the fit and the reading use, so the dark dot is the seeds' geometric mean, each seed's best
+ * run is drawn beside it, and only other learning rates fade.
+ */
+export function stepsDots(m: MeasurementAnalysis): { main: StepsDot[]; seeds: StepsDot[]; others: StepsDot[] } {
+  const main: StepsDot[] = [];
+  const seeds: StepsDot[] = [];
+  const others: StepsDot[] = [];
+  const replicated = m.replicates > 1;
+  for (const p of m.points) {
+    const seedBest = new Set(p.replicates.map((r) => r.bestRunId).filter((id): id is string => id !== null));
+    for (const r of p.runs) {
+      if (r.steps === null) continue;
+      const dot = { B: p.batchSize, steps: r.steps, runId: r.runId, lr: r.peakLr, status: r.status, seeds: 1 };
+      if (!replicated) (r.runId === p.bestRunId ? main : others).push({ ...dot, role: r.runId === p.bestRunId ? 'best' : 'other' });
+      else if (seedBest.has(r.runId)) seeds.push({ ...dot, role: 'seed' });
+      else others.push({ ...dot, role: 'other' });
+    }
+    if (replicated && p.steps !== null) main.push({ B: p.batchSize, steps: p.steps, role: 'mean', runId: null, lr: null, status: 'reached-target', seeds: p.replicates.length });
+  }
+  return { main, seeds, others };
+}
+
+/**
  * The lines a steps-to-target chart draws beside the measured R(B), sampled at 49 batch sizes
  * evenly spaced in log B from lo to hi: the language-model and the theory pages draw the same
  * three, so they are computed once. Linear scaling starts at the baseline: below it there is

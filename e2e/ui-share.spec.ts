@@ -76,6 +76,28 @@ test('a share link with results shows the CBS chart and its B* at once, without 
   expect(errors).toEqual([]);
 });
 
+test("seed replicates: the chart's dark dots are the seeds' geometric mean, each seed's best run beside them, and the reading says the interval includes the seeds", async ({ page }) => {
+  const seeded = syntheticResults({ replicates: 3 });
+  const m = chartModel(seeded).measurements[0];
+  const enc = encodeResultsFragment(compactResults(seeded));
+  if (!enc.ok) throw new Error(enc.message);
+  await page.goto(`${APP_URL}${enc.fragment}`);
+  const chart = page.getByTestId('results').getByTestId('cbs-chart');
+  await expect(chart.locator('.chart-legend')).toContainText('R(B): geometric mean over 3 seeds');
+  await expect(chart.locator('.chart-legend')).toContainText("each seed's best run");
+  // One dark dot per batch size every seed reached, and one blue dot per seed there.
+  const dark = m.points.filter((p) => p.steps !== null).length;
+  const perSeed = m.points.flatMap((p) => p.replicates).filter((r) => r.steps !== null).length;
+  const others = m.points.flatMap((p) => p.runs).filter((r) => r.steps !== null).length - perSeed;
+  await expect(chart.locator('.recharts-scatter-symbol')).toHaveCount(dark + perSeed + others);
+  await expect(chart.getByTestId('reading')).toContainText("The interval resamples the 3 seeds' runs at each batch size, so it includes seed-to-seed variation");
+  // Picking a batch size in the table shows the mean, not the fastest seed.
+  const results = page.getByTestId('results');
+  await results.getByTestId('points-table').locator('summary').click();
+  await results.getByTestId('points-table').getByRole('button', { name: '16', exact: true }).click();
+  await expect(results.getByTestId('point-tooltip')).toContainText("the geometric mean of the 3 seeds' best runs at this B");
+});
+
 test('a tampered link gives a clear message and falls back to the default experiment', async ({ page }) => {
   const errors = watchErrors(page);
   const link = resultsLink();

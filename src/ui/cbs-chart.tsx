@@ -3,8 +3,9 @@
 // learning rates (faded), the fitted a + b/B, perfect scaling from the baseline
 // and the +overhead line, B* with its bootstrap interval, a sentence that reads the result, and
 // (full view) the numbers beside it, the noise scale, and the paper's curves on normalised axes.
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
+import type { BatchPoint } from '../cbs/steps-to-target';
 import { normalisedMeasurement, paperNormalisedCurves, stepsDots, stepsLines, type MeasurementAnalysis, type StepsDot } from './chart-model';
 import { fmtNum } from './format';
 import { formatCount } from '../util/format';
@@ -13,6 +14,7 @@ import { measurementReading } from './readings';
 import { Term } from './glossary-view';
 
 type PointDatum = StepsDot;
+type Dots = ReturnType<typeof stepsDots>;
 
 const COLORS = { best: '#1a365d', seed: '#4299e1', faded: '#a0aec0', fit: '#2b6cb0', linear: '#4a5568', overhead: '#c05621', interval: '#d69e2e', paper: '#9b2c2c' };
 
@@ -84,8 +86,8 @@ export function bStarLine(m: MeasurementAnalysis): string {
   return `B* ≈ ${fmtNum(bStar)} sequences (${formatCount(bStar * m.model.context)} tokens)${interval}; ${Math.round(m.overhead * 100)}% rule, baseline B = ${m.baselineBatch ?? '—'}`;
 }
 
-function StepsPlot({ m, height, onHover }: { m: MeasurementAnalysis; height: number; onHover: (d: PointDatum | null) => void }) {
-  const { main: best, seeds, others: faded } = stepsDots(m);
+function StepsPlot({ m, dots, height, onHover }: { m: MeasurementAnalysis; dots: Dots; height: number; onHover: (d: PointDatum | null) => void }) {
+  const { main: best, seeds, others: faded } = dots;
   const allB = m.points.map((p) => p.batchSize);
   const baseline = m.baselineBatch;
   const baseSteps = m.cbs?.baselineSteps ?? null;
@@ -148,7 +150,7 @@ function PaperPlot({ m, height }: { m: MeasurementAnalysis; height: number }) {
   );
 }
 
-function stepsLegend(m: MeasurementAnalysis): LegendItem[] {
+function stepsLegend(m: MeasurementAnalysis, dots: Dots): LegendItem[] {
   const seeds = m.replicates > 1;
   const items: LegendItem[] = [
     { label: seeds ? `R(B): geometric mean over ${m.replicates} seeds` : 'best run per B', color: COLORS.best, kind: 'dot' },
@@ -158,7 +160,6 @@ function stepsLegend(m: MeasurementAnalysis): LegendItem[] {
     { label: 'B*', color: COLORS.overhead, kind: 'line' },
   ];
   if (m.interval?.status === 'ok') items.push({ label: `B* ${Math.round(m.interval.level * 100)}% interval`, color: COLORS.interval, kind: 'area' });
-  const dots = stepsDots(m);
   if (dots.others.length > 0) items.splice(1, 0, { label: 'other learning rates', color: COLORS.faded, kind: 'dot' });
   if (dots.seeds.length > 0) items.splice(1, 0, { label: "each seed's best run", color: COLORS.seed, kind: 'dot' });
   return items;
@@ -178,7 +179,9 @@ export function CbsChart({ m, compact = false, height = 360, title, caption }: {
   const hasPoints = m.curve.length > 0;
   const chartTitle = title ?? `Steps to target against batch size: ${m.label}`;
   const reading = measurementReading(m);
-  const plot = paper ? <PaperPlot m={m} height={height} /> : <StepsPlot m={m} height={height} onHover={setHovered} />;
+  // The dots the plot, its legend and the side panel's table all use, split once per measurement.
+  const dots = useMemo(() => stepsDots(m), [m]);
+  const plot = paper ? <PaperPlot m={m} height={height} /> : <StepsPlot m={m} dots={dots} height={height} onHover={setHovered} />;
   const figure = (
     <figure className={compact ? 'cbs-chart compact' : 'cbs-chart'} data-testid="cbs-chart" aria-label={`Steps to target against batch size for ${m.label}`}>
       {compact && caption && <figcaption>{caption}</figcaption>}
@@ -197,7 +200,7 @@ export function CbsChart({ m, compact = false, height = 360, title, caption }: {
         </figcaption>
       )}
       {hasPoints ? (
-        <ChartFrame title={paper ? `${chartTitle}, normalised, with the paper's curves` : chartTitle} legend={paper ? PAPER_LEGEND : stepsLegend(m)} lines={[bStarLine(m), reading]} pngName={`cbs-${m.label}`} height={height}>
+        <ChartFrame title={paper ? `${chartTitle}, normalised, with the paper's curves` : chartTitle} legend={paper ? PAPER_LEGEND : stepsLegend(m, dots)} lines={[bStarLine(m), reading]} pngName={`cbs-${m.label}`} height={height}>
           {plot}
         </ChartFrame>
       ) : (
@@ -217,18 +220,24 @@ export function CbsChart({ m, compact = false, height = 360, title, caption }: {
   return (
     <div className="chart-body">
       {figure}
-      <SidePanel m={m} hovered={hovered} onPick={setHovered} />
+      <SidePanel m={m} mainDots={dots.main} hovered={hovered} onPick={setHovered} />
     </div>
   );
 }
 
-function SidePanel({ m, hovered, onPick }: { m: MeasurementAnalysis; hovered: PointDatum | null; onPick: (d: PointDatum) => void }) {
+/** R(B) in the points table; with seeds, how many reached where not all did (R(B) needs every seed). */
+function stepsCell(p: BatchPoint): string {
+  if (p.steps !== null) return fmtNum(p.steps, 4);
+  const reached = p.replicates.filter((r) => r.steps !== null).length;
+  return p.replicates.length > 1 && reached > 0 ? `${reached} of ${p.replicates.length} seeds reached` : 'not reached';
+}
+
+function SidePanel({ m, mainDots, hovered, onPick }: { m: MeasurementAnalysis; mainDots: readonly PointDatum[]; hovered: PointDatum | null; onPick: (d: PointDatum) => void }) {
   const bStar = m.cbs?.bStar ?? null;
   const interval = m.interval?.status === 'ok' ? m.interval : null;
   const pct = Math.round(m.overhead * 100);
   const noise = m.noiseScale.median;
   // What picking a batch size in the table shows: the dark dot at that B (its best run, or the seeds' mean).
-  const mainDots = stepsDots(m).main;
   const bestOf = (batchSize: number): PointDatum | null => mainDots.find((d) => d.B === batchSize) ?? null;
   return (
     <aside className="chart-side" data-testid="cbs-summary" aria-label={`numbers for ${m.label}`}>
@@ -324,7 +333,7 @@ function SidePanel({ m, hovered, onPick }: { m: MeasurementAnalysis; hovered: Po
                       p.batchSize
                     )}
                   </td>
-                  <td>{p.steps !== null ? fmtNum(p.steps, 4) : p.replicates.length > 1 && p.replicates.some((r) => r.steps !== null) ? `${p.replicates.filter((r) => r.steps !== null).length} of ${p.replicates.length} seeds reached` : 'not reached'}</td>
+                  <td>{stepsCell(p)}</td>
                   <td>{p.bestLr ?? '—'}</td>
                   <td>{p.runs.length}</td>
                 </tr>

@@ -413,8 +413,10 @@ export function stepsDots(m: MeasurementAnalysis): { main: StepsDot[]; seeds: St
     for (const r of p.runs) {
       if (r.steps === null) continue;
       const dot = { B: p.batchSize, steps: r.steps, runId: r.runId, lr: r.peakLr, status: r.status, seeds: 1 };
-      if (!replicated) (r.runId === p.bestRunId ? main : others).push({ ...dot, role: r.runId === p.bestRunId ? 'best' : 'other' });
-      else if (seedBest.has(r.runId)) seeds.push({ ...dot, role: 'seed' });
+      if (!replicated) {
+        const best = r.runId === p.bestRunId;
+        (best ? main : others).push({ ...dot, role: best ? 'best' : 'other' });
+      } else if (seedBest.has(r.runId)) seeds.push({ ...dot, role: 'seed' });
       else others.push({ ...dot, role: 'other' });
     }
     if (replicated && p.steps !== null) main.push({ B: p.batchSize, steps: p.steps, role: 'mean', runId: null, lr: null, status: 'reached-target', seeds: p.replicates.length });

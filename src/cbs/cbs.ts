@@ -139,7 +139,10 @@ export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, ove
     return {
       ...base,
       status: 'baseline-not-measured',
-      note: `no measured R at the baseline batch size ${baselineBatch}: the raw rule needs it (the fitted B* does not)`,
+      // With no batch size measured at all, the baseline is the empty minimum (Infinity): say what is missing instead.
+      note: Number.isFinite(baselineBatch)
+        ? `no measured R at the baseline batch size ${baselineBatch}: the raw rule needs it (the fitted B* does not)`
+        : 'no batch size reached the target: the raw rule has no baseline to start from',
       bStar: null,
       lowerBound: false,
       firstOutside: null,

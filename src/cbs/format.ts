@@ -57,7 +57,9 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
   }
   const c = g.cbs;
   const pct = `${fmt(overhead * 100, 3)}%`;
-  let line = `  B* (${pct} over linear scaling from B = ${fmt(c.baselineBatch)}): `;
+  // A group with no finished sweep run has no baseline (the empty minimum): not "B = Infinity".
+  const from = Number.isFinite(c.baselineBatch) ? `B = ${fmt(c.baselineBatch)}` : 'the smallest B that reaches the target';
+  let line = `  B* (${pct} over linear scaling from ${from}): `;
   if (c.bStar === null) line += `none (${c.status}${c.note ? `: ${c.note}` : ''})`;
   else {
     line += `${fmt(c.bStar)} sequences`;

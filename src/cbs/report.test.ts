@@ -86,6 +86,15 @@ describe('analyzeResults', () => {
     expect(report.groups[0].points.every((p) => p.steps === null)).toBe(true);
     expect(report.groups[0].cbs.bStar).toBeNull();
   });
+
+  it('a measurement whose sweep runs have not finished (only its reference has) reads as waiting, with no "B = Infinity"', () => {
+    const withReference = syntheticResults();
+    const referencesOnly = { ...withReference, runs: withReference.runs.filter((r) => r.spec.role === 'reference') };
+    const text = formatReport(analyzeResults(referencesOnly, fast));
+    expect(text).toContain('B* (20% over linear scaling from the smallest B that reaches the target): none');
+    expect(text).toContain('raw B* (no fit): none (baseline-not-measured: no batch size reached the target: the raw rule has no baseline to start from)');
+    expect(text).not.toMatch(/Infinity/);
+  });
 });
 
 describe('analyzeTable', () => {

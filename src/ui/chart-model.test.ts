@@ -69,11 +69,33 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
     expect(an.scaling.vsData.fit?.e as number).toBeGreaterThan(0);
     // Each point's error bar spans its B* interval in tokens.
     for (const p of an.scaling.vsData.points) {
-      const g = an.report!.groups.find((x) => x.key === p.label)!;
+      // Points are named as the page names measurements, not by the report's keys.
+      const key = an.measurements.find((m) => m.label === p.label)!.key;
+      const g = an.report!.groups.find((x) => x.key === key)!;
       const [lo, hi] = g.intervalTokens!;
       expect(p.y - p.err[0]).toBeCloseTo(lo as number, 9);
       expect(p.y + p.err[1]).toBeCloseTo(hi as number, 9);
     }
+  });
+  it('while only the reference runs have finished: no baseline yet, and the scaling chart says what it waits for in plain words', () => {
+    const d1 = syntheticResults();
+    const d2 = syntheticResults({ config: { ...syntheticConfig(), dataSizes: [40_000] }, a: 8, b: 800, seed: 9 });
+    const references = [...d1.runs, ...d2.runs].filter((r) => r.spec.role === 'reference');
+    const live = chartModel({ ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: references, targets: [...d1.targets, ...d2.targets] }, { resamples: 50 });
+    expect(live.measurements).toHaveLength(2);
+    for (const m of live.measurements) {
+      expect(m.curve).toEqual([]);
+      expect(m.baselineBatch).toBeNull();
+      expect(m.raw?.note).toBe('no batch size reached the target: the raw rule has no baseline to start from');
+    }
+    expect(live.scaling.vsData.note).toBe('B* against data size needs B* at two or more data sizes; none has one so far.');
+    // With one budget measured, the chart names it and the other, by the page's labels.
+    const half = chartModel({ ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, ...references], targets: [...d1.targets, ...d2.targets] }, { resamples: 50 });
+    const [first, second] = half.measurements.map((m) => m.label);
+    expect(half.scaling.vsData.note).toBe(
+      `B* against data size needs B* at two or more data sizes; so far only ${first} has one (left out: ${second}: no finite B* (no-fit: no points reached the target: nothing to fit)).`,
+    );
+    expect(half.scaling.vsData.note).not.toMatch(/\|D\d/);
   });
   it('two models with one name and two shapes are two measurements, each shown with its own model and label', () => {
     const tiny = (dModel: number) => ({ ...syntheticConfig(), models: [{ name: 'nano', layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });

@@ -119,7 +119,8 @@ function measurementOf(g: GroupReport, results: ExperimentResults | null, shared
     interval: g.interval,
     replicates: g.replicates,
     replicateBStars: g.replicateBStars,
-    baselineBatch: g.cbs.baselineBatch,
+    // A group with no finished sweep run has the empty minimum (Infinity) as its baseline: none yet.
+    baselineBatch: Number.isFinite(g.cbs.baselineBatch) ? g.cbs.baselineBatch : null,
     overhead: g.cbs.overhead,
     unreached: g.unreached,
     noiseScale: {
@@ -130,7 +131,11 @@ function measurementOf(g: GroupReport, results: ExperimentResults | null, shared
   };
 }
 
-function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: string): ScalingPanel {
+/**
+ * One scaling chart's points and power-law fit. `labels` names each measurement as the page does
+ * (the report's keys are for files, not for people).
+ */
+function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: string, labels: ReadonlyMap<string, string>): ScalingPanel {
   if (!s) return { points: [], fit: null, description: null, note: `A power law in ${what} needs B* at two or more ${what}s with the other size held fixed.` };
   const byKey = new Map(groups.map((g) => [g.key, g]));
   const points = s.used
@@ -140,10 +145,17 @@ function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: stri
       const y = g?.bStarTokens as number;
       const [lo, hi] = g?.intervalTokens ?? [null, null];
       const err: [number, number] = [lo !== null && lo <= y ? y - lo : 0, hi !== null && hi >= y ? hi - y : 0];
-      return { x: u.x, y, label: u.key, err };
+      return { x: u.x, y, label: labels.get(u.key) ?? u.key, err };
     });
-  const excluded = s.excluded.map((e) => `${e.key}: ${e.reason}`).join('; ');
-  if (new Set(points.map((p) => p.x)).size < 2) return { points, fit: null, description: s.description, note: `Too few B* values for a fit${excluded ? ` (${excluded})` : ''}.` };
+  const excluded = s.excluded.map((e) => `${labels.get(e.key) ?? e.key}: ${e.reason}`).join('; ');
+  if (new Set(points.map((p) => p.x)).size < 2) {
+    // Each measurement's own panel says why it has no B*; here, only what this chart still needs.
+    const note =
+      points.length === 0
+        ? `B* against ${what} needs B* at two or more ${what}s; none has one so far.`
+        : `B* against ${what} needs B* at two or more ${what}s; so far only ${points.map((p) => p.label).join(' and ')} has one${excluded ? ` (left out: ${excluded})` : ''}.`;
+    return { points, fit: null, description: s.description, note };
+  }
   try {
     const fit = fitPowerLaw(points);
     return { points, fit, description: s.description, note: [fit.note, excluded ? `left out: ${excluded}` : null].filter(Boolean).join('; ') || null };
@@ -153,6 +165,8 @@ function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: stri
 }
 
 const emptyPanel = (note: string): ScalingPanel => ({ points: [], fit: null, description: null, note });
+
+const labelsOf = (measurements: readonly MeasurementAnalysis[]): Map<string, string> => new Map(measurements.map((m) => [m.key, m.label]));
 
 /** Analyses every (model, data size) measurement of the results, then the scaling fits across them. */
 export function chartModel(results: ExperimentResults, options: ChartModelOptions = {}): ChartModel {
@@ -183,15 +197,14 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
     overhead,
     measurements,
     scaling: {
-      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size'),
-      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size'),
+      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size', labelsOf(measurements)),
+      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size', labelsOf(measurements)),
     },
     notes,
     report,
   };
 }
 
-/** The name of one (model, data size) measurement, e.g. "micro · D = 1M". */
 /**
  * The charts of a table of steps to target (a CSV: the lab's steps export or any the command line
  * reads). There are no evaluation curves, so the target is the one the table was measured at.
@@ -212,13 +225,14 @@ export function tableChartModel(table: TableInput, options: Pick<ChartModelOptio
     const note = `The analysis failed: ${errorText(e)}`;
     return { target: null, overhead, measurements: [], scaling: { vsModel: emptyPanel(note), vsData: emptyPanel(note) }, notes: [note], report: null };
   }
+  const measurements = measurementsOf(report, null);
   return {
     target: null,
     overhead,
-    measurements: measurementsOf(report, null),
+    measurements,
     scaling: {
-      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size'),
-      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size'),
+      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size', labelsOf(measurements)),
+      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size', labelsOf(measurements)),
     },
     notes: ['These are steps to target from a table: the target is the one they were measured at, and there are no loss curves.'],
     report,

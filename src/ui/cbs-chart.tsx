@@ -63,7 +63,7 @@ function PointDetails({ d }: { d: PointDatum | null }) {
         B = {d.B}: {fmtNum(d.steps, 4)} steps to target
       </strong>
       <div>
-        peak LR {d.lr ?? '—'}
+        peak LR {fmtNum(d.lr)}
         {role}
       </div>
       <div>status {d.status}</div>
@@ -199,12 +199,11 @@ export function CbsChart({ m, compact = false, height = 360, title, caption }: {
           · {formatCount(m.nonEmbeddingParams)} non-embedding parameters
         </figcaption>
       )}
-      {hasPoints ? (
+      {/* With no point yet there is no chart: the reading below says what it waits for. */}
+      {hasPoints && (
         <ChartFrame title={paper ? `${chartTitle}, normalised, with the paper's curves` : chartTitle} legend={paper ? PAPER_LEGEND : stepsLegend(m, dots)} lines={[bStarLine(m), reading]} pngName={`cbs-${m.label}`} height={height}>
           {plot}
         </ChartFrame>
-      ) : (
-        <p className="chart-empty">No batch size has reached the target yet: each point appears when its best run gets there.</p>
       )}
       {!compact && hasPoints && (
         <label className="overlay-toggle" htmlFor={paperId}>
@@ -239,6 +238,42 @@ function SidePanel({ m, mainDots, hovered, onPick }: { m: MeasurementAnalysis; m
   const noise = m.noiseScale.median;
   // What picking a batch size in the table shows: the dark dot at that B (its best run, or the seeds' mean).
   const bestOf = (batchSize: number): PointDatum | null => mainDots.find((d) => d.B === batchSize) ?? null;
+  // Notes the numbers above already show (B*'s, the interval's, the fit-free rule's) are not listed again.
+  const shown = new Set([bStar === null ? m.cbs?.note : null, interval ? null : `Interval: ${m.interval?.note}`, m.raw?.note]);
+  const notes = [...new Set(m.notes)].filter((n) => !shown.has(n));
+  const unreached = m.unreached.length > 0 && (
+    <details className="unreached" data-testid="unreached">
+      <summary>
+        {m.unreached.length} run{m.unreached.length === 1 ? '' : 's'} never reached the target
+      </summary>
+      <ul>
+        {m.unreached.map((o) => (
+          <li key={o.runId}>
+            B = {o.batchSize}, LR {fmtNum(o.peakLr)}: {o.reason}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+  if (m.curve.length === 0) {
+    // Nothing has reached the target (the sweep runs are still training): no fit, no interval and
+    // no baseline to show, only what the panel waits for.
+    return (
+      <aside className="chart-side" data-testid="cbs-summary" aria-label={`numbers for ${m.label}`}>
+        <dl>
+          <dt>
+            <Term id="b-star">B*</Term> ({pct}% rule)
+          </dt>
+          <dd data-testid="bstar">appears once two batch sizes reach the target</dd>
+          <dt>
+            <Term id="batch-size">Batch sizes</Term> that reached the target
+          </dt>
+          <dd>{m.unreached.length > 0 ? `none of the ${m.points.length} tried so far` : 'none yet'}</dd>
+        </dl>
+        {unreached}
+      </aside>
+    );
+  }
   return (
     <aside className="chart-side" data-testid="cbs-summary" aria-label={`numbers for ${m.label}`}>
       <dl>
@@ -286,23 +321,10 @@ function SidePanel({ m, mainDots, hovered, onPick }: { m: MeasurementAnalysis; m
           <span className="hint-small"> (McCandlish et al.; often below the measured CBS, shown beside it, not instead)</span>
         </dd>
       </dl>
-      {m.unreached.length > 0 && (
-        <details className="unreached" data-testid="unreached">
-          <summary>
-            {m.unreached.length} run{m.unreached.length === 1 ? '' : 's'} never reached the target
-          </summary>
-          <ul>
-            {m.unreached.map((o) => (
-              <li key={o.runId}>
-                B = {o.batchSize}, LR {o.peakLr}: {o.reason}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-      {m.notes.length > 0 && (
+      {unreached}
+      {notes.length > 0 && (
         <ul className="notes">
-          {m.notes.map((n, i) => (
+          {notes.map((n, i) => (
             <li key={i}>{n}</li>
           ))}
         </ul>
@@ -334,7 +356,7 @@ function SidePanel({ m, mainDots, hovered, onPick }: { m: MeasurementAnalysis; m
                     )}
                   </td>
                   <td>{stepsCell(p)}</td>
-                  <td>{p.bestLr ?? '—'}</td>
+                  <td>{fmtNum(p.bestLr)}</td>
                   <td>{p.runs.length}</td>
                 </tr>
               );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chartModel, type MeasurementAnalysis, type ScalingPanel } from './chart-model';
 import { dataGrowthSentence, measurementReading, modelSizeSentence, scalingReading } from './readings';
 import { modelSizeResult } from './model-size-result';
+import type { RunOutcome } from '../cbs/steps-to-target';
 import { syntheticConfig, syntheticResults } from '../experiment/synthetic';
 
 const m = chartModel(syntheticResults(), { resamples: 200 }).measurements[0];
@@ -24,7 +25,13 @@ describe('a measurement read aloud', () => {
     expect(measurementReading(loose)).toContain('more than 50% more steps');
   });
   it('says when there is too little to read, and when B* is an extrapolation or unbounded', () => {
-    expect(measurementReading({ ...m, curve: [] })).toMatch(/No batch size has reached the target yet/);
+    expect(measurementReading({ ...m, curve: [], unreached: [] })).toMatch(/No batch size has reached the target yet/);
+    // Runs that stopped without the target are counted, not called "not yet".
+    const censored = (runId: string, batchSize: number): RunOutcome => ({ runId, batchSize, peakLr: 0.01, status: 'censored', replicate: 1, steps: null, censoredAbove: 400, reason: 'censored', interpolated: false });
+    const stopped: MeasurementAnalysis = { ...m, curve: [], unreached: [censored('r1', 64), censored('r2', 32)] };
+    expect(measurementReading(stopped)).toBe(
+      'No batch size has reached the target: 2 runs have stopped short of it (the list of runs that never reached it says why), so there is nothing to read. A point appears for each batch size whose run reaches the target.',
+    );
     expect(measurementReading({ ...m, curve: m.curve.slice(0, 1) })).toContain(`Only batch size 4 has reached the target so far (${m.curve[0].steps} steps)`);
     const extrapolated: MeasurementAnalysis = { ...m, cbs: { ...m.cbs!, extrapolated: true } };
     expect(measurementReading(extrapolated)).toContain('B* lies beyond the largest batch measured (128), so it extrapolates the fit');

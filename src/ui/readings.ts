@@ -51,7 +51,12 @@ function seedSentence(m: MeasurementAnalysis): string | null {
 /** The reading of one measurement: two to five sentences. */
 export function measurementReading(m: MeasurementAnalysis): string {
   const measured = m.curve.length;
-  if (measured === 0) return 'No batch size has reached the target yet, so there is nothing to read: each point appears when its runs reach the target.';
+  if (measured === 0) {
+    const stopped = m.unreached.length;
+    return stopped === 0
+      ? 'No batch size has reached the target yet, so there is nothing to read: each point appears when its runs reach the target.'
+      : `No batch size has reached the target: ${stopped === 1 ? 'one run has' : `${stopped} runs have`} stopped short of it (the list of runs that never reached it says why), so there is nothing to read. A point appears for each batch size whose run reaches the target.`;
+  }
   if (measured === 1) {
     const only = m.curve[0];
     return `Only batch size ${only.batchSize} has reached the target so far (${fmtNum(only.steps, 4)} steps). B* needs at least two batch sizes, and three or more make it trustworthy.`;

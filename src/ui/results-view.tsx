@@ -97,7 +97,8 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
     <section className="results" aria-labelledby="results-title" data-testid="results" ref={section} tabIndex={-1}>
       <h2 id="results-title">Results: the critical batch size</h2>
       <p className="results-meta" data-testid="results-meta">
-        {results.config.name}: {finished} run{finished === 1 ? '' : 's'}, <Term id="target-loss">target</Term> <Term id="ewa">EWA</Term> validation loss{' '}
+        {results.config.name}: {finished} {results.finishedAt ? '' : 'sweep '}run{finished === 1 ? '' : 's'}
+        {results.finishedAt ? '' : ' finished so far'}, <Term id="target-loss">target</Term> <Term id="ewa">EWA</Term> validation loss{' '}
         <strong data-testid="target-loss">{analysis.target !== null ? fmtNum(analysis.target, 4) : 'set per model and data size by its reference run'}</strong>
         {results.config.target.kind === 'reference' && (
           <>
@@ -105,7 +106,7 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
             (set by the <Term id="reference-run">reference run</Term>)
           </>
         )}
-        {results.finishedAt ? '' : ' (in progress)'}. <Term id="steps-to-target">Steps to target</Term> count the steps each run took to reach it. Adapter:{' '}
+        . <Term id="steps-to-target">Steps to target</Term> count the steps each run took to reach it. Adapter:{' '}
         {results.adapter || 'unknown'}.
       </p>
       <div className="results-controls">

@@ -93,7 +93,8 @@ export function ScalingPanelChart({
           </ResponsiveContainer>
         </ChartFrame>
       )}
-      {data.points.length > 0 && !compact && (
+      {/* Without a fit the reading below already carries the note: it is not printed twice. */}
+      {data.fit && !compact && (
         <p className="law" data-testid={`${testId}-law`}>
           {lawText(data.fit, xName) || data.note}
         </p>

@@ -53,6 +53,24 @@ describe('runSweep', () => {
     expect(plan.map(groupKey)).toEqual(plan.map((s) => measurementKey(s.model, s.dataSize)));
   });
 
+  it("announces each measurement's target as soon as its own references finish, before the next measurement's references start", async () => {
+    const twoBudgets: ExperimentConfig = { ...config, dataSizes: [4096, 8192], workers: 1 };
+    const twoPlan = planRuns(twoBudgets, { vocabSize: 257, microBatchFor: () => 2 });
+    const events: string[] = [];
+    const execute = fakeExecutor([]);
+    const logged = (spec: RunSpec) => {
+      events.push(`${spec.role} D=${spec.dataSize}`);
+      return execute(spec);
+    };
+    await runSweep(twoBudgets, twoPlan, logged, [], { onTarget: (t) => void events.push(`target ${t.group}`) });
+    const [first, second] = [...new Set(twoPlan.filter((s) => s.role === 'reference').map(groupKey))];
+    const firstD = twoPlan.find((s) => groupKey(s) === first)!.dataSize;
+    const secondD = twoPlan.find((s) => groupKey(s) === second)!.dataSize;
+    expect(events.slice(0, 4)).toEqual([`reference D=${firstD}`, `target ${first}`, `reference D=${secondD}`, `target ${second}`]);
+    // Every sweep run starts after both targets are known.
+    expect(events.slice(4).every((e) => e.startsWith('sweep'))).toBe(true);
+  });
+
   it('never repeats a finished run when resumed', async () => {
     const first: RunRecord[] = [];
     await runSweep(config, plan, fakeExecutor([]), [], { onRunFinished: (r) => void first.push(r) });

@@ -98,18 +98,31 @@ export async function runSweep(
 
   const runPool = (specs: RunSpec[]): Promise<void> => inPool(specs.filter((s) => !finished.has(s.id)), config.workers, runOne);
 
-  // Reference runs first: the target of their measurement comes from them.
+  // Reference runs first: the target of their measurement comes from them. Each measurement's
+  // target is announced as soon as its own references have finished, so that the page draws it
+  // while the other measurements' references still train.
   const references = plan.filter((s) => s.role === 'reference');
-  await runPool(references);
-  const referenceGroups = new Map<string, RunRecord[]>();
-  for (const spec of references) referenceGroups.set(groupKey(spec), [...(referenceGroups.get(groupKey(spec)) ?? []), finished.get(spec.id)!]);
-  for (const records of referenceGroups.values()) {
-    const target = targetFromReferences(records);
+  const referencesOf = new Map<string, RunSpec[]>();
+  for (const spec of references) referencesOf.set(groupKey(spec), [...(referencesOf.get(groupKey(spec)) ?? []), spec]);
+  const settleTarget = (group: string): void => {
+    const specs = referencesOf.get(group) ?? [];
+    if (targets.has(group) || !specs.every((s) => finished.has(s.id))) return;
+    const target = targetFromReferences(specs.map((s) => finished.get(s.id)!));
     if (target) {
       targets.set(target.group, target);
       hooks.onTarget?.(target);
     }
-  }
+  };
+  await inPool(
+    references.filter((s) => !finished.has(s.id)),
+    config.workers,
+    async (spec) => {
+      await runOne(spec);
+      settleTarget(groupKey(spec));
+    },
+  );
+  // Measurements whose references had all finished before a resume.
+  for (const group of referencesOf.keys()) settleTarget(group);
 
   // A measurement whose references all failed has no target: its runs are not started, and say why.
   const sweepRuns: RunSpec[] = [];
@@ -141,7 +154,11 @@ export async function runSweep(
   return {
     version: RESULTS_VERSION,
     config,
-    targets: [...targets.values()],
+    // In plan order, whichever measurement's references finished first (with several workers).
+    targets: [...new Set(plan.map(groupKey))].flatMap((group) => {
+      const target = targets.get(group);
+      return target ? [target] : [];
+    }),
     runs: plan.map((s) => finished.get(s.id)).filter((r): r is RunRecord => r !== undefined),
     startedAt,
     finishedAt: new Date().toISOString(),

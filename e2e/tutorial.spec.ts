@@ -90,7 +90,7 @@ test('the tutorial: run, watch it fill in, read it, move the overhead and the ta
     const bar = row.locator('progress');
     expect(await bar.getAttribute('value')).toBe(await bar.getAttribute('max'));
   }
-  await expect(monitor.getByTestId('run-progress').filter({ hasText: 'reached the target at step' })).not.toHaveCount(0);
+  await expect(monitor.getByTestId('run-progress').filter({ hasText: 'reached the target by step' })).not.toHaveCount(0);
   expect(await live.locator('.recharts-scatter-symbol').count()).toBeGreaterThan(pointsSoFar);
 
   // 4. The results, read aloud.

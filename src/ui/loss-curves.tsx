@@ -33,7 +33,7 @@ function LossPlot({ panel, height }: { panel: LossPanel; height: number }) {
             key={s.runId}
             data={s.points}
             dataKey="loss"
-            name={`B = ${s.batchSize}, LR ${s.peakLr}`}
+            name={`B = ${s.batchSize}, LR ${fmtNum(s.peakLr)}`}
             stroke={s.color}
             strokeWidth={s.reference ? 1 : 2}
             strokeDasharray={s.reference ? '4 3' : undefined}

@@ -10,7 +10,7 @@ import { chartModel, lossPanels } from './chart-model';
 import { CbsChart } from './cbs-chart';
 import { LossCurves } from './loss-curves';
 import { experimentSummary, isFinal, runProgress, type RunLine } from './run-summary';
-import { fmtSeconds } from './format';
+import { fmtNum, fmtSeconds } from './format';
 import { formatCount } from '../util/format';
 import type { RunControls } from './use-training';
 import { ExperimentProgress } from './experiment-progress';
@@ -152,15 +152,21 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
                   const id = r.spec.id;
                   const running = r.status === 'running' || r.status === 'paused' || r.status === 'queued';
                   const progress = runProgress(lineOf(r));
+                  // A failure or a divergence is an error, in red; a censored or out-run run only
+                  // stopped as the protocol says, which its progress text tells (the detail on hover).
+                  const problem = r.status === 'failed' || r.status === 'diverged';
                   return (
                     <tr key={id} data-testid="run-row" data-status={r.status}>
                       <td>
-                        {r.spec.model.name} · D {formatCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {r.spec.peakLr}
+                        {r.spec.model.name} · D {formatCount(r.spec.dataSize)} · B {r.spec.batchSize} · LR {fmtNum(r.spec.peakLr)}
                         {roleText(r.spec)}
                       </td>
                       <td className={`status status-${r.status}`}>{STATUS_TEXT[r.status] ?? r.status}</td>
                       <td className="progress-cell">
-                        <progress max={progress.max} value={progress.value} aria-label={`progress of ${id}`} /> <span data-testid="run-progress">{progress.text}</span>
+                        <progress max={progress.max} value={progress.value} aria-label={`progress of ${id}`} />{' '}
+                        <span data-testid="run-progress" title={problem ? undefined : (r.failure?.reason ?? undefined)}>
+                          {progress.text}
+                        </span>
                       </td>
                       <td>{r.tokensPerSecond ? formatCount(r.tokensPerSecond) : '—'}</td>
                       <td>{running ? fmtSeconds(r.etaSeconds) : '—'}</td>
@@ -181,7 +187,7 @@ export function RunMonitor({ controls, error, cancelled }: { controls: RunContro
                             </button>
                           </>
                         )}
-                        {r.failure && <span className="error-text"> {r.failure.reason}</span>}
+                        {problem && r.failure && <span className="error-text"> {r.failure.reason}</span>}
                       </td>
                     </tr>
                   );

@@ -36,7 +36,7 @@ describe('what the monitor says', () => {
     });
   });
   it('a run that ended reads as complete, with what happened', () => {
-    expect(runProgress(run('reached-target', { stepsDone: 156, maxSteps: 625 }))).toEqual({ value: 625, max: 625, text: 'reached the target at step 156 (budget 625)' });
+    expect(runProgress(run('reached-target', { stepsDone: 156, maxSteps: 625 }))).toEqual({ value: 625, max: 625, text: 'reached the target by step 156 (budget 625)' });
     expect(runProgress(run('finished', { reference: true, stepsDone: 128, maxSteps: 128 }))).toEqual({ value: 128, max: 128, text: 'trained exactly D: 128 steps' });
     expect(runProgress(run('stopped', { stepsDone: 12, failure: { step: 12, reason: 'cancelled by the user' } })).text).toBe('cancelled at step 12');
     expect(runProgress(run('running', { stepsDone: 12 }))).toEqual({ value: 12, max: 100, text: '12/100' });

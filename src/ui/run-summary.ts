@@ -77,7 +77,8 @@ export function runProgress(r: RunLine): { value: number; max: number; text: str
   const max = Math.max(1, r.maxSteps);
   switch (r.status) {
     case 'reached-target':
-      return { value: max, max, text: `reached the target at step ${r.stepsDone} (budget ${r.maxSteps})` };
+      // "by": the evaluation that saw the crossing; R(B) interpolates between evaluations, so it may be a little earlier.
+      return { value: max, max, text: `reached the target by step ${r.stepsDone} (budget ${r.maxSteps})` };
     case 'finished':
       if (r.fixedBudget) return { value: max, max, text: `trained its budget, to step ${r.stepsDone}` };
       return { value: max, max, text: r.reference ? `trained exactly D: ${r.stepsDone} steps` : `ran all ${r.stepsDone} steps without reaching the target` };

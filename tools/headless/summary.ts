@@ -1,5 +1,6 @@
 // The short terminal summary of a CBS report: per batch size the steps to target, then B* with
-// its interval, per (model, data size) group. The full table is formatReport's (report.txt).
+// its interval, per (model, data size) group, and how B* moved across data or model sizes (what
+// the demo exists to show). The full table is formatReport's (report.txt).
 import type { CbsReport } from '../../src/cbs/report';
 import { fmt } from '../../src/cbs/format';
 
@@ -30,6 +31,35 @@ export function formatSummary(report: CbsReport): string {
       out.push(`  interval: none (${iv.status}${iv.note ? `: ${iv.note}` : ''})`);
     }
   }
+  out.push(...scalingLines(report));
   for (const w of report.warnings) out.push(`warning: ${w}`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * One line per scaling comparison with B* at two or more sizes: how B* moved from the smallest
+ * size to the largest, whether their intervals are disjoint, and the power law's exponent.
+ */
+function scalingLines(report: CbsReport): string[] {
+  const groups = new Map(report.groups.map((g) => [g.key, g]));
+  const out: string[] = [];
+  for (const sc of report.scaling) {
+    const used = [...sc.used].sort((p, q) => p.x - q.x);
+    if (used.length < 2 || used[0].x === used[used.length - 1].x) continue;
+    const [first, last] = [used[0], used[used.length - 1]];
+    const what = sc.against === 'dataSize' ? 'D' : 'N';
+    const unit = (g: CbsReport['groups'][number] | undefined, bStar: number) => (g?.bStarTokens != null ? `${fmt(g.bStarTokens)} tokens` : `${fmt(bStar)} sequences`);
+    const [gFirst, gLast] = [groups.get(first.key), groups.get(last.key)];
+    const parts = [`B* against ${sc.against === 'dataSize' ? 'data size' : 'model size'}: ${unit(gFirst, first.bStar)} at ${what} = ${fmt(first.x)} to ${unit(gLast, last.bStar)} at ${what} = ${fmt(last.x)} (×${fmt(last.bStar / first.bStar, 3)} for ×${fmt(last.x / first.x, 3)})`];
+    const [a, b] = [gFirst?.interval, gLast?.interval];
+    if (a?.status === 'ok' && b?.status === 'ok' && a.lower !== null && a.upper !== null && b.lower !== null && b.upper !== null) {
+      const disjoint = (!a.upperUnbounded && a.upper < b.lower) || (!b.upperUnbounded && b.upper < a.lower);
+      parts.push(`their ${fmt(a.level * 100, 3)}% intervals ${disjoint ? 'are disjoint' : 'overlap'}`);
+    } else {
+      parts.push('no interval at one end');
+    }
+    if (sc.fit.e !== null) parts.push(`B* ∝ ${what}^${fmt(sc.fit.e, 3)}${sc.fit.exponentInterval ? ` (exponent ${fmt(sc.fit.level * 100, 3)}% interval ${fmt(sc.fit.exponentInterval[0], 3)} to ${fmt(sc.fit.exponentInterval[1], 3)})` : ''}`);
+    out.push(parts.join('; '));
+  }
+  return out;
 }

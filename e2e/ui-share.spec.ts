@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeConfigFragment, encodeResultsFragment, RESULTS_LINK_LIMIT } from '../src/experiment/codec';
 import { chartModel } from '../src/ui/chart-model';
+import { dataGrowthSentence } from '../src/ui/readings';
 import { evaluationsCsv, stepsCsv, trainStepsCsv } from '../src/cbs/export';
 import { readStepsTable } from '../src/cbs/input';
 import { analyzeTable } from '../src/cbs/report';
@@ -255,6 +256,10 @@ test('the scaling chart fits B* against data size across two data sizes', async 
   await expect(page.getByTestId('results').getByTestId('cbs-chart')).toHaveCount(2);
   await expect(page.getByTestId('scaling-data').locator('.recharts-scatter-symbol')).toHaveCount(2);
   await expect(page.getByTestId('scaling-data-law')).toContainText(`D^${+(expected.fit?.e as number).toPrecision(3)}`);
+  // The finding above the charts, as the worked example gives it: one model, two budgets.
+  const headline = dataGrowthSentence(chartModel(combined).measurements);
+  expect(headline).toMatch(/^2× the data, /);
+  await expect(page.getByTestId('results-headline')).toHaveText(headline as string);
   await expect(page.getByTestId('target-loss')).toContainText('set per model and data size');
   await page.getByText("overlay the paper's laws").click();
   await page.screenshot({ path: 'e2e/artifacts/ui-scaling.png', fullPage: true });

@@ -40,6 +40,11 @@ describe('a measurement read aloud', () => {
     const noFit: MeasurementAnalysis = { ...m, cbs: { ...m.cbs!, status: 'no-fit', bStar: null, note: 'the fit failed to converge' } };
     expect(measurementReading(noFit)).toContain('There is no B* yet: the fit failed to converge.');
   });
+  it('says when there is no interval because too few batch sizes reached the target', () => {
+    const two: MeasurementAnalysis = { ...m, curve: m.curve.slice(0, 2), interval: { ...m.interval!, status: 'too-few-points', lower: null, upper: null } };
+    expect(measurementReading(two)).toContain('There is no interval yet with only 2 batch sizes at the target: the two-parameter fit has too few points to spare to judge its spread.');
+    expect(measurementReading(m)).not.toContain('There is no interval');
+  });
   it('says whether the interval includes seed-to-seed variation', () => {
     expect(m.replicates).toBe(1);
     expect(measurementReading(m)).toContain('With one seed, the interval leaves out seed-to-seed variation.');
@@ -106,6 +111,19 @@ describe('the worked example headline', () => {
   });
   it('says nothing with one budget', () => {
     expect(dataGrowthSentence([m])).toBeNull();
+  });
+  it('a drop with disjoint intervals is called a drop, an unbounded interval overlaps what lies above it, and two models are not one', () => {
+    const [small, large] = [...both].sort((p, q) => p.dataSize - q.dataSize);
+    // The same two budgets with their B* and intervals swapped: B* fell, and the intervals stay apart.
+    const fell = [
+      { ...small, cbs: large.cbs, interval: { ...large.interval!, lower: 20, upper: 30 } },
+      { ...large, cbs: small.cbs, interval: { ...small.interval!, lower: 2, upper: 3 } },
+    ];
+    expect(dataGrowthSentence(fell)).toContain('The intervals do not overlap: the drop is larger than the uncertainty.');
+    const unbounded = [small, { ...large, interval: { ...large.interval!, lower: 1, upper: null, upperUnbounded: true } }];
+    expect(dataGrowthSentence(unbounded)).toContain('The intervals overlap: this growth is within the uncertainty.');
+    const twoModels = [small, { ...large, nonEmbeddingParams: large.nonEmbeddingParams * 2 }];
+    expect(dataGrowthSentence(twoModels)).toBeNull();
   });
 });
 

@@ -38,6 +38,10 @@ function stepSentence(s: Step, first: boolean): string {
  * seed's batch sizes.
  */
 function seedSentence(m: MeasurementAnalysis): string | null {
+  // Too few batch sizes for an interval: say so, so that a bare B* is not read as a sure one.
+  if (m.interval?.status === 'too-few-points') {
+    return `There is no interval yet with only ${m.curve.length} batch size${m.curve.length === 1 ? '' : 's'} at the target: the two-parameter fit has too few points to spare to judge its spread.`;
+  }
   if (m.interval?.status !== 'ok') return null;
   if (m.replicates > 1 && m.interval.method === 'replicates') {
     const each = m.replicateBStars.map((r) => (r.bStar === null || !Number.isFinite(r.bStar) ? 'none' : fmtNum(r.bStar)));
@@ -143,19 +147,23 @@ function bStarText(m: MeasurementAnalysis): string {
 /** The worked example's headline: how B* moved between the smallest and the largest budget, or null with one budget. */
 export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[]): string | null {
   const sorted = [...measurements].sort((p, q) => p.dataSize - q.dataSize);
-  if (sorted.length < 2) return null;
+  // One model at several data sizes: with several models, the ends could be two different models.
+  if (sorted.length < 2 || new Set(sorted.map((m) => `${m.model.name}|${m.nonEmbeddingParams}|${m.model.context}`)).size !== 1) return null;
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
+  if (first.dataSize === last.dataSize) return null;
   const b0 = first.cbs?.bStar ?? null;
   const b1 = last.cbs?.bStar ?? null;
   if (b0 === null || b1 === null || !Number.isFinite(b0) || !Number.isFinite(b1)) return null;
-  const i0 = first.interval;
-  const i1 = last.interval;
-  const disjoint = i0?.status === 'ok' && i1?.status === 'ok' && i0.upper !== null && i1.lower !== null && !i0.upperUnbounded && i0.upper < i1.lower;
-  return (
-    `${fmtNum(last.dataSize / first.dataSize)}× the data, ${fmtNum(b1 / b0)}× the critical batch size: B* ≈ ${bStarText(first)} and ${bStarText(last)}, in sequences with 90% intervals. ` +
-    (disjoint ? 'The intervals do not overlap: the growth is larger than the uncertainty.' : 'The intervals overlap: this growth is within the uncertainty.')
-  );
+  // An interval unbounded above reaches to infinity: it overlaps anything above its lower end.
+  const span = (m: MeasurementAnalysis): [number, number] | null =>
+    m.interval?.status === 'ok' && m.interval.lower !== null ? [m.interval.lower, m.interval.upperUnbounded || m.interval.upper === null ? Infinity : m.interval.upper] : null;
+  const [i0, i1] = [span(first), span(last)];
+  const grew = b1 >= b0;
+  const change = grew ? 'growth' : 'drop';
+  const disjoint = i0 !== null && i1 !== null && (i0[1] < i1[0] || i1[1] < i0[0]);
+  const intervals = i0 === null || i1 === null ? 'One of them has no interval, so the uncertainty cannot be judged.' : disjoint ? `The intervals do not overlap: the ${change} is larger than the uncertainty.` : `The intervals overlap: this ${change} is within the uncertainty.`;
+  return `${fmtNum(last.dataSize / first.dataSize)}× the data, ${fmtNum(b1 / b0)}× the critical batch size: B* ≈ ${bStarText(first)} and ${bStarText(last)}, in sequences with 90% intervals. ${intervals}`;
 }
 
 /**

@@ -7,13 +7,14 @@ import type { ExperimentResults } from '../experiment/schema';
 import type { TableInput } from '../cbs/input';
 import { analyzeTable } from '../cbs/report';
 import { formatReport } from '../cbs/format';
-import { chartModel, lossPanels, lossRunsOf, tableChartModel } from './chart-model';
+import { chartModel, lossPanels, lossRunsOf, tableChartModel, type ChartModel } from './chart-model';
 import { CbsChart } from './cbs-chart';
 import { ScalingChart } from './scaling-chart';
 import { LossCurves } from './loss-curves';
 import { Term } from './glossary-view';
 import { targetOf } from '../experiment/results';
 import { fmtNum } from './format';
+import { dataGrowthSentence, modelSizeSentence } from './readings';
 
 /** Brings a section into view and gives it the focus each time `signal` grows past 0. */
 export function useFocusOnSignal(ref: RefObject<HTMLElement | null>, signal: number): void {
@@ -36,6 +37,21 @@ function OverheadInput({ value, onChange, fallback }: { value: string; onChange:
   );
 }
 
+/**
+ * The experiment's finding in one or two sentences, above its charts, as the worked example gives
+ * it: how B* moved with the data (one model, several budgets) or with the model (several models,
+ * one budget), and whether the intervals overlap. Nothing until both ends have a B*.
+ */
+function Headline({ measurements }: { measurements: ChartModel['measurements'] }) {
+  const text = dataGrowthSentence(measurements) ?? modelSizeSentence(measurements);
+  if (text === null) return null;
+  return (
+    <p className="growth" data-testid="results-headline">
+      {text}
+    </p>
+  );
+}
+
 const parseOverhead = (text: string) => (text.trim() === '' ? undefined : Number(text) / 100);
 const overheadOk = (x: number | undefined) => x === undefined || (x > 0 && x <= 10);
 
@@ -52,6 +68,7 @@ export function TableResultsView({ table, name, focusSignal }: { table: TableInp
   return (
     <section className="results" aria-labelledby="results-title" data-testid="results" ref={section} tabIndex={-1}>
       <h2 id="results-title">Results: the critical batch size</h2>
+      <Headline measurements={analysis.measurements} />
       <p className="results-meta" data-testid="results-meta">
         {name}: {table.rows.length} row{table.rows.length === 1 ? '' : 's'} of steps to target
       </p>
@@ -96,6 +113,7 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
   return (
     <section className="results" aria-labelledby="results-title" data-testid="results" ref={section} tabIndex={-1}>
       <h2 id="results-title">Results: the critical batch size</h2>
+      <Headline measurements={analysis.measurements} />
       <p className="results-meta" data-testid="results-meta">
         {results.config.name}: {finished} {results.finishedAt ? '' : 'sweep '}run{finished === 1 ? '' : 's'}
         {results.finishedAt ? '' : ' finished so far'}, <Term id="target-loss">target</Term> <Term id="ewa">EWA</Term> validation loss{' '}

@@ -260,8 +260,10 @@ test('the scaling chart fits B* against data size across two data sizes', async 
   const headline = dataGrowthSentence(chartModel(combined).measurements);
   expect(headline).toMatch(/^2× the data, /);
   await expect(page.getByTestId('results-headline')).toHaveText(headline as string);
+  // One model: no empty chart against model size, a line saying why and where to look instead.
+  await expect(page.getByTestId('scaling-model')).toHaveCount(0);
+  await expect(page.getByTestId('scaling-model-hint')).toHaveText('This experiment trains one model size, so it has no B* against model size: the CBS vs model size preset trains four.');
   await expect(page.getByTestId('target-loss')).toContainText('set per model and data size');
-  await page.getByText("overlay the paper's laws").click();
   await page.screenshot({ path: 'e2e/artifacts/ui-scaling.png', fullPage: true });
 });
 

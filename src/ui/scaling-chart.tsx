@@ -122,18 +122,35 @@ export function ScalingChart({ scaling }: { scaling: ScalingAnalysis }) {
         }),
       }))
     : [];
+  // A size the experiment never varies gets a line, not an empty chart, when the other one is varied
+  // (the demo has one model; cbs-vs-model one data size). With neither varied both say what they need.
+  const unvaried = (p: ScalingPanel) => p.points.length === 0 && p.description === null;
+  const modelOnly = unvaried(scaling.vsData) && !unvaried(scaling.vsModel);
+  const dataOnly = unvaried(scaling.vsModel) && !unvaried(scaling.vsData);
   return (
     <section className="scaling" aria-labelledby={`${id}-title`} data-testid="scaling-chart">
       <h3 id={`${id}-title`}>
         How <Term id="b-star">B*</Term> scales
       </h3>
-      <label className="overlay-toggle">
-        <input type="checkbox" checked={showPaper} onChange={(e) => setShowPaper(e.target.checked)} /> overlay the paper&apos;s laws (converted from 512-token sequences to tokens; far outside their range at these sizes)
-      </label>
-      <div className="scaling-panels">
-        <ScalingPanelChart title="B* against model size (non-embedding parameters)" xLabel="non-embedding parameters N" xName="N" data={scaling.vsModel} overlay={overlay} testId="scaling-model" against="model" />
-        <ScalingPanelChart title="B* against data size" xLabel="data size D (tokens)" xName="D" data={scaling.vsData} overlay={[]} testId="scaling-data" against="data" />
+      {!dataOnly && (
+        <label className="overlay-toggle">
+          <input type="checkbox" checked={showPaper} onChange={(e) => setShowPaper(e.target.checked)} /> overlay the paper&apos;s laws (converted from 512-token sequences to tokens; far outside their range at these sizes)
+        </label>
+      )}
+      <div className={modelOnly || dataOnly ? 'scaling-panels single' : 'scaling-panels'}>
+        {!dataOnly && <ScalingPanelChart title="B* against model size (non-embedding parameters)" xLabel="non-embedding parameters N" xName="N" data={scaling.vsModel} overlay={overlay} testId="scaling-model" against="model" />}
+        {!modelOnly && <ScalingPanelChart title="B* against data size" xLabel="data size D (tokens)" xName="D" data={scaling.vsData} overlay={[]} testId="scaling-data" against="data" />}
       </div>
+      {dataOnly && (
+        <p className="hint" data-testid="scaling-model-hint">
+          This experiment trains one model size, so it has no B* against model size: the CBS vs model size preset trains four.
+        </p>
+      )}
+      {modelOnly && (
+        <p className="hint" data-testid="scaling-data-hint">
+          This experiment trains on one data size, so it has no B* against data size: the demo trains two, 4× apart.
+        </p>
+      )}
     </section>
   );
 }

@@ -26,6 +26,8 @@ export interface LiveRun {
   tokensPerSecond: number | null;
   /** Seconds of cost left, as the experiment's forecast predicts them (null without a cost model). */
   etaSeconds: number | null;
+  /** The step the forecast expects the run to stop at (target, censoring or cap); null without one. */
+  expectedSteps: number | null;
   startedAtMs: number | null;
   /** Where the run's time went so far, as of its last step. */
   timing: RunTiming | null;
@@ -212,7 +214,12 @@ export function timeFigures(s: RunStoreState, nowMs: number): TimeFigures {
 /** Each live run's ETA from the forecast. */
 function withEtas(runs: Record<string, LiveRun>, forecast: ExperimentForecast | null): Record<string, LiveRun> {
   if (!forecast) return runs;
-  return Object.fromEntries(Object.entries(runs).map(([id, r]) => [id, { ...r, etaSeconds: forecast.remainingSeconds === null ? null : (forecast.runs[id]?.remainingSeconds ?? r.etaSeconds) }]));
+  return Object.fromEntries(
+    Object.entries(runs).map(([id, r]) => {
+      const known = forecast.remainingSeconds !== null;
+      return [id, { ...r, etaSeconds: known ? (forecast.runs[id]?.remainingSeconds ?? r.etaSeconds) : null, expectedSteps: known ? (forecast.runs[id]?.steps ?? r.expectedSteps) : r.expectedSteps }];
+    }),
+  );
 }
 
 export const useRunStore = create<RunStoreState>((set, get) => {
@@ -282,7 +289,7 @@ export const useRunStore = create<RunStoreState>((set, get) => {
     runQueued(spec) {
       const s = get();
       const order = s.order.includes(spec.id) ? s.order : [...s.order, spec.id];
-      const run: LiveRun = { spec, status: 'queued', stepsDone: 0, tokensDone: 0, trainLoss: [], evals: [], tokensPerSecond: null, etaSeconds: null, startedAtMs: null, timing: null, failure: null };
+      const run: LiveRun = { spec, status: 'queued', stepsDone: 0, tokensDone: 0, trainLoss: [], evals: [], tokensPerSecond: null, etaSeconds: null, expectedSteps: null, startedAtMs: null, timing: null, failure: null };
       set({ order, runs: { ...s.runs, [spec.id]: run } });
     },
     runStarted(id) {

@@ -30,8 +30,8 @@ const STATUS_TEXT: Record<string, string> = {
 const MemoLossCurves = memo(LossCurves);
 
 /** A run as the summary reads it: local-CBS base runs and branches train a fixed budget, with no target. */
-function lineOf(r: { status: RunStatus; spec: RunSpec; stepsDone: number; failure: RunLine['failure'] }): RunLine {
-  return { status: r.status, reference: r.spec.role === 'reference', fixedBudget: r.spec.role === 'base' || r.spec.role === 'branch', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, failure: r.failure };
+function lineOf(r: { status: RunStatus; spec: RunSpec; stepsDone: number; expectedSteps: number | null; failure: RunLine['failure'] }): RunLine {
+  return { status: r.status, reference: r.spec.role === 'reference', fixedBudget: r.spec.role === 'base' || r.spec.role === 'branch', stepsDone: r.stepsDone, maxSteps: r.spec.maxSteps, expectedSteps: r.expectedSteps, failure: r.failure };
 }
 
 /** What a run is for, when it is not a plain sweep run. */

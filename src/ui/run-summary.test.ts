@@ -40,6 +40,12 @@ describe('what the monitor says', () => {
     expect(runProgress(run('finished', { reference: true, stepsDone: 128, maxSteps: 128 }))).toEqual({ value: 128, max: 128, text: 'trained exactly D: 128 steps' });
     expect(runProgress(run('stopped', { stepsDone: 12, failure: { step: 12, reason: 'cancelled by the user' } })).text).toBe('cancelled at step 12');
     expect(runProgress(run('running', { stepsDone: 12 }))).toEqual({ value: 12, max: 100, text: '12/100' });
+    // With the forecast's stopping step the bar runs against it, not against the cap.
+    expect(runProgress(run('running', { stepsDone: 1316, maxSteps: 10000, expectedSteps: 1539.6 }))).toEqual({ value: 1316, max: 1540, text: '1316 of about 1540 steps (cap 10000)' });
+    // Past the forecast, the bar is full and the count is the run's own.
+    expect(runProgress(run('running', { stepsDone: 1600, maxSteps: 10000, expectedSteps: 1540 }))).toEqual({ value: 1600, max: 1600, text: '1600 of about 1600 steps (cap 10000)' });
+    // A forecast at the cap (or none) reads against the cap.
+    expect(runProgress(run('queued', { stepsDone: 0, maxSteps: 313, expectedSteps: 313 })).text).toBe('0/313');
   });
   it('local CBS: base runs and branches train a fixed budget, with no target', () => {
     const base = run('finished', { fixedBudget: true, stepsDone: 313, maxSteps: 313 });

@@ -12,6 +12,11 @@ export interface RunLine {
   fixedBudget?: boolean;
   stepsDone: number;
   maxSteps: number;
+  /**
+   * The step the experiment's forecast expects the run to stop at (the target, censoring or its
+   * cap); null without a forecast. A sweep run's cap is 4·D, several times what it usually needs.
+   */
+  expectedSteps?: number | null;
   failure: { step: number; reason: string } | null;
 }
 
@@ -90,7 +95,12 @@ export function runProgress(r: RunLine): { value: number; max: number; text: str
       return { value: max, max, text: `failed at step ${r.failure?.step ?? r.stepsDone}` };
     case 'stopped':
       return { value: max, max, text: cancelledByUser(r) ? `cancelled at step ${r.stepsDone}` : `stopped at step ${r.stepsDone}: another run at this batch size reached the target sooner` };
-    default:
+    default: {
+      // Against the cap, a sweep run that stops at the target after a fifth of it would sit at 20%
+      // until it ends: against the forecast's stopping step, the bar says how far it really is.
+      const expected = r.expectedSteps != null && r.expectedSteps > 0 && r.expectedSteps < r.maxSteps ? Math.max(Math.round(r.expectedSteps), r.stepsDone) : null;
+      if (expected !== null) return { value: r.stepsDone, max: expected, text: `${r.stepsDone} of about ${expected} steps (cap ${r.maxSteps})` };
       return { value: Math.min(r.stepsDone, max), max, text: `${r.stepsDone}/${r.maxSteps}` };
+    }
   }
 }

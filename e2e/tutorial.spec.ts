@@ -51,6 +51,8 @@ test('the tutorial: run, watch it fill in, read it, move the overhead and the ta
   await page.goto(APP_URL);
   await expect(page.getByTestId('worked-example').locator('svg.recharts-surface').first()).toBeVisible();
   await expect(page.getByTestId('adapter')).toContainText('Adapter:', { timeout: 60_000 });
+  // Once the adapter's speed is measured, as a student sees the page after a few seconds: Start ready, with its estimate.
+  await expect(page.getByTestId('start')).toBeEnabled({ timeout: 120_000 });
   await page.screenshot({ path: `${SHOTS}/first-view.png` });
 
   // 2. Start a small sweep (the demo's protocol on a smaller model).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapCbs, quantileSorted } from './bootstrap';
+import { bootstrapCbs, intervalsDisjoint, intervalSpan, quantileSorted, type BootstrapInterval } from './bootstrap';
 import { cbsClosedForm } from './cbs';
 import { fitPaperCurve } from './fit';
 import { noisyCurve } from './synthetic';
@@ -95,5 +95,36 @@ describe('bootstrapCbs', () => {
     expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantileSorted([1, 2, 3, 4], 0.05)).toBeCloseTo(1.15, 12);
     expect(quantileSorted([1, 2, Infinity], 0.9)).toBe(Infinity);
+  });
+});
+
+describe('intervalsDisjoint', () => {
+  const iv = (lower: number | null, upper: number | null, status: BootstrapInterval['status'] = 'ok'): BootstrapInterval => ({
+    status,
+    note: null,
+    method: 'points',
+    level: 0.9,
+    resamples: 100,
+    seed: 1,
+    lower,
+    upper,
+    upperUnbounded: lower !== null && upper === null,
+    median: null,
+    used: 100,
+    discarded: 0,
+    unbounded: 0,
+  });
+  it('apart in either order, touching or overlapping is not disjoint, an unbounded one reaches everything above its lower end', () => {
+    expect(intervalsDisjoint(iv(3.05, 5.5), iv(5.76, 10.5))).toBe(true);
+    expect(intervalsDisjoint(iv(5.76, 10.5), iv(3.05, 5.5))).toBe(true);
+    expect(intervalsDisjoint(iv(3, 5), iv(5, 9))).toBe(false);
+    expect(intervalsDisjoint(iv(3, 6), iv(5, 9))).toBe(false);
+    expect(intervalsDisjoint(iv(3, null), iv(50, 90))).toBe(false);
+    expect(intervalsDisjoint(iv(50, null), iv(3, 5))).toBe(true);
+    expect(intervalSpan(iv(3, null))).toEqual([3, Infinity]);
+  });
+  it('no interval on either side: null', () => {
+    expect(intervalsDisjoint(iv(null, null, 'too-few-points'), iv(5, 9))).toBeNull();
+    expect(intervalsDisjoint(iv(3, 5), null)).toBeNull();
   });
 });

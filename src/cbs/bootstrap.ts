@@ -56,6 +56,23 @@ export interface BootstrapInterval {
   unbounded: number;
 }
 
+/** An interval as [lower, upper], with upper = Infinity where it is unbounded; null where there is none. */
+export function intervalSpan(iv: BootstrapInterval | null | undefined): [number, number] | null {
+  if (iv?.status !== 'ok' || iv.lower === null) return null;
+  return [iv.lower, iv.upperUnbounded || iv.upper === null ? Infinity : iv.upper];
+}
+
+/**
+ * Whether two B* intervals are disjoint (neither reaches the other; one unbounded above overlaps
+ * anything over its lower end); null when either has no interval. The page's headline and the
+ * headless summary both say it from here.
+ */
+export function intervalsDisjoint(a: BootstrapInterval | null | undefined, b: BootstrapInterval | null | undefined): boolean | null {
+  const [p, q] = [intervalSpan(a), intervalSpan(b)];
+  if (p === null || q === null) return null;
+  return p[1] < q[0] || q[1] < p[0];
+}
+
 /** Type-7 (linear) quantile of sorted values; Infinity when the interpolation touches an infinite value. */
 export function quantileSorted(sorted: readonly number[], p: number): number {
   const h = (sorted.length - 1) * p;

@@ -4,6 +4,7 @@
 // model or the data, and what the paper found. Nothing here is a number the charts do not show.
 import type { MeasurementAnalysis, ScalingPanel } from './chart-model';
 import { fmtNum } from './format';
+import { intervalsDisjoint } from '../cbs/bootstrap';
 import { formatCount } from '../util/format';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -155,14 +156,10 @@ export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[])
   const b0 = first.cbs?.bStar ?? null;
   const b1 = last.cbs?.bStar ?? null;
   if (b0 === null || b1 === null || !Number.isFinite(b0) || !Number.isFinite(b1)) return null;
-  // An interval unbounded above reaches to infinity: it overlaps anything above its lower end.
-  const span = (m: MeasurementAnalysis): [number, number] | null =>
-    m.interval?.status === 'ok' && m.interval.lower !== null ? [m.interval.lower, m.interval.upperUnbounded || m.interval.upper === null ? Infinity : m.interval.upper] : null;
-  const [i0, i1] = [span(first), span(last)];
-  const grew = b1 >= b0;
-  const change = grew ? 'growth' : 'drop';
-  const disjoint = i0 !== null && i1 !== null && (i0[1] < i1[0] || i1[1] < i0[0]);
-  const intervals = i0 === null || i1 === null ? 'One of them has no interval, so the uncertainty cannot be judged.' : disjoint ? `The intervals do not overlap: the ${change} is larger than the uncertainty.` : `The intervals overlap: this ${change} is within the uncertainty.`;
+  const change = b1 >= b0 ? 'growth' : 'drop';
+  const disjoint = intervalsDisjoint(first.interval, last.interval);
+  const intervals =
+    disjoint === null ? 'One of them has no interval, so the uncertainty cannot be judged.' : disjoint ? `The intervals do not overlap: the ${change} is larger than the uncertainty.` : `The intervals overlap: this ${change} is within the uncertainty.`;
   return `${fmtNum(last.dataSize / first.dataSize)}× the data, ${fmtNum(b1 / b0)}× the critical batch size: B* ≈ ${bStarText(first)} and ${bStarText(last)}, in sequences with 90% intervals. ${intervals}`;
 }
 

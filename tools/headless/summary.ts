@@ -3,6 +3,7 @@
 // the demo exists to show). The full table is formatReport's (report.txt).
 import type { CbsReport } from '../../src/cbs/report';
 import { fmt } from '../../src/cbs/format';
+import { intervalsDisjoint } from '../../src/cbs/bootstrap';
 
 export function formatSummary(report: CbsReport): string {
   const out: string[] = [];
@@ -51,13 +52,8 @@ function scalingLines(report: CbsReport): string[] {
     const unit = (g: CbsReport['groups'][number] | undefined, bStar: number) => (g?.bStarTokens != null ? `${fmt(g.bStarTokens)} tokens` : `${fmt(bStar)} sequences`);
     const [gFirst, gLast] = [groups.get(first.key), groups.get(last.key)];
     const parts = [`B* against ${sc.against === 'dataSize' ? 'data size' : 'model size'}: ${unit(gFirst, first.bStar)} at ${what} = ${fmt(first.x)} to ${unit(gLast, last.bStar)} at ${what} = ${fmt(last.x)} (×${fmt(last.bStar / first.bStar, 3)} for ×${fmt(last.x / first.x, 3)})`];
-    const [a, b] = [gFirst?.interval, gLast?.interval];
-    if (a?.status === 'ok' && b?.status === 'ok' && a.lower !== null && a.upper !== null && b.lower !== null && b.upper !== null) {
-      const disjoint = (!a.upperUnbounded && a.upper < b.lower) || (!b.upperUnbounded && b.upper < a.lower);
-      parts.push(`their ${fmt(a.level * 100, 3)}% intervals ${disjoint ? 'are disjoint' : 'overlap'}`);
-    } else {
-      parts.push('no interval at one end');
-    }
+    const disjoint = intervalsDisjoint(gFirst?.interval, gLast?.interval);
+    parts.push(disjoint === null || !gFirst ? 'no interval at one end' : `their ${fmt(gFirst.interval.level * 100, 3)}% intervals ${disjoint ? 'are disjoint' : 'overlap'}`);
     if (sc.fit.e !== null) parts.push(`B* ∝ ${what}^${fmt(sc.fit.e, 3)}${sc.fit.exponentInterval ? ` (exponent ${fmt(sc.fit.level * 100, 3)}% interval ${fmt(sc.fit.exponentInterval[0], 3)} to ${fmt(sc.fit.exponentInterval[1], 3)})` : ''}`);
     out.push(parts.join('; '));
   }

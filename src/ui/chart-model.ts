@@ -166,7 +166,14 @@ function panelOf(s: ScalingReport | undefined, groups: GroupReport[], what: stri
 
 const emptyPanel = (note: string): ScalingPanel => ({ points: [], fit: null, description: null, note });
 
-const labelsOf = (measurements: readonly MeasurementAnalysis[]): Map<string, string> => new Map(measurements.map((m) => [m.key, m.label]));
+/** Both scaling charts of a report, their measurements named as the page names them. */
+function scalingOf(report: CbsReport, measurements: readonly MeasurementAnalysis[]): ScalingAnalysis {
+  const labels = new Map(measurements.map((m) => [m.key, m.label]));
+  return {
+    vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size', labels),
+    vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size', labels),
+  };
+}
 
 /** Analyses every (model, data size) measurement of the results, then the scaling fits across them. */
 export function chartModel(results: ExperimentResults, options: ChartModelOptions = {}): ChartModel {
@@ -196,10 +203,7 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
     target: known.length === 1 ? known[0] : null,
     overhead,
     measurements,
-    scaling: {
-      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size', labelsOf(measurements)),
-      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size', labelsOf(measurements)),
-    },
+    scaling: scalingOf(report, measurements),
     notes,
     report,
   };
@@ -230,10 +234,7 @@ export function tableChartModel(table: TableInput, options: Pick<ChartModelOptio
     target: null,
     overhead,
     measurements,
-    scaling: {
-      vsModel: panelOf(report.scaling.find((s) => s.against === 'modelSize'), report.groups, 'model size', labelsOf(measurements)),
-      vsData: panelOf(report.scaling.find((s) => s.against === 'dataSize'), report.groups, 'data size', labelsOf(measurements)),
-    },
+    scaling: scalingOf(report, measurements),
     notes: ['These are steps to target from a table: the target is the one they were measured at, and there are no loss curves.'],
     report,
   };

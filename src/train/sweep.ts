@@ -96,7 +96,16 @@ export async function runSweep(
     return record;
   };
 
-  const runPool = (specs: RunSpec[]): Promise<void> => inPool(specs.filter((s) => !finished.has(s.id)), config.workers, runOne);
+  /** Runs the specs not finished yet, `workers` at a time; `then` follows each one as it ends. */
+  const runPool = (specs: RunSpec[], then?: (spec: RunSpec) => void): Promise<void> =>
+    inPool(
+      specs.filter((s) => !finished.has(s.id)),
+      config.workers,
+      async (spec) => {
+        await runOne(spec);
+        then?.(spec);
+      },
+    );
 
   // Reference runs first: the target of their measurement comes from them. Each measurement's
   // target is announced as soon as its own references have finished, so that the page draws it
@@ -113,14 +122,7 @@ export async function runSweep(
       hooks.onTarget?.(target);
     }
   };
-  await inPool(
-    references.filter((s) => !finished.has(s.id)),
-    config.workers,
-    async (spec) => {
-      await runOne(spec);
-      settleTarget(groupKey(spec));
-    },
-  );
+  await runPool(references, (spec) => settleTarget(groupKey(spec)));
   // Measurements whose references had all finished before a resume.
   for (const group of referencesOf.keys()) settleTarget(group);
 

@@ -34,11 +34,11 @@ function stepSentence(s: Step, first: boolean): string {
 }
 
 /**
- * What the interval does and does not include. A student reading "90% interval" should know whether
+ * What the interval does and does not include, or why there is none. A student reading "90% interval" should know whether
  * another seed could land outside it: with one seed it can, since the interval resamples only that
  * seed's batch sizes.
  */
-function seedSentence(m: MeasurementAnalysis): string | null {
+function intervalSentence(m: MeasurementAnalysis): string | null {
   // Too few batch sizes for an interval: say so, so that a bare B* is not read as a sure one.
   if (m.interval?.status === 'too-few-points') {
     return `There is no interval yet with only ${m.curve.length} batch size${m.curve.length === 1 ? '' : 's'} at the target: the two-parameter fit has too few points to spare to judge its spread.`;
@@ -80,8 +80,8 @@ export function measurementReading(m: MeasurementAnalysis): string {
       `So the critical batch size is about B* = ${fmtNum(bStar)} sequences${tokens}${interval}: past it, a bigger batch needs more than ${overhead} more steps than perfect scaling from B = ${m.baselineBatch} predicts, so extra sequences per step buy less and less.`,
     );
     if (cbs.extrapolated) sentences.push(`B* lies beyond the largest batch measured (${largest}), so it extrapolates the fit: measure larger batches to pin it down.`);
-    const seeds = seedSentence(m);
-    if (seeds) sentences.push(seeds);
+    const aboutInterval = intervalSentence(m);
+    if (aboutInterval) sentences.push(aboutInterval);
   } else if (cbs?.status === 'unbounded') {
     sentences.push(`The fit follows perfect scaling at every batch size measured, so B* is above ${largest}, the largest batch here: measure larger batches to find it.`);
   } else {

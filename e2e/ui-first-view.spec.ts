@@ -13,6 +13,8 @@ import { GLOSSARY } from '../src/ui/glossary';
 import { syntheticResults } from '../src/experiment/synthetic';
 import { tinySweepConfig } from './fixtures/sweep-configs';
 import { APP_URL } from './servers';
+import { DRAFT_KEY } from '../src/state/draft';
+import { defaultConfig } from '../src/experiment/presets';
 
 const results = syntheticResults();
 
@@ -234,6 +236,14 @@ test('the address bar follows the config as it is edited, and the draft survives
   expect(new URL(page.url()).hash).toBe('');
   await page.reload();
   await expect(page.getByTestId('draft-notice')).toHaveCount(0);
+  // A draft that is exactly the demo's config (an imported or saved demo leaves one) is the demo
+  // again: the plain first view, no notice, a bare address.
+  await page.evaluate(([key, fragment]) => localStorage.setItem(key, fragment), [DRAFT_KEY, encodeConfigFragment(defaultConfig())]);
+  await page.reload();
+  await expect(page.getByTestId('start')).toHaveText('Start the demo');
+  await expect(page.getByTestId('draft-notice')).toHaveCount(0);
+  expect(new URL(page.url()).hash).toBe('');
+  expect(await page.evaluate((key) => localStorage.getItem(key), DRAFT_KEY)).toBeNull();
 });
 
 test('keyboard only: Tab to Start with visible focus, Space starts, the focus goes to the live sweep, Enter cancels', async ({ page }) => {

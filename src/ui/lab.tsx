@@ -95,6 +95,24 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
     [setConfig, showResults],
   );
 
+  // A draft that is exactly a preset's config is that preset again (an imported or saved demo
+  // puts the demo's config in the draft): the demo's is the plain first view, with no notice.
+  const restoreDraft = useCallback(
+    (config: ExperimentConfig) => {
+      const preset = config.preset ? findExperimentPreset(config.preset) : undefined;
+      const isPreset = preset !== undefined && encodeConfigFragment(preset.config()) === encodeConfigFragment(config);
+      if (isPreset && preset.id === 'demo') {
+        useExperimentStore.getState().reset();
+        clearDraft();
+        window.history.replaceState(null, '', `${location.pathname}${location.search}`);
+        return;
+      }
+      setConfig(config, isPreset ? 'preset' : 'edited');
+      setNotice({ kind: 'draft' });
+    },
+    [setConfig],
+  );
+
   // Share links: decoded, validated, shown; never started. A link that is this browser's own
   // draft (the address bar follows the config) restores the draft instead.
   useEffect(() => {
@@ -104,10 +122,8 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
       if (!hash || hash === '#') {
         if (!initial || !draft) return;
         const restored = decodeLink(draft);
-        if (restored.ok && restored.kind === 'config') {
-          setConfig(restored.config, 'edited');
-          setNotice({ kind: 'draft' });
-        } else clearDraft();
+        if (restored.ok && restored.kind === 'config') restoreDraft(restored.config);
+        else clearDraft();
         return;
       }
       if (!looksLikeLabLink(hash)) {
@@ -120,8 +136,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
         return;
       }
       if (initial && hash === draft && decoded.kind === 'config') {
-        setConfig(decoded.config, 'edited');
-        setNotice({ kind: 'draft' });
+        restoreDraft(decoded.config);
         return;
       }
       applyDecoded(decoded, 'link');
@@ -131,7 +146,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
     const onHash = () => open(false);
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
-  }, [applyDecoded, setConfig]);
+  }, [applyDecoded, restoreDraft]);
 
   // The address bar and the draft follow the config as it is edited (valid configs only, so a
   // reload never meets a link it must refuse).

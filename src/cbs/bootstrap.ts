@@ -83,9 +83,9 @@ export function quantileSorted(sorted: readonly number[], p: number): number {
 }
 
 /** B* of one resample, or null when it cannot be fitted. */
-function bStarOf(points: CurvePoint[], baselineBatch: number, overhead: number): number | null {
+function bStarOf(points: CurvePoint[], baselineBatch: number | null, overhead: number): number | null {
   const fit = fitPaperCurve(points);
-  if (fit.a === null || fit.b === null) return null;
+  if (fit.a === null || fit.b === null || baselineBatch === null) return null;
   return cbsClosedForm(fit.a, fit.b, baselineBatch, overhead);
 }
 
@@ -93,7 +93,7 @@ function bStarOf(points: CurvePoint[], baselineBatch: number, overhead: number):
  * Bootstrap interval for B* from the fit's points (one per replicate and batch size; censored
  * ones are bounds). Deterministic for a given seed.
  */
-export function bootstrapCbs(points: readonly CurvePoint[], baselineBatch: number, overhead: number, options: Partial<BootstrapOptions> = {}): BootstrapInterval {
+export function bootstrapCbs(points: readonly CurvePoint[], baselineBatch: number | null, overhead: number, options: Partial<BootstrapOptions> = {}): BootstrapInterval {
   const opts = { ...DEFAULT_BOOTSTRAP, ...options };
   const byBatch = new Map<number, CurvePoint[]>();
   for (const p of points) byBatch.set(p.batchSize, [...(byBatch.get(p.batchSize) ?? []), p]);

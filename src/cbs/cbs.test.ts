@@ -109,8 +109,8 @@ describe('raw B* (no fit)', () => {
     expect(dup.bStar).toBe(16);
     expect(rawCbs([{ batchSize: 16, steps: 10 }], 8, 0.2).status).toBe('baseline-not-measured');
     expect(rawCbs([{ batchSize: 8, steps: 10 }], 8, 0.2).status).toBe('too-few-points');
-    // A group with no points at all (its sweep runs not finished yet) has the empty minimum as its baseline.
-    const empty = rawCbs([], Infinity, 0.2);
+    // A group with no points at all (its sweep runs not finished yet) has no baseline (null).
+    const empty = rawCbs([], null, 0.2);
     expect(empty.status).toBe('baseline-not-measured');
     expect(empty.note).toBe('no batch size reached the target: the raw rule has no baseline to start from');
   });

@@ -37,7 +37,8 @@ export interface CbsEstimate {
   status: 'ok' | 'unbounded' | 'no-fit';
   note: string | null;
   bStar: number | null;
-  baselineBatch: number;
+  /** null when no batch size was measured at all (there is nothing to be a baseline). */
+  baselineBatch: number | null;
   overhead: number;
   /** Fitted steps at the baseline and at B*. */
   baselineSteps: number | null;
@@ -47,10 +48,11 @@ export interface CbsEstimate {
 }
 
 /** B* from a fit (closed form). `largestMeasured` flags extrapolation. */
-export function cbsFromFit(fit: PaperFit, baselineBatch: number, overhead: number, largestMeasured: number): CbsEstimate {
+export function cbsFromFit(fit: PaperFit, baselineBatch: number | null, overhead: number, largestMeasured: number): CbsEstimate {
   const base = { baselineBatch, overhead };
-  if (fit.a === null || fit.b === null) {
-    return { ...base, status: 'no-fit', note: fit.note ?? 'no fit', bStar: null, baselineSteps: null, stepsAtBStar: null, extrapolated: false };
+  if (fit.a === null || fit.b === null || baselineBatch === null) {
+    const note = fit.note ?? (baselineBatch === null ? 'no batch size was measured: no baseline' : 'no fit');
+    return { ...base, status: 'no-fit', note, bStar: null, baselineSteps: null, stepsAtBStar: null, extrapolated: false };
   }
   const baselineSteps = paperCurve(fit.a, fit.b, baselineBatch);
   if (fit.a <= 0) {
@@ -114,7 +116,8 @@ export interface RawCbs {
    * it is not tied to the measured grid, so it can be followed across data budgets.
    */
   crossing: number | null;
-  baselineBatch: number;
+  /** null when no batch size was measured at all. */
+  baselineBatch: number | null;
   baselineSteps: number | null;
   checks: RawCheck[];
 }
@@ -126,23 +129,23 @@ export interface RawCbs {
  * censored points (R(B) > bound) is outside when its bound already exceeds the rule, and stops
  * the walk as undetermined otherwise.
  */
-export function rawCbs(points: readonly CurvePoint[], baselineBatch: number, overhead: number): RawCbs {
+export function rawCbs(points: readonly CurvePoint[], baselineBatch: number | null, overhead: number): RawCbs {
   const best = new Map<number, number>();
   const bound = new Map<number, number>();
   for (const p of points) {
     if (p.censored) bound.set(p.batchSize, Math.max(bound.get(p.batchSize) ?? 0, p.steps));
     else best.set(p.batchSize, Math.min(best.get(p.batchSize) ?? Infinity, p.steps));
   }
-  const baselineSteps = best.get(baselineBatch) ?? null;
+  const baselineSteps = baselineBatch === null ? null : (best.get(baselineBatch) ?? null);
   const base = { baselineBatch, baselineSteps };
-  if (baselineSteps === null) {
+  if (baselineBatch === null || baselineSteps === null) {
     return {
       ...base,
       status: 'baseline-not-measured',
-      // With no batch size measured at all, the baseline is the empty minimum (Infinity): say what is missing instead.
-      note: Number.isFinite(baselineBatch)
-        ? `no measured R at the baseline batch size ${baselineBatch}: the raw rule needs it (the fitted B* does not)`
-        : 'no batch size reached the target: the raw rule has no baseline to start from',
+      note:
+        baselineBatch === null
+          ? 'no batch size reached the target: the raw rule has no baseline to start from'
+          : `no measured R at the baseline batch size ${baselineBatch}: the raw rule needs it (the fitted B* does not)`,
       bStar: null,
       lowerBound: false,
       firstOutside: null,

@@ -57,8 +57,8 @@ function formatGroup(g: GroupReport, overhead: number): string[] {
   }
   const c = g.cbs;
   const pct = `${fmt(overhead * 100, 3)}%`;
-  // A group with no finished sweep run has no baseline (the empty minimum): not "B = Infinity".
-  const from = Number.isFinite(c.baselineBatch) ? `B = ${fmt(c.baselineBatch)}` : 'the smallest B that reaches the target';
+  // A group with no finished sweep run has no baseline yet.
+  const from = c.baselineBatch !== null ? `B = ${fmt(c.baselineBatch)}` : 'the smallest B that reaches the target';
   let line = `  B* (${pct} over linear scaling from ${from}): `;
   if (c.bStar === null) line += `none (${c.status}${c.note ? `: ${c.note}` : ''})`;
   else {

@@ -90,7 +90,13 @@ describe('analyzeResults', () => {
   it('a measurement whose sweep runs have not finished (only its reference has) reads as waiting, with no "B = Infinity"', () => {
     const withReference = syntheticResults();
     const referencesOnly = { ...withReference, runs: withReference.runs.filter((r) => r.spec.role === 'reference') };
-    const text = formatReport(analyzeResults(referencesOnly, fast));
+    const report = analyzeResults(referencesOnly, fast);
+    // No batch size measured: no baseline (null), not the empty minimum.
+    for (const g of report.groups) {
+      expect(g.cbs.baselineBatch).toBeNull();
+      expect(g.raw.baselineBatch).toBeNull();
+    }
+    const text = formatReport(report);
     expect(text).toContain('B* (20% over linear scaling from the smallest B that reaches the target): none');
     expect(text).toContain('raw B* (no fit): none (baseline-not-measured: no batch size reached the target: the raw rule has no baseline to start from)');
     expect(text).not.toMatch(/Infinity/);

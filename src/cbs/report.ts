@@ -197,7 +197,7 @@ interface GroupInput {
 }
 
 /** B* by the closed form on a fit of these points, or null when the fit gives none. */
-function bStarOfPoints(points: readonly CurvePoint[], baseline: number, overhead: number): number | null {
+function bStarOfPoints(points: readonly CurvePoint[], baseline: number | null, overhead: number): number | null {
   const largest = Math.max(...points.map((p) => p.batchSize));
   const fit = fitPaperCurve(points);
   return cbsFromFit(fit, baseline, overhead, largest).bStar;
@@ -211,9 +211,10 @@ function analyzeGroup(input: GroupInput, opts: ReportOptions): GroupReport {
   const allBatches = points.map((p) => p.batchSize);
   const { overhead } = opts.analysis;
   const measuredBaseline = pooled.find((p) => !p.censored)?.batchSize ?? null;
-  const baseline = opts.analysis.baselineBatch ?? measuredBaseline ?? Math.min(...allBatches);
+  // A group with no finished sweep run has no baseline (null), not the empty minimum.
+  const baseline = opts.analysis.baselineBatch ?? measuredBaseline ?? (allBatches.length > 0 ? Math.min(...allBatches) : null);
   const fit = fitPaperCurve(curve.map(({ batchSize, steps, censored }) => ({ batchSize, steps, ...(censored ? { censored } : {}) })));
-  const largest = reached.length > 0 ? Math.max(...reached.map((p) => p.batchSize)) : baseline;
+  const largest = reached.length > 0 ? Math.max(...reached.map((p) => p.batchSize)) : (baseline ?? 0);
   const cbs = cbsFromFit(fit, baseline, overhead, largest);
   const raw = rawCbs(pooled, baseline, overhead);
   const interval = bootstrapCbs(curve, baseline, overhead, opts.bootstrap);

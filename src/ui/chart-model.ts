@@ -119,8 +119,8 @@ function measurementOf(g: GroupReport, results: ExperimentResults | null, shared
     interval: g.interval,
     replicates: g.replicates,
     replicateBStars: g.replicateBStars,
-    // A group with no finished sweep run has the empty minimum (Infinity) as its baseline: none yet.
-    baselineBatch: Number.isFinite(g.cbs.baselineBatch) ? g.cbs.baselineBatch : null,
+    // A group with no finished sweep run has no baseline yet (null).
+    baselineBatch: g.cbs.baselineBatch,
     overhead: g.cbs.overhead,
     unreached: g.unreached,
     noiseScale: {

@@ -68,7 +68,8 @@ describe('steps to target against B, one budget', () => {
       if (view === null) throw new Error('no view');
       expect(view.reached).toEqual(group.curve.filter((p) => !p.censored).map((p) => ({ x: p.batchSize, y: p.steps })));
       expect(view.censored).toEqual(group.curve.filter((p) => p.censored).map((p) => ({ x: p.batchSize, y: p.steps })));
-      const { baselineBatch, baselineSteps } = group.cbs;
+      const { baselineSteps } = group.cbs;
+      const baselineBatch = group.cbs.baselineBatch as number;
       expect(view.linear[0].x).toBeCloseTo(baselineBatch, 12);
       expect(view.linear[0].y).toBeCloseTo(baselineSteps as number, 9);
       view.linear.forEach((p, i) => {

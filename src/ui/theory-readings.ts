@@ -177,7 +177,7 @@ export function stepsReading(results: TheoryResults, budget: number): string {
   const { raw, cbs } = group;
   const at = `At D = ${formatCount(budget)}`;
   const rule = `${Math.round(cbs.overhead * 100)}%`;
-  const within = raw.bStar !== null && raw.bStar > raw.baselineBatch ? `stay within ${rule} of linear scaling from B = ${raw.baselineBatch} up to B = ${raw.bStar} and ` : '';
+  const within = raw.bStar !== null && raw.baselineBatch !== null && raw.bStar > raw.baselineBatch ? `stay within ${rule} of linear scaling from B = ${raw.baselineBatch} up to B = ${raw.bStar} and ` : '';
   const measuredPart =
     raw.crossing !== null
       ? `the measured steps to target ${within}cross the ${rule} line at B ≈ ${fmtNum(raw.crossing)}`

@@ -103,7 +103,7 @@ test('first view at 1440×900: what CBS is, a worked example read aloud with its
   const bySize = chartModel(modelSizeResult());
   const modelHeadline = example.getByTestId('example-model-size');
   await expect(modelHeadline).toHaveText(modelSizeSentence(bySize.measurements) as string);
-  await expect(modelHeadline).toContainText('The intervals all overlap');
+  await expect(modelHeadline).toContainText("The 4 models' intervals all overlap");
   await expect(example.getByTestId('example-scaling-model-reading')).toHaveText(scalingReading(bySize.scaling.vsModel, 'model'));
   await expect(example.locator('.recharts-scatter-symbol')).toHaveCount(4);
   await expect(page.getByTestId('example-source')).toContainText('Measured by this lab on the CBS vs model size preset');

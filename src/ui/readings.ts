@@ -165,8 +165,8 @@ export function dataGrowthSentence(measurements: readonly MeasurementAnalysis[])
 
 /**
  * The model-size worked example's headline: how B* moved from the smallest model to the largest at
- * one data size, whether every model's interval overlaps every other's, and the range over all of
- * them; null with fewer than two models, mixed data sizes or contexts, or a missing B*.
+ * one data size, and whether every model's interval overlaps every other's (the range over all of
+ * them is the scaling chart's reading, in tokens); null with fewer than two models, mixed data sizes or contexts, or a missing B*.
  */
 export function modelSizeSentence(measurements: readonly MeasurementAnalysis[]): string | null {
   const sorted = [...measurements].sort((p, q) => p.nonEmbeddingParams - q.nonEmbeddingParams);
@@ -182,14 +182,13 @@ export function modelSizeSentence(measurements: readonly MeasurementAnalysis[]):
   const sentences = [
     `${+(last.nonEmbeddingParams / first.nonEmbeddingParams).toPrecision(2)}× the parameters, ${fmtNum(b[b.length - 1] / b[0])}× the critical batch size: B* ≈ ${values[0]} with ${formatCount(first.nonEmbeddingParams)} parameters and ${values[values.length - 1]} with ${formatCount(last.nonEmbeddingParams)}, in sequences with 90% intervals, all on ${formatCount(first.dataSize)} tokens.`,
   ];
-  if (sorted.length > 2) sentences.push(`Over the ${sorted.length} models B* lay between ${fmtNum(Math.min(...b))} and ${fmtNum(Math.max(...b))}.`);
   if (intervals.every((iv) => iv !== null)) {
     const bounds = intervals as [number, number][];
     // Every pair overlaps exactly when the largest lower end lies below the smallest upper end.
     const allOverlap = Math.max(...bounds.map((iv) => iv[0])) <= Math.min(...bounds.map((iv) => iv[1]));
     sentences.push(
       allOverlap
-        ? `The intervals all overlap: model size moved B* less than the uncertainty.`
+        ? `${sorted.length > 2 ? `The ${sorted.length} models' intervals` : 'The intervals'} all overlap: model size moved B* less than the uncertainty.`
         : `Not every pair of intervals overlaps: model size moved B* by more than the uncertainty somewhere.`,
     );
   }

@@ -134,7 +134,8 @@ describe('the model-size worked example headline', () => {
     // 4 and 8 layers (docs/science.md), intervals [3.05, 5.50] … [3.25, 5.76]; the largest lower
     // end (5.39, two layers) lies below the smallest upper end (5.50, one layer).
     const text = modelSizeSentence(measurements) as string;
-    expect(text).toMatch(/^8× the parameters, 0\.983× the critical batch size: B\* ≈ 4\.64 \(3\.05–5\.5\) with 12\.4k parameters and 4\.57 \(3\.25–5\.76\) with 99\.4k, in sequences with 90% intervals, all on 40k tokens\./);
+    // In tokens (context 16), as the chart it heads: 4.643 × 16 = 74.3 and 4.567 × 16 = 73.1.
+    expect(text).toMatch(/^8× the parameters, 0\.983× the critical batch size: B\* ≈ 74\.3 \(48\.9–88\) tokens with 12\.4k parameters and 73\.1 \(52–92\.2\) with 99\.4k \(90% intervals in brackets\), all trained on 40k tokens\./);
     expect(text).not.toContain('lay between');
     expect(text).toContain("The 4 models' intervals all overlap: model size moved B* less than the uncertainty.");
   });

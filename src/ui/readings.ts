@@ -133,12 +133,12 @@ function boundedInterval(m: MeasurementAnalysis): [number, number] | null {
   return iv?.status === 'ok' && iv.lower !== null && iv.upper !== null && !iv.upperUnbounded ? [iv.lower, iv.upper] : null;
 }
 
-/** "4.64 (3.05–5.5)": B* in sequences with its interval where it has one. */
-function bStarValue(m: MeasurementAnalysis): string | null {
+/** "4.64 (3.05–5.5)": B* in sequences (× `unit`: the context gives tokens) with its interval where it has one. */
+function bStarValue(m: MeasurementAnalysis, unit = 1): string | null {
   const b = m.cbs?.bStar ?? null;
   if (b === null || !Number.isFinite(b)) return null;
   const iv = boundedInterval(m);
-  return `${fmtNum(b)}${iv ? ` (${fmtNum(iv[0])}–${fmtNum(iv[1])})` : ''}`;
+  return `${fmtNum(b * unit)}${iv ? ` (${fmtNum(iv[0] * unit)}–${fmtNum(iv[1] * unit)})` : ''}`;
 }
 
 function bStarText(m: MeasurementAnalysis): string {
@@ -174,13 +174,14 @@ export function modelSizeSentence(measurements: readonly MeasurementAnalysis[]):
   if (sorted.length < 2 || new Set(sorted.map((m) => m.dataSize)).size !== 1 || new Set(sorted.map((m) => m.model.context)).size !== 1) return null;
   const b = sorted.map((m) => m.cbs?.bStar ?? NaN);
   if (!b.every(Number.isFinite)) return null;
+  // In tokens, as the B*-against-model-size chart it heads (the models share one context).
   // bStarValue is null only where B* is missing, which the line above excludes.
-  const values = sorted.map(bStarValue) as string[];
+  const values = sorted.map((m) => bStarValue(m, m.model.context)) as string[];
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   const intervals = sorted.map(boundedInterval);
   const sentences = [
-    `${+(last.nonEmbeddingParams / first.nonEmbeddingParams).toPrecision(2)}× the parameters, ${fmtNum(b[b.length - 1] / b[0])}× the critical batch size: B* ≈ ${values[0]} with ${formatCount(first.nonEmbeddingParams)} parameters and ${values[values.length - 1]} with ${formatCount(last.nonEmbeddingParams)}, in sequences with 90% intervals, all on ${formatCount(first.dataSize)} tokens.`,
+    `${+(last.nonEmbeddingParams / first.nonEmbeddingParams).toPrecision(2)}× the parameters, ${fmtNum(b[b.length - 1] / b[0])}× the critical batch size: B* ≈ ${values[0]} tokens with ${formatCount(first.nonEmbeddingParams)} parameters and ${values[values.length - 1]} with ${formatCount(last.nonEmbeddingParams)} (90% intervals in brackets), all trained on ${formatCount(first.dataSize)} tokens.`,
   ];
   if (intervals.every((iv) => iv !== null)) {
     const bounds = intervals as [number, number][];

@@ -238,6 +238,17 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   await page.getByTestId('import-file').setInputFiles(cliCsv);
   await expect(page.getByTestId('results-meta')).toContainText('5 rows of steps to target');
   await expect(page.getByTestId('bstar-value')).toHaveText(`${+(analyzeTable(cli).groups[0].cbs.bStar as number).toPrecision(3)}`);
+  // One batch size at the target: no fit and no interval to show, only what B* needs.
+  const oneCsv = join(dir, 'one.csv');
+  writeFileSync(oneCsv, 'batch_size,steps\n4,156\n8,NA\n16,NA\n');
+  await page.getByTestId('import-file').setInputFiles(oneCsv);
+  await expect(page.getByTestId('results-meta')).toContainText('3 rows of steps to target');
+  const side = page.getByTestId('cbs-summary');
+  await expect(side.getByTestId('bstar')).toHaveText('needs two batch sizes at the target; only B = 4 has reached it');
+  await expect(side).toContainText('4 (of 3 tried)');
+  // A table with no size columns is one measurement, "all rows", with no parameter count to give.
+  await expect(page.getByTestId('results').locator('figcaption').first()).toHaveText('all rows');
+  await expect(side.getByTestId('bstar-interval')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
@@ -263,7 +274,7 @@ test('the scaling chart fits B* against data size across two data sizes', async 
   // One model: no empty chart against model size, a line saying why and where to look instead.
   await expect(page.getByTestId('scaling-model')).toHaveCount(0);
   await expect(page.getByTestId('scaling-model-hint')).toHaveText('This experiment trains one model size, so it has no B* against model size: the CBS vs model size preset trains four.');
-  await expect(page.getByTestId('target-loss')).toContainText('set per model and data size');
+  await expect(page.getByTestId('target-loss')).toContainText('set for each model and data size');
   await page.screenshot({ path: 'e2e/artifacts/ui-scaling.png', fullPage: true });
 });
 

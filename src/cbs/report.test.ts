@@ -104,6 +104,14 @@ describe('analyzeResults', () => {
 });
 
 describe('analyzeTable', () => {
+  it('names a group by the sizes the table gives, "all rows" when it gives none, and warns by that name', () => {
+    const rows = (modelSize: number | null, dataSize: number | null) => [4, 8, 16].map((B) => ({ batchSize: B, steps: B === 16 ? null : 12 + 576 / B, modelSize, dataSize }));
+    expect(analyzeTable(rows(null, null)).groups[0].label).toBe('all rows');
+    expect(analyzeTable(rows(null, 40_000)).groups[0].label).toBe('D=40k');
+    expect(analyzeTable(rows(12_448, 40_000)).groups[0].label).toBe('N=12.4k · D=40k');
+    expect(analyzeTable(rows(null, null)).warnings).toContain('all rows: 1 run(s) never reached the target');
+  });
+
   const table = (fn: (batch: number, n: number, d: number) => number, ns: number[], ds: number[]) =>
     ns.flatMap((n) => ds.flatMap((d) => [16, 32, 64, 128, 256, 512, 1024].map((B) => ({ batchSize: B, steps: fn(B, n, d), modelSize: n, dataSize: d }))));
 

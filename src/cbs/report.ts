@@ -331,9 +331,9 @@ function scalingFits(groups: GroupReport[], level: number): ScalingReport[] {
 function groupWarnings(groups: GroupReport[]): string[] {
   const w: string[] = [];
   for (const g of groups) {
-    if (g.unreached.length > 0) w.push(`${g.key}: ${g.unreached.length} run(s) never reached the target`);
-    if (g.fit.status !== 'ok') w.push(`${g.key}: fit ${g.fit.status}${g.fit.note ? ` (${g.fit.note})` : ''}`);
-    if (g.interval.status !== 'ok') w.push(`${g.key}: no interval (${g.interval.note ?? g.interval.status})`);
+    if (g.unreached.length > 0) w.push(`${g.label}: ${g.unreached.length} run(s) never reached the target`);
+    if (g.fit.status !== 'ok') w.push(`${g.label}: fit ${g.fit.status}${g.fit.note ? ` (${g.fit.note})` : ''}`);
+    if (g.interval.status !== 'ok') w.push(`${g.label}: no interval (${g.interval.note ?? g.interval.status})`);
   }
   return w;
 }
@@ -417,9 +417,11 @@ export function analyzeTable(rows: readonly TableRow[], options: ReportInput = {
   rows.forEach((row, i) => {
     // Exact sizes: two measurements that differ in the fourth digit are two measurements; a group
     // column (when the table has one) splits them further.
-    const sizes = `N=${formatCount(row.modelSize)} · D=${formatCount(row.dataSize)}`;
+    // The sizes the table gives; a table with neither (one measurement) is "all rows".
+    const known = [row.modelSize === null ? null : `N=${formatCount(row.modelSize)}`, row.dataSize === null ? null : `D=${formatCount(row.dataSize)}`].filter((x) => x !== null);
+    const sizes = known.length > 0 ? known.join(' · ') : 'all rows';
     const key = `${row.group === undefined ? '' : `${row.group}|`}N${row.modelSize ?? '?'}|D${row.dataSize ?? '?'}`;
-    const label = row.group === undefined ? sizes : row.modelSize === null && row.dataSize === null ? row.group : `${row.group} · ${sizes}`;
+    const label = row.group === undefined ? sizes : known.length === 0 ? row.group : `${row.group} · ${sizes}`;
     const entry = groups.get(key) ?? { rows: [], label, modelSize: row.modelSize, dataSize: row.dataSize };
     entry.rows.push({ row, line: i + 1 });
     groups.set(key, entry);

@@ -195,8 +195,9 @@ export function CbsChart({ m, compact = false, height = 360, title, caption }: {
                 {m.model.name} · <Term id="data-size">D</Term> = {formatCount(m.dataSize)}
               </>
             )}
-          </strong>{' '}
-          · {formatCount(m.nonEmbeddingParams)} non-embedding parameters
+          </strong>
+          {/* A table without a model-size column gives none (0 here). */}
+          {m.nonEmbeddingParams > 0 && ` · ${formatCount(m.nonEmbeddingParams)} non-embedding parameters`}
         </figcaption>
       )}
       {/* With no point yet there is no chart: the reading below says what it waits for. */}
@@ -255,20 +256,30 @@ function SidePanel({ m, mainDots, hovered, onPick }: { m: MeasurementAnalysis; m
       </ul>
     </details>
   );
-  if (m.curve.length === 0) {
-    // Nothing has reached the target (the sweep runs are still training): no fit, no interval and
-    // no baseline to show, only what the panel waits for.
+  const reachedText = `${m.curve.map((p) => p.batchSize).join(', ')} (of ${m.points.length} tried)`;
+  if (m.curve.length <= 1) {
+    // Fewer than two batch sizes at the target (the sweep runs are still training, or the rest
+    // never reached it): no fit, no interval and no fit-free B* to show, only what B* waits for.
+    const only = m.curve[0]?.batchSize;
     return (
       <aside className="chart-side" data-testid="cbs-summary" aria-label={`numbers for ${m.label}`}>
         <dl>
           <dt>
             <Term id="b-star">B*</Term> ({pct}% rule)
           </dt>
-          <dd data-testid="bstar">appears once two batch sizes reach the target</dd>
+          <dd data-testid="bstar">{only === undefined ? 'appears once two batch sizes reach the target' : `needs two batch sizes at the target; only B = ${only} has reached it`}</dd>
+          {only !== undefined && (
+            <>
+              <dt>
+                <Term id="baseline">Baseline</Term> of <Term id="linear-scaling">perfect scaling</Term>
+              </dt>
+              <dd>B = {m.baselineBatch ?? only}</dd>
+            </>
+          )}
           <dt>
             <Term id="batch-size">Batch sizes</Term> that reached the target
           </dt>
-          <dd>{m.unreached.length > 0 ? `none of the ${m.points.length} tried so far` : 'none yet'}</dd>
+          <dd>{only !== undefined ? reachedText : m.unreached.length > 0 ? `none of the ${m.points.length} tried so far` : 'none yet'}</dd>
         </dl>
         {unreached}
       </aside>
@@ -310,9 +321,7 @@ function SidePanel({ m, mainDots, hovered, onPick }: { m: MeasurementAnalysis; m
         <dt>
           <Term id="batch-size">Batch sizes</Term> that reached the target
         </dt>
-        <dd>
-          {m.curve.map((p) => p.batchSize).join(', ') || 'none yet'} (of {m.points.length})
-        </dd>
+        <dd>{reachedText}</dd>
         <dt>
           <Term id="noise-scale">Gradient noise scale</Term>
         </dt>

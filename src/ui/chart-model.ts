@@ -92,7 +92,8 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Every group's measurement; labels that two groups would share are replaced by the report's exact ones. */
 function measurementsOf(report: CbsReport, results: ExperimentResults | null): MeasurementAnalysis[] {
-  const short = report.groups.map((g) => (g.model === null ? g.key : measurementLabel(g.model, g.dataSize ?? 0)));
+  // A table's groups have no model: the report's label names them by the sizes the table gives.
+  const short = report.groups.map((g) => (g.model === null ? g.label : measurementLabel(g.model, g.dataSize ?? 0)));
   return report.groups.map((g, i) => measurementOf(g, results, short.filter((l) => l === short[i]).length > 1));
 }
 
@@ -107,7 +108,7 @@ function measurementOf(g: GroupReport, results: ExperimentResults | null, shared
   return {
     key: g.key,
     // The short label, unless another measurement reads the same: then the report's, which names the shape and the exact D.
-    label: g.model === null ? g.key : sharedLabel ? g.label : measurementLabel(g.model, g.dataSize ?? 0),
+    label: g.model === null || sharedLabel ? g.label : measurementLabel(g.model, g.dataSize ?? 0),
     model,
     dataSize: g.dataSize ?? 0,
     nonEmbeddingParams: g.modelSize ?? nonEmbeddingParams(model),

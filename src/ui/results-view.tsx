@@ -117,12 +117,20 @@ export function ResultsView({ results, focusSignal, children }: { results: Exper
       <p className="results-meta" data-testid="results-meta">
         {results.config.name}: {finished} {results.finishedAt ? '' : 'sweep '}run{finished === 1 ? '' : 's'}
         {results.finishedAt ? '' : ' finished so far'}, <Term id="target-loss">target</Term> <Term id="ewa">EWA</Term> validation loss{' '}
-        <strong data-testid="target-loss">{analysis.target !== null ? fmtNum(analysis.target, 4) : 'set per model and data size by its reference run'}</strong>
-        {results.config.target.kind === 'reference' && (
+        {analysis.target !== null ? (
           <>
-            {' '}
-            (set by the <Term id="reference-run">reference run</Term>)
+            <strong data-testid="target-loss">{fmtNum(analysis.target, 4)}</strong>
+            {results.config.target.kind === 'reference' && (
+              <>
+                {' '}
+                (set by the <Term id="reference-run">reference runs</Term>)
+              </>
+            )}
           </>
+        ) : (
+          <strong data-testid="target-loss">
+            set for each model and data size by its <Term id="reference-run">reference runs</Term>
+          </strong>
         )}
         . <Term id="steps-to-target">Steps to target</Term> count the steps each run took to reach it. Adapter:{' '}
         {results.adapter || 'unknown'}.

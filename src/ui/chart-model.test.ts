@@ -96,6 +96,15 @@ describe('analysis of the synthetic sweep (R = 12 + 576/B, evaluations every 2 s
       `B* against data size needs B* at two or more data sizes; so far only ${first} has one (left out: ${second}: no finite B* (no-fit: no points reached the target: nothing to fit)).`,
     );
     expect(half.scaling.vsData.note).not.toMatch(/\|D\d/);
+    // While the second budget's references still train, the first budget's target is not the page's.
+    const oneTarget = chartModel(
+      { ...d1, config: { ...d1.config, dataSizes: [20_000, 40_000] }, runs: [...d1.runs, d2.runs.find((r) => r.spec.role === 'reference')!], targets: [...d1.targets] },
+      { resamples: 50 },
+    );
+    expect(oneTarget.measurements).toHaveLength(2);
+    expect(oneTarget.target).toBeNull();
+    expect(oneTarget.notes.join(' ')).toContain('the target loss is not known yet');
+    expect(half.target).toBe(d1.targets[0].loss);
   });
   it('two models with one name and two shapes are two measurements, each shown with its own model and label', () => {
     const tiny = (dModel: number) => ({ ...syntheticConfig(), models: [{ name: 'nano', layers: 1, dModel, heads: 2, context: 32, vocabSize: 0 }] });

@@ -201,7 +201,9 @@ export function chartModel(results: ExperimentResults, options: ChartModelOption
   for (const g of report.groups) if (g.target.loss === null) notes.push(`${g.label}: the target loss is not known yet (its reference runs have not finished).`);
   const known = [...new Set(report.groups.map((g) => g.target.loss).filter((l): l is number => l !== null))];
   return {
-    target: known.length === 1 ? known[0] : null,
+    // One target for the page only when every measurement has it: while a budget's references
+    // still train, the first budget's target is not the experiment's.
+    target: known.length === 1 && report.groups.every((g) => g.target.loss !== null) ? known[0] : null,
     overhead,
     measurements,
     scaling: scalingOf(report, measurements),

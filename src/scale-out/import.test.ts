@@ -58,6 +58,17 @@ describe('importing the results of a PyTorch package', () => {
     expect([results.startedAt, results.finishedAt]).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
   });
 
+  it('says when the sweep runs used another target than their reference runs set (an older train.py averaged every reference run)', () => {
+    // The reference ends at 2.8, the sweep runs stopped at 3: the results are kept as trained, with a warning.
+    const lower = all.map((r) => (r.spec.role === 'reference' ? { ...r, evals: r.evals.map((e, i) => (i === r.evals.length - 1 ? { ...e, ewaLoss: 2.8 } : e)) } : r));
+    const { decoded, warnings } = importScaleOutResults(folder(lower, plan));
+    if (!decoded.ok || decoded.kind !== 'results') throw new Error('not results');
+    expect(decoded.results.targets[0].loss).toBe(3);
+    expect(warnings).toEqual([
+      "demo · D = 2.05k: the sweep runs stopped at the target 3.0000, but the reference runs set 2.8000 (each seed's best over its learning rates; an older train.py averaged every reference run): export the package again and train these sweep runs again to measure R(B) at the lab's target",
+    ]);
+  });
+
   it('reads one merged file the same way, and the latest record of a run trained again wins', () => {
     const failed = { ...record(plan[3], 'failed'), failure: { step: 0, reason: 'torchrun exited with status 137' }, stepsToTarget: null };
     const files = folder([...all.slice(0, 3), failed, all[3]], plan);

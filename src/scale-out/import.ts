@@ -3,12 +3,13 @@
 // with the experiment's config on a line of its own. The outcome is the lab's ExperimentResults,
 // validated by the lab's codec, so the analysis, the charts and share links take it like any sweep.
 // Pure: the command line (tools/cbs.ts) and the page's Import both call it.
-import { targetFromReference } from '../experiment/results';
+import { targetFromReference, targetFromReferences } from '../experiment/results';
 import { FILE_FORMAT, exportConfigJson, importJson, resultsFromValue, type DecodeResult } from '../experiment/codec';
 import { measurementKey } from '../experiment/plan';
 import { RESULTS_VERSION, type ExperimentConfig, type ExperimentResults, type GroupTarget, type RunRecord } from '../experiment/schema';
 import { packagePlan } from './manifest';
 import { isObj } from '../util/guards';
+import { formatCount } from '../util/format';
 
 export interface ResultsText {
   /** A file name, for messages. */
@@ -104,16 +105,39 @@ export function importScaleOutResults(files: readonly ResultsText[]): ScaleOutIm
   const adapters = [...new Set(runs.map((r) => r.adapter).filter((a) => a !== ''))];
   const times = files.map((f) => f.lastModified).filter((t): t is number => t !== undefined && Number.isFinite(t));
   const iso = (t: number | undefined) => (t === undefined ? '' : new Date(t).toISOString());
+  const targets = groupTargets(runs);
+  warnings.push(...targetMismatches(targets, runs));
   const results: ExperimentResults = {
     version: RESULTS_VERSION,
     config,
-    targets: groupTargets(runs),
+    targets,
     runs,
     startedAt: iso(times.length ? Math.min(...times) : undefined),
     finishedAt: missing.length === 0 ? iso(times.length ? Math.max(...times) : undefined) : null,
     adapter: adapters.join('; ').slice(0, 1000),
   };
   return { decoded: resultsFromValue(results), warnings };
+}
+
+/**
+ * Where the sweep runs used another target than their reference runs set (the lab's rule: each
+ * replicate's best final loss over its learning rates, averaged), the results are kept as trained
+ * and the difference is said: an older train.py averaged every reference run, the learning-rate
+ * grid's losers included, so its sweep runs stopped at a higher loss (and no other target can be
+ * read from them below it).
+ */
+function targetMismatches(targets: readonly GroupTarget[], runs: readonly RunRecord[]): string[] {
+  const out: string[] = [];
+  for (const t of targets) {
+    const references = runs.filter((r) => r.spec.role === 'reference' && measurementKey(r.spec.model, r.spec.dataSize) === t.group);
+    const fromReferences = references.length > 0 ? targetFromReferences(references) : null;
+    if (fromReferences === null || Math.abs(fromReferences.loss - t.loss) <= 1e-9 * Math.abs(t.loss)) continue;
+    out.push(
+      `${references[0].spec.model.name} · D = ${formatCount(references[0].spec.dataSize)}: the sweep runs stopped at the target ${t.loss.toPrecision(5)}, but the reference runs set ${fromReferences.loss.toPrecision(5)} ` +
+        `(each seed's best over its learning rates; an older train.py averaged every reference run): export the package again and train these sweep runs again to measure R(B) at the lab's target`,
+    );
+  }
+  return out;
 }
 
 /**

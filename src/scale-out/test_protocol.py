@@ -76,6 +76,17 @@ class LabProtocol(unittest.TestCase):
         for case in self.vectors["divergenceWindow"]:
             self.assertEqual(train.divergence_window(case["tokensPerStep"]), case["window"], case)
 
+    def test_the_target_from_reference_runs_is_the_labs(self):
+        # Each replicate's best final loss over its learning rates, averaged over the replicates.
+        for case in self.vectors["targetFromReferences"]:
+            records = [{**r, "evals": [{**e, "ewaLoss": float(e["ewaLoss"])} for e in r["evals"]]} for r in case["records"]]
+            target = train.target_from_references(records)
+            if case["target"] is None:
+                self.assertIsNone(target, case)
+            else:
+                self.assertAlmostEqual(target, case["target"], places=12, msg=case)
+        self.assertAlmostEqual(self.vectors["targetFromReferences"][0]["target"], 2.332, places=12)
+
     def test_initial_weights_are_the_labs_bit_for_bit(self):
         for file in ("weights.safetensors", "init-large.safetensors"):
             lab, metadata = train.read_safetensors(os.path.join(self.dir, file))

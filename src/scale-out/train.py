@@ -948,25 +948,41 @@ def target_from_reference(record):
     return loss if last["step"] == record["spec"]["maxSteps"] and loss is not None and math.isfinite(loss) else None
 
 
+def target_from_references(records):
+    """A measurement's target from its reference records (targetFromReferences, src/experiment/results.ts):
+    each seed replicate's best final loss over its learning rates, averaged over the replicates; None when
+    none finished. (A mean over every reference run would average the learning-rate grid's losers in.)"""
+    best = {}
+    for record in records:
+        loss = target_from_reference(record)
+        if loss is None:
+            continue
+        replicate = record["spec"].get("replicate", 0)
+        if replicate not in best or loss < best[replicate]:
+            best[replicate] = loss
+    if not best:
+        return None
+    return sum(best.values()) / len(best)
+
+
 def reference_target(results_dir, spec, manifest):
-    """(target, None): the mean of the final losses of this measurement's reference runs (one per seed
-    replicate) that finished; or (None, why there is none)."""
+    """(target, None): the target of this measurement from its reference runs' records (target_from_references);
+    or (None, why there is none)."""
     key = measurement_key(spec)
     references = [(i, other) for i, other in enumerate(manifest) if is_reference(other) and measurement_key(other) == key]
     if not references:
         return None, "no target: the manifest has no reference run for this model and data size"
-    losses = []
+    records = []
     for index, _ in references:
         record = last_record(run_file(results_dir, index))
         if record is None:
             return None, (f"no target: the reference run of this model and data size on manifest line {index} has no "
                           f"record in {results_dir}; run the reference runs first")
-        loss = target_from_reference(record)
-        if loss is not None:
-            losses.append(loss)
-    if not losses:
+        records.append(record)
+    target = target_from_references(records)
+    if target is None:
         return None, "no target: no reference run of this model and data size finished"
-    return sum(losses) / len(losses), None
+    return target, None
 
 
 def read_manifest(path):

@@ -14,6 +14,7 @@ import { learningRate } from '../../src/optim/schedule';
 import { divergenceReason, divergenceWindow } from '../../src/train/divergence';
 import { evaluationPlan, needsFullAnchor, shouldEvaluate, type EvalContext, type EvalPlan } from '../../src/train/eval-schedule';
 import { bestDecayIndex, trainRun } from '../../src/train/run';
+import { targetFromReferences } from '../../src/experiment/results';
 import { prepareRunData } from '../../src/train/setup';
 import { mulberry32, normalSampler } from '../../src/util/random';
 import { ReferenceEngine } from './reference-engine';
@@ -101,6 +102,8 @@ export interface ProtocolVectors {
   /** A non-finite loss is written as the string JavaScript prints for it (JSON has no NaN or Infinity). */
   divergence: { step: number; losses: (number | string)[]; initialLoss: number; warmupSteps: number; reason: string | null }[];
   divergenceWindow: { tokensPerStep: number; window: number }[];
+  /** Reference records (only what the target reads) and the target the lab sets from them; null: none. */
+  targetFromReferences: { records: { spec: { replicate: number; maxSteps: number }; status: string; evals: { step: number; ewaLoss: number | string }[] }[]; target: number | null }[];
 }
 
 /** JSON has no NaN or Infinity: such a number travels as the string JavaScript prints for it. */
@@ -180,5 +183,34 @@ export function protocolVectors(): ProtocolVectors {
     })),
     divergence: divergence.map((d) => ({ ...d, losses: d.losses.map(jsonNumber), reason: divergenceReason(d.step, d.losses, d.initialLoss, d.warmupSteps) })),
     divergenceWindow: [1, 16, 17, 256, 1024, 4096].map((tokensPerStep) => ({ tokensPerStep, window: divergenceWindow(tokensPerStep) })),
+    targetFromReferences: targetCases(),
   };
+}
+
+/**
+ * Reference runs as the demo plans them (three learning rates per seed replicate) and their
+ * failures: the target is each replicate's best final loss, averaged over the replicates.
+ */
+function targetCases(): ProtocolVectors['targetFromReferences'] {
+  const ref = (replicate: number, loss: number, opts: { status?: RunRecord['status']; lastStep?: number } = {}) => ({ replicate, loss, status: opts.status ?? 'finished', lastStep: opts.lastStep ?? 100 });
+  const cases = [
+    // One replicate, a learning-rate grid: the best, not the mean of the three (2.3320, not 2.3476).
+    [ref(0, 2.332), ref(0, 2.3335), ref(0, 2.3774)],
+    // Two replicates: each one's best, then their mean.
+    [ref(0, 2.1), ref(0, 2.0), ref(1, 2.4), ref(1, 2.2)],
+    // A diverged run, one that stopped short of its budget and a NaN loss set nothing.
+    [ref(0, 1.5, { status: 'diverged' }), ref(0, 1.6, { lastStep: 60 }), ref(0, NaN), ref(0, 2.5)],
+    // None finished: no target.
+    [ref(0, 2.0, { status: 'failed' })],
+  ];
+  return cases.map((refs) => {
+    const records = refs.map((r, i) => {
+      const spec = { ...equivalenceSpec(256, null), id: `ref-${i}`, role: 'reference' as const, replicate: r.replicate, maxSteps: 100 };
+      return { spec, status: r.status, evals: [{ step: r.lastStep, tokens: 0, validationTokens: 0, ewaLoss: r.loss, ewaLosses: [r.loss], rawLoss: null }], stepsDone: r.lastStep } as unknown as RunRecord;
+    });
+    return {
+      records: records.map((r) => ({ spec: { replicate: r.spec.replicate, maxSteps: r.spec.maxSteps }, status: r.status, evals: r.evals.map((e) => ({ step: e.step, ewaLoss: jsonNumber(e.ewaLoss) })) })),
+      target: targetFromReferences(records)?.loss ?? null,
+    };
+  });
 }

@@ -17,6 +17,7 @@ import { syntheticConfig, syntheticResults } from '../src/experiment/synthetic';
 import { defaultConfig } from '../src/experiment/presets';
 import { chromiumArgs, chromiumExecutable } from '../tools/browser';
 import { APP_URL } from './servers';
+import { experimentLine, importScaleOutResults, recordLine, runFileName } from '../src/scale-out/import';
 
 const results = syntheticResults();
 const analysis = chartModel(results);
@@ -249,6 +250,17 @@ test('export JSON, re-import it in a fresh page, and get the same charts; too-la
   // A table with no size columns is one measurement, "all rows", with no parameter count to give.
   await expect(page.getByTestId('results').locator('figcaption').first()).toHaveText('all rows');
   await expect(side.getByTestId('bstar-interval')).toHaveCount(0);
+  // A PyTorch package's results with runs still to train: imported, and the warnings shown, not dropped.
+  const partial = [
+    { name: 'experiment.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(experimentLine(results.config)) },
+    ...results.runs.slice(0, 3).map((r, i) => ({ name: runFileName(i), mimeType: 'application/jsonl', buffer: Buffer.from(recordLine(r)) })),
+  ];
+  const expected = importScaleOutResults(partial.map((f) => ({ name: f.name, text: f.buffer.toString() })));
+  expect(expected.decoded.ok).toBe(true);
+  expect(expected.warnings.length).toBeGreaterThan(0);
+  await page.getByTestId('import-file').setInputFiles(partial);
+  await expect(page.getByTestId('import-warnings').locator('li')).toHaveText(expected.warnings);
+  await expect(page.getByTestId('import-error')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -22,8 +22,12 @@ function isCsv(name: string, text: string): boolean {
 export function ImportPanel({ onImport, onTable }: { onImport: (decoded: Decoded, fileName: string) => void; onTable: (table: TableInput | null, fileName: string) => void }) {
   const id = useId();
   const [error, setError] = useState<string | null>(null);
+  // What an import of run records kept but the person should know (missing runs, a line cut short,
+  // sweep runs that stopped at another target than their references set).
+  const [warnings, setWarnings] = useState<string[]>([]);
   const onFile = async (file: File | undefined) => {
     if (!file) return;
+    setWarnings([]);
     if (file.size > MAX_FILE_BYTES) return setError(`"${file.name}" is larger than ${MAX_FILE_BYTES / 2 ** 20} MB.`);
     const text = await file.text();
     if (isCsv(file.name, text)) {
@@ -47,7 +51,8 @@ export function ImportPanel({ onImport, onTable }: { onImport: (decoded: Decoded
     const big = files.find((f) => f.size > MAX_FILE_BYTES);
     if (big) return setError(`"${big.name}" is larger than ${MAX_FILE_BYTES / 2 ** 20} MB.`);
     const texts = await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.text(), lastModified: f.lastModified })));
-    const { decoded } = importScaleOutResults(texts);
+    const { decoded, warnings: kept } = importScaleOutResults(texts);
+    setWarnings(decoded.ok ? kept : []);
     if (!decoded.ok) return setError(`Could not import "${name}": ${decoded.message}`);
     setError(null);
     onImport(decoded, name);
@@ -71,6 +76,13 @@ export function ImportPanel({ onImport, onTable }: { onImport: (decoded: Decoded
         <p className="error-text" role="alert" data-testid="import-error">
           {error}
         </p>
+      )}
+      {warnings.length > 0 && (
+        <ul className="banner warn" role="status" data-testid="import-warnings">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
       )}
     </section>
   );

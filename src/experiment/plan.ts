@@ -7,6 +7,7 @@ import { chooseMicroBatch, type MemoryLimits, type ModelConfig } from '../model/
 import { paperRow } from '../optim/paper-tables';
 import { warmupSteps } from '../optim/schedule';
 import { runTokens, stepsForTokens } from './batch-schedule';
+import { formatCount } from '../util/format';
 
 export interface PlanContext {
   /** The tokenizer's vocabulary size (models with vocabSize 0 take it). */
@@ -35,6 +36,11 @@ export function modelShapeKey(m: ModelConfig): string {
  */
 export function measurementKey(model: ModelConfig, dataSize: number): string {
   return `${modelShapeKey(model)}|D${dataSize}`;
+}
+
+/** How a measurement is named to a person: "demo · D = 40k" (the page, the run list, import warnings). */
+export function measurementLabel(modelName: string, dataSize: number): string {
+  return `${modelName} · D = ${formatCount(dataSize)}`;
 }
 
 /** The budget's step count at batch size B: the steps that D tokens take, D / (B·T). */

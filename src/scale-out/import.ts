@@ -5,11 +5,10 @@
 // Pure: the command line (tools/cbs.ts) and the page's Import both call it.
 import { targetFromReference, targetFromReferences } from '../experiment/results';
 import { FILE_FORMAT, exportConfigJson, importJson, resultsFromValue, type DecodeResult } from '../experiment/codec';
-import { measurementKey } from '../experiment/plan';
+import { measurementKey, measurementLabel } from '../experiment/plan';
 import { RESULTS_VERSION, type ExperimentConfig, type ExperimentResults, type GroupTarget, type RunRecord } from '../experiment/schema';
 import { packagePlan } from './manifest';
 import { isObj } from '../util/guards';
-import { formatCount } from '../util/format';
 
 export interface ResultsText {
   /** A file name, for messages. */
@@ -133,7 +132,7 @@ function targetMismatches(targets: readonly GroupTarget[], runs: readonly RunRec
     const fromReferences = references.length > 0 ? targetFromReferences(references) : null;
     if (fromReferences === null || Math.abs(fromReferences.loss - t.loss) <= 1e-9 * Math.abs(t.loss)) continue;
     out.push(
-      `${references[0].spec.model.name} · D = ${formatCount(references[0].spec.dataSize)}: the sweep runs stopped at the target ${t.loss.toPrecision(5)}, but the reference runs set ${fromReferences.loss.toPrecision(5)} ` +
+      `${measurementLabel(references[0].spec.model.name, references[0].spec.dataSize)}: the sweep runs stopped at the target ${t.loss.toPrecision(5)}, but the reference runs set ${fromReferences.loss.toPrecision(5)} ` +
         `(each seed's best over its learning rates; an older train.py averaged every reference run): export the package again and train these sweep runs again to measure R(B) at the lab's target`,
     );
   }

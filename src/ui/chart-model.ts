@@ -4,7 +4,6 @@
 // the charts. The scaling charts are in tokens (B* × context) so that models with different
 // contexts, and the paper's 512-token sequences, share one unit; the report's fits are in sequences.
 import type { EvalPoint, ExperimentResults, RunSpec } from '../experiment/schema';
-import { formatCount } from '../util/format';
 import type { ModelConfig } from '../model/config';
 import type { BatchPoint, RunOutcome } from '../cbs/steps-to-target';
 import { paperCurve, type CurvePoint, type PaperFit } from '../cbs/fit';
@@ -14,7 +13,7 @@ import { fitPowerLaw, type PowerLawFit } from '../cbs/scaling';
 import { analyzeResults, analyzeTable, DEFAULT_ANALYSIS, type CbsReport, type GroupReport, type ScalingReport } from '../cbs/report';
 import type { TableInput } from '../cbs/input';
 import { nonEmbeddingParams } from '../experiment/presets';
-import { measurementKey } from '../experiment/plan';
+import { measurementKey, measurementLabel } from '../experiment/plan';
 import { sharedTarget } from '../experiment/results';
 import { PAPER_TABLE } from '../cbs/paper';
 
@@ -241,10 +240,6 @@ export function tableChartModel(table: TableInput, options: Pick<ChartModelOptio
     notes: ['These are steps to target from a table: the target is the one they were measured at, and there are no loss curves.'],
     report,
   };
-}
-
-export function measurementLabel(model: string, dataSize: number): string {
-  return `${model} · D = ${formatCount(dataSize)}`;
 }
 
 

@@ -9,7 +9,7 @@ import { useLocalFiles } from '../state/local-files';
 import { startLabWorker } from '../worker/client';
 import { downloadBlob, downloadText } from './download';
 import { fmtNum } from './format';
-import { measurementLabel } from './chart-model';
+import { measurementLabel } from '../experiment/plan';
 
 /** The experiment's tokenizer.json, from a short-lived worker (a trained BPE comes from the cache). */
 async function tokenizerJson(config: ExperimentConfig): Promise<Record<string, unknown> | null> {

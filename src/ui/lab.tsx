@@ -53,6 +53,13 @@ export interface LabProps {
 /** The address bar follows the config for these origins (a results link stays as it was opened). */
 const FOLLOWS_ADDRESS_BAR = new Set(['edited', 'preset', 'import', 'history']);
 
+/** The default experiment again: no draft, a bare address. */
+function backToDemo(): void {
+  useExperimentStore.getState().reset();
+  clearDraft();
+  window.history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
 /** An estimate longer than this on this adapter asks for confirmation before Start. */
 export const LONG_RUN_SECONDS = 3600;
 
@@ -102,9 +109,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
       const preset = config.preset ? findExperimentPreset(config.preset) : undefined;
       const isPreset = preset !== undefined && encodeConfigFragment(preset.config()) === encodeConfigFragment(config);
       if (isPreset && preset.id === 'demo') {
-        useExperimentStore.getState().reset();
-        clearDraft();
-        window.history.replaceState(null, '', `${location.pathname}${location.search}`);
+        backToDemo();
         return;
       }
       setConfig(config, isPreset ? 'preset' : 'edited');
@@ -161,9 +166,7 @@ export function Lab({ probe, onStart, controls = null, trainingError = null, can
   }, [config, origin, issues]);
 
   const resetToDemo = () => {
-    useExperimentStore.getState().reset();
-    clearDraft();
-    window.history.replaceState(null, '', `${location.pathname}${location.search}`);
+    backToDemo();
     setNotice(null);
   };
 

@@ -13,10 +13,13 @@
 // recorded one cannot make a censored run reach the target: only factors up to the experiment's
 // are meaningful. Analysed as a steps table (src/cbs/report.ts: analyzeTable), with the economy
 // counted as tools/bench/sweep-report.ts counts it.
-import type { ExperimentResults } from '../../src/experiment/schema';
+import type { ExperimentResults, RunRecord } from '../../src/experiment/schema';
 import { measurementKey } from '../../src/experiment/plan';
 import { nonEmbeddingParams } from '../../src/experiment/presets';
-import { analyzeResults, analyzeTable, type TableRow } from '../../src/cbs/report';
+import { targetOf } from '../../src/experiment/results';
+import { analyzeTable, type TableRow } from '../../src/cbs/report';
+import { runOutcome } from '../../src/cbs/steps-to-target';
+import { sweepEconomy } from './sweep-report';
 
 export interface ReplayedGroup {
   dataSize: number | null;
@@ -38,32 +41,32 @@ export interface CensorReplay {
 /** The experiment replayed at each censoring factor (smaller than or equal to the recorded one). */
 export function censorReplay(results: ExperimentResults, factors: readonly number[]): CensorReplay[] {
   const sweep = results.runs.filter((r) => r.spec.role === 'sweep');
-  // R(B) of each run as the analysis reads it (against its measurement's target, interpolated or not).
-  const analysed = new Map<string, number>();
-  for (const g of analyzeResults(results, { bootstrap: { resamples: 10 } }).groups) for (const p of g.points) for (const o of p.runs) if (o.steps !== null) analysed.set(o.runId, o.steps);
-  const referenceTokens = results.runs.filter((r) => r.spec.role === 'reference').reduce((s, r) => s + r.tokensDone, 0);
+  const references = results.runs.filter((r) => r.spec.role === 'reference');
   const smallest = Math.min(...results.config.batchSizes);
-  const measurementOf = (r: (typeof sweep)[number]) => `${measurementKey(r.spec.model, r.spec.dataSize)}|${r.spec.replicate}`;
+  const measurementOf = (r: RunRecord) => `${measurementKey(r.spec.model, r.spec.dataSize)}|${r.spec.replicate}`;
   const baseline = new Map<string, number>();
   for (const r of sweep) {
     if (r.spec.batchSize !== smallest || r.stepsToTarget === null) continue;
     const key = measurementOf(r);
     baseline.set(key, Math.min(baseline.get(key) ?? Infinity, r.stepsToTarget));
   }
+  // R(B) of each run as the analysis reads it (its measurement's target, interpolated or not).
+  const analysed = new Map<string, number | null>();
+  for (const r of sweep) {
+    const target = targetOf(results.targets, r.spec);
+    analysed.set(r.spec.id, target === null ? null : runOutcome(r, target, results.config.analysis.interpolate).steps);
+  }
   return factors.map((factor) => {
     const rows: TableRow[] = [];
-    let spent = referenceTokens;
-    const winners = new Map<string, number>();
+    // The runs as they would have ended under this bound, for the economy.
+    const replayed: RunRecord[] = [...references];
     for (const r of sweep) {
-      const tokensPerStep = r.spec.batchSize * r.spec.model.context;
       const base = baseline.get(measurementOf(r));
       const bound = base === undefined || r.spec.batchSize <= smallest ? Infinity : Math.ceil((factor * base * smallest) / r.spec.batchSize);
       const steps = analysed.get(r.spec.id) ?? null;
       const reached = steps !== null && r.stepsToTarget !== null && r.stepsToTarget <= bound;
       const stepsDone = reached ? r.stepsDone : Math.min(r.stepsDone, bound);
-      spent += stepsDone * tokensPerStep;
-      const cell = `${measurementOf(r)}|${r.spec.batchSize}`;
-      if (reached) winners.set(cell, Math.min(winners.get(cell) ?? Infinity, (r.stepsToTarget as number) * tokensPerStep));
+      replayed.push({ ...r, stepsDone, tokensDone: stepsDone * r.spec.batchSize * r.spec.model.context, stepsToTarget: reached ? r.stepsToTarget : null });
       rows.push({
         batchSize: r.spec.batchSize,
         steps: reached ? steps : null,
@@ -74,10 +77,9 @@ export function censorReplay(results: ExperimentResults, factors: readonly numbe
       });
     }
     const report = analyzeTable(rows, { analysis: { ...results.config.analysis, interpolate: false } });
-    const winnerTokens = [...winners.values()].reduce((s, t) => s + t, 0);
     return {
       factor,
-      economy: winnerTokens > 0 ? spent / winnerTokens : null,
+      economy: sweepEconomy(replayed).ratio,
       groups: report.groups.map((g) => ({
         dataSize: g.dataSize,
         modelSize: g.modelSize,

@@ -2,7 +2,7 @@
 // data preparation, setup, idle), the evaluation's share, the sweep's economy (training tokens
 // spent over those of the winning run at each batch size, whose steps define R(B)), and how far
 // the page's estimate and its ETA at 25% progress were from the measured wall time.
-import type { ExperimentResults } from '../../src/experiment/schema';
+import type { ExperimentResults, RunRecord } from '../../src/experiment/schema';
 import { measurementKey } from '../../src/experiment/plan';
 import { refineCost, type CostModel, type ShapeCost } from '../../src/train/cost-model';
 import type { ProgressSample } from '../headless/progress';
@@ -27,6 +27,47 @@ export interface BatchEconomy {
   winnerTokens: number;
   /** Cells (measurement, replicate) at this batch size where no run reached the target. */
   unreached: number;
+}
+
+export type SweepEconomy = SweepCostReport['economy'];
+
+/**
+ * The sweep economy of these runs: the training tokens they spent (the reference runs' included)
+ * over those of the run that defines R(B) in each cell (measurement, replicate, batch size), up
+ * to its steps to target. tools/bench/censor-replay.ts counts its replayed runs with it too.
+ */
+export function sweepEconomy(runs: readonly RunRecord[]): SweepEconomy {
+  const cells = new Map<string, { batchSize: number; spent: number; winner: number | null }>();
+  let referenceTokens = 0;
+  for (const r of runs) {
+    if (r.spec.role === 'reference') {
+      referenceTokens += r.tokensDone;
+      continue;
+    }
+    const key = `${measurementKey(r.spec.model, r.spec.dataSize)}|${r.spec.replicate}|${r.spec.batchSize}`;
+    const cell = cells.get(key) ?? { batchSize: r.spec.batchSize, spent: 0, winner: null };
+    cell.spent += r.tokensDone;
+    if (r.stepsToTarget !== null) cell.winner = Math.min(cell.winner ?? Infinity, r.stepsToTarget * r.spec.batchSize * r.spec.model.context);
+    cells.set(key, cell);
+  }
+  const perBatch = new Map<number, BatchEconomy>();
+  for (const c of cells.values()) {
+    const b = perBatch.get(c.batchSize) ?? { batchSize: c.batchSize, spentTokens: 0, winnerTokens: 0, unreached: 0 };
+    b.spentTokens += c.spent;
+    b.winnerTokens += c.winner ?? 0;
+    if (c.winner === null) b.unreached++;
+    perBatch.set(c.batchSize, b);
+  }
+  const sweepTokens = [...cells.values()].reduce((s, c) => s + c.spent, 0);
+  const winnerTokens = [...cells.values()].reduce((s, c) => s + (c.winner ?? 0), 0);
+  return {
+    spentTokens: sweepTokens + referenceTokens,
+    referenceTokens,
+    winnerTokens,
+    ratio: winnerTokens > 0 ? (sweepTokens + referenceTokens) / winnerTokens : null,
+    sweepRatio: winnerTokens > 0 ? sweepTokens / winnerTokens : null,
+    perBatch: [...perBatch.values()].sort((a, b) => a.batchSize - b.batchSize),
+  };
 }
 
 export interface SweepCostReport {
@@ -72,30 +113,6 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
   }
   split.idleSeconds = Math.max(0, wall * workers - split.trainSeconds - split.evalSeconds - split.checkpointSeconds - split.dataSeconds - split.setupSeconds);
 
-  const tokensOf = (steps: number, r: ExperimentResults['runs'][number]) => steps * r.spec.batchSize * r.spec.model.context;
-  const cells = new Map<string, { batchSize: number; spent: number; winner: number | null }>();
-  let referenceTokens = 0;
-  for (const r of results.runs) {
-    if (r.spec.role === 'reference') {
-      referenceTokens += r.tokensDone;
-      continue;
-    }
-    const key = `${measurementKey(r.spec.model, r.spec.dataSize)}|${r.spec.replicate}|${r.spec.batchSize}`;
-    const cell = cells.get(key) ?? { batchSize: r.spec.batchSize, spent: 0, winner: null };
-    cell.spent += r.tokensDone;
-    if (r.stepsToTarget !== null) cell.winner = Math.min(cell.winner ?? Infinity, tokensOf(r.stepsToTarget, r));
-    cells.set(key, cell);
-  }
-  const perBatch = new Map<number, BatchEconomy>();
-  for (const c of cells.values()) {
-    const b = perBatch.get(c.batchSize) ?? { batchSize: c.batchSize, spentTokens: 0, winnerTokens: 0, unreached: 0 };
-    b.spentTokens += c.spent;
-    b.winnerTokens += c.winner ?? 0;
-    if (c.winner === null) b.unreached++;
-    perBatch.set(c.batchSize, b);
-  }
-  const sweepTokens = [...cells.values()].reduce((s, c) => s + c.spent, 0);
-  const winnerTokens = [...cells.values()].reduce((s, c) => s + (c.winner ?? 0), 0);
   const error = (predicted: number) => (wall > 0 ? predicted / wall - 1 : NaN);
 
   const estimateSeconds = run.estimate?.totalSeconds ?? null;
@@ -109,14 +126,7 @@ export function sweepCostReport(results: ExperimentResults, run: HeadlessRun): S
     split,
     untimedRuns,
     evalShare: wall > 0 ? split.evalSeconds / (wall * workers) : NaN,
-    economy: {
-      spentTokens: sweepTokens + referenceTokens,
-      referenceTokens,
-      winnerTokens,
-      ratio: winnerTokens > 0 ? (sweepTokens + referenceTokens) / winnerTokens : null,
-      sweepRatio: winnerTokens > 0 ? sweepTokens / winnerTokens : null,
-      perBatch: [...perBatch.values()].sort((a, b) => a.batchSize - b.batchSize),
-    },
+    economy: sweepEconomy(results.runs),
     estimate: estimateSeconds === null ? null : { seconds: estimateSeconds, error: error(estimateSeconds) },
     etaAt25: at25
       ? { atSeconds: at25.seconds, fraction: at25.fraction!, predictedSeconds: at25.seconds + at25.remainingSeconds!, error: error(at25.seconds + at25.remainingSeconds!) }
